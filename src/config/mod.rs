@@ -1,0 +1,352 @@
+//! The TOML configuration: schema, defaults and validation.
+//!
+//! Every struct here is the documentation of its section: the doc comment on a
+//! field is what the key does, and `Default` gives its default. Any error names
+//! the file, line and column (`feedfold check` prints exactly that).
+
+mod values;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use values::{ByteSize, CronExpr, Duration, Location};
+
+/// A configuration problem, with where it is.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The config file.
+        path: PathBuf,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
+    /// The file was read but is not a valid configuration.
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        /// The config file.
+        path: PathBuf,
+        /// 1-based line of the offending value.
+        line: usize,
+        /// 1-based column (in characters) of the offending value.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `[daemon]`: process-wide settings.
+    #[serde(default)]
+    pub daemon: Daemon,
+    /// `[fetch]`: HTTP client limits.
+    #[serde(default)]
+    pub fetch: Fetch,
+    /// `[output]`: the merged feed.
+    #[serde(default)]
+    pub output: Output,
+    /// `[[source]]`: the feeds and pages to follow.
+    #[serde(default, rename = "source")]
+    pub sources: Vec<Source>,
+    /// The folder relative paths in this file are resolved against.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+/// `[daemon]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Daemon {
+    /// Address the HTTP server (feeds, `/healthz`) listens on. Default `127.0.0.1:8080`.
+    pub listen: SocketAddr,
+    /// Database URL: `sqlite://FILE` (relative to the config file) or
+    /// `postgres://user@host/db`. Default `sqlite://feedfold.db`.
+    pub database: String,
+    /// Default cron schedule for sources (5 fields, or 6 with seconds first; UTC).
+    /// Default `*/30 * * * *`.
+    pub schedule: CronExpr,
+    /// User-Agent sent with every request.
+    pub user_agent: String,
+    /// Requests in flight at once, all sources together. Default 32.
+    pub concurrency: NonZeroUsize,
+}
+
+impl Default for Daemon {
+    fn default() -> Self {
+        Daemon {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database: "sqlite://feedfold.db".into(),
+            schedule: parse_builtin("*/30 * * * *"),
+            user_agent: concat!("feedfold/", env!("CARGO_PKG_VERSION"), " (+https://github.com/feedfold/feedfold)").into(),
+            concurrency: NonZeroUsize::new(32).unwrap_or(NonZeroUsize::MIN),
+        }
+    }
+}
+
+/// `[fetch]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Fetch {
+    /// Whole-request timeout. Default `30s`.
+    pub timeout: Duration,
+    /// TCP + TLS connect timeout. Default `10s`.
+    pub connect_timeout: Duration,
+    /// Largest body accepted, counted after decompression. Default `15MiB`.
+    pub max_body: ByteSize,
+    /// Redirects followed before giving up. Default 5.
+    pub max_redirects: usize,
+}
+
+impl Default for Fetch {
+    fn default() -> Self {
+        Fetch {
+            timeout: parse_builtin("30s"),
+            connect_timeout: parse_builtin("10s"),
+            max_body: parse_builtin("15MiB"),
+            max_redirects: 5,
+        }
+    }
+}
+
+/// `[output]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Output {
+    /// Title of the merged feed. Default `feedfold`.
+    pub title: String,
+    /// Public address of the server, for self links. Default `http://127.0.0.1:8080/`.
+    pub base_url: url::Url,
+    /// Stories per feed document, newest first. Default 100.
+    pub items: NonZeroUsize,
+    /// Stories older than this leave the feed. Default `7d`.
+    pub window: Duration,
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output {
+            title: "feedfold".into(),
+            base_url: parse_builtin("http://127.0.0.1:8080/"),
+            items: NonZeroUsize::new(100).unwrap_or(NonZeroUsize::MIN),
+            window: parse_builtin("7d"),
+        }
+    }
+}
+
+/// What a source serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// An RSS, Atom or JSON feed.
+    Feed,
+    /// An HTML list page without a feed, read with `[source.page]` selectors.
+    Page,
+}
+
+/// `[[source]]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Unique name: the key everything else (database rows, logs) refers to.
+    pub name: String,
+    /// Where to fetch it: `http(s)://`, `file://`, or a path relative to the config file.
+    pub url: Location,
+    /// `"feed"` (default) or `"page"`.
+    #[serde(default = "default_kind")]
+    pub kind: SourceKind,
+    /// Cron schedule overriding `daemon.schedule`.
+    #[serde(default)]
+    pub schedule: Option<CronExpr>,
+    /// Groups this source belongs to.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Higher wins when choosing which copy of a story represents it. Default 0.
+    #[serde(default)]
+    pub priority: i64,
+    /// Set to false to stop fetching without removing the source. Default true.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// `[source.page]`: selectors for `kind = "page"`.
+    #[serde(default)]
+    pub page: Option<PageRules>,
+}
+
+/// `[source.page]`: how to read entries off an HTML list page.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PageRules {
+    /// CSS selector of one entry in the list, e.g. `ul.news li`.
+    pub item: String,
+    /// CSS selector (inside the item) of the title. Default: the link's text.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// CSS selector of the link, with `@attr` for the attribute. Default `a@href`.
+    #[serde(default = "default_link")]
+    pub link: String,
+    /// CSS selector of the date text, if the list shows one.
+    #[serde(default)]
+    pub date: Option<String>,
+}
+
+impl Source {
+    /// The schedule this source runs on: its own, else the daemon default.
+    pub fn schedule<'a>(&'a self, daemon: &'a Daemon) -> &'a CronExpr {
+        self.schedule.as_ref().unwrap_or(&daemon.schedule)
+    }
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let base_dir = path.parent().map(Path::to_owned).unwrap_or_default();
+        Config::parse(&text, path, &base_dir)
+    }
+
+    /// Parses and validates config text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config, ConfigError> {
+        let invalid = |span: Option<std::ops::Range<usize>>, message: String| {
+            let (line, column) = line_column(text, span.map_or(0, |s| s.start));
+            ConfigError::Invalid { path: path.to_owned(), line, column, message }
+        };
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| invalid(e.span(), e.message().trim().to_owned()))?;
+        config.base_dir = base_dir.to_owned();
+        if let Some((span, message)) = config.semantic_error(text) {
+            return Err(invalid(span, message));
+        }
+        Ok(config)
+    }
+
+    /// Checks that span several values: unique names, page rules.
+    fn semantic_error(&self, text: &str) -> Option<(Option<std::ops::Range<usize>>, String)> {
+        let spans = SourceSpans::find(text);
+        let span_of = |i: usize| spans.get(i).map(|s| s.name.span());
+        let mut seen = HashMap::new();
+        for (i, source) in self.sources.iter().enumerate() {
+            if source.name.trim().is_empty() {
+                return Some((span_of(i), "source name must not be empty".into()));
+            }
+            if let Some(first) = seen.insert(source.name.as_str(), i) {
+                let (line, _) = line_column(text, span_of(first).map_or(0, |s| s.start));
+                let message = format!("duplicate source name {:?} (first used on line {line})", source.name);
+                return Some((span_of(i), message));
+            }
+            match (source.kind, &source.page) {
+                (SourceKind::Page, None) => {
+                    let message = format!("source {:?} has kind = \"page\" but no [source.page] selectors", source.name);
+                    return Some((span_of(i), message));
+                }
+                (SourceKind::Feed, Some(_)) => {
+                    let message = format!("source {:?} has [source.page] selectors but kind = \"feed\"", source.name);
+                    return Some((span_of(i), message));
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// The database URL with a relative SQLite path resolved against the config file.
+    pub fn database_url(&self) -> String {
+        resolve_database_url(&self.daemon.database, &self.base_dir)
+    }
+
+    /// The URL a source is fetched from, with relative paths made `file://` URLs.
+    pub fn source_url(&self, source: &Source) -> Result<url::Url, String> {
+        match &source.url {
+            Location::Url(url) => Ok(url.clone()),
+            Location::Path(path) => {
+                let full = self.base_dir.join(path);
+                let full = std::path::absolute(&full).map_err(|e| format!("{}: {e}", full.display()))?;
+                url::Url::from_file_path(&full).map_err(|()| format!("{} is not a usable file path", full.display()))
+            }
+        }
+    }
+
+    /// Enabled sources only.
+    pub fn enabled_sources(&self) -> impl Iterator<Item = &Source> {
+        self.sources.iter().filter(|s| s.enabled)
+    }
+}
+
+/// Makes `sqlite://relative.db` relative to `base_dir`; other URLs pass unchanged.
+fn resolve_database_url(url: &str, base_dir: &Path) -> String {
+    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+        return url.to_owned();
+    };
+    let (file, query) = rest.split_once('?').map_or((rest, None), |(f, q)| (f, Some(q)));
+    if file.is_empty() || file == ":memory:" || Path::new(file).is_absolute() {
+        return url.to_owned();
+    }
+    let full = base_dir.join(file);
+    let full = std::path::absolute(&full).unwrap_or(full);
+    match query {
+        Some(q) => format!("sqlite://{}?{q}", full.display()),
+        None => format!("sqlite://{}", full.display()),
+    }
+}
+
+/// Spans of `[[source]]` names, read in a second, lenient pass: only needed to
+/// point at the right line when a check across sources fails.
+#[derive(Deserialize)]
+struct SourceSpans {
+    #[serde(default)]
+    source: Vec<NameSpan>,
+}
+
+#[derive(Deserialize)]
+struct NameSpan {
+    name: toml::Spanned<String>,
+}
+
+impl SourceSpans {
+    fn find(text: &str) -> Vec<NameSpan> {
+        toml::from_str::<SourceSpans>(text).map(|s| s.source).unwrap_or_default()
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// Parses a default written in this file; a failure is a bug caught by the tests.
+fn parse_builtin<T: std::str::FromStr>(s: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    #[allow(clippy::expect_used)] // constant input, covered by `defaults_are_valid`
+    s.parse().expect("built-in default must parse")
+}
+
+fn default_kind() -> SourceKind {
+    SourceKind::Feed
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_link() -> String {
+    "a@href".into()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,8 @@
+//! feedfold: a news aggregator daemon that fetches feeds and pages, folds
+//! duplicate stories together and republishes one merged feed.
+//!
+//! Modules follow the pipeline, and data flows one way through them:
+//! `config` → `schedule` → `fetch` → `source` → `dedup` → `store` → `publish` → `serve`,
+//! wired together by `daemon`.
+
+pub mod config;
