@@ -6,3 +6,7 @@
 //! wired together by `daemon`.
 
 pub mod config;
+pub mod dedup;
+pub mod extract;
+pub mod fetch;
+pub mod source;

@@ -1,0 +1,178 @@
+//! RSS 0.9x/1.0/2.0, Atom and JSON Feed documents, through feed-rs.
+//!
+//! feed-rs gets the raw bytes (it honours the document's own encoding
+//! declaration) and always a base URI, so relative links resolve and entries
+//! without a GUID get an id derived from link and title that is the same on
+//! every fetch.
+
+use feed_rs::model;
+use xxhash_rust::xxh3::xxh3_64;
+
+use super::{Entry, SourceError};
+use crate::extract::html_to_text;
+
+/// Parses a feed document fetched from `base_url`.
+pub fn parse(bytes: &[u8], base_url: &str) -> Result<Vec<Entry>, SourceError> {
+    let feed = match parse_raw(bytes, base_url) {
+        Ok(feed) => feed,
+        // Junk before the document (a BOM-less UTF-16 marker, whitespace, a PHP
+        // warning) is common enough to retry once without it.
+        Err(first) => match skip_leading_junk(bytes) {
+            Some(trimmed) if trimmed.len() != bytes.len() => parse_raw(trimmed, base_url).map_err(|_| first)?,
+            _ => return Err(first),
+        },
+    };
+    let mut seen = std::collections::HashSet::new();
+    let entries = feed
+        .entries
+        .into_iter()
+        .map(convert)
+        // A feed that repeats an item keeps its first copy.
+        .filter(|entry| seen.insert(entry.id.clone()))
+        .collect();
+    Ok(entries)
+}
+
+fn parse_raw(bytes: &[u8], base_url: &str) -> Result<model::Feed, SourceError> {
+    feed_rs::parser::Builder::new()
+        .base_uri(Some(base_url))
+        // Ids feed-rs would invent are left empty; `convert` derives a stable one
+        // from whatever the entry has, including its text.
+        .id_generator(|_, _, _| String::new())
+        .build()
+        .parse(bytes)
+        .map_err(|e| SourceError::Feed(e.to_string()))
+}
+
+fn skip_leading_junk(bytes: &[u8]) -> Option<&[u8]> {
+    let start = bytes.iter().position(|&b| b == b'<' || b == b'{')?;
+    Some(&bytes[start..])
+}
+
+fn convert(entry: model::Entry) -> Entry {
+    let url = entry
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or_else(|| entry.links.first())
+        .map(|l| l.href.clone());
+    let summary = entry.summary.map(|t| t.content).filter(|s| !s.trim().is_empty());
+    let content = entry.content.and_then(|c| c.body).filter(|s| !s.trim().is_empty());
+    let title = entry
+        .title
+        .map(|t| title_text(&t))
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| fallback_title(summary.as_deref().or(content.as_deref())));
+    let authors: Vec<_> = entry.authors.iter().filter_map(|p| p.name.as_deref().map(str::trim)).filter(|n| !n.is_empty()).collect();
+    let published = entry.published.or(entry.updated);
+    let id = if entry.id.trim().is_empty() {
+        derived_id(url.as_deref(), &title, summary.as_deref().or(content.as_deref()))
+    } else {
+        entry.id.trim().to_owned()
+    };
+    Entry {
+        id,
+        url,
+        title,
+        author: (!authors.is_empty()).then(|| authors.join(", ")),
+        published,
+        summary,
+        content,
+    }
+}
+
+fn title_text(text: &model::Text) -> String {
+    let raw = if text.content_type.essence().to_string().contains("html") {
+        html_to_text(&text.content)
+    } else {
+        text.content.clone()
+    };
+    raw.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The start of the body, for items that have no title at all.
+fn fallback_title(body: Option<&str>) -> String {
+    let text = body.map(html_to_text).unwrap_or_default();
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if words.is_empty() {
+        return "(untitled)".into();
+    }
+    match words.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &words[..cut]),
+        None => words,
+    }
+}
+
+/// An id for an entry without a GUID: a stable hash of what identifies it.
+fn derived_id(url: Option<&str>, title: &str, body: Option<&str>) -> String {
+    let mut key = String::new();
+    for part in [url.unwrap_or(""), title, body.unwrap_or("")] {
+        key.push_str(part);
+        key.push('\u{1f}');
+    }
+    format!("feedfold:{:016x}", xxh3_64(key.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "https://example.org/feeds/world.xml";
+
+    #[test]
+    fn rss_without_guids_gets_the_same_ids_every_time() {
+        let rss = br#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+            <item><title>A &amp; B</title><link>/a.html</link><description>one</description></item>
+            <item><title>C</title><description>two</description></item>
+            </channel></rss>"#;
+        let first = parse(rss, BASE).unwrap();
+        let second = parse(rss, BASE).unwrap();
+        assert_eq!(first, second);
+        assert_eq!(first[0].title, "A & B");
+        assert_eq!(first[0].url.as_deref(), Some("https://example.org/a.html"));
+        assert!(first[1].id.starts_with("feedfold:"));
+        assert_ne!(first[0].id, first[1].id);
+    }
+
+    #[test]
+    fn atom_html_titles_become_text_and_dates_fall_back_to_updated() {
+        let atom = br#"<?xml version="1.0" encoding="utf-8"?>
+            <feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:x</id><updated>2026-11-01T00:00:00Z</updated>
+            <entry><id>urn:e1</id><title type="html">&lt;b&gt;Bold&lt;/b&gt; news</title>
+            <updated>2026-11-02T03:04:05Z</updated><author><name>Ann</name></author>
+            <content type="html">&lt;p&gt;Body&lt;/p&gt;</content></entry></feed>"#;
+        let entries = parse(atom, BASE).unwrap();
+        assert_eq!(entries[0].id, "urn:e1");
+        assert_eq!(entries[0].title, "Bold news");
+        assert_eq!(entries[0].author.as_deref(), Some("Ann"));
+        assert_eq!(entries[0].published.unwrap().to_rfc3339(), "2026-11-02T03:04:05+00:00");
+        assert_eq!(entries[0].content.as_deref(), Some("<p>Body</p>"));
+    }
+
+    #[test]
+    fn json_feed_and_untitled_items() {
+        let json = br#"{"version":"https://jsonfeed.org/version/1.1","title":"j","items":[
+            {"id":"1","url":"https://example.org/1","content_text":"A story without a title about ports"}]}"#;
+        let entries = parse(json, BASE).unwrap();
+        assert_eq!(entries[0].title, "A story without a title about ports");
+    }
+
+    #[test]
+    fn junk_before_the_document_is_skipped_and_garbage_is_an_error() {
+        let junk = b"\n\nWarning: something<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title><item><title>x</title><guid>g</guid></item></channel></rss>";
+        assert_eq!(parse(junk, BASE).unwrap().len(), 1);
+        let err = parse(b"<html><body>Not a feed</body></html>", BASE).unwrap_err();
+        assert!(err.to_string().starts_with("not a valid feed"), "{err}");
+        assert!(parse(b"", BASE).is_err());
+    }
+
+    #[test]
+    fn repeated_guids_keep_the_first_item() {
+        let rss = br#"<rss version="2.0"><channel><title>t</title>
+            <item><title>first</title><guid>same</guid></item>
+            <item><title>second</title><guid>same</guid></item></channel></rss>"#;
+        let entries = parse(rss, BASE).unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].title, "first");
+    }
+}

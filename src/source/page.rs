@@ -1,0 +1,136 @@
+//! HTML list pages without a feed: entries read with the CSS selectors of
+//! `[source.page]`. Dates in Chinese (`2026年11月28日 14:05`), ISO
+//! (`2026-11-28`, `2026/11/28`) and English (`Nov 28, 2026`) forms are read.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use scraper::{ElementRef, Html, Selector};
+
+use super::{Entry, SourceError};
+use crate::config::PageRules;
+
+/// Reads the entries of a list page fetched from `base_url`.
+pub fn parse(html: &str, base_url: &url::Url, rules: &PageRules) -> Result<Vec<Entry>, SourceError> {
+    let item = selector(&rules.item)?;
+    let (link_css, link_attr) = rules.link.rsplit_once('@').unwrap_or((rules.link.as_str(), "href"));
+    let link = selector(if link_css.is_empty() { "a" } else { link_css })?;
+    let title = rules.title.as_deref().map(selector).transpose()?;
+    let date = rules.date.as_deref().map(selector).transpose()?;
+
+    let document = Html::parse_document(html);
+    let mut seen = std::collections::HashSet::new();
+    let mut entries = Vec::new();
+    for node in document.select(&item) {
+        let Some(link_node) = node.select(&link).next() else { continue };
+        let Some(href) = link_node.value().attr(link_attr).map(str::trim) else { continue };
+        let Ok(url) = base_url.join(href) else { continue };
+        if !matches!(url.scheme(), "http" | "https") || !seen.insert(url.to_string()) {
+            continue;
+        }
+        let title_node = title.as_ref().and_then(|s| node.select(s).next()).unwrap_or(link_node);
+        let title_text = text_of(title_node);
+        if title_text.is_empty() {
+            continue;
+        }
+        let published = date.as_ref().and_then(|s| node.select(s).next()).and_then(|d| parse_date(&text_of(d)));
+        entries.push(Entry {
+            id: url.to_string(),
+            url: Some(url.to_string()),
+            title: title_text,
+            author: None,
+            published,
+            summary: None,
+            content: None,
+        });
+    }
+    Ok(entries)
+}
+
+fn selector(css: &str) -> Result<Selector, SourceError> {
+    Selector::parse(css).map_err(|e| SourceError::Selector { selector: css.to_owned(), message: e.to_string() })
+}
+
+fn text_of(node: ElementRef<'_>) -> String {
+    node.text().flat_map(str::split_whitespace).collect::<Vec<_>>().join(" ")
+}
+
+/// Reads a date shown on a list page; times without a zone are taken as UTC.
+pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text).or_else(|_| DateTime::parse_from_rfc2822(text)) {
+        return Some(t.to_utc());
+    }
+    numeric_date(text).or_else(|| english_date(text)).map(|t| t.and_utc())
+}
+
+/// `2026-11-28`, `2026/11/28 14:05`, `2026年11月28日 14时05分`, `2026.11.28`.
+fn numeric_date(text: &str) -> Option<NaiveDateTime> {
+    let numbers: Vec<u32> = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().ok())
+        .collect::<Option<_>>()?;
+    let [year, month, day, rest @ ..] = numbers.as_slice() else { return None };
+    if !(1990..=2100).contains(year) {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(*year as i32, *month, *day)?;
+    let time = match rest {
+        [h, m, s, ..] => NaiveTime::from_hms_opt(*h, *m, *s)?,
+        [h, m] => NaiveTime::from_hms_opt(*h, *m, 0)?,
+        _ => NaiveTime::MIN,
+    };
+    Some(date.and_time(time))
+}
+
+/// `Nov 28, 2026`, `November 28, 2026`, `28 Nov 2026`.
+fn english_date(text: &str) -> Option<NaiveDateTime> {
+    let cleaned = text.replace(',', " ");
+    let words = cleaned.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    ["%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(&words, f).ok())
+        .map(|d| d.and_time(NaiveTime::MIN))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(item: &str, date: Option<&str>) -> PageRules {
+        PageRules { item: item.into(), title: None, link: "a@href".into(), date: date.map(Into::into) }
+    }
+
+    #[test]
+    fn list_items_become_entries_with_absolute_links() {
+        let html = r#"<ul class="news">
+            <li><a href="/2026/11/a.html"> 第一条 新闻 </a><span class="date">2026年11月28日 14:05</span></li>
+            <li><a href="https://other.example.org/b">Second</a><span class="date">Nov 27, 2026</span></li>
+            <li><a href="/2026/11/a.html">duplicate link</a></li>
+            <li><a href="javascript:void(0)">not a link</a></li>
+            <li>no link at all</li></ul>"#;
+        let base = url::Url::parse("https://example.org/list/").unwrap();
+        let entries = parse(html, &base, &rules("ul.news li", Some("span.date"))).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].url.as_deref(), Some("https://example.org/2026/11/a.html"));
+        assert_eq!(entries[0].title, "第一条 新闻");
+        assert_eq!(entries[0].published.unwrap().to_rfc3339(), "2026-11-28T14:05:00+00:00");
+        assert_eq!(entries[1].published.unwrap().to_rfc3339(), "2026-11-27T00:00:00+00:00");
+    }
+
+    #[test]
+    fn bad_selectors_are_errors_not_panics() {
+        let base = url::Url::parse("https://example.org/").unwrap();
+        let err = parse("<p></p>", &base, &rules("ul[[", None)).unwrap_err();
+        assert!(err.to_string().starts_with("bad selector \"ul[[\""), "{err}");
+    }
+
+    #[test]
+    fn dates_in_several_forms() {
+        assert!(parse_date("2026-11-28").is_some());
+        assert!(parse_date("2026/11/28 08:30:15").is_some());
+        assert!(parse_date("28 November 2026").is_some());
+        assert!(parse_date("Sat, 28 Nov 2026 10:00:00 +0800").is_some());
+        assert!(parse_date("2026-13-45").is_none());
+        assert!(parse_date("yesterday").is_none());
+    }
+}
