@@ -10,3 +10,4 @@ pub mod dedup;
 pub mod extract;
 pub mod fetch;
 pub mod source;
+pub mod store;

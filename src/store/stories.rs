@@ -1,0 +1,105 @@
+//! Reading stories back for publishing: the newest within the window, each
+//! with every copy that was stored.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+
+/// One source's copy of a story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoryCopy {
+    /// The source's name.
+    pub source: String,
+    /// The source's priority.
+    pub priority: i64,
+    /// The source's GUID for the item.
+    pub guid: String,
+    /// Article link.
+    pub url: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Author.
+    pub author: Option<String>,
+    /// Summary HTML.
+    pub summary: Option<String>,
+    /// Content HTML.
+    pub content: Option<String>,
+    /// Publication time (clamped to arrival), Unix seconds.
+    pub published: i64,
+}
+
+/// A story with all its copies, oldest copy first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoryRecord {
+    /// Stable public key.
+    pub key: String,
+    /// Ordering time, Unix seconds.
+    pub published: i64,
+    /// Last change, Unix seconds.
+    pub updated: i64,
+    /// The copies.
+    pub copies: Vec<StoryCopy>,
+}
+
+impl Store {
+    /// The `limit` newest stories published at or after `since`, newest first.
+    /// With `group`, only stories that a source in that group carried.
+    pub async fn recent_stories(
+        &self,
+        since: i64,
+        limit: usize,
+        group: Option<&str>,
+    ) -> Result<Vec<StoryRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT st.story_key, st.published AS story_published, st.updated AS story_updated,
+                    src.name AS source, src.priority, e.guid, e.url, e.title, e.author, e.summary,
+                    e.content, COALESCE(e.published, e.first_seen) AS published
+             FROM (SELECT id, story_key, published, updated FROM stories s
+                   WHERE s.published >= $1
+                     AND ($3 IS NULL OR EXISTS (
+                         SELECT 1 FROM entries ge JOIN source_groups g ON g.source_id = ge.source_id
+                         WHERE ge.story_id = s.id AND g.name = $3))
+                   ORDER BY s.published DESC, s.id DESC LIMIT $2) st
+             JOIN entries e ON e.story_id = st.id
+             JOIN sources src ON src.id = e.source_id
+             ORDER BY st.published DESC, st.story_key, e.first_seen, e.id",
+        )
+        .bind(since)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(group)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut stories: Vec<StoryRecord> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for row in &rows {
+            let key: String = row.try_get("story_key")?;
+            let at = *index.entry(key.clone()).or_insert_with(|| stories.len());
+            if at == stories.len() {
+                stories.push(StoryRecord {
+                    key,
+                    published: row.try_get("story_published")?,
+                    updated: row.try_get("story_updated")?,
+                    copies: Vec::new(),
+                });
+            }
+            stories[at].copies.push(copy_from_row(row)?);
+        }
+        Ok(stories)
+    }
+}
+
+fn copy_from_row(row: &sqlx::any::AnyRow) -> Result<StoryCopy, StoreError> {
+    Ok(StoryCopy {
+        source: row.try_get("source")?,
+        priority: row.try_get("priority")?,
+        guid: row.try_get("guid")?,
+        url: row.try_get("url")?,
+        title: row.try_get("title")?,
+        author: row.try_get("author")?,
+        summary: row.try_get("summary")?,
+        content: row.try_get("content")?,
+        published: row.try_get("published")?,
+    })
+}
