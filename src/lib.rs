@@ -11,3 +11,4 @@ pub mod extract;
 pub mod fetch;
 pub mod source;
 pub mod store;
+pub mod publish;

@@ -1,0 +1,142 @@
+//! One story as a feed item: its representative copy, sanitised, plus who
+//! else ran it.
+
+use chrono::{DateTime, Utc};
+
+use crate::dedup::{Candidate, representative};
+use crate::extract::html_to_text;
+use crate::store::{StoryCopy, StoryRecord};
+
+/// Another source's copy of the same story.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AlsoReported {
+    /// Source name.
+    pub source: String,
+    /// That copy's title.
+    pub title: String,
+    /// That copy's link.
+    pub url: Option<String>,
+}
+
+/// A story ready to render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// Stable public id: a tag URI from the story key.
+    pub id: String,
+    /// The representative's title.
+    pub title: String,
+    /// The representative's link.
+    pub url: Option<String>,
+    /// The representative's author.
+    pub author: Option<String>,
+    /// The source the representative came from.
+    pub source: String,
+    /// When the story first appeared.
+    pub published: DateTime<Utc>,
+    /// When any copy last changed.
+    pub updated: DateTime<Utc>,
+    /// Sanitised HTML body with absolute links, ending with the "Also reported by" list.
+    pub content_html: String,
+    /// Plain-text summary, at most about 300 characters.
+    pub summary: Option<String>,
+    /// The other copies.
+    pub also: Vec<AlsoReported>,
+}
+
+impl Item {
+    /// Builds the item for a story; `None` for a story with no copies.
+    pub fn from_story(story: &StoryRecord) -> Option<Item> {
+        let candidates: Vec<Candidate> = story
+            .copies
+            .iter()
+            .map(|c| Candidate { priority: c.priority, body_len: body_len(c), published: c.published })
+            .collect();
+        let chosen = representative(&candidates)?;
+        let rep = &story.copies[chosen];
+        let also: Vec<AlsoReported> = story
+            .copies
+            .iter()
+            .enumerate()
+            .filter(|&(i, c)| i != chosen && c.source != rep.source)
+            .map(|(_, c)| AlsoReported { source: c.source.clone(), title: c.title.clone(), url: c.url.clone() })
+            .collect();
+        let body = rep.content.as_deref().or(rep.summary.as_deref()).unwrap_or("");
+        // The whole body, "also reported" list included, goes through the
+        // sanitiser: names and titles in it come from feeds too.
+        let content_html = sanitize(&format!("{body}{}", also_html(&also)), rep.url.as_deref());
+        Some(Item {
+            id: format!("tag:feedfold,2026:story/{}", story.key),
+            title: rep.title.clone(),
+            url: rep.url.clone(),
+            author: rep.author.clone(),
+            source: rep.source.clone(),
+            published: timestamp(story.published),
+            updated: timestamp(story.updated),
+            content_html,
+            summary: rep.summary.as_deref().map(html_to_text).map(|t| shorten(&t, 300)).filter(|t| !t.is_empty()),
+            also,
+        })
+    }
+}
+
+fn body_len(copy: &StoryCopy) -> usize {
+    copy.content.as_deref().or(copy.summary.as_deref()).map_or(0, |b| b.chars().count())
+}
+
+/// Allowlist-sanitises HTML from a feed and makes its links absolute against
+/// the article's URL.
+pub fn sanitize(html: &str, base: Option<&str>) -> String {
+    let base = base.and_then(|b| url::Url::parse(b).ok());
+    let mut builder = ammonia::Builder::default();
+    builder.link_rel(Some("noopener noreferrer nofollow"));
+    match base {
+        Some(base) => builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base)),
+        None => builder.url_relative(ammonia::UrlRelative::Deny),
+    };
+    builder.clean(html).to_string()
+}
+
+fn also_html(also: &[AlsoReported]) -> String {
+    if also.is_empty() {
+        return String::new();
+    }
+    let links: Vec<String> = also
+        .iter()
+        .map(|a| {
+            let name = escape(&a.source);
+            match a.url.as_deref().filter(|u| u.starts_with("http://") || u.starts_with("https://")) {
+                Some(url) => format!("<a href=\"{}\" title=\"{}\">{name}</a>", escape(url), escape(&a.title)),
+                None => name,
+            }
+        })
+        .collect();
+    format!("<p class=\"feedfold-also\">Also reported by: {}</p>", links.join(", "))
+}
+
+/// Escapes text for an HTML attribute or text node.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn shorten(text: &str, max_chars: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", flat[..cut].trim_end()),
+        None => flat,
+    }
+}
+
+fn timestamp(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::UNIX_EPOCH)
+}

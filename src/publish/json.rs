@@ -1,0 +1,71 @@
+//! JSON Feed 1.1, with the other copies in a `_feedfold` extension.
+
+use serde::Serialize;
+
+use super::{AlsoReported, FeedMeta, Format, Item, PublishError};
+
+#[derive(Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    title: String,
+    home_page_url: String,
+    feed_url: String,
+    items: Vec<JsonItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonItem<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    title: &'a str,
+    content_html: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<&'a str>,
+    date_published: String,
+    date_modified: String,
+    authors: Vec<Author<'a>>,
+    #[serde(rename = "_feedfold")]
+    feedfold: Extension<'a>,
+}
+
+#[derive(Serialize)]
+struct Author<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Extension<'a> {
+    about: &'static str,
+    source: &'a str,
+    also_reported_by: &'a [AlsoReported],
+}
+
+pub(super) fn render(meta: &FeedMeta, items: &[Item]) -> Result<String, PublishError> {
+    let feed = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: meta.display_title(),
+        home_page_url: meta.base_url.to_string(),
+        feed_url: meta.self_url(Format::Json),
+        items: items.iter().map(item).collect(),
+    };
+    serde_json::to_string_pretty(&feed).map_err(|e| PublishError::Write { format: Format::Json, message: e.to_string() })
+}
+
+fn item(item: &Item) -> JsonItem<'_> {
+    JsonItem {
+        id: &item.id,
+        url: item.url.as_deref(),
+        title: &item.title,
+        content_html: &item.content_html,
+        summary: item.summary.as_deref(),
+        date_published: item.published.to_rfc3339(),
+        date_modified: item.updated.to_rfc3339(),
+        authors: vec![Author { name: item.author.as_deref().unwrap_or(&item.source) }],
+        feedfold: Extension {
+            about: "https://github.com/feedfold/feedfold",
+            source: &item.source,
+            also_reported_by: &item.also,
+        },
+    }
+}
