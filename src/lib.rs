@@ -12,3 +12,6 @@ pub mod fetch;
 pub mod source;
 pub mod store;
 pub mod publish;
+pub mod schedule;
+pub mod serve;
+pub mod daemon;

@@ -103,9 +103,9 @@ fn also_html(also: &[AlsoReported]) -> String {
     let links: Vec<String> = also
         .iter()
         .map(|a| {
-            let name = escape(&a.source);
+            let name = escape_html(&a.source);
             match a.url.as_deref().filter(|u| u.starts_with("http://") || u.starts_with("https://")) {
-                Some(url) => format!("<a href=\"{}\" title=\"{}\">{name}</a>", escape(url), escape(&a.title)),
+                Some(url) => format!("<a href=\"{}\" title=\"{}\">{name}</a>", escape_html(url), escape_html(&a.title)),
                 None => name,
             }
         })
@@ -114,7 +114,7 @@ fn also_html(also: &[AlsoReported]) -> String {
 }
 
 /// Escapes text for an HTML attribute or text node.
-fn escape(text: &str) -> String {
+pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

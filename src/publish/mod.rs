@@ -6,11 +6,13 @@ mod atom;
 mod item;
 mod json;
 mod rss;
+mod snapshot;
 
 use chrono::{DateTime, Utc};
 use xxhash_rust::xxh3::xxh3_64;
 
-pub use item::{AlsoReported, Item};
+pub use item::{AlsoReported, Item, escape_html};
+pub use snapshot::{Snapshot, load_items};
 
 /// A feed format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -62,6 +64,9 @@ pub enum PublishError {
         /// The writer's error.
         message: String,
     },
+    /// Stories could not be read.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// What a feed document says about itself.

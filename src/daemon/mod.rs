@@ -1,0 +1,235 @@
+//! Wiring: the scheduler loop that runs due sources concurrently, publishes
+//! after every change and serves HTTP until told to stop.
+
+mod pipeline;
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+pub use pipeline::{PassError, PassOutcome, Pipeline};
+
+use crate::config::Config;
+use crate::fetch::FetchError;
+use crate::publish::{PublishError, Snapshot};
+use crate::schedule::{DueQueue, first_run, next_run};
+use crate::serve::{AppState, router};
+use crate::store::StoreError;
+
+/// How long in-flight fetches may finish after a stop signal before they are
+/// abandoned (their transactions roll back; nothing half-written remains).
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// Why the daemon could not start or keep running.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The database could not be opened or used.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The HTTP client could not be built.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// The feeds could not be rendered.
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+    /// The HTTP server failed.
+    #[error("HTTP server: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Runs the daemon on `listener` until `shutdown` completes.
+pub async fn run(
+    config: Arc<Config>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), DaemonError> {
+    let pipeline = Pipeline::new(config.clone()).await?;
+    let groups = config_groups(&config);
+    let first = Snapshot::build(pipeline.store(), &config.output, &groups, Utc::now()).await?;
+    let (publish_tx, publish_rx) = watch::channel(Arc::new(first));
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    let app = router(AppState { snapshot: publish_rx, store: pipeline.store().clone(), title: config.output.title.clone() });
+    let mut server_stop = stop_rx.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = server_stop.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+
+    let publisher = Publisher { pipeline: pipeline.clone(), groups, tx: publish_tx };
+    let loop_result = schedule_loop(&pipeline, &publisher, stop_rx).await;
+    tracing::info!("stopping: waiting for the HTTP server");
+    let served = server.await;
+    pipeline.store().close().await;
+    loop_result?;
+    match served {
+        Ok(result) => result.map_err(DaemonError::Serve),
+        Err(join) => Err(DaemonError::Serve(std::io::Error::other(join.to_string()))),
+    }
+}
+
+/// Re-renders the documents after a change and hands them to the server.
+struct Publisher {
+    pipeline: Pipeline,
+    groups: Vec<String>,
+    tx: watch::Sender<Arc<Snapshot>>,
+}
+
+impl Publisher {
+    async fn publish(&self) {
+        let config = self.pipeline.config();
+        match Snapshot::build(self.pipeline.store(), &config.output, &self.groups, Utc::now()).await {
+            Ok(snapshot) => {
+                self.tx.send_replace(Arc::new(snapshot));
+            }
+            // The server keeps the last good documents.
+            Err(error) => tracing::error!(%error, "publishing failed; serving the previous feed"),
+        }
+    }
+}
+
+async fn schedule_loop(
+    pipeline: &Pipeline,
+    publisher: &Publisher,
+    mut stop: watch::Receiver<bool>,
+) -> Result<(), DaemonError> {
+    let config = pipeline.config().clone();
+    let mut queue = initial_queue(pipeline, Utc::now()).await?;
+    let mut running: JoinSet<PassOutcome> = JoinSet::new();
+    let mut in_flight: HashMap<tokio::task::Id, String> = HashMap::new();
+    tracing::info!(sources = queue.len(), "scheduler started");
+    loop {
+        for name in queue.pop_due(Utc::now()) {
+            if !in_flight.values().any(|n| *n == name) {
+                let pipeline = pipeline.clone();
+                let task_name = name.clone();
+                let handle = running.spawn(async move { pipeline.run_source(&task_name).await });
+                in_flight.insert(handle.id(), name);
+            }
+        }
+        let sleep = sleep_until(queue.next_due());
+        tokio::select! {
+            _ = stop.wait_for(|stop| *stop) => break,
+            () = sleep => {}
+            Some(done) = running.join_next_with_id() => {
+                let (id, changed) = match done {
+                    Ok((id, outcome)) => (id, outcome.result.is_ok_and(|r| r.changed())),
+                    Err(error) => {
+                        tracing::error!(source = in_flight.get(&error.id()).map(String::as_str), %error, "fetch task died");
+                        (error.id(), false)
+                    }
+                };
+                if let Some(name) = in_flight.remove(&id) {
+                    reschedule(&config, &mut queue, &name);
+                }
+                if changed {
+                    publisher.publish().await;
+                }
+            }
+        }
+    }
+    drain(running, publisher).await;
+    Ok(())
+}
+
+/// Lets in-flight passes finish for a while, then abandons the rest.
+async fn drain(mut running: JoinSet<PassOutcome>, publisher: &Publisher) {
+    if running.is_empty() {
+        return;
+    }
+    tracing::info!(in_flight = running.len(), "stopping: letting in-flight fetches finish");
+    let mut changed = false;
+    let finished = tokio::time::timeout(DRAIN, async {
+        while let Some(done) = running.join_next().await {
+            changed |= done.is_ok_and(|o| o.result.is_ok_and(|r| r.changed()));
+        }
+    })
+    .await;
+    if finished.is_err() {
+        tracing::warn!(abandoned = running.len(), "stopping: abandoning fetches still in flight");
+        running.shutdown().await;
+    }
+    if changed {
+        publisher.publish().await;
+    }
+}
+
+/// Puts a source back in the queue at its next scheduled time.
+fn reschedule(config: &Config, queue: &mut DueQueue, name: &str) {
+    if let Some(source) = config.enabled_sources().find(|s| s.name == name)
+        && let Some(at) = next_run(source.schedule(&config.daemon), &source.name, Utc::now())
+    {
+        queue.insert(&source.name, at);
+    }
+}
+
+async fn initial_queue(pipeline: &Pipeline, now: DateTime<Utc>) -> Result<DueQueue, DaemonError> {
+    let config = pipeline.config();
+    let states = pipeline.store().source_states().await?;
+    let mut queue = DueQueue::new();
+    for source in config.enabled_sources() {
+        let last = states
+            .iter()
+            .find(|s| s.name == source.name)
+            .and_then(|s| s.last_fetch_at)
+            .and_then(|t| DateTime::from_timestamp(t, 0));
+        queue.insert(&source.name, first_run(source.schedule(&config.daemon), &source.name, last, now));
+    }
+    Ok(queue)
+}
+
+fn sleep_until(at: Option<DateTime<Utc>>) -> tokio::time::Sleep {
+    // Nothing scheduled: wake hourly anyway, which costs nothing.
+    let wait = at.map_or(Duration::from_secs(3600), |at| (at - Utc::now()).to_std().unwrap_or(Duration::ZERO));
+    tokio::time::sleep(wait)
+}
+
+/// Every group named by an enabled source, sorted and unique.
+pub fn config_groups(config: &Config) -> Vec<String> {
+    let mut groups: Vec<String> = config.sources.iter().flat_map(|s| s.groups.iter().cloned()).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    groups
+}
+
+/// One pass over the named source, or over every enabled source that is due,
+/// all concurrently (within `daemon.concurrency`). Returns the outcomes in
+/// config order.
+pub async fn fetch_pass(pipeline: &Pipeline, only: Option<&str>) -> Result<Vec<PassOutcome>, DaemonError> {
+    let names: Vec<String> = match only {
+        Some(name) => vec![name.to_owned()],
+        None => {
+            let now = Utc::now();
+            let mut queue = initial_queue(pipeline, now).await?;
+            let due: HashSet<String> = queue.pop_due(now).into_iter().collect();
+            let config = pipeline.config();
+            config.enabled_sources().map(|s| s.name.clone()).filter(|n| due.contains(n)).collect()
+        }
+    };
+    let mut running = JoinSet::new();
+    for (index, name) in names.into_iter().enumerate() {
+        let pipeline = pipeline.clone();
+        running.spawn(async move { (index, pipeline.run_source(&name).await) });
+    }
+    let mut outcomes = Vec::new();
+    while let Some(done) = running.join_next().await {
+        if let Ok(pair) = done {
+            outcomes.push(pair);
+        }
+    }
+    outcomes.sort_by_key(|(i, _)| *i);
+    Ok(outcomes.into_iter().map(|(_, o)| o).collect())
+}

@@ -1,0 +1,172 @@
+//! One source, once: fetch, parse, store, and record how it went. Used by the
+//! daemon's scheduler and by `feedfold fetch`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+use tokio::sync::Semaphore;
+
+use super::DaemonError;
+use crate::config::{Config, Source, SourceKind};
+use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher};
+use crate::source::{self, Entry, SourceError};
+use crate::store::{IngestReport, SourceRecord, Store, StoreError};
+
+/// Why one source's pass failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PassError {
+    /// The source is not in the config (or is disabled).
+    #[error("no enabled source named {0:?}")]
+    UnknownSource(String),
+    /// Its URL cannot be used.
+    #[error("bad source URL: {0}")]
+    Url(String),
+    /// Downloading failed.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// The document could not be read as entries.
+    #[error(transparent)]
+    Parse(#[from] SourceError),
+    /// Storing failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The parser task died.
+    #[error("parser task failed: {0}")]
+    Task(String),
+}
+
+/// How one source's pass ended.
+#[derive(Debug)]
+pub struct PassOutcome {
+    /// The source's name.
+    pub source: String,
+    /// HTTP status, when a response arrived.
+    pub status: Option<u16>,
+    /// What was stored, or why nothing was.
+    pub result: Result<IngestReport, PassError>,
+    /// Wall time of the whole pass.
+    pub elapsed: std::time::Duration,
+}
+
+/// Everything a pass needs, shared by all of them.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    config: Arc<Config>,
+    store: Store,
+    fetcher: Fetcher,
+    ids: Arc<std::collections::HashMap<String, i64>>,
+    slots: Arc<Semaphore>,
+}
+
+impl Pipeline {
+    /// Opens the database, records the configured sources and builds the client.
+    pub async fn new(config: Arc<Config>) -> Result<Pipeline, DaemonError> {
+        let store = Store::open(&config.database_url()).await?;
+        let records: Vec<SourceRecord> = config
+            .sources
+            .iter()
+            .map(|s| SourceRecord {
+                name: s.name.clone(),
+                url: config.source_url(s).map_or_else(|_| String::new(), |u| u.to_string()),
+                priority: s.priority,
+                groups: s.groups.clone(),
+                enabled: s.enabled,
+            })
+            .collect();
+        let ids = Arc::new(store.sync_sources(&records).await?);
+        let fetcher = Fetcher::new(&FetchOptions::from_config(&config))?;
+        let slots = Arc::new(Semaphore::new(config.daemon.concurrency.get()));
+        Ok(Pipeline { config, store, fetcher, ids, slots })
+    }
+
+    /// The configuration this pipeline runs.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    /// The database.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Runs one source and logs one line about it.
+    pub async fn run_source(&self, name: &str) -> PassOutcome {
+        let started = Instant::now();
+        let mut status = None;
+        let result = self.pass(name, &mut status).await;
+        let outcome = PassOutcome { source: name.to_owned(), status, result, elapsed: started.elapsed() };
+        log_outcome(&outcome);
+        outcome
+    }
+
+    async fn pass(&self, name: &str, status: &mut Option<u16>) -> Result<IngestReport, PassError> {
+        let source = self
+            .config
+            .enabled_sources()
+            .find(|s| s.name == name)
+            .ok_or_else(|| PassError::UnknownSource(name.into()))?;
+        let id = *self.ids.get(name).ok_or_else(|| PassError::UnknownSource(name.into()))?;
+        let now = Utc::now().timestamp();
+        let result = self.fetch_and_store(source, id, status).await;
+        let recorded = match (&result, *status) {
+            (Ok((_, fetched)), _) => self.store.record_success(id, now, fetched.status, &fetched.validators).await,
+            (Err(e), status) => self.store.record_failure(id, now, status, &e.to_string()).await,
+        };
+        recorded?;
+        result.map(|(report, _)| report)
+    }
+
+    async fn fetch_and_store(
+        &self,
+        source: &Source,
+        id: i64,
+        status: &mut Option<u16>,
+    ) -> Result<(IngestReport, Fetched), PassError> {
+        let url = self.config.source_url(source).map_err(PassError::Url)?;
+        let validators = self.store.source_state(&source.name).await?.validators;
+        let fetched = {
+            // The semaphore is never closed, so acquiring only fails if it were.
+            let _slot = self.slots.acquire().await.map_err(|e| PassError::Task(e.to_string()))?;
+            self.fetcher.get(&url, &validators).await
+        };
+        let fetched = fetched.inspect_err(|e| {
+            if let FetchError::Status { status: code } = e {
+                *status = Some(*code);
+            }
+        })?;
+        *status = Some(fetched.status);
+        if fetched.not_modified() {
+            return Ok((IngestReport::default(), fetched));
+        }
+        let entries = parse_blocking(source.clone(), fetched.clone()).await?;
+        let report = self.store.ingest(id, &source.name, &entries, Utc::now().timestamp()).await?;
+        Ok((report, fetched))
+    }
+}
+
+/// Parses off the async threads: feed and HTML parsing are CPU work, and a
+/// parsed HTML tree cannot cross an await.
+async fn parse_blocking(source: Source, fetched: Fetched) -> Result<Vec<Entry>, PassError> {
+    tokio::task::spawn_blocking(move || match (source.kind, &source.page) {
+        (SourceKind::Page, Some(rules)) => {
+            let html = String::from_utf8_lossy(&fetched.bytes);
+            source::page::parse(&html, &fetched.final_url, rules)
+        }
+        _ => source::feed::parse(&fetched.bytes, fetched.final_url.as_str()),
+    })
+    .await
+    .map_err(|e| PassError::Task(e.to_string()))?
+    .map_err(PassError::from)
+}
+
+fn log_outcome(outcome: &PassOutcome) {
+    let ms = outcome.elapsed.as_millis() as u64;
+    let status = outcome.status.map_or_else(|| "-".to_owned(), |s| s.to_string());
+    match &outcome.result {
+        Ok(report) => tracing::info!(
+            source = %outcome.source, %status, new = report.new, updated = report.updated, ms, "fetched"
+        ),
+        Err(error) => tracing::warn!(source = %outcome.source, %status, ms, %error, "fetch failed"),
+    }
+}

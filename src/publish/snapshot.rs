@@ -1,0 +1,65 @@
+//! Every document the server offers, rendered at once after a change, so
+//! requests are answered from memory.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{Document, FeedMeta, Format, Item, PublishError, render};
+use crate::config::Output;
+use crate::store::Store;
+
+/// The stories one feed shows, newest first, as items.
+pub async fn load_items(
+    store: &Store,
+    output: &Output,
+    group: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Item>, PublishError> {
+    let window = chrono::TimeDelta::from_std(output.window.0).unwrap_or(chrono::TimeDelta::MAX);
+    let since = now.checked_sub_signed(window).map_or(i64::MIN, |t| t.timestamp());
+    let stories = store.recent_stories(since, output.items.get(), group).await?;
+    Ok(stories.iter().filter_map(Item::from_story).collect())
+}
+
+/// The merged feed and every group feed, in every format.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    documents: HashMap<(Option<String>, Format), Document>,
+    /// When this snapshot was rendered.
+    pub rendered_at: Option<DateTime<Utc>>,
+}
+
+impl Snapshot {
+    /// Renders the merged feed and one feed per group.
+    pub async fn build(
+        store: &Store,
+        output: &Output,
+        groups: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<Snapshot, PublishError> {
+        let mut documents = HashMap::new();
+        let feeds = std::iter::once(None).chain(groups.iter().map(Some));
+        for group in feeds {
+            let items = load_items(store, output, group.map(String::as_str), now).await?;
+            let meta = FeedMeta { title: output.title.clone(), base_url: output.base_url.clone(), group: group.cloned() };
+            for format in Format::ALL {
+                documents.insert((group.cloned(), format), render(format, &meta, &items)?);
+            }
+        }
+        Ok(Snapshot { documents, rendered_at: Some(now) })
+    }
+
+    /// One document: the merged feed (`group = None`) or a group's feed.
+    pub fn get(&self, group: Option<&str>, format: Format) -> Option<&Document> {
+        self.documents.get(&(group.map(str::to_owned), format))
+    }
+
+    /// The groups that have feeds, sorted.
+    pub fn groups(&self) -> Vec<&str> {
+        let mut groups: Vec<&str> = self.documents.keys().filter_map(|(g, _)| g.as_deref()).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        groups
+    }
+}

@@ -1,0 +1,135 @@
+//! The HTTP side: the merged feed and group feeds from the latest published
+//! snapshot, with ETag / Last-Modified, 304 answers and gzip, plus `/healthz`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use tokio::sync::watch;
+use tower_http::compression::CompressionLayer;
+
+use crate::publish::{Document, Format, Snapshot, escape_html as escape};
+use crate::store::Store;
+
+/// What request handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The latest published documents.
+    pub snapshot: watch::Receiver<Arc<Snapshot>>,
+    /// The database, for health checks.
+    pub store: Store,
+    /// The feed title, for the index page.
+    pub title: String,
+}
+
+/// The router with every route and layer.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(healthz))
+        .route("/{file}", get(merged_feed))
+        .route("/feeds/{file}", get(group_feed))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+/// Binds the listen address, with a clear message if it is taken.
+pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
+}
+
+async fn merged_feed(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Response {
+    match file.strip_prefix("feed.").and_then(Format::from_extension) {
+        Some(format) => serve_document(&state, None, format, &headers),
+        None => not_found(),
+    }
+}
+
+async fn group_feed(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Response {
+    let Some((group, ext)) = file.rsplit_once('.') else { return not_found() };
+    match Format::from_extension(ext) {
+        Some(format) => serve_document(&state, Some(group), format, &headers),
+        None => not_found(),
+    }
+}
+
+fn serve_document(state: &AppState, group: Option<&str>, format: Format, headers: &HeaderMap) -> Response {
+    let snapshot = state.snapshot.borrow().clone();
+    match snapshot.get(group, format) {
+        Some(doc) => conditional_response(doc, headers),
+        None => not_found(),
+    }
+}
+
+/// 304 when the client's validators still match, else the document.
+fn conditional_response(doc: &Document, request: &HeaderMap) -> Response {
+    let last_modified = SystemTime::UNIX_EPOCH + Duration::from_secs(doc.last_modified.timestamp().max(0) as u64);
+    let mut headers = HeaderMap::new();
+    if let Ok(etag) = HeaderValue::from_str(&doc.etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    if let Ok(lm) = HeaderValue::from_str(&httpdate::fmt_http_date(last_modified)) {
+        headers.insert(header::LAST_MODIFIED, lm);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    if not_modified(doc, last_modified, request) {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(doc.format.content_type()));
+    (StatusCode::OK, headers, doc.body.clone()).into_response()
+}
+
+/// RFC 9110 §13.2.2: If-None-Match decides when present; otherwise
+/// If-Modified-Since.
+fn not_modified(doc: &Document, last_modified: SystemTime, request: &HeaderMap) -> bool {
+    if let Some(value) = request.get(header::IF_NONE_MATCH) {
+        let Ok(value) = value.to_str() else { return false };
+        return value.split(',').map(str::trim).any(|tag| tag == "*" || weak_eq(tag, &doc.etag));
+    }
+    request
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok())
+        .is_some_and(|since| last_modified <= since)
+}
+
+/// Weak comparison: equal opaque tags, ignoring `W/`.
+fn weak_eq(a: &str, b: &str) -> bool {
+    a.trim_start_matches("W/") == b.trim_start_matches("W/")
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("database: {e}\n")).into_response(),
+    }
+}
+
+async fn index(State(state): State<AppState>) -> Html<String> {
+    let snapshot = state.snapshot.borrow().clone();
+    let mut links = String::new();
+    for (label, group) in std::iter::once(("all stories", None)).chain(snapshot.groups().into_iter().map(|g| (g, Some(g)))) {
+        let prefix = group.map_or("feed".to_owned(), |g| format!("feeds/{}", escape(g)));
+        links.push_str(&format!(
+            "<li>{}: <a href=\"{prefix}.atom\">Atom</a> · <a href=\"{prefix}.rss\">RSS</a> · <a href=\"{prefix}.json\">JSON Feed</a></li>\n",
+            escape(label)
+        ));
+    }
+    let title = escape(&state.title);
+    Html(format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>\n\
+         <link rel=\"alternate\" type=\"application/atom+xml\" href=\"feed.atom\" title=\"{title}\"></head>\n\
+         <body><h1>{title}</h1><ul>\n{links}</ul></body></html>\n"
+    ))
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found\n").into_response()
+}
