@@ -63,7 +63,7 @@ fn convert(entry: model::Entry) -> Entry {
         .map(|t| title_text(&t))
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| fallback_title(summary.as_deref().or(content.as_deref())));
-    let authors: Vec<_> = entry.authors.iter().filter_map(|p| p.name.as_deref().map(str::trim)).filter(|n| !n.is_empty()).collect();
+    let authors: Vec<&str> = entry.authors.iter().filter_map(author_name).collect();
     let published = entry.published.or(entry.updated);
     let id = if entry.id.trim().is_empty() {
         derived_id(url.as_deref(), &title, summary.as_deref().or(content.as_deref()))
@@ -79,6 +79,14 @@ fn convert(entry: model::Entry) -> Entry {
         summary,
         content,
     }
+}
+
+/// A person's display name. RSS writes `email (Name)`, which arrives as the
+/// name `(Name)`; a bare email is better than nothing.
+fn author_name(person: &model::Person) -> Option<&str> {
+    let name = person.name.as_deref().map(str::trim).unwrap_or("");
+    let name = name.strip_prefix('(').and_then(|n| n.strip_suffix(')')).unwrap_or(name).trim();
+    if name.is_empty() { person.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) } else { Some(name) }
 }
 
 fn title_text(text: &model::Text) -> String {
@@ -122,7 +130,8 @@ mod tests {
     #[test]
     fn rss_without_guids_gets_the_same_ids_every_time() {
         let rss = br#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
-            <item><title>A &amp; B</title><link>/a.html</link><description>one</description></item>
+            <item><title>A &amp; B</title><link>/a.html</link><description>one</description>
+              <author>desk@example.org (Mara Lindqvist)</author></item>
             <item><title>C</title><description>two</description></item>
             </channel></rss>"#;
         let first = parse(rss, BASE).unwrap();
@@ -130,6 +139,7 @@ mod tests {
         assert_eq!(first, second);
         assert_eq!(first[0].title, "A & B");
         assert_eq!(first[0].url.as_deref(), Some("https://example.org/a.html"));
+        assert_eq!(first[0].author.as_deref(), Some("Mara Lindqvist"));
         assert!(first[1].id.starts_with("feedfold:"));
         assert_ne!(first[0].id, first[1].id);
     }

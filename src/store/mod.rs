@@ -10,7 +10,7 @@ mod stories;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 pub use entries::IngestReport;
 pub use sources::{SourceRecord, SourceState};
@@ -68,6 +68,9 @@ impl Store {
             let source = sqlx::Error::Configuration("expected a sqlite:// or postgres:// URL".into());
             return Err(open_error(source));
         };
+        // One direct connection first: the pool would retry a refused
+        // connection until its acquire timeout, where one clear error is better.
+        AnyConnection::connect(&url).await.map_err(open_error)?.close().await.map_err(open_error)?;
         let pool = pool_options(backend).connect(&url).await.map_err(open_error)?;
         let store = Store { pool, backend };
         migrate::run(&store).await?;
