@@ -60,7 +60,7 @@ pub async fn run(
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
-                let _ = server_stop.wait_for(|stop| *stop).await;
+                stopped(&mut server_stop).await;
             })
             .await
     });
@@ -122,7 +122,7 @@ async fn schedule_loop(
         }
         let sleep = sleep_until(queue.next_due());
         tokio::select! {
-            _ = stop.wait_for(|stop| *stop) => break,
+            () = stopped(&mut stop) => break,
             () = sleep => {}
             Some(done) = running.join_next_with_id() => {
                 let (id, changed) = match done {
@@ -189,6 +189,12 @@ async fn initial_queue(pipeline: &Pipeline, now: DateTime<Utc>) -> Result<DueQue
         queue.insert(&source.name, first_run(source.schedule(&config.daemon), &source.name, last, now));
     }
     Ok(queue)
+}
+
+/// Resolves once the stop flag is set (or its sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is not `Send`; drop it before returning.
+    let _ = stop.wait_for(|stop| *stop).await;
 }
 
 fn sleep_until(at: Option<DateTime<Utc>>) -> tokio::time::Sleep {
