@@ -6,12 +6,12 @@
 //! wired together by `daemon`.
 
 pub mod config;
+pub mod daemon;
 pub mod dedup;
 pub mod extract;
 pub mod fetch;
-pub mod source;
-pub mod store;
 pub mod publish;
 pub mod schedule;
 pub mod serve;
-pub mod daemon;
+pub mod source;
+pub mod store;

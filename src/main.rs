@@ -111,7 +111,10 @@ fn main() -> ExitCode {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FEEDFOLD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
@@ -119,7 +122,11 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
         Command::Run(c) => run(&load_config(c)?).await,
         Command::Fetch { config, source } => fetch(load_config(config)?, source.as_deref()).await,
         Command::Check(c) => check(c),
-        Command::Feed { config, format, group } => feed(&*load_config(config)?, format, group).await,
+        Command::Feed {
+            config,
+            format,
+            group,
+        } => feed(&*load_config(config)?, format, group).await,
         Command::Parse { url, file } => parse(&url, &file),
         Command::Status { config, json } => status(&*load_config(config)?, json).await,
     }
@@ -128,28 +135,42 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
 fn config_path(arg: ConfigArg) -> PathBuf {
     arg.config.unwrap_or_else(|| {
         let local = PathBuf::from("feedfold.toml");
-        if local.exists() { local } else { PathBuf::from("/etc/feedfold/feedfold.toml") }
+        if local.exists() {
+            local
+        } else {
+            PathBuf::from("/etc/feedfold/feedfold.toml")
+        }
     })
 }
 
 fn load_config(arg: ConfigArg) -> Result<Arc<Config>, Failure> {
     let path = config_path(arg);
-    Config::load(&path).map(Arc::new).map_err(|e| Failure::User(e.into()))
+    Config::load(&path)
+        .map(Arc::new)
+        .map_err(|e| Failure::User(e.into()))
 }
 
 fn check(arg: ConfigArg) -> Result<ExitCode, Failure> {
     let path = config_path(arg);
     let config = Config::load(&path).map_err(|e| Failure::User(e.into()))?;
     let enabled = config.enabled_sources().count();
-    println!("{}: ok ({} sources, {enabled} enabled)", path.display(), config.sources.len());
+    println!(
+        "{}: ok ({} sources, {enabled} enabled)",
+        path.display(),
+        config.sources.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 async fn run(config: &Arc<Config>) -> Result<ExitCode, Failure> {
-    let listener = feedfold::serve::bind(config.daemon.listen).await.map_err(|e| Failure::User(e.into()))?;
+    let listener = feedfold::serve::bind(config.daemon.listen)
+        .await
+        .map_err(|e| Failure::User(e.into()))?;
     let addr = listener.local_addr()?;
     let base = format!("http://{addr}/");
-    eprintln!("feedfold: serving the merged feed at {base}feed.atom (also {base}feed.rss, {base}feed.json)");
+    eprintln!(
+        "feedfold: serving the merged feed at {base}feed.atom (also {base}feed.rss, {base}feed.json)"
+    );
     daemon::run(config.clone(), listener, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -181,22 +202,39 @@ async fn fetch(config: Arc<Config>, only: Option<&str>) -> Result<ExitCode, Fail
     if let Some(name) = only
         && !config.enabled_sources().any(|s| s.name == name)
     {
-        return Err(Failure::User(anyhow::anyhow!("no enabled source named {name:?} in the config")));
+        return Err(Failure::User(anyhow::anyhow!(
+            "no enabled source named {name:?} in the config"
+        )));
     }
     let pipeline = Pipeline::new(config).await?;
     let outcomes = daemon::fetch_pass(&pipeline, only).await?;
     pipeline.store().close().await;
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
-    let new: usize = outcomes.iter().filter_map(|o| o.result.as_ref().ok()).map(|r| r.new).sum();
-    eprintln!("feedfold: {} sources fetched, {failed} failed, {new} new entries", outcomes.len());
-    Ok(if failed > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    let new: usize = outcomes
+        .iter()
+        .filter_map(|o| o.result.as_ref().ok())
+        .map(|r| r.new)
+        .sum();
+    eprintln!(
+        "feedfold: {} sources fetched, {failed} failed, {new} new entries",
+        outcomes.len()
+    );
+    Ok(if failed > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 async fn feed(config: &Config, format: Format, group: Option<String>) -> Result<ExitCode, Failure> {
     let store = Store::open(&config.database_url()).await?;
     let items = load_items(&store, &config.output, group.as_deref(), Utc::now()).await?;
     store.close().await;
-    let meta = FeedMeta { title: config.output.title.clone(), base_url: config.output.base_url.clone(), group };
+    let meta = FeedMeta {
+        title: config.output.title.clone(),
+        base_url: config.output.base_url.clone(),
+        group,
+    };
     let doc = render(format, &meta, &items)?;
     std::io::stdout().write_all(doc.body.as_bytes())?;
     Ok(ExitCode::SUCCESS)
@@ -207,9 +245,12 @@ fn parse(url: &str, file: &Path) -> Result<ExitCode, Failure> {
     if file == Path::new("-") {
         std::io::stdin().read_to_end(&mut bytes)?;
     } else {
-        bytes = std::fs::read(file).with_context(|| file.display().to_string()).map_err(Failure::User)?;
+        bytes = std::fs::read(file)
+            .with_context(|| file.display().to_string())
+            .map_err(Failure::User)?;
     }
-    let entries = feedfold::source::feed::parse(&bytes, url).map_err(|e| Failure::User(e.into()))?;
+    let entries =
+        feedfold::source::feed::parse(&bytes, url).map_err(|e| Failure::User(e.into()))?;
     let mut out = std::io::stdout().lock();
     for entry in entries {
         serde_json::to_writer(&mut out, &entry)?;
@@ -225,13 +266,22 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
     let now = Utc::now();
     let mut out = std::io::stdout().lock();
     if !json {
-        writeln!(out, "{:<24} {:<20} {:<20} {:>6} {:>7}  LAST ERROR", "SOURCE", "LAST FETCH", "NEXT DUE", "STATUS", "ENTRIES")?;
+        writeln!(
+            out,
+            "{:<24} {:<20} {:<20} {:>6} {:>7}  LAST ERROR",
+            "SOURCE", "LAST FETCH", "NEXT DUE", "STATUS", "ENTRIES"
+        )?;
     }
     for state in states.iter().filter(|s| s.enabled) {
-        let next = config.enabled_sources().find(|s| s.name == state.name).map(|s| {
-            let last = state.last_fetch_at.and_then(|t| DateTime::from_timestamp(t, 0));
-            feedfold::schedule::first_run(s.schedule(&config.daemon), &s.name, last, now)
-        });
+        let next = config
+            .enabled_sources()
+            .find(|s| s.name == state.name)
+            .map(|s| {
+                let last = state
+                    .last_fetch_at
+                    .and_then(|t| DateTime::from_timestamp(t, 0));
+                feedfold::schedule::first_run(s.schedule(&config.daemon), &s.name, last, now)
+            });
         if json {
             let line = serde_json::json!({
                 "source": state.name, "url": state.url,
@@ -241,7 +291,10 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
             });
             writeln!(out, "{line}")?;
         } else {
-            let when = |t: Option<i64>| t.and_then(|t| DateTime::from_timestamp(t, 0)).map_or("never".into(), short_time);
+            let when = |t: Option<i64>| {
+                t.and_then(|t| DateTime::from_timestamp(t, 0))
+                    .map_or("never".into(), short_time)
+            };
             writeln!(
                 out,
                 "{:<24} {:<20} {:<20} {:>6} {:>7}  {}",
@@ -250,7 +303,10 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
                 next.map_or("-".into(), short_time),
                 state.last_status.map_or("-".into(), |s| s.to_string()),
                 state.entries,
-                state.last_error.as_deref().map_or(String::new(), |e| format!("{e} (x{})", state.error_count)),
+                state
+                    .last_error
+                    .as_deref()
+                    .map_or(String::new(), |e| format!("{e} (x{})", state.error_count)),
             )?;
         }
     }

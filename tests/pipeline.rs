@@ -10,8 +10,12 @@ use common::{Fixture, FixtureServer, TestDb, rss, source, write_config};
 use feedfold::config::Config;
 use feedfold::daemon::{self, Pipeline};
 
-const PORT_STRIKE_A: (&str, &str, &str, &str) =
-    ("a-1", "Port strike ends after 12 days", "https://News.Example.org/2026/11/port-strike?utm_source=rss#top", "Dock workers voted to accept the offer.");
+const PORT_STRIKE_A: (&str, &str, &str, &str) = (
+    "a-1",
+    "Port strike ends after 12 days",
+    "https://News.Example.org/2026/11/port-strike?utm_source=rss#top",
+    "Dock workers voted to accept the offer.",
+);
 const PORT_STRIKE_B: (&str, &str, &str, &str) = (
     "b-7",
     "UPDATE: Dock workers return as port strike ends - Harbour Wire",
@@ -22,12 +26,34 @@ const PORT_STRIKE_B: (&str, &str, &str, &str) = (
 fn two_sources_one_story(server: &FixtureServer) {
     server.set(
         "a.xml",
-        Fixture::feed(rss("A", &[PORT_STRIKE_A, ("a-2", "Lighthouse grant", "https://a.example.org/lighthouse", "Grant.")]))
-            .with_etag("\"a-v1\""),
+        Fixture::feed(rss(
+            "A",
+            &[
+                PORT_STRIKE_A,
+                (
+                    "a-2",
+                    "Lighthouse grant",
+                    "https://a.example.org/lighthouse",
+                    "Grant.",
+                ),
+            ],
+        ))
+        .with_etag("\"a-v1\""),
     );
     server.set(
         "b.xml",
-        Fixture::feed(rss("B", &[PORT_STRIKE_B, ("b-8", "Ferry services suspended", "https://b.example.org/ferry", "Gales.")])),
+        Fixture::feed(rss(
+            "B",
+            &[
+                PORT_STRIKE_B,
+                (
+                    "b-8",
+                    "Ferry services suspended",
+                    "https://b.example.org/ferry",
+                    "Gales.",
+                ),
+            ],
+        )),
     );
 }
 
@@ -46,7 +72,13 @@ async fn get(client: &reqwest::Client, url: &str, headers: &[(&str, &str)]) -> r
 }
 
 /// Starts the daemon in-process; returns its address and a stop handle.
-async fn start_daemon(pipeline_config: Arc<Config>) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+async fn start_daemon(
+    pipeline_config: Arc<Config>,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -79,8 +111,11 @@ async fn daemon_serves_each_story_once_in_every_format() {
     two_sources_one_story(&server);
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::sqlite();
-    let sources = source("wire-a", &server.url("a.xml"), "priority = 5\ngroups = [\"en\"]")
-        + &source("wire-b", &server.url("b.xml"), "groups = [\"zh\"]");
+    let sources = source(
+        "wire-a",
+        &server.url("a.xml"),
+        "priority = 5\ngroups = [\"en\"]",
+    ) + &source("wire-b", &server.url("b.xml"), "groups = [\"zh\"]");
     let config = Arc::new(Config::load(&write_config(dir.path(), &db.url, &sources)).unwrap());
     let (addr, stop, handle) = start_daemon(config).await;
     let client = reqwest::Client::new();
@@ -88,25 +123,74 @@ async fn daemon_serves_each_story_once_in_every_format() {
     let atom = wait_for_entries(&client, &format!("http://{addr}/feed.atom"), 3).await;
     assert_eq!(atom.entries.len(), 3, "four items, two of them one story");
     for format in ["rss", "json"] {
-        let body = get(&client, &format!("http://{addr}/feed.{format}"), &[]).await.bytes().await.unwrap();
+        let body = get(&client, &format!("http://{addr}/feed.{format}"), &[])
+            .await
+            .bytes()
+            .await
+            .unwrap();
         let feed = feed_rs::parser::parse(&body[..]).unwrap();
         let ids: Vec<_> = feed.entries.iter().map(|e| e.id.clone()).collect();
-        assert_eq!(ids, atom.entries.iter().map(|e| e.id.clone()).collect::<Vec<_>>(), "{format}: same items, same ids");
+        assert_eq!(
+            ids,
+            atom.entries
+                .iter()
+                .map(|e| e.id.clone())
+                .collect::<Vec<_>>(),
+            "{format}: same items, same ids"
+        );
     }
-    let strike = atom.entries.iter().find(|e| e.title.as_ref().unwrap().content.contains("12 days")).unwrap();
-    let html = strike.content.as_ref().and_then(|c| c.body.clone()).unwrap();
-    assert!(html.contains("Also reported by") && html.contains("wire-b"), "{html}");
-    assert!(!atom.entries.iter().any(|e| e.title.as_ref().unwrap().content.starts_with("UPDATE:")));
+    let strike = atom
+        .entries
+        .iter()
+        .find(|e| e.title.as_ref().unwrap().content.contains("12 days"))
+        .unwrap();
+    let html = strike
+        .content
+        .as_ref()
+        .and_then(|c| c.body.clone())
+        .unwrap();
+    assert!(
+        html.contains("Also reported by") && html.contains("wire-b"),
+        "{html}"
+    );
+    assert!(
+        !atom
+            .entries
+            .iter()
+            .any(|e| e.title.as_ref().unwrap().content.starts_with("UPDATE:"))
+    );
 
     // Group feeds: "en" has the story wire-a carried, "zh" the ones wire-b did.
-    let en = get(&client, &format!("http://{addr}/feeds/en.atom"), &[]).await.bytes().await.unwrap();
+    let en = get(&client, &format!("http://{addr}/feeds/en.atom"), &[])
+        .await
+        .bytes()
+        .await
+        .unwrap();
     assert_eq!(feed_rs::parser::parse(&en[..]).unwrap().entries.len(), 2);
-    assert_eq!(get(&client, &format!("http://{addr}/feeds/nope.atom"), &[]).await.status(), 404);
-    assert_eq!(get(&client, &format!("http://{addr}/healthz"), &[]).await.status(), 200);
-    assert_eq!(get(&client, &format!("http://{addr}/feed.xml"), &[]).await.status(), 404);
+    assert_eq!(
+        get(&client, &format!("http://{addr}/feeds/nope.atom"), &[])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        get(&client, &format!("http://{addr}/healthz"), &[])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        get(&client, &format!("http://{addr}/feed.xml"), &[])
+            .await
+            .status(),
+        404
+    );
 
     stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(15), handle).await.expect("daemon stops").unwrap();
+    tokio::time::timeout(Duration::from_secs(15), handle)
+        .await
+        .expect("daemon stops")
+        .unwrap();
 }
 
 #[tokio::test]
@@ -124,28 +208,65 @@ async fn served_feeds_answer_conditional_requests_and_gzip() {
 
     let first = get(&client, &url, &[]).await;
     assert_eq!(first.status(), 200);
-    assert_eq!(first.headers()["content-type"], "application/atom+xml; charset=utf-8");
+    assert_eq!(
+        first.headers()["content-type"],
+        "application/atom+xml; charset=utf-8"
+    );
     let etag = first.headers()["etag"].to_str().unwrap().to_owned();
-    let last_modified = first.headers()["last-modified"].to_str().unwrap().to_owned();
+    let last_modified = first.headers()["last-modified"]
+        .to_str()
+        .unwrap()
+        .to_owned();
 
     let by_etag = get(&client, &url, &[("if-none-match", &etag)]).await;
     assert_eq!(by_etag.status(), 304);
     assert!(by_etag.bytes().await.unwrap().is_empty());
-    let listed = get(&client, &url, &[("if-none-match", &format!("\"other\", {etag}"))]).await;
+    let listed = get(
+        &client,
+        &url,
+        &[("if-none-match", &format!("\"other\", {etag}"))],
+    )
+    .await;
     assert_eq!(listed.status(), 304);
-    assert_eq!(get(&client, &url, &[("if-none-match", "\"stale\"")]).await.status(), 200);
-    assert_eq!(get(&client, &url, &[("if-modified-since", &last_modified)]).await.status(), 304);
-    assert_eq!(get(&client, &url, &[("if-modified-since", "Thu, 01 Jan 2015 00:00:00 GMT")]).await.status(), 200);
+    assert_eq!(
+        get(&client, &url, &[("if-none-match", "\"stale\"")])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        get(&client, &url, &[("if-modified-since", &last_modified)])
+            .await
+            .status(),
+        304
+    );
+    assert_eq!(
+        get(
+            &client,
+            &url,
+            &[("if-modified-since", "Thu, 01 Jan 2015 00:00:00 GMT")]
+        )
+        .await
+        .status(),
+        200
+    );
 
     let gz = get(&client, &url, &[("accept-encoding", "gzip")]).await;
     assert_eq!(gz.headers()["content-encoding"], "gzip");
     let compressed = gz.bytes().await.unwrap();
     let mut plain = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&compressed[..]), &mut plain).unwrap();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&compressed[..]),
+        &mut plain,
+    )
+    .unwrap();
     assert!(plain.contains("Port strike ends after 12 days"));
 
     stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(15), handle).await.expect("daemon stops").unwrap();
+    tokio::time::timeout(Duration::from_secs(15), handle)
+        .await
+        .expect("daemon stops")
+        .unwrap();
 }
 
 #[tokio::test]
@@ -153,8 +274,18 @@ async fn failing_sources_are_recorded_and_do_not_stop_the_others() {
     let server = FixtureServer::start().await;
     two_sources_one_story(&server);
     server.set("500.xml", Fixture::status(500));
-    server.set("html.xml", Fixture { content_type: "text/html", ..Fixture::feed("<html><body>Not a feed</body></html>") });
-    server.set("slow.xml", Fixture::feed(rss("S", &[("s", "late", "https://s.example.org/", "x")])).slow(Duration::from_secs(5)));
+    server.set(
+        "html.xml",
+        Fixture {
+            content_type: "text/html",
+            ..Fixture::feed("<html><body>Not a feed</body></html>")
+        },
+    );
+    server.set(
+        "slow.xml",
+        Fixture::feed(rss("S", &[("s", "late", "https://s.example.org/", "x")]))
+            .slow(Duration::from_secs(5)),
+    );
     server.set("huge.xml", Fixture::feed(vec![b' '; 2 << 20]));
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::sqlite();
@@ -173,22 +304,56 @@ async fn failing_sources_are_recorded_and_do_not_stop_the_others() {
     let outcomes = daemon::fetch_pass(&pipeline, None).await.unwrap();
     let errors: Vec<(String, String)> = outcomes
         .iter()
-        .filter_map(|o| o.result.as_ref().err().map(|e| (o.source.clone(), e.to_string())))
+        .filter_map(|o| {
+            o.result
+                .as_ref()
+                .err()
+                .map(|e| (o.source.clone(), e.to_string()))
+        })
         .collect();
-    assert_eq!(outcomes.iter().filter(|o| o.result.is_ok()).count(), 1, "{errors:?}");
-    let reason = |name: &str| errors.iter().find(|(n, _)| n == name).map(|(_, e)| e.clone()).unwrap();
+    assert_eq!(
+        outcomes.iter().filter(|o| o.result.is_ok()).count(),
+        1,
+        "{errors:?}"
+    );
+    let reason = |name: &str| {
+        errors
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, e)| e.clone())
+            .unwrap()
+    };
     assert_eq!(reason("broken"), "HTTP 500");
     assert_eq!(reason("missing"), "HTTP 404");
-    assert!(reason("not-a-feed").starts_with("not a valid feed"), "{}", reason("not-a-feed"));
+    assert!(
+        reason("not-a-feed").starts_with("not a valid feed"),
+        "{}",
+        reason("not-a-feed")
+    );
     assert_eq!(reason("slow"), "timed out");
     assert_eq!(reason("huge"), "body larger than 1048576 bytes");
-    assert!(reason("refused").starts_with("cannot connect"), "{}", reason("refused"));
-    assert!(reason("no-file").contains("does-not-exist.xml"), "{}", reason("no-file"));
+    assert!(
+        reason("refused").starts_with("cannot connect"),
+        "{}",
+        reason("refused")
+    );
+    assert!(
+        reason("no-file").contains("does-not-exist.xml"),
+        "{}",
+        reason("no-file")
+    );
 
     let store = pipeline.store();
     assert_eq!(store.source_state("good").await.unwrap().entries, 2);
     let broken = store.source_state("broken").await.unwrap();
-    assert_eq!((broken.last_status, broken.error_count, broken.last_error.as_deref()), (Some(500), 1, Some("HTTP 500")));
+    assert_eq!(
+        (
+            broken.last_status,
+            broken.error_count,
+            broken.last_error.as_deref()
+        ),
+        (Some(500), 1, Some("HTTP 500"))
+    );
     store.close().await;
 }
 
@@ -198,22 +363,42 @@ async fn restarts_and_refetches_do_not_duplicate_entries() {
     two_sources_one_story(&server);
     let dir = tempfile::tempdir().unwrap();
     for db in TestDb::all().await {
-        let sources = source("wire-a", &server.url("a.xml"), "") + &source("wire-b", &server.url("b.xml"), "");
+        let sources = source("wire-a", &server.url("a.xml"), "")
+            + &source("wire-b", &server.url("b.xml"), "");
         for round in 0..3 {
             // A new pipeline each round: the daemon restarting.
             let pipeline = pipeline_for(dir.path(), &db, &sources).await;
             daemon::fetch_pass(&pipeline, Some("wire-a")).await.unwrap();
             daemon::fetch_pass(&pipeline, Some("wire-b")).await.unwrap();
             let store = pipeline.store();
-            assert_eq!(store.source_state("wire-a").await.unwrap().entries, 2, "{} round {round}", db.label);
-            assert_eq!(store.source_state("wire-b").await.unwrap().entries, 2, "{} round {round}", db.label);
-            assert_eq!(store.recent_stories(0, 100, None).await.unwrap().len(), 3, "{} round {round}", db.label);
+            assert_eq!(
+                store.source_state("wire-a").await.unwrap().entries,
+                2,
+                "{} round {round}",
+                db.label
+            );
+            assert_eq!(
+                store.source_state("wire-b").await.unwrap().entries,
+                2,
+                "{} round {round}",
+                db.label
+            );
+            assert_eq!(
+                store.recent_stories(0, 100, None).await.unwrap().len(),
+                3,
+                "{} round {round}",
+                db.label
+            );
             store.close().await;
         }
         db.cleanup().await;
     }
     // Validators were stored and sent back: later rounds were answered 304.
-    assert!(server.not_modified("a.xml") >= 2, "304s: {}", server.not_modified("a.xml"));
+    assert!(
+        server.not_modified("a.xml") >= 2,
+        "304s: {}",
+        server.not_modified("a.xml")
+    );
 }
 
 #[tokio::test]
@@ -223,10 +408,19 @@ async fn fetch_pass_runs_only_due_sources() {
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::sqlite();
     // Schedules that are never due again soon after a first run.
-    let sources = source("wire-a", &server.url("a.xml"), "") + &source("wire-b", &server.url("b.xml"), "enabled = false");
+    let sources = source("wire-a", &server.url("a.xml"), "")
+        + &source("wire-b", &server.url("b.xml"), "enabled = false");
     let pipeline = pipeline_for(dir.path(), &db, &sources).await;
-    assert_eq!(daemon::fetch_pass(&pipeline, None).await.unwrap().len(), 1, "never-fetched enabled sources are due");
-    assert_eq!(daemon::fetch_pass(&pipeline, None).await.unwrap().len(), 0, "just fetched: not due");
+    assert_eq!(
+        daemon::fetch_pass(&pipeline, None).await.unwrap().len(),
+        1,
+        "never-fetched enabled sources are due"
+    );
+    assert_eq!(
+        daemon::fetch_pass(&pipeline, None).await.unwrap().len(),
+        0,
+        "just fetched: not due"
+    );
     assert_eq!(server.hits("b.xml"), 0, "disabled sources are not fetched");
     pipeline.store().close().await;
 }

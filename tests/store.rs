@@ -38,7 +38,9 @@ where
     Fut: std::future::Future<Output = ()>,
 {
     for db in TestDb::all().await {
-        let store = Store::open(&db.url).await.unwrap_or_else(|e| panic!("{}: {e}", db.label));
+        let store = Store::open(&db.url)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.label));
         test(store.clone(), db.label).await;
         store.close().await;
         db.cleanup().await;
@@ -50,11 +52,22 @@ async fn ingest_is_idempotent_and_updates_in_place() {
     with_each_backend(|store, label| async move {
         let ids = store.sync_sources(&[record("a", 0, &[])]).await.unwrap();
         let a = ids["a"];
-        let entries = vec![entry("1", "One", "https://x.example.org/1", NOW - 50), entry("2", "Two", "https://x.example.org/2", NOW - 40)];
+        let entries = vec![
+            entry("1", "One", "https://x.example.org/1", NOW - 50),
+            entry("2", "Two", "https://x.example.org/2", NOW - 40),
+        ];
         let first = store.ingest(a, "a", &entries, NOW).await.unwrap();
-        assert_eq!((first.new, first.updated, first.unchanged), (2, 0, 0), "{label}");
+        assert_eq!(
+            (first.new, first.updated, first.unchanged),
+            (2, 0, 0),
+            "{label}"
+        );
         let again = store.ingest(a, "a", &entries, NOW + 10).await.unwrap();
-        assert_eq!((again.new, again.updated, again.unchanged), (0, 0, 2), "{label}");
+        assert_eq!(
+            (again.new, again.updated, again.unchanged),
+            (0, 0, 2),
+            "{label}"
+        );
         assert!(!again.changed());
 
         let mut edited = entries.clone();
@@ -64,7 +77,10 @@ async fn ingest_is_idempotent_and_updates_in_place() {
 
         let stories = store.recent_stories(0, 10, None).await.unwrap();
         assert_eq!(stories.len(), 2, "{label}");
-        assert_eq!(stories[0].copies[0].title, "Two (corrected)", "{label}: newest first");
+        assert_eq!(
+            stories[0].copies[0].title, "Two (corrected)",
+            "{label}: newest first"
+        );
         assert_eq!(stories[0].updated, NOW + 20, "{label}");
         assert_eq!(store.source_state("a").await.unwrap().entries, 2, "{label}");
     })
@@ -74,29 +90,78 @@ async fn ingest_is_idempotent_and_updates_in_place() {
 #[tokio::test]
 async fn same_canonical_url_across_sources_is_one_story() {
     with_each_backend(|store, label| async move {
-        let ids = store.sync_sources(&[record("a", 1, &["en"]), record("b", 5, &["zh"])]).await.unwrap();
-        store
-            .ingest(ids["a"], "a", &[entry("a1", "Port strike ends", "https://News.Example.org/p?utm_source=rss#top", NOW - 100)], NOW)
+        let ids = store
+            .sync_sources(&[record("a", 1, &["en"]), record("b", 5, &["zh"])])
             .await
             .unwrap();
         store
-            .ingest(ids["b"], "b", &[entry("b1", "UPDATE: port strike over", "https://news.example.org/p", NOW - 90)], NOW)
+            .ingest(
+                ids["a"],
+                "a",
+                &[entry(
+                    "a1",
+                    "Port strike ends",
+                    "https://News.Example.org/p?utm_source=rss#top",
+                    NOW - 100,
+                )],
+                NOW,
+            )
             .await
             .unwrap();
-        store.ingest(ids["b"], "b", &[entry("b2", "Other", "https://news.example.org/q", NOW - 80)], NOW).await.unwrap();
+        store
+            .ingest(
+                ids["b"],
+                "b",
+                &[entry(
+                    "b1",
+                    "UPDATE: port strike over",
+                    "https://news.example.org/p",
+                    NOW - 90,
+                )],
+                NOW,
+            )
+            .await
+            .unwrap();
+        store
+            .ingest(
+                ids["b"],
+                "b",
+                &[entry("b2", "Other", "https://news.example.org/q", NOW - 80)],
+                NOW,
+            )
+            .await
+            .unwrap();
 
         let stories = store.recent_stories(0, 10, None).await.unwrap();
         assert_eq!(stories.len(), 2, "{label}");
-        let port = stories.iter().find(|s| s.copies.len() == 2).unwrap_or_else(|| panic!("{label}: folded story"));
-        assert_eq!(port.copies[0].source, "a", "{label}: copies in arrival order");
+        let port = stories
+            .iter()
+            .find(|s| s.copies.len() == 2)
+            .unwrap_or_else(|| panic!("{label}: folded story"));
+        assert_eq!(
+            port.copies[0].source, "a",
+            "{label}: copies in arrival order"
+        );
         assert_eq!(port.copies[1].priority, 5, "{label}");
         // The story keeps the founding entry's time, clamped to arrival.
         assert_eq!(port.published, NOW - 100, "{label}");
 
         let en = store.recent_stories(0, 10, Some("en")).await.unwrap();
         assert_eq!(en.len(), 1, "{label}: group filter");
-        assert_eq!(en[0].copies.len(), 2, "{label}: a group feed still shows every copy");
-        assert_eq!(store.recent_stories(0, 10, Some("none")).await.unwrap().len(), 0, "{label}");
+        assert_eq!(
+            en[0].copies.len(),
+            2,
+            "{label}: a group feed still shows every copy"
+        );
+        assert_eq!(
+            store
+                .recent_stories(0, 10, Some("none"))
+                .await
+                .unwrap()
+                .len(),
+            0,
+            "{label}"
+        );
     })
     .await;
 }
@@ -106,15 +171,34 @@ async fn window_limit_and_future_dates() {
     with_each_backend(|store, label| async move {
         let ids = store.sync_sources(&[record("a", 0, &[])]).await.unwrap();
         let entries: Vec<Entry> = (0..5)
-            .map(|i| entry(&format!("g{i}"), &format!("T{i}"), &format!("https://x.example.org/{i}"), NOW - 1000 * i))
-            .chain([entry("future", "From the future", "https://x.example.org/f", NOW + 86_400)])
+            .map(|i| {
+                entry(
+                    &format!("g{i}"),
+                    &format!("T{i}"),
+                    &format!("https://x.example.org/{i}"),
+                    NOW - 1000 * i,
+                )
+            })
+            .chain([entry(
+                "future",
+                "From the future",
+                "https://x.example.org/f",
+                NOW + 86_400,
+            )])
             .collect();
         store.ingest(ids["a"], "a", &entries, NOW).await.unwrap();
         let recent = store.recent_stories(NOW - 2500, 10, None).await.unwrap();
         let titles: Vec<&str> = recent.iter().map(|s| s.copies[0].title.as_str()).collect();
         assert_eq!(titles, ["From the future", "T0", "T1", "T2"], "{label}");
-        assert_eq!(recent[0].published, NOW, "{label}: future dates are clamped to arrival");
-        assert_eq!(store.recent_stories(0, 2, None).await.unwrap().len(), 2, "{label}");
+        assert_eq!(
+            recent[0].published, NOW,
+            "{label}: future dates are clamped to arrival"
+        );
+        assert_eq!(
+            store.recent_stories(0, 2, None).await.unwrap().len(),
+            2,
+            "{label}"
+        );
     })
     .await;
 }
@@ -122,24 +206,57 @@ async fn window_limit_and_future_dates() {
 #[tokio::test]
 async fn sources_sync_by_name_and_keep_fetch_state() {
     with_each_backend(|store, label| async move {
-        let ids = store.sync_sources(&[record("a", 0, &["x"]), record("b", 0, &[])]).await.unwrap();
-        let validators = Validators { etag: Some("\"v1\"".into()), last_modified: Some("Sat, 21 Nov 2026 08:00:00 GMT".into()) };
-        store.record_success(ids["a"], NOW, 200, &validators).await.unwrap();
-        store.record_failure(ids["b"], NOW, Some(500), "HTTP 500").await.unwrap();
-        store.record_failure(ids["b"], NOW + 1, None, "timed out").await.unwrap();
+        let ids = store
+            .sync_sources(&[record("a", 0, &["x"]), record("b", 0, &[])])
+            .await
+            .unwrap();
+        let validators = Validators {
+            etag: Some("\"v1\"".into()),
+            last_modified: Some("Sat, 21 Nov 2026 08:00:00 GMT".into()),
+        };
+        store
+            .record_success(ids["a"], NOW, 200, &validators)
+            .await
+            .unwrap();
+        store
+            .record_failure(ids["b"], NOW, Some(500), "HTTP 500")
+            .await
+            .unwrap();
+        store
+            .record_failure(ids["b"], NOW + 1, None, "timed out")
+            .await
+            .unwrap();
 
         // A new config drops b and renames nothing: a keeps its id and state.
         let again = store.sync_sources(&[record("a", 3, &["y"])]).await.unwrap();
         assert_eq!(again["a"], ids["a"], "{label}");
         let a = store.source_state("a").await.unwrap();
         assert_eq!(a.validators, validators, "{label}");
-        assert_eq!((a.last_fetch_at, a.last_success_at, a.last_status), (Some(NOW), Some(NOW), Some(200)), "{label}");
+        assert_eq!(
+            (a.last_fetch_at, a.last_success_at, a.last_status),
+            (Some(NOW), Some(NOW), Some(200)),
+            "{label}"
+        );
         let b = store.source_state("b").await.unwrap();
-        assert!(!b.enabled, "{label}: removed sources are disabled, not deleted");
-        assert_eq!((b.error_count, b.last_error.as_deref(), b.last_status), (2, Some("timed out"), None), "{label}");
-        store.record_success(ids["b"], NOW + 2, 304, &Validators::default()).await.unwrap();
+        assert!(
+            !b.enabled,
+            "{label}: removed sources are disabled, not deleted"
+        );
+        assert_eq!(
+            (b.error_count, b.last_error.as_deref(), b.last_status),
+            (2, Some("timed out"), None),
+            "{label}"
+        );
+        store
+            .record_success(ids["b"], NOW + 2, 304, &Validators::default())
+            .await
+            .unwrap();
         let b = store.source_state("b").await.unwrap();
-        assert_eq!((b.error_count, b.last_error), (0, None), "{label}: success resets the failure count");
+        assert_eq!(
+            (b.error_count, b.last_error),
+            (0, None),
+            "{label}: success resets the failure count"
+        );
         assert!(store.source_state("zzz").await.is_err(), "{label}");
     })
     .await;
@@ -150,7 +267,15 @@ async fn reopening_the_database_keeps_everything() {
     let db = TestDb::sqlite();
     let store = Store::open(&db.url).await.unwrap();
     let ids = store.sync_sources(&[record("a", 0, &[])]).await.unwrap();
-    store.ingest(ids["a"], "a", &[entry("1", "One", "https://x.example.org/1", NOW)], NOW).await.unwrap();
+    store
+        .ingest(
+            ids["a"],
+            "a",
+            &[entry("1", "One", "https://x.example.org/1", NOW)],
+            NOW,
+        )
+        .await
+        .unwrap();
     let before = store.recent_stories(0, 10, None).await.unwrap();
     store.close().await;
     let reopened = Store::open(&db.url).await.unwrap();
@@ -160,11 +285,23 @@ async fn reopening_the_database_keeps_everything() {
 
 #[tokio::test]
 async fn unusable_database_urls_are_one_clear_error() {
-    let e = Store::open("sqlite:///nonexistent-dir/sub/feedfold.db").await.unwrap_err().to_string();
-    assert!(e.starts_with("cannot open database sqlite:///nonexistent-dir/sub/feedfold.db"), "{e}");
-    let e = Store::open("mysql://localhost/x").await.unwrap_err().to_string();
+    let e = Store::open("sqlite:///nonexistent-dir/sub/feedfold.db")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("cannot open database sqlite:///nonexistent-dir/sub/feedfold.db"),
+        "{e}"
+    );
+    let e = Store::open("mysql://localhost/x")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("expected a sqlite:// or postgres:// URL"), "{e}");
-    let e = Store::open("postgres://user:secret@127.0.0.1:1/db").await.unwrap_err().to_string();
+    let e = Store::open("postgres://user:secret@127.0.0.1:1/db")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(!e.contains("secret"), "passwords are not printed: {e}");
 }
 

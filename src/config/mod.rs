@@ -85,7 +85,12 @@ impl Default for Daemon {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database: "sqlite://feedfold.db".into(),
             schedule: parse_builtin("*/30 * * * *"),
-            user_agent: concat!("feedfold/", env!("CARGO_PKG_VERSION"), " (+https://github.com/feedfold/feedfold)").into(),
+            user_agent: concat!(
+                "feedfold/",
+                env!("CARGO_PKG_VERSION"),
+                " (+https://github.com/feedfold/feedfold)"
+            )
+            .into(),
             concurrency: NonZeroUsize::new(32).unwrap_or(NonZeroUsize::MIN),
         }
     }
@@ -218,7 +223,12 @@ impl Config {
     pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config, ConfigError> {
         let invalid = |span: Option<std::ops::Range<usize>>, message: String| {
             let (line, column) = line_column(text, span.map_or(0, |s| s.start));
-            ConfigError::Invalid { path: path.to_owned(), line, column, message }
+            ConfigError::Invalid {
+                path: path.to_owned(),
+                line,
+                column,
+                message,
+            }
         };
         let mut config: Config =
             toml::from_str(text).map_err(|e| invalid(e.span(), e.message().trim().to_owned()))?;
@@ -240,16 +250,25 @@ impl Config {
             }
             if let Some(first) = seen.insert(source.name.as_str(), i) {
                 let (line, _) = line_column(text, span_of(first).map_or(0, |s| s.start));
-                let message = format!("duplicate source name {:?} (first used on line {line})", source.name);
+                let message = format!(
+                    "duplicate source name {:?} (first used on line {line})",
+                    source.name
+                );
                 return Some((span_of(i), message));
             }
             match (source.kind, &source.page) {
                 (SourceKind::Page, None) => {
-                    let message = format!("source {:?} has kind = \"page\" but no [source.page] selectors", source.name);
+                    let message = format!(
+                        "source {:?} has kind = \"page\" but no [source.page] selectors",
+                        source.name
+                    );
                     return Some((span_of(i), message));
                 }
                 (SourceKind::Feed, Some(_)) => {
-                    let message = format!("source {:?} has [source.page] selectors but kind = \"feed\"", source.name);
+                    let message = format!(
+                        "source {:?} has [source.page] selectors but kind = \"feed\"",
+                        source.name
+                    );
                     return Some((span_of(i), message));
                 }
                 _ => {}
@@ -269,8 +288,10 @@ impl Config {
             Location::Url(url) => Ok(url.clone()),
             Location::Path(path) => {
                 let full = self.base_dir.join(path);
-                let full = std::path::absolute(&full).map_err(|e| format!("{}: {e}", full.display()))?;
-                url::Url::from_file_path(&full).map_err(|()| format!("{} is not a usable file path", full.display()))
+                let full =
+                    std::path::absolute(&full).map_err(|e| format!("{}: {e}", full.display()))?;
+                url::Url::from_file_path(&full)
+                    .map_err(|()| format!("{} is not a usable file path", full.display()))
             }
         }
     }
@@ -283,10 +304,15 @@ impl Config {
 
 /// Makes `sqlite://relative.db` relative to `base_dir`; other URLs pass unchanged.
 fn resolve_database_url(url: &str, base_dir: &Path) -> String {
-    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
         return url.to_owned();
     };
-    let (file, query) = rest.split_once('?').map_or((rest, None), |(f, q)| (f, Some(q)));
+    let (file, query) = rest
+        .split_once('?')
+        .map_or((rest, None), |(f, q)| (f, Some(q)));
     if file.is_empty() || file == ":memory:" || Path::new(file).is_absolute() {
         return url.to_owned();
     }
@@ -313,7 +339,9 @@ struct NameSpan {
 
 impl SourceSpans {
     fn find(text: &str) -> Vec<NameSpan> {
-        toml::from_str::<SourceSpans>(text).map(|s| s.source).unwrap_or_default()
+        toml::from_str::<SourceSpans>(text)
+            .map(|s| s.source)
+            .unwrap_or_default()
     }
 }
 

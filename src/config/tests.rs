@@ -42,11 +42,16 @@ enabled = false
 "#,
     )
     .unwrap();
-    let [a, b] = &config.sources[..] else { panic!("two sources") };
+    let [a, b] = &config.sources[..] else {
+        panic!("two sources")
+    };
     assert_eq!(a.kind, SourceKind::Feed);
     assert_eq!(a.schedule(&config.daemon).as_str(), "0 * * * *");
     assert_eq!(b.schedule(&config.daemon).as_str(), "*/5 * * * *");
-    assert_eq!(config.source_url(b).unwrap().as_str(), "file:///etc/feedfold/demo/b.xml");
+    assert_eq!(
+        config.source_url(b).unwrap().as_str(),
+        "file:///etc/feedfold/demo/b.xml"
+    );
     assert_eq!(config.enabled_sources().count(), 1);
 }
 
@@ -67,19 +72,31 @@ fn wrong_types_name_line_and_column() {
 
 #[test]
 fn bad_cron_and_bad_urls_are_located() {
-    let e = error_of("[[source]]\nname = \"a\"\nurl = \"https://example.org/\"\nschedule = \"61 * * * *\"\n");
-    assert!(e.starts_with("feedfold.toml:4:12: bad cron expression"), "{e}");
+    let e = error_of(
+        "[[source]]\nname = \"a\"\nurl = \"https://example.org/\"\nschedule = \"61 * * * *\"\n",
+    );
+    assert!(
+        e.starts_with("feedfold.toml:4:12: bad cron expression"),
+        "{e}"
+    );
     let e = error_of("[[source]]\nname = \"a\"\nurl = \"gopher://example.org/\"\n");
-    assert!(e.starts_with("feedfold.toml:3:7: unsupported URL scheme"), "{e}");
+    assert!(
+        e.starts_with("feedfold.toml:3:7: unsupported URL scheme"),
+        "{e}"
+    );
     let e = error_of("[output]\nbase_url = \"not a url\"\n");
     assert!(e.starts_with("feedfold.toml:2:12: "), "{e}");
 }
 
 #[test]
 fn duplicate_names_point_at_the_second() {
-    let text = "[[source]]\nname = \"a\"\nurl = \"a.xml\"\n\n[[source]]\nname = \"a\"\nurl = \"b.xml\"\n";
+    let text =
+        "[[source]]\nname = \"a\"\nurl = \"a.xml\"\n\n[[source]]\nname = \"a\"\nurl = \"b.xml\"\n";
     let e = error_of(text);
-    assert_eq!(e, "feedfold.toml:6:8: duplicate source name \"a\" (first used on line 2)");
+    assert_eq!(
+        e,
+        "feedfold.toml:6:8: duplicate source name \"a\" (first used on line 2)"
+    );
 }
 
 #[test]
@@ -87,7 +104,10 @@ fn page_sources_need_selectors() {
     let e = error_of("[[source]]\nname = \"p\"\nurl = \"https://example.org/\"\nkind = \"page\"\n");
     assert!(e.contains("no [source.page] selectors"), "{e}");
     let ok = "[[source]]\nname = \"p\"\nurl = \"https://example.org/\"\nkind = \"page\"\n[source.page]\nitem = \"li\"\n";
-    assert_eq!(parse(ok).unwrap().sources[0].page.as_ref().unwrap().link, "a@href");
+    assert_eq!(
+        parse(ok).unwrap().sources[0].page.as_ref().unwrap().link,
+        "a@href"
+    );
 }
 
 #[test]
@@ -99,14 +119,29 @@ fn columns_count_characters_not_bytes() {
 #[test]
 fn unreadable_file_is_a_clear_error() {
     let e = Config::load(Path::new("/nonexistent/feedfold.toml")).unwrap_err();
-    assert!(e.to_string().starts_with("/nonexistent/feedfold.toml: "), "{e}");
+    assert!(
+        e.to_string().starts_with("/nonexistent/feedfold.toml: "),
+        "{e}"
+    );
 }
 
 #[test]
 fn database_urls_resolve_relative_sqlite_paths_only() {
     let base = Path::new("/srv/ff");
-    assert_eq!(resolve_database_url("sqlite://x.db", base), "sqlite:///srv/ff/x.db");
-    assert_eq!(resolve_database_url("sqlite://x.db?mode=rwc", base), "sqlite:///srv/ff/x.db?mode=rwc");
-    assert_eq!(resolve_database_url("sqlite:///var/x.db", base), "sqlite:///var/x.db");
-    assert_eq!(resolve_database_url("postgres://u@h/db", base), "postgres://u@h/db");
+    assert_eq!(
+        resolve_database_url("sqlite://x.db", base),
+        "sqlite:///srv/ff/x.db"
+    );
+    assert_eq!(
+        resolve_database_url("sqlite://x.db?mode=rwc", base),
+        "sqlite:///srv/ff/x.db?mode=rwc"
+    );
+    assert_eq!(
+        resolve_database_url("sqlite:///var/x.db", base),
+        "sqlite:///var/x.db"
+    );
+    assert_eq!(
+        resolve_database_url("postgres://u@h/db", base),
+        "postgres://u@h/db"
+    );
 }

@@ -26,7 +26,11 @@ impl FromStr for Duration {
             "d" => 86_400_000,
             "w" => 7 * 86_400_000,
             "" => return Err(format!("duration {s:?} needs a unit: ms, s, m, h, d or w")),
-            other => return Err(format!("unknown duration unit {other:?} in {s:?} (use ms, s, m, h, d or w)")),
+            other => {
+                return Err(format!(
+                    "unknown duration unit {other:?} in {s:?} (use ms, s, m, h, d or w)"
+                ));
+            }
         };
         number
             .checked_mul(millis_per_unit)
@@ -52,7 +56,11 @@ impl FromStr for ByteSize {
             "mib" | "m" => 1 << 20,
             "gb" => 1_000_000_000,
             "gib" | "g" => 1 << 30,
-            _ => return Err(format!("unknown size unit {unit:?} in {s:?} (use B, KiB, MiB, GiB, kB, MB or GB)")),
+            _ => {
+                return Err(format!(
+                    "unknown size unit {unit:?} in {s:?} (use B, KiB, MiB, GiB, kB, MB or GB)"
+                ));
+            }
         };
         number
             .checked_mul(factor)
@@ -66,7 +74,9 @@ fn split_number(s: &str) -> Result<(u64, &str), String> {
     let s = s.trim();
     let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     if digits == 0 {
-        return Err(format!("{s:?} must start with a whole number, e.g. \"30s\" or \"15MiB\""));
+        return Err(format!(
+            "{s:?} must start with a whole number, e.g. \"30s\" or \"15MiB\""
+        ));
     }
     let number = s[..digits]
         .parse::<u64>()
@@ -108,7 +118,10 @@ impl FromStr for CronExpr {
         if cron.find_next_occurrence(&Utc::now(), false).is_err() {
             return Err(format!("cron expression {s:?} never fires"));
         }
-        Ok(CronExpr { text: s.trim().to_owned(), cron })
+        Ok(CronExpr {
+            text: s.trim().to_owned(),
+            cron,
+        })
     }
 }
 
@@ -141,10 +154,14 @@ impl FromStr for Location {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match url::Url::parse(s) {
             Ok(url) => match url.scheme() {
-                "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(Location::Url(url)),
+                "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => {
+                    Ok(Location::Url(url))
+                }
                 "http" | "https" => Err(format!("URL {s:?} has no host")),
                 "file" => Ok(Location::Url(url)),
-                other => Err(format!("unsupported URL scheme {other:?} in {s:?} (use http, https, file or a path)")),
+                other => Err(format!(
+                    "unsupported URL scheme {other:?} in {s:?} (use http, https, file or a path)"
+                )),
             },
             Err(url::ParseError::RelativeUrlWithoutBase) if !s.trim().is_empty() => {
                 Ok(Location::Path(s.to_owned()))
@@ -196,13 +213,24 @@ mod tests {
     #[test]
     fn cron_accepts_five_and_six_fields_and_rejects_nonsense() {
         let five: CronExpr = "*/30 * * * *".parse().unwrap();
-        let t = DateTime::parse_from_rfc3339("2026-11-28T10:07:00Z").unwrap().to_utc();
-        assert_eq!(five.next_after(t).unwrap().to_rfc3339(), "2026-11-28T10:30:00+00:00");
+        let t = DateTime::parse_from_rfc3339("2026-11-28T10:07:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            five.next_after(t).unwrap().to_rfc3339(),
+            "2026-11-28T10:30:00+00:00"
+        );
         let six: CronExpr = "15 0 * * * *".parse().unwrap();
-        assert_eq!(six.next_after(t).unwrap().to_rfc3339(), "2026-11-28T11:00:15+00:00");
+        assert_eq!(
+            six.next_after(t).unwrap().to_rfc3339(),
+            "2026-11-28T11:00:15+00:00"
+        );
         // Sunday is 0 in crontab syntax.
         let sunday: CronExpr = "0 6 * * 0".parse().unwrap();
-        assert_eq!(sunday.next_after(t).unwrap().to_rfc3339(), "2026-11-29T06:00:00+00:00");
+        assert_eq!(
+            sunday.next_after(t).unwrap().to_rfc3339(),
+            "2026-11-29T06:00:00+00:00"
+        );
         assert!("61 * * * *".parse::<CronExpr>().is_err());
         assert!("every hour".parse::<CronExpr>().is_err());
         assert!("0 0 30 2 *".parse::<CronExpr>().is_err());
@@ -210,9 +238,18 @@ mod tests {
 
     #[test]
     fn locations_are_urls_or_paths() {
-        assert!(matches!("https://example.org/feed".parse(), Ok(Location::Url(_))));
-        assert!(matches!("file:///tmp/feed.xml".parse(), Ok(Location::Url(_))));
-        assert_eq!("demo/a.xml".parse::<Location>(), Ok(Location::Path("demo/a.xml".into())));
+        assert!(matches!(
+            "https://example.org/feed".parse(),
+            Ok(Location::Url(_))
+        ));
+        assert!(matches!(
+            "file:///tmp/feed.xml".parse(),
+            Ok(Location::Url(_))
+        ));
+        assert_eq!(
+            "demo/a.xml".parse::<Location>(),
+            Ok(Location::Path("demo/a.xml".into()))
+        );
         assert!("ftp://example.org/feed".parse::<Location>().is_err());
         assert!("http://exa mple.org/".parse::<Location>().is_err());
         assert!("".parse::<Location>().is_err());

@@ -55,7 +55,11 @@ pub async fn run(
     let (publish_tx, publish_rx) = watch::channel(Arc::new(first));
     let (stop_tx, stop_rx) = watch::channel(false);
 
-    let app = router(AppState { snapshot: publish_rx, store: pipeline.store().clone(), title: config.output.title.clone() });
+    let app = router(AppState {
+        snapshot: publish_rx,
+        store: pipeline.store().clone(),
+        title: config.output.title.clone(),
+    });
     let mut server_stop = stop_rx.clone();
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -69,7 +73,11 @@ pub async fn run(
         let _ = stop_tx.send(true);
     });
 
-    let publisher = Publisher { pipeline: pipeline.clone(), groups, tx: publish_tx };
+    let publisher = Publisher {
+        pipeline: pipeline.clone(),
+        groups,
+        tx: publish_tx,
+    };
     let loop_result = schedule_loop(&pipeline, &publisher, stop_rx).await;
     tracing::info!("stopping: waiting for the HTTP server");
     let served = server.await;
@@ -91,7 +99,14 @@ struct Publisher {
 impl Publisher {
     async fn publish(&self) {
         let config = self.pipeline.config();
-        match Snapshot::build(self.pipeline.store(), &config.output, &self.groups, Utc::now()).await {
+        match Snapshot::build(
+            self.pipeline.store(),
+            &config.output,
+            &self.groups,
+            Utc::now(),
+        )
+        .await
+        {
             Ok(snapshot) => {
                 self.tx.send_replace(Arc::new(snapshot));
             }
@@ -150,7 +165,10 @@ async fn drain(mut running: JoinSet<PassOutcome>, publisher: &Publisher) {
     if running.is_empty() {
         return;
     }
-    tracing::info!(in_flight = running.len(), "stopping: letting in-flight fetches finish");
+    tracing::info!(
+        in_flight = running.len(),
+        "stopping: letting in-flight fetches finish"
+    );
     let mut changed = false;
     let finished = tokio::time::timeout(DRAIN, async {
         while let Some(done) = running.join_next().await {
@@ -159,7 +177,10 @@ async fn drain(mut running: JoinSet<PassOutcome>, publisher: &Publisher) {
     })
     .await;
     if finished.is_err() {
-        tracing::warn!(abandoned = running.len(), "stopping: abandoning fetches still in flight");
+        tracing::warn!(
+            abandoned = running.len(),
+            "stopping: abandoning fetches still in flight"
+        );
         running.shutdown().await;
     }
     if changed {
@@ -186,7 +207,10 @@ async fn initial_queue(pipeline: &Pipeline, now: DateTime<Utc>) -> Result<DueQue
             .find(|s| s.name == source.name)
             .and_then(|s| s.last_fetch_at)
             .and_then(|t| DateTime::from_timestamp(t, 0));
-        queue.insert(&source.name, first_run(source.schedule(&config.daemon), &source.name, last, now));
+        queue.insert(
+            &source.name,
+            first_run(source.schedule(&config.daemon), &source.name, last, now),
+        );
     }
     Ok(queue)
 }
@@ -199,13 +223,19 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 
 fn sleep_until(at: Option<DateTime<Utc>>) -> tokio::time::Sleep {
     // Nothing scheduled: wake hourly anyway, which costs nothing.
-    let wait = at.map_or(Duration::from_secs(3600), |at| (at - Utc::now()).to_std().unwrap_or(Duration::ZERO));
+    let wait = at.map_or(Duration::from_secs(3600), |at| {
+        (at - Utc::now()).to_std().unwrap_or(Duration::ZERO)
+    });
     tokio::time::sleep(wait)
 }
 
 /// Every group named by an enabled source, sorted and unique.
 pub fn config_groups(config: &Config) -> Vec<String> {
-    let mut groups: Vec<String> = config.sources.iter().flat_map(|s| s.groups.iter().cloned()).collect();
+    let mut groups: Vec<String> = config
+        .sources
+        .iter()
+        .flat_map(|s| s.groups.iter().cloned())
+        .collect();
     groups.sort_unstable();
     groups.dedup();
     groups
@@ -214,7 +244,10 @@ pub fn config_groups(config: &Config) -> Vec<String> {
 /// One pass over the named source, or over every enabled source that is due,
 /// all concurrently (within `daemon.concurrency`). Returns the outcomes in
 /// config order.
-pub async fn fetch_pass(pipeline: &Pipeline, only: Option<&str>) -> Result<Vec<PassOutcome>, DaemonError> {
+pub async fn fetch_pass(
+    pipeline: &Pipeline,
+    only: Option<&str>,
+) -> Result<Vec<PassOutcome>, DaemonError> {
     let names: Vec<String> = match only {
         Some(name) => vec![name.to_owned()],
         None => {
@@ -222,7 +255,11 @@ pub async fn fetch_pass(pipeline: &Pipeline, only: Option<&str>) -> Result<Vec<P
             let mut queue = initial_queue(pipeline, now).await?;
             let due: HashSet<String> = queue.pop_due(now).into_iter().collect();
             let config = pipeline.config();
-            config.enabled_sources().map(|s| s.name.clone()).filter(|n| due.contains(n)).collect()
+            config
+                .enabled_sources()
+                .map(|s| s.name.clone())
+                .filter(|n| due.contains(n))
+                .collect()
         }
     };
     let mut running = JoinSet::new();

@@ -68,7 +68,9 @@ impl Pipeline {
             .iter()
             .map(|s| SourceRecord {
                 name: s.name.clone(),
-                url: config.source_url(s).map_or_else(|_| String::new(), |u| u.to_string()),
+                url: config
+                    .source_url(s)
+                    .map_or_else(|_| String::new(), |u| u.to_string()),
                 priority: s.priority,
                 groups: s.groups.clone(),
                 enabled: s.enabled,
@@ -77,7 +79,13 @@ impl Pipeline {
         let ids = Arc::new(store.sync_sources(&records).await?);
         let fetcher = Fetcher::new(&FetchOptions::from_config(&config))?;
         let slots = Arc::new(Semaphore::new(config.daemon.concurrency.get()));
-        Ok(Pipeline { config, store, fetcher, ids, slots })
+        Ok(Pipeline {
+            config,
+            store,
+            fetcher,
+            ids,
+            slots,
+        })
     }
 
     /// The configuration this pipeline runs.
@@ -95,7 +103,12 @@ impl Pipeline {
         let started = Instant::now();
         let mut status = None;
         let result = self.pass(name, &mut status).await;
-        let outcome = PassOutcome { source: name.to_owned(), status, result, elapsed: started.elapsed() };
+        let outcome = PassOutcome {
+            source: name.to_owned(),
+            status,
+            result,
+            elapsed: started.elapsed(),
+        };
         log_outcome(&outcome);
         outcome
     }
@@ -106,12 +119,23 @@ impl Pipeline {
             .enabled_sources()
             .find(|s| s.name == name)
             .ok_or_else(|| PassError::UnknownSource(name.into()))?;
-        let id = *self.ids.get(name).ok_or_else(|| PassError::UnknownSource(name.into()))?;
+        let id = *self
+            .ids
+            .get(name)
+            .ok_or_else(|| PassError::UnknownSource(name.into()))?;
         let now = Utc::now().timestamp();
         let result = self.fetch_and_store(source, id, status).await;
         let recorded = match (&result, *status) {
-            (Ok((_, fetched)), _) => self.store.record_success(id, now, fetched.status, &fetched.validators).await,
-            (Err(e), status) => self.store.record_failure(id, now, status, &e.to_string()).await,
+            (Ok((_, fetched)), _) => {
+                self.store
+                    .record_success(id, now, fetched.status, &fetched.validators)
+                    .await
+            }
+            (Err(e), status) => {
+                self.store
+                    .record_failure(id, now, status, &e.to_string())
+                    .await
+            }
         };
         recorded?;
         result.map(|(report, _)| report)
@@ -127,7 +151,11 @@ impl Pipeline {
         let validators = self.store.source_state(&source.name).await?.validators;
         let fetched = {
             // The semaphore is never closed, so acquiring only fails if it were.
-            let _slot = self.slots.acquire().await.map_err(|e| PassError::Task(e.to_string()))?;
+            let _slot = self
+                .slots
+                .acquire()
+                .await
+                .map_err(|e| PassError::Task(e.to_string()))?;
             self.fetcher.get(&url, &validators).await
         };
         let fetched = fetched.inspect_err(|e| {
@@ -140,7 +168,10 @@ impl Pipeline {
             return Ok((IngestReport::default(), fetched));
         }
         let entries = parse_blocking(source.clone(), fetched.clone()).await?;
-        let report = self.store.ingest(id, &source.name, &entries, Utc::now().timestamp()).await?;
+        let report = self
+            .store
+            .ingest(id, &source.name, &entries, Utc::now().timestamp())
+            .await?;
         Ok((report, fetched))
     }
 }
@@ -162,7 +193,9 @@ async fn parse_blocking(source: Source, fetched: Fetched) -> Result<Vec<Entry>, 
 
 fn log_outcome(outcome: &PassOutcome) {
     let ms = outcome.elapsed.as_millis() as u64;
-    let status = outcome.status.map_or_else(|| "-".to_owned(), |s| s.to_string());
+    let status = outcome
+        .status
+        .map_or_else(|| "-".to_owned(), |s| s.to_string());
     match &outcome.result {
         Ok(report) => tracing::info!(
             source = %outcome.source, %status, new = report.new, updated = report.updated, ms, "fetched"

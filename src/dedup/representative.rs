@@ -32,7 +32,11 @@ mod tests {
     use super::*;
 
     fn c(priority: i64, body_len: usize, published: i64) -> Candidate {
-        Candidate { priority, body_len, published }
+        Candidate {
+            priority,
+            body_len,
+            published,
+        }
     }
 
     #[test]

@@ -37,7 +37,8 @@ mod tests {
 
     #[test]
     fn tracking_and_case_do_not_make_a_new_story() {
-        let a = canonical_url("HTTPS://News.Example.org:443/2026/a?utm_source=rss&utm_medium=feed#top");
+        let a =
+            canonical_url("HTTPS://News.Example.org:443/2026/a?utm_source=rss&utm_medium=feed#top");
         let b = canonical_url("https://news.example.org/2026/a");
         assert_eq!(a, b);
         assert_eq!(a.as_deref(), Some("https://news.example.org/2026/a"));
@@ -49,13 +50,23 @@ mod tests {
             canonical_url("https://example.org/a?id=7&utm_campaign=x").as_deref(),
             Some("https://example.org/a?id=7")
         );
-        assert_eq!(canonical_url("https://example.org/A?id=7").as_deref(), Some("https://example.org/A?id=7"));
-        assert_ne!(canonical_url("https://example.org/a?id=7"), canonical_url("https://example.org/a?id=8"));
+        assert_eq!(
+            canonical_url("https://example.org/A?id=7").as_deref(),
+            Some("https://example.org/A?id=7")
+        );
+        assert_ne!(
+            canonical_url("https://example.org/a?id=7"),
+            canonical_url("https://example.org/a?id=8")
+        );
     }
 
     #[test]
     fn canonicalisation_is_idempotent_and_rejects_relative_urls() {
-        for raw in ["https://EXAMPLE.org/x?b=2&a=1&utm_x=3#f", "http://example.org", "https://例子.example/新闻?q=中文"] {
+        for raw in [
+            "https://EXAMPLE.org/x?b=2&a=1&utm_x=3#f",
+            "http://example.org",
+            "https://例子.example/新闻?q=中文",
+        ] {
             let once = canonical_url(raw).unwrap();
             assert_eq!(canonical_url(&once).as_deref(), Some(once.as_str()));
         }

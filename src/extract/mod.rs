@@ -33,8 +33,28 @@ pub fn html_to_text(html: &str) -> String {
 fn is_block(name: &str) -> bool {
     matches!(
         name,
-        "p" | "div" | "br" | "li" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "blockquote" | "pre"
-            | "table" | "tr" | "section" | "article" | "header" | "footer" | "figure" | "figcaption" | "hr"
+        "p" | "div"
+            | "br"
+            | "li"
+            | "ul"
+            | "ol"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "blockquote"
+            | "pre"
+            | "table"
+            | "tr"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "figure"
+            | "figcaption"
+            | "hr"
     )
 }
 
@@ -44,9 +64,15 @@ mod tests {
 
     #[test]
     fn text_keeps_paragraphs_and_decodes_entities() {
-        assert_eq!(html_to_text("<p>One &amp; <b>two</b></p><p>Three</p>"), "One & two\nThree");
+        assert_eq!(
+            html_to_text("<p>One &amp; <b>two</b></p><p>Three</p>"),
+            "One & two\nThree"
+        );
         assert_eq!(html_to_text("plain   text"), "plain text");
-        assert_eq!(html_to_text("<p>a</p><script>x()</script><style>p{}</style>"), "a");
+        assert_eq!(
+            html_to_text("<p>a</p><script>x()</script><style>p{}</style>"),
+            "a"
+        );
         assert_eq!(html_to_text(""), "");
     }
 }

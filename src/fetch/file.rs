@@ -11,7 +11,10 @@ pub(super) async fn read(url: &Url, max_body: u64) -> Result<Fetched, FetchError
         .to_file_path()
         .map_err(|()| FetchError::Other(format!("{url} is not a local file path")))?;
     let shown = path.display().to_string();
-    let io_error = |source| FetchError::File { path: shown.clone(), source };
+    let io_error = |source| FetchError::File {
+        path: shown.clone(),
+        source,
+    };
     let file = tokio::fs::File::open(&path).await.map_err(io_error)?;
     let mut bytes = Vec::new();
     // Read one byte past the cap so "exactly at the cap" and "over it" differ.

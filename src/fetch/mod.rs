@@ -130,7 +130,10 @@ impl Fetcher {
             .redirect(redirect_policy(options.max_redirects))
             .build()
             .map_err(|e| FetchError::Other(error_chain(&e)))?;
-        Ok(Fetcher { client, max_body: options.max_body })
+        Ok(Fetcher {
+            client,
+            max_body: options.max_body,
+        })
     }
 
     /// Downloads `url`, sending `validators` as a conditional request.
@@ -159,7 +162,9 @@ impl Fetcher {
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
             if (bytes.len() + chunk.len()) as u64 > self.max_body {
-                return Err(FetchError::TooLarge { limit: self.max_body });
+                return Err(FetchError::TooLarge {
+                    limit: self.max_body,
+                });
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -199,10 +204,18 @@ fn conditional_headers(validators: &Validators) -> HeaderMap {
     let mut headers = HeaderMap::new();
     // A validator that is not a legal header value is dropped: the request
     // simply becomes unconditional.
-    if let Some(value) = validators.etag.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+    if let Some(value) = validators
+        .etag
+        .as_deref()
+        .and_then(|v| HeaderValue::from_str(v).ok())
+    {
         headers.insert(header::IF_NONE_MATCH, value);
     }
-    if let Some(value) = validators.last_modified.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+    if let Some(value) = validators
+        .last_modified
+        .as_deref()
+        .and_then(|v| HeaderValue::from_str(v).ok())
+    {
         headers.insert(header::IF_MODIFIED_SINCE, value);
     }
     headers

@@ -5,12 +5,23 @@ use chrono::{DateTime, Utc};
 
 use super::{FeedMeta, Format, Item, PublishError};
 
-pub(super) fn render(meta: &FeedMeta, items: &[Item], updated: DateTime<Utc>) -> Result<String, PublishError> {
+pub(super) fn render(
+    meta: &FeedMeta,
+    items: &[Item],
+    updated: DateTime<Utc>,
+) -> Result<String, PublishError> {
     let feed = Feed {
         id: meta.feed_id(),
         title: Text::plain(meta.display_title()),
         updated: updated.fixed_offset(),
-        links: vec![link(meta.self_url(Format::Atom), "self", Some("application/atom+xml")), link(meta.base_url.to_string(), "alternate", None)],
+        links: vec![
+            link(
+                meta.self_url(Format::Atom),
+                "self",
+                Some("application/atom+xml"),
+            ),
+            link(meta.base_url.to_string(), "alternate", None),
+        ],
         generator: Some(Generator {
             value: "feedfold".into(),
             uri: Some("https://github.com/feedfold/feedfold".into()),
@@ -19,10 +30,14 @@ pub(super) fn render(meta: &FeedMeta, items: &[Item], updated: DateTime<Utc>) ->
         entries: items.iter().map(entry).collect(),
         ..Feed::default()
     };
-    let bytes = feed
-        .write_to(Vec::new())
-        .map_err(|e| PublishError::Write { format: Format::Atom, message: e.to_string() })?;
-    String::from_utf8(bytes).map_err(|e| PublishError::Write { format: Format::Atom, message: e.to_string() })
+    let bytes = feed.write_to(Vec::new()).map_err(|e| PublishError::Write {
+        format: Format::Atom,
+        message: e.to_string(),
+    })?;
+    String::from_utf8(bytes).map_err(|e| PublishError::Write {
+        format: Format::Atom,
+        message: e.to_string(),
+    })
 }
 
 fn entry(item: &Item) -> Entry {
@@ -32,8 +47,15 @@ fn entry(item: &Item) -> Entry {
         title: Text::plain(item.title.clone()),
         updated: item.updated.fixed_offset(),
         published: Some(item.published.fixed_offset()),
-        authors: vec![Person { name: author, ..Person::default() }],
-        links: item.url.iter().map(|u| link(u.clone(), "alternate", Some("text/html"))).collect(),
+        authors: vec![Person {
+            name: author,
+            ..Person::default()
+        }],
+        links: item
+            .url
+            .iter()
+            .map(|u| link(u.clone(), "alternate", Some("text/html")))
+            .collect(),
         summary: item.summary.clone().map(Text::plain),
         content: Some(Content {
             value: Some(item.content_html.clone()),
@@ -45,5 +67,10 @@ fn entry(item: &Item) -> Entry {
 }
 
 fn link(href: String, rel: &str, mime: Option<&str>) -> Link {
-    Link { href, rel: rel.into(), mime_type: mime.map(Into::into), ..Link::default() }
+    Link {
+        href,
+        rel: rel.into(),
+        mime_type: mime.map(Into::into),
+        ..Link::default()
+    }
 }

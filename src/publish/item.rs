@@ -49,7 +49,11 @@ impl Item {
         let candidates: Vec<Candidate> = story
             .copies
             .iter()
-            .map(|c| Candidate { priority: c.priority, body_len: body_len(c), published: c.published })
+            .map(|c| Candidate {
+                priority: c.priority,
+                body_len: body_len(c),
+                published: c.published,
+            })
             .collect();
         let chosen = representative(&candidates)?;
         let rep = &story.copies[chosen];
@@ -58,9 +62,17 @@ impl Item {
             .iter()
             .enumerate()
             .filter(|&(i, c)| i != chosen && c.source != rep.source)
-            .map(|(_, c)| AlsoReported { source: c.source.clone(), title: c.title.clone(), url: c.url.clone() })
+            .map(|(_, c)| AlsoReported {
+                source: c.source.clone(),
+                title: c.title.clone(),
+                url: c.url.clone(),
+            })
             .collect();
-        let body = rep.content.as_deref().or(rep.summary.as_deref()).unwrap_or("");
+        let body = rep
+            .content
+            .as_deref()
+            .or(rep.summary.as_deref())
+            .unwrap_or("");
         // The whole body, "also reported" list included, goes through the
         // sanitiser: names and titles in it come from feeds too.
         let content_html = sanitize(&format!("{body}{}", also_html(&also)), rep.url.as_deref());
@@ -73,14 +85,22 @@ impl Item {
             published: timestamp(story.published),
             updated: timestamp(story.updated),
             content_html,
-            summary: rep.summary.as_deref().map(html_to_text).map(|t| shorten(&t, 300)).filter(|t| !t.is_empty()),
+            summary: rep
+                .summary
+                .as_deref()
+                .map(html_to_text)
+                .map(|t| shorten(&t, 300))
+                .filter(|t| !t.is_empty()),
             also,
         })
     }
 }
 
 fn body_len(copy: &StoryCopy) -> usize {
-    copy.content.as_deref().or(copy.summary.as_deref()).map_or(0, |b| b.chars().count())
+    copy.content
+        .as_deref()
+        .or(copy.summary.as_deref())
+        .map_or(0, |b| b.chars().count())
 }
 
 /// Allowlist-sanitises HTML from a feed and makes its links absolute against
@@ -104,13 +124,24 @@ fn also_html(also: &[AlsoReported]) -> String {
         .iter()
         .map(|a| {
             let name = escape_html(&a.source);
-            match a.url.as_deref().filter(|u| u.starts_with("http://") || u.starts_with("https://")) {
-                Some(url) => format!("<a href=\"{}\" title=\"{}\">{name}</a>", escape_html(url), escape_html(&a.title)),
+            match a
+                .url
+                .as_deref()
+                .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+            {
+                Some(url) => format!(
+                    "<a href=\"{}\" title=\"{}\">{name}</a>",
+                    escape_html(url),
+                    escape_html(&a.title)
+                ),
                 None => name,
             }
         })
         .collect();
-    format!("<p class=\"feedfold-also\">Also reported by: {}</p>", links.join(", "))
+    format!(
+        "<p class=\"feedfold-also\">Also reported by: {}</p>",
+        links.join(", ")
+    )
 }
 
 /// Escapes text for an HTML attribute or text node.

@@ -49,7 +49,10 @@ pub(super) fn render(meta: &FeedMeta, items: &[Item]) -> Result<String, PublishE
         feed_url: meta.self_url(Format::Json),
         items: items.iter().map(item).collect(),
     };
-    serde_json::to_string_pretty(&feed).map_err(|e| PublishError::Write { format: Format::Json, message: e.to_string() })
+    serde_json::to_string_pretty(&feed).map_err(|e| PublishError::Write {
+        format: Format::Json,
+        message: e.to_string(),
+    })
 }
 
 fn item(item: &Item) -> JsonItem<'_> {
@@ -61,7 +64,9 @@ fn item(item: &Item) -> JsonItem<'_> {
         summary: item.summary.as_deref(),
         date_published: item.published.to_rfc3339(),
         date_modified: item.updated.to_rfc3339(),
-        authors: vec![Author { name: item.author.as_deref().unwrap_or(&item.source) }],
+        authors: vec![Author {
+            name: item.author.as_deref().unwrap_or(&item.source),
+        }],
         feedfold: Extension {
             about: "https://github.com/feedfold/feedfold",
             source: &item.source,

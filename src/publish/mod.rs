@@ -122,14 +122,23 @@ pub struct Document {
 
 /// Renders `items` (newest first) as a feed document.
 pub fn render(format: Format, meta: &FeedMeta, items: &[Item]) -> Result<Document, PublishError> {
-    let updated = items.iter().map(|i| i.updated).max().unwrap_or(DateTime::UNIX_EPOCH);
+    let updated = items
+        .iter()
+        .map(|i| i.updated)
+        .max()
+        .unwrap_or(DateTime::UNIX_EPOCH);
     let body = match format {
         Format::Atom => atom::render(meta, items, updated)?,
         Format::Rss => rss::render(meta, items, updated)?,
         Format::Json => json::render(meta, items)?,
     };
     let etag = format!("W/\"{:016x}\"", xxh3_64(body.as_bytes()));
-    Ok(Document { format, body, etag, last_modified: updated })
+    Ok(Document {
+        format,
+        body,
+        etag,
+        last_modified: updated,
+    })
 }
 
 #[cfg(test)]

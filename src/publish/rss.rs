@@ -9,7 +9,11 @@ use rss::{Channel, Guid, Item as RssItem};
 
 use super::{FeedMeta, Format, Item, PublishError};
 
-pub(super) fn render(meta: &FeedMeta, items: &[Item], updated: DateTime<Utc>) -> Result<String, PublishError> {
+pub(super) fn render(
+    meta: &FeedMeta,
+    items: &[Item],
+    updated: DateTime<Utc>,
+) -> Result<String, PublishError> {
     let self_link = Link {
         href: meta.self_url(Format::Rss),
         rel: "self".into(),
@@ -19,10 +23,15 @@ pub(super) fn render(meta: &FeedMeta, items: &[Item], updated: DateTime<Utc>) ->
     let channel = Channel {
         title: meta.display_title(),
         link: meta.base_url.to_string(),
-        description: format!("{}: one item per story, with who else reported it", meta.display_title()),
+        description: format!(
+            "{}: one item per story, with who else reported it",
+            meta.display_title()
+        ),
         generator: Some(concat!("feedfold ", env!("CARGO_PKG_VERSION")).into()),
         last_build_date: Some(updated.to_rfc2822()),
-        atom_ext: Some(AtomExtension { links: vec![self_link] }),
+        atom_ext: Some(AtomExtension {
+            links: vec![self_link],
+        }),
         namespaces: BTreeMap::from([
             ("atom".into(), "http://www.w3.org/2005/Atom".into()),
             ("dc".into(), "http://purl.org/dc/elements/1.1/".into()),
@@ -32,8 +41,14 @@ pub(super) fn render(meta: &FeedMeta, items: &[Item], updated: DateTime<Utc>) ->
     };
     let bytes = channel
         .pretty_write_to(Vec::new(), b' ', 1)
-        .map_err(|e| PublishError::Write { format: Format::Rss, message: e.to_string() })?;
-    String::from_utf8(bytes).map_err(|e| PublishError::Write { format: Format::Rss, message: e.to_string() })
+        .map_err(|e| PublishError::Write {
+            format: Format::Rss,
+            message: e.to_string(),
+        })?;
+    String::from_utf8(bytes).map_err(|e| PublishError::Write {
+        format: Format::Rss,
+        message: e.to_string(),
+    })
 }
 
 fn item(item: &Item) -> RssItem {
@@ -42,9 +57,15 @@ fn item(item: &Item) -> RssItem {
         title: Some(item.title.clone()),
         link: item.url.clone(),
         description: Some(item.content_html.clone()),
-        guid: Some(Guid { value: item.id.clone(), permalink: false }),
+        guid: Some(Guid {
+            value: item.id.clone(),
+            permalink: false,
+        }),
         pub_date: Some(item.published.to_rfc2822()),
-        dublin_core_ext: Some(DublinCoreExtension { creators: vec![creator], ..DublinCoreExtension::default() }),
+        dublin_core_ext: Some(DublinCoreExtension {
+            creators: vec![creator],
+            ..DublinCoreExtension::default()
+        }),
         ..RssItem::default()
     }
 }

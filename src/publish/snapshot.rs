@@ -17,8 +17,12 @@ pub async fn load_items(
     now: DateTime<Utc>,
 ) -> Result<Vec<Item>, PublishError> {
     let window = chrono::TimeDelta::from_std(output.window.0).unwrap_or(chrono::TimeDelta::MAX);
-    let since = now.checked_sub_signed(window).map_or(i64::MIN, |t| t.timestamp());
-    let stories = store.recent_stories(since, output.items.get(), group).await?;
+    let since = now
+        .checked_sub_signed(window)
+        .map_or(i64::MIN, |t| t.timestamp());
+    let stories = store
+        .recent_stories(since, output.items.get(), group)
+        .await?;
     Ok(stories.iter().filter_map(Item::from_story).collect())
 }
 
@@ -42,12 +46,19 @@ impl Snapshot {
         let feeds = std::iter::once(None).chain(groups.iter().map(Some));
         for group in feeds {
             let items = load_items(store, output, group.map(String::as_str), now).await?;
-            let meta = FeedMeta { title: output.title.clone(), base_url: output.base_url.clone(), group: group.cloned() };
+            let meta = FeedMeta {
+                title: output.title.clone(),
+                base_url: output.base_url.clone(),
+                group: group.cloned(),
+            };
             for format in Format::ALL {
                 documents.insert((group.cloned(), format), render(format, &meta, &items)?);
             }
         }
-        Ok(Snapshot { documents, rendered_at: Some(now) })
+        Ok(Snapshot {
+            documents,
+            rendered_at: Some(now),
+        })
     }
 
     /// One document: the merged feed (`group = None`) or a group's feed.
@@ -57,7 +68,11 @@ impl Snapshot {
 
     /// The groups that have feeds, sorted.
     pub fn groups(&self) -> Vec<&str> {
-        let mut groups: Vec<&str> = self.documents.keys().filter_map(|(g, _)| g.as_deref()).collect();
+        let mut groups: Vec<&str> = self
+            .documents
+            .keys()
+            .filter_map(|(g, _)| g.as_deref())
+            .collect();
         groups.sort_unstable();
         groups.dedup();
         groups

@@ -22,7 +22,13 @@ fn stories() -> Vec<StoryRecord> {
             published: 1_795_000_100,
             updated: 1_795_000_200,
             copies: vec![
-                copy("low", 1, "UPDATE: Port strike ends", "https://b.example.org/x", "<p>longer body text here</p>"),
+                copy(
+                    "low",
+                    1,
+                    "UPDATE: Port strike ends",
+                    "https://b.example.org/x",
+                    "<p>longer body text here</p>",
+                ),
                 copy(
                     "high",
                     9,
@@ -36,13 +42,23 @@ fn stories() -> Vec<StoryRecord> {
             key: "00000000000000bb".into(),
             published: 1_795_000_000,
             updated: 1_795_000_000,
-            copies: vec![copy("solo", 0, "人力资源社会保障部:切实关心", "https://c.example.org/zh", "<p>正文</p>")],
+            copies: vec![copy(
+                "solo",
+                0,
+                "人力资源社会保障部:切实关心",
+                "https://c.example.org/zh",
+                "<p>正文</p>",
+            )],
         },
     ]
 }
 
 fn meta() -> FeedMeta {
-    FeedMeta { title: "merged".into(), base_url: url::Url::parse("http://127.0.0.1:8080/").unwrap(), group: None }
+    FeedMeta {
+        title: "merged".into(),
+        base_url: url::Url::parse("http://127.0.0.1:8080/").unwrap(),
+        group: None,
+    }
 }
 
 fn items() -> Vec<Item> {
@@ -57,8 +73,18 @@ fn representative_is_sanitised_and_names_the_others() {
     assert_eq!(first.source, "high");
     assert_eq!(first.id, "tag:feedfold,2026:story/00000000000000aa");
     assert!(!first.content_html.contains("script") && !first.content_html.contains("onclick"));
-    assert!(first.content_html.contains("href=\"https://a.example.org/more\""), "{}", first.content_html);
-    assert!(first.content_html.contains("Also reported by: <a href=\"https://b.example.org/x\""));
+    assert!(
+        first
+            .content_html
+            .contains("href=\"https://a.example.org/more\""),
+        "{}",
+        first.content_html
+    );
+    assert!(
+        first
+            .content_html
+            .contains("Also reported by: <a href=\"https://b.example.org/x\"")
+    );
     assert_eq!(first.also.len(), 1);
     assert_eq!(first.summary.as_deref(), Some("Short & sweet."));
 }
@@ -68,13 +94,31 @@ fn every_format_parses_back_with_one_item_per_story() {
     let items = items();
     for format in Format::ALL {
         let doc = render(format, &meta(), &items).unwrap();
-        let feed = feed_rs::parser::parse(doc.body.as_bytes()).unwrap_or_else(|e| panic!("{format:?}: {e}\n{}", doc.body));
+        let feed = feed_rs::parser::parse(doc.body.as_bytes())
+            .unwrap_or_else(|e| panic!("{format:?}: {e}\n{}", doc.body));
         assert_eq!(feed.entries.len(), 2, "{format:?}");
-        assert_eq!(feed.entries[0].id, "tag:feedfold,2026:story/00000000000000aa", "{format:?}");
-        assert_eq!(feed.entries[0].title.as_ref().unwrap().content, "Port strike ends", "{format:?}");
-        assert_eq!(feed.entries[1].title.as_ref().unwrap().content, "人力资源社会保障部:切实关心", "{format:?}");
-        assert_eq!(feed.entries[0].links[0].href, "https://a.example.org/news/x", "{format:?}");
-        assert!(doc.body.contains("http://127.0.0.1:8080/feed."), "{format:?} has a self link");
+        assert_eq!(
+            feed.entries[0].id, "tag:feedfold,2026:story/00000000000000aa",
+            "{format:?}"
+        );
+        assert_eq!(
+            feed.entries[0].title.as_ref().unwrap().content,
+            "Port strike ends",
+            "{format:?}"
+        );
+        assert_eq!(
+            feed.entries[1].title.as_ref().unwrap().content,
+            "人力资源社会保障部:切实关心",
+            "{format:?}"
+        );
+        assert_eq!(
+            feed.entries[0].links[0].href, "https://a.example.org/news/x",
+            "{format:?}"
+        );
+        assert!(
+            doc.body.contains("http://127.0.0.1:8080/feed."),
+            "{format:?} has a self link"
+        );
         assert_eq!(doc.last_modified.timestamp(), 1_795_000_200);
     }
 }
@@ -91,11 +135,17 @@ fn same_content_same_etag_and_changes_change_it() {
 
 #[test]
 fn empty_feeds_are_valid_and_group_feeds_link_to_themselves() {
-    let meta = FeedMeta { group: Some("zh".into()), ..meta() };
+    let meta = FeedMeta {
+        group: Some("zh".into()),
+        ..meta()
+    };
     for format in Format::ALL {
         let doc = render(format, &meta, &[]).unwrap();
         let feed = feed_rs::parser::parse(doc.body.as_bytes()).unwrap();
         assert!(feed.entries.is_empty());
-        assert!(doc.body.contains(&format!("http://127.0.0.1:8080/feeds/zh.{}", format.extension())));
+        assert!(doc.body.contains(&format!(
+            "http://127.0.0.1:8080/feeds/zh.{}",
+            format.extension()
+        )));
     }
 }

@@ -15,7 +15,12 @@ const MAX_JITTER: TimeDelta = TimeDelta::seconds(30);
 /// When a source should first run after the daemon starts: now if it has never
 /// run or missed a scheduled time while the daemon was down, else at its next
 /// scheduled time.
-pub fn first_run(cron: &CronExpr, name: &str, last_run: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DateTime<Utc> {
+pub fn first_run(
+    cron: &CronExpr,
+    name: &str,
+    last_run: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
     let Some(last) = last_run else { return now };
     match cron.next_after(last) {
         Some(missed) if missed <= now => now,
@@ -28,7 +33,9 @@ pub fn first_run(cron: &CronExpr, name: &str, last_run: Option<DateTime<Utc>>, n
 /// `None` if the expression never fires again.
 pub fn next_run(cron: &CronExpr, name: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let next = cron.next_after(now)?;
-    let interval = cron.next_after(next).map_or(TimeDelta::zero(), |after| after - next);
+    let interval = cron
+        .next_after(next)
+        .map_or(TimeDelta::zero(), |after| after - next);
     Some(next + jitter(name, interval))
 }
 
@@ -123,9 +130,15 @@ mod tests {
         let hourly = cron("0 * * * *");
         let now = at("2026-11-28T10:20:00Z");
         assert_eq!(first_run(&hourly, "a", None, now), now);
-        assert_eq!(first_run(&hourly, "a", Some(at("2026-11-28T08:00:00Z")), now), now);
+        assert_eq!(
+            first_run(&hourly, "a", Some(at("2026-11-28T08:00:00Z")), now),
+            now
+        );
         let next = first_run(&hourly, "a", Some(at("2026-11-28T10:00:05Z")), now);
-        assert!(next >= at("2026-11-28T11:00:00Z") && next < at("2026-11-28T11:00:30Z"), "{next}");
+        assert!(
+            next >= at("2026-11-28T11:00:00Z") && next < at("2026-11-28T11:00:30Z"),
+            "{next}"
+        );
     }
 
     #[test]
@@ -136,10 +149,15 @@ mod tests {
         assert_eq!(a1, next_run(&every_minute, "alpha", now).unwrap());
         for name in ["alpha", "beta", "gamma", "delta"] {
             let t = next_run(&every_minute, name, now).unwrap();
-            assert!(t >= at("2026-11-28T10:21:00Z") && t < at("2026-11-28T10:21:06Z"), "{name}: {t}");
+            assert!(
+                t >= at("2026-11-28T10:21:00Z") && t < at("2026-11-28T10:21:06Z"),
+                "{name}: {t}"
+            );
         }
-        let names_spread: BTreeSet<_> =
-            ["alpha", "beta", "gamma", "delta"].iter().map(|n| next_run(&every_minute, n, now)).collect();
+        let names_spread: BTreeSet<_> = ["alpha", "beta", "gamma", "delta"]
+            .iter()
+            .map(|n| next_run(&every_minute, n, now))
+            .collect();
         assert!(names_spread.len() > 1);
     }
 

@@ -45,22 +45,37 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> 
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))
 }
 
-async fn merged_feed(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Response {
+async fn merged_feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     match file.strip_prefix("feed.").and_then(Format::from_extension) {
         Some(format) => serve_document(&state, None, format, &headers),
         None => not_found(),
     }
 }
 
-async fn group_feed(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Response {
-    let Some((group, ext)) = file.rsplit_once('.') else { return not_found() };
+async fn group_feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some((group, ext)) = file.rsplit_once('.') else {
+        return not_found();
+    };
     match Format::from_extension(ext) {
         Some(format) => serve_document(&state, Some(group), format, &headers),
         None => not_found(),
     }
 }
 
-fn serve_document(state: &AppState, group: Option<&str>, format: Format, headers: &HeaderMap) -> Response {
+fn serve_document(
+    state: &AppState,
+    group: Option<&str>,
+    format: Format,
+    headers: &HeaderMap,
+) -> Response {
     let snapshot = state.snapshot.borrow().clone();
     match snapshot.get(group, format) {
         Some(doc) => conditional_response(doc, headers),
@@ -70,7 +85,8 @@ fn serve_document(state: &AppState, group: Option<&str>, format: Format, headers
 
 /// 304 when the client's validators still match, else the document.
 fn conditional_response(doc: &Document, request: &HeaderMap) -> Response {
-    let last_modified = SystemTime::UNIX_EPOCH + Duration::from_secs(doc.last_modified.timestamp().max(0) as u64);
+    let last_modified =
+        SystemTime::UNIX_EPOCH + Duration::from_secs(doc.last_modified.timestamp().max(0) as u64);
     let mut headers = HeaderMap::new();
     if let Ok(etag) = HeaderValue::from_str(&doc.etag) {
         headers.insert(header::ETAG, etag);
@@ -78,11 +94,17 @@ fn conditional_response(doc: &Document, request: &HeaderMap) -> Response {
     if let Ok(lm) = HeaderValue::from_str(&httpdate::fmt_http_date(last_modified)) {
         headers.insert(header::LAST_MODIFIED, lm);
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
     if not_modified(doc, last_modified, request) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(doc.format.content_type()));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(doc.format.content_type()),
+    );
     (StatusCode::OK, headers, doc.body.clone()).into_response()
 }
 
@@ -90,8 +112,13 @@ fn conditional_response(doc: &Document, request: &HeaderMap) -> Response {
 /// If-Modified-Since.
 fn not_modified(doc: &Document, last_modified: SystemTime, request: &HeaderMap) -> bool {
     if let Some(value) = request.get(header::IF_NONE_MATCH) {
-        let Ok(value) = value.to_str() else { return false };
-        return value.split(',').map(str::trim).any(|tag| tag == "*" || weak_eq(tag, &doc.etag));
+        let Ok(value) = value.to_str() else {
+            return false;
+        };
+        return value
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || weak_eq(tag, &doc.etag));
     }
     request
         .get(header::IF_MODIFIED_SINCE)
@@ -115,7 +142,9 @@ async fn healthz(State(state): State<AppState>) -> Response {
 async fn index(State(state): State<AppState>) -> Html<String> {
     let snapshot = state.snapshot.borrow().clone();
     let mut links = String::new();
-    for (label, group) in std::iter::once(("all stories", None)).chain(snapshot.groups().into_iter().map(|g| (g, Some(g)))) {
+    for (label, group) in std::iter::once(("all stories", None))
+        .chain(snapshot.groups().into_iter().map(|g| (g, Some(g))))
+    {
         let prefix = group.map_or("feed".to_owned(), |g| format!("feeds/{}", escape(g)));
         links.push_str(&format!(
             "<li>{}: <a href=\"{prefix}.atom\">Atom</a> · <a href=\"{prefix}.rss\">RSS</a> · <a href=\"{prefix}.json\">JSON Feed</a></li>\n",

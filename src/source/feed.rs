@@ -18,7 +18,9 @@ pub fn parse(bytes: &[u8], base_url: &str) -> Result<Vec<Entry>, SourceError> {
         // Junk before the document (a BOM-less UTF-16 marker, whitespace, a PHP
         // warning) is common enough to retry once without it.
         Err(first) => match skip_leading_junk(bytes) {
-            Some(trimmed) if trimmed.len() != bytes.len() => parse_raw(trimmed, base_url).map_err(|_| first)?,
+            Some(trimmed) if trimmed.len() != bytes.len() => {
+                parse_raw(trimmed, base_url).map_err(|_| first)?
+            }
             _ => return Err(first),
         },
     };
@@ -56,8 +58,14 @@ fn convert(entry: model::Entry) -> Entry {
         .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
         .or_else(|| entry.links.first())
         .map(|l| l.href.clone());
-    let summary = entry.summary.map(|t| t.content).filter(|s| !s.trim().is_empty());
-    let content = entry.content.and_then(|c| c.body).filter(|s| !s.trim().is_empty());
+    let summary = entry
+        .summary
+        .map(|t| t.content)
+        .filter(|s| !s.trim().is_empty());
+    let content = entry
+        .content
+        .and_then(|c| c.body)
+        .filter(|s| !s.trim().is_empty());
     let title = entry
         .title
         .map(|t| title_text(&t))
@@ -66,7 +74,11 @@ fn convert(entry: model::Entry) -> Entry {
     let authors: Vec<&str> = entry.authors.iter().filter_map(author_name).collect();
     let published = entry.published.or(entry.updated);
     let id = if entry.id.trim().is_empty() {
-        derived_id(url.as_deref(), &title, summary.as_deref().or(content.as_deref()))
+        derived_id(
+            url.as_deref(),
+            &title,
+            summary.as_deref().or(content.as_deref()),
+        )
     } else {
         entry.id.trim().to_owned()
     };
@@ -85,8 +97,20 @@ fn convert(entry: model::Entry) -> Entry {
 /// name `(Name)`; a bare email is better than nothing.
 fn author_name(person: &model::Person) -> Option<&str> {
     let name = person.name.as_deref().map(str::trim).unwrap_or("");
-    let name = name.strip_prefix('(').and_then(|n| n.strip_suffix(')')).unwrap_or(name).trim();
-    if name.is_empty() { person.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) } else { Some(name) }
+    let name = name
+        .strip_prefix('(')
+        .and_then(|n| n.strip_suffix(')'))
+        .unwrap_or(name)
+        .trim();
+    if name.is_empty() {
+        person
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+    } else {
+        Some(name)
+    }
 }
 
 fn title_text(text: &model::Text) -> String {
@@ -155,7 +179,10 @@ mod tests {
         assert_eq!(entries[0].id, "urn:e1");
         assert_eq!(entries[0].title, "Bold news");
         assert_eq!(entries[0].author.as_deref(), Some("Ann"));
-        assert_eq!(entries[0].published.unwrap().to_rfc3339(), "2026-11-02T03:04:05+00:00");
+        assert_eq!(
+            entries[0].published.unwrap().to_rfc3339(),
+            "2026-11-02T03:04:05+00:00"
+        );
         assert_eq!(entries[0].content.as_deref(), Some("<p>Body</p>"));
     }
 

@@ -9,9 +9,16 @@ use super::{Entry, SourceError};
 use crate::config::PageRules;
 
 /// Reads the entries of a list page fetched from `base_url`.
-pub fn parse(html: &str, base_url: &url::Url, rules: &PageRules) -> Result<Vec<Entry>, SourceError> {
+pub fn parse(
+    html: &str,
+    base_url: &url::Url,
+    rules: &PageRules,
+) -> Result<Vec<Entry>, SourceError> {
     let item = selector(&rules.item)?;
-    let (link_css, link_attr) = rules.link.rsplit_once('@').unwrap_or((rules.link.as_str(), "href"));
+    let (link_css, link_attr) = rules
+        .link
+        .rsplit_once('@')
+        .unwrap_or((rules.link.as_str(), "href"));
     let link = selector(if link_css.is_empty() { "a" } else { link_css })?;
     let title = rules.title.as_deref().map(selector).transpose()?;
     let date = rules.date.as_deref().map(selector).transpose()?;
@@ -20,18 +27,30 @@ pub fn parse(html: &str, base_url: &url::Url, rules: &PageRules) -> Result<Vec<E
     let mut seen = std::collections::HashSet::new();
     let mut entries = Vec::new();
     for node in document.select(&item) {
-        let Some(link_node) = node.select(&link).next() else { continue };
-        let Some(href) = link_node.value().attr(link_attr).map(str::trim) else { continue };
-        let Ok(url) = base_url.join(href) else { continue };
+        let Some(link_node) = node.select(&link).next() else {
+            continue;
+        };
+        let Some(href) = link_node.value().attr(link_attr).map(str::trim) else {
+            continue;
+        };
+        let Ok(url) = base_url.join(href) else {
+            continue;
+        };
         if !matches!(url.scheme(), "http" | "https") || !seen.insert(url.to_string()) {
             continue;
         }
-        let title_node = title.as_ref().and_then(|s| node.select(s).next()).unwrap_or(link_node);
+        let title_node = title
+            .as_ref()
+            .and_then(|s| node.select(s).next())
+            .unwrap_or(link_node);
         let title_text = text_of(title_node);
         if title_text.is_empty() {
             continue;
         }
-        let published = date.as_ref().and_then(|s| node.select(s).next()).and_then(|d| parse_date(&text_of(d)));
+        let published = date
+            .as_ref()
+            .and_then(|s| node.select(s).next())
+            .and_then(|d| parse_date(&text_of(d)));
         entries.push(Entry {
             id: url.to_string(),
             url: Some(url.to_string()),
@@ -46,20 +65,30 @@ pub fn parse(html: &str, base_url: &url::Url, rules: &PageRules) -> Result<Vec<E
 }
 
 fn selector(css: &str) -> Result<Selector, SourceError> {
-    Selector::parse(css).map_err(|e| SourceError::Selector { selector: css.to_owned(), message: e.to_string() })
+    Selector::parse(css).map_err(|e| SourceError::Selector {
+        selector: css.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 fn text_of(node: ElementRef<'_>) -> String {
-    node.text().flat_map(str::split_whitespace).collect::<Vec<_>>().join(" ")
+    node.text()
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Reads a date shown on a list page; times without a zone are taken as UTC.
 pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(text).or_else(|_| DateTime::parse_from_rfc2822(text)) {
+    if let Ok(t) =
+        DateTime::parse_from_rfc3339(text).or_else(|_| DateTime::parse_from_rfc2822(text))
+    {
         return Some(t.to_utc());
     }
-    numeric_date(text).or_else(|| english_date(text)).map(|t| t.and_utc())
+    numeric_date(text)
+        .or_else(|| english_date(text))
+        .map(|t| t.and_utc())
 }
 
 /// `2026-11-28`, `2026/11/28 14:05`, `2026年11月28日 14时05分`, `2026.11.28`.
@@ -69,7 +98,9 @@ fn numeric_date(text: &str) -> Option<NaiveDateTime> {
         .filter(|s| !s.is_empty())
         .map(|s| s.parse().ok())
         .collect::<Option<_>>()?;
-    let [year, month, day, rest @ ..] = numbers.as_slice() else { return None };
+    let [year, month, day, rest @ ..] = numbers.as_slice() else {
+        return None;
+    };
     if !(1990..=2100).contains(year) {
         return None;
     }
@@ -85,7 +116,11 @@ fn numeric_date(text: &str) -> Option<NaiveDateTime> {
 /// `Nov 28, 2026`, `November 28, 2026`, `28 Nov 2026`.
 fn english_date(text: &str) -> Option<NaiveDateTime> {
     let cleaned = text.replace(',', " ");
-    let words = cleaned.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    let words = cleaned
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
     ["%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y"]
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(&words, f).ok())
@@ -97,7 +132,12 @@ mod tests {
     use super::*;
 
     fn rules(item: &str, date: Option<&str>) -> PageRules {
-        PageRules { item: item.into(), title: None, link: "a@href".into(), date: date.map(Into::into) }
+        PageRules {
+            item: item.into(),
+            title: None,
+            link: "a@href".into(),
+            date: date.map(Into::into),
+        }
     }
 
     #[test]
@@ -111,17 +151,29 @@ mod tests {
         let base = url::Url::parse("https://example.org/list/").unwrap();
         let entries = parse(html, &base, &rules("ul.news li", Some("span.date"))).unwrap();
         assert_eq!(entries.len(), 2);
-        assert_eq!(entries[0].url.as_deref(), Some("https://example.org/2026/11/a.html"));
+        assert_eq!(
+            entries[0].url.as_deref(),
+            Some("https://example.org/2026/11/a.html")
+        );
         assert_eq!(entries[0].title, "第一条 新闻");
-        assert_eq!(entries[0].published.unwrap().to_rfc3339(), "2026-11-28T14:05:00+00:00");
-        assert_eq!(entries[1].published.unwrap().to_rfc3339(), "2026-11-27T00:00:00+00:00");
+        assert_eq!(
+            entries[0].published.unwrap().to_rfc3339(),
+            "2026-11-28T14:05:00+00:00"
+        );
+        assert_eq!(
+            entries[1].published.unwrap().to_rfc3339(),
+            "2026-11-27T00:00:00+00:00"
+        );
     }
 
     #[test]
     fn bad_selectors_are_errors_not_panics() {
         let base = url::Url::parse("https://example.org/").unwrap();
         let err = parse("<p></p>", &base, &rules("ul[[", None)).unwrap_err();
-        assert!(err.to_string().starts_with("bad selector \"ul[[\""), "{err}");
+        assert!(
+            err.to_string().starts_with("bad selector \"ul[[\""),
+            "{err}"
+        );
     }
 
     #[test]

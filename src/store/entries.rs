@@ -114,7 +114,15 @@ async fn insert_new(
     now: i64,
 ) -> Result<(), StoreError> {
     let canonical = entry.url.as_deref().and_then(canonical_url);
-    let story_id = story_for(tx, canonical.as_deref(), source_name, &entry.id, published.unwrap_or(now), now).await?;
+    let story_id = story_for(
+        tx,
+        canonical.as_deref(),
+        source_name,
+        &entry.id,
+        published.unwrap_or(now),
+        now,
+    )
+    .await?;
     sqlx::query(
         "INSERT INTO entries (source_id, guid, url, canonical_url, title, author, summary, content,
              published, first_seen, updated, story_id)
@@ -149,7 +157,10 @@ async fn story_for(
 ) -> Result<i64, StoreError> {
     let key = match canonical {
         Some(url) => format!("{:016x}", xxh3_64(format!("url\u{1f}{url}").as_bytes())),
-        None => format!("{:016x}", xxh3_64(format!("entry\u{1f}{source_name}\u{1f}{guid}").as_bytes())),
+        None => format!(
+            "{:016x}",
+            xxh3_64(format!("entry\u{1f}{source_name}\u{1f}{guid}").as_bytes())
+        ),
     };
     sqlx::query(
         "INSERT INTO stories (story_key, canonical_url, published, updated) VALUES ($1, $2, $3, $4)
@@ -168,7 +179,11 @@ async fn story_for(
     Ok(id)
 }
 
-async fn touch_story(tx: &mut Transaction<'static, Any>, story_id: i64, now: i64) -> Result<(), StoreError> {
+async fn touch_story(
+    tx: &mut Transaction<'static, Any>,
+    story_id: i64,
+    now: i64,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE stories SET updated = $2 WHERE id = $1")
         .bind(story_id)
         .bind(now)

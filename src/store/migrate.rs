@@ -25,9 +25,17 @@ pub(super) async fn run(store: &Store) -> Result<(), StoreError> {
                 Backend::Sqlite => sqlite,
                 Backend::Postgres => postgres,
             };
-            Migration::new(version, Cow::Borrowed(description), MigrationType::Simple, sql.into_sql_str(), false)
+            Migration::new(
+                version,
+                Cow::Borrowed(description),
+                MigrationType::Simple,
+                sql.into_sql_str(),
+                false,
+            )
         })
         .collect();
-    Migrator::with_migrations(migrations).run(&store.pool).await?;
+    Migrator::with_migrations(migrations)
+        .run(&store.pool)
+        .await?;
     Ok(())
 }

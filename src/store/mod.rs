@@ -59,19 +59,31 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         install_default_drivers();
         let shown = redact(url);
-        let open_error = |source| StoreError::Open { url: shown.clone(), source };
+        let open_error = |source| StoreError::Open {
+            url: shown.clone(),
+            source,
+        };
         let (backend, url) = if url.starts_with("sqlite:") {
             (Backend::Sqlite, sqlite_url_with_create(url))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             (Backend::Postgres, url.to_owned())
         } else {
-            let source = sqlx::Error::Configuration("expected a sqlite:// or postgres:// URL".into());
+            let source =
+                sqlx::Error::Configuration("expected a sqlite:// or postgres:// URL".into());
             return Err(open_error(source));
         };
         // One direct connection first: the pool would retry a refused
         // connection until its acquire timeout, where one clear error is better.
-        AnyConnection::connect(&url).await.map_err(open_error)?.close().await.map_err(open_error)?;
-        let pool = pool_options(backend).connect(&url).await.map_err(open_error)?;
+        AnyConnection::connect(&url)
+            .await
+            .map_err(open_error)?
+            .close()
+            .await
+            .map_err(open_error)?;
+        let pool = pool_options(backend)
+            .connect(&url)
+            .await
+            .map_err(open_error)?;
         let store = Store { pool, backend };
         migrate::run(&store).await?;
         Ok(store)

@@ -49,7 +49,8 @@ pub struct SourceState {
     pub entries: i64,
 }
 
-const STATE_COLUMNS: &str = "SELECT s.id, s.name, s.url, s.enabled, s.etag, s.last_modified, s.last_fetch_at,
+const STATE_COLUMNS: &str =
+    "SELECT s.id, s.name, s.url, s.enabled, s.etag, s.last_modified, s.last_fetch_at,
         s.last_success_at, s.last_status, s.last_error, s.error_count,
         (SELECT COUNT(*) FROM entries e WHERE e.source_id = s.id) AS entries
     FROM sources s";
@@ -58,9 +59,14 @@ impl Store {
     /// Inserts or updates the configured sources by name and returns their ids.
     /// Sources no longer in the config keep their rows (and entries) but are
     /// marked disabled.
-    pub async fn sync_sources(&self, sources: &[SourceRecord]) -> Result<HashMap<String, i64>, StoreError> {
+    pub async fn sync_sources(
+        &self,
+        sources: &[SourceRecord],
+    ) -> Result<HashMap<String, i64>, StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE sources SET enabled = 0").execute(&mut *tx).await?;
+        sqlx::query("UPDATE sources SET enabled = 0")
+            .execute(&mut *tx)
+            .await?;
         let mut ids = HashMap::new();
         for source in sources {
             let id: i64 = sqlx::query_scalar(
@@ -74,7 +80,10 @@ impl Store {
             .bind(i64::from(source.enabled))
             .fetch_one(&mut *tx)
             .await?;
-            sqlx::query("DELETE FROM source_groups WHERE source_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM source_groups WHERE source_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             for group in &source.groups {
                 sqlx::query("INSERT INTO source_groups (source_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                     .bind(id)
@@ -98,8 +107,14 @@ impl Store {
     /// One source's row.
     pub async fn source_state(&self, name: &str) -> Result<SourceState, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!("{STATE_COLUMNS} WHERE s.name = $1"));
-        let row = sqlx::query(sql).bind(name).fetch_optional(&self.pool).await?;
-        row.as_ref().map(state_from_row).transpose()?.ok_or_else(|| StoreError::UnknownSource(name.into()))
+        let row = sqlx::query(sql)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref()
+            .map(state_from_row)
+            .transpose()?
+            .ok_or_else(|| StoreError::UnknownSource(name.into()))
     }
 
     /// Records a successful fetch (including "not modified").
@@ -154,7 +169,10 @@ fn state_from_row(row: &sqlx::any::AnyRow) -> Result<SourceState, StoreError> {
         name: row.try_get("name")?,
         url: row.try_get("url")?,
         enabled: row.try_get::<i64, _>("enabled")? != 0,
-        validators: Validators { etag: row.try_get("etag")?, last_modified: row.try_get("last_modified")? },
+        validators: Validators {
+            etag: row.try_get("etag")?,
+            last_modified: row.try_get("last_modified")?,
+        },
         last_fetch_at: row.try_get("last_fetch_at")?,
         last_success_at: row.try_get("last_success_at")?,
         last_status: row.try_get("last_status")?,

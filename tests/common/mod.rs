@@ -28,11 +28,23 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn feed(body: impl Into<Vec<u8>>) -> Fixture {
-        Fixture { status: 200, body: body.into(), content_type: "application/xml", etag: None, delay: None }
+        Fixture {
+            status: 200,
+            body: body.into(),
+            content_type: "application/xml",
+            etag: None,
+            delay: None,
+        }
     }
 
     pub fn status(status: u16) -> Fixture {
-        Fixture { status, body: b"error page".to_vec(), content_type: "text/html", etag: None, delay: None }
+        Fixture {
+            status,
+            body: b"error page".to_vec(),
+            content_type: "text/html",
+            etag: None,
+            delay: None,
+        }
     }
 
     pub fn with_etag(mut self, etag: &str) -> Fixture {
@@ -63,7 +75,9 @@ pub struct FixtureServer {
 impl FixtureServer {
     pub async fn start() -> FixtureServer {
         let shared = Arc::new(Mutex::new(Shared::default()));
-        let app = Router::new().route("/{*path}", get(serve_fixture)).with_state(shared.clone());
+        let app = Router::new()
+            .route("/{*path}", get(serve_fixture))
+            .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -71,7 +85,11 @@ impl FixtureServer {
     }
 
     pub fn set(&self, path: &str, fixture: Fixture) {
-        self.shared.lock().unwrap().fixtures.insert(path.trim_start_matches('/').to_owned(), fixture);
+        self.shared
+            .lock()
+            .unwrap()
+            .fixtures
+            .insert(path.trim_start_matches('/').to_owned(), fixture);
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -80,12 +98,24 @@ impl FixtureServer {
 
     /// Requests answered on `path` (any status).
     pub fn hits(&self, path: &str) -> u64 {
-        self.shared.lock().unwrap().hits.get(path.trim_start_matches('/')).copied().unwrap_or(0)
+        self.shared
+            .lock()
+            .unwrap()
+            .hits
+            .get(path.trim_start_matches('/'))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Requests on `path` answered 304.
     pub fn not_modified(&self, path: &str) -> u64 {
-        self.shared.lock().unwrap().not_modified.get(path.trim_start_matches('/')).copied().unwrap_or(0)
+        self.shared
+            .lock()
+            .unwrap()
+            .not_modified
+            .get(path.trim_start_matches('/'))
+            .copied()
+            .unwrap_or(0)
     }
 }
 
@@ -99,20 +129,32 @@ async fn serve_fixture(
         *shared.hits.entry(path.clone()).or_default() += 1;
         shared.fixtures.get(&path).cloned()
     };
-    let Some(fixture) = fixture else { return (StatusCode::NOT_FOUND, "no such fixture").into_response() };
+    let Some(fixture) = fixture else {
+        return (StatusCode::NOT_FOUND, "no such fixture").into_response();
+    };
     if let Some(delay) = fixture.delay {
         tokio::time::sleep(delay).await;
     }
     if let Some(etag) = &fixture.etag
-        && headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str())
+        && headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            == Some(etag.as_str())
     {
         *shared.lock().unwrap().not_modified.entry(path).or_default() += 1;
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag.clone())]).into_response();
     }
     let status = StatusCode::from_u16(fixture.status).unwrap();
-    let mut response = (status, [(header::CONTENT_TYPE, fixture.content_type)], fixture.body).into_response();
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, fixture.content_type)],
+        fixture.body,
+    )
+        .into_response();
     if let Some(etag) = fixture.etag {
-        response.headers_mut().insert(header::ETAG, etag.parse().unwrap());
+        response
+            .headers_mut()
+            .insert(header::ETAG, etag.parse().unwrap());
     }
     response
 }
@@ -146,7 +188,12 @@ impl TestDb {
     pub fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("feedfold.db").display());
-        TestDb { url, label: "sqlite", admin: None, _dir: Some(dir) }
+        TestDb {
+            url,
+            label: "sqlite",
+            admin: None,
+            _dir: Some(dir),
+        }
     }
 
     /// A fresh PostgreSQL database, or `None` (with a visible message) when
@@ -164,12 +211,22 @@ impl TestDb {
             COUNTER.fetch_add(1, Ordering::Relaxed),
             chrono::Utc::now().timestamp_micros() % 1_000_000
         );
-        let mut conn = sqlx::AnyConnection::connect(&admin_url).await.expect("connect to FEEDFOLD_TEST_POSTGRES");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
+        let mut conn = sqlx::AnyConnection::connect(&admin_url)
+            .await
+            .expect("connect to FEEDFOLD_TEST_POSTGRES");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
         conn.close().await.ok();
         let mut url = url::Url::parse(&admin_url).unwrap();
         url.set_path(&name);
-        Some(TestDb { url: url.to_string(), label: "postgres", admin: Some((admin_url, name)), _dir: None })
+        Some(TestDb {
+            url: url.to_string(),
+            label: "postgres",
+            admin: Some((admin_url, name)),
+            _dir: None,
+        })
     }
 
     /// SQLite always, PostgreSQL when configured.
@@ -183,9 +240,11 @@ impl TestDb {
         if let Some((admin_url, name)) = &self.admin {
             use sqlx::Connection;
             if let Ok(mut conn) = sqlx::AnyConnection::connect(admin_url).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                    .execute(&mut conn)
-                    .await;
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await;
             }
         }
     }

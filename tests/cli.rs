@@ -1,0 +1,259 @@
+//! The `feedfold` binary as users run it: exit codes, messages, the offline demo.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Fixture, FixtureServer, rss, source, write_config};
+
+fn feedfold(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_feedfold"))
+        .args(args)
+        .env("FEEDFOLD_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The shipped offline demo, copied to a temp dir and set to listen on a free port.
+fn demo_copy(dir: &Path) -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    std::fs::create_dir_all(dir.join("demo")).unwrap();
+    for file in std::fs::read_dir(repo.join("demo")).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), dir.join("demo").join(file.file_name())).unwrap();
+    }
+    let text = std::fs::read_to_string(repo.join("demo.toml")).unwrap();
+    let text = text.replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\"");
+    assert!(
+        text.contains("127.0.0.1:0"),
+        "demo.toml's listen line changed; update this test"
+    );
+    let path = dir.join("demo.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn check_accepts_the_shipped_configs() {
+    for name in ["demo.toml", "feedfold.toml"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("config")
+            .join(name);
+        let out = feedfold(&["check", "-c", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn check_reports_file_line_column_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, "[daemon]\nschedule = \"61 * * * *\"\n").unwrap();
+    let out = feedfold(&["check", "-c", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(
+        message.starts_with(&format!("{}:2:12: bad cron expression", path.display())),
+        "{message}"
+    );
+    let out = feedfold(&[
+        "check",
+        "-c",
+        dir.path().join("absent.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    // A broken config never starts the daemon.
+    let out = feedfold(&["run", "-c", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn unopenable_database_is_one_clear_message_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), "sqlite:///nonexistent-feedfold-dir/x.db", "");
+    let out = feedfold(&["run", "-c", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let message = stderr(&out);
+    assert!(
+        message.contains("cannot open database sqlite:///nonexistent-feedfold-dir/x.db"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn fetch_then_feed_and_status_print_what_was_stored() {
+    let server = FixtureServer::start().await;
+    server.set(
+        "a.xml",
+        Fixture::feed(rss(
+            "A",
+            &[("1", "First story", "https://a.example.org/1", "x")],
+        )),
+    );
+    server.set("b.xml", Fixture::status(503));
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("ff.db").display());
+    let sources = source("a", &server.url("a.xml"), "groups = [\"g\"]")
+        + &source("b", &server.url("b.xml"), "");
+    let config = write_config(dir.path(), &db, &sources);
+    let config = config.to_str().unwrap().to_owned();
+
+    let fetched = tokio::task::spawn_blocking({
+        let config = config.clone();
+        move || feedfold(&["fetch", "-c", &config])
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        fetched.status.code(),
+        Some(2),
+        "a failed source makes the pass exit 2"
+    );
+    assert!(
+        stderr(&fetched).contains("2 sources fetched, 1 failed, 1 new entries"),
+        "{}",
+        stderr(&fetched)
+    );
+
+    let json = feedfold(&["feed", "-c", &config, "--format", "json"]);
+    assert!(json.status.success(), "{}", stderr(&json));
+    let feed = feed_rs::parser::parse(&json.stdout[..]).unwrap();
+    assert_eq!(feed.entries.len(), 1);
+    let group = feedfold(&["feed", "-c", &config, "--format", "rss", "--group", "g"]);
+    assert_eq!(
+        feed_rs::parser::parse(&group.stdout[..])
+            .unwrap()
+            .entries
+            .len(),
+        1
+    );
+
+    let status = feedfold(&["status", "-c", &config, "--json"]);
+    let lines: Vec<serde_json::Value> = String::from_utf8(status.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["source"], "a");
+    assert_eq!(lines[0]["entries"], 1);
+    assert_eq!(lines[1]["last_error"], "HTTP 503");
+    assert_eq!(lines[1]["status"], 503);
+    let table = feedfold(&["status", "-c", &config]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("HTTP 503 (x1)"));
+
+    let unknown = feedfold(&["fetch", "-c", &config, "--source", "nope"]);
+    assert_eq!(unknown.status.code(), Some(1));
+}
+
+#[test]
+fn parse_prints_entries_as_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.xml");
+    std::fs::write(
+        &path,
+        rss("A", &[("1", "One", "/one", "x"), ("2", "Two", "/two", "y")]),
+    )
+    .unwrap();
+    let out = feedfold(&[
+        "parse",
+        "--url",
+        "https://example.org/feed",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["url"], "https://example.org/two");
+    std::fs::write(&path, "not a feed").unwrap();
+    assert_eq!(
+        feedfold(&["parse", path.to_str().unwrap()]).status.code(),
+        Some(1)
+    );
+}
+
+#[tokio::test]
+async fn the_offline_demo_serves_a_merged_feed_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = demo_copy(dir.path());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_feedfold"))
+        .args(["run", "-c", config.to_str().unwrap()])
+        .env("FEEDFOLD_LOG", "warn")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let banner = lines.next().unwrap().unwrap();
+    let url = banner
+        .split_whitespace()
+        .find(|w| w.ends_with("/feed.atom"))
+        .unwrap_or_else(|| panic!("{banner}"))
+        .to_owned();
+
+    let started = Instant::now();
+    let feed = loop {
+        let body = match reqwest::get(&url).await {
+            Ok(response) => response.bytes().await.unwrap_or_default(),
+            Err(_) => Default::default(),
+        };
+        if let Ok(feed) = feed_rs::parser::parse(&body[..])
+            && feed.entries.len() >= 10
+        {
+            break feed;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "demo feed never filled"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let titles: Vec<String> = feed
+        .entries
+        .iter()
+        .map(|e| e.title.as_ref().unwrap().content.clone())
+        .collect();
+    assert!(
+        titles.iter().any(|t| t == "Port strike ends after 12 days"),
+        "{titles:?}"
+    );
+    assert!(
+        !titles.iter().any(|t| t.starts_with("UPDATE: Dock workers")),
+        "folded into the port strike story: {titles:?}"
+    );
+    assert_eq!(
+        titles
+            .iter()
+            .filter(|t| t.contains("人力资源社会保障部"))
+            .count(),
+        1,
+        "{titles:?}"
+    );
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "daemon did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+}
