@@ -424,3 +424,38 @@ async fn fetch_pass_runs_only_due_sources() {
     assert_eq!(server.hits("b.xml"), 0, "disabled sources are not fetched");
     pipeline.store().close().await;
 }
+
+#[tokio::test]
+async fn the_daemon_refetches_on_schedule_and_republishes_changes() {
+    let server = FixtureServer::start().await;
+    server.set("a.xml", Fixture::feed(rss("A", &[PORT_STRIKE_A])));
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::sqlite();
+    // Six fields: every second.
+    let sources = source("wire-a", &server.url("a.xml"), "schedule = \"* * * * * *\"");
+    let config = Arc::new(Config::load(&write_config(dir.path(), &db.url, &sources)).unwrap());
+    let (addr, stop, handle) = start_daemon(config).await;
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/feed.atom");
+    wait_for_entries(&client, &url, 1).await;
+
+    server.set(
+        "a.xml",
+        Fixture::feed(rss(
+            "A",
+            &[
+                PORT_STRIKE_A,
+                ("a-9", "Late news", "https://a.example.org/late", "x"),
+            ],
+        )),
+    );
+    let feed = wait_for_entries(&client, &url, 2).await;
+    assert_eq!(feed.entries[0].title.as_ref().unwrap().content, "Late news");
+    assert!(server.hits("a.xml") >= 2);
+
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(15), handle)
+        .await
+        .expect("daemon stops")
+        .unwrap();
+}

@@ -26,6 +26,9 @@ use crate::store::StoreError;
 /// abandoned (their transactions roll back; nothing half-written remains).
 const DRAIN: Duration = Duration::from_secs(10);
 
+/// How long after a change the feeds are re-rendered, at most.
+const PUBLISH_DELAY: Duration = Duration::from_millis(250);
+
 /// Why the daemon could not start or keep running.
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -125,6 +128,9 @@ async fn schedule_loop(
     let mut queue = initial_queue(pipeline, Utc::now()).await?;
     let mut running: JoinSet<PassOutcome> = JoinSet::new();
     let mut in_flight: HashMap<tokio::task::Id, String> = HashMap::new();
+    // Changes are published shortly after they land, batched so a burst of
+    // sources finishing together renders the feeds once, not once each.
+    let mut publish_at: Option<tokio::time::Instant> = None;
     tracing::info!(sources = queue.len(), "scheduler started");
     loop {
         for name in queue.pop_due(Utc::now()) {
@@ -136,9 +142,14 @@ async fn schedule_loop(
             }
         }
         let sleep = sleep_until(queue.next_due());
+        let publish_due = publish_at.map(tokio::time::sleep_until);
         tokio::select! {
             () = stopped(&mut stop) => break,
             () = sleep => {}
+            () = async { if let Some(due) = publish_due { due.await } }, if publish_due.is_some() => {
+                publish_at = None;
+                publisher.publish().await;
+            }
             Some(done) = running.join_next_with_id() => {
                 let (id, changed) = match done {
                     Ok((id, outcome)) => (id, outcome.result.is_ok_and(|r| r.changed())),
@@ -150,11 +161,14 @@ async fn schedule_loop(
                 if let Some(name) = in_flight.remove(&id) {
                     reschedule(&config, &mut queue, &name);
                 }
-                if changed {
-                    publisher.publish().await;
+                if changed && publish_at.is_none() {
+                    publish_at = Some(tokio::time::Instant::now() + PUBLISH_DELAY);
                 }
             }
         }
+    }
+    if publish_at.is_some() {
+        publisher.publish().await;
     }
     drain(running, publisher).await;
     Ok(())

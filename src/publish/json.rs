@@ -25,11 +25,13 @@ struct JsonItem<'a> {
     date_published: String,
     date_modified: String,
     authors: Vec<Author<'a>>,
+    /// JSON Feed 1.0's singular form, still read by older readers.
+    author: Author<'a>,
     #[serde(rename = "_feedfold")]
     feedfold: Extension<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone, Copy)]
 struct Author<'a> {
     name: &'a str,
 }
@@ -56,6 +58,9 @@ pub(super) fn render(meta: &FeedMeta, items: &[Item]) -> Result<String, PublishE
 }
 
 fn item(item: &Item) -> JsonItem<'_> {
+    let author = Author {
+        name: item.author.as_deref().unwrap_or(&item.source),
+    };
     JsonItem {
         id: &item.id,
         url: item.url.as_deref(),
@@ -64,9 +69,8 @@ fn item(item: &Item) -> JsonItem<'_> {
         summary: item.summary.as_deref(),
         date_published: item.published.to_rfc3339(),
         date_modified: item.updated.to_rfc3339(),
-        authors: vec![Author {
-            name: item.author.as_deref().unwrap_or(&item.source),
-        }],
+        authors: vec![author],
+        author,
         feedfold: Extension {
             about: "https://github.com/feedfold/feedfold",
             source: &item.source,
