@@ -228,7 +228,7 @@ async fn fetch(config: Arc<Config>, only: Option<&str>) -> Result<ExitCode, Fail
 
 async fn feed(config: &Config, format: Format, group: Option<String>) -> Result<ExitCode, Failure> {
     let store = Store::open(&config.database_url()).await?;
-    let items = load_items(&store, &config.output, group.as_deref(), Utc::now()).await?;
+    let items = load_items(&store, config, group.as_deref(), Utc::now()).await?;
     store.close().await;
     let meta = FeedMeta {
         title: config.output.title.clone(),

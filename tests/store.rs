@@ -4,9 +4,10 @@ mod common;
 
 use chrono::{DateTime, Utc};
 use common::TestDb;
+use feedfold::dedup::MatchOptions;
 use feedfold::fetch::Validators;
 use feedfold::source::Entry;
-use feedfold::store::{SourceRecord, Store};
+use feedfold::store::{Incoming, SourceRecord, Store};
 
 fn record(name: &str, priority: i64, groups: &[&str]) -> SourceRecord {
     SourceRecord {
@@ -16,6 +17,17 @@ fn record(name: &str, priority: i64, groups: &[&str]) -> SourceRecord {
         groups: groups.iter().map(|g| g.to_string()).collect(),
         enabled: true,
     }
+}
+
+/// Entries without fingerprints: only URL matching applies.
+fn plain(entries: &[Entry]) -> Vec<Incoming> {
+    entries
+        .iter()
+        .map(|e| Incoming {
+            entry: e.clone(),
+            simhash: None,
+        })
+        .collect()
 }
 
 fn entry(id: &str, title: &str, url: &str, published: i64) -> Entry {
@@ -56,13 +68,19 @@ async fn ingest_is_idempotent_and_updates_in_place() {
             entry("1", "One", "https://x.example.org/1", NOW - 50),
             entry("2", "Two", "https://x.example.org/2", NOW - 40),
         ];
-        let first = store.ingest(a, "a", &entries, NOW).await.unwrap();
+        let first = store
+            .ingest(a, "a", &plain(&entries), NOW, MatchOptions::default())
+            .await
+            .unwrap();
         assert_eq!(
             (first.new, first.updated, first.unchanged),
             (2, 0, 0),
             "{label}"
         );
-        let again = store.ingest(a, "a", &entries, NOW + 10).await.unwrap();
+        let again = store
+            .ingest(a, "a", &plain(&entries), NOW + 10, MatchOptions::default())
+            .await
+            .unwrap();
         assert_eq!(
             (again.new, again.updated, again.unchanged),
             (0, 0, 2),
@@ -72,7 +90,10 @@ async fn ingest_is_idempotent_and_updates_in_place() {
 
         let mut edited = entries.clone();
         edited[1].title = "Two (corrected)".into();
-        let third = store.ingest(a, "a", &edited, NOW + 20).await.unwrap();
+        let third = store
+            .ingest(a, "a", &plain(&edited), NOW + 20, MatchOptions::default())
+            .await
+            .unwrap();
         assert_eq!((third.new, third.updated), (0, 1), "{label}");
 
         let stories = store.recent_stories(0, 10, None).await.unwrap();
@@ -98,13 +119,14 @@ async fn same_canonical_url_across_sources_is_one_story() {
             .ingest(
                 ids["a"],
                 "a",
-                &[entry(
+                &plain(&[entry(
                     "a1",
                     "Port strike ends",
                     "https://News.Example.org/p?utm_source=rss#top",
                     NOW - 100,
-                )],
+                )]),
                 NOW,
+                MatchOptions::default(),
             )
             .await
             .unwrap();
@@ -112,13 +134,14 @@ async fn same_canonical_url_across_sources_is_one_story() {
             .ingest(
                 ids["b"],
                 "b",
-                &[entry(
+                &plain(&[entry(
                     "b1",
                     "UPDATE: port strike over",
                     "https://news.example.org/p",
                     NOW - 90,
-                )],
+                )]),
                 NOW,
+                MatchOptions::default(),
             )
             .await
             .unwrap();
@@ -126,8 +149,9 @@ async fn same_canonical_url_across_sources_is_one_story() {
             .ingest(
                 ids["b"],
                 "b",
-                &[entry("b2", "Other", "https://news.example.org/q", NOW - 80)],
+                &plain(&[entry("b2", "Other", "https://news.example.org/q", NOW - 80)]),
                 NOW,
+                MatchOptions::default(),
             )
             .await
             .unwrap();
@@ -150,9 +174,10 @@ async fn same_canonical_url_across_sources_is_one_story() {
         assert_eq!(en.len(), 1, "{label}: group filter");
         assert_eq!(
             en[0].copies.len(),
-            2,
-            "{label}: a group feed still shows every copy"
+            1,
+            "{label}: a group feed shows only its sources' copies"
         );
+        assert_eq!(en[0].copies[0].source, "a", "{label}");
         assert_eq!(
             store
                 .recent_stories(0, 10, Some("none"))
@@ -186,7 +211,16 @@ async fn window_limit_and_future_dates() {
                 NOW + 86_400,
             )])
             .collect();
-        store.ingest(ids["a"], "a", &entries, NOW).await.unwrap();
+        store
+            .ingest(
+                ids["a"],
+                "a",
+                &plain(&entries),
+                NOW,
+                MatchOptions::default(),
+            )
+            .await
+            .unwrap();
         let recent = store.recent_stories(NOW - 2500, 10, None).await.unwrap();
         let titles: Vec<&str> = recent.iter().map(|s| s.copies[0].title.as_str()).collect();
         assert_eq!(titles, ["From the future", "T0", "T1", "T2"], "{label}");
@@ -271,8 +305,9 @@ async fn reopening_the_database_keeps_everything() {
         .ingest(
             ids["a"],
             "a",
-            &[entry("1", "One", "https://x.example.org/1", NOW)],
+            &plain(&[entry("1", "One", "https://x.example.org/1", NOW)]),
             NOW,
+            MatchOptions::default(),
         )
         .await
         .unwrap();
@@ -313,9 +348,81 @@ async fn timestamps_are_seconds_in_both_backends() {
         let t: DateTime<Utc> = DateTime::from_timestamp(NOW - 5, 0).unwrap();
         let mut e = entry("1", "One", "https://x.example.org/1", 0);
         e.published = Some(t);
-        store.ingest(ids["a"], "a", &[e], NOW).await.unwrap();
+        store
+            .ingest(ids["a"], "a", &plain(&[e]), NOW, MatchOptions::default())
+            .await
+            .unwrap();
         let stories = store.recent_stories(0, 1, None).await.unwrap();
         assert_eq!(stories[0].copies[0].published, NOW - 5, "{label}");
+    })
+    .await;
+}
+
+const FERRY: &str = "All ferry crossings to the northern islands were cancelled on Wednesday afternoon as Storm Brenna brought gusts of up to 110 km/h to exposed stretches of the coast, operators said. The national weather service issued an amber wind warning running from 15:00 on Wednesday until 09:00 on Thursday and said waves of six to eight metres were likely off the western headlands. Coastguard crews were put on standby and harbour masters told small boats to remain in port. Island Link Ferries said passengers booked on cancelled sailings could travel on any service up to Sunday free of charge.";
+
+fn with_body(id: &str, title: &str, url: &str, body: &str) -> Entry {
+    Entry {
+        content: Some(format!("<p>{body}</p>")),
+        ..entry(id, title, url, NOW - 60)
+    }
+}
+
+#[tokio::test]
+async fn near_duplicates_fold_and_decisions_explain_why() {
+    use feedfold::daemon::fingerprint_entries;
+    use feedfold::dedup::TitleRules;
+    with_each_backend(|store, label| async move {
+        let ids = store.sync_sources(&[record("wire", 5, &[]), record("coast", 1, &[])]).await.unwrap();
+        let options = MatchOptions::default();
+        store.prepare_bands(options.distance).await.unwrap();
+        let a = fingerprint_entries(
+            vec![with_body("w1", "BREAKING: Ferry services suspended as Storm Brenna brings gales", "https://wire.example.org/ferry", FERRY)],
+            TitleRules::default(),
+        );
+        // Same wire text, a credit line added, different headline decorations.
+        let edited = format!("{FERRY} (Reporting by Coastal Times staff)");
+        let b = fingerprint_entries(
+            vec![
+                with_body("c1", "Ferry services suspended as Storm Brenna brings gales - Coastal Times", "https://coast.example.net/storm", &edited),
+                with_body("c2", "Lighthouse wins heritage grant", "https://coast.example.net/lighthouse", "The Gull Point Lighthouse Trust has been awarded a heritage grant to repair the lantern room, replace corroded railings and re-roof the keeper's cottage, with the tower reopening to visitors in 2028."),
+            ],
+            TitleRules::default(),
+        );
+        store.ingest(ids["wire"], "wire", &a, NOW, options).await.unwrap();
+        let report = store.ingest(ids["coast"], "coast", &b, NOW + 5, options).await.unwrap();
+        assert_eq!((report.new, report.merged), (2, 1), "{label}");
+        let stories = store.recent_stories(0, 10, None).await.unwrap();
+        assert_eq!(stories.len(), 2, "{label}");
+
+        let coast_copy = store.find_entries("coast:c1").await.unwrap();
+        assert_eq!(coast_copy.len(), 1, "{label}");
+        let why = store.explain(coast_copy[0]).await.unwrap();
+        assert_eq!(why.decisions.len(), 1, "{label}");
+        assert_eq!(why.decisions[0].rule, "simhash", "{label}");
+        assert!(why.decisions[0].distance.unwrap() <= 3, "{label}");
+        assert_eq!(why.decisions[0].matched.as_ref().unwrap().source, "wire", "{label}");
+        let members = store.find_entries(&format!("tag:feedfold,2026:story/{}", why.story)).await.unwrap();
+        assert_eq!(members.len(), 2, "{label}: a story key finds all its members");
+
+        // Split it out: its own story, and re-fetching does not fold it back.
+        let key = store.split(coast_copy[0], NOW + 10).await.unwrap();
+        assert_ne!(key, why.story, "{label}");
+        store.ingest(ids["coast"], "coast", &b, NOW + 20, options).await.unwrap();
+        assert_eq!(store.recent_stories(0, 10, None).await.unwrap().len(), 3, "{label}");
+        let after = store.explain(coast_copy[0]).await.unwrap();
+        assert_eq!(after.story, key, "{label}");
+        assert_eq!(after.decisions.last().unwrap().rule, "split", "{label}");
+        assert!(store.explain(999_999).await.is_err(), "{label}");
+
+        // Another distance recuts the bands without losing the fingerprints.
+        store.prepare_bands(5).await.unwrap();
+        store.prepare_bands(3).await.unwrap();
+        let c = fingerprint_entries(
+            vec![with_body("w2", "Ferry services suspended as Storm Brenna brings gales", "https://wire.example.org/ferry-2", FERRY)],
+            TitleRules::default(),
+        );
+        let report = store.ingest(ids["wire"], "wire", &c, NOW + 30, options).await.unwrap();
+        assert_eq!(report.merged, 1, "{label}: bands still find the story");
     })
     .await;
 }

@@ -21,11 +21,10 @@ CREATE TABLE source_groups (
     PRIMARY KEY (source_id, name)
 );
 
--- A story is what the merged feed shows once: all copies of one article.
+-- A story (cluster) is what the merged feed shows once: all copies of one article.
 CREATE TABLE stories (
     id            INTEGER PRIMARY KEY,
-    story_key     TEXT    NOT NULL UNIQUE,  -- stable public id (tag URI suffix)
-    canonical_url TEXT,                     -- NULL when the founding entry had no link
+    story_key     TEXT    NOT NULL UNIQUE,  -- stable public id (tag URI suffix), from the founding entry
     published     BIGINT  NOT NULL,         -- ordering time, Unix seconds
     updated       BIGINT  NOT NULL          -- last change to any member, Unix seconds
 );
@@ -46,7 +45,36 @@ CREATE TABLE entries (
     first_seen    BIGINT  NOT NULL,
     updated       BIGINT  NOT NULL,
     story_id      BIGINT  NOT NULL REFERENCES stories (id),
+    fingerprint   BIGINT,                   -- 64-bit simhash as signed; NULL when too little text
+    pinned        BIGINT  NOT NULL DEFAULT 0, -- 1 after `feedfold split`: never re-clustered
     UNIQUE (source_id, guid)
 );
 CREATE INDEX entries_story ON entries (story_id);
 CREATE INDEX entries_canonical_url ON entries (canonical_url);
+
+-- The k+1 fingerprint blocks of each entry (pigeonhole lookup for distance k).
+CREATE TABLE entry_bands (
+    entry_id BIGINT NOT NULL REFERENCES entries (id) ON DELETE CASCADE,
+    block    BIGINT NOT NULL,
+    value    BIGINT NOT NULL,
+    PRIMARY KEY (entry_id, block)
+);
+CREATE INDEX entry_bands_lookup ON entry_bands (block, value);
+
+-- Why each entry is in its story: for `feedfold explain`.
+CREATE TABLE decisions (
+    id               INTEGER PRIMARY KEY,
+    entry_id         BIGINT  NOT NULL REFERENCES entries (id) ON DELETE CASCADE,
+    story_id         BIGINT  NOT NULL REFERENCES stories (id),
+    rule             TEXT    NOT NULL,  -- new | same-url | simhash | split
+    matched_entry_id BIGINT,
+    distance         BIGINT,
+    decided_at       BIGINT  NOT NULL
+);
+CREATE INDEX decisions_entry ON decisions (entry_id);
+
+-- Small facts about the database itself, e.g. the k the bands were cut for.
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

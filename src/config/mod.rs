@@ -53,6 +53,9 @@ pub struct Config {
     /// `[output]`: the merged feed.
     #[serde(default)]
     pub output: Output,
+    /// `[dedup]`: how duplicate stories are folded.
+    #[serde(default)]
+    pub dedup: Dedup,
     /// `[[source]]`: the feeds and pages to follow.
     #[serde(default, rename = "source")]
     pub sources: Vec<Source>,
@@ -143,6 +146,56 @@ impl Default for Output {
             items: NonZeroUsize::new(100).unwrap_or(NonZeroUsize::MIN),
             window: parse_builtin("7d"),
         }
+    }
+}
+
+/// `[dedup]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Dedup {
+    /// Largest Hamming distance (of 64 bits) at which two stories are the
+    /// same. 0 disables near-duplicate folding (same-URL folding remains).
+    /// Default 3.
+    pub distance: Distance,
+    /// Only stories this close in time are compared. Default `7d`.
+    pub window: Duration,
+    /// How a cluster's representative is chosen, rule by rule: `"priority"`
+    /// (source priority, higher wins), `"longest"` (longest body), `"earliest"`.
+    /// Default `["priority", "longest", "earliest"]`.
+    pub representative: Vec<crate::dedup::RepresentativeRule>,
+    /// Extra title lead-ins to strip before comparing, e.g. `"Eilmeldung:"`.
+    pub title_prefixes: Vec<String>,
+    /// Extra site names to strip when they end a title after ` - `, ` | `, `_`.
+    pub title_sites: Vec<String>,
+}
+
+impl Default for Dedup {
+    fn default() -> Self {
+        use crate::dedup::RepresentativeRule as Rule;
+        Dedup {
+            distance: Distance(3),
+            window: parse_builtin("7d"),
+            representative: vec![Rule::Priority, Rule::Longest, Rule::Earliest],
+            title_prefixes: Vec::new(),
+            title_sites: Vec::new(),
+        }
+    }
+}
+
+/// A Hamming distance between 0 and 31 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "i64")]
+pub struct Distance(pub u32);
+
+impl TryFrom<i64> for Distance {
+    type Error = String;
+
+    fn try_from(v: i64) -> Result<Self, Self::Error> {
+        u32::try_from(v)
+            .ok()
+            .filter(|d| *d <= 31)
+            .map(Distance)
+            .ok_or_else(|| format!("distance must be between 0 and 31 bits, not {v}"))
     }
 }
 

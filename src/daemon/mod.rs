@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-pub use pipeline::{PassError, PassOutcome, Pipeline};
+pub use pipeline::{PassError, PassOutcome, Pipeline, fingerprint_entries, match_options};
 
 use crate::config::Config;
 use crate::fetch::FetchError;
@@ -54,7 +54,7 @@ pub async fn run(
 ) -> Result<(), DaemonError> {
     let pipeline = Pipeline::new(config.clone()).await?;
     let groups = config_groups(&config);
-    let first = Snapshot::build(pipeline.store(), &config.output, &groups, Utc::now()).await?;
+    let first = Snapshot::build(pipeline.store(), &config, &groups, Utc::now()).await?;
     let (publish_tx, publish_rx) = watch::channel(Arc::new(first));
     let (stop_tx, stop_rx) = watch::channel(false);
 
@@ -102,14 +102,7 @@ struct Publisher {
 impl Publisher {
     async fn publish(&self) {
         let config = self.pipeline.config();
-        match Snapshot::build(
-            self.pipeline.store(),
-            &config.output,
-            &self.groups,
-            Utc::now(),
-        )
-        .await
-        {
+        match Snapshot::build(self.pipeline.store(), config, &self.groups, Utc::now()).await {
             Ok(snapshot) => {
                 self.tx.send_replace(Arc::new(snapshot));
             }

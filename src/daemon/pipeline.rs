@@ -9,9 +9,11 @@ use tokio::sync::Semaphore;
 
 use super::DaemonError;
 use crate::config::{Config, Source, SourceKind};
+use crate::dedup::{FeatureOptions, Fingerprinter, MatchOptions, TitleRules};
+use crate::extract::html_to_text;
 use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher};
 use crate::source::{self, Entry, SourceError};
-use crate::store::{IngestReport, SourceRecord, Store, StoreError};
+use crate::store::{Incoming, IngestReport, SourceRecord, Store, StoreError};
 
 /// Why one source's pass failed.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +59,7 @@ pub struct Pipeline {
     fetcher: Fetcher,
     ids: Arc<std::collections::HashMap<String, i64>>,
     slots: Arc<Semaphore>,
+    title_rules: TitleRules,
 }
 
 impl Pipeline {
@@ -79,12 +82,16 @@ impl Pipeline {
         let ids = Arc::new(store.sync_sources(&records).await?);
         let fetcher = Fetcher::new(&FetchOptions::from_config(&config))?;
         let slots = Arc::new(Semaphore::new(config.daemon.concurrency.get()));
+        store.prepare_bands(config.dedup.distance.0).await?;
+        let title_rules =
+            TitleRules::with_extra(&config.dedup.title_prefixes, &config.dedup.title_sites);
         Ok(Pipeline {
             config,
             store,
             fetcher,
             ids,
             slots,
+            title_rules,
         })
     }
 
@@ -167,28 +174,62 @@ impl Pipeline {
         if fetched.not_modified() {
             return Ok((IngestReport::default(), fetched));
         }
-        let entries = parse_blocking(source.clone(), fetched.clone()).await?;
+        let items =
+            parse_blocking(source.clone(), fetched.clone(), self.title_rules.clone()).await?;
+        let options = match_options(&self.config);
         let report = self
             .store
-            .ingest(id, &source.name, &entries, Utc::now().timestamp())
+            .ingest(id, &source.name, &items, Utc::now().timestamp(), options)
             .await?;
         Ok((report, fetched))
     }
 }
 
-/// Parses off the async threads: feed and HTML parsing are CPU work, and a
+/// Parses and fingerprints off the async threads: both are CPU work, and a
 /// parsed HTML tree cannot cross an await.
-async fn parse_blocking(source: Source, fetched: Fetched) -> Result<Vec<Entry>, PassError> {
-    tokio::task::spawn_blocking(move || match (source.kind, &source.page) {
-        (SourceKind::Page, Some(rules)) => {
-            let html = String::from_utf8_lossy(&fetched.bytes);
-            source::page::parse(&html, &fetched.final_url, rules)
-        }
-        _ => source::feed::parse(&fetched.bytes, fetched.final_url.as_str()),
+async fn parse_blocking(
+    source: Source,
+    fetched: Fetched,
+    rules: TitleRules,
+) -> Result<Vec<Incoming>, PassError> {
+    tokio::task::spawn_blocking(move || {
+        let entries = match (source.kind, &source.page) {
+            (SourceKind::Page, Some(page)) => {
+                let html = String::from_utf8_lossy(&fetched.bytes);
+                source::page::parse(&html, &fetched.final_url, page)
+            }
+            _ => source::feed::parse(&fetched.bytes, fetched.final_url.as_str()),
+        }?;
+        Ok(fingerprint_entries(entries, rules))
     })
     .await
     .map_err(|e| PassError::Task(e.to_string()))?
-    .map_err(PassError::from)
+}
+
+/// Each entry with the simhash of its title and body text.
+pub fn fingerprint_entries(entries: Vec<Entry>, rules: TitleRules) -> Vec<Incoming> {
+    let mut fingerprinter = Fingerprinter::new(rules, FeatureOptions::default());
+    entries
+        .into_iter()
+        .map(|entry| {
+            let body = entry
+                .content
+                .as_deref()
+                .or(entry.summary.as_deref())
+                .map(html_to_text)
+                .unwrap_or_default();
+            let simhash = Some(fingerprinter.story(&entry.title, &body));
+            Incoming { entry, simhash }
+        })
+        .collect()
+}
+
+/// The matching options the config asks for.
+pub fn match_options(config: &Config) -> MatchOptions {
+    MatchOptions {
+        distance: config.dedup.distance.0,
+        window_secs: i64::try_from(config.dedup.window.0.as_secs()).unwrap_or(i64::MAX),
+    }
 }
 
 fn log_outcome(outcome: &PassOutcome) {

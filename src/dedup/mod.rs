@@ -1,9 +1,19 @@
-//! Deciding which entries are the same story. Today: exact duplicates by
-//! canonical URL ([`canonical_url`]) and the choice of which copy represents a
-//! story ([`representative`]).
+//! Deciding which entries are the same story: canonical URLs for exact
+//! duplicates; folded text → features → 64-bit simhash → band index for near
+//! duplicates; and which copy represents a story.
 
+mod cluster;
+mod features;
+pub mod index;
+pub mod normalize;
 mod representative;
+mod simhash;
 mod url;
 
-pub use representative::{Candidate, representative};
+pub use cluster::{Decision, MatchOptions, Neighbour, decide};
+pub use features::{FeatureOptions, for_each_feature};
+pub use index::BandIndex;
+pub use normalize::TitleRules;
+pub use representative::{Candidate, DEFAULT_RULES, RepresentativeRule, representative};
+pub use simhash::{Fingerprint, Fingerprinter, MIN_FEATURES, Simhash};
 pub use url::canonical_url;

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::dedup::{Candidate, representative};
-use crate::extract::html_to_text;
+use crate::dedup::{Candidate, RepresentativeRule, representative};
+use crate::extract::{html_to_text, sanitize};
 use crate::store::{StoryCopy, StoryRecord};
 
 /// Another source's copy of the same story.
@@ -44,8 +44,9 @@ pub struct Item {
 }
 
 impl Item {
-    /// Builds the item for a story; `None` for a story with no copies.
-    pub fn from_story(story: &StoryRecord) -> Option<Item> {
+    /// Builds the item for a story, its representative chosen by `rules`;
+    /// `None` for a story with no copies.
+    pub fn from_story(story: &StoryRecord, rules: &[RepresentativeRule]) -> Option<Item> {
         let candidates: Vec<Candidate> = story
             .copies
             .iter()
@@ -55,7 +56,7 @@ impl Item {
                 published: c.published,
             })
             .collect();
-        let chosen = representative(&candidates)?;
+        let chosen = representative(&candidates, rules)?;
         let rep = &story.copies[chosen];
         let also: Vec<AlsoReported> = story
             .copies
@@ -101,19 +102,6 @@ fn body_len(copy: &StoryCopy) -> usize {
         .as_deref()
         .or(copy.summary.as_deref())
         .map_or(0, |b| b.chars().count())
-}
-
-/// Allowlist-sanitises HTML from a feed and makes its links absolute against
-/// the article's URL.
-pub fn sanitize(html: &str, base: Option<&str>) -> String {
-    let base = base.and_then(|b| url::Url::parse(b).ok());
-    let mut builder = ammonia::Builder::default();
-    builder.link_rel(Some("noopener noreferrer nofollow"));
-    match base {
-        Some(base) => builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base)),
-        None => builder.url_relative(ammonia::UrlRelative::Deny),
-    };
-    builder.clean(html).to_string()
 }
 
 fn also_html(also: &[AlsoReported]) -> String {

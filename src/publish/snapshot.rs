@@ -6,16 +6,17 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::{Document, FeedMeta, Format, Item, PublishError, render};
-use crate::config::Output;
+use crate::config::Config;
 use crate::store::Store;
 
 /// The stories one feed shows, newest first, as items.
 pub async fn load_items(
     store: &Store,
-    output: &Output,
+    config: &Config,
     group: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Item>, PublishError> {
+    let output = &config.output;
     let window = chrono::TimeDelta::from_std(output.window.0).unwrap_or(chrono::TimeDelta::MAX);
     let since = now
         .checked_sub_signed(window)
@@ -23,7 +24,11 @@ pub async fn load_items(
     let stories = store
         .recent_stories(since, output.items.get(), group)
         .await?;
-    Ok(stories.iter().filter_map(Item::from_story).collect())
+    let rules = &config.dedup.representative;
+    Ok(stories
+        .iter()
+        .filter_map(|s| Item::from_story(s, rules))
+        .collect())
 }
 
 /// The merged feed and every group feed, in every format.
@@ -38,14 +43,15 @@ impl Snapshot {
     /// Renders the merged feed and one feed per group.
     pub async fn build(
         store: &Store,
-        output: &Output,
+        config: &Config,
         groups: &[String],
         now: DateTime<Utc>,
     ) -> Result<Snapshot, PublishError> {
+        let output = &config.output;
         let mut documents = HashMap::new();
         let feeds = std::iter::once(None).chain(groups.iter().map(Some));
         for group in feeds {
-            let items = load_items(store, output, group.map(String::as_str), now).await?;
+            let items = load_items(store, config, group.map(String::as_str), now).await?;
             let meta = FeedMeta {
                 title: output.title.clone(),
                 base_url: output.base_url.clone(),

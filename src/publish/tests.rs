@@ -62,7 +62,10 @@ fn meta() -> FeedMeta {
 }
 
 fn items() -> Vec<Item> {
-    stories().iter().filter_map(Item::from_story).collect()
+    stories()
+        .iter()
+        .filter_map(|s| Item::from_story(s, crate::dedup::DEFAULT_RULES))
+        .collect()
 }
 
 #[test]

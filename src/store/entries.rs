@@ -1,17 +1,30 @@
-//! Storing entries: once per source and GUID, and each in exactly one story.
+//! Storing entries: once per source and GUID, each in exactly one story,
+//! and every clustering decision recorded.
 
 use sqlx::{Any, Row, Transaction};
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{Store, StoreError, not_after};
-use crate::dedup::canonical_url;
+use crate::dedup::index::block_values;
+use crate::dedup::{Decision, MatchOptions, Neighbour, Simhash, canonical_url, decide};
 use crate::source::Entry;
+
+/// An entry ready to store: parsed and fingerprinted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incoming {
+    /// The entry.
+    pub entry: Entry,
+    /// Its fingerprint (title + body text), if computed.
+    pub simhash: Option<Simhash>,
+}
 
 /// What one ingest did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct IngestReport {
     /// Entries seen for the first time.
     pub new: usize,
+    /// New entries that joined an existing story.
+    pub merged: usize,
     /// Known entries whose text changed.
     pub updated: usize,
     /// Known entries, unchanged.
@@ -25,22 +38,42 @@ impl IngestReport {
     }
 }
 
+/// Where the new entry came from, for keys and decisions.
+struct Origin<'a> {
+    source_id: i64,
+    source_name: &'a str,
+    now: i64,
+    options: MatchOptions,
+}
+
 impl Store {
     /// Stores a source's entries in one transaction. Re-ingesting the same
-    /// entries changes nothing; an entry whose canonical URL is already a story
-    /// joins that story.
+    /// entries changes nothing; a new entry joins the story of an entry with
+    /// the same canonical URL, else of its nearest fingerprint within
+    /// `options`, else starts a story.
     pub async fn ingest(
         &self,
         source_id: i64,
         source_name: &str,
-        entries: &[Entry],
+        items: &[Incoming],
         now: i64,
+        options: MatchOptions,
     ) -> Result<IngestReport, StoreError> {
+        let origin = Origin {
+            source_id,
+            source_name,
+            now,
+            options,
+        };
         let mut tx = self.begin_write().await?;
         let mut report = IngestReport::default();
-        for entry in entries {
-            match ingest_one(&mut tx, source_id, source_name, entry, now).await? {
-                Outcome::New => report.new += 1,
+        for item in items {
+            match ingest_one(&mut tx, &origin, item).await? {
+                Outcome::New(Decision::New) => report.new += 1,
+                Outcome::New(_) => {
+                    report.new += 1;
+                    report.merged += 1;
+                }
                 Outcome::Updated => report.updated += 1,
                 Outcome::Unchanged => report.unchanged += 1,
             }
@@ -51,30 +84,31 @@ impl Store {
 }
 
 enum Outcome {
-    New,
+    New(Decision),
     Updated,
     Unchanged,
 }
 
 async fn ingest_one(
     tx: &mut Transaction<'static, Any>,
-    source_id: i64,
-    source_name: &str,
-    entry: &Entry,
-    now: i64,
+    origin: &Origin<'_>,
+    item: &Incoming,
 ) -> Result<Outcome, StoreError> {
+    let entry = &item.entry;
     let existing = sqlx::query(
         "SELECT id, story_id, url, title, author, summary, content, published
          FROM entries WHERE source_id = $1 AND guid = $2",
     )
-    .bind(source_id)
+    .bind(origin.source_id)
     .bind(&entry.id)
     .fetch_optional(&mut **tx)
     .await?;
-    let published = entry.published.map(|_| not_after(entry.published, now));
+    let published = entry
+        .published
+        .map(|_| not_after(entry.published, origin.now));
     let Some(row) = existing else {
-        insert_new(tx, source_id, source_name, entry, published, now).await?;
-        return Ok(Outcome::New);
+        let decision = insert_new(tx, origin, item, published).await?;
+        return Ok(Outcome::New(decision));
     };
     let same = row.try_get::<Option<String>, _>("url")? == entry.url
         && row.try_get::<String, _>("title")? == entry.title
@@ -85,10 +119,12 @@ async fn ingest_one(
     if same {
         return Ok(Outcome::Unchanged);
     }
+    // An edited entry keeps its story (its id is published); only its text
+    // and fingerprint follow the edit.
     let (id, story_id): (i64, i64) = (row.try_get("id")?, row.try_get("story_id")?);
     sqlx::query(
         "UPDATE entries SET url = $2, title = $3, author = $4, summary = $5, content = $6,
-             published = $7, updated = $8
+             published = $7, updated = $8, fingerprint = $9
          WHERE id = $1",
     )
     .bind(id)
@@ -98,37 +134,60 @@ async fn ingest_one(
     .bind(entry.summary.as_deref())
     .bind(entry.content.as_deref())
     .bind(published)
-    .bind(now)
+    .bind(origin.now)
+    .bind(usable_fingerprint(item))
     .execute(&mut **tx)
     .await?;
-    touch_story(tx, story_id, now).await?;
+    write_bands(tx, id, usable_fingerprint(item), origin.options.distance).await?;
+    touch_story(tx, story_id, origin.now).await?;
     Ok(Outcome::Updated)
+}
+
+fn usable_fingerprint(item: &Incoming) -> Option<i64> {
+    item.simhash
+        .filter(Simhash::usable)
+        .map(|s| s.fingerprint.to_i64())
 }
 
 async fn insert_new(
     tx: &mut Transaction<'static, Any>,
-    source_id: i64,
-    source_name: &str,
-    entry: &Entry,
+    origin: &Origin<'_>,
+    item: &Incoming,
     published: Option<i64>,
-    now: i64,
-) -> Result<(), StoreError> {
+) -> Result<Decision, StoreError> {
+    let entry = &item.entry;
     let canonical = entry.url.as_deref().and_then(canonical_url);
-    let story_id = story_for(
-        tx,
-        canonical.as_deref(),
-        source_name,
-        &entry.id,
-        published.unwrap_or(now),
-        now,
-    )
-    .await?;
-    sqlx::query(
+    let time = published.unwrap_or(origin.now);
+    let same_url = match &canonical {
+        Some(url) => same_url(tx, url).await?,
+        None => None,
+    };
+    let neighbours = match (same_url, usable_fingerprint(item)) {
+        (None, Some(fp)) if origin.options.distance > 0 => {
+            neighbours(tx, fp, time, origin.options).await?
+        }
+        _ => Vec::new(),
+    };
+    let decision = decide(same_url, item.simhash, time, neighbours, origin.options);
+    let story_id = match decision.cluster() {
+        Some(story) => story,
+        None => {
+            new_story(
+                tx,
+                &story_key("entry", origin.source_name, &entry.id),
+                time,
+                origin.now,
+            )
+            .await?
+        }
+    };
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO entries (source_id, guid, url, canonical_url, title, author, summary, content,
-             published, first_seen, updated, story_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
+             published, first_seen, updated, story_id, fingerprint)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)
+         RETURNING id",
     )
-    .bind(source_id)
+    .bind(origin.source_id)
     .bind(&entry.id)
     .bind(entry.url.as_deref())
     .bind(canonical.as_deref())
@@ -137,49 +196,151 @@ async fn insert_new(
     .bind(entry.summary.as_deref())
     .bind(entry.content.as_deref())
     .bind(published)
-    .bind(now)
+    .bind(origin.now)
     .bind(story_id)
-    .execute(&mut **tx)
+    .bind(usable_fingerprint(item))
+    .fetch_one(&mut **tx)
     .await?;
-    touch_story(tx, story_id, now).await
+    write_bands(tx, id, usable_fingerprint(item), origin.options.distance).await?;
+    record_decision(tx, id, story_id, &decision, origin.now).await?;
+    touch_story(tx, story_id, origin.now).await?;
+    Ok(decision)
 }
 
-/// The story an entry belongs to: the one with its canonical URL, or a new one.
-/// The story key is derived from what founded it, so it is the same in every
-/// database that ingests the same feeds.
-async fn story_for(
+/// The oldest entry with this canonical URL, and its story.
+async fn same_url(
     tx: &mut Transaction<'static, Any>,
-    canonical: Option<&str>,
-    source_name: &str,
-    guid: &str,
+    url: &str,
+) -> Result<Option<(i64, i64)>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, story_id FROM entries WHERE canonical_url = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(url)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(match row {
+        Some(row) => Some((row.try_get("id")?, row.try_get("story_id")?)),
+        None => None,
+    })
+}
+
+/// Entries sharing at least one fingerprint block, inside the time window.
+async fn neighbours(
+    tx: &mut Transaction<'static, Any>,
+    fingerprint: i64,
+    time: i64,
+    options: MatchOptions,
+) -> Result<Vec<Neighbour>, StoreError> {
+    let mut found = Vec::new();
+    for (block, value) in block_values(options.distance, fingerprint as u64) {
+        let rows = sqlx::query(
+            "SELECT e.id, e.story_id, e.fingerprint, COALESCE(e.published, e.first_seen) AS t,
+                    s.published AS started
+             FROM entry_bands b
+             JOIN entries e ON e.id = b.entry_id
+             JOIN stories s ON s.id = e.story_id
+             WHERE b.block = $1 AND b.value = $2
+               AND COALESCE(e.published, e.first_seen) BETWEEN $3 AND $4",
+        )
+        .bind(block)
+        .bind(value)
+        .bind(time.saturating_sub(options.window_secs))
+        .bind(time.saturating_add(options.window_secs))
+        .fetch_all(&mut **tx)
+        .await?;
+        for row in rows {
+            found.push(Neighbour {
+                item: row.try_get("id")?,
+                cluster: row.try_get("story_id")?,
+                cluster_started: row.try_get("started")?,
+                fingerprint: row.try_get::<i64, _>("fingerprint")? as u64,
+                time: row.try_get("t")?,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// Replaces an entry's band rows (none when it has no usable fingerprint).
+pub(super) async fn write_bands(
+    tx: &mut Transaction<'static, Any>,
+    entry_id: i64,
+    fingerprint: Option<i64>,
+    k: u32,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM entry_bands WHERE entry_id = $1")
+        .bind(entry_id)
+        .execute(&mut **tx)
+        .await?;
+    let Some(fp) = fingerprint else { return Ok(()) };
+    for (block, value) in block_values(k, fp as u64) {
+        sqlx::query("INSERT INTO entry_bands (entry_id, block, value) VALUES ($1, $2, $3)")
+            .bind(entry_id)
+            .bind(block)
+            .bind(value)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A stable story key: the same in every database that sees the same founding entry.
+pub(super) fn story_key(kind: &str, source: &str, guid: &str) -> String {
+    format!(
+        "{:016x}",
+        xxh3_64(format!("{kind}\u{1f}{source}\u{1f}{guid}").as_bytes())
+    )
+}
+
+pub(super) async fn new_story(
+    tx: &mut Transaction<'static, Any>,
+    key: &str,
     published: i64,
     now: i64,
 ) -> Result<i64, StoreError> {
-    let key = match canonical {
-        Some(url) => format!("{:016x}", xxh3_64(format!("url\u{1f}{url}").as_bytes())),
-        None => format!(
-            "{:016x}",
-            xxh3_64(format!("entry\u{1f}{source_name}\u{1f}{guid}").as_bytes())
-        ),
-    };
-    sqlx::query(
-        "INSERT INTO stories (story_key, canonical_url, published, updated) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (story_key) DO NOTHING",
+    let id = sqlx::query_scalar(
+        "INSERT INTO stories (story_key, published, updated) VALUES ($1, $2, $3)
+         ON CONFLICT (story_key) DO UPDATE SET updated = $3
+         RETURNING id",
     )
-    .bind(&key)
-    .bind(canonical)
+    .bind(key)
     .bind(published)
     .bind(now)
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
-    let id = sqlx::query_scalar("SELECT id FROM stories WHERE story_key = $1")
-        .bind(&key)
-        .fetch_one(&mut **tx)
-        .await?;
     Ok(id)
 }
 
-async fn touch_story(
+pub(super) async fn record_decision(
+    tx: &mut Transaction<'static, Any>,
+    entry_id: i64,
+    story_id: i64,
+    decision: &Decision,
+    now: i64,
+) -> Result<(), StoreError> {
+    let (matched, distance) = match *decision {
+        Decision::SameUrl { matched, .. } => (Some(matched), None),
+        Decision::NearDuplicate {
+            matched, distance, ..
+        } => (Some(matched), Some(i64::from(distance))),
+        Decision::New => (None, None),
+    };
+    sqlx::query(
+        "INSERT INTO decisions (entry_id, story_id, rule, matched_entry_id, distance, decided_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(entry_id)
+    .bind(story_id)
+    .bind(decision.rule())
+    .bind(matched)
+    .bind(distance)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn touch_story(
     tx: &mut Transaction<'static, Any>,
     story_id: i64,
     now: i64,

@@ -2,6 +2,7 @@
 //! embedded default) and PostgreSQL. Times are Unix seconds in `BIGINT`
 //! columns; queries use `$n` placeholders, which both backends accept.
 
+mod clusters;
 mod entries;
 mod migrate;
 mod sources;
@@ -12,7 +13,8 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
-pub use entries::IngestReport;
+pub use clusters::{DecisionRecord, Explanation, MatchedEntry};
+pub use entries::{Incoming, IngestReport};
 pub use sources::{SourceRecord, SourceState};
 pub use stories::{StoryCopy, StoryRecord};
 
@@ -36,6 +38,9 @@ pub enum StoreError {
     /// A source named in a request is not in the database.
     #[error("unknown source {0:?}")]
     UnknownSource(String),
+    /// An entry named in a request is not in the database.
+    #[error("no stored entry {0:?}")]
+    UnknownEntry(String),
 }
 
 /// Which database is behind the pool.

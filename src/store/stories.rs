@@ -45,7 +45,8 @@ pub struct StoryRecord {
 
 impl Store {
     /// The `limit` newest stories published at or after `since`, newest first.
-    /// With `group`, only stories that a source in that group carried.
+    /// With `group`, only stories that a source in that group carried, and
+    /// only those sources' copies: a group feed clusters within the group.
     pub async fn recent_stories(
         &self,
         since: i64,
@@ -56,7 +57,7 @@ impl Store {
             "SELECT st.story_key, st.published AS story_published, st.updated AS story_updated,
                     src.name AS source, src.priority, e.guid, e.url, e.title, e.author, e.summary,
                     e.content, COALESCE(e.published, e.first_seen) AS published
-             FROM (SELECT id, story_key, published, updated FROM stories s
+             FROM (SELECT s.id, s.story_key, s.published, s.updated FROM stories s
                    WHERE s.published >= $1
                      AND ($3 IS NULL OR EXISTS (
                          SELECT 1 FROM entries ge JOIN source_groups g ON g.source_id = ge.source_id
@@ -64,7 +65,9 @@ impl Store {
                    ORDER BY s.published DESC, s.id DESC LIMIT $2) st
              JOIN entries e ON e.story_id = st.id
              JOIN sources src ON src.id = e.source_id
-             ORDER BY st.published DESC, st.story_key, e.first_seen, e.id",
+             WHERE $3 IS NULL OR EXISTS (
+                 SELECT 1 FROM source_groups g WHERE g.source_id = e.source_id AND g.name = $3)
+             ORDER BY st.published DESC, st.id DESC, e.first_seen, e.id",
         )
         .bind(since)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))

@@ -1,0 +1,208 @@
+//! Which cluster a new item joins. The rule is one pure function, [`decide`],
+//! used by the daemon (candidates come from SQL band lookups) and by
+//! `feedfold dedup` (candidates come from an in-memory [`BandIndex`]).
+//!
+//! [`BandIndex`]: super::BandIndex
+
+use super::simhash::Simhash;
+
+/// A stored item that shares a fingerprint block with the new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Neighbour {
+    /// The stored item.
+    pub item: i64,
+    /// Its cluster.
+    pub cluster: i64,
+    /// When its cluster started (Unix seconds): ties go to the earliest.
+    pub cluster_started: i64,
+    /// Its fingerprint.
+    pub fingerprint: u64,
+    /// Its time (published, else first seen), Unix seconds.
+    pub time: i64,
+}
+
+/// Why an item is in its cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// It links to the same canonical URL as `matched`.
+    SameUrl {
+        /// The item with that URL.
+        matched: i64,
+        /// Its cluster.
+        cluster: i64,
+    },
+    /// Its fingerprint is within the distance of `matched`'s.
+    NearDuplicate {
+        /// The nearest item.
+        matched: i64,
+        /// Its cluster.
+        cluster: i64,
+        /// Differing bits.
+        distance: u32,
+    },
+    /// Nothing matched: it starts a cluster.
+    New,
+}
+
+impl Decision {
+    /// The rule's name, as stored and shown by `feedfold explain`.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Decision::SameUrl { .. } => "same-url",
+            Decision::NearDuplicate { .. } => "simhash",
+            Decision::New => "new",
+        }
+    }
+
+    /// The cluster joined, if any.
+    pub fn cluster(&self) -> Option<i64> {
+        match *self {
+            Decision::SameUrl { cluster, .. } | Decision::NearDuplicate { cluster, .. } => {
+                Some(cluster)
+            }
+            Decision::New => None,
+        }
+    }
+}
+
+/// What matching looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchOptions {
+    /// Largest Hamming distance that counts as the same story.
+    pub distance: u32,
+    /// Only items at most this many seconds apart are compared.
+    pub window_secs: i64,
+}
+
+impl Default for MatchOptions {
+    fn default() -> Self {
+        MatchOptions {
+            distance: 3,
+            window_secs: 7 * 86_400,
+        }
+    }
+}
+
+/// Decides a new item's cluster: an item with the same canonical URL wins;
+/// else the nearest neighbour within the distance and time window (ties: the
+/// earliest cluster, then the lowest item); else a new cluster.
+pub fn decide(
+    same_url: Option<(i64, i64)>,
+    simhash: Option<Simhash>,
+    time: i64,
+    neighbours: impl IntoIterator<Item = Neighbour>,
+    options: MatchOptions,
+) -> Decision {
+    if let Some((matched, cluster)) = same_url {
+        return Decision::SameUrl { matched, cluster };
+    }
+    let Some(simhash) = simhash.filter(Simhash::usable) else {
+        return Decision::New;
+    };
+    let query = simhash.fingerprint.0;
+    neighbours
+        .into_iter()
+        .filter(|n| (n.time - time).abs() <= options.window_secs)
+        .map(|n| ((n.fingerprint ^ query).count_ones(), n))
+        .filter(|(d, _)| *d <= options.distance)
+        .min_by_key(|(d, n)| (*d, n.cluster_started, n.cluster, n.item))
+        .map_or(Decision::New, |(distance, n)| Decision::NearDuplicate {
+            matched: n.item,
+            cluster: n.cluster,
+            distance,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedup::Fingerprint;
+
+    fn hash(fp: u64) -> Option<Simhash> {
+        Some(Simhash {
+            fingerprint: Fingerprint(fp),
+            features: 100,
+        })
+    }
+
+    fn n(item: i64, cluster: i64, started: i64, fingerprint: u64, time: i64) -> Neighbour {
+        Neighbour {
+            item,
+            cluster,
+            cluster_started: started,
+            fingerprint,
+            time,
+        }
+    }
+
+    #[test]
+    fn url_beats_fingerprint_and_nearest_wins() {
+        let options = MatchOptions::default();
+        let neighbours = [n(1, 10, 100, 0b111, 0), n(2, 20, 50, 0b1, 0)];
+        assert_eq!(
+            decide(Some((9, 90)), hash(0), 0, neighbours, options),
+            Decision::SameUrl {
+                matched: 9,
+                cluster: 90
+            }
+        );
+        assert_eq!(
+            decide(None, hash(0), 0, neighbours, options),
+            Decision::NearDuplicate {
+                matched: 2,
+                cluster: 20,
+                distance: 1
+            }
+        );
+    }
+
+    #[test]
+    fn ties_go_to_the_earliest_cluster() {
+        let neighbours = [
+            n(1, 10, 100, 0b1, 0),
+            n(2, 20, 50, 0b10, 0),
+            n(3, 30, 50, 0b100, 0),
+        ];
+        let d = decide(None, hash(0), 0, neighbours, MatchOptions::default());
+        assert_eq!(
+            d,
+            Decision::NearDuplicate {
+                matched: 2,
+                cluster: 20,
+                distance: 1
+            }
+        );
+    }
+
+    #[test]
+    fn distance_window_and_short_texts_limit_matching() {
+        let options = MatchOptions {
+            distance: 3,
+            window_secs: 100,
+        };
+        assert_eq!(
+            decide(None, hash(0), 0, [n(1, 10, 0, 0b1111, 0)], options),
+            Decision::New
+        );
+        assert_eq!(
+            decide(None, hash(0), 0, [n(1, 10, 0, 0b1, 101)], options),
+            Decision::New
+        );
+        assert!(matches!(
+            decide(None, hash(0), 0, [n(1, 10, 0, 0b1, -100)], options),
+            Decision::NearDuplicate { .. }
+        ));
+        let short = Some(Simhash {
+            fingerprint: Fingerprint(0),
+            features: 3,
+        });
+        assert_eq!(
+            decide(None, short, 0, [n(1, 10, 0, 0, 0)], options),
+            Decision::New
+        );
+        assert_eq!(
+            decide(None, None, 0, [n(1, 10, 0, 0, 0)], options),
+            Decision::New
+        );
+    }
+}

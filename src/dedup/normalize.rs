@@ -1,0 +1,326 @@
+//! Text folding for fingerprints, and title decorations removed before use.
+//!
+//! Folding: NFKC, lower case, every character that is not a letter or digit
+//! becomes a separator, separators collapse to one space. Han, Kana and Hangul
+//! stay contiguous (they have no spaces to split on); `features` turns them
+//! into character n-grams.
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
+
+/// True for the scripts written without spaces between words.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF      // Hiragana, Katakana
+        | 0x3400..=0x4DBF    // CJK Extension A
+        | 0x4E00..=0x9FFF    // CJK Unified Ideographs
+        | 0xAC00..=0xD7AF    // Hangul syllables
+        | 0x1100..=0x11FF    // Hangul Jamo
+        | 0x3130..=0x318F    // Hangul compatibility Jamo
+        | 0xF900..=0xFAFF    // CJK compatibility ideographs
+        | 0x31F0..=0x31FF    // Katakana phonetic extensions
+        | 0x20000..=0x2FA1F  // CJK Extensions B–F, compatibility supplement
+    )
+}
+
+/// Appends the folded form of `text` to `out` (which the caller reuses, so a
+/// fingerprint costs no allocation once the buffer has grown).
+pub fn fold_into(text: &str, out: &mut String) {
+    let mut pending_space = !out.is_empty();
+    let mut push = |c: char, out: &mut String| {
+        if c.is_alphanumeric() {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
+        } else if !out.is_empty() {
+            pending_space = true;
+        }
+    };
+    // Most news text is already NFKC; the quick check skips the slow path.
+    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        text.chars().for_each(|c| push(c, out));
+    } else {
+        text.nfkc().for_each(|c| push(c, out));
+    }
+}
+
+/// The folded form of `text` as a new string.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    fold_into(text, &mut out);
+    out
+}
+
+/// Wire and site decorations stripped from titles before comparison.
+#[derive(Debug, Clone)]
+pub struct TitleRules {
+    prefixes: Vec<String>,
+    sites: Vec<String>,
+}
+
+/// Labels that lead a headline without being part of it (compared after
+/// NFKC and lower-casing, so `快讯：` and `UPDATE:` match too).
+const PREFIXES: &[&str] = &[
+    "update:",
+    "updated:",
+    "breaking:",
+    "breaking news:",
+    "exclusive:",
+    "live:",
+    "watch:",
+    "video:",
+    "analysis:",
+    "explainer:",
+    "factbox:",
+    "opinion:",
+    "independent:",
+    "独家|",
+    "独家:",
+    "快讯:",
+    "快讯|",
+    "突发:",
+    "重磅:",
+    "最新:",
+    "视频:",
+    "直播:",
+    "热点:",
+    "原创:",
+    "转载:",
+    "聚焦:",
+];
+
+/// Site names that follow a headline after ` - `, ` | `, `_` and similar.
+const SITES: &[&str] = &[
+    "reuters",
+    "ap",
+    "ap news",
+    "associated press",
+    "afp",
+    "bbc",
+    "bbc news",
+    "cnn",
+    "the guardian",
+    "guardian",
+    "the new york times",
+    "nytimes",
+    "al jazeera",
+    "npr",
+    "dw",
+    "france 24",
+    "新华网",
+    "新华社",
+    "人民网",
+    "央视网",
+    "央视新闻",
+    "中国新闻网",
+    "中新网",
+    "网易",
+    "网易新闻",
+    "新浪",
+    "新浪新闻",
+    "新浪网",
+    "腾讯新闻",
+    "澎湃新闻",
+    "凤凰网",
+    "凤凰资讯",
+    "环球网",
+    "光明网",
+    "中国日报网",
+    "搜狐",
+    "搜狐新闻",
+    "界面新闻",
+    "财新网",
+    "联合早报",
+    "bbc中文",
+    "bbc 中文",
+];
+
+/// Endings that mark a trailing segment as a publication name, for sites the
+/// table does not list ("- Harbour Wire", "| 温州日报").
+const SITE_ENDINGS: &[&str] = &[
+    "网", "报", "新闻", "日报", "晚报", "news", "times", "post", "wire", "herald", "journal",
+    "tribune", "daily", "online", "press", ".com",
+];
+
+const SEPARATORS: &[&str] = &[" - ", " – ", " — ", " | ", "|", "_", " · ", "——", "--"];
+
+impl Default for TitleRules {
+    fn default() -> Self {
+        TitleRules {
+            prefixes: PREFIXES.iter().map(|s| s.to_string()).collect(),
+            sites: SITES.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+impl TitleRules {
+    /// The built-in tables extended with the config's own prefixes and site names.
+    pub fn with_extra(prefixes: &[String], sites: &[String]) -> TitleRules {
+        let mut rules = TitleRules::default();
+        rules.prefixes.extend(prefixes.iter().map(|p| fold_case(p)));
+        rules.sites.extend(sites.iter().map(|s| fold_case(s)));
+        rules
+    }
+
+    /// The headline without bracketed labels, lead-in labels and site suffixes.
+    pub fn clean(&self, title: &str) -> String {
+        let mut title: String = title.nfkc().collect::<String>().trim().to_owned();
+        loop {
+            let before = title.len();
+            title = strip_bracket(&title).trim().to_owned();
+            if let Some(rest) = self.strip_prefix(&title) {
+                title = rest.trim().to_owned();
+            }
+            if let Some(rest) = self.strip_site(&title) {
+                title = rest.trim().to_owned();
+            }
+            if title.len() == before {
+                return title;
+            }
+        }
+    }
+
+    fn strip_prefix<'a>(&self, title: &'a str) -> Option<&'a str> {
+        let lower = fold_case(title);
+        let prefix = self
+            .prefixes
+            .iter()
+            .find(|p| lower.starts_with(p.as_str()))?;
+        // Same characters, same count: lower-casing kept the char boundaries.
+        let chars = prefix.chars().count();
+        let cut = title
+            .char_indices()
+            .nth(chars)
+            .map_or(title.len(), |(i, _)| i);
+        let rest = &title[cut..];
+        (!rest.trim().is_empty()).then_some(rest)
+    }
+
+    fn strip_site<'a>(&self, title: &'a str) -> Option<&'a str> {
+        let (at, sep) = SEPARATORS
+            .iter()
+            .filter_map(|s| title.rfind(s).map(|i| (i, *s)))
+            .max_by_key(|(i, _)| *i)?;
+        let (head, tail) = (&title[..at], title[at + sep.len()..].trim());
+        let tail_lower = fold_case(tail);
+        let is_site = self.sites.contains(&tail_lower)
+            || (tail.chars().count() <= 24 && SITE_ENDINGS.iter().any(|e| tail_lower.ends_with(e)));
+        (is_site && !head.trim().is_empty()).then_some(head)
+    }
+}
+
+/// A leading `(…)`, `【…】`, `[…]`, `〔…〕` or `「…」` label of up to 20 characters.
+/// (`《…》` names a work and belongs to the headline.)
+fn strip_bracket(title: &str) -> &str {
+    const PAIRS: &[(char, char)] = &[
+        ('(', ')'),
+        ('【', '】'),
+        ('[', ']'),
+        ('〔', '〕'),
+        ('「', '」'),
+    ];
+    let Some(open) = title.chars().next() else {
+        return title;
+    };
+    let Some(&(_, close)) = PAIRS.iter().find(|(o, _)| *o == open) else {
+        return title;
+    };
+    match title[open.len_utf8()..].find(close) {
+        Some(end)
+            if title[open.len_utf8()..open.len_utf8() + end]
+                .chars()
+                .count()
+                <= 20 =>
+        {
+            let rest = &title[open.len_utf8() + end + close.len_utf8()..];
+            // "(Un)expected" is one word, not a label followed by a headline.
+            let glued = rest.starts_with(|c: char| c.is_ascii_alphanumeric());
+            if rest.trim().is_empty() || glued {
+                title
+            } else {
+                rest
+            }
+        }
+        _ => title,
+    }
+}
+
+fn fold_case(s: &str) -> String {
+    s.nfkc().flat_map(char::to_lowercase).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_drops_punctuation_case_and_width() {
+        assert_eq!(fold("Hello,  WORLD! It's 2026."), "hello world it s 2026");
+        assert_eq!(fold("ＡＢＣ１２３"), "abc123");
+        assert_eq!(
+            fold("人力资源社会保障部:切实关心,激励表彰。"),
+            "人力资源社会保障部 切实关心 激励表彰"
+        );
+        assert_eq!(fold(""), "");
+        let once = fold("Ünïcödé — Text");
+        assert_eq!(fold(&once), once, "idempotent");
+    }
+
+    #[test]
+    fn seed_page_titles_are_equal_after_cleaning() {
+        let rules = TitleRules::default();
+        let a = rules.clean("(聚焦疫情防控)人力资源社会保障部:切实关心激励表彰疫情防控人员");
+        let b = rules.clean("人力资源社会保障部:切实关心激励表彰疫情防控人员");
+        assert_eq!(a, b);
+        assert_eq!(
+            rules.clean("（聚焦疫情防控）人力资源社会保障部"),
+            "人力资源社会保障部"
+        );
+    }
+
+    #[test]
+    fn wire_decorations_are_removed() {
+        let rules = TitleRules::default();
+        for (raw, clean) in [
+            ("【独家】东海港区码头通过验收", "东海港区码头通过验收"),
+            ("[视频]东海港区码头通过验收", "东海港区码头通过验收"),
+            ("独家|东海港区码头通过验收", "东海港区码头通过验收"),
+            ("快讯：东海港区码头通过验收", "东海港区码头通过验收"),
+            ("UPDATE: Port strike ends", "Port strike ends"),
+            ("BREAKING: Port strike ends - Reuters", "Port strike ends"),
+            ("Dock workers return - Harbour Wire", "Dock workers return"),
+            ("东海港区码头通过验收 | 新华网", "东海港区码头通过验收"),
+            ("东海港区码头通过验收_网易新闻", "东海港区码头通过验收"),
+        ] {
+            assert_eq!(rules.clean(raw), clean, "{raw}");
+        }
+    }
+
+    #[test]
+    fn real_headline_parts_are_kept() {
+        let rules = TitleRules::default();
+        for title in [
+            "China - US talks resume",
+            "Breaking the ice: a new treaty",
+            "(Un)expected results",
+            "《流浪地球》续集定档",
+        ] {
+            assert_eq!(rules.clean(title), title, "{title}");
+        }
+        assert_eq!(rules.clean("UPDATE:"), "UPDATE:", "a label alone stays");
+    }
+
+    #[test]
+    fn config_extends_the_tables() {
+        let rules = TitleRules::with_extra(&["Eilmeldung:".into()], &["Der Spiegel".into()]);
+        assert_eq!(
+            rules.clean("Eilmeldung: Hafenstreik beendet - Der Spiegel"),
+            "Hafenstreik beendet"
+        );
+    }
+}
