@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use feedfold::config::Config;
 use feedfold::daemon::{self, Pipeline};
+use feedfold::dedup::{FeatureOptions, Fingerprinter, MatchOptions};
 use feedfold::publish::{FeedMeta, Format, load_items, render};
 use feedfold::store::Store;
 
@@ -63,6 +64,64 @@ enum Command {
         #[arg(default_value = "-")]
         file: PathBuf,
     },
+    /// Print the 64-bit simhash of a text (or of a page's article) as 16 hex digits.
+    Fingerprint {
+        /// The input is an HTML page: fingerprint its extracted article (title and text).
+        #[arg(long)]
+        html: bool,
+        /// The page's URL (with --html).
+        #[arg(long)]
+        url: Option<String>,
+        /// The text file, or - for standard input.
+        #[arg(default_value = "-")]
+        file: PathBuf,
+    },
+    /// Cluster JSON-lines items ({"id","title","text"} or {"id","title","html","url"},
+    /// optional "published", "source"); print {"id","cluster"} lines in input order.
+    Dedup {
+        /// Largest Hamming distance (bits of 64) that counts as the same story.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=31))]
+        distance: u32,
+        /// Only items this many seconds apart are compared.
+        #[arg(long, default_value_t = 7 * 86_400)]
+        window_secs: i64,
+        /// Characters per n-gram in Chinese/Japanese/Korean text (evaluation only).
+        #[arg(long, default_value_t = FeatureOptions::default().cjk_ngram, hide = true)]
+        cjk_ngram: usize,
+        /// Words per shingle in other text (evaluation only).
+        #[arg(long, default_value_t = FeatureOptions::default().word_shingle, hide = true)]
+        word_shingle: usize,
+        /// The JSON-lines file, or - for standard input.
+        #[arg(default_value = "-")]
+        file: PathBuf,
+    },
+    /// Extract the main article of an HTML page.
+    Extract {
+        /// The page's URL, for relative links.
+        #[arg(long)]
+        url: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ExtractFormat,
+        /// The HTML file, or - for standard input.
+        #[arg(default_value = "-")]
+        file: PathBuf,
+    },
+    /// Show why a stored item is in its story (ITEM: entry id, article URL,
+    /// SOURCE:GUID, or a story's key / tag URI for all its members).
+    Explain {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The item.
+        item: String,
+    },
+    /// Take a stored item out of its story, for good.
+    Split {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The item (entry id, article URL or SOURCE:GUID).
+        item: String,
+    },
     /// Per source: last fetch, next due, errors, entries.
     Status {
         #[command(flatten)]
@@ -71,6 +130,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExtractFormat {
+    Text,
+    Json,
+    Html,
 }
 
 /// A failure and whose it is: exit 1 for the user's input, 2 for the runtime.
@@ -129,6 +195,30 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
         } => feed(&*load_config(config)?, format, group).await,
         Command::Parse { url, file } => parse(&url, &file),
         Command::Status { config, json } => status(&*load_config(config)?, json).await,
+        Command::Fingerprint { html, url, file } => fingerprint(&file, html, url.as_deref()),
+        Command::Dedup {
+            distance,
+            window_secs,
+            cjk_ngram,
+            word_shingle,
+            file,
+        } => {
+            let options = MatchOptions {
+                distance,
+                window_secs,
+            };
+            dedup(
+                &file,
+                options,
+                FeatureOptions {
+                    cjk_ngram,
+                    word_shingle,
+                },
+            )
+        }
+        Command::Extract { url, format, file } => extract(&file, url.as_deref(), format),
+        Command::Explain { config, item } => explain(&*load_config(config)?, &item).await,
+        Command::Split { config, item } => split(&*load_config(config)?, &item).await,
     }
 }
 
@@ -240,7 +330,8 @@ async fn feed(config: &Config, format: Format, group: Option<String>) -> Result<
     Ok(ExitCode::SUCCESS)
 }
 
-fn parse(url: &str, file: &Path) -> Result<ExitCode, Failure> {
+/// The bytes of FILE, or of standard input for `-`.
+fn read_input(file: &Path) -> Result<Vec<u8>, Failure> {
     let mut bytes = Vec::new();
     if file == Path::new("-") {
         std::io::stdin().read_to_end(&mut bytes)?;
@@ -249,6 +340,11 @@ fn parse(url: &str, file: &Path) -> Result<ExitCode, Failure> {
             .with_context(|| file.display().to_string())
             .map_err(Failure::User)?;
     }
+    Ok(bytes)
+}
+
+fn parse(url: &str, file: &Path) -> Result<ExitCode, Failure> {
+    let bytes = read_input(file)?;
     let entries =
         feedfold::source::feed::parse(&bytes, url).map_err(|e| Failure::User(e.into()))?;
     let mut out = std::io::stdout().lock();
@@ -315,4 +411,111 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
 
 fn short_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+fn fingerprint(file: &Path, html: bool, url: Option<&str>) -> Result<ExitCode, Failure> {
+    let text = String::from_utf8_lossy(&read_input(file)?).into_owned();
+    let mut fingerprinter = Fingerprinter::default();
+    let simhash = if html {
+        let article = feedfold::extract::article(&text, url);
+        fingerprinter.story(&article.title, &article.text)
+    } else {
+        fingerprinter.text(&text)
+    };
+    println!("{}", simhash.fingerprint);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn dedup(
+    file: &Path,
+    options: MatchOptions,
+    features: FeatureOptions,
+) -> Result<ExitCode, Failure> {
+    let bytes = read_input(file)?;
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let errors = feedfold::dedup::jsonl::run(&bytes[..], out, options, features)?;
+    for e in &errors {
+        eprintln!("{}:{}: {}", file.display(), e.line, e.message);
+    }
+    Ok(if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn extract(file: &Path, url: Option<&str>, format: ExtractFormat) -> Result<ExitCode, Failure> {
+    let html = String::from_utf8_lossy(&read_input(file)?).into_owned();
+    let article = feedfold::extract::article(&html, url);
+    match format {
+        ExtractFormat::Text => println!("{}", article.text),
+        ExtractFormat::Html => println!("{}", article.html),
+        ExtractFormat::Json => println!("{}", serde_json::to_string(&article)?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The one entry ITEM names, or a user error.
+async fn one_entry(store: &Store, item: &str) -> Result<i64, Failure> {
+    match store.find_entries(item).await?.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(Failure::User(anyhow::anyhow!(
+            "no stored item matches {item:?}"
+        ))),
+        many => Err(Failure::User(anyhow::anyhow!(
+            "{item:?} matches {} items (entry ids {:?}); name one by its entry id",
+            many.len(),
+            many
+        ))),
+    }
+}
+
+async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
+    let store = Store::open(&config.database_url()).await?;
+    let entries = store.find_entries(item).await?;
+    if entries.is_empty() {
+        return Err(Failure::User(anyhow::anyhow!(
+            "no stored item matches {item:?}"
+        )));
+    }
+    let mut out = std::io::stdout().lock();
+    for id in entries {
+        let e = store.explain(id).await?;
+        let fp = e
+            .fingerprint
+            .map_or("none (too little text)".to_owned(), |f| format!("{f:016x}"));
+        writeln!(out, "entry {} [{}] {:?}", e.entry, e.source, e.title)?;
+        writeln!(
+            out,
+            "  story tag:feedfold,2026:story/{}  fingerprint {fp}",
+            e.story
+        )?;
+        for d in &e.decisions {
+            let when = DateTime::from_timestamp(d.at, 0).map_or("?".into(), short_time);
+            let why = match (&d.matched, d.distance) {
+                (Some(m), Some(dist)) => format!(
+                    "near-duplicate of entry {} [{}] {:?}, {dist} bits apart",
+                    m.entry, m.source, m.title
+                ),
+                (Some(m), None) => format!(
+                    "same canonical URL as entry {} [{}] {:?}",
+                    m.entry, m.source, m.title
+                ),
+                (None, _) if d.rule == "split" => "split out by the user".to_owned(),
+                (None, _) => "no match: started the story".to_owned(),
+            };
+            writeln!(out, "  {when}  {:<9} {why}", d.rule)?;
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn split(config: &Config, item: &str) -> Result<ExitCode, Failure> {
+    let store = Store::open(&config.database_url()).await?;
+    let entry = one_entry(&store, item).await?;
+    let key = store.split(entry, Utc::now().timestamp()).await?;
+    store.close().await;
+    println!("entry {entry} is now story tag:feedfold,2026:story/{key}");
+    Ok(ExitCode::SUCCESS)
 }

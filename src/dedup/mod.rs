@@ -2,14 +2,17 @@
 //! duplicates; folded text → features → 64-bit simhash → band index for near
 //! duplicates; and which copy represents a story.
 
+mod batch;
 mod cluster;
 mod features;
 pub mod index;
+pub mod jsonl;
 pub mod normalize;
 mod representative;
 mod simhash;
 mod url;
 
+pub use batch::BatchClusterer;
 pub use cluster::{Decision, MatchOptions, Neighbour, decide};
 pub use features::{FeatureOptions, for_each_feature};
 pub use index::BandIndex;
