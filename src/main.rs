@@ -414,13 +414,14 @@ fn short_time(t: DateTime<Utc>) -> String {
 }
 
 fn fingerprint(file: &Path, html: bool, url: Option<&str>) -> Result<ExitCode, Failure> {
-    let text = String::from_utf8_lossy(&read_input(file)?).into_owned();
+    let bytes = read_input(file)?;
     let mut fingerprinter = Fingerprinter::default();
     let simhash = if html {
+        let text = feedfold::fetch::charset::decode(&bytes, None, url);
         let article = feedfold::extract::article(&text, url);
         fingerprinter.story(&article.title, &article.text)
     } else {
-        fingerprinter.text(&text)
+        fingerprinter.text(&String::from_utf8_lossy(&bytes))
     };
     println!("{}", simhash.fingerprint);
     Ok(ExitCode::SUCCESS)
@@ -445,7 +446,7 @@ fn dedup(
 }
 
 fn extract(file: &Path, url: Option<&str>, format: ExtractFormat) -> Result<ExitCode, Failure> {
-    let html = String::from_utf8_lossy(&read_input(file)?).into_owned();
+    let html = feedfold::fetch::charset::decode(&read_input(file)?, None, url);
     let article = feedfold::extract::article(&html, url);
     match format {
         ExtractFormat::Text => println!("{}", article.text),

@@ -11,7 +11,7 @@ use super::DaemonError;
 use crate::config::{Config, Source, SourceKind};
 use crate::dedup::{FeatureOptions, Fingerprinter, MatchOptions, TitleRules};
 use crate::extract::html_to_text;
-use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher};
+use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, charset};
 use crate::source::{self, Entry, SourceError};
 use crate::store::{Incoming, IngestReport, SourceRecord, Store, StoreError};
 
@@ -195,7 +195,9 @@ async fn parse_blocking(
     tokio::task::spawn_blocking(move || {
         let entries = match (source.kind, &source.page) {
             (SourceKind::Page, Some(page)) => {
-                let html = String::from_utf8_lossy(&fetched.bytes);
+                let url = fetched.final_url.as_str();
+                let html =
+                    charset::decode(&fetched.bytes, fetched.content_type.as_deref(), Some(url));
                 source::page::parse(&html, &fetched.final_url, page)
             }
             _ => source::feed::parse(&fetched.bytes, fetched.final_url.as_str()),

@@ -6,6 +6,7 @@
 //! Bytes stay bytes: feed parsers need the raw document to honour its own
 //! encoding declaration.
 
+pub mod charset;
 mod file;
 
 use std::time::Duration;
