@@ -80,16 +80,16 @@ enum Command {
     /// optional "published", "source"); print {"id","cluster"} lines in input order.
     Dedup {
         /// Largest Hamming distance (bits of 64) that counts as the same story.
-        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=31))]
+        #[arg(long, default_value_t = feedfold::dedup::DEFAULT_DISTANCE, value_parser = clap::value_parser!(u32).range(0..=31))]
         distance: u32,
         /// Only items this many seconds apart are compared.
         #[arg(long, default_value_t = 7 * 86_400)]
         window_secs: i64,
-        /// Characters per n-gram in Chinese/Japanese/Korean text (evaluation only).
-        #[arg(long, default_value_t = FeatureOptions::default().cjk_ngram, hide = true)]
+        /// Characters per n-gram in Chinese/Japanese/Korean text (for evaluations; the daemon uses the default).
+        #[arg(long, default_value_t = FeatureOptions::default().cjk_ngram)]
         cjk_ngram: usize,
-        /// Words per shingle in other text (evaluation only).
-        #[arg(long, default_value_t = FeatureOptions::default().word_shingle, hide = true)]
+        /// Words per shingle in other text (for evaluations; the daemon uses the default).
+        #[arg(long, default_value_t = FeatureOptions::default().word_shingle)]
         word_shingle: usize,
         /// The JSON-lines file, or - for standard input.
         #[arg(default_value = "-")]

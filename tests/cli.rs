@@ -257,3 +257,112 @@ async fn the_offline_demo_serves_a_merged_feed_and_stops_on_sigterm() {
     };
     assert!(status.success(), "{status}");
 }
+
+#[test]
+fn fingerprint_and_dedup_follow_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("a.txt");
+    std::fs::write(
+        &text,
+        "人力资源社会保障部日前印发通知,要求各地切实关心关爱奋战在一线的医务人员。",
+    )
+    .unwrap();
+    let out = feedfold(&["fingerprint", text.to_str().unwrap()]);
+    let hex = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(hex.trim().len(), 16, "{hex}");
+    assert!(hex.trim().chars().all(|c| c.is_ascii_hexdigit()));
+    assert_eq!(
+        String::from_utf8(feedfold(&["fingerprint", text.to_str().unwrap()]).stdout).unwrap(),
+        hex
+    );
+
+    let body = "Dock workers at the container terminal voted on Sunday night to accept a revised pay offer, ending a twelve-day strike that left more than forty ships anchored offshore, the union said on Monday.";
+    let items = [
+        serde_json::json!({"id": "1", "title": "Port strike ends", "text": body, "source": "a"}),
+        serde_json::json!({"id": "2", "title": "Lighthouse grant", "text": "The Gull Point Lighthouse Trust has been awarded a heritage grant to repair the lantern room and re-roof the keeper's cottage before the tower reopens to visitors in 2028."}),
+        serde_json::json!({"id": "3", "title": "UPDATE: Port strike ends - Reuters", "text": body, "published": "2026-11-21T08:00:00Z"}),
+    ];
+    let input = dir.path().join("items.jsonl");
+    std::fs::write(&input, items.map(|i| i.to_string()).join("\n")).unwrap();
+    let out = feedfold(&["dedup", input.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let clusters: Vec<&str> = lines
+        .iter()
+        .map(|l| l["cluster"].as_str().unwrap())
+        .collect();
+    assert_eq!(clusters, ["1", "2", "1"]);
+    assert_eq!(lines[2]["id"], "3");
+}
+
+#[tokio::test]
+async fn explain_and_split_work_on_stored_items() {
+    let server = FixtureServer::start().await;
+    let story = (
+        "g",
+        "Port strike ends",
+        "https://news.example.org/strike?utm_source=x",
+        "Dock workers voted.",
+    );
+    server.set("a.xml", Fixture::feed(rss("A", &[story])));
+    server.set(
+        "b.xml",
+        Fixture::feed(rss(
+            "B",
+            &[(
+                "h",
+                "UPDATE: Port strike ends",
+                "https://news.example.org/strike",
+                "Dock workers voted.",
+            )],
+        )),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("ff.db").display());
+    let sources = source("a", &server.url("a.xml"), "") + &source("b", &server.url("b.xml"), "");
+    let config = write_config(dir.path(), &db, &sources);
+    let config = config.to_str().unwrap().to_owned();
+    let c = config.clone();
+    tokio::task::spawn_blocking(move || feedfold(&["fetch", "-c", &c]))
+        .await
+        .unwrap();
+
+    // Both copies, whichever arrived first, through the canonical URL.
+    let explained = feedfold(&["explain", "-c", &config, "https://news.example.org/strike"]);
+    let text = String::from_utf8_lossy(&explained.stdout).into_owned();
+    assert!(explained.status.success(), "{}", stderr(&explained));
+    assert_eq!(
+        text.matches("\nentry ").count() + usize::from(text.starts_with("entry ")),
+        2,
+        "{text}"
+    );
+    assert!(
+        text.contains("same-url") && text.contains("same canonical URL as entry"),
+        "{text}"
+    );
+
+    let split = feedfold(&["split", "-c", &config, "b:h"]);
+    assert!(split.status.success(), "{}", stderr(&split));
+    let json = feedfold(&["feed", "-c", &config, "--format", "json"]);
+    assert_eq!(
+        feed_rs::parser::parse(&json.stdout[..])
+            .unwrap()
+            .entries
+            .len(),
+        2,
+        "split into two stories"
+    );
+    let explained =
+        String::from_utf8_lossy(&feedfold(&["explain", "-c", &config, "b:h"]).stdout).into_owned();
+    assert!(explained.contains("split out by the user"), "{explained}");
+    assert_eq!(
+        feedfold(&["split", "-c", &config, "nothing:here"])
+            .status
+            .code(),
+        Some(1)
+    );
+}

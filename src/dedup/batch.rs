@@ -13,6 +13,7 @@ pub struct BatchClusterer {
     options: MatchOptions,
     index: BandIndex,
     items: Vec<BatchItem>,
+    /// Start time of each cluster (undated: last in tie-breaks).
     cluster_started: Vec<i64>,
     by_url: HashMap<String, usize>,
 }
@@ -21,7 +22,7 @@ pub struct BatchClusterer {
 struct BatchItem {
     cluster: usize,
     fingerprint: u64,
-    time: i64,
+    time: Option<i64>,
 }
 
 impl BatchClusterer {
@@ -37,8 +38,14 @@ impl BatchClusterer {
     }
 
     /// Adds the next item and returns the number of the cluster it joins
-    /// (a new cluster's number is the count of clusters before it).
-    pub fn add(&mut self, simhash: Simhash, canonical_url: Option<&str>, time: i64) -> usize {
+    /// (a new cluster's number is the count of clusters before it). Undated
+    /// items (`time = None`) are compared with every other item.
+    pub fn add(
+        &mut self,
+        simhash: Simhash,
+        canonical_url: Option<&str>,
+        time: Option<i64>,
+    ) -> usize {
         let same_url = canonical_url
             .and_then(|u| self.by_url.get(u))
             .map(|&i| (i as i64, self.items[i].cluster as i64));
@@ -59,7 +66,7 @@ impl BatchClusterer {
         let cluster = match decision.cluster() {
             Some(c) => c as usize,
             None => {
-                self.cluster_started.push(time);
+                self.cluster_started.push(time.unwrap_or(i64::MAX));
                 self.cluster_started.len() - 1
             }
         };
@@ -94,25 +101,33 @@ mod tests {
     #[test]
     fn items_join_by_url_or_fingerprint_in_order() {
         let mut c = BatchClusterer::new(MatchOptions::default());
-        assert_eq!(c.add(s(0), Some("https://a/1"), 0), 0);
-        assert_eq!(c.add(s(0b11), None, 10), 0, "within 3 bits");
-        assert_eq!(c.add(s(u64::MAX), Some("https://a/1"), 20), 0, "same URL");
+        assert_eq!(c.add(s(0), Some("https://a/1"), Some(0)), 0);
+        assert_eq!(c.add(s(0b11), None, Some(10)), 0, "within 3 bits");
         assert_eq!(
-            c.add(s(u64::MAX - 1), None, 25),
+            c.add(s(u64::MAX), Some("https://a/1"), Some(20)),
+            0,
+            "same URL"
+        );
+        assert_eq!(
+            c.add(s(u64::MAX - 1), None, Some(25)),
             0,
             "near a member that joined by URL"
         );
         assert_eq!(
-            c.add(s(0xffff_0000_ffff_0000), None, 30),
+            c.add(s(0xffff_0000_ffff_0000), None, Some(30)),
             1,
             "far: a new cluster"
         );
-        assert_eq!(c.add(s(0b1111), None, 40), 0);
+        assert_eq!(c.add(s(0b1111), None, Some(40)), 0);
         let short = Simhash {
             fingerprint: Fingerprint(0),
             features: 1,
         };
-        assert_eq!(c.add(short, None, 50), 2, "too short to match");
-        assert_eq!(c.add(s(0), None, 10 * 86_400), 3, "outside the window");
+        assert_eq!(c.add(short, None, Some(50)), 2, "too short to match");
+        assert_eq!(
+            c.add(s(0), None, Some(10 * 86_400)),
+            3,
+            "outside the window"
+        );
     }
 }

@@ -121,23 +121,43 @@ enum Token {
     Word(usize, usize),
 }
 
-/// Splits folded text at spaces and at script changes between CJK and the rest.
+/// Splits folded text at spaces and at script changes between CJK and the
+/// rest. Folded text has single spaces and ASCII lower-case letters, so bytes
+/// below 0x80 need no decoding.
 fn tokens(folded: &str) -> impl Iterator<Item = Token> + '_ {
-    let mut chars = folded.char_indices().peekable();
+    let bytes = folded.as_bytes();
+    let mut at = 0;
     std::iter::from_fn(move || {
-        while chars.next_if(|&(_, c)| c == ' ').is_some() {}
-        let (start, first) = chars.next()?;
-        let cjk = is_cjk(first);
-        let mut end = start + first.len_utf8();
-        while let Some((i, c)) = chars.next_if(|&(_, c)| c != ' ' && is_cjk(c) == cjk) {
-            end = i + c.len_utf8();
+        while at < bytes.len() && bytes[at] == b' ' {
+            at += 1;
+        }
+        if at >= bytes.len() {
+            return None;
+        }
+        let start = at;
+        let cjk = char_at(folded, at).is_some_and(is_cjk);
+        while at < bytes.len() && bytes[at] != b' ' {
+            let (c, len) = if bytes[at] < 0x80 {
+                (bytes[at] as char, 1)
+            } else {
+                let c = char_at(folded, at).unwrap_or(' ');
+                (c, c.len_utf8())
+            };
+            if is_cjk(c) != cjk {
+                break;
+            }
+            at += len;
         }
         Some(if cjk {
-            Token::Cjk(start, end)
+            Token::Cjk(start, at)
         } else {
-            Token::Word(start, end)
+            Token::Word(start, at)
         })
     })
+}
+
+fn char_at(text: &str, at: usize) -> Option<char> {
+    text.get(at..).and_then(|rest| rest.chars().next())
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ mod simhash;
 mod url;
 
 pub use batch::BatchClusterer;
-pub use cluster::{Decision, MatchOptions, Neighbour, decide};
+pub use cluster::{DEFAULT_DISTANCE, Decision, MatchOptions, Neighbour, decide};
 pub use features::{FeatureOptions, for_each_feature};
 pub use index::BandIndex;
 pub use normalize::TitleRules;

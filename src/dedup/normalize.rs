@@ -25,28 +25,124 @@ pub fn is_cjk(c: char) -> bool {
 /// Appends the folded form of `text` to `out` (which the caller reuses, so a
 /// fingerprint costs no allocation once the buffer has grown).
 pub fn fold_into(text: &str, out: &mut String) {
-    let mut pending_space = !out.is_empty();
-    let mut push = |c: char, out: &mut String| {
-        if c.is_alphanumeric() {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
-            if c.is_ascii() {
-                out.push(c.to_ascii_lowercase());
-            } else {
-                out.extend(c.to_lowercase());
-            }
-        } else if !out.is_empty() {
-            pending_space = true;
-        }
+    let mut folder = Folder {
+        out,
+        pending_space: false,
     };
-    // Most news text is already NFKC; the quick check skips the slow path.
-    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
-        text.chars().for_each(|c| push(c, out));
-    } else {
-        text.nfkc().for_each(|c| push(c, out));
+    folder.pending_space = !folder.out.is_empty();
+    // Line breaks never take part in composition, so each line can take its
+    // own path: one odd character does not slow down the whole document.
+    for line in text.split_inclusive('\n') {
+        fold_line(line, &mut folder);
     }
+}
+
+fn fold_line(line: &str, folder: &mut Folder<'_>) {
+    let (len, pending) = (folder.out.len(), folder.pending_space);
+    if fold_line_fast(line, folder) {
+        return;
+    }
+    // Undo the partial fast attempt and normalise the line as a whole.
+    folder.out.truncate(len);
+    folder.pending_space = pending;
+    if is_nfkc_quick(line.chars()) == IsNormalized::Yes {
+        line.chars().for_each(|c| folder.push(c));
+    } else {
+        line.nfkc().for_each(|c| folder.push(c));
+    }
+}
+
+/// Folds a line whose characters can all be normalised one at a time (no
+/// combining marks or jamo); returns false, part-way, at the first that cannot.
+fn fold_line_fast(line: &str, folder: &mut Folder<'_>) -> bool {
+    let bytes = line.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let b = bytes[at];
+        if b < 0x80 {
+            folder.push_ascii(b);
+            at += 1;
+            continue;
+        }
+        let Some(c) = line.get(at..).and_then(|rest| rest.chars().next()) else {
+            return false;
+        };
+        at += c.len_utf8();
+        if is_nfkc_stable(c) {
+            folder.push(c);
+        } else if per_char_safe(c) {
+            std::iter::once(c).nfkc().for_each(|n| folder.push(n));
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// Writes folded characters: letters and digits lower-cased, everything else
+/// one separating space.
+struct Folder<'a> {
+    out: &'a mut String,
+    pending_space: bool,
+}
+
+impl Folder<'_> {
+    #[inline]
+    fn push_ascii(&mut self, b: u8) {
+        if !b.is_ascii_alphanumeric() {
+            self.pending_space = !self.out.is_empty();
+            return;
+        }
+        if self.pending_space {
+            self.out.push(' ');
+            self.pending_space = false;
+        }
+        self.out.push(b.to_ascii_lowercase() as char);
+    }
+
+    #[inline]
+    fn push(&mut self, c: char) {
+        let keep = if c.is_ascii() {
+            c.is_ascii_alphanumeric()
+        } else {
+            is_cjk(c) || c.is_alphanumeric()
+        };
+        if !keep {
+            self.pending_space = !self.out.is_empty();
+            return;
+        }
+        if self.pending_space {
+            self.out.push(' ');
+            self.pending_space = false;
+        }
+        if c.is_ascii() {
+            self.out.push(c.to_ascii_lowercase());
+        } else if is_cjk(c) {
+            self.out.push(c);
+        } else {
+            self.out.extend(c.to_lowercase());
+        }
+    }
+}
+
+/// Characters whose NFKC form is themselves, by range (no table lookup).
+#[inline]
+fn is_nfkc_stable(c: char) -> bool {
+    c.is_ascii()
+        || matches!(c as u32,
+            0x00C0..=0x00FF | 0x3041..=0x3096 | 0x30A1..=0x30FA | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+            | 0xAC00..=0xD7A3)
+}
+
+/// Characters that can be normalised one at a time: the stable ranges plus
+/// compatibility forms (full-width ASCII, CJK and general punctuation,
+/// Latin-1 symbols) that never combine with their neighbours.
+#[inline]
+fn per_char_safe(c: char) -> bool {
+    is_nfkc_stable(c)
+        || matches!(c as u32,
+            0x00A0..=0x00BF | 0x0100..=0x024F | 0x0370..=0x03FF | 0x0400..=0x04FF | 0x2000..=0x206F
+            | 0x3000..=0x3037 | 0x303B..=0x303F | 0xFF01..=0xFF5E)
 }
 
 /// The folded form of `text` as a new string.
@@ -269,6 +365,16 @@ mod tests {
         assert_eq!(fold(""), "");
         let once = fold("Ünïcödé — Text");
         assert_eq!(fold(&once), once, "idempotent");
+        // The per-character path agrees with whole-string NFKC.
+        for text in [
+            "Ａ，ｂ。１２３　新闻…",
+            "ĳssel ½ café ² ºC",
+            "e\u{301}cole ｶﾀｶﾅ",
+            "㍿ ① Ⅻ",
+        ] {
+            let reference: String = text.nfkc().collect();
+            assert_eq!(fold(text), fold(&reference), "{text}");
+        }
     }
 
     #[test]

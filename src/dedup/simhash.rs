@@ -118,10 +118,10 @@ impl Fingerprinter {
     }
 }
 
-/// Per-bit counts of set bits over many hashes. Hashes are added into eight
-/// u64 words of eight byte-wide counters each (a table spreads a byte's bits
-/// into bytes), and those are flushed into u32 totals before a byte could
-/// overflow: a few table loads and adds per feature instead of 64 branches.
+/// Per-bit counts of set bits over many hashes, SWAR style: lane `j` holds
+/// eight byte-wide counters, for bits `j, j+8, …, j+56`, and is flushed into
+/// u32 totals before a byte could overflow. A hash costs 8 shifts, 8 masks
+/// and 8 adds, with no branches and no memory loads.
 #[derive(Debug, Clone)]
 struct BitCounter {
     lanes: [u64; 8],
@@ -141,22 +141,7 @@ impl Default for BitCounter {
     }
 }
 
-/// SPREAD[b] has byte i set to bit i of b.
-static SPREAD: [u64; 256] = {
-    let mut table = [0u64; 256];
-    let mut b = 0;
-    while b < 256 {
-        let mut i = 0;
-        while i < 8 {
-            if b & (1 << i) != 0 {
-                table[b] |= 1 << (8 * i);
-            }
-            i += 1;
-        }
-        b += 1;
-    }
-    table
-};
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
 
 impl BitCounter {
     fn clear(&mut self) {
@@ -166,7 +151,7 @@ impl BitCounter {
     #[inline]
     fn add(&mut self, hash: u64) {
         for (j, lane) in self.lanes.iter_mut().enumerate() {
-            *lane += SPREAD[((hash >> (8 * j)) & 0xff) as usize];
+            *lane += (hash >> j) & LOW_BITS;
         }
         self.in_lanes += 1;
         self.count += 1;
@@ -177,8 +162,8 @@ impl BitCounter {
 
     fn flush(&mut self) {
         for (j, lane) in self.lanes.iter_mut().enumerate() {
-            for i in 0..8 {
-                self.totals[8 * j + i] += ((*lane >> (8 * i)) & 0xff) as u32;
+            for byte in 0..8 {
+                self.totals[8 * byte + j] += ((*lane >> (8 * byte)) & 0xff) as u32;
             }
             *lane = 0;
         }

@@ -59,6 +59,9 @@ impl Store {
         now: i64,
         options: MatchOptions,
     ) -> Result<IngestReport, StoreError> {
+        // Band rows must be cut for the distance being matched; this is one
+        // lookup unless the distance changed since the last ingest.
+        self.prepare_bands(options.distance).await?;
         let origin = Origin {
             source_id,
             source_name,
@@ -168,7 +171,13 @@ async fn insert_new(
         }
         _ => Vec::new(),
     };
-    let decision = decide(same_url, item.simhash, time, neighbours, origin.options);
+    let decision = decide(
+        same_url,
+        item.simhash,
+        Some(time),
+        neighbours,
+        origin.options,
+    );
     let story_id = match decision.cluster() {
         Some(story) => story,
         None => {
@@ -254,7 +263,7 @@ async fn neighbours(
                 cluster: row.try_get("story_id")?,
                 cluster_started: row.try_get("started")?,
                 fingerprint: row.try_get::<i64, _>("fingerprint")? as u64,
-                time: row.try_get("t")?,
+                time: Some(row.try_get("t")?),
             });
         }
     }

@@ -1,0 +1,176 @@
+//! Dedup speed: fingerprint throughput on ~5,000-character articles (English
+//! and Chinese, from ../shared/corpora) and band-index build and query speed
+//! on random fingerprints. One thread. Run through `scripts/bench-dedup.sh`,
+//! which runs Python's `simhash` package on the same inputs and prints ratios.
+//!
+//! Writes the documents and fingerprints it used to `$BENCH_OUT` (default
+//! `target/bench-dedup/`) so the peer measures exactly the same data.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use feedfold::dedup::{BandIndex, Fingerprinter};
+use feedfold::extract::{article, html_to_text};
+use feedfold::fetch::charset::decode;
+
+const DOC_CHARS: usize = 5000;
+
+fn main() {
+    let corpora = std::env::var_os("FEEDFOLD_CORPORA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora"));
+    let out = std::env::var_os("BENCH_OUT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-dedup"));
+    std::fs::create_dir_all(&out).expect("bench output dir");
+
+    let english = chunks(&english_texts(&corpora), DOC_CHARS);
+    let chinese = chunks(&chinese_texts(&corpora), DOC_CHARS);
+    for (lang, docs) in [("en", &english), ("zh", &chinese)] {
+        assert!(
+            !docs.is_empty(),
+            "no {lang} documents found under {}",
+            corpora.display()
+        );
+        let json = serde_json::to_string(docs).expect("serialise docs");
+        std::fs::write(out.join(format!("docs-{lang}.json")), json).expect("write docs");
+        let (rate, per_doc) = fingerprint_rate(docs);
+        println!(
+            "fingerprint {lang}: {} docs of {DOC_CHARS} chars, {rate:.0} docs/s, {per_doc:.1} µs/doc",
+            docs.len()
+        );
+    }
+
+    if std::env::var_os("BENCH_SKIP_INDEX").is_some() {
+        return;
+    }
+    for n in [100_000usize, 1_000_000] {
+        index_bench(n, &out);
+    }
+}
+
+/// Article texts of Mozilla Readability's test pages (their expected output).
+fn english_texts(corpora: &Path) -> Vec<String> {
+    let mut dirs = list(&corpora.join("readability/test-pages"));
+    dirs.sort();
+    dirs.iter()
+        .filter_map(|d| std::fs::read_to_string(d.join("expected.html")).ok())
+        .map(|html| html_to_text(&html))
+        .filter(|t| {
+            t.is_ascii() || t.chars().filter(char::is_ascii).count() * 10 > t.chars().count() * 9
+        })
+        .collect()
+}
+
+/// Article texts of the GNE Chinese news pages, extracted by feedfold.
+fn chinese_texts(corpora: &Path) -> Vec<String> {
+    let mut pages: Vec<PathBuf> = list(&corpora.join("gne/tests"))
+        .iter()
+        .flat_map(|d| list(d))
+        .collect();
+    pages.sort();
+    pages
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .map(|bytes| article(&decode(&bytes, None, None), None).text)
+        .collect()
+}
+
+fn list(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default()
+}
+
+/// The texts joined and cut into documents of `size` characters.
+fn chunks(texts: &[String], size: usize) -> Vec<String> {
+    let all: Vec<char> = texts.join("\n").chars().collect();
+    all.chunks(size)
+        .filter(|c| c.len() == size)
+        .map(|c| c.iter().collect())
+        .collect()
+}
+
+/// Documents per second on one thread, and microseconds per document.
+fn fingerprint_rate(docs: &[String]) -> (f64, f64) {
+    let mut f = Fingerprinter::default();
+    let mut sink = 0u64;
+    for d in docs {
+        sink ^= f.text(d).fingerprint.0; // warm-up
+    }
+    let started = Instant::now();
+    let mut done = 0usize;
+    while started.elapsed() < Duration::from_secs(3) {
+        for d in docs {
+            sink ^= f.text(d).fingerprint.0;
+        }
+        done += docs.len();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    std::hint::black_box(sink);
+    (done as f64 / secs, secs * 1e6 / done as f64)
+}
+
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// Build time and query rate for `n` random fingerprints at k = 3; half the
+/// queries are near (≤ 3 bits) stored fingerprints. Recall is checked against
+/// brute force on a sample.
+fn index_bench(n: usize, out: &Path) {
+    let mut rng = SplitMix(2026);
+    let items: Vec<(u64, u32)> = (0..n as u32).map(|i| (rng.next(), i)).collect();
+    let queries: Vec<u64> = (0..200_000)
+        .map(|i| {
+            if i % 2 == 0 {
+                rng.next()
+            } else {
+                let base = items[(rng.next() % n as u64) as usize].0;
+                (0..(rng.next() % 4)).fold(base, |acc, _| acc ^ (1 << (rng.next() % 64)))
+            }
+        })
+        .collect();
+    let started = Instant::now();
+    let index = BandIndex::from_items(3, items.iter().copied());
+    let build = started.elapsed();
+
+    let started = Instant::now();
+    let mut found = 0usize;
+    for &q in &queries {
+        index.for_each_match(q, |_, _| found += 1);
+    }
+    let secs = started.elapsed().as_secs_f64();
+
+    let sample = &queries[..200];
+    let (mut expected, mut got) = (0usize, 0usize);
+    for &q in sample {
+        expected += items
+            .iter()
+            .filter(|(fp, _)| (fp ^ q).count_ones() <= 3)
+            .count();
+        got += index.query(q).len();
+    }
+    println!(
+        "index n={n} k=3: build {:.1} ms, {:.0} queries/s ({:.2} µs/query, {found} matches), recall vs brute force {got}/{expected}",
+        build.as_secs_f64() * 1e3,
+        queries.len() as f64 / secs,
+        secs * 1e6 / queries.len() as f64,
+    );
+    if n == 100_000 {
+        let data = serde_json::json!({
+            "k": 3,
+            "items": items.iter().map(|(fp, _)| fp.to_string()).collect::<Vec<_>>(),
+            "queries": queries[..20_000].iter().map(u64::to_string).collect::<Vec<_>>(),
+        });
+        std::fs::write(out.join("index-100k.json"), data.to_string()).expect("write index data");
+    }
+}

@@ -1,0 +1,1160 @@
+#!/usr/bin/env python3
+"""Development set and scorer for `feedfold dedup` (near-duplicate story clustering).
+
+SETUP (building the set needs these; scoring an already built set is stdlib only):
+    python3 -m venv /tmp/evalvenv && /tmp/evalvenv/bin/pip install trafilatura lxml lxml_html_clean
+
+RUNNING (from the repo root)
+    /tmp/evalvenv/bin/python scripts/dedup-eval.py --bin target/release/feedfold      # defaults
+    scripts/dedup-eval.py --bin target/debug/feedfold --sweep                          # grid table
+    scripts/dedup-eval.py --bin target/debug/feedfold --distance 4 -v   # + recall by edit, bad pairs
+    scripts/dedup-eval.py --build-only [--rebuild] [--out DIR]          # just (re)build the set
+  The set is built into --out (default /tmp/feedfold-dedup-eval, never into the repo) when it is
+  missing, stale (manifest version/seed differ) or --rebuild is given. Without the packages the script
+  re-executes itself under /tmp/evalvenv/bin/python if that exists, else prints the line above.
+  Corpora are read at run time from ../shared relative to the repo root (--shared DIR to override);
+  nothing from them is copied into the repo. A build takes ~15 s and is deterministic (--seed).
+
+WHAT IT BUILDS (per language, "en" and "zh"; same copies in a text and an html file)
+    en-text.jsonl en-html.jsonl zh-text.jsonl zh-html.jsonl  + <name>.truth.jsonl + manifest.json
+  text items {"id","title","text","published","source"}; html items {"id","title","html","url",
+  "published","source"}; ordered by published time; en-t0007 and en-h0007 are the same copy.
+
+  Base articles. en: ../shared/corpora/readability/test-pages/*/expected.html bodies of English
+  pages (synthetic fixtures and bodies < 400 chars skipped, bodies capped at ~20k chars at a paragraph
+  boundary). zh: ../shared/corpora/gne/tests/*/*.html, decoded as UTF-8, else by the declared charset
+  with GB2312/GBK read as GB18030; article text pulled out with trafilatura, boilerplate/link-list lines
+  dropped; a page is skipped when the body is < 400 chars or its title hardly occurs in it (wrong block
+  extracted); plus the zh readability pages (gmw, qq, youth, pixnet). A base that heavily overlaps an
+  earlier one is the same article twice in the corpus (thepaper/2+4, the two lifehacker pages) and
+  joins its story as a "natural duplicate"; partial overlap (shared junk) drops it.
+
+  Story groups: each base becomes 2-4 copies, "the same wire story on different sites":
+    copy 0 = the original (html: the real page with scripts/styles/comments stripped; the page's own
+      template when the body was capped);
+    copies 1.. = the story on another site: title variants (prefixes UPDATE:, UPDATE 1-, BREAKING:,
+      Exclusive:, (聚焦疫情防控), 【独家】, [视频], 独家|, 快讯：, （受权发布）...; suffixes " - Reuters",
+      " | AP News", " | 新华网", "_网易新闻", "-新浪新闻"...; Title Case), small body edits (1-3 words
+      swapped for synonyms, a number updated, one sentence dropped or added, a credit line
+      "(Reporting by ...)" / "责任编辑：...", the first sentence or "原标题：..." repeated on top,
+      paragraphs merged/split, full-width punctuation made half-width / curly quotes straightened),
+      keeping >= 85% of the original's 3-grams; all copies published within 20 h of each other.
+  Hard negatives (pairs that must not cluster):
+    - shared chrome: every copy lives on a "site" whose template is a real corpus page of the same
+      language (its <head>, navigation, footer, related-links list) with the article block replaced
+      (title, h1, og:/twitter: meta and canonical rewritten; per-copy url). The html variant puts each
+      body inside its site's template, so many different stories share one template; the text variant
+      wraps the body in that site's flattened boilerplate lines (nav rows, footer, related links) on
+      ~60% of the sites. Donor templates need 200..20000 chars of chrome and < 10% of the donor's own
+      article left outside the replaced block.
+    - same source: bases from one site (163 x8, sina x5, nytimes x4, wikipedia x4, ...) keep that
+      site's `source` and real chrome.
+    - generic titles: copies of different stories sharing a column title ("Morning Briefing",
+      "今日要闻", ...).
+    - short flashes (zh): GNE pages whose body is 100..399 chars become single-copy stories, two per
+      chrome-carrying site, so the site's boilerplate is most of each item.
+  Seed pair (zh files, group "seed-pair"): titles "(聚焦疫情防控)人力资源社会保障部:切实关心激励表彰疫情防控人员"
+  and "人力资源社会保障部:切实关心激励表彰疫情防控人员" (the same wire story twice in the related-links
+  list of ../shared/samples/seed-news-page.txt) with the same body (that page's article paragraphs),
+  on two sites (no chrome in the text variant); expected to cluster.
+
+SCORING
+  Over all item pairs of a file: predicted positive = same output "cluster"; true = same base (group).
+  Pairwise precision, recall, F1 per file (language x variant), items/groups/clusters/pair counts,
+  false-positive pairs by kind (generic-title, same-site, same-template, other), whether the seed pair
+  clustered; -v adds recall by edit and example pairs. --sweep runs --distance 2..6 x --cjk-ngram 2,3
+  x --word-shingle 1..3 (axes that `BIN dedup --help` does not list are left out) and prints a table.
+  Every command run is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html as htmlmod
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+import unicodedata
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve()
+REPO = SCRIPT.parent.parent
+VERSION = 4
+DEFAULT_SEED = 20240510
+DEFAULT_OUT = Path("/tmp/feedfold-dedup-eval")
+VENV_PY = Path("/tmp/evalvenv/bin/python")
+SETS = ["en-text", "en-html", "zh-text", "zh-html"]
+SEED_TITLES = ("(聚焦疫情防控)人力资源社会保障部:切实关心激励表彰疫情防控人员",
+               "人力资源社会保障部:切实关心激励表彰疫情防控人员")
+
+# ----------------------------------------------------------------------------------------------
+# text helpers (stdlib)
+# ----------------------------------------------------------------------------------------------
+
+CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+KANA_RE = re.compile(r"[\u3040-\u30ff]")
+WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+EN_STOP = set("the of and to a in is that for it on was with as by at be this are from have has or an "
+              "not but they his her he she we you i their its which been were will would".split())
+
+
+def ws(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def nospace(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def grams(text: str, lang: str, n: int = 3) -> set:
+    """Shingles used for overlap checks while building: word n-grams (en) or CJK char n-grams (zh)."""
+    t = unicodedata.normalize("NFKC", text).lower()
+    if lang == "zh":
+        cs = "".join(CJK_RE.findall(t)) or re.sub(r"\W", "", t)
+        return {cs[i:i + n] for i in range(max(1, len(cs) - n + 1))}
+    w = WORD_RE.findall(t)
+    return {" ".join(w[i:i + n]) for i in range(max(1, len(w) - n + 1))}
+
+
+def containment(a: set, b: set) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def stable_hash(*parts) -> str:
+    return hashlib.sha1("\x1f".join(map(str, parts)).encode()).hexdigest()
+
+
+def decode_html(b: bytes) -> str:
+    """BOM, then strict UTF-8, then the declared charset (GB2312/GBK read as GB18030), else GB18030."""
+    if b.startswith(b"\xef\xbb\xbf"):
+        return b[3:].decode("utf-8", "replace")
+    try:
+        return b.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    m = re.search(rb"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", b[:4096])
+    enc = m.group(1).decode("ascii").lower() if m else "gb18030"
+    if enc in ("gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "euc-cn"):
+        enc = "gb18030"
+    try:
+        return b.decode(enc, "replace")
+    except LookupError:
+        return b.decode("gb18030", "replace")
+
+
+# ----------------------------------------------------------------------------------------------
+# building the set (needs lxml + trafilatura)
+# ----------------------------------------------------------------------------------------------
+
+def import_build_deps():
+    try:
+        import lxml.html  # noqa: F401
+        import trafilatura  # noqa: F401
+        return
+    except ImportError as e:
+        err = e
+    if VENV_PY.exists() and Path(sys.prefix).resolve() != VENV_PY.parent.parent.resolve() \
+            and not os.environ.get("DEDUP_EVAL_REEXEC"):
+        print(f"[dedup-eval] {err}; re-running under {VENV_PY}", file=sys.stderr)
+        os.environ["DEDUP_EVAL_REEXEC"] = "1"
+        os.execv(str(VENV_PY), [str(VENV_PY), str(SCRIPT), *sys.argv[1:]])
+    sys.exit(f"dedup-eval: building the dev set needs trafilatura and lxml ({err}).\n"
+             f"  python3 -m venv /tmp/evalvenv && /tmp/evalvenv/bin/pip install trafilatura lxml lxml_html_clean\n"
+             f"  then: /tmp/evalvenv/bin/python {sys.argv[0]} ...   (scoring an already built set needs no packages)")
+
+
+BLOCK = {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "table",
+         "tr", "td", "th", "tbody", "thead", "section", "article", "main", "header", "footer", "figure",
+         "figcaption", "dd", "dt", "dl", "br", "hr", "aside", "nav", "form", "center", "address",
+         "details", "summary", "body", "html", "caption", "option", "select", "button", "label"}
+SKIP = {"script", "style", "noscript", "template", "head", "title", "svg", "math", "iframe", "object"}
+
+
+def block_lines(el) -> list[str]:
+    """Visible text of an element as lines, one per block-level element (iterative: deep pages)."""
+    parts: list[str] = []
+    stack = [(el, False)]
+    while stack:
+        e, closing = stack.pop()
+        tag = e.tag.lower() if isinstance(e.tag, str) else None
+        if closing:
+            if tag in BLOCK:
+                parts.append("\n")
+            if e is not el and e.tail:
+                parts.append(e.tail)
+            continue
+        if tag is None or tag in SKIP:
+            if e is not el and e.tail:
+                parts.append(e.tail)
+            continue
+        if tag in BLOCK:
+            parts.append("\n")
+        if e.text:
+            parts.append(e.text)
+        stack.append((e, True))
+        for c in reversed(list(e)):
+            stack.append((c, False))
+    return [ws(l) for l in "".join(parts).split("\n") if ws(l)]
+
+
+def clean_title(t: str, lang: str) -> str:
+    t = ws(t or "")
+    for _ in range(3):
+        if lang == "en":
+            m = re.match(r"^(.{15,}?)\s+(?:[|\-–—]|::|@)\s+([^|–—]{1,40}?)\s*(?:::)?$", t)
+        else:
+            m = re.match(r"^(.{6,}?)\s*(?:[_|]|-{1,2}|\s-\s|::|@)\s*([^_|]{1,16}?)\s*(?:::)?$", t)
+        if not m:
+            break
+        t = m.group(1).strip()
+    return t
+
+
+JUNK_ZH = re.compile(r"为您推荐|责任编辑|免责声明|扫一扫|公众号|分享到|版权所有|copyright|登录|注册|上一篇|下一篇|"
+                     r"相关新闻|相关阅读|点击量|发布时间|当前位置|所在的位置|Toggle navigation|本文来源|举报|返回首页|"
+                     r"最近文章|客户端|下载地址|点击投票|^来源[:：]|^\d{4}-\d{2}-\d{2}|^位置[:：]", re.I)
+
+
+class Page:
+    def __init__(self, key, site, lang, title, paras, html_src, full_title, corpus):
+        self.key, self.site, self.lang, self.title = key, site, lang, title
+        self.paras, self.html_src, self.full_title, self.corpus = paras, html_src, full_title, corpus
+        self.truncated = False
+        self.template = None
+        self.short = False          # 100..399-char flash: one copy, a hard negative only
+
+
+MAX_BODY = 20000
+
+
+def cap_body(paras: list[str]) -> tuple[list[str], bool]:
+    out, n = [], 0
+    for p in paras:
+        if n + len(p) > MAX_BODY and out:
+            return out, True
+        out.append(p)
+        n += len(p)
+    return out, False
+
+
+def readability_site(name: str) -> str:
+    return re.sub(r"-(\d+|working|post-comment-load|svg-classes)$", "", name)
+
+
+def load_readability(shared: Path, log) -> list[Page]:
+    import lxml.html
+    root = shared / "corpora" / "readability" / "test-pages"
+    pages = []
+    for d in sorted(p for p in root.iterdir() if p.is_dir()):
+        src = d / "source.html"
+        if not src.exists() or src.stat().st_size < 5000:      # synthetic unit-test fixtures
+            continue
+        meta = json.loads((d / "expected-metadata.json").read_text(encoding="utf-8"))
+        frag = lxml.html.fromstring((d / "expected.html").read_text(encoding="utf-8"))
+        paras = block_lines(frag)
+        body = "\n".join(paras)
+        if len(body) < 400:
+            continue
+        cjk = len(CJK_RE.findall(body)) / max(1, len(body))
+        kana = len(KANA_RE.findall(body))
+        words = WORD_RE.findall(body.lower())
+        stop = sum(w in EN_STOP for w in words) / max(1, len(words))
+        lang = meta.get("lang") or ""
+        if cjk > 0.3 and kana < 5:
+            lang = "zh"
+        elif (lang.lower().startswith("en") or not lang) and stop > 0.18 and cjk < 0.01:
+            lang = "en"
+        else:
+            continue
+        full = ws(meta.get("title") or "")
+        title = clean_title(full, lang)
+        if not title:
+            continue
+        paras, trunc = cap_body(paras)
+        pg = Page(f"readability/{d.name}", readability_site(d.name), lang, title, paras,
+                  decode_html(src.read_bytes()), full, "readability")
+        pg.truncated = trunc
+        pages.append(pg)
+    log(f"readability: {sum(p.lang == 'en' for p in pages)} en, {sum(p.lang == 'zh' for p in pages)} zh pages")
+    return pages
+
+
+def load_gne(shared: Path, log) -> list[Page]:
+    import trafilatura
+    root = shared / "corpora" / "gne" / "tests"
+    pages = []
+    for f in sorted(root.glob("*/*.html")):
+        s = decode_html(f.read_bytes())
+        d = trafilatura.bare_extraction(s, with_metadata=True)
+        txt = (d.text or "") if d else ""
+        full = ws((d.title or "") if d else "")
+        title = clean_title(full, "zh")
+        keep, seen = [], set()
+        for l in txt.split("\n"):
+            l = ws(l.replace("|", " "))
+            if len(l) < 4 or l.startswith("- ") or JUNK_ZH.search(l) or l in seen:
+                continue
+            seen.add(l)
+            keep.append(l)
+        if keep and title and nospace(keep[0]).startswith(nospace(title)[:12]):
+            keep = keep[1:]                      # headline repeated as the first line
+        body = "\n".join(keep)
+        rel = f.relative_to(root)
+        if len(body) < 100 or not title:
+            log(f"  skip gne/{rel}: body {len(body)} chars")
+            continue
+        tg = grams(title, "zh", 2)
+        if len(tg & grams(body, "zh", 2)) / len(tg) < 0.3:
+            log(f"  skip gne/{rel}: title not in body (extraction picked another block)")
+            continue
+        pg = Page(f"gne/{rel}", rel.parts[0], "zh", title, keep, s, full, "gne")
+        if len(body) < 400:
+            pg.short = True
+            log(f"  short flash gne/{rel}: body {len(body)} chars (single-copy hard negative)")
+        pages.append(pg)
+    log(f"gne: {sum(not p.short for p in pages)} zh pages with usable bodies, {sum(p.short for p in pages)} short")
+    return pages
+
+
+def dedupe_bases(pages: list[Page], log) -> list[tuple[Page, list[Page]]]:
+    """Returns (base, natural duplicates). Heavy overlap (>= 0.6) = same article twice in the corpus;
+    partial overlap (0.2..0.6) = shared extraction junk, the later page is dropped."""
+    out: list[tuple[Page, list[Page]]] = []
+    gs = {}
+    for p in pages:
+        g = grams("\n".join(p.paras), p.lang, 4 if p.lang == "zh" else 3)
+        placed = False
+        for base, alts in out:
+            c = containment(g, gs[base.key])
+            if c >= 0.6:
+                alts.append(p)
+                log(f"  natural duplicate: {p.key} ~ {base.key} ({c:.2f})")
+                placed = True
+                break
+            if c >= 0.2:
+                log(f"  drop {p.key}: overlaps {base.key} ({c:.2f})")
+                placed = True
+                break
+        if not placed:
+            gs[p.key] = g
+            out.append((p, []))
+    return out
+
+
+# ---- page templates (real chrome) ----
+
+M_TITLE, M_BODY, M_DESC, M_URL = "FFXTITLEXFF", "FFXBODYXFF", "FFXDESCXFF", "FFXURLXFF"
+DROP_TAGS = ("script", "style", "noscript", "svg", "iframe", "template", "object", "embed", "canvas",
+             "video", "audio", "picture", "source")
+
+
+def trim_doc(doc):
+    for el in list(doc.iter(*DROP_TAGS)):
+        el.drop_tree()
+    for c in doc.xpath("//comment()"):
+        if c.getparent() is not None:
+            c.drop_tree()
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for a in list(el.attrib):
+            v = el.attrib[a]
+            if a.startswith(("data-", "on", "aria-")) or a in ("style", "srcset", "sizes", "jsaction") or \
+                    (a in ("src", "href") and v.startswith("data:")):
+                del el.attrib[a]
+
+
+class Template:
+    def __init__(self, page: Page, html: str, head_lines, foot_lines, domain, original_html):
+        self.page, self.site, self.html = page, page.site, html
+        self.head_lines, self.foot_lines, self.domain = head_lines, foot_lines, domain
+        self.original_html = original_html
+
+
+def page_domain(doc, site: str) -> str:
+    for href in doc.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"):
+        m = re.match(r"^(?:https?:)?//([a-z0-9.-]+\.[a-z]{2,})(?:[/:]|$)", href.strip(), re.I)
+        if m and "fakehost" not in m.group(1):
+            return m.group(1).lower()
+    return f"www.{re.sub(r'[^a-z0-9]+', '', site.lower()) or 'site'}.example"
+
+
+def chrome_rows(lines: list[str], lang: str) -> list[str]:
+    """Short lines become nav rows joined with ' | ' (as flattened chrome looks in a feed)."""
+    longest = 90 if lang == "en" else 40
+    short = 18 if lang == "en" else 8
+    rows, run = [], []
+    for l in lines:
+        if M_TITLE in l or len(l) > longest:
+            continue
+        if len(l) <= short:
+            run.append(l)
+            if len(run) == 8:
+                rows.append(" | ".join(run))
+                run = []
+            continue
+        if run:
+            rows.append(" | ".join(run))
+            run = []
+        rows.append(l)
+    if run:
+        rows.append(" | ".join(run))
+    out = []
+    for r in rows:
+        if r not in out:
+            out.append(r)
+    return out
+
+
+def make_template(page: Page, log):
+    import lxml.html
+    try:
+        doc = lxml.html.document_fromstring(page.html_src)
+    except Exception as e:  # noqa: BLE001
+        log(f"  no template for {page.key}: {e}")
+        return None
+    trim_doc(doc)
+    original_html = lxml.html.tostring(doc, encoding="unicode", method="html", doctype="<!DOCTYPE html>")
+    body = doc.find("body")
+    if body is None:
+        return None
+    minlen = 20 if page.lang == "en" else 10
+    keys = [nospace(p)[:30] for p in page.paras if len(nospace(p)) >= minlen]
+    if len(keys) > 40:
+        keys = keys[:: max(1, len(keys) // 40)]
+    if len(keys) < 2:
+        return None
+    best, best_len, full = None, None, 0
+    cands = []
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el.tag.lower() not in BLOCK:
+            continue
+        t = nospace(el.text_content())
+        cnt = sum(k in t for k in keys)
+        if cnt:
+            cands.append((el, cnt, len(t)))
+            full = max(full, cnt)
+    if full < max(2, 0.5 * len(keys)):
+        log(f"  no template for {page.key}: article block not found ({full}/{len(keys)})")
+        return None
+    for el, cnt, n in cands:
+        if cnt >= 0.8 * full and (best_len is None or n < best_len):
+            best, best_len = el, n
+    node = best
+    # the article block becomes a marker; a <p>/<span> article block turns into a <div>
+    tail = node.tail
+    for c in list(node):
+        node.remove(c)
+    for a in list(node.attrib):
+        if a not in ("class", "id"):
+            del node.attrib[a]
+    if node.tag.lower() not in ("div", "article", "section", "main", "td", "body", "li", "dd", "center"):
+        node.tag = "div"
+    node.text = M_BODY
+    node.tail = tail
+    in_node = set(node.iter())
+    nt = nospace(page.title)
+    for el in list(body.iter()):
+        if el in in_node or not isinstance(el.tag, str):
+            continue
+        tag = el.tag.lower()
+        if tag in ("h1", "h2", "h3", "div", "span", "p", "strong", "em", "td"):
+            t = nospace(el.text_content())
+            if (tag == "h1" and 0 < len(t) < 200) or (len(nt) >= 6 and t == nt):
+                for c in list(el):
+                    el.remove(c)
+                el.text = M_TITLE
+    head = doc.find("head")
+    if head is not None:
+        t = head.find("title")
+        if t is None:
+            t = lxml.html.Element("title")
+            head.insert(0, t)
+        full = ws(t.text_content())
+        suffix = full[len(page.title):] if page.title and full.startswith(page.title) else ""
+        for c in list(t):
+            t.remove(c)
+        t.text = M_TITLE + suffix
+        for m in head.iter("meta"):
+            k = (m.get("property") or m.get("name") or "").lower()
+            if k in ("og:title", "twitter:title", "title"):
+                m.set("content", M_TITLE)
+            elif k in ("description", "og:description", "twitter:description"):
+                m.set("content", M_DESC)
+            elif k in ("og:url", "twitter:url"):
+                m.set("content", M_URL)
+        for l in head.iter("link"):
+            if (l.get("rel") or "").lower() == "canonical":
+                l.set("href", M_URL)
+    html = lxml.html.tostring(doc, encoding="unicode", method="html", doctype="<!DOCTYPE html>")
+    lines = block_lines(body)
+    try:
+        i = next(i for i, l in enumerate(lines) if M_BODY in l)
+    except StopIteration:
+        return None
+    chrome_txt = nospace("".join(lines[:i] + lines[i + 1:]))
+    leftover = sum(k in chrome_txt for k in keys) / len(keys)
+    head_rows = chrome_rows(lines[:i], page.lang)
+    foot_rows = chrome_rows(lines[i + 1:], page.lang)
+    head_rows = (head_rows[:3] + [r for r in head_rows[-2:] if r not in head_rows[:3]])
+    foot_rows = (foot_rows[:6] + [r for r in foot_rows[-3:] if r not in foot_rows[:6]])
+    t = Template(page, html, head_rows, foot_rows, page_domain(doc, page.site), original_html)
+    t.chrome_chars, t.leftover = len(chrome_txt), leftover
+    return t
+
+
+# ---- edits ----
+
+SYN_EN = [("said", "says"), ("says", "said"), ("about", "around"), ("big", "large"), ("large", "big"),
+          ("also", "additionally"), ("but", "however"), ("many", "numerous"), ("help", "assist"),
+          ("show", "demonstrate"), ("use", "utilize"), ("start", "begin"), ("people", "individuals"),
+          ("new", "latest"), ("important", "key"), ("very", "highly"), ("because", "since"),
+          ("told", "informed"), ("get", "obtain"), ("buy", "purchase"), ("fast", "quick"),
+          ("small", "little"), ("often", "frequently"), ("near", "close to"), ("over", "more than")]
+SYN_ZH = [("表示", "称"), ("今天", "今日"), ("目前", "当前"), ("进行", "开展"), ("已经", "已"), ("但是", "但"),
+          ("因为", "由于"), ("日前", "近日"), ("记者", "本报记者"), ("发现", "注意到"), ("非常", "十分"),
+          ("以及", "和"), ("通过", "经由"), ("如果", "假如"), ("同时", "与此同时"), ("据悉", "据了解"),
+          ("要求", "强调"), ("我们", "咱们"), ("可以", "能够"), ("没有", "未")]
+ADD_EN = ["The company did not immediately respond to a request for comment.",
+          "Officials declined to comment further on Monday.",
+          "More details are expected later this week.",
+          "The figures could not be independently verified."]
+ADD_ZH = ["更多详情请关注后续报道。", "相关部门尚未对此作出回应。", "记者将持续关注事件进展。", "以上信息仅供参考。"]
+CREDIT_EN = ["(Reporting by {a}; Editing by {b})", "(Reporting by {a} in London; additional reporting by {b})",
+             "Copyright 2024 The Associated Press. All rights reserved.", "— With assistance from {a}",
+             "Written by {a}; edited by {b}"]
+CREDIT_ZH = ["责任编辑：{c}", "（来源：新华社）", "本文来源：人民网-{c}", "【编辑：{c}】", "（完）", "文/{c} 编辑/{d}"]
+NAMES_EN = ["Sarah Young", "David Milliken", "Alistair Bell", "Maria Tsvetkova", "Jonathan Oatis",
+            "Mark Potter", "Nick Zieminski", "Kate Holton"]
+NAMES_ZH = ["张晓", "李明", "王芳", "陈迪", "刘洋", "赵磊", "周婷", "吴桐"]
+PFX_EN = ["UPDATE: ", "UPDATE 1-", "UPDATE 2-", "BREAKING: ", "Exclusive: "]
+SFX_EN = [" - Reuters", " | Reuters", " - AP News", " | The Associated Press", " - BBC News", " | CNN",
+          " - The Guardian", " – NBC News"]
+PFX_ZH = ["(聚焦疫情防控)", "【独家】", "[视频]", "独家|", "快讯：", "（受权发布）", "图解|", "【热点】"]
+SFX_ZH = ["_网易新闻", " | 新华网", "-新浪新闻", "_凤凰网", "_腾讯新闻", "-中新网", "_澎湃新闻", "-人民网"]
+GENERIC = {"en": ["Morning Briefing", "Top stories today", "What you need to know today"],
+           "zh": ["今日要闻", "新闻早知道", "早报"]}
+HALF = str.maketrans({"，": ",", "：": ":", "（": "(", "）": ")", "；": ";", "！": "!", "？": "?"})
+STRAIGHT = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+
+
+def sentences(p: str, lang: str) -> list[str]:
+    if lang == "zh":
+        return [s for s in re.findall(r"[^。！？!?]+[。！？!?]*[”」』）)]?", p) if s.strip()]
+    return [s for s in re.split(r"(?:(?<=[.!?])|(?<=[.!?][\"”’]))\s+(?=[A-Z0-9\"“‘(])", p) if s.strip()]
+
+
+def joiner(lang):
+    return "" if lang == "zh" else " "
+
+
+def op_words(paras, lang, rng):
+    syn = SYN_ZH if lang == "zh" else SYN_EN
+    hits = []
+    for i, p in enumerate(paras):
+        for a, b in syn:
+            pat = re.escape(a) if lang == "zh" else r"\b" + re.escape(a) + r"\b"
+            for m in re.finditer(pat, p):
+                hits.append((i, m.start(), m.end(), b))
+    if not hits:
+        return paras, False
+    rng.shuffle(hits)
+    chosen = sorted(hits[:rng.randint(1, 3)], key=lambda h: (h[0], -h[1]))
+    paras = list(paras)
+    done = set()
+    for i, s, e, b in chosen:
+        if (i, s) in done:
+            continue
+        done.add((i, s))
+        paras[i] = paras[i][:s] + b + paras[i][e:]
+    return paras, True
+
+
+def op_number(paras, lang, rng):
+    cands = [(i, m) for i, p in enumerate(paras) for m in re.finditer(r"(?<![\d.])\d{1,4}(?![\d.])", p)
+             if not (1900 <= int(m.group()) <= 2100)]
+    if not cands:
+        return paras, False
+    i, m = rng.choice(cands)
+    paras = list(paras)
+    paras[i] = paras[i][:m.start()] + str(int(m.group()) + rng.randint(1, 3)) + paras[i][m.end():]
+    return paras, True
+
+
+def op_drop_sentence(paras, lang, rng):
+    total = sum(map(len, paras))
+    cands = []
+    for i, p in enumerate(paras[1:], 1):
+        ss = sentences(p, lang)
+        for j, s in enumerate(ss):
+            if len(s) <= 0.08 * total and len(ss) > 1:
+                cands.append((i, j))
+        if len(ss) == 1 and len(p) <= 0.06 * total:
+            cands.append((i, -1))
+    if not cands:
+        return paras, False
+    i, j = rng.choice(cands)
+    paras = list(paras)
+    if j < 0:
+        del paras[i]
+    else:
+        ss = sentences(paras[i], lang)
+        del ss[j]
+        paras[i] = joiner(lang).join(s.strip() if lang == "en" else s for s in ss)
+    return paras, True
+
+
+def op_add_sentence(paras, lang, rng):
+    paras = list(paras)
+    i = rng.randrange(len(paras))
+    paras[i] = paras[i] + joiner(lang) + rng.choice(ADD_ZH if lang == "zh" else ADD_EN)
+    return paras, True
+
+
+def op_credit(paras, lang, rng):
+    if lang == "zh":
+        c = rng.choice(CREDIT_ZH).format(c=rng.choice(NAMES_ZH), d=rng.choice(NAMES_ZH))
+    else:
+        c = rng.choice(CREDIT_EN).format(a=rng.choice(NAMES_EN), b=rng.choice(NAMES_EN))
+    return list(paras) + [c], True
+
+
+def op_teaser(paras, lang, rng, title):
+    first = sentences(paras[0], lang)
+    if lang == "zh" and rng.random() < 0.5:
+        return [f"原标题：{title}"] + list(paras), True
+    if not first:
+        return paras, False
+    return [first[0].strip()] + list(paras), True
+
+
+def op_reflow(paras, lang, rng):
+    paras = list(paras)
+    if len(paras) >= 2 and rng.random() < 0.5:
+        i = rng.randrange(len(paras) - 1)
+        paras[i:i + 2] = [paras[i] + joiner(lang) + paras[i + 1]]
+        return paras, True
+    longs = [i for i, p in enumerate(paras) if len(sentences(p, lang)) >= 2]
+    if not longs:
+        return paras, False
+    i = rng.choice(longs)
+    ss = sentences(paras[i], lang)
+    k = rng.randrange(1, len(ss))
+    paras[i:i + 1] = [joiner(lang).join(ss[:k]).strip(), joiner(lang).join(ss[k:]).strip()]
+    return paras, True
+
+
+def op_punct(paras, lang, rng):
+    if lang == "zh":
+        return [p.translate(HALF) for p in paras], True
+    return [p.translate(STRAIGHT) for p in paras], True
+
+
+def edit_body(base_paras, lang, rng, title):
+    opts = ["number", "drop-sentence", "add-sentence", "credit", "teaser", "reflow", "punct"]
+    weights = [3, 3, 2, 4, 2, 2, 1]
+    orig = grams(re.sub(r"[^\w\s]", "", "\n".join(base_paras)), lang)
+    for _attempt in range(6):
+        k = rng.randint(1, 3)
+        chosen = []
+        while len(chosen) < k:
+            o = rng.choices(opts, weights)[0]
+            if o not in chosen:
+                chosen.append(o)
+        paras, applied = list(base_paras), []
+        paras, ok = op_words(paras, lang, rng)
+        if ok:
+            applied.append("words")
+        for o in chosen:
+            fn = {"number": op_number, "drop-sentence": op_drop_sentence, "add-sentence": op_add_sentence,
+                  "credit": op_credit, "reflow": op_reflow, "punct": op_punct}.get(o)
+            paras, ok = op_teaser(paras, lang, rng, title) if o == "teaser" else fn(paras, lang, rng)
+            if ok:
+                applied.append(o)
+        new = grams(re.sub(r"[^\w\s]", "", "\n".join(paras)), lang)
+        if orig and len(orig & new) / len(orig) >= 0.85:
+            return paras, applied
+    return list(base_paras), ["none"]
+
+
+def title_variant(title, lang, rng, punct):
+    t = title
+    ops = []
+    if lang == "zh" and punct:
+        t = t.translate(HALF)
+    if rng.random() < 0.45:
+        t = rng.choice(PFX_ZH if lang == "zh" else PFX_EN) + t
+        ops.append("title-prefix")
+    if rng.random() < 0.5:
+        t = t + rng.choice(SFX_ZH if lang == "zh" else SFX_EN)
+        ops.append("title-suffix")
+    if lang == "en" and rng.random() < 0.15:
+        t = " ".join(w[:1].upper() + w[1:] for w in t.split(" "))
+        ops.append("title-case")
+    return t, ops
+
+
+# ---- planning copies ----
+
+class Copy:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+WINDOW_START = datetime(2024, 5, 10, tzinfo=timezone.utc)
+
+
+def url_for(tpl: Template, copy_key: str, when: datetime, title: str, lang: str) -> str:
+    h = stable_hash(copy_key)[:8]
+    if lang == "en":
+        slug = "-".join(WORD_RE.findall(title.lower())[:8]) or "story"
+        return f"https://{tpl.domain}/{when:%Y/%m/%d}/{slug}-{h}.html"
+    return f"https://{tpl.domain}/{when:%Y%m%d}/{int(h, 16) % 10**8:08d}.html"
+
+
+def build_language(lang, bases, templates_by_site, seed, seed_paras, log, shorts=()):
+    site_tpl = {s: t for s, t in templates_by_site.items()}
+    sites = sorted(site_tpl)
+    chrome_in_text = {s: random.Random(f"{seed}:{lang}:chrome:{s}").random() < 0.6 for s in sites}
+    copies: list[Copy] = []
+    for base, alts in bases:
+        rng = random.Random(f"{seed}:{lang}:{base.key}")
+        group = base.key
+        t0 = WINDOW_START + timedelta(hours=rng.uniform(0, 72))
+        n = rng.randint(2, 4)
+        used = {base.site}
+        own = base.template or site_tpl.get(base.site) or site_tpl[rng.choice(sites)]
+        when = t0 + timedelta(hours=rng.uniform(0, 20))
+        title0 = base.title
+        if rng.random() < 0.3 and base.full_title and base.full_title != base.title:
+            title0 = base.full_title
+        copies.append(Copy(group=group, base=base.key, idx=0, site=base.site, tpl=own, title=title0,
+                           paras=list(base.paras), when=when, ops=["original"],
+                           original_html=(base.template.original_html
+                                          if base.template and not base.truncated else None)))
+        for a in alts:
+            when = t0 + timedelta(hours=rng.uniform(0, 20))
+            tpl = a.template or site_tpl.get(a.site) or own
+            used.add(a.site)
+            copies.append(Copy(group=group, base=a.key, idx=len([c for c in copies if c.group == group]),
+                               site=a.site, tpl=tpl, title=a.title, paras=list(a.paras), when=when,
+                               ops=["natural-duplicate"],
+                               original_html=a.template.original_html if a.template and not a.truncated else None))
+        for i in range(1, n):
+            free = [s for s in sites if s not in used] or sites
+            site = rng.choice(free)
+            used.add(site)
+            paras, ops = edit_body(base.paras, lang, rng, base.title)
+            title, tops = title_variant(base.title, lang, rng, "punct" in ops)
+            when = t0 + timedelta(hours=rng.uniform(0, 20))
+            copies.append(Copy(group=group, base=base.key, idx=len([c for c in copies if c.group == group]),
+                               site=site, tpl=site_tpl[site], title=title, paras=paras, when=when,
+                               ops=ops + tops, original_html=None))
+    # generic column titles on copies of different stories
+    grng = random.Random(f"{seed}:{lang}:generic")
+    eligible = sorted({c.group for c in copies if c.idx > 0 and "natural-duplicate" not in c.ops})
+    picks = grng.sample(eligible, min(len(eligible), 2 * len(GENERIC[lang])))
+    for j, g in enumerate(picks):
+        c = [c for c in copies if c.group == g and c.idx > 0][-1]
+        c.title = GENERIC[lang][j // 2]
+        c.ops = [o for o in c.ops if not o.startswith("title-")] + ["generic-title"]
+    # the seed pair
+    if lang == "zh" and seed_paras:
+        srng = random.Random(f"{seed}:seed-pair")
+        s1, s2 = srng.sample(sites, 2)
+        t0 = WINDOW_START + timedelta(hours=srng.uniform(0, 72))
+        for k, (title, site) in enumerate(zip(SEED_TITLES, (s1, s2))):
+            copies.append(Copy(group="seed-pair", base="samples/seed-news-page.txt", idx=k, site=site,
+                               tpl=site_tpl[site], title=title, paras=list(seed_paras),
+                               when=t0 + timedelta(hours=srng.uniform(0, 6)), ops=["seed-pair"],
+                               original_html=None))
+    # short flashes: one copy each, two per site, on sites whose text items carry chrome, so the
+    # site's boilerplate is most of each item (different stories that look alike)
+    frng = random.Random(f"{seed}:{lang}:short")
+    chrome_sites = [s for s in sites if chrome_in_text[s] and (site_tpl[s].head_lines or site_tpl[s].foot_lines)]
+    shorts = list(shorts)
+    frng.shuffle(shorts)
+    for j, p in enumerate(shorts):
+        if j % 2 == 0:
+            site = frng.choice(chrome_sites)
+        copies.append(Copy(group=f"short:{p.key}", base=p.key, idx=0, site=site, tpl=site_tpl[site],
+                           title=p.title, paras=list(p.paras),
+                           when=WINDOW_START + timedelta(hours=frng.uniform(0, 72)), ops=["short-flash"],
+                           original_html=None))
+    copies.sort(key=lambda c: (c.when, stable_hash(c.group, c.idx)))
+    tz = timezone(timedelta(hours=8)) if lang == "zh" else timezone.utc
+    out = {"text": [], "html": []}
+    truth = {"text": [], "html": []}
+    for n, c in enumerate(copies, 1):
+        when = c.when.astimezone(tz).replace(microsecond=0)
+        published = when.isoformat().replace("+00:00", "Z")
+        ck = f"{c.group}#{c.idx}"
+        url = url_for(c.tpl, ck, when, c.title, lang)
+        sep = "\n\n"
+        body = sep.join(c.paras)
+        text = body
+        if (chrome_in_text.get(c.site) or "short-flash" in c.ops) and c.group != "seed-pair" and c.tpl is not None \
+                and (c.tpl.head_lines or c.tpl.foot_lines):
+            text = "\n".join(c.tpl.head_lines) + sep + body + sep + "\n".join(c.tpl.foot_lines)
+        if c.original_html:
+            page = c.original_html
+        else:
+            first = sentences(c.paras[0], lang)
+            desc = (first[0] if first else c.paras[0])[:200]
+            bhtml = "\n".join(f"<p>{htmlmod.escape(p, quote=False)}</p>" for p in c.paras)
+            page = (c.tpl.html.replace(M_BODY, bhtml).replace(M_TITLE, htmlmod.escape(c.title, quote=False))
+                    .replace(M_DESC, htmlmod.escape(desc)).replace(M_URL, htmlmod.escape(url)))
+        for v, item in (("text", {"id": f"{lang}-t{n:04d}", "title": c.title, "text": text,
+                                  "published": published, "source": c.site}),
+                         ("html", {"id": f"{lang}-h{n:04d}", "title": c.title, "html": page, "url": url,
+                                   "published": published, "source": c.site})):
+            out[v].append(item)
+            truth[v].append({"id": item["id"], "group": c.group, "base": c.base, "copy": c.idx,
+                             "site": c.site, "template": c.tpl.page.key if c.tpl else None,
+                             "title": c.title, "edits": c.ops,
+                             "chrome_in_text": (bool(chrome_in_text.get(c.site) or "short-flash" in c.ops)
+                                                and c.group != "seed-pair")
+                             if v == "text" else True})
+    return out, truth
+
+
+def seed_paragraphs(shared: Path) -> list[str]:
+    lines = [ws(l) for l in (shared / "samples" / "seed-news-page.txt").read_text(encoding="utf-8").splitlines()]
+    lines = [l for l in lines if l]
+    head = lines[1]
+    start = next(i for i, l in enumerate(lines) if l.startswith(head) and len(l) > len(head)) + 1
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("来源"))
+    return lines[start:end]
+
+
+def build(shared: Path, out: Path, seed: int) -> dict:
+    import_build_deps()
+    t_start = time.time()
+    warnings: list[str] = []
+
+    def log(msg):
+        warnings.append(msg.strip())
+        print(f"[build] {msg}", file=sys.stderr)
+
+    pages = load_readability(shared, log) + load_gne(shared, log)
+    for p in pages:
+        p.template = make_template(p, log)
+    out.mkdir(parents=True, exist_ok=True)
+    seedp = seed_paragraphs(shared)
+    manifest = {"version": VERSION, "seed": seed, "shared": str(shared), "files": {}, "warnings": warnings}
+    for lang in ("en", "zh"):
+        lp = [p for p in pages if p.lang == lang and not p.short]
+        bases = dedupe_bases(lp, log)
+        base_grams = [grams("\n".join(b.paras), lang, 4 if lang == "zh" else 3) for b, _ in bases]
+        shorts = []
+        for p in pages:
+            if p.lang == lang and p.short:
+                g = grams("\n".join(p.paras), lang, 4 if lang == "zh" else 3)
+                if all(containment(g, bg) < 0.2 for bg in base_grams):
+                    shorts.append(p)
+                else:
+                    log(f"  drop short {p.key}: overlaps a base")
+        # one donor template per site: real chrome (200..20000 visible chars) and little of the
+        # donor's own article left outside the replaced block
+        by_site: dict[str, Template] = {}
+        for p in lp:
+            t = p.template
+            if not t or not (200 <= t.chrome_chars <= 20000) or t.leftover > 0.1:
+                continue
+            if p.site not in by_site or t.leftover < by_site[p.site].leftover:
+                by_site[p.site] = t
+        sets, truth = build_language(lang, bases, by_site, seed, seedp, log, shorts)
+        for v in ("text", "html"):
+            name = f"{lang}-{v}"
+            data = "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in sets[v])
+            (out / f"{name}.jsonl").write_text(data, encoding="utf-8")
+            (out / f"{name}.truth.jsonl").write_text(
+                "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in truth[v]), encoding="utf-8")
+            sizes = Counter(t["group"] for t in truth[v])
+            manifest["files"][name] = {
+                "items": len(sets[v]), "groups": len(sizes),
+                "true_pairs": sum(k * (k - 1) // 2 for k in sizes.values()),
+                "all_pairs": len(sets[v]) * (len(sets[v]) - 1) // 2,
+                "sites": len({t["site"] for t in truth[v]}), "bytes": len(data.encode()),
+                "sha256": hashlib.sha256(data.encode()).hexdigest()[:16]}
+        log(f"{lang}: {len(bases)} base articles, {len(by_site)} site templates")
+    manifest["build_seconds"] = round(time.time() - t_start, 1)
+    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    return manifest
+
+
+# ----------------------------------------------------------------------------------------------
+# scoring (stdlib only)
+# ----------------------------------------------------------------------------------------------
+
+def c2(n: int) -> int:
+    return n * (n - 1) // 2
+
+
+def run_bin(bin_path: str, flags: list[str], path: Path, timeout: float):
+    cmd = [bin_path, "dedup", *flags, str(path)]
+    print("$ " + " ".join(cmd), flush=True)
+    t = time.time()
+    try:
+        p = subprocess.run(cmd, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"timeout after {timeout}s", time.time() - t
+    except OSError as e:
+        return None, f"cannot run: {e}", time.time() - t
+    dt = time.time() - t
+    if p.returncode != 0:
+        return None, f"exit {p.returncode}: {p.stderr.decode('utf-8', 'replace').strip()[-500:]}", dt
+    out = []
+    for ln, line in enumerate(p.stdout.decode("utf-8", "replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            o = json.loads(line)
+            out.append((str(o["id"]), str(o["cluster"])))
+        except (ValueError, KeyError, TypeError) as e:
+            return None, f"bad output line {ln}: {line[:200]!r} ({e})", dt
+    return out, None, dt
+
+
+def score(truth: list[dict], pred: list[tuple[str, str]]):
+    ids = [t["id"] for t in truth]
+    notes = []
+    got = dict(pred)
+    if [i for i, _ in pred] != ids:
+        missing = [i for i in ids if i not in got]
+        notes.append(f"output ids differ from input order ({len(pred)} lines, {len(missing)} input ids missing)")
+    cl = {t["id"]: got.get(t["id"], f"__missing__{t['id']}") for t in truth}
+    grp = {t["id"]: t["group"] for t in truth}
+    both = Counter((grp[i], cl[i]) for i in ids)
+    tp = sum(c2(n) for n in both.values())
+    pp = sum(c2(n) for n in Counter(cl.values()).values())
+    ap = sum(c2(n) for n in Counter(grp.values()).values())
+    p = tp / pp if pp else 1.0
+    r = tp / ap if ap else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    # false positives by kind (pairs inside predicted clusters)
+    by_cl = defaultdict(list)
+    for t in truth:
+        by_cl[cl[t["id"]]].append(t)
+    fp_kind = Counter()
+    fp_ex, fn_ex = [], []
+    for members in by_cl.values():
+        for i in range(len(members)):
+            for j in range(i + 1, len(members)):
+                a, b = members[i], members[j]
+                if a["group"] == b["group"]:
+                    continue
+                if "generic-title" in a["edits"] and a["title"] == b["title"]:
+                    k = "generic-title"
+                elif a["site"] == b["site"]:
+                    k = "same-site"
+                elif a.get("template") and a.get("template") == b.get("template"):
+                    k = "same-template"
+                else:
+                    k = "other"
+                fp_kind[k] += 1
+                fp_ex.append((k, a, b))
+    by_grp = defaultdict(list)
+    for t in truth:
+        by_grp[t["group"]].append(t)
+    tag_hit, tag_all = Counter(), Counter()       # recall over true pairs carrying each edit tag
+    for members in by_grp.values():
+        for i in range(len(members)):
+            for j in range(i + 1, len(members)):
+                a, b = members[i], members[j]
+                tags = set(a["edits"]) | set(b["edits"])
+                if a.get("chrome_in_text") is False and b.get("chrome_in_text") is False:
+                    tags.add("no-text-chrome")
+                hit = cl[a["id"]] == cl[b["id"]]
+                for tg in tags:
+                    tag_all[tg] += 1
+                    tag_hit[tg] += hit
+                if not hit:
+                    fn_ex.append((a, b))
+    seed = [cl[t["id"]] for t in truth if t["group"] == "seed-pair"]
+    seed_ok = (len(seed) == 2 and seed[0] == seed[1]) if seed else None
+    return {"items": len(ids), "groups": len(set(grp.values())), "clusters": len(set(cl.values())),
+            "true_pairs": ap, "pred_pairs": pp, "tp": tp, "P": p, "R": r, "F1": f, "seed": seed_ok,
+            "fp_kind": dict(fp_kind), "fp_ex": fp_ex, "fn_ex": fn_ex, "notes": notes,
+            "recall_by_tag": {k: (tag_hit[k], tag_all[k]) for k in sorted(tag_all)}}
+
+
+def load_truth(data: Path, name: str):
+    return [json.loads(l) for l in (data / f"{name}.truth.jsonl").read_text(encoding="utf-8").splitlines() if l]
+
+
+def ensure_data(args) -> dict:
+    mf = args.out / "manifest.json"
+    if not args.rebuild and mf.exists():
+        m = json.loads(mf.read_text(encoding="utf-8"))
+        if m.get("version") == VERSION and m.get("seed") == args.seed and \
+                all((args.out / f"{s}.jsonl").exists() for s in SETS):
+            return m
+    shared = args.shared.resolve()
+    if not (shared / "corpora").is_dir():
+        sys.exit(f"dedup-eval: corpora not found under {shared} (use --shared DIR)")
+    print(f"[dedup-eval] building dev set in {args.out} from {shared} (seed {args.seed})", file=sys.stderr)
+    return build(shared, args.out, args.seed)
+
+
+def fmt_pair(a, b):
+    return (f"    {a['id']} [{a['site']}] {a['title'][:60]!r} {','.join(a['edits'])}\n"
+            f"    {b['id']} [{b['site']}] {b['title'][:60]!r} {','.join(b['edits'])}")
+
+
+def print_manifest(m):
+    print(f"dev set: {m.get('shared')} -> seed {m['seed']}, version {m['version']}")
+    print(f"{'set':8} {'items':>6} {'groups':>6} {'true pairs':>10} {'all pairs':>10} {'sites':>5} {'MB':>6}")
+    for s in SETS:
+        f = m["files"][s]
+        print(f"{s:8} {f['items']:6d} {f['groups']:6d} {f['true_pairs']:10d} {f['all_pairs']:10d} "
+              f"{f['sites']:5d} {f['bytes'] / 1e6:6.1f}")
+
+
+def dedup_flags(bin_path: str) -> set[str]:
+    """Options that `BIN dedup --help` lists (the sweep skips axes the binary does not have yet)."""
+    cmd = [bin_path, "dedup", "--help"]
+    print("$ " + " ".join(cmd), flush=True)
+    try:
+        p = subprocess.run(cmd, capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        sys.exit(f"dedup-eval: cannot run {bin_path}: {e}")
+    text = (p.stdout + p.stderr).decode("utf-8", "replace")
+    if p.returncode != 0 or "dedup" not in text:
+        sys.exit(f"dedup-eval: `{' '.join(cmd)}` failed (exit {p.returncode}): {text.strip()[:300]}")
+    return set(re.findall(r"--[a-z][a-z0-9-]*", text))
+
+
+def find_bin(arg: str | None) -> str:
+    if arg:
+        p = Path(arg)
+        if not p.exists() and not p.is_absolute() and (REPO / p).exists():
+            p = REPO / p
+        return str(p)
+    for c in (REPO / "target" / "release" / "feedfold", REPO / "target" / "debug" / "feedfold"):
+        if c.exists():
+            return str(c)
+    sys.exit("dedup-eval: no --bin given and no target/{release,debug}/feedfold")
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Dev set + pairwise scorer for `feedfold dedup` (see the docstring).")
+    ap.add_argument("--bin", help="feedfold binary (default: target/release/feedfold, else target/debug/feedfold)")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"dev set directory (default {DEFAULT_OUT})")
+    ap.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="shared/ dir (default ../shared)")
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--rebuild", action="store_true", help="rebuild the dev set even if present")
+    ap.add_argument("--build-only", action="store_true", help="build the dev set and stop")
+    ap.add_argument("--sets", default=",".join(SETS), help="comma list of " + ",".join(SETS))
+    ap.add_argument("--distance", type=int)
+    ap.add_argument("--cjk-ngram", type=int)
+    ap.add_argument("--word-shingle", type=int)
+    ap.add_argument("--sweep", action="store_true", help="distance 2..6 x cjk-ngram 2,3 x word-shingle 1..3")
+    ap.add_argument("--sweep-distances", default="2,3,4,5,6", help="distances for --sweep (default 2,3,4,5,6)")
+    ap.add_argument("--sweep-cjk", default="2,3", help="cjk n-gram sizes for --sweep (default 2,3)")
+    ap.add_argument("--sweep-words", default="1,2,3", help="word shingle sizes for --sweep (default 1,2,3)")
+    ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("-v", "--verbose", action="store_true", help="show up to 8 false-positive/negative pairs")
+    args = ap.parse_args()
+    args.out = args.out.resolve()
+    m = ensure_data(args)
+    print_manifest(m)
+    if args.build_only:
+        return
+    bin_path = find_bin(args.bin)
+    sets = [s for s in args.sets.split(",") if s]
+    truths = {s: load_truth(args.out, s) for s in sets}
+
+    if not args.sweep:
+        flags = []
+        for name, val in (("--distance", args.distance), ("--cjk-ngram", args.cjk_ngram),
+                          ("--word-shingle", args.word_shingle)):
+            if val is not None:
+                flags += [name, str(val)]
+        rows = []
+        for s in sets:
+            pred, err, dt = run_bin(bin_path, flags, args.out / f"{s}.jsonl", args.timeout)
+            rows.append((s, pred, err, dt))
+        print()
+        print(f"{'set':8} {'items':>5} {'groups':>6} {'clusters':>8} {'true':>6} {'pred':>6} "
+              f"{'P':>6} {'R':>6} {'F1':>6} {'secs':>5}  seed  false positives by kind")
+        for s, pred, err, dt in rows:
+            if err:
+                print(f"{s:8} ERROR {err}")
+                continue
+            r = score(truths[s], pred)
+            seed = {None: "-", True: "yes", False: "NO"}[r["seed"]]
+            fpk = ", ".join(f"{k} {v}" for k, v in sorted(r["fp_kind"].items())) or "-"
+            print(f"{s:8} {r['items']:5d} {r['groups']:6d} {r['clusters']:8d} {r['true_pairs']:6d} "
+                  f"{r['pred_pairs']:6d} {r['P']:6.3f} {r['R']:6.3f} {r['F1']:6.3f} {dt:5.1f}  {seed:4}  {fpk}")
+            for n in r["notes"]:
+                print(f"         note: {n}")
+            if args.verbose:
+                print("  recall of true pairs by edit (a pair carries the edits of both copies): " +
+                      ", ".join(f"{k} {h}/{n}" for k, (h, n) in r["recall_by_tag"].items()))
+                for k, a, b in r["fp_ex"][:8]:
+                    print(f"  FP ({k}):\n{fmt_pair(a, b)}")
+                for a, b in r["fn_ex"][:8]:
+                    print(f"  FN:\n{fmt_pair(a, b)}")
+        return
+
+    supported = dedup_flags(bin_path)
+    dists = [int(x) for x in args.sweep_distances.split(",")] if "--distance" in supported else [None]
+    cjks = [int(x) for x in args.sweep_cjk.split(",")] if "--cjk-ngram" in supported else [None]
+    words = [int(x) for x in args.sweep_words.split(",")] if "--word-shingle" in supported else [None]
+    missing = [f for f in ("--distance", "--cjk-ngram", "--word-shingle") if f not in supported]
+    if missing:
+        print(f"note: `{bin_path} dedup --help` does not list {', '.join(missing)}; sweeping without them")
+    grid = [(d, n, w) for d in dists for n in cjks for w in words]
+    results = {}
+    for d, n, w in grid:
+        flags = []
+        for name, val in (("--distance", d), ("--cjk-ngram", n), ("--word-shingle", w)):
+            if val is not None:
+                flags += [name, str(val)]
+        for s in sets:
+            pred, err, dt = run_bin(bin_path, flags, args.out / f"{s}.jsonl", args.timeout)
+            results[(d, n, w, s)] = (score(truths[s], pred) if not err else None, err)
+    print()
+    hdr = f"{'dist':>4} {'cjk':>3} {'word':>4} | " + " | ".join(f"{s + ' F1 (P/R)':^18}" for s in sets) + \
+        " | mean F1 | seed"
+    print(hdr)
+    print("-" * len(hdr))
+    best = None
+    for d, n, w in grid:
+        cells, f1s, seeds = [], [], []
+        for s in sets:
+            r, err = results[(d, n, w, s)]
+            if r is None:
+                cells.append(f"{'ERR':^18}")
+                continue
+            f1s.append(r["F1"])
+            cells.append(f"{r['F1']:.3f} ({r['P']:.2f}/{r['R']:.2f})".center(18))
+            if r["seed"] is not None:
+                seeds.append("y" if r["seed"] else "n")
+        mean = sum(f1s) / len(f1s) if len(f1s) == len(sets) else float("nan")
+        if len(f1s) == len(sets) and (best is None or mean > best[0]):
+            best = (mean, d, n, w)
+        print(f"{d if d is not None else '-':>4} {n if n is not None else '-':>3} "
+              f"{w if w is not None else '-':>4} | " + " | ".join(cells) +
+              f" | {mean:7.3f} | {''.join(seeds) or '-'}")
+    errs = {k: e for k, (r, e) in results.items() if e}
+    for k, e in list(errs.items())[:5]:
+        print(f"error {k}: {e}")
+    if best:
+        at = " ".join(f"{k} {v}" for k, v in zip(("--distance", "--cjk-ngram", "--word-shingle"), best[1:])
+                      if v is not None)
+        print(f"\nbest mean F1 {best[0]:.3f} at {at}  (seed column: y/n per zh file, text then html)")
+
+
+if __name__ == "__main__":
+    main()
