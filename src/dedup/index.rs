@@ -116,8 +116,14 @@ impl BandIndex {
     /// `query`. An id may be reported more than once (once per shared block).
     pub fn for_each_match(&self, query: u64, mut found: impl FnMut(u32, u32)) {
         let k = self.k;
-        for (block, table) in self.blocks.iter().zip(&self.tables) {
-            for &(fp, id) in table.bucket(*block, query) {
+        // Look up every block's bucket before scanning any: the loads are
+        // independent, so their cache misses overlap instead of queueing.
+        let mut buckets: [&[(u64, u32)]; 32] = [&[]; 32];
+        for (slot, (block, table)) in buckets.iter_mut().zip(self.blocks.iter().zip(&self.tables)) {
+            *slot = table.bucket(*block, query);
+        }
+        for bucket in &buckets[..self.blocks.len()] {
+            for &(fp, id) in *bucket {
                 let d = (fp ^ query).count_ones();
                 if d <= k {
                     found(id, d);
