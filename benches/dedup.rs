@@ -26,7 +26,11 @@ fn main() {
 
     let english = chunks(&english_texts(&corpora), DOC_CHARS);
     let chinese = chunks(&chinese_texts(&corpora), DOC_CHARS);
+    let only = std::env::var("BENCH_LANG").ok();
     for (lang, docs) in [("en", &english), ("zh", &chinese)] {
+        if only.as_deref().is_some_and(|l| l != lang) {
+            continue;
+        }
         assert!(
             !docs.is_empty(),
             "no {lang} documents found under {}",
