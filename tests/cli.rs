@@ -17,6 +17,14 @@ fn feedfold(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Parses output made of JSON lines.
+fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -136,11 +144,7 @@ async fn fetch_then_feed_and_status_print_what_was_stored() {
     );
 
     let status = feedfold(&["status", "-c", &config, "--json"]);
-    let lines: Vec<serde_json::Value> = String::from_utf8(status.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&status.stdout);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["source"], "a");
     assert_eq!(lines[0]["entries"], 1);
@@ -169,11 +173,7 @@ fn parse_prints_entries_as_json_lines() {
         path.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&out.stdout);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1]["url"], "https://example.org/two");
     std::fs::write(&path, "not a feed").unwrap();
@@ -286,11 +286,7 @@ fn fingerprint_and_dedup_follow_the_contract() {
     std::fs::write(&input, items.map(|i| i.to_string()).join("\n")).unwrap();
     let out = feedfold(&["dedup", input.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&out.stdout);
     let clusters: Vec<&str> = lines
         .iter()
         .map(|l| l["cluster"].as_str().unwrap())

@@ -92,6 +92,15 @@ async fn start_daemon(
     (addr, stop_tx, handle)
 }
 
+/// Sends the stop signal and waits (at most 15 s) for a clean exit.
+async fn stop_daemon(stop: tokio::sync::oneshot::Sender<()>, handle: tokio::task::JoinHandle<()>) {
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(15), handle)
+        .await
+        .expect("daemon stops")
+        .unwrap();
+}
+
 /// Polls the served Atom feed until it has `n` entries.
 async fn wait_for_entries(client: &reqwest::Client, url: &str, n: usize) -> feed_rs::model::Feed {
     for _ in 0..100 {
@@ -186,11 +195,7 @@ async fn daemon_serves_each_story_once_in_every_format() {
         404
     );
 
-    stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(15), handle)
-        .await
-        .expect("daemon stops")
-        .unwrap();
+    stop_daemon(stop, handle).await;
 }
 
 #[tokio::test]
@@ -262,11 +267,7 @@ async fn served_feeds_answer_conditional_requests_and_gzip() {
     .unwrap();
     assert!(plain.contains("Port strike ends after 12 days"));
 
-    stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(15), handle)
-        .await
-        .expect("daemon stops")
-        .unwrap();
+    stop_daemon(stop, handle).await;
 }
 
 #[tokio::test]
@@ -453,9 +454,5 @@ async fn the_daemon_refetches_on_schedule_and_republishes_changes() {
     assert_eq!(feed.entries[0].title.as_ref().unwrap().content, "Late news");
     assert!(server.hits("a.xml") >= 2);
 
-    stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(15), handle)
-        .await
-        .expect("daemon stops")
-        .unwrap();
+    stop_daemon(stop, handle).await;
 }
