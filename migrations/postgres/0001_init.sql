@@ -52,7 +52,7 @@ CREATE TABLE entries (
 CREATE INDEX entries_story ON entries (story_id);
 CREATE INDEX entries_canonical_url ON entries (canonical_url);
 
--- The k+1 fingerprint blocks of each entry (pigeonhole lookup for distance k).
+-- The four 16-bit blocks of each entry's fingerprint (multi-probe lookup, see dedup::index).
 CREATE TABLE entry_bands (
     entry_id BIGINT NOT NULL REFERENCES entries (id) ON DELETE CASCADE,
     block    BIGINT NOT NULL,
@@ -72,9 +72,3 @@ CREATE TABLE decisions (
     decided_at       BIGINT  NOT NULL
 );
 CREATE INDEX decisions_entry ON decisions (entry_id);
-
--- Small facts about the database itself, e.g. the k the bands were cut for.
-CREATE TABLE settings (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);

@@ -82,7 +82,6 @@ impl Pipeline {
         let ids = Arc::new(store.sync_sources(&records).await?);
         let fetcher = Fetcher::new(&FetchOptions::from_config(&config))?;
         let slots = Arc::new(Semaphore::new(config.daemon.concurrency.get()));
-        store.prepare_bands(config.dedup.distance.0).await?;
         let title_rules =
             TitleRules::with_extra(&config.dedup.title_prefixes, &config.dedup.title_sites);
         Ok(Pipeline {

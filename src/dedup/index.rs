@@ -1,24 +1,60 @@
 //! Finding every stored fingerprint within Hamming distance `k` of a query
-//! without comparing against all of them (Manku, Jain, Das Sarma, WWW 2007).
+//! without comparing against all of them (after Manku, Jain, Das Sarma, WWW
+//! 2007, with multi-probing).
 //!
-//! The 64 bits are cut into `k + 1` blocks. Two fingerprints that differ in at
-//! most `k` bits agree exactly on at least one block (pigeonhole), so each
-//! block keys a table, and only fingerprints sharing a block with the query are
-//! compared with popcount. Tables are flat arrays sorted by key with an offset
-//! table (counting sort): a lookup is two cache misses and a short linear scan.
-//! New fingerprints wait in a small unsorted list until the next rebuild.
+//! The 64 bits are cut into four 16-bit blocks. Two fingerprints at most `k`
+//! bits apart differ in at most `k / 4` bits in at least one block
+//! (pigeonhole), so for each block the query probes every value within
+//! `k / 4` bits of its own and compares only the fingerprints filed under
+//! those values, with popcount. For k ≤ 3 that is one exact lookup per block;
+//! for the default k = 10, 137 per block. The blocks do not depend on `k`, so
+//! stored block values (SQL columns) stay valid when the distance changes.
+//!
+//! Tables are flat arrays sorted by block value with an offset table
+//! (counting sort). New fingerprints wait in a small unsorted list until the
+//! next rebuild.
 
-/// One block of bits: where it starts and how wide it is.
-#[derive(Debug, Clone, Copy)]
-struct Block {
-    shift: u32,
-    bits: u32,
+/// Number of blocks.
+pub const BLOCKS: usize = 4;
+
+/// `(block number, block value)` for each block of a fingerprint: what SQL
+/// stores in indexed columns.
+pub fn block_values(fingerprint: u64) -> [(i64, i64); BLOCKS] {
+    std::array::from_fn(|i| (i as i64, i64::from(block(fingerprint, i))))
 }
 
-/// Entries of one block's table, grouped by the top `key_bits` bits of the block.
+/// The 16 bits of block `i`.
+fn block(fingerprint: u64, i: usize) -> u16 {
+    (fingerprint >> (16 * i)) as u16
+}
+
+/// Bits per block that a match within `k` may differ in, on its closest block.
+pub fn probe_radius(k: u32) -> u32 {
+    k / BLOCKS as u32
+}
+
+/// Every 16-bit value within `radius` bits of `value` (itself first).
+pub fn probes(value: u16, radius: u32) -> Vec<u16> {
+    let mut out = vec![value];
+    let mut frontier = vec![(value, 0u32)];
+    // Flip bits in increasing positions only, so each value appears once.
+    for _ in 0..radius.min(16) {
+        let mut next = Vec::new();
+        for &(v, lowest) in &frontier {
+            for bit in lowest..16 {
+                let flipped = v ^ (1 << bit);
+                out.push(flipped);
+                next.push((flipped, bit + 1));
+            }
+        }
+        frontier = next;
+    }
+    out
+}
+
+/// Entries of one block's table, grouped by block value.
 #[derive(Debug, Clone, Default)]
 struct Table {
-    key_bits: u32,
     offsets: Vec<u32>,
     entries: Vec<(u64, u32)>,
 }
@@ -27,49 +63,26 @@ struct Table {
 #[derive(Debug, Clone)]
 pub struct BandIndex {
     k: u32,
-    blocks: Vec<Block>,
     tables: Vec<Table>,
     built: usize,
     pending: Vec<(u64, u32)>,
+    /// Probe offsets within the radius, as XOR masks on a block value.
+    masks: Vec<u16>,
 }
 
 /// Below this, pending entries are scanned linearly rather than rebuilt.
 const MIN_PENDING: usize = 1024;
 
-/// The `k + 1` blocks of 64 bits, widths differing by at most one.
-fn blocks(k: u32) -> Vec<Block> {
-    let n = k.min(31) + 1;
-    (0..n)
-        .map(|i| {
-            let start = 64 * i / n;
-            Block {
-                shift: start,
-                bits: 64 * (i + 1) / n - start,
-            }
-        })
-        .collect()
-}
-
-/// `(block number, block value)` for each of the `k + 1` blocks of a
-/// fingerprint: what SQL stores in indexed columns for the same lookup.
-pub fn block_values(k: u32, fingerprint: u64) -> impl Iterator<Item = (i64, i64)> {
-    blocks(k).into_iter().enumerate().map(move |(i, b)| {
-        let value = (fingerprint >> b.shift) & (u64::MAX >> (64 - b.bits));
-        (i as i64, value as i64)
-    })
-}
-
 impl BandIndex {
     /// An empty index answering "within `k` bits" (k ≤ 31).
     pub fn new(k: u32) -> BandIndex {
         let k = k.min(31);
-        let blocks = blocks(k);
         BandIndex {
             k,
-            tables: vec![Table::default(); blocks.len()],
-            blocks,
+            tables: vec![Table::default(); BLOCKS],
             built: 0,
             pending: Vec::new(),
+            masks: probes(0, probe_radius(k)),
         }
     }
 
@@ -113,29 +126,25 @@ impl BandIndex {
     }
 
     /// Calls `found(id, distance)` for every stored fingerprint within `k` of
-    /// `query`. An id may be reported more than once (once per shared block).
+    /// `query`. An id may be reported more than once (once per block it is
+    /// found through).
     pub fn for_each_match(&self, query: u64, mut found: impl FnMut(u32, u32)) {
         let k = self.k;
-        // Look up every block's bucket before scanning any: the loads are
-        // independent, so their cache misses overlap instead of queueing.
-        let mut buckets: [&[(u64, u32)]; 32] = [&[]; 32];
-        for (slot, (block, table)) in buckets.iter_mut().zip(self.blocks.iter().zip(&self.tables)) {
-            *slot = table.bucket(*block, query);
-        }
-        for bucket in &buckets[..self.blocks.len()] {
-            for &(fp, id) in *bucket {
-                let d = (fp ^ query).count_ones();
-                if d <= k {
-                    found(id, d);
-                }
-            }
-        }
-        for &(fp, id) in &self.pending {
+        let mut check = |&(fp, id): &(u64, u32)| {
             let d = (fp ^ query).count_ones();
             if d <= k {
                 found(id, d);
             }
+        };
+        if self.built > 0 {
+            for (i, table) in self.tables.iter().enumerate() {
+                let value = block(query, i);
+                for &mask in &self.masks {
+                    table.bucket(value ^ mask).iter().for_each(&mut check);
+                }
+            }
         }
+        self.pending.iter().for_each(check);
     }
 
     /// Every `(id, distance)` within `k`, each once, nearest first, then by id.
@@ -171,50 +180,38 @@ impl BandIndex {
     /// Moves pending entries into the sorted tables.
     pub fn rebuild(&mut self) {
         let items = self.drain_all();
-        // About one entry per key: big enough to keep buckets short, small
-        // enough that the offset table costs no more than the entries.
-        let wanted = usize::BITS - items.len().max(1).leading_zeros();
-        for (block, table) in self.blocks.iter().zip(self.tables.iter_mut()) {
-            *table = Table::build(*block, wanted.clamp(1, 24).min(block.bits), &items);
+        for (i, table) in self.tables.iter_mut().enumerate() {
+            *table = Table::build(i, &items);
         }
         self.built = items.len();
     }
 }
 
 impl Table {
-    fn key(block: Block, key_bits: u32, fp: u64) -> usize {
-        let top = block.shift + block.bits - key_bits;
-        ((fp >> top) & ((1u64 << key_bits) - 1)) as usize
-    }
-
-    fn build(block: Block, key_bits: u32, items: &[(u64, u32)]) -> Table {
-        let mut offsets = vec![0u32; (1usize << key_bits) + 1];
-        for &(fp, _) in items {
-            offsets[Table::key(block, key_bits, fp) + 1] += 1;
+    fn build(i: usize, items: &[(u64, u32)]) -> Table {
+        if items.is_empty() {
+            return Table::default();
         }
-        for i in 1..offsets.len() {
-            offsets[i] += offsets[i - 1];
+        let mut offsets = vec![0u32; (1 << 16) + 1];
+        for &(fp, _) in items {
+            offsets[usize::from(block(fp, i)) + 1] += 1;
+        }
+        for j in 1..offsets.len() {
+            offsets[j] += offsets[j - 1];
         }
         let mut next = offsets.clone();
         let mut entries = vec![(0u64, 0u32); items.len()];
         for &item in items {
-            let slot = &mut next[Table::key(block, key_bits, item.0)];
+            let slot = &mut next[usize::from(block(item.0, i))];
             entries[*slot as usize] = item;
             *slot += 1;
         }
-        Table {
-            key_bits,
-            offsets,
-            entries,
-        }
+        Table { offsets, entries }
     }
 
-    fn bucket(&self, block: Block, query: u64) -> &[(u64, u32)] {
-        if self.entries.is_empty() {
-            return &[];
-        }
-        let key = Table::key(block, self.key_bits, query);
-        &self.entries[self.offsets[key] as usize..self.offsets[key + 1] as usize]
+    fn bucket(&self, value: u16) -> &[(u64, u32)] {
+        let v = usize::from(value);
+        &self.entries[self.offsets[v] as usize..self.offsets[v + 1] as usize]
     }
 }
 
@@ -253,7 +250,7 @@ mod tests {
     #[test]
     fn results_equal_brute_force_on_random_data() {
         let mut rng = Rng(42);
-        for k in [0, 1, 3, 4, 6] {
+        for k in [0, 1, 3, 4, 6, 10, 13] {
             let mut items = Vec::new();
             for id in 0..3000u32 {
                 // Clusters of near neighbours among random fingerprints.
@@ -261,7 +258,7 @@ mod tests {
                     rng.next()
                 } else {
                     let (base, _) = items[(rng.next() % items.len() as u64) as usize];
-                    let bits = (rng.next() % 8) as u32;
+                    let bits = (rng.next() % 14) as u32;
                     rng.near(base, bits)
                 };
                 items.push((fp, id));
@@ -275,7 +272,7 @@ mod tests {
                 let query = if q % 2 == 0 {
                     rng.next()
                 } else {
-                    rng.near(items[q * 5].0, (q % 9) as u32)
+                    rng.near(items[q * 5].0, (q % 15) as u32)
                 };
                 let expected = brute_force(&items, query, k);
                 assert_eq!(bulk.query(query), expected, "bulk k={k} q={q}");
@@ -294,23 +291,32 @@ mod tests {
     }
 
     #[test]
-    fn block_values_cover_all_bits_and_agree_within_k() {
-        let values: Vec<(i64, i64)> = block_values(3, u64::MAX).collect();
+    fn block_values_cover_all_bits_and_probes_are_complete() {
         assert_eq!(
-            values,
-            vec![(0, 0xffff), (1, 0xffff), (2, 0xffff), (3, 0xffff)]
+            block_values(u64::MAX),
+            [(0, 0xffff), (1, 0xffff), (2, 0xffff), (3, 0xffff)]
         );
-        let mut rng = Rng(7);
-        for _ in 0..1000 {
-            let a = rng.next();
-            let b = rng.near(a, 3);
-            let shared = block_values(3, a)
-                .zip(block_values(3, b))
-                .filter(|(x, y)| x == y)
-                .count();
-            assert!(shared >= 1);
+        assert_eq!(
+            block_values(0x0004_0003_0002_0001),
+            [(0, 1), (1, 2), (2, 3), (3, 4)]
+        );
+        for (radius, count) in [(0, 1), (1, 17), (2, 137), (3, 697)] {
+            let p = probes(0xabcd, radius);
+            let unique: std::collections::HashSet<_> = p.iter().collect();
+            assert_eq!((p.len(), unique.len()), (count, count), "radius {radius}");
+            assert!(p.iter().all(|v| (v ^ 0xabcd).count_ones() <= radius));
         }
-        assert_eq!(block_values(0, 5).collect::<Vec<_>>(), vec![(0, 5)]);
+        // Within k, some block is within k / 4.
+        let mut rng = Rng(7);
+        for _ in 0..2000 {
+            let a = rng.next();
+            let b = rng.near(a, 10);
+            let closest = (0..4)
+                .map(|i| (block(a, i) ^ block(b, i)).count_ones())
+                .min()
+                .unwrap();
+            assert!(closest <= probe_radius(10));
+        }
     }
 
     #[test]

@@ -1,9 +1,8 @@
-//! Cluster maintenance and introspection: band rows for the configured
-//! distance, `explain` and `split`.
+//! Cluster introspection and repair: `explain` and `split`.
 
 use sqlx::Row;
 
-use super::entries::{new_story, record_decision, story_key, touch_story, write_bands};
+use super::entries::{new_story, record_decision, story_key, touch_story};
 use super::{Store, StoreError};
 use crate::dedup::Decision;
 
@@ -53,37 +52,6 @@ pub struct MatchedEntry {
 }
 
 impl Store {
-    /// Makes sure band rows are cut for distance `k`, recomputing them from
-    /// stored fingerprints if the database was used with another `k`.
-    pub async fn prepare_bands(&self, k: u32) -> Result<(), StoreError> {
-        let current: Option<String> =
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'band_k'")
-                .fetch_optional(&self.pool)
-                .await?;
-        if current.as_deref() == Some(k.to_string().as_str()) {
-            return Ok(());
-        }
-        let mut tx = self.begin_write().await?;
-        let rows = sqlx::query("SELECT id, fingerprint FROM entries WHERE fingerprint IS NOT NULL")
-            .fetch_all(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM entry_bands")
-            .execute(&mut *tx)
-            .await?;
-        for row in rows {
-            write_bands(&mut tx, row.try_get("id")?, row.try_get("fingerprint")?, k).await?;
-        }
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ('band_k', $1)
-             ON CONFLICT (key) DO UPDATE SET value = $1",
-        )
-        .bind(k.to_string())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Entries matching `item`: a row id, a story key or tag URI (all its
     /// members), an article URL, or `SOURCE:GUID`.
     pub async fn find_entries(&self, item: &str) -> Result<Vec<i64>, StoreError> {

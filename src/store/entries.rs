@@ -5,7 +5,7 @@ use sqlx::{Any, Row, Transaction};
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{Store, StoreError, not_after};
-use crate::dedup::index::block_values;
+use crate::dedup::index::{block_values, probe_radius, probes};
 use crate::dedup::{Decision, MatchOptions, Neighbour, Simhash, canonical_url, decide};
 use crate::source::Entry;
 
@@ -59,9 +59,6 @@ impl Store {
         now: i64,
         options: MatchOptions,
     ) -> Result<IngestReport, StoreError> {
-        // Band rows must be cut for the distance being matched; this is one
-        // lookup unless the distance changed since the last ingest.
-        self.prepare_bands(options.distance).await?;
         let origin = Origin {
             source_id,
             source_name,
@@ -141,7 +138,7 @@ async fn ingest_one(
     .bind(usable_fingerprint(item))
     .execute(&mut **tx)
     .await?;
-    write_bands(tx, id, usable_fingerprint(item), origin.options.distance).await?;
+    write_bands(tx, id, usable_fingerprint(item)).await?;
     touch_story(tx, story_id, origin.now).await?;
     Ok(Outcome::Updated)
 }
@@ -210,7 +207,7 @@ async fn insert_new(
     .bind(usable_fingerprint(item))
     .fetch_one(&mut **tx)
     .await?;
-    write_bands(tx, id, usable_fingerprint(item), origin.options.distance).await?;
+    write_bands(tx, id, usable_fingerprint(item)).await?;
     record_decision(tx, id, story_id, &decision, origin.now).await?;
     touch_story(tx, story_id, origin.now).await?;
     Ok(decision)
@@ -233,31 +230,39 @@ async fn same_url(
     })
 }
 
-/// Entries sharing at least one fingerprint block, inside the time window.
+/// Entries whose fingerprint blocks are close enough to this one's that they
+/// may be within the distance (see `dedup::index`), inside the time window.
 async fn neighbours(
     tx: &mut Transaction<'static, Any>,
     fingerprint: i64,
     time: i64,
     options: MatchOptions,
 ) -> Result<Vec<Neighbour>, StoreError> {
+    let radius = probe_radius(options.distance);
     let mut found = Vec::new();
-    for (block, value) in block_values(options.distance, fingerprint as u64) {
-        let rows = sqlx::query(
+    for (block, value) in block_values(fingerprint as u64) {
+        let values = probes(value as u16, radius);
+        // The statement holds only numbered placeholders, never data.
+        let list: Vec<String> = (0..values.len()).map(|i| format!("${}", i + 4)).collect();
+        let sql = format!(
             "SELECT e.id, e.story_id, e.fingerprint, COALESCE(e.published, e.first_seen) AS t,
                     s.published AS started
              FROM entry_bands b
              JOIN entries e ON e.id = b.entry_id
              JOIN stories s ON s.id = e.story_id
-             WHERE b.block = $1 AND b.value = $2
-               AND COALESCE(e.published, e.first_seen) BETWEEN $3 AND $4",
-        )
-        .bind(block)
-        .bind(value)
-        .bind(time.saturating_sub(options.window_secs))
-        .bind(time.saturating_add(options.window_secs))
-        .fetch_all(&mut **tx)
-        .await?;
-        for row in rows {
+             WHERE b.block = $1
+               AND COALESCE(e.published, e.first_seen) BETWEEN $2 AND $3
+               AND b.value IN ({})",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(block)
+            .bind(time.saturating_sub(options.window_secs))
+            .bind(time.saturating_add(options.window_secs));
+        for v in values {
+            query = query.bind(i64::from(v));
+        }
+        for row in query.fetch_all(&mut **tx).await? {
             found.push(Neighbour {
                 item: row.try_get("id")?,
                 cluster: row.try_get("story_id")?,
@@ -271,18 +276,17 @@ async fn neighbours(
 }
 
 /// Replaces an entry's band rows (none when it has no usable fingerprint).
-pub(super) async fn write_bands(
+async fn write_bands(
     tx: &mut Transaction<'static, Any>,
     entry_id: i64,
     fingerprint: Option<i64>,
-    k: u32,
 ) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM entry_bands WHERE entry_id = $1")
         .bind(entry_id)
         .execute(&mut **tx)
         .await?;
     let Some(fp) = fingerprint else { return Ok(()) };
-    for (block, value) in block_values(k, fp as u64) {
+    for (block, value) in block_values(fp as u64) {
         sqlx::query("INSERT INTO entry_bands (entry_id, block, value) VALUES ($1, $2, $3)")
             .bind(entry_id)
             .bind(block)
