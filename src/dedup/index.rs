@@ -52,11 +52,13 @@ pub fn probes(value: u16, radius: u32) -> Vec<u16> {
     out
 }
 
-/// Entries of one block's table, grouped by block value.
+/// Entries of one block's table, grouped by block value. Fingerprints and
+/// ids are kept apart so a bucket scan reads only the fingerprints.
 #[derive(Debug, Clone, Default)]
 struct Table {
     offsets: Vec<u32>,
-    entries: Vec<(u64, u32)>,
+    fingerprints: Vec<u64>,
+    ids: Vec<u32>,
 }
 
 /// A Hamming-distance index over `(fingerprint, id)` pairs.
@@ -130,21 +132,28 @@ impl BandIndex {
     /// found through).
     pub fn for_each_match(&self, query: u64, mut found: impl FnMut(u32, u32)) {
         let k = self.k;
-        let mut check = |&(fp, id): &(u64, u32)| {
+        if self.built > 0 {
+            for &mask in &self.masks {
+                // Look up all four buckets before scanning any: the loads are
+                // independent, so their cache misses overlap.
+                let ranges: [std::ops::Range<usize>; BLOCKS] =
+                    std::array::from_fn(|i| self.tables[i].bucket(block(query, i) ^ mask));
+                for (table, range) in self.tables.iter().zip(ranges) {
+                    for (j, &fp) in table.fingerprints[range.clone()].iter().enumerate() {
+                        let d = (fp ^ query).count_ones();
+                        if d <= k {
+                            found(table.ids[range.start + j], d);
+                        }
+                    }
+                }
+            }
+        }
+        for &(fp, id) in &self.pending {
             let d = (fp ^ query).count_ones();
             if d <= k {
                 found(id, d);
             }
-        };
-        if self.built > 0 {
-            for (i, table) in self.tables.iter().enumerate() {
-                let value = block(query, i);
-                for &mask in &self.masks {
-                    table.bucket(value ^ mask).iter().for_each(&mut check);
-                }
-            }
         }
-        self.pending.iter().for_each(check);
     }
 
     /// Every `(id, distance)` within `k`, each once, nearest first, then by id.
@@ -168,7 +177,8 @@ impl BandIndex {
     }
 
     fn drain_all(&mut self) -> Vec<(u64, u32)> {
-        let mut items = std::mem::take(&mut self.tables[0].entries);
+        let first = std::mem::take(&mut self.tables[0]);
+        let mut items: Vec<(u64, u32)> = first.fingerprints.into_iter().zip(first.ids).collect();
         items.append(&mut self.pending);
         for table in &mut self.tables {
             *table = Table::default();
@@ -200,18 +210,24 @@ impl Table {
             offsets[j] += offsets[j - 1];
         }
         let mut next = offsets.clone();
-        let mut entries = vec![(0u64, 0u32); items.len()];
-        for &item in items {
-            let slot = &mut next[usize::from(block(item.0, i))];
-            entries[*slot as usize] = item;
+        let mut fingerprints = vec![0u64; items.len()];
+        let mut ids = vec![0u32; items.len()];
+        for &(fp, id) in items {
+            let slot = &mut next[usize::from(block(fp, i))];
+            fingerprints[*slot as usize] = fp;
+            ids[*slot as usize] = id;
             *slot += 1;
         }
-        Table { offsets, entries }
+        Table {
+            offsets,
+            fingerprints,
+            ids,
+        }
     }
 
-    fn bucket(&self, value: u16) -> &[(u64, u32)] {
+    fn bucket(&self, value: u16) -> std::ops::Range<usize> {
         let v = usize::from(value);
-        &self.entries[self.offsets[v] as usize..self.offsets[v + 1] as usize]
+        self.offsets[v] as usize..self.offsets[v + 1] as usize
     }
 }
 
