@@ -38,6 +38,9 @@ fn main() {
         );
         let json = serde_json::to_string(docs).expect("serialise docs");
         std::fs::write(out.join(format!("docs-{lang}.json")), json).expect("write docs");
+        if std::env::var_os("BENCH_PARTS").is_some() {
+            parts(docs);
+        }
         let (rate, per_doc) = fingerprint_rate(docs);
         println!(
             "fingerprint {lang}: {} docs of {DOC_CHARS} chars, {rate:.0} docs/s, {per_doc:.1} µs/doc",
@@ -181,4 +184,47 @@ fn index_bench(n: usize, k: u32, out: &Path) {
         });
         std::fs::write(out.join("index-100k.json"), data.to_string()).expect("write index data");
     }
+}
+
+/// Where fingerprinting time goes: folding, cutting features, hashing them.
+fn parts(docs: &[String]) {
+    use feedfold::dedup::normalize::fold_into;
+    use feedfold::dedup::{FeatureOptions, for_each_feature};
+    let time = |label: &str, f: &mut dyn FnMut(&str) -> u64| {
+        let started = Instant::now();
+        let mut sink = 0u64;
+        for _ in 0..20 {
+            for d in docs {
+                sink = sink.wrapping_add(f(d));
+            }
+        }
+        let per = started.elapsed().as_secs_f64() * 1e6 / (20 * docs.len()) as f64;
+        println!("  {label}: {per:.1} µs/doc ({sink})");
+    };
+    let mut buf = String::new();
+    time("fold", &mut |d| {
+        buf.clear();
+        fold_into(d, &mut buf);
+        buf.len() as u64
+    });
+    let folded: Vec<String> = docs
+        .iter()
+        .map(|d| feedfold::dedup::normalize::fold(d))
+        .collect();
+    let mut i = 0;
+    time("features", &mut |_| {
+        i = (i + 1) % folded.len();
+        for_each_feature(&folded[i], FeatureOptions::default(), |f| {
+            std::hint::black_box(f.len());
+        }) as u64
+    });
+    let mut i = 0;
+    time("features+xxh3", &mut |_| {
+        i = (i + 1) % folded.len();
+        let mut acc = 0u64;
+        for_each_feature(&folded[i], FeatureOptions::default(), |f| {
+            acc ^= xxhash_rust::xxh3::xxh3_64_with_seed(f, 7)
+        });
+        acc
+    });
 }

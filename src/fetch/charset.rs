@@ -1,6 +1,7 @@
-//! Turning downloaded bytes into text: BOM, then the HTTP `charset`, then the
-//! document's own declaration (`<meta charset>`, `http-equiv`, XML
-//! declaration), then detection (chardetng, hinted by the URL's TLD).
+//! Turning downloaded bytes into text: BOM, then valid UTF-8, then the HTTP
+//! `charset`, then the document's own declaration (`<meta charset>`,
+//! `http-equiv`, XML declaration), then detection (chardetng, hinted by the
+//! URL's TLD).
 
 use encoding_rs::Encoding;
 
@@ -22,13 +23,19 @@ pub fn encoding_for(
     if let Some((encoding, _)) = Encoding::for_bom(bytes) {
         return encoding;
     }
+    // Non-ASCII text that is valid UTF-8 is UTF-8, whatever the page claims:
+    // legacy encodings almost never produce valid UTF-8 by accident, while
+    // pages converted to UTF-8 often keep an old `charset=gb2312`.
+    if !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok() {
+        return encoding_rs::UTF_8;
+    }
     if let Some(encoding) = content_type.and_then(charset_param).and_then(label) {
         return encoding;
     }
     if let Some(encoding) = declared(bytes) {
         return encoding;
     }
-    if std::str::from_utf8(bytes).is_ok() {
+    if bytes.is_ascii() {
         return encoding_rs::UTF_8;
     }
     let mut detector = chardetng::EncodingDetector::new();
@@ -115,6 +122,15 @@ mod tests {
         let mut bom = vec![0xEF, 0xBB, 0xBF];
         bom.extend("新闻".as_bytes());
         assert_eq!(decode(&bom, Some("text/html; charset=GBK"), None), "新闻");
+    }
+
+    #[test]
+    fn utf8_pages_that_claim_gb2312_are_read_as_utf8() {
+        let page = "<meta charset=\"gb2312\"><p>人力资源社会保障部</p>";
+        assert_eq!(
+            decode(page.as_bytes(), Some("text/html; charset=gbk"), None),
+            page
+        );
     }
 
     #[test]
