@@ -68,12 +68,15 @@ fn fold_line_fast(line: &str, folder: &mut Folder<'_>) -> bool {
             return false;
         };
         at += c.len_utf8();
-        if is_nfkc_stable(c) {
-            folder.push(c);
-        } else if per_char_safe(c) {
-            std::iter::once(c).nfkc().for_each(|n| folder.push(n));
-        } else {
-            return false;
+        match c as u32 {
+            _ if is_nfkc_stable(c) => folder.push(c),
+            // Full-width ASCII: NFKC is the ASCII character itself.
+            0xFF01..=0xFF5E => folder.push_ascii((c as u32 - 0xFEE0) as u8),
+            // General punctuation: NFKC keeps it punctuation (or a space),
+            // a separator either way.
+            0x2000..=0x206F => folder.push_ascii(b' '),
+            _ if per_char_safe(c) => std::iter::once(c).nfkc().for_each(|n| folder.push(n)),
+            _ => return false,
         }
     }
     true
