@@ -280,7 +280,7 @@ fn fingerprint_and_dedup_follow_the_contract() {
     let items = [
         serde_json::json!({"id": "1", "title": "Port strike ends", "text": body, "source": "a"}),
         serde_json::json!({"id": "2", "title": "Lighthouse grant", "text": "The Gull Point Lighthouse Trust has been awarded a heritage grant to repair the lantern room and re-roof the keeper's cottage before the tower reopens to visitors in 2028."}),
-        serde_json::json!({"id": "3", "title": "UPDATE: Port strike ends - Reuters", "text": body, "published": "2026-11-21T08:00:00Z"}),
+        serde_json::json!({"id": "3", "title": "UPDATE: Port strike ends - Reuters", "text": body, "published": chrono::Utc::now().to_rfc3339()}),
     ];
     let input = dir.path().join("items.jsonl");
     std::fs::write(&input, items.map(|i| i.to_string()).join("\n")).unwrap();

@@ -71,9 +71,11 @@ pub async fn run(
             })
             .await
     });
+    let stop_tx = Arc::new(stop_tx);
+    let signal_stop = stop_tx.clone();
     tokio::spawn(async move {
         shutdown.await;
-        let _ = stop_tx.send(true);
+        let _ = signal_stop.send(true);
     });
 
     let publisher = Publisher {
@@ -82,6 +84,11 @@ pub async fn run(
         tx: publish_tx,
     };
     let loop_result = schedule_loop(&pipeline, &publisher, stop_rx).await;
+    if let Err(error) = &loop_result {
+        // Never serve on with a dead scheduler: stop, and let systemd restart us.
+        tracing::error!(%error, "scheduler failed");
+        let _ = stop_tx.send(true);
+    }
     tracing::info!("stopping: waiting for the HTTP server");
     let served = server.await;
     pipeline.store().close().await;

@@ -46,9 +46,12 @@ impl BatchClusterer {
         canonical_url: Option<&str>,
         time: Option<i64>,
     ) -> usize {
+        let window = self.options.window_secs;
         let same_url = canonical_url
             .and_then(|u| self.by_url.get(u))
-            .map(|&i| (i as i64, self.items[i].cluster as i64));
+            .map(|&i| (i as i64, self.items[i].cluster))
+            .filter(|&(_, c)| time.is_none_or(|t| self.cluster_started[c] >= t.saturating_sub(window)))
+            .map(|(i, c)| (i, c as i64));
         let mut neighbours = Vec::new();
         if same_url.is_none() && simhash.usable() && self.options.distance > 0 {
             self.index.for_each_match(simhash.fingerprint.0, |id, _| {

@@ -109,10 +109,7 @@ pub fn decide(
     let query = simhash.fingerprint.0;
     neighbours
         .into_iter()
-        .filter(|n| match (n.time, time) {
-            (Some(a), Some(b)) => a.abs_diff(b) <= options.window_secs.unsigned_abs(),
-            _ => true,
-        })
+        .filter(|n| within_window(n, time, options.window_secs))
         .map(|n| ((n.fingerprint ^ query).count_ones(), n))
         .filter(|(d, _)| *d <= options.distance)
         .min_by_key(|(d, n)| (*d, n.cluster_started, n.cluster, n.item))
@@ -121,6 +118,14 @@ pub fn decide(
             cluster: n.cluster,
             distance,
         })
+}
+
+/// The neighbour is close enough in time, and so is the start of its cluster:
+/// a chain of copies cannot drag a story founded long ago back into the feed.
+fn within_window(n: &Neighbour, time: Option<i64>, window: i64) -> bool {
+    let Some(time) = time else { return true };
+    let window = window.unsigned_abs();
+    n.time.is_none_or(|t| t.abs_diff(time) <= window) && n.cluster_started >= time.saturating_sub(window as i64)
 }
 
 #[cfg(test)]
@@ -164,6 +169,14 @@ mod tests {
                 distance: 1
             }
         );
+    }
+
+    #[test]
+    fn clusters_founded_before_the_window_are_not_joined() {
+        let options = MatchOptions { distance: 3, window_secs: 100 };
+        // The neighbour itself is recent, but its story began long ago.
+        let old_story = n(1, 10, -500, 0b1, 50);
+        assert_eq!(decide(None, hash(0), Some(100), [old_story], options), Decision::New);
     }
 
     #[test]
@@ -214,10 +227,7 @@ mod tests {
             decide(None, None, Some(0), [n(1, 10, 0, 0, 0)], options),
             Decision::New
         );
-        let undated = Neighbour {
-            time: None,
-            ..n(1, 10, 0, 0b1, 0)
-        };
+        let undated = Neighbour { time: None, ..n(1, 10, 9_950, 0b1, 0) };
         assert!(matches!(
             decide(None, hash(0), Some(10_000), [undated], options),
             Decision::NearDuplicate { .. }

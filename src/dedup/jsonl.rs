@@ -61,6 +61,7 @@ pub fn run(
     let mut clusterer = BatchClusterer::new(options);
     let mut cluster_ids: Vec<Value> = Vec::new();
     let mut errors = Vec::new();
+    let now = chrono::Utc::now().timestamp();
     for (n, line) in input.lines().enumerate() {
         let line = line?;
         if line.trim().is_empty() {
@@ -78,7 +79,8 @@ pub fn run(
         };
         let (title, body) = item_text(&item);
         let simhash = fingerprinter.story(&title, &body);
-        let time = item.published.as_deref().and_then(parse_time);
+        // Undated items arrive now, as in the daemon.
+        let time = Some(item.published.as_deref().and_then(parse_time).unwrap_or(now));
         let canonical = item.url.as_deref().and_then(canonical_url);
         let cluster = clusterer.add(simhash, canonical.as_deref(), time);
         if cluster == cluster_ids.len() {

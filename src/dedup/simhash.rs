@@ -50,8 +50,8 @@ impl std::fmt::Display for Fingerprint {
 pub struct Simhash {
     /// The fingerprint.
     pub fingerprint: Fingerprint,
-    /// Weighted feature count; below [`MIN_FEATURES`] the fingerprint is not
-    /// used for near-duplicate matching.
+    /// Feature count (title and body, each feature once); below
+    /// [`MIN_FEATURES`] the fingerprint is not used for near-duplicate matching.
     pub features: usize,
 }
 
@@ -114,7 +114,8 @@ impl Fingerprinter {
                 bits.add(hash);
             }
         });
-        n * weight as usize
+        // Counted once each: the minimum is about how much text there is.
+        n
     }
 }
 
@@ -253,7 +254,9 @@ mod tests {
             a.fingerprint.distance(b.fingerprint)
         );
         assert!(a.fingerprint.distance(other.fingerprint) > 10);
-        assert_eq!(f.story("t", "").features, 2);
+        assert_eq!(f.story("t", "").features, 1);
+        // A five-word headline alone is too little to match on.
+        assert!(!f.story("Police arrest man in Leeds", "").usable());
         assert!(!f.story("Short", "").usable());
     }
 

@@ -28,7 +28,7 @@ pub fn parse(bytes: &[u8], base_url: &str) -> Result<Vec<Entry>, SourceError> {
     let entries = feed
         .entries
         .into_iter()
-        .map(convert)
+        .map(|e| convert(e).without_control_chars())
         // A feed that repeats an item keeps its first copy.
         .filter(|entry| seen.insert(entry.id.clone()))
         .collect();
@@ -201,6 +201,14 @@ mod tests {
         let err = parse(b"<html><body>Not a feed</body></html>", BASE).unwrap_err();
         assert!(err.to_string().starts_with("not a valid feed"), "{err}");
         assert!(parse(b"", BASE).is_err());
+    }
+
+    #[test]
+    fn control_characters_are_dropped() {
+        let json = "{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"j\",\"items\":[{\"id\":\"1\",\"title\":\"a\\u0001b\\u0000c\",\"content_text\":\"x\\u000by\"}]}";
+        let entries = parse(json.as_bytes(), BASE).unwrap();
+        assert_eq!(entries[0].title, "abc");
+        assert_eq!(entries[0].content.as_deref(), Some("xy"));
     }
 
     #[test]

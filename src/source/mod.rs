@@ -26,6 +26,30 @@ pub struct Entry {
     pub content: Option<String>,
 }
 
+impl Entry {
+    /// The entry with characters that XML 1.0 forbids (and PostgreSQL's TEXT
+    /// rejects, like NUL) removed from every field: one bad byte in a feed
+    /// must not make the merged feed invalid or a source fail forever.
+    pub fn without_control_chars(self) -> Entry {
+        Entry {
+            id: strip_control(self.id),
+            url: self.url.map(strip_control),
+            title: strip_control(self.title),
+            author: self.author.map(strip_control),
+            published: self.published,
+            summary: self.summary.map(strip_control),
+            content: self.content.map(strip_control),
+        }
+    }
+}
+
+/// Removes C0 controls other than tab, newline and carriage return, and the
+/// noncharacters U+FFFE and U+FFFF.
+pub fn strip_control(text: String) -> String {
+    let bad = |c: char| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}');
+    if text.contains(bad) { text.chars().filter(|&c| !bad(c)).collect() } else { text }
+}
+
 /// Why a document could not be read as entries.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {

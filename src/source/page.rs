@@ -59,7 +59,8 @@ pub fn parse(
             published,
             summary: None,
             content: None,
-        });
+        }
+        .without_control_chars());
     }
     Ok(entries)
 }

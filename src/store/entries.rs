@@ -4,7 +4,7 @@
 use sqlx::{Any, Row, Transaction};
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::{Store, StoreError, not_after};
+use super::{Store, StoreError};
 use crate::dedup::index::{block_values, probe_radius, probes};
 use crate::dedup::{Decision, MatchOptions, Neighbour, Simhash, canonical_url, decide};
 use crate::source::Entry;
@@ -103,9 +103,9 @@ async fn ingest_one(
     .bind(&entry.id)
     .fetch_optional(&mut **tx)
     .await?;
-    let published = entry
-        .published
-        .map(|_| not_after(entry.published, origin.now));
+    // Stored as the feed gave it, so an unchanged future-dated item compares
+    // equal on the next fetch; times used for ordering are clamped instead.
+    let published = entry.published.map(|t| t.timestamp());
     let Some(row) = existing else {
         let decision = insert_new(tx, origin, item, published).await?;
         return Ok(Outcome::New(decision));
@@ -124,7 +124,7 @@ async fn ingest_one(
     let (id, story_id): (i64, i64) = (row.try_get("id")?, row.try_get("story_id")?);
     sqlx::query(
         "UPDATE entries SET url = $2, title = $3, author = $4, summary = $5, content = $6,
-             published = $7, updated = $8, fingerprint = $9
+             published = $7, updated = $8, fingerprint = $9, canonical_url = $10
          WHERE id = $1",
     )
     .bind(id)
@@ -136,6 +136,7 @@ async fn ingest_one(
     .bind(published)
     .bind(origin.now)
     .bind(usable_fingerprint(item))
+    .bind(entry.url.as_deref().and_then(canonical_url))
     .execute(&mut **tx)
     .await?;
     write_bands(tx, id, usable_fingerprint(item)).await?;
@@ -157,9 +158,9 @@ async fn insert_new(
 ) -> Result<Decision, StoreError> {
     let entry = &item.entry;
     let canonical = entry.url.as_deref().and_then(canonical_url);
-    let time = published.unwrap_or(origin.now);
+    let time = published.map_or(origin.now, |p| p.min(origin.now));
     let same_url = match &canonical {
-        Some(url) => same_url(tx, url).await?,
+        Some(url) => same_url(tx, url, time - origin.options.window_secs).await?,
         None => None,
     };
     let neighbours = match (same_url, usable_fingerprint(item)) {
@@ -217,11 +218,16 @@ async fn insert_new(
 async fn same_url(
     tx: &mut Transaction<'static, Any>,
     url: &str,
+    since: i64,
 ) -> Result<Option<(i64, i64)>, StoreError> {
+    // Only stories still inside the window: a link reused for a daily
+    // briefing must not fold today's briefing into last month's story.
     let row = sqlx::query(
-        "SELECT id, story_id FROM entries WHERE canonical_url = $1 ORDER BY id LIMIT 1",
+        "SELECT e.id, e.story_id FROM entries e JOIN stories s ON s.id = e.story_id
+         WHERE e.canonical_url = $1 AND s.published >= $2 ORDER BY e.id LIMIT 1",
     )
     .bind(url)
+    .bind(since)
     .fetch_optional(&mut **tx)
     .await?;
     Ok(match row {
@@ -252,6 +258,7 @@ async fn neighbours(
              JOIN stories s ON s.id = e.story_id
              WHERE b.block = $1
                AND COALESCE(e.published, e.first_seen) BETWEEN $2 AND $3
+               AND s.published >= $2
                AND b.value IN ({})",
             list.join(", ")
         );

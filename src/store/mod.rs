@@ -110,12 +110,20 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock up front,
-    /// so two writers wait for each other instead of failing with "busy".
+    /// Starts a write transaction that holds the database's write lock from
+    /// the start: `BEGIN IMMEDIATE` on SQLite, an advisory lock on PostgreSQL.
+    /// Writers wait for each other instead of failing or racing.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                // One writer at a time, as on SQLite: concurrent ingests of
+                // one story must not each start a cluster. (Finer-grained
+                // locking per fingerprint block is the scale-out work.)
+                sqlx::query("SELECT pg_advisory_xact_lock(7046930)").execute(&mut *tx).await?;
+                tx
+            }
         };
         Ok(tx)
     }
@@ -159,9 +167,4 @@ fn redact(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
-}
-
-/// Clamps a time to Unix seconds now or earlier: feeds do publish future dates.
-fn not_after(t: Option<chrono::DateTime<chrono::Utc>>, now: i64) -> i64 {
-    t.map_or(now, |t| t.timestamp().min(now))
 }
