@@ -286,6 +286,11 @@ impl Config {
         let mut config: Config =
             toml::from_str(text).map_err(|e| invalid(e.span(), e.message().trim().to_owned()))?;
         config.base_dir = base_dir.to_owned();
+        // Relative joins against "http://host/feedfold" would drop "feedfold".
+        if !config.output.base_url.path().ends_with('/') {
+            let path = format!("{}/", config.output.base_url.path());
+            config.output.base_url.set_path(&path);
+        }
         if let Some((span, message)) = config.semantic_error(text) {
             return Err(invalid(span, message));
         }
@@ -308,6 +313,11 @@ impl Config {
                     source.name
                 );
                 return Some((span_of(i), message));
+            }
+            if let Some(page) = &source.page
+                && let Some(message) = bad_selector(page)
+            {
+                return Some((span_of(i), format!("source {:?}: {message}", source.name)));
             }
             match (source.kind, &source.page) {
                 (SourceKind::Page, None) => {
@@ -353,6 +363,29 @@ impl Config {
     pub fn enabled_sources(&self) -> impl Iterator<Item = &Source> {
         self.sources.iter().filter(|s| s.enabled)
     }
+}
+
+/// The first `[source.page]` selector that is not valid CSS, as a message.
+fn bad_selector(page: &PageRules) -> Option<String> {
+    let link = page
+        .link
+        .rsplit_once('@')
+        .map_or(page.link.as_str(), |(css, _)| css);
+    let selectors = [
+        Some(page.item.as_str()),
+        Some(link),
+        page.title.as_deref(),
+        page.date.as_deref(),
+    ];
+    selectors
+        .into_iter()
+        .flatten()
+        .filter(|css| !css.is_empty())
+        .find_map(|css| {
+            scraper::Selector::parse(css)
+                .err()
+                .map(|e| format!("bad CSS selector {css:?}: {e}"))
+        })
 }
 
 /// Makes `sqlite://relative.db` relative to `base_dir`; other URLs pass unchanged.

@@ -111,6 +111,25 @@ fn page_sources_need_selectors() {
 }
 
 #[test]
+fn bad_page_selectors_fail_the_check() {
+    let text = "[[source]]\nname = \"p\"\nurl = \"https://example.org/\"\nkind = \"page\"\n[source.page]\nitem = \"ul[[\"\n";
+    let e = error_of(text);
+    assert!(
+        e.starts_with("feedfold.toml:2:8: source \"p\": bad CSS selector \"ul[[\""),
+        "{e}"
+    );
+}
+
+#[test]
+fn base_urls_get_a_trailing_slash() {
+    let config = parse("[output]\nbase_url = \"http://example.org/feedfold\"\n").unwrap();
+    assert_eq!(
+        config.output.base_url.as_str(),
+        "http://example.org/feedfold/"
+    );
+}
+
+#[test]
 fn columns_count_characters_not_bytes() {
     let e = error_of("# 中文注释\n[output]\ntitle = \"新闻\"\nitems = -1\n");
     assert!(e.starts_with("feedfold.toml:4:9: "), "{e}");

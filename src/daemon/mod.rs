@@ -277,15 +277,37 @@ pub async fn fetch_pass(
         }
     };
     let mut running = JoinSet::new();
+    let mut tasks = HashMap::new();
     for (index, name) in names.into_iter().enumerate() {
         let pipeline = pipeline.clone();
-        running.spawn(async move { (index, pipeline.run_source(&name).await) });
+        let task_name = name.clone();
+        let handle = running.spawn(async move { pipeline.run_source(&task_name).await });
+        tasks.insert(handle.id(), (index, name));
     }
     let mut outcomes = Vec::new();
-    while let Some(done) = running.join_next().await {
-        if let Ok(pair) = done {
-            outcomes.push(pair);
-        }
+    while let Some(done) = running.join_next_with_id().await {
+        let (id, outcome) = match done {
+            Ok((id, outcome)) => (id, outcome),
+            // A task that died still counts, as a failure of its source.
+            Err(error) => {
+                let source = tasks
+                    .get(&error.id())
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default();
+                let result = Err(PassError::Task(error.to_string()));
+                (
+                    error.id(),
+                    PassOutcome {
+                        source,
+                        status: None,
+                        result,
+                        elapsed: Duration::ZERO,
+                    },
+                )
+            }
+        };
+        let index = tasks.get(&id).map_or(usize::MAX, |(i, _)| *i);
+        outcomes.push((index, outcome));
     }
     outcomes.sort_by_key(|(i, _)| *i);
     Ok(outcomes.into_iter().map(|(_, o)| o).collect())

@@ -143,7 +143,11 @@ impl Pipeline {
                     .await
             }
         };
-        recorded?;
+        // Entries already committed stay reported (so the feed is republished)
+        // even if recording the fetch state failed; that failure is logged.
+        if let Err(error) = recorded {
+            tracing::error!(source = name, %error, "could not record the fetch state");
+        }
         result.map(|(report, _)| report)
     }
 

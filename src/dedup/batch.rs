@@ -50,7 +50,9 @@ impl BatchClusterer {
         let same_url = canonical_url
             .and_then(|u| self.by_url.get(u))
             .map(|&i| (i as i64, self.items[i].cluster))
-            .filter(|&(_, c)| time.is_none_or(|t| self.cluster_started[c] >= t.saturating_sub(window)))
+            .filter(|&(_, c)| {
+                time.is_none_or(|t| self.cluster_started[c] >= t.saturating_sub(window))
+            })
             .map(|(i, c)| (i, c as i64));
         let mut neighbours = Vec::new();
         if same_url.is_none() && simhash.usable() && self.options.distance > 0 {

@@ -125,7 +125,8 @@ pub fn decide(
 fn within_window(n: &Neighbour, time: Option<i64>, window: i64) -> bool {
     let Some(time) = time else { return true };
     let window = window.unsigned_abs();
-    n.time.is_none_or(|t| t.abs_diff(time) <= window) && n.cluster_started >= time.saturating_sub(window as i64)
+    n.time.is_none_or(|t| t.abs_diff(time) <= window)
+        && n.cluster_started >= time.saturating_sub(window as i64)
 }
 
 #[cfg(test)]
@@ -173,10 +174,16 @@ mod tests {
 
     #[test]
     fn clusters_founded_before_the_window_are_not_joined() {
-        let options = MatchOptions { distance: 3, window_secs: 100 };
+        let options = MatchOptions {
+            distance: 3,
+            window_secs: 100,
+        };
         // The neighbour itself is recent, but its story began long ago.
         let old_story = n(1, 10, -500, 0b1, 50);
-        assert_eq!(decide(None, hash(0), Some(100), [old_story], options), Decision::New);
+        assert_eq!(
+            decide(None, hash(0), Some(100), [old_story], options),
+            Decision::New
+        );
     }
 
     #[test]
@@ -227,7 +234,10 @@ mod tests {
             decide(None, None, Some(0), [n(1, 10, 0, 0, 0)], options),
             Decision::New
         );
-        let undated = Neighbour { time: None, ..n(1, 10, 9_950, 0b1, 0) };
+        let undated = Neighbour {
+            time: None,
+            ..n(1, 10, 9_950, 0b1, 0)
+        };
         assert!(matches!(
             decide(None, hash(0), Some(10_000), [undated], options),
             Decision::NearDuplicate { .. }

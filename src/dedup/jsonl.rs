@@ -80,7 +80,12 @@ pub fn run(
         let (title, body) = item_text(&item);
         let simhash = fingerprinter.story(&title, &body);
         // Undated items arrive now, as in the daemon.
-        let time = Some(item.published.as_deref().and_then(parse_time).unwrap_or(now));
+        let time = Some(
+            item.published
+                .as_deref()
+                .and_then(parse_time)
+                .unwrap_or(now),
+        );
         let canonical = item.url.as_deref().and_then(canonical_url);
         let cluster = clusterer.add(simhash, canonical.as_deref(), time);
         if cluster == cluster_ids.len() {

@@ -173,11 +173,7 @@ impl Fetcher {
             status,
             bytes,
             content_type: header_string(&headers, header::CONTENT_TYPE),
-            validators: Validators {
-                etag: header_string(&headers, header::ETAG).or_else(|| validators.etag.clone()),
-                last_modified: header_string(&headers, header::LAST_MODIFIED)
-                    .or_else(|| validators.last_modified.clone()),
-            },
+            validators: fresh_validators(&headers, validators, status == 304),
             final_url,
         })
     }
@@ -220,6 +216,24 @@ fn conditional_headers(validators: &Validators) -> HeaderMap {
         headers.insert(header::IF_MODIFIED_SINCE, value);
     }
     headers
+}
+
+/// Validators for the next request. A 304 may omit them (the old ones still
+/// hold); a full response without them means the server stopped sending them.
+fn fresh_validators(headers: &HeaderMap, sent: &Validators, not_modified: bool) -> Validators {
+    let etag = header_string(headers, header::ETAG);
+    let last_modified = header_string(headers, header::LAST_MODIFIED);
+    if not_modified {
+        Validators {
+            etag: etag.or_else(|| sent.etag.clone()),
+            last_modified: last_modified.or_else(|| sent.last_modified.clone()),
+        }
+    } else {
+        Validators {
+            etag,
+            last_modified,
+        }
+    }
 }
 
 fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {

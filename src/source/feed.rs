@@ -13,6 +13,7 @@ use crate::extract::html_to_text;
 
 /// Parses a feed document fetched from `base_url`.
 pub fn parse(bytes: &[u8], base_url: &str) -> Result<Vec<Entry>, SourceError> {
+    let bytes = &*fix_encoding(bytes, base_url);
     let feed = match parse_raw(bytes, base_url) {
         Ok(feed) => feed,
         // Junk before the document (a BOM-less UTF-16 marker, whitespace, a PHP
@@ -44,6 +45,47 @@ fn parse_raw(bytes: &[u8], base_url: &str) -> Result<model::Feed, SourceError> {
         .build()
         .parse(bytes)
         .map_err(|e| SourceError::Feed(e.to_string()))
+}
+
+/// Makes the bytes and their declaration agree before feed-rs sees them:
+/// valid UTF-8 declared as a legacy encoding gets its declaration corrected,
+/// and undeclared legacy bytes (GBK without `encoding=`) are transcoded.
+fn fix_encoding<'a>(bytes: &'a [u8], base_url: &str) -> std::borrow::Cow<'a, [u8]> {
+    use std::borrow::Cow;
+    let declared = xml_declared_encoding(bytes);
+    if std::str::from_utf8(bytes).is_ok() {
+        return match declared {
+            Some((range, label))
+                if !label.eq_ignore_ascii_case("utf-8") && !label.eq_ignore_ascii_case("utf8") =>
+            {
+                let mut fixed = bytes[..range.start].to_vec();
+                fixed.extend_from_slice(b"utf-8");
+                fixed.extend_from_slice(&bytes[range.end..]);
+                Cow::Owned(fixed)
+            }
+            _ => Cow::Borrowed(bytes),
+        };
+    }
+    if declared.is_some() || encoding_rs::Encoding::for_bom(bytes).is_some() {
+        return Cow::Borrowed(bytes);
+    }
+    Cow::Owned(crate::fetch::charset::decode(bytes, None, Some(base_url)).into_bytes())
+}
+
+/// The byte range and value of `encoding="…"` in a leading XML declaration.
+fn xml_declared_encoding(bytes: &[u8]) -> Option<(std::ops::Range<usize>, String)> {
+    let head = &bytes[..bytes.len().min(256)];
+    let start = head.windows(5).position(|w| w == b"<?xml")?;
+    let end = start + head[start..].windows(2).position(|w| w == b"?>")?;
+    let decl = &head[start..end];
+    let at = decl.windows(8).position(|w| w == b"encoding")?;
+    let rest = &decl[at + 8..];
+    let quote_at = rest.iter().position(|&b| b == b'"' || b == b'\'')?;
+    let quote = rest[quote_at];
+    let value_start = start + at + 8 + quote_at + 1;
+    let len = bytes[value_start..end].iter().position(|&b| b == quote)?;
+    let label = String::from_utf8_lossy(&bytes[value_start..value_start + len]).into_owned();
+    Some((value_start..value_start + len, label))
 }
 
 fn skip_leading_junk(bytes: &[u8]) -> Option<&[u8]> {
@@ -201,6 +243,33 @@ mod tests {
         let err = parse(b"<html><body>Not a feed</body></html>", BASE).unwrap_err();
         assert!(err.to_string().starts_with("not a valid feed"), "{err}");
         assert!(parse(b"", BASE).is_err());
+    }
+
+    #[test]
+    fn utf8_feeds_declared_gb2312_and_undeclared_gbk_feeds_read_right() {
+        let utf8 = "<?xml version=\"1.0\" encoding=\"gb2312\"?><rss version=\"2.0\"><channel><title>t</title><item><guid>1</guid><title>人力资源社会保障部</title></item></channel></rss>";
+        assert_eq!(
+            parse(utf8.as_bytes(), BASE).unwrap()[0].title,
+            "人力资源社会保障部"
+        );
+        let undeclared = utf8.replace(" encoding=\"gb2312\"", "").replace(
+            "人力资源社会保障部",
+            &"人力资源社会保障部切实关心激励表彰疫情防控人员".repeat(3),
+        );
+        let gbk = encoding_rs::GBK.encode(&undeclared).0.into_owned();
+        assert!(
+            parse(&gbk, BASE).unwrap()[0]
+                .title
+                .starts_with("人力资源社会保障部")
+        );
+        let declared = encoding_rs::GBK
+            .encode(&utf8.replace("gb2312", "gbk"))
+            .0
+            .into_owned();
+        assert_eq!(
+            parse(&declared, BASE).unwrap()[0].title,
+            "人力资源社会保障部"
+        );
     }
 
     #[test]

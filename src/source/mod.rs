@@ -46,8 +46,14 @@ impl Entry {
 /// Removes C0 controls other than tab, newline and carriage return, and the
 /// noncharacters U+FFFE and U+FFFF.
 pub fn strip_control(text: String) -> String {
-    let bad = |c: char| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}');
-    if text.contains(bad) { text.chars().filter(|&c| !bad(c)).collect() } else { text }
+    let bad = |c: char| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}')
+    };
+    if text.contains(bad) {
+        text.chars().filter(|&c| !bad(c)).collect()
+    } else {
+        text
+    }
 }
 
 /// Why a document could not be read as entries.

@@ -51,16 +51,18 @@ pub fn parse(
             .as_ref()
             .and_then(|s| node.select(s).next())
             .and_then(|d| parse_date(&text_of(d)));
-        entries.push(Entry {
-            id: url.to_string(),
-            url: Some(url.to_string()),
-            title: title_text,
-            author: None,
-            published,
-            summary: None,
-            content: None,
-        }
-        .without_control_chars());
+        entries.push(
+            Entry {
+                id: url.to_string(),
+                url: Some(url.to_string()),
+                title: title_text,
+                author: None,
+                published,
+                summary: None,
+                content: None,
+            }
+            .without_control_chars(),
+        );
     }
     Ok(entries)
 }
@@ -87,9 +89,29 @@ pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     {
         return Some(t.to_utc());
     }
-    numeric_date(text)
-        .or_else(|| english_date(text))
-        .map(|t| t.and_utc())
+    let (local, offset) = split_zone(text);
+    let naive = numeric_date(local).or_else(|| english_date(local))?;
+    Some(naive.and_utc() - chrono::TimeDelta::seconds(offset))
+}
+
+/// Splits a trailing `+08:00` / `+0800` zone offset (in seconds) off a date.
+/// Dates without one are taken as UTC.
+fn split_zone(text: &str) -> (&str, i64) {
+    let Some(at) = text.rfind('+') else {
+        return (text, 0);
+    };
+    let digits: String = text[at + 1..]
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(4)
+        .collect();
+    let (h, m) = match digits.len() {
+        4 => (&digits[..2], &digits[2..]),
+        2 => (&digits[..], "0"),
+        _ => return (text, 0),
+    };
+    let offset = h.parse::<i64>().unwrap_or(0) * 3600 + m.parse::<i64>().unwrap_or(0) * 60;
+    (text[..at].trim_end(), offset)
 }
 
 /// `2026-11-28`, `2026/11/28 14:05`, `2026年11月28日 14时05分`, `2026.11.28`.
@@ -184,6 +206,16 @@ mod tests {
         assert!(parse_date("28 November 2026").is_some());
         assert!(parse_date("Sat, 28 Nov 2026 10:00:00 +0800").is_some());
         assert!(parse_date("2026-13-45").is_none());
+        assert_eq!(
+            parse_date("2026-11-28 14:05 +0800").unwrap().to_rfc3339(),
+            "2026-11-28T06:05:00+00:00"
+        );
+        assert_eq!(
+            parse_date("2026/11/28 14:05:30 +08:00")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-11-28T06:05:30+00:00"
+        );
         assert!(parse_date("yesterday").is_none());
     }
 }

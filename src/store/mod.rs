@@ -121,7 +121,9 @@ impl Store {
                 // One writer at a time, as on SQLite: concurrent ingests of
                 // one story must not each start a cluster. (Finer-grained
                 // locking per fingerprint block is the scale-out work.)
-                sqlx::query("SELECT pg_advisory_xact_lock(7046930)").execute(&mut *tx).await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(7046930)")
+                    .execute(&mut *tx)
+                    .await?;
                 tx
             }
         };

@@ -71,7 +71,10 @@ impl Store {
         for source in sources {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO sources (name, url, priority, enabled) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (name) DO UPDATE SET url = $2, priority = $3, enabled = $4
+                 ON CONFLICT (name) DO UPDATE SET priority = $3, enabled = $4,
+                     etag = CASE WHEN sources.url = $2 THEN sources.etag END,
+                     last_modified = CASE WHEN sources.url = $2 THEN sources.last_modified END,
+                     url = $2
                  RETURNING id",
             )
             .bind(&source.name)
