@@ -109,8 +109,10 @@ struct Publisher {
 impl Publisher {
     async fn publish(&self) {
         let config = self.pipeline.config();
-        match Snapshot::build(self.pipeline.store(), config, &self.groups, Utc::now()).await {
-            Ok(snapshot) => {
+        let now = Utc::now();
+        match Snapshot::build(self.pipeline.store(), config, &self.groups, now).await {
+            Ok(mut snapshot) => {
+                snapshot.advance_from(&self.tx.borrow(), now);
                 self.tx.send_replace(Arc::new(snapshot));
             }
             // The server keeps the last good documents.

@@ -67,9 +67,32 @@ impl Snapshot {
         })
     }
 
+    /// A snapshot of already rendered documents.
+    pub fn from_documents(documents: HashMap<(Option<String>, Format), Document>) -> Snapshot {
+        Snapshot {
+            documents,
+            rendered_at: None,
+        }
+    }
+
     /// One document: the merged feed (`group = None`) or a group's feed.
     pub fn get(&self, group: Option<&str>, format: Format) -> Option<&Document> {
         self.documents.get(&(group.map(str::to_owned), format))
+    }
+
+    /// Keeps `Last-Modified` moving forward: a document whose text changed
+    /// without a newer story (a second change in the same second, a story
+    /// leaving the window) still gets a later time than the one clients hold,
+    /// so `If-Modified-Since` alone never hides the change.
+    pub fn advance_from(&mut self, previous: &Snapshot, now: DateTime<Utc>) {
+        for (key, doc) in &mut self.documents {
+            let Some(old) = previous.documents.get(key) else {
+                continue;
+            };
+            if old.etag != doc.etag && doc.last_modified <= old.last_modified {
+                doc.last_modified = now.max(old.last_modified + chrono::TimeDelta::seconds(1));
+            }
+        }
     }
 
     /// The groups that have feeds, sorted.

@@ -137,6 +137,40 @@ fn same_content_same_etag_and_changes_change_it() {
 }
 
 #[test]
+fn changed_documents_get_a_later_last_modified() {
+    let store_less = |items: &[Item]| {
+        let mut documents = std::collections::HashMap::new();
+        documents.insert(
+            (None, Format::Atom),
+            render(Format::Atom, &meta(), items).unwrap(),
+        );
+        Snapshot::from_documents(documents)
+    };
+    let all = items();
+    let before = store_less(&all);
+    // The newest story left: the text changed, the newest update did not.
+    let mut after = store_less(&all[..1]);
+    let old = before.get(None, Format::Atom).unwrap().last_modified;
+    let now = chrono::DateTime::from_timestamp(old.timestamp() - 100, 0).unwrap();
+    after.advance_from(&before, now);
+    assert_eq!(
+        after
+            .get(None, Format::Atom)
+            .unwrap()
+            .last_modified
+            .timestamp(),
+        old.timestamp() + 1
+    );
+    let mut same = store_less(&all);
+    same.advance_from(&before, now);
+    assert_eq!(
+        same.get(None, Format::Atom).unwrap().last_modified,
+        old,
+        "unchanged text keeps its time"
+    );
+}
+
+#[test]
 fn empty_feeds_are_valid_and_group_feeds_link_to_themselves() {
     let meta = FeedMeta {
         group: Some("zh".into()),
