@@ -185,7 +185,13 @@ fn init_logging() {
 
 async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
     match command {
-        Command::Run(c) => run(&load_config(c)?).await,
+        Command::Run(c) => {
+            let path = config_path(c);
+            let config = Config::load(&path)
+                .map(Arc::new)
+                .map_err(|e| Failure::User(e.into()))?;
+            run(&config, path).await
+        }
         Command::Fetch { config, source } => fetch(load_config(config)?, source.as_deref()).await,
         Command::Check(c) => check(c),
         Command::Feed {
@@ -252,7 +258,7 @@ fn check(arg: ConfigArg) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn run(config: &Arc<Config>) -> Result<ExitCode, Failure> {
+async fn run(config: &Arc<Config>, path: PathBuf) -> Result<ExitCode, Failure> {
     let listener = feedfold::serve::bind(config.daemon.listen)
         .await
         .map_err(|e| Failure::User(e.into()))?;
@@ -261,8 +267,41 @@ async fn run(config: &Arc<Config>) -> Result<ExitCode, Failure> {
     eprintln!(
         "feedfold: serving the merged feed at {base}feed.atom (also {base}feed.rss, {base}feed.json)"
     );
-    daemon::run(config.clone(), listener, shutdown_signal()).await?;
+    let path = std::path::absolute(&path).unwrap_or(path);
+    daemon::run_with_reload(
+        config.clone(),
+        Some(path),
+        listener,
+        shutdown_signal(),
+        reload_signal(),
+    )
+    .await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A message per SIGHUP.
+fn reload_signal() -> tokio::sync::mpsc::UnboundedReceiver<()> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::hangup()) {
+            Ok(mut hangup) => {
+                tokio::spawn(async move {
+                    while hangup.recv().await.is_some() {
+                        tracing::info!("SIGHUP: reloading the config");
+                        if tx.send(()).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGHUP; reload needs a restart")
+            }
+        }
+    }
+    rx
 }
 
 /// Resolves on SIGINT or SIGTERM.

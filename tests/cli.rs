@@ -183,46 +183,94 @@ fn parse_prints_entries_as_json_lines() {
     );
 }
 
+/// `feedfold run` as a child process, and the feed address it printed.
+struct Daemon {
+    child: std::process::Child,
+    feed_url: String,
+}
+
+impl Daemon {
+    fn start(config: &Path) -> Daemon {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_feedfold"))
+            .args(["run", "-c", config.to_str().unwrap()])
+            .env("FEEDFOLD_LOG", "warn")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let banner = lines.next().unwrap().unwrap();
+        let feed_url = banner
+            .split_whitespace()
+            .find(|w| w.ends_with("/feed.atom"))
+            .unwrap_or_else(|| panic!("{banner}"))
+            .to_owned();
+        // Keep reading so the daemon never blocks on a full stderr pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Daemon { child, feed_url }
+    }
+
+    /// The served feed once `ready` accepts it (20 s at most).
+    async fn feed_when(
+        &self,
+        ready: impl Fn(&feed_rs::model::Feed) -> bool,
+    ) -> feed_rs::model::Feed {
+        let started = Instant::now();
+        loop {
+            let body = match reqwest::get(&self.feed_url).await {
+                Ok(response) => response.bytes().await.unwrap_or_default(),
+                Err(_) => Default::default(),
+            };
+            if let Ok(feed) = feed_rs::parser::parse(&body[..])
+                && ready(&feed)
+            {
+                return feed;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{} never became ready",
+                self.feed_url
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .unwrap();
+    }
+
+    /// SIGTERM, then the exit status (15 s at most).
+    fn stop(mut self) -> std::process::ExitStatus {
+        self.signal("TERM");
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "daemon did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn titles(feed: &feed_rs::model::Feed) -> Vec<String> {
+    feed.entries
+        .iter()
+        .map(|e| e.title.as_ref().unwrap().content.clone())
+        .collect()
+}
+
 #[tokio::test]
 async fn the_offline_demo_serves_a_merged_feed_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let config = demo_copy(dir.path());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_feedfold"))
-        .args(["run", "-c", config.to_str().unwrap()])
-        .env("FEEDFOLD_LOG", "warn")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let banner = lines.next().unwrap().unwrap();
-    let url = banner
-        .split_whitespace()
-        .find(|w| w.ends_with("/feed.atom"))
-        .unwrap_or_else(|| panic!("{banner}"))
-        .to_owned();
-
-    let started = Instant::now();
-    let feed = loop {
-        let body = match reqwest::get(&url).await {
-            Ok(response) => response.bytes().await.unwrap_or_default(),
-            Err(_) => Default::default(),
-        };
-        if let Ok(feed) = feed_rs::parser::parse(&body[..])
-            && feed.entries.len() >= 10
-        {
-            break feed;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "demo feed never filled"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    let titles: Vec<String> = feed
-        .entries
-        .iter()
-        .map(|e| e.title.as_ref().unwrap().content.clone())
-        .collect();
+    let daemon = Daemon::start(&demo_copy(dir.path()));
+    let feed = daemon.feed_when(|f| f.entries.len() >= 10).await;
+    let titles = titles(&feed);
     assert!(
         titles.iter().any(|t| t == "Port strike ends after 12 days"),
         "{titles:?}"
@@ -239,22 +287,56 @@ async fn the_offline_demo_serves_a_merged_feed_and_stops_on_sigterm() {
         1,
         "{titles:?}"
     );
+    // The edited wire copy under another link folds by fingerprint.
+    assert_eq!(
+        titles.iter().filter(|t| t.contains("Storm Brenna")).count(),
+        1,
+        "{titles:?}"
+    );
+    let status = daemon.stop();
+    assert!(status.success(), "{status}");
+}
 
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "daemon did not stop on SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+#[tokio::test]
+async fn sighup_applies_a_good_config_and_keeps_running_on_a_bad_one() {
+    let server = FixtureServer::start().await;
+    server.set(
+        "a.xml",
+        Fixture::feed(rss(
+            "A",
+            &[("1", "First story", "https://a.example.org/1", "x")],
+        )),
+    );
+    server.set(
+        "b.xml",
+        Fixture::feed(rss(
+            "B",
+            &[(
+                "2",
+                "Story from the new source",
+                "https://b.example.org/2",
+                "y",
+            )],
+        )),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("ff.db").display());
+    let config = write_config(dir.path(), &db, &source("a", &server.url("a.xml"), ""));
+    let daemon = Daemon::start(&config);
+    daemon.feed_when(|f| f.entries.len() == 1).await;
+
+    let both = source("a", &server.url("a.xml"), "") + &source("b", &server.url("b.xml"), "");
+    write_config(dir.path(), &db, &both);
+    daemon.signal("HUP");
+    let feed = daemon.feed_when(|f| f.entries.len() == 2).await;
+    assert!(titles(&feed).contains(&"Story from the new source".to_owned()));
+
+    std::fs::write(&config, "[daemon]\nschedule = \"not cron\"\n").unwrap();
+    daemon.signal("HUP");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let feed = daemon.feed_when(|f| f.entries.len() == 2).await;
+    assert_eq!(feed.entries.len(), 2, "the old config keeps serving");
+    let status = daemon.stop();
     assert!(status.success(), "{status}");
 }
 

@@ -5,12 +5,14 @@ mod pipeline;
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use sd_notify::NotifyState;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 pub use pipeline::{PassError, PassOutcome, Pipeline, fingerprint_entries, match_options};
@@ -46,11 +48,25 @@ pub enum DaemonError {
     Serve(std::io::Error),
 }
 
-/// Runs the daemon on `listener` until `shutdown` completes.
+/// Runs the daemon on `listener` until `shutdown` completes, without reloads.
 pub async fn run(
     config: Arc<Config>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), DaemonError> {
+    let (_keep, reload) = mpsc::unbounded_channel();
+    run_with_reload(config, None, listener, shutdown, reload).await
+}
+
+/// Runs the daemon until `shutdown` completes; each message on `reload`
+/// re-reads `config_path` (SIGHUP). A config that does not load is rejected
+/// with the error logged, and the running one stays.
+pub async fn run_with_reload(
+    config: Arc<Config>,
+    config_path: Option<PathBuf>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    reload: mpsc::UnboundedReceiver<()>,
 ) -> Result<(), DaemonError> {
     let pipeline = Pipeline::new(config.clone()).await?;
     let groups = config_groups(&config);
@@ -78,24 +94,36 @@ pub async fn run(
         let _ = signal_stop.send(true);
     });
 
+    let store = pipeline.store().clone();
     let publisher = Publisher {
         pipeline: pipeline.clone(),
         groups,
         tx: publish_tx,
     };
-    let loop_result = schedule_loop(&pipeline, &publisher, stop_rx).await;
+    let mut scheduler = Scheduler::start(pipeline, publisher, config_path).await?;
+    notify(&[NotifyState::Ready]);
+    let loop_result = scheduler.run(stop_rx, reload).await;
+    notify(&[NotifyState::Stopping]);
     if let Err(error) = &loop_result {
         // Never serve on with a dead scheduler: stop, and let systemd restart us.
         tracing::error!(%error, "scheduler failed");
         let _ = stop_tx.send(true);
     }
+    scheduler.drain().await;
     tracing::info!("stopping: waiting for the HTTP server");
     let served = server.await;
-    pipeline.store().close().await;
+    store.close().await;
     loop_result?;
     match served {
         Ok(result) => result.map_err(DaemonError::Serve),
         Err(join) => Err(DaemonError::Serve(std::io::Error::other(join.to_string()))),
+    }
+}
+
+/// Tells systemd (when it started us with `Type=notify`) how we are doing.
+fn notify(state: &[NotifyState<'_>]) {
+    if let Err(error) = sd_notify::notify(state) {
+        tracing::debug!(%error, "sd_notify failed");
     }
 }
 
@@ -121,86 +149,178 @@ impl Publisher {
     }
 }
 
-async fn schedule_loop(
-    pipeline: &Pipeline,
-    publisher: &Publisher,
-    mut stop: watch::Receiver<bool>,
-) -> Result<(), DaemonError> {
-    let config = pipeline.config().clone();
-    let mut queue = initial_queue(pipeline, Utc::now()).await?;
-    let mut running: JoinSet<PassOutcome> = JoinSet::new();
-    let mut in_flight: HashMap<tokio::task::Id, String> = HashMap::new();
-    // Changes are published shortly after they land, batched so a burst of
-    // sources finishing together renders the feeds once, not once each.
-    let mut publish_at: Option<tokio::time::Instant> = None;
-    tracing::info!(sources = queue.len(), "scheduler started");
-    loop {
-        for name in queue.pop_due(Utc::now()) {
-            if !in_flight.values().any(|n| *n == name) {
-                let pipeline = pipeline.clone();
-                let task_name = name.clone();
-                let handle = running.spawn(async move { pipeline.run_source(&task_name).await });
-                in_flight.insert(handle.id(), name);
-            }
-        }
-        let sleep = sleep_until(queue.next_due());
-        let publish_due = publish_at.map(tokio::time::sleep_until);
-        tokio::select! {
-            () = stopped(&mut stop) => break,
-            () = sleep => {}
-            () = async { if let Some(due) = publish_due { due.await } }, if publish_due.is_some() => {
-                publish_at = None;
-                publisher.publish().await;
-            }
-            Some(done) = running.join_next_with_id() => {
-                let (id, changed) = match done {
-                    Ok((id, outcome)) => (id, outcome.result.is_ok_and(|r| r.changed())),
-                    Err(error) => {
-                        tracing::error!(source = in_flight.get(&error.id()).map(String::as_str), %error, "fetch task died");
-                        (error.id(), false)
-                    }
-                };
-                if let Some(name) = in_flight.remove(&id) {
-                    reschedule(&config, &mut queue, &name);
-                }
-                if changed && publish_at.is_none() {
-                    publish_at = Some(tokio::time::Instant::now() + PUBLISH_DELAY);
-                }
-            }
-        }
-    }
-    if publish_at.is_some() {
-        publisher.publish().await;
-    }
-    drain(running, publisher).await;
-    Ok(())
+/// The running daemon's schedule: due sources, passes in flight, pending publish.
+struct Scheduler {
+    pipeline: Pipeline,
+    publisher: Publisher,
+    config_path: Option<PathBuf>,
+    queue: DueQueue,
+    running: JoinSet<PassOutcome>,
+    in_flight: HashMap<tokio::task::Id, String>,
+    /// Changes are published shortly after they land, batched so a burst of
+    /// sources finishing together renders the feeds once, not once each.
+    publish_at: Option<tokio::time::Instant>,
 }
 
-/// Lets in-flight passes finish for a while, then abandons the rest.
-async fn drain(mut running: JoinSet<PassOutcome>, publisher: &Publisher) {
-    if running.is_empty() {
-        return;
+impl Scheduler {
+    async fn start(
+        pipeline: Pipeline,
+        publisher: Publisher,
+        config_path: Option<PathBuf>,
+    ) -> Result<Scheduler, DaemonError> {
+        let queue = initial_queue(&pipeline, Utc::now()).await?;
+        tracing::info!(sources = queue.len(), "scheduler started");
+        Ok(Scheduler {
+            pipeline,
+            publisher,
+            config_path,
+            queue,
+            running: JoinSet::new(),
+            in_flight: HashMap::new(),
+            publish_at: None,
+        })
     }
-    tracing::info!(
-        in_flight = running.len(),
-        "stopping: letting in-flight fetches finish"
-    );
-    let mut changed = false;
-    let finished = tokio::time::timeout(DRAIN, async {
-        while let Some(done) = running.join_next().await {
-            changed |= done.is_ok_and(|o| o.result.is_ok_and(|r| r.changed()));
-        }
-    })
-    .await;
-    if finished.is_err() {
-        tracing::warn!(
-            abandoned = running.len(),
-            "stopping: abandoning fetches still in flight"
+
+    async fn run(
+        &mut self,
+        mut stop: watch::Receiver<bool>,
+        mut reload: mpsc::UnboundedReceiver<()>,
+    ) -> Result<(), DaemonError> {
+        // WATCHDOG=1 comes from this loop only, so systemd notices if it stalls.
+        let mut watchdog = tokio::time::interval(
+            sd_notify::watchdog_enabled().map_or(Duration::from_secs(3600), |d| d / 2),
         );
-        running.shutdown().await;
+        loop {
+            self.start_due();
+            let sleep = sleep_until(self.queue.next_due());
+            let publish_due = self.publish_at.map(tokio::time::sleep_until);
+            tokio::select! {
+                () = stopped(&mut stop) => break,
+                () = sleep => {}
+                _ = watchdog.tick() => notify(&[NotifyState::Watchdog]),
+                Some(()) = reload.recv() => self.reload().await?,
+                () = async { if let Some(due) = publish_due { due.await } }, if publish_due.is_some() => {
+                    self.publish_at = None;
+                    self.publisher.publish().await;
+                }
+                Some(done) = self.running.join_next_with_id() => self.finished(done),
+            }
+        }
+        Ok(())
     }
-    if changed {
-        publisher.publish().await;
+
+    fn start_due(&mut self) {
+        for name in self.queue.pop_due(Utc::now()) {
+            if !self.in_flight.values().any(|n| *n == name) {
+                let pipeline = self.pipeline.clone();
+                let task_name = name.clone();
+                let handle = self
+                    .running
+                    .spawn(async move { pipeline.run_source(&task_name).await });
+                self.in_flight.insert(handle.id(), name);
+            }
+        }
+    }
+
+    fn finished(&mut self, done: Result<(tokio::task::Id, PassOutcome), tokio::task::JoinError>) {
+        let (id, changed) = match done {
+            Ok((id, outcome)) => {
+                let status = format!(
+                    "{} sources; last: {}",
+                    self.queue.len() + self.in_flight.len(),
+                    outcome.source
+                );
+                notify(&[NotifyState::Status(&status)]);
+                (id, outcome.result.is_ok_and(|r| r.changed()))
+            }
+            Err(error) => {
+                let source = self.in_flight.get(&error.id()).map(String::as_str);
+                tracing::error!(source, %error, "fetch task died");
+                (error.id(), false)
+            }
+        };
+        if let Some(name) = self.in_flight.remove(&id) {
+            reschedule(self.pipeline.config(), &mut self.queue, &name);
+        }
+        if changed && self.publish_at.is_none() {
+            self.publish_at = Some(tokio::time::Instant::now() + PUBLISH_DELAY);
+        }
+    }
+
+    /// SIGHUP: a valid new config replaces the running one (added sources
+    /// start, removed ones stop, changed schedules apply); an invalid one is
+    /// logged and ignored.
+    async fn reload(&mut self) -> Result<(), DaemonError> {
+        let Some(path) = self.config_path.clone() else {
+            return Ok(());
+        };
+        notify(&[NotifyState::Reloading]);
+        let config = match Config::load(&path) {
+            Ok(config) => Arc::new(config),
+            Err(error) => {
+                tracing::error!(%error, "config reload rejected; the running config stays");
+                notify(&[NotifyState::Ready]);
+                return Ok(());
+            }
+        };
+        if config.daemon.listen != self.pipeline.config().daemon.listen
+            || config.database_url() != self.pipeline.config().database_url()
+        {
+            tracing::warn!("daemon.listen and daemon.database take effect at the next restart");
+        }
+        let old = self.pipeline.config().clone();
+        self.pipeline = self.pipeline.reconfigured(config.clone()).await?;
+        let mut queue = initial_queue(&self.pipeline, Utc::now()).await?;
+        for source in config.enabled_sources() {
+            // Unchanged sources keep their slot; in-flight ones are rescheduled
+            // when they finish.
+            let unchanged = old.enabled_sources().any(|o| {
+                o.name == source.name && o.schedule(&old.daemon) == source.schedule(&config.daemon)
+            });
+            if let Some(at) = self.queue.due_at(&source.name).filter(|_| unchanged) {
+                queue.insert(&source.name, at);
+            } else if self.in_flight.values().any(|n| *n == source.name) {
+                queue.remove(&source.name);
+            }
+        }
+        self.queue = queue;
+        self.publisher.pipeline = self.pipeline.clone();
+        self.publisher.groups = config_groups(&config);
+        self.publisher.publish().await;
+        tracing::info!(
+            sources = config.enabled_sources().count(),
+            "config reloaded"
+        );
+        notify(&[NotifyState::Ready]);
+        Ok(())
+    }
+
+    /// Lets in-flight passes finish for a while, then abandons the rest.
+    async fn drain(&mut self) {
+        let mut changed = self.publish_at.is_some();
+        if !self.running.is_empty() {
+            tracing::info!(
+                in_flight = self.running.len(),
+                "stopping: letting in-flight fetches finish"
+            );
+            let running = &mut self.running;
+            let finished = tokio::time::timeout(DRAIN, async {
+                while let Some(done) = running.join_next().await {
+                    changed |= done.is_ok_and(|o| o.result.is_ok_and(|r| r.changed()));
+                }
+            })
+            .await;
+            if finished.is_err() {
+                tracing::warn!(
+                    abandoned = self.running.len(),
+                    "stopping: abandoning fetches still in flight"
+                );
+                self.running.shutdown().await;
+            }
+        }
+        if changed {
+            self.publisher.publish().await;
+        }
     }
 }
 

@@ -66,6 +66,15 @@ impl Pipeline {
     /// Opens the database, records the configured sources and builds the client.
     pub async fn new(config: Arc<Config>) -> Result<Pipeline, DaemonError> {
         let store = Store::open(&config.database_url()).await?;
+        Pipeline::with_store(config, store).await
+    }
+
+    /// The same database under a new config (SIGHUP).
+    pub async fn reconfigured(&self, config: Arc<Config>) -> Result<Pipeline, DaemonError> {
+        Pipeline::with_store(config, self.store.clone()).await
+    }
+
+    async fn with_store(config: Arc<Config>, store: Store) -> Result<Pipeline, DaemonError> {
         let records: Vec<SourceRecord> = config
             .sources
             .iter()
