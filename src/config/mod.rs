@@ -340,9 +340,14 @@ impl Config {
         None
     }
 
-    /// The database URL with a relative SQLite path resolved against the config file.
+    /// The database URL with a relative SQLite path resolved against the
+    /// service's state directory when systemd gives one (`StateDirectory=`
+    /// sets `$STATE_DIRECTORY`), else against the config file's folder.
     pub fn database_url(&self) -> String {
-        resolve_database_url(&self.daemon.database, &self.base_dir)
+        let state = std::env::var_os("STATE_DIRECTORY")
+            .map(std::path::PathBuf::from)
+            .and_then(|dirs| dirs.to_str().and_then(|d| d.split(':').next()).map(std::path::PathBuf::from));
+        resolve_database_url(&self.daemon.database, state.as_deref().unwrap_or(&self.base_dir))
     }
 
     /// The URL a source is fetched from, with relative paths made `file://` URLs.
