@@ -182,6 +182,16 @@ async fn daemon_serves_each_story_once_in_every_format() {
             .status(),
         404
     );
+    let page = get(&client, &format!("http://{addr}/"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Port strike ends after 12 days") && page.contains("Also reported by"),
+        "{page}"
+    );
+    assert!(page.contains("href=\"feed.atom\""));
     assert_eq!(
         get(&client, &format!("http://{addr}/healthz"), &[])
             .await

@@ -344,10 +344,15 @@ impl Config {
     /// service's state directory when systemd gives one (`StateDirectory=`
     /// sets `$STATE_DIRECTORY`), else against the config file's folder.
     pub fn database_url(&self) -> String {
-        let state = std::env::var_os("STATE_DIRECTORY")
-            .map(std::path::PathBuf::from)
-            .and_then(|dirs| dirs.to_str().and_then(|d| d.split(':').next()).map(std::path::PathBuf::from));
-        resolve_database_url(&self.daemon.database, state.as_deref().unwrap_or(&self.base_dir))
+        // systemd lists several directories separated by ':'; ours is the first.
+        let state = std::env::var("STATE_DIRECTORY")
+            .ok()
+            .and_then(|dirs| dirs.split(':').next().map(PathBuf::from))
+            .filter(|d| !d.as_os_str().is_empty());
+        resolve_database_url(
+            &self.daemon.database,
+            state.as_deref().unwrap_or(&self.base_dir),
+        )
     }
 
     /// The URL a source is fetched from, with relative paths made `file://` URLs.

@@ -77,7 +77,6 @@ pub async fn run_with_reload(
     let app = router(AppState {
         snapshot: publish_rx,
         store: pipeline.store().clone(),
-        title: config.output.title.clone(),
     });
     let mut server_stop = stop_rx.clone();
     let server = tokio::spawn(async move {

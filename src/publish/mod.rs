@@ -3,6 +3,7 @@
 //! daemon's server and `feedfold feed` print the same bytes.
 
 mod atom;
+mod html;
 mod item;
 mod json;
 mod rss;
@@ -11,6 +12,7 @@ mod snapshot;
 use chrono::{DateTime, Utc};
 use xxhash_rust::xxh3::xxh3_64;
 
+pub use html::render_page;
 pub use item::{AlsoReported, Item, escape_html};
 pub use snapshot::{Snapshot, load_items};
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{Document, FeedMeta, Format, Item, PublishError, render};
+use super::{Document, FeedMeta, Format, Item, PublishError, render, render_page};
 use crate::config::Config;
 use crate::store::Store;
 
@@ -35,6 +35,8 @@ pub async fn load_items(
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     documents: HashMap<(Option<String>, Format), Document>,
+    /// The web page for `/`.
+    page: String,
     /// When this snapshot was rendered.
     pub rendered_at: Option<DateTime<Utc>>,
 }
@@ -49,9 +51,14 @@ impl Snapshot {
     ) -> Result<Snapshot, PublishError> {
         let output = &config.output;
         let mut documents = HashMap::new();
+        let mut page = String::new();
         let feeds = std::iter::once(None).chain(groups.iter().map(Some));
         for group in feeds {
             let items = load_items(store, config, group.map(String::as_str), now).await?;
+            if group.is_none() {
+                let names: Vec<&str> = groups.iter().map(String::as_str).collect();
+                page = render_page(&output.title, &items, &names);
+            }
             let meta = FeedMeta {
                 title: output.title.clone(),
                 base_url: output.base_url.clone(),
@@ -63,6 +70,7 @@ impl Snapshot {
         }
         Ok(Snapshot {
             documents,
+            page,
             rendered_at: Some(now),
         })
     }
@@ -71,6 +79,7 @@ impl Snapshot {
     pub fn from_documents(documents: HashMap<(Option<String>, Format), Document>) -> Snapshot {
         Snapshot {
             documents,
+            page: String::new(),
             rendered_at: None,
         }
     }
@@ -93,6 +102,11 @@ impl Snapshot {
                 doc.last_modified = now.max(old.last_modified + chrono::TimeDelta::seconds(1));
             }
         }
+    }
+
+    /// The web page for `/`.
+    pub fn page(&self) -> &str {
+        &self.page
     }
 
     /// The groups that have feeds, sorted.

@@ -171,6 +171,29 @@ fn changed_documents_get_a_later_last_modified() {
 }
 
 #[test]
+fn the_web_page_lists_stories_and_escapes_everything() {
+    let mut hostile = stories();
+    hostile[1].copies[0].title = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>".into();
+    hostile[1].copies[0].url = Some("javascript:alert(3)".into());
+    hostile[0].copies[0].source = "\"><svg onload=alert(4)>".into();
+    let items: Vec<Item> = hostile
+        .iter()
+        .filter_map(|s| Item::from_story(s, crate::dedup::DEFAULT_RULES))
+        .collect();
+    let page = render_page("merged <b>", &items, &["zh"]);
+    assert!(page.contains("rel=\"alternate\" type=\"application/atom+xml\" href=\"feed.atom\""));
+    assert!(page.contains("href=\"feeds/zh.atom\""));
+    assert!(page.contains(">Port strike ends</a>"), "{page}");
+    assert!(
+        page.contains("Also reported by <a href=\"https://b.example.org/x\""),
+        "{page}"
+    );
+    for bad in ["<script", "<img", "<svg", "javascript:", "<b>"] {
+        assert!(!page.contains(bad), "{bad} survived:\n{page}");
+    }
+}
+
+#[test]
 fn empty_feeds_are_valid_and_group_feeds_link_to_themselves() {
     let meta = FeedMeta {
         group: Some("zh".into()),

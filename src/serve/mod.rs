@@ -13,7 +13,7 @@ use axum::routing::get;
 use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
 
-use crate::publish::{Document, Format, Snapshot, escape_html as escape};
+use crate::publish::{Document, Format, Snapshot};
 use crate::store::Store;
 
 /// What request handlers share.
@@ -23,8 +23,6 @@ pub struct AppState {
     pub snapshot: watch::Receiver<Arc<Snapshot>>,
     /// The database, for health checks.
     pub store: Store,
-    /// The feed title, for the index page.
-    pub title: String,
 }
 
 /// The router with every route and layer.
@@ -141,22 +139,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
 
 async fn index(State(state): State<AppState>) -> Html<String> {
     let snapshot = state.snapshot.borrow().clone();
-    let mut links = String::new();
-    for (label, group) in std::iter::once(("all stories", None))
-        .chain(snapshot.groups().into_iter().map(|g| (g, Some(g))))
-    {
-        let prefix = group.map_or("feed".to_owned(), |g| format!("feeds/{}", escape(g)));
-        links.push_str(&format!(
-            "<li>{}: <a href=\"{prefix}.atom\">Atom</a> · <a href=\"{prefix}.rss\">RSS</a> · <a href=\"{prefix}.json\">JSON Feed</a></li>\n",
-            escape(label)
-        ));
-    }
-    let title = escape(&state.title);
-    Html(format!(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>\n\
-         <link rel=\"alternate\" type=\"application/atom+xml\" href=\"feed.atom\" title=\"{title}\"></head>\n\
-         <body><h1>{title}</h1><ul>\n{links}</ul></body></html>\n"
-    ))
+    Html(snapshot.page().to_owned())
 }
 
 fn not_found() -> Response {
