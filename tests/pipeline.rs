@@ -182,6 +182,18 @@ async fn daemon_serves_each_story_once_in_every_format() {
             .status(),
         404
     );
+    let metrics = get(&client, &format!("http://{addr}/metrics"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "feedfold_fetches_total{result=\"ok\"} 2",
+        "feedfold_entries_ingested_total 4",
+        "feedfold_items_merged_total 1",
+    ] {
+        assert!(metrics.contains(line), "{line} missing:\n{metrics}");
+    }
     let page = get(&client, &format!("http://{addr}/"), &[])
         .await
         .text()

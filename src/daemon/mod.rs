@@ -75,6 +75,7 @@ pub async fn run_with_reload(
     let (stop_tx, stop_rx) = watch::channel(false);
 
     let app = router(AppState {
+        metrics: pipeline.metrics().clone(),
         snapshot: publish_rx,
         store: pipeline.store().clone(),
     });
@@ -141,6 +142,7 @@ impl Publisher {
             Ok(mut snapshot) => {
                 snapshot.advance_from(&self.tx.borrow(), now);
                 self.tx.send_replace(Arc::new(snapshot));
+                self.pipeline.metrics().published(now.timestamp() as f64);
             }
             // The server keeps the last good documents.
             Err(error) => tracing::error!(%error, "publishing failed; serving the previous feed"),

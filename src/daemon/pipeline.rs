@@ -12,6 +12,7 @@ use crate::config::{Config, Source, SourceKind};
 use crate::dedup::{FeatureOptions, Fingerprinter, MatchOptions, TitleRules};
 use crate::extract::html_to_text;
 use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, charset};
+use crate::serve::{FetchResult, Metrics};
 use crate::source::{self, Entry, SourceError};
 use crate::store::{Incoming, IngestReport, SourceRecord, Store, StoreError};
 
@@ -60,21 +61,26 @@ pub struct Pipeline {
     ids: Arc<std::collections::HashMap<String, i64>>,
     slots: Arc<Semaphore>,
     title_rules: TitleRules,
+    metrics: Arc<Metrics>,
 }
 
 impl Pipeline {
     /// Opens the database, records the configured sources and builds the client.
     pub async fn new(config: Arc<Config>) -> Result<Pipeline, DaemonError> {
         let store = Store::open(&config.database_url()).await?;
-        Pipeline::with_store(config, store).await
+        Pipeline::with_store(config, store, Arc::new(Metrics::new())).await
     }
 
     /// The same database under a new config (SIGHUP).
     pub async fn reconfigured(&self, config: Arc<Config>) -> Result<Pipeline, DaemonError> {
-        Pipeline::with_store(config, self.store.clone()).await
+        Pipeline::with_store(config, self.store.clone(), self.metrics.clone()).await
     }
 
-    async fn with_store(config: Arc<Config>, store: Store) -> Result<Pipeline, DaemonError> {
+    async fn with_store(
+        config: Arc<Config>,
+        store: Store,
+        metrics: Arc<Metrics>,
+    ) -> Result<Pipeline, DaemonError> {
         let records: Vec<SourceRecord> = config
             .sources
             .iter()
@@ -100,6 +106,7 @@ impl Pipeline {
             ids,
             slots,
             title_rules,
+            metrics,
         })
     }
 
@@ -111,6 +118,11 @@ impl Pipeline {
     /// The database.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The metrics every pass records into.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Runs one source and logs one line about it.
@@ -125,7 +137,23 @@ impl Pipeline {
             elapsed: started.elapsed(),
         };
         log_outcome(&outcome);
+        self.record_metrics(&outcome);
         outcome
+    }
+
+    fn record_metrics(&self, outcome: &PassOutcome) {
+        let (result, new, merged) = match &outcome.result {
+            Ok(_) if outcome.status == Some(304) => (FetchResult::NotModified, 0, 0),
+            Ok(report) => (FetchResult::Ok, report.new as u64, report.merged as u64),
+            Err(_) => (FetchResult::Error, 0, 0),
+        };
+        self.metrics.record_fetch(
+            &outcome.source,
+            result,
+            outcome.elapsed.as_secs_f64(),
+            new,
+            merged,
+        );
     }
 
     async fn pass(&self, name: &str, status: &mut Option<u16>) -> Result<IngestReport, PassError> {

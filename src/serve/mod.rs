@@ -1,6 +1,8 @@
 //! The HTTP side: the merged feed and group feeds from the latest published
 //! snapshot, with ETag / Last-Modified, 304 answers and gzip, plus `/healthz`.
 
+mod metrics;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -16,6 +18,8 @@ use tower_http::compression::CompressionLayer;
 use crate::publish::{Document, Format, Snapshot};
 use crate::store::Store;
 
+pub use metrics::{FetchResult, Metrics};
+
 /// What request handlers share.
 #[derive(Clone)]
 pub struct AppState {
@@ -23,6 +27,8 @@ pub struct AppState {
     pub snapshot: watch::Receiver<Arc<Snapshot>>,
     /// The database, for health checks.
     pub store: Store,
+    /// What `/metrics` reports.
+    pub metrics: Arc<Metrics>,
 }
 
 /// The router with every route and layer.
@@ -30,6 +36,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
         .route("/{file}", get(merged_feed))
         .route("/feeds/{file}", get(group_feed))
         .layer(CompressionLayer::new())
@@ -135,6 +142,15 @@ async fn healthz(State(state): State<AppState>) -> Response {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("database: {e}\n")).into_response(),
     }
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    (
+        [(header::CONTENT_TYPE, content_type)],
+        state.metrics.encode(),
+    )
+        .into_response()
 }
 
 async fn index(State(state): State<AppState>) -> Html<String> {
