@@ -31,6 +31,10 @@ else
   bin=$repo/target/debug/feedfold
 fi
 [ -x "$bin" ] || { echo "check-clients: no executable feedfold at $bin" >&2; exit 1; }
+if [ -z "${FEEDFOLD_BIN:-}" ] && [ "$bin" = "$repo/target/release/feedfold" ] \
+   && [ target/debug/feedfold -nt target/release/feedfold ]; then
+  echo "note: target/release/feedfold is older than target/debug/feedfold; set FEEDFOLD_BIN to pick one"
+fi
 echo "binary: $bin"
 
 # --- tools ---------------------------------------------------------------------
@@ -227,12 +231,25 @@ shot() {
 shot --headless
 [ -s "$png" ] || shot --headless=new
 size=$(stat -c %s "$png" 2>/dev/null || echo 0)
-if [ "$size" -gt 5000 ]; then
+# What the screenshot should show: the index page lists the feed's stories.
+index_check=$("$venv/bin/python" - "$base" <<'PY'
+import html, sys, urllib.request
+import feedparser
+base = sys.argv[1]
+page = html.unescape(urllib.request.urlopen(base + "/").read().decode("utf-8"))
+titles = [e.title for e in feedparser.parse(base + "/feed.atom").entries]
+shown = sum(1 for t in titles if t in page)
+print(f"{shown} {len(titles)} {page.count('Also reported by')} {page.count('feed.atom')}")
+PY
+) || index_check="0 0 0 0"
+read -r shown ntitles also feedlinks <<<"$index_check"
+echo "  index page: $shown/$ntitles story titles, $also \"Also reported by\" lines, $feedlinks links to feed.atom"
+if [ "$size" -gt 5000 ] && [ "$shown" -gt 0 ]; then
   echo "  screenshot: $png ($size bytes)"
-  summary+=("chromium $("$chromium_bin" --version 2>/dev/null | awk '{print $2}'): OK ($png, $size bytes)")
+  summary+=("chromium $("$chromium_bin" --version 2>/dev/null | awk '{print $2}'): OK ($png, $size bytes; page lists $shown/$ntitles stories, $also 'Also reported by')")
 else
-  echo "  screenshot missing or tiny ($size bytes); chromium log:"; tail -n 20 "$tmp/chromium.log"
-  summary+=("chromium: FAIL (screenshot $size bytes)"); fail=1
+  echo "  screenshot $size bytes, index lists $shown stories; chromium log:"; tail -n 20 "$tmp/chromium.log"
+  summary+=("chromium: FAIL (screenshot $size bytes, index lists $shown/$ntitles stories)"); fail=1
 fi
 
 # --- summary -------------------------------------------------------------------
