@@ -1,7 +1,7 @@
 //! The `feedfold` command line: argument parsing and exit codes only; the
 //! work happens in the library.
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -122,6 +122,11 @@ enum Command {
         /// The item (entry id, article URL or SOURCE:GUID).
         item: String,
     },
+    /// Sources in and out as OPML 2.0 (groups are folders).
+    Opml {
+        #[command(subcommand)]
+        command: OpmlCommand,
+    },
     /// Per source: last fetch, next due, errors, entries.
     Status {
         #[command(flatten)]
@@ -130,6 +135,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum OpmlCommand {
+    /// Add the feeds of an OPML file to the config file (comments and layout kept;
+    /// feeds whose URL is already configured are skipped).
+    Import {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The OPML file, or - for standard input.
+        file: PathBuf,
+    },
+    /// Print the configured sources as OPML 2.0.
+    Export(ConfigArg),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -225,6 +244,15 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
         Command::Extract { url, format, file } => extract(&file, url.as_deref(), format),
         Command::Explain { config, item } => explain(&*load_config(config)?, &item).await,
         Command::Split { config, item } => split(&*load_config(config)?, &item).await,
+        Command::Opml {
+            command: OpmlCommand::Export(c),
+        } => {
+            print!("{}", feedfold::config::opml::export(&*load_config(c)?));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Opml {
+            command: OpmlCommand::Import { config, file },
+        } => opml_import(config, &file),
     }
 }
 
@@ -336,7 +364,20 @@ async fn fetch(config: Arc<Config>, only: Option<&str>) -> Result<ExitCode, Fail
         )));
     }
     let pipeline = Pipeline::new(config).await?;
-    let outcomes = daemon::fetch_pass(&pipeline, only).await?;
+    // A progress bar on a terminal; plain log lines otherwise.
+    let bar = indicatif::ProgressBar::hidden();
+    let start = |n: usize| {
+        if std::io::stderr().is_terminal() {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.set_length(n as u64);
+        }
+    };
+    let finished = |o: &daemon::PassOutcome| {
+        bar.set_message(o.source.clone());
+        bar.inc(1);
+    };
+    let outcomes = daemon::fetch_pass_with_progress(&pipeline, only, start, finished).await?;
+    bar.finish_and_clear();
     pipeline.store().close().await;
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
     let new: usize = outcomes
@@ -557,5 +598,40 @@ async fn split(config: &Config, item: &str) -> Result<ExitCode, Failure> {
     let key = store.split(entry, Utc::now().timestamp()).await?;
     store.close().await;
     println!("entry {entry} is now story tag:feedfold,2026:story/{key}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn opml_import(arg: ConfigArg, file: &Path) -> Result<ExitCode, Failure> {
+    use feedfold::config::edit::{Added, add_sources};
+    let path = config_path(arg);
+    let user = |e: anyhow::Error| Failure::User(e);
+    // The file must be valid before and after: never write a broken config.
+    Config::load(&path).map_err(|e| user(e.into()))?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| path.display().to_string())
+        .map_err(user)?;
+    let opml = String::from_utf8_lossy(&read_input(file)?).into_owned();
+    let subscriptions = feedfold::config::opml::import(&opml).map_err(|e| user(e.into()))?;
+    let (new_text, report) = add_sources(&text, &subscriptions).map_err(|e| user(e.into()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    Config::parse(&new_text, &path, base).map_err(|e| {
+        user(anyhow::anyhow!(
+            "the imported sources would make the config invalid: {e}"
+        ))
+    })?;
+    let temp = path.with_extension("toml.tmp");
+    std::fs::write(&temp, &new_text).with_context(|| temp.display().to_string())?;
+    std::fs::rename(&temp, &path).with_context(|| path.display().to_string())?;
+    let mut added = 0;
+    for entry in &report {
+        match entry {
+            Added::New(name) => {
+                added += 1;
+                eprintln!("added {name}");
+            }
+            Added::AlreadyThere(name) => eprintln!("skipped: already configured as {name}"),
+        }
+    }
+    eprintln!("feedfold: {added} sources added to {}", path.display());
     Ok(ExitCode::SUCCESS)
 }

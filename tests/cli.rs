@@ -444,3 +444,63 @@ async fn explain_and_split_work_on_stored_items() {
         Some(1)
     );
 }
+
+#[test]
+fn opml_import_edits_the_config_in_place_and_export_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("feedfold.toml");
+    std::fs::write(
+        &config,
+        "# my config\n[output]\ntitle = \"mine\"  # shown to readers\n",
+    )
+    .unwrap();
+    let opml = dir.path().join("subs.opml");
+    std::fs::write(
+        &opml,
+        r#"<?xml version="1.0"?><opml version="2.0"><head/><body>
+        <outline text="World"><outline type="rss" text="Harbour Wire" xmlUrl="https://harbour.example.org/rss"/></outline>
+        <outline type="rss" text="城市日报" xmlUrl="https://city.example.com/feed.json"/></body></opml>"#,
+    )
+    .unwrap();
+    let c = config.to_str().unwrap();
+    let out = feedfold(&["opml", "import", "-c", c, opml.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("2 sources added"), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.starts_with("# my config\n[output]\ntitle = \"mine\"  # shown to readers\n"),
+        "{text}"
+    );
+    assert!(feedfold(&["check", "-c", c]).status.success());
+    // Importing again adds nothing.
+    let again = feedfold(&["opml", "import", "-c", c, opml.to_str().unwrap()]);
+    assert!(
+        stderr(&again).contains("0 sources added"),
+        "{}",
+        stderr(&again)
+    );
+
+    let exported = feedfold(&["opml", "export", "-c", c]);
+    let exported = String::from_utf8(exported.stdout).unwrap();
+    assert!(
+        exported.contains("<outline text=\"World\" title=\"World\">"),
+        "{exported}"
+    );
+    assert!(
+        exported.contains("xmlUrl=\"https://city.example.com/feed.json\""),
+        "{exported}"
+    );
+
+    std::fs::write(
+        &opml,
+        "<opml><body><outline xmlUrl=\"a\" xmlUrl=\"b\"/></body></opml>",
+    )
+    .unwrap();
+    let broken = feedfold(&["opml", "import", "-c", c, opml.to_str().unwrap()]);
+    assert_eq!(broken.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        text,
+        "a failed import leaves the file alone"
+    );
+}

@@ -4,6 +4,8 @@
 //! field is what the key does, and `Default` gives its default. Any error names
 //! the file, line and column (`feedfold check` prints exactly that).
 
+pub mod edit;
+pub mod opml;
 mod values;
 
 use std::collections::HashMap;

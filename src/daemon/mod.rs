@@ -385,6 +385,17 @@ pub async fn fetch_pass(
     pipeline: &Pipeline,
     only: Option<&str>,
 ) -> Result<Vec<PassOutcome>, DaemonError> {
+    fetch_pass_with_progress(pipeline, only, |_| {}, |_| {}).await
+}
+
+/// [`fetch_pass`], telling `start` how many sources will run and `finished`
+/// about each as it finishes (for a progress bar).
+pub async fn fetch_pass_with_progress(
+    pipeline: &Pipeline,
+    only: Option<&str>,
+    start: impl FnOnce(usize),
+    finished: impl Fn(&PassOutcome),
+) -> Result<Vec<PassOutcome>, DaemonError> {
     let names: Vec<String> = match only {
         Some(name) => vec![name.to_owned()],
         None => {
@@ -399,6 +410,7 @@ pub async fn fetch_pass(
                 .collect()
         }
     };
+    start(names.len());
     let mut running = JoinSet::new();
     let mut tasks = HashMap::new();
     for (index, name) in names.into_iter().enumerate() {
@@ -430,6 +442,7 @@ pub async fn fetch_pass(
             }
         };
         let index = tasks.get(&id).map_or(usize::MAX, |(i, _)| *i);
+        finished(&outcome);
         outcomes.push((index, outcome));
     }
     outcomes.sort_by_key(|(i, _)| *i);

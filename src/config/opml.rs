@@ -1,0 +1,202 @@
+//! OPML 2.0 in and out: subscription lists from and for other readers.
+//! Groups are folders (and the `category` attribute); feedfold's own source
+//! settings ride along as `feedfold:` attributes, so a round trip through
+//! OPML keeps everything.
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use super::{Config, Location, Source, SourceKind};
+use crate::publish::escape_html;
+
+/// Why an OPML document could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum OpmlError {
+    /// Not well-formed XML.
+    #[error("not valid OPML: {0}")]
+    Xml(String),
+}
+
+/// One subscription read from OPML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    /// The outline's title (or text).
+    pub title: String,
+    /// The feed URL (`xmlUrl`).
+    pub url: String,
+    /// Folder names and categories.
+    pub groups: Vec<String>,
+    /// `feedfold:` attributes: key (without prefix) and value.
+    pub extra: Vec<(String, String)>,
+}
+
+const NAMESPACE: &str = "https://github.com/feedfold/feedfold/opml";
+
+/// Writes the config's sources as OPML 2.0, grouped into folders by their
+/// first group.
+pub fn export(config: &Config) -> String {
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\" xmlns:feedfold=\"{NAMESPACE}\">\n<head><title>{}</title></head>\n<body>\n",
+        escape_html(&config.output.title)
+    );
+    let mut folders: Vec<&str> = config
+        .sources
+        .iter()
+        .filter_map(|s| s.groups.first().map(String::as_str))
+        .collect();
+    folders.sort_unstable();
+    folders.dedup();
+    for source in config.sources.iter().filter(|s| s.groups.is_empty()) {
+        out.push_str(&outline(config, source, "  "));
+    }
+    for folder in folders {
+        out.push_str(&format!(
+            "  <outline text=\"{0}\" title=\"{0}\">\n",
+            escape_html(folder)
+        ));
+        for source in config
+            .sources
+            .iter()
+            .filter(|s| s.groups.first().map(String::as_str) == Some(folder))
+        {
+            out.push_str(&outline(config, source, "    "));
+        }
+        out.push_str("  </outline>\n");
+    }
+    out.push_str("</body>\n</opml>\n");
+    out
+}
+
+fn outline(config: &Config, source: &Source, indent: &str) -> String {
+    let url = match &source.url {
+        Location::Url(url) => url.to_string(),
+        Location::Path(path) => config
+            .source_url(source)
+            .map_or_else(|_| path.clone(), |u| u.to_string()),
+    };
+    let mut attrs = vec![
+        ("type", "rss".to_owned()),
+        ("text", source.name.clone()),
+        ("title", source.name.clone()),
+        ("xmlUrl", url),
+    ];
+    if !source.groups.is_empty() {
+        let categories: Vec<String> = source.groups.iter().map(|g| format!("/{g}")).collect();
+        attrs.push(("category", categories.join(",")));
+    }
+    if source.kind == SourceKind::Page {
+        attrs.push(("feedfold:kind", "page".into()));
+    }
+    if let Some(schedule) = &source.schedule {
+        attrs.push(("feedfold:schedule", schedule.as_str().to_owned()));
+    }
+    if source.priority != 0 {
+        attrs.push(("feedfold:priority", source.priority.to_string()));
+    }
+    if !source.enabled {
+        attrs.push(("feedfold:enabled", "false".into()));
+    }
+    if let Some(page) = &source.page {
+        attrs.push(("feedfold:item", page.item.clone()));
+        attrs.push(("feedfold:link", page.link.clone()));
+        if let Some(title) = &page.title {
+            attrs.push(("feedfold:title", title.clone()));
+        }
+        if let Some(date) = &page.date {
+            attrs.push(("feedfold:date", date.clone()));
+        }
+    }
+    let attrs: Vec<String> = attrs
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{}\"", escape_html(v)))
+        .collect();
+    format!("{indent}<outline {}/>\n", attrs.join(" "))
+}
+
+/// Reads every outline with an `xmlUrl`, with the folders it sits in.
+pub fn import(text: &str) -> Result<Vec<Subscription>, OpmlError> {
+    let mut reader = Reader::from_str(text);
+    let mut folders: Vec<Option<String>> = Vec::new();
+    let mut found = Vec::new();
+    loop {
+        match reader
+            .read_event()
+            .map_err(|e| OpmlError::Xml(e.to_string()))?
+        {
+            Event::Start(e) if e.local_name().as_ref() == "outline" => {
+                // An outline with children is a folder; one with a feed URL is
+                // a subscription even when it has children.
+                let attrs = attributes(&e)?;
+                if let Some(sub) = subscription(&attrs, &folders) {
+                    found.push(sub);
+                    folders.push(None);
+                } else {
+                    folders.push(text_of(&attrs));
+                }
+            }
+            Event::Empty(e) if e.local_name().as_ref() == "outline" => {
+                if let Some(sub) = subscription(&attributes(&e)?, &folders) {
+                    found.push(sub);
+                }
+            }
+            Event::End(e) if e.local_name().as_ref() == "outline" => {
+                folders.pop();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(found)
+}
+
+fn attributes(e: &BytesStart<'_>) -> Result<Vec<(String, String)>, OpmlError> {
+    e.attributes()
+        .map(|a| {
+            let a = a.map_err(|e| OpmlError::Xml(e.to_string()))?;
+            let key = a.key.as_ref().to_owned();
+            let value = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| OpmlError::Xml(e.to_string()))?
+                .into_owned();
+            Ok((key, value))
+        })
+        .collect()
+}
+
+fn get<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    attrs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+fn text_of(attrs: &[(String, String)]) -> Option<String> {
+    get(attrs, "title")
+        .or_else(|| get(attrs, "text"))
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+fn subscription(attrs: &[(String, String)], folders: &[Option<String>]) -> Option<Subscription> {
+    let url = get(attrs, "xmlUrl")?.trim().to_owned();
+    let mut groups: Vec<String> = folders.iter().flatten().cloned().collect();
+    for category in get(attrs, "category").unwrap_or("").split(',') {
+        let name = category.trim().trim_start_matches('/').to_owned();
+        if !name.is_empty() && !name.contains('/') && !groups.contains(&name) {
+            groups.push(name);
+        }
+    }
+    let extra = attrs
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("feedfold:")
+                .map(|k| (k.to_owned(), v.clone()))
+        })
+        .collect();
+    Some(Subscription {
+        title: text_of(attrs).unwrap_or_else(|| url.clone()),
+        url,
+        groups,
+        extra,
+    })
+}
