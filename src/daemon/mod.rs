@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -21,7 +22,7 @@ use crate::config::Config;
 use crate::fetch::FetchError;
 use crate::publish::{PublishError, Snapshot};
 use crate::schedule::{DueQueue, first_run, next_run};
-use crate::serve::{AppState, router};
+use crate::serve::{AppState, HEARTBEAT, router};
 use crate::store::StoreError;
 
 /// How long in-flight fetches may finish after a stop signal before they are
@@ -74,7 +75,9 @@ pub async fn run_with_reload(
     let (publish_tx, publish_rx) = watch::channel(Arc::new(first));
     let (stop_tx, stop_rx) = watch::channel(false);
 
+    let heartbeat = Arc::new(AtomicI64::new(Utc::now().timestamp()));
     let app = router(AppState {
+        heartbeat: heartbeat.clone(),
         metrics: pipeline.metrics().clone(),
         snapshot: publish_rx,
         store: pipeline.store().clone(),
@@ -100,7 +103,7 @@ pub async fn run_with_reload(
         groups,
         tx: publish_tx,
     };
-    let mut scheduler = Scheduler::start(pipeline, publisher, config_path).await?;
+    let mut scheduler = Scheduler::start(pipeline, publisher, config_path, heartbeat).await?;
     notify(&[NotifyState::Ready]);
     let loop_result = scheduler.run(stop_rx, reload).await;
     notify(&[NotifyState::Stopping]);
@@ -161,6 +164,8 @@ struct Scheduler {
     /// Changes are published shortly after they land, batched so a burst of
     /// sources finishing together renders the feeds once, not once each.
     publish_at: Option<tokio::time::Instant>,
+    /// Shared with `/healthz`: when the loop last turned.
+    heartbeat: Arc<AtomicI64>,
 }
 
 impl Scheduler {
@@ -168,6 +173,7 @@ impl Scheduler {
         pipeline: Pipeline,
         publisher: Publisher,
         config_path: Option<PathBuf>,
+        heartbeat: Arc<AtomicI64>,
     ) -> Result<Scheduler, DaemonError> {
         let queue = initial_queue(&pipeline, Utc::now()).await?;
         tracing::info!(sources = queue.len(), "scheduler started");
@@ -179,6 +185,7 @@ impl Scheduler {
             running: JoinSet::new(),
             in_flight: HashMap::new(),
             publish_at: None,
+            heartbeat,
         })
     }
 
@@ -188,9 +195,8 @@ impl Scheduler {
         mut reload: mpsc::UnboundedReceiver<()>,
     ) -> Result<(), DaemonError> {
         // WATCHDOG=1 comes from this loop only, so systemd notices if it stalls.
-        let mut watchdog = tokio::time::interval(
-            sd_notify::watchdog_enabled().map_or(Duration::from_secs(3600), |d| d / 2),
-        );
+        let period = sd_notify::watchdog_enabled().map_or(HEARTBEAT, |d| (d / 2).min(HEARTBEAT));
+        let mut watchdog = tokio::time::interval(period);
         loop {
             self.start_due();
             let sleep = sleep_until(self.queue.next_due());
@@ -198,7 +204,10 @@ impl Scheduler {
             tokio::select! {
                 () = stopped(&mut stop) => break,
                 () = sleep => {}
-                _ = watchdog.tick() => notify(&[NotifyState::Watchdog]),
+                _ = watchdog.tick() => {
+                    self.heartbeat.store(Utc::now().timestamp(), Ordering::Relaxed);
+                    notify(&[NotifyState::Watchdog]);
+                }
                 Some(()) = reload.recv() => self.reload().await?,
                 () = async { if let Some(due) = publish_due { due.await } }, if publish_due.is_some() => {
                     self.publish_at = None;

@@ -5,6 +5,7 @@ mod metrics;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use axum::Router;
@@ -29,7 +30,12 @@ pub struct AppState {
     pub store: Store,
     /// What `/metrics` reports.
     pub metrics: Arc<Metrics>,
+    /// Unix seconds of the scheduler loop's last turn.
+    pub heartbeat: Arc<AtomicI64>,
 }
+
+/// The scheduler turns at least this often; `/healthz` fails after two misses.
+pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The router with every route and layer.
 pub fn router(state: AppState) -> Router {
@@ -138,6 +144,11 @@ fn weak_eq(a: &str, b: &str) -> bool {
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
+    let silent = chrono::Utc::now().timestamp() - state.heartbeat.load(Ordering::Relaxed);
+    if silent > 2 * HEARTBEAT.as_secs() as i64 {
+        let message = format!("scheduler loop silent for {silent} s\n");
+        return (StatusCode::SERVICE_UNAVAILABLE, message).into_response();
+    }
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("database: {e}\n")).into_response(),

@@ -94,12 +94,15 @@ fn skip_leading_junk(bytes: &[u8]) -> Option<&[u8]> {
 }
 
 fn convert(entry: model::Entry) -> Entry {
+    // Only web links: a `javascript:` or `data:` link from a feed must never
+    // become an item link readers click.
     let url = entry
         .links
         .iter()
         .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
         .or_else(|| entry.links.first())
-        .map(|l| l.href.clone());
+        .map(|l| l.href.trim().to_owned())
+        .filter(|href| url::Url::parse(href).is_ok_and(|u| matches!(u.scheme(), "http" | "https")));
     let summary = entry
         .summary
         .map(|t| t.content)
@@ -156,11 +159,14 @@ fn author_name(person: &model::Person) -> Option<&str> {
 }
 
 fn title_text(text: &model::Text) -> String {
-    let raw = if text.content_type.essence().to_string().contains("html") {
-        html_to_text(&text.content)
-    } else {
-        text.content.clone()
-    };
+    // Titles are plain text; markup in one (declared or not) is dropped, since
+    // many readers render RSS titles as HTML.
+    let raw =
+        if text.content_type.essence().to_string().contains("html") || text.content.contains('<') {
+            html_to_text(&text.content)
+        } else {
+            text.content.clone()
+        };
     raw.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
