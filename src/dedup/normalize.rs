@@ -64,6 +64,13 @@ fn fold_line_fast(line: &str, folder: &mut Folder<'_>) -> bool {
             at += 1;
             continue;
         }
+        // Runs of Han ideographs fold to themselves and are copied in one go.
+        let run = han_run(bytes, at);
+        if run > at {
+            folder.push_run(&line[at..run]);
+            at = run;
+            continue;
+        }
         let Some(c) = line.get(at..).and_then(|rest| rest.chars().next()) else {
             return false;
         };
@@ -82,6 +89,20 @@ fn fold_line_fast(line: &str, folder: &mut Folder<'_>) -> bool {
     true
 }
 
+/// End of the run of CJK unified ideographs (U+4E00..=U+9FFF, three bytes
+/// each, lead byte E4..=E9) starting at `at`.
+fn han_run(bytes: &[u8], at: usize) -> usize {
+    let mut end = at;
+    while end + 2 < bytes.len() && (0xE4..=0xE9).contains(&bytes[end]) {
+        let c = u32::from(bytes[end] & 0x0F) << 12 | u32::from(bytes[end + 1] & 0x3F) << 6 | u32::from(bytes[end + 2] & 0x3F);
+        if !(0x4E00..=0x9FFF).contains(&c) {
+            break;
+        }
+        end += 3;
+    }
+    end
+}
+
 /// Writes folded characters: letters and digits lower-cased, everything else
 /// one separating space.
 struct Folder<'a> {
@@ -90,6 +111,16 @@ struct Folder<'a> {
 }
 
 impl Folder<'_> {
+    /// Appends text that is already folded (no separators inside).
+    #[inline]
+    fn push_run(&mut self, run: &str) {
+        if self.pending_space {
+            self.out.push(' ');
+            self.pending_space = false;
+        }
+        self.out.push_str(run);
+    }
+
     #[inline]
     fn push_ascii(&mut self, b: u8) {
         if !b.is_ascii_alphanumeric() {
