@@ -96,6 +96,17 @@ impl WordWindow {
 
 fn cjk_ngrams(run: &str, n: usize, mut emit: impl FnMut(&[u8])) -> usize {
     let bytes = run.as_bytes();
+    // Han, Kana and Hangul in the Basic Multilingual Plane are three bytes
+    // each: n-grams are then fixed-width windows, no decoding needed.
+    if bytes.len() % 3 == 0 && bytes.chunks_exact(3).all(|c| c[0] & 0xF0 == 0xE0) {
+        let chars = bytes.len() / 3;
+        if chars < n {
+            emit(bytes);
+            return 1;
+        }
+        bytes.windows(3 * n).step_by(3).for_each(&mut emit);
+        return chars + 1 - n;
+    }
     // Byte offsets of the last n+1 char starts, in a ring.
     let mut ring = [0usize; MAX_GRAM + 1];
     let mut seen = 0;
@@ -139,6 +150,9 @@ fn tokens(folded: &str) -> impl Iterator<Item = Token> + '_ {
         while at < bytes.len() && bytes[at] != b' ' {
             let (c, len) = if bytes[at] < 0x80 {
                 (bytes[at] as char, 1)
+            } else if cjk && (0xE4..=0xE9).contains(&bytes[at]) {
+                // U+4E00..=U+9FFF: a Han ideograph, already known to be CJK.
+                ('\u{4e00}', 3)
             } else {
                 let c = char_at(folded, at).unwrap_or(' ');
                 (c, c.len_utf8())

@@ -94,7 +94,9 @@ fn fold_line_fast(line: &str, folder: &mut Folder<'_>) -> bool {
 fn han_run(bytes: &[u8], at: usize) -> usize {
     let mut end = at;
     while end + 2 < bytes.len() && (0xE4..=0xE9).contains(&bytes[end]) {
-        let c = u32::from(bytes[end] & 0x0F) << 12 | u32::from(bytes[end + 1] & 0x3F) << 6 | u32::from(bytes[end + 2] & 0x3F);
+        let c = u32::from(bytes[end] & 0x0F) << 12
+            | u32::from(bytes[end + 1] & 0x3F) << 6
+            | u32::from(bytes[end + 2] & 0x3F);
         if !(0x4E00..=0x9FFF).contains(&c) {
             break;
         }
