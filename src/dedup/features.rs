@@ -98,7 +98,7 @@ fn cjk_ngrams(run: &str, n: usize, mut emit: impl FnMut(&[u8])) -> usize {
     let bytes = run.as_bytes();
     // Han, Kana and Hangul in the Basic Multilingual Plane are three bytes
     // each: n-grams are then fixed-width windows, no decoding needed.
-    if bytes.len() % 3 == 0 && bytes.chunks_exact(3).all(|c| c[0] & 0xF0 == 0xE0) {
+    if bytes.len().is_multiple_of(3) && bytes.chunks_exact(3).all(|c| c[0] & 0xF0 == 0xE0) {
         let chars = bytes.len() / 3;
         if chars < n {
             emit(bytes);
