@@ -144,4 +144,219 @@ pub fn render(format: Format, meta: &FeedMeta, items: &[Item]) -> Result<Documen
 }
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    use super::*;
+    use crate::store::{StoryCopy, StoryRecord};
+
+    fn copy(source: &str, priority: i64, title: &str, url: &str, content: &str) -> StoryCopy {
+        StoryCopy {
+            source: source.into(),
+            priority,
+            guid: format!("{source}-{title}"),
+            url: Some(url.into()),
+            title: title.into(),
+            author: None,
+            summary: Some("<p>Short &amp; sweet.</p>".into()),
+            content: Some(content.into()),
+            published: 1_795_000_000,
+        }
+    }
+
+    fn stories() -> Vec<StoryRecord> {
+        vec![
+            StoryRecord {
+                key: "00000000000000aa".into(),
+                published: 1_795_000_100,
+                updated: 1_795_000_200,
+                copies: vec![
+                    copy(
+                        "low",
+                        1,
+                        "UPDATE: Port strike ends",
+                        "https://b.example.org/x",
+                        "<p>longer body text here</p>",
+                    ),
+                    copy(
+                        "high",
+                        9,
+                        "Port strike ends",
+                        "https://a.example.org/news/x",
+                        "<p onclick=\"evil()\">Body <a href=\"/more\">more</a><script>alert(1)</script></p>",
+                    ),
+                ],
+            },
+            StoryRecord {
+                key: "00000000000000bb".into(),
+                published: 1_795_000_000,
+                updated: 1_795_000_000,
+                copies: vec![copy(
+                    "solo",
+                    0,
+                    "人力资源社会保障部:切实关心",
+                    "https://c.example.org/zh",
+                    "<p>正文</p>",
+                )],
+            },
+        ]
+    }
+
+    fn meta() -> FeedMeta {
+        FeedMeta {
+            title: "merged".into(),
+            base_url: url::Url::parse("http://127.0.0.1:8080/").unwrap(),
+            group: None,
+        }
+    }
+
+    fn items() -> Vec<Item> {
+        stories()
+            .iter()
+            .filter_map(|s| Item::from_story(s, crate::dedup::DEFAULT_RULES))
+            .collect()
+    }
+
+    #[test]
+    fn representative_is_sanitised_and_names_the_others() {
+        let items = items();
+        let first = &items[0];
+        assert_eq!(first.title, "Port strike ends");
+        assert_eq!(first.source, "high");
+        assert_eq!(first.id, "tag:feedfold,2026:story/00000000000000aa");
+        assert!(!first.content_html.contains("script") && !first.content_html.contains("onclick"));
+        assert!(
+            first
+                .content_html
+                .contains("href=\"https://a.example.org/more\""),
+            "{}",
+            first.content_html
+        );
+        assert!(
+            first
+                .content_html
+                .contains("Also reported by: <a href=\"https://b.example.org/x\"")
+        );
+        assert_eq!(first.also.len(), 1);
+        assert_eq!(first.summary.as_deref(), Some("Short & sweet."));
+    }
+
+    #[test]
+    fn every_format_parses_back_with_one_item_per_story() {
+        let items = items();
+        for format in Format::ALL {
+            let doc = render(format, &meta(), &items).unwrap();
+            let feed = feed_rs::parser::parse(doc.body.as_bytes())
+                .unwrap_or_else(|e| panic!("{format:?}: {e}\n{}", doc.body));
+            assert_eq!(feed.entries.len(), 2, "{format:?}");
+            assert_eq!(
+                feed.entries[0].id, "tag:feedfold,2026:story/00000000000000aa",
+                "{format:?}"
+            );
+            assert_eq!(
+                feed.entries[0].title.as_ref().unwrap().content,
+                "Port strike ends",
+                "{format:?}"
+            );
+            assert_eq!(
+                feed.entries[1].title.as_ref().unwrap().content,
+                "人力资源社会保障部:切实关心",
+                "{format:?}"
+            );
+            assert_eq!(
+                feed.entries[0].links[0].href, "https://a.example.org/news/x",
+                "{format:?}"
+            );
+            assert!(
+                doc.body.contains("http://127.0.0.1:8080/feed."),
+                "{format:?} has a self link"
+            );
+            assert_eq!(doc.last_modified.timestamp(), 1_795_000_200);
+        }
+    }
+
+    #[test]
+    fn same_content_same_etag_and_changes_change_it() {
+        let a = render(Format::Atom, &meta(), &items()).unwrap();
+        let b = render(Format::Atom, &meta(), &items()).unwrap();
+        assert_eq!(a, b);
+        assert!(a.etag.starts_with("W/\""));
+        let c = render(Format::Atom, &meta(), &items()[..1]).unwrap();
+        assert_ne!(a.etag, c.etag);
+    }
+
+    #[test]
+    fn changed_documents_get_a_later_last_modified() {
+        let store_less = |items: &[Item]| {
+            let mut documents = std::collections::HashMap::new();
+            documents.insert(
+                (None, Format::Atom),
+                render(Format::Atom, &meta(), items).unwrap(),
+            );
+            Snapshot::from_documents(documents)
+        };
+        let all = items();
+        let before = store_less(&all);
+        // The newest story left: the text changed, the newest update did not.
+        let mut after = store_less(&all[..1]);
+        let old = before.get(None, Format::Atom).unwrap().last_modified;
+        let now = chrono::DateTime::from_timestamp(old.timestamp() - 100, 0).unwrap();
+        after.advance_from(&before, now);
+        assert_eq!(
+            after
+                .get(None, Format::Atom)
+                .unwrap()
+                .last_modified
+                .timestamp(),
+            old.timestamp() + 1
+        );
+        let mut same = store_less(&all);
+        same.advance_from(&before, now);
+        assert_eq!(
+            same.get(None, Format::Atom).unwrap().last_modified,
+            old,
+            "unchanged text keeps its time"
+        );
+    }
+
+    #[test]
+    fn the_web_page_lists_stories_and_escapes_everything() {
+        let mut hostile = stories();
+        hostile[1].copies[0].title =
+            "<script>alert(1)</script>\"><img src=x onerror=alert(2)>".into();
+        hostile[1].copies[0].url = Some("javascript:alert(3)".into());
+        hostile[0].copies[0].source = "\"><svg onload=alert(4)>".into();
+        let items: Vec<Item> = hostile
+            .iter()
+            .filter_map(|s| Item::from_story(s, crate::dedup::DEFAULT_RULES))
+            .collect();
+        let page = render_page("merged <b>", &items, &["zh"]);
+        assert!(
+            page.contains("rel=\"alternate\" type=\"application/atom+xml\" href=\"feed.atom\"")
+        );
+        assert!(page.contains("href=\"feeds/zh.atom\""));
+        assert!(page.contains(">Port strike ends</a>"), "{page}");
+        assert!(
+            page.contains("Also reported by <a href=\"https://b.example.org/x\""),
+            "{page}"
+        );
+        for bad in ["<script", "<img", "<svg", "javascript:", "<b>"] {
+            assert!(!page.contains(bad), "{bad} survived:\n{page}");
+        }
+    }
+
+    #[test]
+    fn empty_feeds_are_valid_and_group_feeds_link_to_themselves() {
+        let meta = FeedMeta {
+            group: Some("zh".into()),
+            ..meta()
+        };
+        for format in Format::ALL {
+            let doc = render(format, &meta, &[]).unwrap();
+            let feed = feed_rs::parser::parse(doc.body.as_bytes()).unwrap();
+            assert!(feed.entries.is_empty());
+            assert!(doc.body.contains(&format!(
+                "http://127.0.0.1:8080/feeds/zh.{}",
+                format.extension()
+            )));
+        }
+    }
+}
