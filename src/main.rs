@@ -449,14 +449,16 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
         )?;
     }
     for state in states.iter().filter(|s| s.enabled) {
+        let at = |t: Option<i64>| t.and_then(|t| DateTime::from_timestamp(t, 0));
         let next = config
             .enabled_sources()
             .find(|s| s.name == state.name)
-            .map(|s| {
-                let last = state
-                    .last_fetch_at
-                    .and_then(|t| DateTime::from_timestamp(t, 0));
-                feedfold::schedule::first_run(s.schedule(&config.daemon), &s.name, last, now)
+            .filter(|_| state.gone_at.is_none())
+            .and_then(|s| {
+                let cron = s.schedule(&config.daemon);
+                let first =
+                    feedfold::schedule::first_run(cron, &s.name, at(state.last_fetch_at), now);
+                feedfold::schedule::held_back(cron, &s.name, first, at(state.not_before()))
             });
         if json {
             let line = serde_json::json!({
@@ -464,6 +466,8 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
                 "last_fetch": state.last_fetch_at, "last_success": state.last_success_at,
                 "next_due": next.map(|t| t.timestamp()), "status": state.last_status,
                 "errors": state.error_count, "last_error": state.last_error, "entries": state.entries,
+                "retry_at": state.retry_at, "fresh_until": state.fresh_until,
+                "gone_since": state.gone_at, "moved_to": state.moved_to,
             });
             writeln!(out, "{line}")?;
         } else {
@@ -479,14 +483,33 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
                 next.map_or("-".into(), short_time),
                 state.last_status.map_or("-".into(), |s| s.to_string()),
                 state.entries,
-                state
-                    .last_error
-                    .as_deref()
-                    .map_or(String::new(), |e| format!("{e} (x{})", state.error_count)),
+                problem(state),
             )?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The status line's last column: what is wrong and what feedfold does about it.
+fn problem(state: &feedfold::store::SourceState) -> String {
+    let when = |t: i64| DateTime::from_timestamp(t, 0).map_or_else(String::new, short_time);
+    let mut parts = Vec::new();
+    if let Some(gone) = state.gone_at {
+        parts.push(format!(
+            "GONE (410) since {}: not fetched; change its url or remove it",
+            when(gone)
+        ));
+    } else if let Some(error) = &state.last_error {
+        let mut text = format!("{error} (x{})", state.error_count);
+        if let Some(retry) = state.retry_at {
+            text.push_str(&format!(", retry after {}", when(retry)));
+        }
+        parts.push(text);
+    }
+    if let Some(to) = &state.moved_to {
+        parts.push(format!("moved permanently to {to}: update its url"));
+    }
+    parts.join("; ")
 }
 
 fn short_time(t: DateTime<Utc>) -> String {

@@ -7,7 +7,7 @@ use common::TestDb;
 use feedfold::dedup::MatchOptions;
 use feedfold::fetch::Validators;
 use feedfold::source::Entry;
-use feedfold::store::{Incoming, SourceRecord, Store};
+use feedfold::store::{Failure, Incoming, SourceRecord, Store, Success};
 
 fn record(name: &str, priority: i64, groups: &[&str]) -> SourceRecord {
     SourceRecord {
@@ -237,6 +237,27 @@ async fn window_limit_and_future_dates() {
     .await;
 }
 
+fn success(at: i64, status: u16, validators: &Validators) -> Success<'_> {
+    Success {
+        at,
+        status,
+        validators,
+        fresh_until: None,
+        moved_to: None,
+    }
+}
+
+fn failure(at: i64, status: Option<u16>, error: &str) -> Failure<'_> {
+    Failure {
+        at,
+        status,
+        error,
+        retry_at: None,
+        gone: false,
+        counts: true,
+    }
+}
+
 #[tokio::test]
 async fn sources_sync_by_name_and_keep_fetch_state() {
     with_each_backend(|store, label| async move {
@@ -249,17 +270,24 @@ async fn sources_sync_by_name_and_keep_fetch_state() {
             last_modified: Some("Sat, 21 Nov 2026 08:00:00 GMT".into()),
         };
         store
-            .record_success(ids["a"], NOW, 200, &validators)
+            .record_success(ids["a"], &success(NOW, 200, &validators))
             .await
             .unwrap();
         store
-            .record_failure(ids["b"], NOW, Some(500), "HTTP 500")
+            .record_failure(ids["b"], &failure(NOW, Some(500), "HTTP 500"))
             .await
             .unwrap();
         store
-            .record_failure(ids["b"], NOW + 1, None, "timed out")
+            .record_failure(ids["b"], &failure(NOW + 1, None, "timed out"))
             .await
             .unwrap();
+        // A deferral (nothing tried) moves the retry time but not the count.
+        let deferred = Failure {
+            retry_at: Some(NOW + 900),
+            counts: false,
+            ..failure(NOW + 1, None, "timed out")
+        };
+        store.record_failure(ids["b"], &deferred).await.unwrap();
 
         // A new config drops b and renames nothing: a keeps its id and state.
         let again = store.sync_sources(&[record("a", 3, &["y"])]).await.unwrap();
@@ -281,15 +309,40 @@ async fn sources_sync_by_name_and_keep_fetch_state() {
             (2, Some("timed out"), None),
             "{label}"
         );
-        store
-            .record_success(ids["b"], NOW + 2, 304, &Validators::default())
-            .await
-            .unwrap();
+        assert_eq!(b.not_before(), Some(NOW + 900), "{label}");
+        let none = Validators::default();
+        let moved = Success {
+            fresh_until: Some(NOW + 60),
+            moved_to: Some("https://new.example/feed"),
+            ..success(NOW + 2, 304, &none)
+        };
+        store.record_success(ids["b"], &moved).await.unwrap();
         let b = store.source_state("b").await.unwrap();
         assert_eq!(
-            (b.error_count, b.last_error),
-            (0, None),
-            "{label}: success resets the failure count"
+            (b.error_count, b.last_error, b.retry_at, b.fresh_until),
+            (0, None, None, Some(NOW + 60)),
+            "{label}: success resets the failure count and the backoff"
+        );
+        assert_eq!(b.moved_to.as_deref(), Some("https://new.example/feed"));
+
+        // 410 Gone marks the source; a new URL in the config clears it.
+        let gone = Failure {
+            gone: true,
+            ..failure(NOW + 3, Some(410), "HTTP 410")
+        };
+        store.record_failure(ids["a"], &gone).await.unwrap();
+        assert_eq!(
+            store.source_state("a").await.unwrap().gone_at,
+            Some(NOW + 3)
+        );
+        let mut renamed = record("a", 3, &["y"]);
+        renamed.url = "https://elsewhere.example/a.xml".into();
+        store.sync_sources(&[renamed]).await.unwrap();
+        let a = store.source_state("a").await.unwrap();
+        assert_eq!(
+            (a.gone_at, a.error_count, a.validators),
+            (None, 0, Validators::default()),
+            "{label}: a new url starts afresh"
         );
         assert!(store.source_state("zzz").await.is_err(), "{label}");
     })

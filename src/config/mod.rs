@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use values::{ByteSize, CronExpr, Duration, Location};
+pub use values::{ByteSize, CronExpr, Duration, Location, Network};
 
 /// A configuration problem, with where it is.
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +113,23 @@ pub struct Fetch {
     pub max_body: ByteSize,
     /// Redirects followed before giving up. Default 5.
     pub max_redirects: usize,
+    /// Networks that may be fetched from although they are not public: by
+    /// default loopback, private (RFC 1918), link-local (cloud metadata at
+    /// 169.254.169.254), CGNAT, unique-local and other special addresses are
+    /// refused, whether a URL names them or a DNS name resolves to them. Give
+    /// CIDRs or addresses, e.g. `["192.168.1.0/24", "127.0.0.1"]`. Default none.
+    pub allow_networks: Vec<Network>,
+    /// Requests in flight at once to one registrable domain (eTLD+1, so
+    /// `a.example.co.uk` and `b.example.co.uk` count together). Default 2.
+    pub per_domain_concurrency: NonZeroUsize,
+    /// Least time between the starts of two requests to one registrable
+    /// domain. A longer `Crawl-delay` in its robots.txt wins for pages. Default `1s`.
+    pub per_domain_delay: Duration,
+    /// Wait before retrying a source after one failure; each further
+    /// consecutive failure doubles it. Default `5m`.
+    pub backoff: Duration,
+    /// Longest wait that backoff or a server's `Retry-After` may impose. Default `24h`.
+    pub backoff_max: Duration,
 }
 
 impl Default for Fetch {
@@ -122,6 +139,11 @@ impl Default for Fetch {
             connect_timeout: parse_builtin("10s"),
             max_body: parse_builtin("15MiB"),
             max_redirects: 5,
+            allow_networks: Vec::new(),
+            per_domain_concurrency: NonZeroUsize::new(2).unwrap_or(NonZeroUsize::MIN),
+            per_domain_delay: parse_builtin("1s"),
+            backoff: parse_builtin("5m"),
+            backoff_max: parse_builtin("24h"),
         }
     }
 }
@@ -237,6 +259,22 @@ pub struct Source {
     /// `[source.page]`: selectors for `kind = "page"`.
     #[serde(default)]
     pub page: Option<PageRules>,
+    /// Honour the site's robots.txt for HTML pages (feeds are exempt, as in
+    /// browsers and feed readers). Default true.
+    #[serde(default = "default_true")]
+    pub robots: bool,
+    /// Whole-request timeout for this source, overriding `fetch.timeout`.
+    #[serde(default)]
+    pub timeout: Option<Duration>,
+    /// Connect timeout for this source, overriding `fetch.connect_timeout`.
+    #[serde(default)]
+    pub connect_timeout: Option<Duration>,
+    /// Body cap for this source, overriding `fetch.max_body`.
+    #[serde(default)]
+    pub max_body: Option<ByteSize>,
+    /// Redirect limit for this source, overriding `fetch.max_redirects`.
+    #[serde(default)]
+    pub max_redirects: Option<usize>,
 }
 
 /// `[source.page]`: how to read entries off an HTML list page.

@@ -39,6 +39,25 @@ impl FromStr for Duration {
     }
 }
 
+/// An IP network written as a CIDR (`"10.0.0.0/8"`, `"fd00::/8"`) or a single
+/// address (`"127.0.0.1"`, meaning just that address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network(pub ipnet::IpNet);
+
+impl FromStr for Network {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if let Ok(net) = s.parse::<ipnet::IpNet>() {
+            return Ok(Network(net));
+        }
+        s.parse::<std::net::IpAddr>()
+            .map(|ip| Network(ipnet::IpNet::from(ip)))
+            .map_err(|_| format!("{s:?} is not an IP network such as \"10.0.0.0/8\" or an address"))
+    }
+}
+
 /// A byte size written as `"512KiB"`, `"15MiB"`, `"1GiB"`, `"2MB"` or a plain number of bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ByteSize(pub u64);
@@ -183,7 +202,7 @@ macro_rules! deserialize_from_str {
     )*};
 }
 
-deserialize_from_str!(Duration, ByteSize, CronExpr, Location);
+deserialize_from_str!(Duration, ByteSize, CronExpr, Location, Network);
 
 #[cfg(test)]
 mod tests {

@@ -21,9 +21,9 @@ pub use pipeline::{PassError, PassOutcome, Pipeline, fingerprint_entries, match_
 use crate::config::Config;
 use crate::fetch::FetchError;
 use crate::publish::{PublishError, Snapshot};
-use crate::schedule::{DueQueue, first_run, next_run};
+use crate::schedule::{DueQueue, first_run, held_back, next_run};
 use crate::serve::{AppState, HEARTBEAT, router};
-use crate::store::StoreError;
+use crate::store::{SourceState, StoreError};
 
 /// How long in-flight fetches may finish after a stop signal before they are
 /// abandoned (their transactions roll back; nothing half-written remains).
@@ -233,7 +233,7 @@ impl Scheduler {
     }
 
     fn finished(&mut self, done: Result<(tokio::task::Id, PassOutcome), tokio::task::JoinError>) {
-        let (id, changed) = match done {
+        let (id, changed, hold) = match done {
             Ok((id, outcome)) => {
                 let status = format!(
                     "{} sources; last: {}",
@@ -241,16 +241,20 @@ impl Scheduler {
                     outcome.source
                 );
                 notify(&[NotifyState::Status(&status)]);
-                (id, outcome.result.is_ok_and(|r| r.changed()))
+                let hold = Hold {
+                    not_before: outcome.not_before,
+                    gone: outcome.gone,
+                };
+                (id, outcome.result.is_ok_and(|r| r.changed()), hold)
             }
             Err(error) => {
                 let source = self.in_flight.get(&error.id()).map(String::as_str);
                 tracing::error!(source, %error, "fetch task died");
-                (error.id(), false)
+                (error.id(), false, Hold::default())
             }
         };
         if let Some(name) = self.in_flight.remove(&id) {
-            reschedule(self.pipeline.config(), &mut self.queue, &name);
+            reschedule(self.pipeline.config(), &mut self.queue, &name, hold);
         }
         if changed && self.publish_at.is_none() {
             self.publish_at = Some(tokio::time::Instant::now() + PUBLISH_DELAY);
@@ -334,10 +338,30 @@ impl Scheduler {
     }
 }
 
-/// Puts a source back in the queue at its next scheduled time.
-fn reschedule(config: &Config, queue: &mut DueQueue, name: &str) {
+/// What keeps a source from its next scheduled time.
+#[derive(Debug, Default, Clone, Copy)]
+struct Hold {
+    /// Not before this (backoff, `Retry-After`, `max-age`).
+    not_before: Option<DateTime<Utc>>,
+    /// Not at all (410 Gone).
+    gone: bool,
+}
+
+/// Puts a source back in the queue at its next scheduled time, unless it is
+/// gone, and not before what holds it back.
+fn reschedule(config: &Config, queue: &mut DueQueue, name: &str, hold: Hold) {
+    if hold.gone {
+        return;
+    }
+    let now = Utc::now();
     if let Some(source) = config.enabled_sources().find(|s| s.name == name)
-        && let Some(at) = next_run(source.schedule(&config.daemon), &source.name, Utc::now())
+        && let Some(next) = next_run(source.schedule(&config.daemon), &source.name, now)
+        && let Some(at) = held_back(
+            source.schedule(&config.daemon),
+            &source.name,
+            next,
+            hold.not_before,
+        )
     {
         queue.insert(&source.name, at);
     }
@@ -348,15 +372,27 @@ async fn initial_queue(pipeline: &Pipeline, now: DateTime<Utc>) -> Result<DueQue
     let states = pipeline.store().source_states().await?;
     let mut queue = DueQueue::new();
     for source in config.enabled_sources() {
-        let last = states
-            .iter()
-            .find(|s| s.name == source.name)
-            .and_then(|s| s.last_fetch_at)
-            .and_then(|t| DateTime::from_timestamp(t, 0));
-        queue.insert(
+        let state = states.iter().find(|s| s.name == source.name);
+        if let Some(gone) = state.and_then(|s| s.gone_at) {
+            tracing::warn!(
+                source = %source.name,
+                since = %DateTime::from_timestamp(gone, 0).unwrap_or(now),
+                "not scheduled: it answered 410 Gone; change its url or remove it"
+            );
+            continue;
+        }
+        let at = |t: Option<i64>| t.and_then(|t| DateTime::from_timestamp(t, 0));
+        let cron = source.schedule(&config.daemon);
+        let first = first_run(
+            cron,
             &source.name,
-            first_run(source.schedule(&config.daemon), &source.name, last, now),
+            at(state.and_then(|s| s.last_fetch_at)),
+            now,
         );
+        let floor = at(state.and_then(SourceState::not_before));
+        if let Some(due) = held_back(cron, &source.name, first, floor) {
+            queue.insert(&source.name, due);
+        }
     }
     Ok(queue)
 }
@@ -446,6 +482,8 @@ pub async fn fetch_pass_with_progress(
                         status: None,
                         result,
                         elapsed: Duration::ZERO,
+                        not_before: None,
+                        gone: false,
                     },
                 )
             }

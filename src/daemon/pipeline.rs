@@ -4,17 +4,19 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::Utc;
-use tokio::sync::Semaphore;
+use chrono::{DateTime, Utc};
 
 use super::DaemonError;
 use crate::config::{Config, Source, SourceKind};
 use crate::dedup::{FeatureOptions, Fingerprinter, MatchOptions, TitleRules};
 use crate::extract::html_to_text;
-use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, charset};
+use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, Limits, Validators, charset};
+use crate::schedule::backoff;
 use crate::serve::{FetchResult, Metrics};
 use crate::source::{self, Entry, SourceError};
-use crate::store::{Incoming, IngestReport, SourceRecord, Store, StoreError};
+use crate::store::{
+    Failure, Incoming, IngestReport, SourceRecord, SourceState, Store, StoreError, Success,
+};
 
 /// Why one source's pass failed.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +52,18 @@ pub struct PassOutcome {
     pub result: Result<IngestReport, PassError>,
     /// Wall time of the whole pass.
     pub elapsed: std::time::Duration,
+    /// Not to run again before this (backoff, `Retry-After`, `max-age`).
+    pub not_before: Option<DateTime<Utc>>,
+    /// The source answered 410 Gone and is no longer fetched.
+    pub gone: bool,
+}
+
+/// What a pass decided about the source's future, beside its result.
+#[derive(Debug, Default)]
+struct Verdict {
+    status: Option<u16>,
+    not_before: Option<i64>,
+    gone: bool,
 }
 
 /// Everything a pass needs, shared by all of them.
@@ -59,7 +73,6 @@ pub struct Pipeline {
     store: Store,
     fetcher: Fetcher,
     ids: Arc<std::collections::HashMap<String, i64>>,
-    slots: Arc<Semaphore>,
     title_rules: TitleRules,
     metrics: Arc<Metrics>,
 }
@@ -96,7 +109,6 @@ impl Pipeline {
             .collect();
         let ids = Arc::new(store.sync_sources(&records).await?);
         let fetcher = Fetcher::new(&FetchOptions::from_config(&config))?;
-        let slots = Arc::new(Semaphore::new(config.daemon.concurrency.get()));
         let title_rules =
             TitleRules::with_extra(&config.dedup.title_prefixes, &config.dedup.title_sites);
         Ok(Pipeline {
@@ -104,7 +116,6 @@ impl Pipeline {
             store,
             fetcher,
             ids,
-            slots,
             title_rules,
             metrics,
         })
@@ -128,13 +139,17 @@ impl Pipeline {
     /// Runs one source and logs one line about it.
     pub async fn run_source(&self, name: &str) -> PassOutcome {
         let started = Instant::now();
-        let mut status = None;
-        let result = self.pass(name, &mut status).await;
+        let mut verdict = Verdict::default();
+        let result = self.pass(name, &mut verdict).await;
         let outcome = PassOutcome {
             source: name.to_owned(),
-            status,
+            status: verdict.status,
             result,
             elapsed: started.elapsed(),
+            not_before: verdict
+                .not_before
+                .and_then(|t| DateTime::from_timestamp(t, 0)),
+            gone: verdict.gone,
         };
         log_outcome(&outcome);
         self.record_metrics(&outcome);
@@ -156,7 +171,7 @@ impl Pipeline {
         );
     }
 
-    async fn pass(&self, name: &str, status: &mut Option<u16>) -> Result<IngestReport, PassError> {
+    async fn pass(&self, name: &str, verdict: &mut Verdict) -> Result<IngestReport, PassError> {
         let source = self
             .config
             .enabled_sources()
@@ -166,18 +181,26 @@ impl Pipeline {
             .ids
             .get(name)
             .ok_or_else(|| PassError::UnknownSource(name.into()))?;
+        let state = self.store.source_state(name).await?;
         let now = Utc::now().timestamp();
-        let result = self.fetch_and_store(source, id, status).await;
-        let recorded = match (&result, *status) {
-            (Ok((_, fetched)), _) => {
-                self.store
-                    .record_success(id, now, fetched.status, &fetched.validators)
-                    .await
+        let result = self
+            .fetch_and_store(source, id, &state.validators, &mut verdict.status)
+            .await;
+        let recorded = match &result {
+            Ok((_, fetched)) => {
+                if let Some(to) = &fetched.moved_to {
+                    tracing::warn!(source = name, %to, "moved permanently (301/308): update its url in the config");
+                }
+                let ok = success(now, fetched);
+                verdict.not_before = ok.fresh_until;
+                self.store.record_success(id, &ok).await
             }
-            (Err(e), status) => {
-                self.store
-                    .record_failure(id, now, status, &e.to_string())
-                    .await
+            Err(error) => {
+                let text = error.to_string();
+                let failed = self.failure(now, &state, error, verdict.status, &text);
+                verdict.not_before = failed.retry_at;
+                verdict.gone = failed.gone;
+                self.store.record_failure(id, &failed).await
             }
         };
         // Entries already committed stay reported (so the feed is republished)
@@ -188,28 +211,52 @@ impl Pipeline {
         result.map(|(report, _)| report)
     }
 
+    /// How a failure is recorded: when to try again, and whether to at all.
+    fn failure<'a>(
+        &self,
+        now: i64,
+        state: &SourceState,
+        error: &PassError,
+        status: Option<u16>,
+        text: &'a str,
+    ) -> Failure<'a> {
+        let fetch = &self.config.fetch;
+        let asked = match error {
+            PassError::Fetch(e) => e.retry_after(),
+            _ => None,
+        };
+        let deferred = matches!(error, PassError::Fetch(FetchError::Deferred { .. }));
+        let failures = u32::try_from(state.error_count + 1).unwrap_or(u32::MAX);
+        let wait = if deferred {
+            asked.unwrap_or_default()
+        } else {
+            backoff(failures, fetch.backoff.0, fetch.backoff_max.0).max(asked.unwrap_or_default())
+        };
+        Failure {
+            at: now,
+            status,
+            error: text,
+            retry_at: Some(now.saturating_add(i64::try_from(wait.as_secs()).unwrap_or(i64::MAX))),
+            gone: status == Some(410),
+            counts: !deferred,
+        }
+    }
+
     async fn fetch_and_store(
         &self,
         source: &Source,
         id: i64,
+        validators: &Validators,
         status: &mut Option<u16>,
     ) -> Result<(IngestReport, Fetched), PassError> {
         let url = self.config.source_url(source).map_err(PassError::Url)?;
-        let validators = self.store.source_state(&source.name).await?.validators;
-        let fetched = {
-            // The semaphore is never closed, so acquiring only fails if it were.
-            let _slot = self
-                .slots
-                .acquire()
-                .await
-                .map_err(|e| PassError::Task(e.to_string()))?;
-            self.fetcher.get(&url, &validators).await
+        let limits = Limits::for_source(&self.config, source);
+        let fetched = if source.kind == SourceKind::Page && source.robots {
+            self.fetcher.get_page(&url, validators, &limits).await
+        } else {
+            self.fetcher.get_with(&url, validators, &limits).await
         };
-        let fetched = fetched.inspect_err(|e| {
-            if let FetchError::Status { status: code } = e {
-                *status = Some(*code);
-            }
-        })?;
+        let fetched = fetched.inspect_err(|e| *status = e.status())?;
         *status = Some(fetched.status);
         if fetched.not_modified() {
             return Ok((IngestReport::default(), fetched));
@@ -222,6 +269,19 @@ impl Pipeline {
             .ingest(id, &source.name, &items, Utc::now().timestamp(), options)
             .await?;
         Ok((report, fetched))
+    }
+}
+
+/// How a successful fetch is recorded.
+fn success(now: i64, fetched: &Fetched) -> Success<'_> {
+    Success {
+        at: now,
+        status: fetched.status,
+        validators: &fetched.validators,
+        fresh_until: fetched
+            .fresh_for
+            .map(|d| now.saturating_add(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))),
+        moved_to: fetched.moved_to.as_ref().map(url::Url::as_str),
     }
 }
 
@@ -279,10 +339,19 @@ fn log_outcome(outcome: &PassOutcome) {
     let status = outcome
         .status
         .map_or_else(|| "-".to_owned(), |s| s.to_string());
+    let retry = outcome
+        .not_before
+        .map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M:%S").to_string());
     match &outcome.result {
         Ok(report) => tracing::info!(
             source = %outcome.source, %status, new = report.new, updated = report.updated, ms, "fetched"
         ),
-        Err(error) => tracing::warn!(source = %outcome.source, %status, ms, %error, "fetch failed"),
+        Err(error) if outcome.gone => tracing::warn!(
+            source = %outcome.source, %error,
+            "source is gone (HTTP 410): no longer fetched until its url changes in the config"
+        ),
+        Err(error) => {
+            tracing::warn!(source = %outcome.source, %status, ms, %error, not_before = %retry, "fetch failed")
+        }
     }
 }

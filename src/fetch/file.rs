@@ -31,5 +31,7 @@ pub(super) async fn read(url: &Url, max_body: u64) -> Result<Fetched, FetchError
         content_type: None,
         validators: Validators::default(),
         final_url: url.clone(),
+        moved_to: None,
+        fresh_for: None,
     })
 }

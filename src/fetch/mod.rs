@@ -1,19 +1,36 @@
-//! One HTTP client for everything feedfold downloads: timeouts, a body cap
-//! counted after decompression, a redirect limit that refuses loops and
-//! non-HTTP targets, and conditional GET. `file://` URLs are read from disk
-//! under the same cap, so offline sources behave like remote ones.
+//! One HTTP client for everything feedfold downloads, built to survive the
+//! real web: timeouts, a body cap counted after decompression, redirects
+//! followed one hop at a time (limit, loops, non-HTTP targets, permanent moves
+//! recorded), the SSRF guard on every hop, per-domain politeness, conditional
+//! GET, and what the server says about freshness and `Retry-After`. `file://`
+//! URLs are read from disk under the same cap, so offline sources behave like
+//! remote ones.
 //!
 //! Bytes stay bytes: feed parsers need the raw document to honour its own
 //! encoding declaration.
 
 pub mod charset;
 mod file;
+pub mod freshness;
+pub mod guard;
+pub mod politeness;
+pub mod robots;
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
-use reqwest::redirect;
+use tokio::time::Instant;
 use url::Url;
+
+pub use guard::AddressPolicy;
+pub use politeness::{Politeness, PolitenessOptions};
+pub use robots::Robots;
+
+/// How long a request waits for a site that asked us (`Retry-After`) to hold
+/// off; a longer wait defers the source instead of holding a task.
+const PATIENCE: Duration = Duration::from_secs(60);
 
 /// Why a download failed.
 #[derive(Debug, thiserror::Error)]
@@ -24,13 +41,18 @@ pub enum FetchError {
     /// No connection could be made (DNS, refused, TLS).
     #[error("cannot connect: {0}")]
     Connect(String),
+    /// The SSRF guard refused the address.
+    #[error("{0}")]
+    Refused(String),
     /// The server answered with an error status.
-    #[error("HTTP {status}")]
+    #[error("HTTP {status}{}", retry_after.map_or(String::new(), |d| format!(" (Retry-After {}s)", d.as_secs())))]
     Status {
         /// The status code.
         status: u16,
+        /// How long the server asked us to wait (429, 503).
+        retry_after: Option<Duration>,
     },
-    /// The body (after decompression) exceeded `fetch.max_body`.
+    /// The body (after decompression) exceeded the cap.
     #[error("body larger than {limit} bytes")]
     TooLarge {
         /// The configured cap.
@@ -42,6 +64,15 @@ pub enum FetchError {
     /// The URL's scheme is not http, https or file.
     #[error("unsupported URL scheme {0:?}")]
     Scheme(String),
+    /// The site asked us to wait (`Retry-After`) longer than a request may.
+    #[error("site asked us to wait {}s more (Retry-After)", wait.as_secs())]
+    Deferred {
+        /// How long until it accepts requests again.
+        wait: Duration,
+    },
+    /// The site's robots.txt does not let us fetch this URL.
+    #[error("robots.txt disallows {0}")]
+    Disallowed(String),
     /// A `file://` source could not be read.
     #[error("{path}: {source}")]
     File {
@@ -53,6 +84,25 @@ pub enum FetchError {
     /// Any other transport failure, with its cause chain.
     #[error("{0}")]
     Other(String),
+}
+
+impl FetchError {
+    /// The HTTP status, when the server answered with an error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            FetchError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// How long the server (or the domain's politeness gate) asks us to wait.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            FetchError::Deferred { wait } => Some(*wait),
+            _ => None,
+        }
+    }
 }
 
 /// Cache validators from an earlier response, sent back as a conditional GET.
@@ -77,6 +127,10 @@ pub struct Fetched {
     pub validators: Validators,
     /// The URL after redirects.
     pub final_url: Url,
+    /// Where the URL permanently moved (301/308 from the requested URL on).
+    pub moved_to: Option<Url>,
+    /// How long the server says the document stays fresh.
+    pub fresh_for: Option<Duration>,
 }
 
 impl Fetched {
@@ -86,14 +140,13 @@ impl Fetched {
     }
 }
 
-/// Client settings, from `[daemon]` and `[fetch]`.
-#[derive(Debug, Clone)]
-pub struct FetchOptions {
-    /// The User-Agent header.
-    pub user_agent: String,
-    /// Whole-request timeout.
+/// Per-request limits: `[fetch]`, overridden per `[[source]]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Whole-request timeout, all redirect hops and the body included
+    /// (time spent waiting for politeness is not counted).
     pub timeout: Duration,
-    /// Connect timeout.
+    /// TCP + TLS connect timeout.
     pub connect_timeout: Duration,
     /// Body cap after decompression.
     pub max_body: u64,
@@ -101,15 +154,58 @@ pub struct FetchOptions {
     pub max_redirects: usize,
 }
 
+impl Limits {
+    /// The `[fetch]` limits.
+    pub fn from_config(config: &crate::config::Config) -> Limits {
+        let fetch = &config.fetch;
+        Limits {
+            timeout: fetch.timeout.0,
+            connect_timeout: fetch.connect_timeout.0,
+            max_body: fetch.max_body.0,
+            max_redirects: fetch.max_redirects,
+        }
+    }
+
+    /// The limits for one source: its own settings over `[fetch]`'s.
+    pub fn for_source(config: &crate::config::Config, source: &crate::config::Source) -> Limits {
+        let base = Limits::from_config(config);
+        Limits {
+            timeout: source.timeout.map_or(base.timeout, |d| d.0),
+            connect_timeout: source.connect_timeout.map_or(base.connect_timeout, |d| d.0),
+            max_body: source.max_body.map_or(base.max_body, |b| b.0),
+            max_redirects: source.max_redirects.unwrap_or(base.max_redirects),
+        }
+    }
+}
+
+/// Client settings, from `[daemon]` and `[fetch]`.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// The User-Agent header.
+    pub user_agent: String,
+    /// Default limits.
+    pub limits: Limits,
+    /// Non-public networks that may still be fetched from.
+    pub allow_networks: Vec<ipnet::IpNet>,
+    /// Per-domain and global request budgets.
+    pub politeness: PolitenessOptions,
+    /// The longest `Retry-After` honoured.
+    pub max_wait: Duration,
+}
+
 impl FetchOptions {
     /// The options a config asks for.
     pub fn from_config(config: &crate::config::Config) -> FetchOptions {
         FetchOptions {
             user_agent: config.daemon.user_agent.clone(),
-            timeout: config.fetch.timeout.0,
-            connect_timeout: config.fetch.connect_timeout.0,
-            max_body: config.fetch.max_body.0,
-            max_redirects: config.fetch.max_redirects,
+            limits: Limits::from_config(config),
+            allow_networks: config.fetch.allow_networks.iter().map(|n| n.0).collect(),
+            politeness: PolitenessOptions {
+                global: config.daemon.concurrency.get(),
+                per_domain: config.fetch.per_domain_concurrency.get(),
+                delay: config.fetch.per_domain_delay.0,
+            },
+            max_wait: config.fetch.backoff_max.0,
         }
     }
 }
@@ -117,83 +213,253 @@ impl FetchOptions {
 /// The shared downloader. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
-    client: reqwest::Client,
-    max_body: u64,
+    options: Arc<FetchOptions>,
+    policy: AddressPolicy,
+    politeness: Politeness,
+    robots: Robots,
+    /// One client per connect timeout in use (reqwest fixes it per client).
+    clients: Arc<Mutex<HashMap<Duration, reqwest::Client>>>,
+}
+
+/// One hop's answer: a response to read, or a redirect to follow.
+enum Hop {
+    Done(reqwest::Response),
+    Redirect { to: Url, permanent: bool },
 }
 
 impl Fetcher {
     /// Builds the client.
     pub fn new(options: &FetchOptions) -> Result<Fetcher, FetchError> {
-        let client = reqwest::Client::builder()
-            .user_agent(options.user_agent.clone())
-            .timeout(options.timeout)
-            .connect_timeout(options.connect_timeout)
-            .redirect(redirect_policy(options.max_redirects))
-            .build()
-            .map_err(|e| FetchError::Other(error_chain(&e)))?;
-        Ok(Fetcher {
-            client,
-            max_body: options.max_body,
-        })
+        let fetcher = Fetcher {
+            options: Arc::new(options.clone()),
+            policy: AddressPolicy::new(options.allow_networks.clone()),
+            politeness: Politeness::new(options.politeness),
+            robots: Robots::default(),
+            clients: Arc::default(),
+        };
+        // Build the default client now so a broken TLS setup fails at start.
+        fetcher.client(options.limits.connect_timeout)?;
+        Ok(fetcher)
     }
 
-    /// Downloads `url`, sending `validators` as a conditional request.
+    /// The default limits.
+    pub fn limits(&self) -> Limits {
+        self.options.limits
+    }
+
+    /// The shared politeness budget.
+    pub fn politeness(&self) -> &Politeness {
+        &self.politeness
+    }
+
+    /// Downloads `url` under the default limits, sending `validators` as a
+    /// conditional request.
     pub async fn get(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
+        self.get_with(url, validators, &self.options.limits).await
+    }
+
+    /// Downloads `url` under `limits`.
+    pub async fn get_with(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        limits: &Limits,
+    ) -> Result<Fetched, FetchError> {
         match url.scheme() {
-            "http" | "https" => self.get_http(url, validators).await,
-            "file" => file::read(url, self.max_body).await,
+            "http" | "https" => self.get_http(url, validators, limits).await,
+            "file" => file::read(url, limits.max_body).await,
             other => Err(FetchError::Scheme(other.to_owned())),
         }
     }
 
-    async fn get_http(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
-        let mut response = self
-            .client
+    /// Downloads an HTML page, first asking the site's robots.txt.
+    pub async fn get_page(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        limits: &Limits,
+    ) -> Result<Fetched, FetchError> {
+        if matches!(url.scheme(), "http" | "https") {
+            let rules = self.robots.rules_for(self, url, limits).await;
+            if let Some(delay) = rules.crawl_delay() {
+                self.politeness.set_crawl_delay(url, delay);
+            }
+            if !rules.allows(url) {
+                return Err(FetchError::Disallowed(url.to_string()));
+            }
+        }
+        self.get_with(url, validators, limits).await
+    }
+
+    async fn get_http(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        limits: &Limits,
+    ) -> Result<Fetched, FetchError> {
+        let client = self.client(limits.connect_timeout)?;
+        let mut budget = limits.timeout;
+        let mut current = url.clone();
+        let mut visited = vec![url.clone()];
+        // Permanent only while every hop so far was a 301/308.
+        let mut moved_to = None;
+        let mut still_permanent = true;
+        loop {
+            let started = Instant::now();
+            let hop = self
+                .hop(&client, &current, validators, budget, limits.max_body)
+                .await?;
+            let response = match hop {
+                Hop::Done(response) => response,
+                Hop::Redirect { to, permanent } => {
+                    if visited.len() > limits.max_redirects {
+                        let message = format!("more than {} redirects", limits.max_redirects);
+                        return Err(FetchError::Redirect(message));
+                    }
+                    check_redirect(&visited, &to)?;
+                    still_permanent &= permanent;
+                    if still_permanent {
+                        moved_to = Some(to.clone());
+                    }
+                    budget = budget.saturating_sub(started.elapsed());
+                    visited.push(to.clone());
+                    current = to;
+                    continue;
+                }
+            };
+            let remaining = budget.saturating_sub(started.elapsed());
+            let mut fetched =
+                read_response(response, validators, remaining, limits.max_body).await?;
+            fetched.moved_to = moved_to;
+            return Ok(fetched);
+        }
+    }
+
+    /// One request: guard, politeness, send, classify the status.
+    async fn hop(
+        &self,
+        client: &reqwest::Client,
+        url: &Url,
+        validators: &Validators,
+        budget: Duration,
+        max_body: u64,
+    ) -> Result<Hop, FetchError> {
+        self.policy.check_url(url).map_err(FetchError::Refused)?;
+        if budget.is_zero() {
+            return Err(FetchError::Timeout);
+        }
+        let _permit = self
+            .politeness
+            .acquire(url, PATIENCE)
+            .await
+            .map_err(|d| FetchError::Deferred { wait: d.wait })?;
+        let response = client
             .get(url.clone())
             .headers(conditional_headers(validators))
+            .timeout(budget)
             .send()
             .await
             .map_err(classify)?;
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let final_url = response.url().clone();
+        if let (301 | 302 | 303 | 307 | 308, Some(location)) =
+            (status, header_string(response.headers(), header::LOCATION))
+        {
+            let to = url
+                .join(location.trim())
+                .map_err(|e| FetchError::Redirect(format!("bad Location {location:?}: {e}")))?;
+            return Ok(Hop::Redirect {
+                to,
+                permanent: matches!(status, 301 | 308),
+            });
+        }
         if status != 304 && !response.status().is_success() {
-            return Err(FetchError::Status { status });
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if (bytes.len() + chunk.len()) as u64 > self.max_body {
-                return Err(FetchError::TooLarge {
-                    limit: self.max_body,
-                });
+            let retry_after = matches!(status, 429 | 503)
+                .then(|| freshness::retry_after(response.headers(), SystemTime::now()))
+                .flatten()
+                .map(|wait| wait.min(self.options.max_wait));
+            if let Some(wait) = retry_after {
+                self.politeness.block(url, wait);
             }
-            bytes.extend_from_slice(&chunk);
+            return Err(FetchError::Status {
+                status,
+                retry_after,
+            });
         }
-        Ok(Fetched {
-            status,
-            bytes,
-            content_type: header_string(&headers, header::CONTENT_TYPE),
-            validators: fresh_validators(&headers, validators, status == 304),
-            final_url,
-        })
+        // A declared length over the cap is refused before any byte is read.
+        if response.content_length().is_some_and(|len| len > max_body) {
+            return Err(FetchError::TooLarge { limit: max_body });
+        }
+        Ok(Hop::Done(response))
+    }
+
+    fn client(&self, connect_timeout: Duration) -> Result<reqwest::Client, FetchError> {
+        let mut clients = self
+            .clients
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(client) = clients.get(&connect_timeout) {
+            return Ok(client.clone());
+        }
+        let client = reqwest::Client::builder()
+            .user_agent(self.options.user_agent.clone())
+            .connect_timeout(connect_timeout)
+            // Redirects are followed by hand so every hop is guarded and seen.
+            .redirect(reqwest::redirect::Policy::none())
+            // A proxy would connect on our behalf, past the address guard.
+            .no_proxy()
+            .dns_resolver(guard::GuardedResolver::new(self.policy.clone()))
+            .build()
+            .map_err(|e| FetchError::Other(error_chain(&e)))?;
+        clients.insert(connect_timeout, client.clone());
+        Ok(client)
     }
 }
 
-/// Follows at most `max` redirects, never in a loop, never off HTTP(S).
-fn redirect_policy(max: usize) -> redirect::Policy {
-    redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() > max {
-            let message = format!("more than {max} redirects");
-            attempt.error(message)
-        } else if !matches!(attempt.url().scheme(), "http" | "https") {
-            let message = format!("redirect to non-HTTP URL {}", attempt.url());
-            attempt.error(message)
-        } else if attempt.previous().contains(attempt.url()) {
-            let message = format!("redirect loop at {}", attempt.url());
-            attempt.error(message)
-        } else {
-            attempt.follow()
+/// Refuses redirects off HTTP(S) and back to a URL already visited.
+fn check_redirect(visited: &[Url], to: &Url) -> Result<(), FetchError> {
+    if !matches!(to.scheme(), "http" | "https") {
+        return Err(FetchError::Redirect(format!(
+            "redirect to non-HTTP URL {to}"
+        )));
+    }
+    if visited.contains(to) {
+        return Err(FetchError::Redirect(format!("redirect loop at {to}")));
+    }
+    Ok(())
+}
+
+/// Reads the body under the cap and the time left.
+async fn read_response(
+    mut response: reqwest::Response,
+    sent: &Validators,
+    remaining: Duration,
+    max_body: u64,
+) -> Result<Fetched, FetchError> {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let final_url = response.url().clone();
+    let mut bytes = Vec::new();
+    let read = async {
+        // Chunks arrive decompressed, so a gzip bomb stops at the cap.
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if (bytes.len() + chunk.len()) as u64 > max_body {
+                return Err(FetchError::TooLarge { limit: max_body });
+            }
+            bytes.extend_from_slice(&chunk);
         }
+        Ok(())
+    };
+    tokio::time::timeout(remaining, read)
+        .await
+        .map_err(|_| FetchError::Timeout)??;
+    Ok(Fetched {
+        status,
+        bytes,
+        content_type: header_string(&headers, header::CONTENT_TYPE),
+        validators: fresh_validators(&headers, sent, status == 304),
+        final_url,
+        moved_to: None,
+        fresh_for: freshness::fresh_for(&headers, SystemTime::now()),
     })
 }
 
@@ -241,10 +507,10 @@ fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String
 }
 
 fn classify(error: reqwest::Error) -> FetchError {
-    if error.is_timeout() {
+    if let Some(refusal) = find_source::<guard::Refusal>(&error) {
+        FetchError::Refused(refusal.to_string())
+    } else if error.is_timeout() {
         FetchError::Timeout
-    } else if error.is_redirect() {
-        FetchError::Redirect(innermost(&error))
     } else if error.is_connect() {
         FetchError::Connect(error_chain(&error))
     } else {
@@ -266,12 +532,16 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-fn innermost(error: &dyn std::error::Error) -> String {
-    let mut last = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        last = e.to_string();
-        source = e.source();
+/// The first error of type `T` in `error`'s source chain.
+fn find_source<'a, T: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = e.source();
     }
-    last
+    None
 }

@@ -39,6 +39,33 @@ pub fn next_run(cron: &CronExpr, name: &str, now: DateTime<Utc>) -> Option<DateT
     Some(next + jitter(name, interval))
 }
 
+/// `at`, unless something holds the source back until `floor` (a backoff,
+/// a `Retry-After`, the server's `max-age`): then its first scheduled time
+/// after `floor`. A floor only ever delays; it never makes a source run
+/// sooner than its schedule says.
+pub fn held_back(
+    cron: &CronExpr,
+    name: &str,
+    at: DateTime<Utc>,
+    floor: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    match floor {
+        Some(floor) if floor > at => next_run(cron, name, floor),
+        _ => Some(at),
+    }
+}
+
+/// How long to wait after `failures` consecutive failures: `base` doubled for
+/// each failure after the first, at most `max`.
+pub fn backoff(
+    failures: u32,
+    base: std::time::Duration,
+    max: std::time::Duration,
+) -> std::time::Duration {
+    let doublings = failures.saturating_sub(1).min(32);
+    base.saturating_mul(1u32 << doublings.min(31)).min(max)
+}
+
 /// A stable offset in `[0, min(30 s, interval / 10))`, derived from the name so
 /// a source keeps its slot across restarts.
 fn jitter(name: &str, interval: TimeDelta) -> TimeDelta {
@@ -139,6 +166,28 @@ mod tests {
             next >= at("2026-11-28T11:00:00Z") && next < at("2026-11-28T11:00:30Z"),
             "{next}"
         );
+    }
+
+    #[test]
+    fn floors_delay_to_the_next_scheduled_time_and_never_advance() {
+        let hourly = cron("0 * * * *");
+        let now = at("2026-11-28T10:00:00Z");
+        assert_eq!(held_back(&hourly, "s", now, None), Some(now));
+        let earlier = at("2026-11-28T09:00:00Z");
+        assert_eq!(held_back(&hourly, "s", now, Some(earlier)), Some(now));
+        let later = held_back(&hourly, "s", now, Some(at("2026-11-28T12:30:00Z"))).unwrap();
+        assert!(later >= at("2026-11-28T13:00:00Z") && later < at("2026-11-28T13:01:00Z"));
+    }
+
+    #[test]
+    fn backoff_doubles_per_failure_up_to_the_cap() {
+        let min = std::time::Duration::from_secs(60);
+        let day = std::time::Duration::from_secs(86_400);
+        assert_eq!(backoff(1, 5 * min, day), 5 * min);
+        assert_eq!(backoff(2, 5 * min, day), 10 * min);
+        assert_eq!(backoff(5, 5 * min, day), 80 * min);
+        assert_eq!(backoff(20, 5 * min, day), day);
+        assert_eq!(backoff(u32::MAX, 5 * min, day), day);
     }
 
     #[test]

@@ -8,12 +8,20 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use super::{Backend, Store, StoreError};
 
 /// (version, description, SQLite text, PostgreSQL text)
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "fetch state",
+        include_str!("../../migrations/sqlite/0002_fetch_state.sql"),
+        include_str!("../../migrations/postgres/0002_fetch_state.sql"),
+    ),
+];
 
 /// Applies every migration not yet applied. sqlx takes a lock while it runs,
 /// so daemons starting together do not race.

@@ -15,7 +15,7 @@ use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 pub use clusters::{DecisionRecord, Explanation, MatchedEntry};
 pub use entries::{Incoming, IngestReport};
-pub use sources::{SourceRecord, SourceState};
+pub use sources::{Failure, SourceRecord, SourceState, Success};
 pub use stories::{StoryCopy, StoryRecord};
 
 /// A database problem.

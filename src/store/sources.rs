@@ -45,13 +45,61 @@ pub struct SourceState {
     pub last_error: Option<String>,
     /// Consecutive failures.
     pub error_count: i64,
+    /// Not fetched before this (backoff or `Retry-After`), Unix seconds.
+    pub retry_at: Option<i64>,
+    /// Not fetched before this (the server's `max-age`/`Expires`), Unix seconds.
+    pub fresh_until: Option<i64>,
+    /// When it answered 410 Gone; it is not fetched until its URL changes.
+    pub gone_at: Option<i64>,
+    /// Where a permanent redirect says it now lives.
+    pub moved_to: Option<String>,
     /// Entries stored for it.
     pub entries: i64,
+}
+
+impl SourceState {
+    /// The earliest time the source may be fetched again, if anything holds it back.
+    pub fn not_before(&self) -> Option<i64> {
+        self.retry_at.max(self.fresh_until)
+    }
+}
+
+/// A fetch that worked (including "not modified").
+#[derive(Debug, Clone, Copy)]
+pub struct Success<'a> {
+    /// When, Unix seconds.
+    pub at: i64,
+    /// HTTP status (200 or 304; 200 for files).
+    pub status: u16,
+    /// Validators for the next conditional GET.
+    pub validators: &'a Validators,
+    /// Until when the server says the document stays fresh.
+    pub fresh_until: Option<i64>,
+    /// Where a permanent redirect pointed, if one did.
+    pub moved_to: Option<&'a str>,
+}
+
+/// A fetch that did not work.
+#[derive(Debug, Clone, Copy)]
+pub struct Failure<'a> {
+    /// When, Unix seconds.
+    pub at: i64,
+    /// HTTP status, if a response arrived.
+    pub status: Option<u16>,
+    /// Why, for `feedfold status`.
+    pub error: &'a str,
+    /// Not to be fetched again before this (backoff, `Retry-After`).
+    pub retry_at: Option<i64>,
+    /// 410 Gone: stop fetching it.
+    pub gone: bool,
+    /// False when nothing was tried (a deferral): the failure count stays.
+    pub counts: bool,
 }
 
 const STATE_COLUMNS: &str =
     "SELECT s.id, s.name, s.url, s.enabled, s.etag, s.last_modified, s.last_fetch_at,
         s.last_success_at, s.last_status, s.last_error, s.error_count,
+        s.retry_at, s.fresh_until, s.gone_at, s.moved_to,
         (SELECT COUNT(*) FROM entries e WHERE e.source_id = s.id) AS entries
     FROM sources s";
 
@@ -74,6 +122,11 @@ impl Store {
                  ON CONFLICT (name) DO UPDATE SET priority = $3, enabled = $4,
                      etag = CASE WHEN sources.url = $2 THEN sources.etag END,
                      last_modified = CASE WHEN sources.url = $2 THEN sources.last_modified END,
+                     retry_at = CASE WHEN sources.url = $2 THEN sources.retry_at END,
+                     fresh_until = CASE WHEN sources.url = $2 THEN sources.fresh_until END,
+                     gone_at = CASE WHEN sources.url = $2 THEN sources.gone_at END,
+                     moved_to = CASE WHEN sources.url = $2 THEN sources.moved_to END,
+                     error_count = CASE WHEN sources.url = $2 THEN sources.error_count ELSE 0 END,
                      url = $2
                  RETURNING id",
             )
@@ -120,46 +173,46 @@ impl Store {
             .ok_or_else(|| StoreError::UnknownSource(name.into()))
     }
 
-    /// Records a successful fetch (including "not modified").
-    pub async fn record_success(
-        &self,
-        source_id: i64,
-        at: i64,
-        status: u16,
-        validators: &Validators,
-    ) -> Result<(), StoreError> {
+    /// Records a successful fetch: failures, backoff and a 410 are forgotten.
+    pub async fn record_success(&self, source_id: i64, ok: &Success<'_>) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE sources SET etag = $2, last_modified = $3, last_fetch_at = $4, last_success_at = $4,
-                 last_status = $5, last_error = NULL, error_count = 0
+                 last_status = $5, last_error = NULL, error_count = 0, retry_at = NULL,
+                 fresh_until = $6, gone_at = NULL, moved_to = $7
              WHERE id = $1",
         )
         .bind(source_id)
-        .bind(validators.etag.as_deref())
-        .bind(validators.last_modified.as_deref())
-        .bind(at)
-        .bind(i64::from(status))
+        .bind(ok.validators.etag.as_deref())
+        .bind(ok.validators.last_modified.as_deref())
+        .bind(ok.at)
+        .bind(i64::from(ok.status))
+        .bind(ok.fresh_until)
+        .bind(ok.moved_to)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// Records a failed fetch: the reason, and one more consecutive failure.
+    /// Records a failed fetch: the reason, when to try again, and (unless
+    /// nothing was tried) one more consecutive failure.
     pub async fn record_failure(
         &self,
         source_id: i64,
-        at: i64,
-        status: Option<u16>,
-        error: &str,
+        failed: &Failure<'_>,
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE sources SET last_fetch_at = $2, last_status = $3, last_error = $4,
-                 error_count = error_count + 1
+                 error_count = error_count + $5, retry_at = $6,
+                 gone_at = CASE WHEN $7 = 1 THEN $2 ELSE gone_at END
              WHERE id = $1",
         )
         .bind(source_id)
-        .bind(at)
-        .bind(status.map(i64::from))
-        .bind(error)
+        .bind(failed.at)
+        .bind(failed.status.map(i64::from))
+        .bind(failed.error)
+        .bind(i64::from(failed.counts))
+        .bind(failed.retry_at)
+        .bind(i64::from(failed.gone))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -181,6 +234,10 @@ fn state_from_row(row: &sqlx::any::AnyRow) -> Result<SourceState, StoreError> {
         last_status: row.try_get("last_status")?,
         last_error: row.try_get("last_error")?,
         error_count: row.try_get("error_count")?,
+        retry_at: row.try_get("retry_at")?,
+        fresh_until: row.try_get("fresh_until")?,
+        gone_at: row.try_get("gone_at")?,
+        moved_to: row.try_get("moved_to")?,
         entries: row.try_get("entries")?,
     })
 }

@@ -264,6 +264,10 @@ concurrency = 4
 timeout = "2s"
 connect_timeout = "1s"
 max_body = "1MiB"
+# The fixture server is on loopback, which the SSRF guard refuses by default.
+allow_networks = ["127.0.0.1"]
+per_domain_concurrency = 8
+per_domain_delay = "0s"
 
 [output]
 title = "test feed"

@@ -1,0 +1,165 @@
+//! robots.txt for HTML pages and article scraping (feeds are exempt, as in
+//! browsers and feed readers). Read per origin, cached for a day, and
+//! interpreted as RFC 9309 says: a missing file (4xx) allows everything, an
+//! unreachable one (5xx, 429, network failure) disallows everything for now.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use texting_robots::Robot;
+use tokio::time::Instant;
+use url::Url;
+
+use super::{FetchError, Fetcher, Limits, Validators};
+
+/// The product token matched against `User-agent:` lines.
+const AGENT: &str = "feedfold";
+/// RFC 9309: a cached robots.txt should not be used for more than a day.
+const KEEP: Duration = Duration::from_secs(24 * 3600);
+/// An unreachable robots.txt is asked again sooner.
+const KEEP_UNREACHABLE: Duration = Duration::from_secs(600);
+/// The largest robots.txt read (RFC 9309 asks parsers to handle 500 KiB).
+const MAX_SIZE: u64 = 512 * 1024;
+/// A `Crawl-delay` longer than this is taken as this.
+const MAX_CRAWL_DELAY: Duration = Duration::from_secs(60);
+
+/// What one origin's robots.txt says.
+#[derive(Debug, Clone)]
+pub enum RobotsRules {
+    /// No robots.txt, or one we could not read as rules.
+    AllowAll,
+    /// The file could not be reached: crawling waits until it can be.
+    DisallowAll,
+    /// Parsed rules for our user agent.
+    Rules(Arc<Robot>),
+}
+
+impl RobotsRules {
+    /// Parses a robots.txt body; unreadable text allows everything.
+    pub fn parse(body: &[u8]) -> RobotsRules {
+        Robot::new(AGENT, body).map_or(RobotsRules::AllowAll, |r| RobotsRules::Rules(Arc::new(r)))
+    }
+
+    /// Whether `url` may be fetched (rules are matched on the product token
+    /// `feedfold`, not the whole User-Agent header).
+    pub fn allows(&self, url: &Url) -> bool {
+        match self {
+            RobotsRules::AllowAll => true,
+            RobotsRules::DisallowAll => false,
+            RobotsRules::Rules(robot) => robot.allowed(url.as_str()),
+        }
+    }
+
+    /// The `Crawl-delay` for our agent, capped.
+    pub fn crawl_delay(&self) -> Option<Duration> {
+        let RobotsRules::Rules(robot) = self else {
+            return None;
+        };
+        let seconds = robot.delay.filter(|d| d.is_finite() && *d > 0.0)?;
+        Some(Duration::from_secs_f32(seconds).min(MAX_CRAWL_DELAY))
+    }
+}
+
+/// robots.txt files by origin. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Robots {
+    cache: Arc<Mutex<HashMap<String, (Instant, RobotsRules)>>>,
+}
+
+impl Robots {
+    /// The rules for `url`'s origin, from the cache or fetched now.
+    pub async fn rules_for(&self, fetcher: &Fetcher, url: &Url, limits: &Limits) -> RobotsRules {
+        let origin = url.origin().ascii_serialization();
+        if let Some(rules) = self.cached(&origin) {
+            return rules;
+        }
+        let Ok(robots_url) = url.join("/robots.txt") else {
+            return RobotsRules::AllowAll;
+        };
+        let limits = Limits {
+            max_body: MAX_SIZE,
+            ..*limits
+        };
+        let fetched = fetcher
+            .get_with(&robots_url, &Validators::default(), &limits)
+            .await;
+        let (rules, keep) = match fetched {
+            Ok(fetched) => (RobotsRules::parse(&fetched.bytes), KEEP),
+            Err(error) => match interpret_failure(&error) {
+                Some(rules) => rules,
+                // The page fetch will fail the same way and say why.
+                None => return RobotsRules::AllowAll,
+            },
+        };
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.insert(origin, (Instant::now() + keep, rules.clone()));
+        rules
+    }
+
+    fn cached(&self, origin: &str) -> Option<RobotsRules> {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .get(origin)
+            .filter(|(until, _)| *until > Instant::now())
+            .map(|(_, rules)| rules.clone())
+    }
+}
+
+/// What a failed robots.txt fetch means, and for how long; `None` when the
+/// failure is ours (guard, deferral) rather than the site's.
+fn interpret_failure(error: &FetchError) -> Option<(RobotsRules, Duration)> {
+    match error {
+        FetchError::Status { status: 429, .. } => {
+            Some((RobotsRules::DisallowAll, KEEP_UNREACHABLE))
+        }
+        FetchError::Status { status, .. } if (400..500).contains(status) => {
+            Some((RobotsRules::AllowAll, KEEP))
+        }
+        FetchError::Refused(_) | FetchError::Deferred { .. } | FetchError::Scheme(_) => None,
+        // Too large or oddly redirected: the file exists but is unusable.
+        FetchError::TooLarge { .. } | FetchError::Redirect(_) => {
+            Some((RobotsRules::AllowAll, KEEP))
+        }
+        _ => Some((RobotsRules::DisallowAll, KEEP_UNREACHABLE)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_for_our_agent_apply() {
+        let rules = RobotsRules::parse(
+            b"User-agent: *\nDisallow: /private/\n\nUser-agent: feedfold\nDisallow: /news/archive/\nCrawl-delay: 5\n",
+        );
+        let url = |p: &str| Url::parse(&format!("https://example.com{p}")).unwrap();
+        assert!(rules.allows(&url("/news/today.html")));
+        assert!(!rules.allows(&url("/news/archive/1.html")));
+        // Our own group replaces the `*` group.
+        assert!(rules.allows(&url("/private/x")));
+        assert_eq!(rules.crawl_delay(), Some(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn failures_are_read_as_rfc_9309_says() {
+        let status = |s| FetchError::Status {
+            status: s,
+            retry_after: None,
+        };
+        assert!(matches!(
+            interpret_failure(&status(404)),
+            Some((RobotsRules::AllowAll, _))
+        ));
+        assert!(matches!(
+            interpret_failure(&status(503)),
+            Some((RobotsRules::DisallowAll, _))
+        ));
+        assert!(matches!(
+            interpret_failure(&FetchError::Timeout),
+            Some((RobotsRules::DisallowAll, _))
+        ));
+        assert!(interpret_failure(&FetchError::Refused("x".into())).is_none());
+    }
+}
