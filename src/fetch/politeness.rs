@@ -147,14 +147,16 @@ impl DomainGate {
 }
 
 /// The budget a URL counts against: its registrable domain, or the host
-/// itself for IP addresses, single labels and unknown suffixes.
+/// itself for single labels and unknown suffixes. An IP address has no
+/// domain; there the port tells services apart (as two loopback test
+/// servers, or a NAS's web UI and its feed proxy).
 pub fn domain_key(url: &Url) -> String {
     match url.host() {
         Some(Host::Domain(host)) => {
             let host = host.trim_end_matches('.').to_ascii_lowercase();
             psl::domain_str(&host).map_or(host.clone(), str::to_owned)
         }
-        Some(host) => host.to_string(),
+        Some(host) => format!("{host}:{}", url.port_or_known_default().unwrap_or(0)),
         None => String::new(),
     }
 }
@@ -180,8 +182,8 @@ mod tests {
         assert_eq!(domain_key(&url("https://www.bbc.co.uk/")), "bbc.co.uk");
         assert_eq!(domain_key(&url("http://news.sina.com.cn/x")), "sina.com.cn");
         assert_eq!(domain_key(&url("http://a.b.example.com.")), "example.com");
-        assert_eq!(domain_key(&url("http://127.0.0.1:8080/")), "127.0.0.1");
-        assert_eq!(domain_key(&url("http://[::1]/")), "[::1]");
+        assert_eq!(domain_key(&url("http://127.0.0.1:8080/")), "127.0.0.1:8080");
+        assert_eq!(domain_key(&url("http://[::1]/")), "[::1]:80");
     }
 
     fn options(per_domain: usize, delay_ms: u64) -> PolitenessOptions {

@@ -3,6 +3,8 @@
 //! fresh databases on SQLite and (when `FEEDFOLD_TEST_POSTGRES` is set) PostgreSQL.
 #![allow(dead_code)] // each test binary uses a different part of this file
 
+pub mod hostile;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
