@@ -106,10 +106,14 @@ async fn fetch_then_feed_and_status_print_what_was_stored() {
         )),
     );
     server.set("b.xml", Fixture::status(503));
+    server.set("c.xml", Fixture::status(410));
+    server.set("d.xml", Fixture::redirect(301, "/a.xml"));
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("ff.db").display());
     let sources = source("a", &server.url("a.xml"), "groups = [\"g\"]")
-        + &source("b", &server.url("b.xml"), "");
+        + &source("b", &server.url("b.xml"), "")
+        + &source("c", &server.url("c.xml"), "")
+        + &source("d", &server.url("d.xml"), "");
     let config = write_config(dir.path(), &db, &sources);
     let config = config.to_str().unwrap().to_owned();
 
@@ -125,7 +129,7 @@ async fn fetch_then_feed_and_status_print_what_was_stored() {
         "a failed source makes the pass exit 2"
     );
     assert!(
-        stderr(&fetched).contains("2 sources fetched, 1 failed, 1 new entries"),
+        stderr(&fetched).contains("4 sources fetched, 2 failed, 2 new entries"),
         "{}",
         stderr(&fetched)
     );
@@ -145,13 +149,26 @@ async fn fetch_then_feed_and_status_print_what_was_stored() {
 
     let status = feedfold(&["status", "-c", &config, "--json"]);
     let lines = json_lines(&status.stdout);
-    assert_eq!(lines.len(), 2);
+    assert_eq!(lines.len(), 4);
     assert_eq!(lines[0]["source"], "a");
     assert_eq!(lines[0]["entries"], 1);
     assert_eq!(lines[1]["last_error"], "HTTP 503");
     assert_eq!(lines[1]["status"], 503);
+    assert!(lines[1]["retry_at"].as_i64().is_some());
+    assert!(lines[2]["gone_since"].as_i64().is_some());
+    assert!(
+        lines[2]["next_due"].is_null(),
+        "a gone source is not scheduled"
+    );
+    assert_eq!(lines[3]["moved_to"], server.url("a.xml"));
     let table = feedfold(&["status", "-c", &config]);
-    assert!(String::from_utf8_lossy(&table.stdout).contains("HTTP 503 (x1)"));
+    let table = String::from_utf8_lossy(&table.stdout).into_owned();
+    assert!(table.contains("HTTP 503 (x1), retry after "), "{table}");
+    assert!(table.contains("GONE (410) since "), "{table}");
+    assert!(
+        table.contains(&format!("moved permanently to {}", server.url("a.xml"))),
+        "{table}"
+    );
 
     let unknown = feedfold(&["fetch", "-c", &config, "--source", "nope"]);
     assert_eq!(unknown.status.code(), Some(1));

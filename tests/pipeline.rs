@@ -478,3 +478,51 @@ async fn the_daemon_refetches_on_schedule_and_republishes_changes() {
 
     stop_daemon(stop, handle).await;
 }
+
+#[tokio::test]
+async fn the_daemon_backs_off_failures_and_honours_max_age_and_retry_after() {
+    let server = FixtureServer::start().await;
+    let feed = |id: &str| {
+        Fixture::feed(rss(
+            id,
+            &[(
+                id,
+                "Harbour reopens",
+                "https://example.org/harbour",
+                "Ships sail.",
+            )],
+        ))
+    };
+    server.set("healthy.xml", feed("h"));
+    server.set("failing.xml", Fixture::status(500));
+    server.set(
+        "cached.xml",
+        feed("c").with_header("cache-control", "public, max-age=3600"),
+    );
+    // A 429 holds back its whole site, so it lives on a site of its own.
+    let busy = FixtureServer::start().await;
+    busy.set(
+        "limited.xml",
+        Fixture::status(429).with_header("retry-after", "60"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::sqlite();
+    let every_second = "schedule = \"* * * * * *\"";
+    let sources = source("healthy", &server.url("healthy.xml"), every_second)
+        + &source("failing", &server.url("failing.xml"), every_second)
+        + &source("cached", &server.url("cached.xml"), every_second)
+        + &source("limited", &busy.url("limited.xml"), every_second);
+    let config = Arc::new(Config::load(&write_config(dir.path(), &db.url, &sources)).unwrap());
+    let (_, stop, handle) = start_daemon(config).await;
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    stop_daemon(stop, handle).await;
+
+    assert!(server.hits("healthy.xml") >= 3, "healthy runs every second");
+    assert_eq!(
+        server.hits("failing.xml"),
+        1,
+        "a failure backs off 5 minutes"
+    );
+    assert_eq!(server.hits("cached.xml"), 1, "max-age holds it for an hour");
+    assert_eq!(busy.hits("limited.xml"), 1, "Retry-After holds it a minute");
+}

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use tokio::sync::Semaphore;
 
 use super::DaemonError;
 use crate::config::{Config, Source, SourceKind};
@@ -73,6 +74,9 @@ pub struct Pipeline {
     store: Store,
     fetcher: Fetcher,
     ids: Arc<std::collections::HashMap<String, i64>>,
+    /// Passes running at once. Thousands of due sources must queue here, not
+    /// in the database pool, where waiting has a timeout and fails the pass.
+    passes: Arc<Semaphore>,
     title_rules: TitleRules,
     metrics: Arc<Metrics>,
 }
@@ -109,6 +113,7 @@ impl Pipeline {
             .collect();
         let ids = Arc::new(store.sync_sources(&records).await?);
         let fetcher = Fetcher::new(&FetchOptions::from_config(&config))?;
+        let passes = Arc::new(Semaphore::new(config.daemon.concurrency.get()));
         let title_rules =
             TitleRules::with_extra(&config.dedup.title_prefixes, &config.dedup.title_sites);
         Ok(Pipeline {
@@ -116,6 +121,7 @@ impl Pipeline {
             store,
             fetcher,
             ids,
+            passes,
             title_rules,
             metrics,
         })
@@ -138,6 +144,8 @@ impl Pipeline {
 
     /// Runs one source and logs one line about it.
     pub async fn run_source(&self, name: &str) -> PassOutcome {
+        // Never closed, so this only fails if it were; then run unthrottled.
+        let _pass = self.passes.acquire().await.ok();
         let started = Instant::now();
         let mut verdict = Verdict::default();
         let result = self.pass(name, &mut verdict).await;
@@ -191,7 +199,7 @@ impl Pipeline {
                 if let Some(to) = &fetched.moved_to {
                     tracing::warn!(source = name, %to, "moved permanently (301/308): update its url in the config");
                 }
-                let ok = success(now, fetched);
+                let ok = success(now, fetched, self.config.fetch.backoff_max.0);
                 verdict.not_before = ok.fresh_until;
                 self.store.record_success(id, &ok).await
             }
@@ -272,15 +280,16 @@ impl Pipeline {
     }
 }
 
-/// How a successful fetch is recorded.
-fn success(now: i64, fetched: &Fetched) -> Success<'_> {
+/// How a successful fetch is recorded. A static file served with a year's
+/// `max-age` must not silence its feed for a year: freshness is capped.
+fn success(now: i64, fetched: &Fetched, cap: std::time::Duration) -> Success<'_> {
     Success {
         at: now,
         status: fetched.status,
         validators: &fetched.validators,
         fresh_until: fetched
             .fresh_for
-            .map(|d| now.saturating_add(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))),
+            .map(|d| now.saturating_add(i64::try_from(d.min(cap).as_secs()).unwrap_or(i64::MAX))),
         moved_to: fetched.moved_to.as_ref().map(url::Url::as_str),
     }
 }

@@ -123,7 +123,7 @@ impl Store {
              FROM entries e JOIN sources src ON src.id = e.source_id WHERE e.id = $1",
         )
         .bind(entry)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
         .ok_or_else(|| StoreError::UnknownEntry(entry.to_string()))?;
         let (source, guid): (String, String) = (row.try_get("name")?, row.try_get("guid")?);
@@ -133,12 +133,12 @@ impl Store {
         sqlx::query("UPDATE entries SET story_id = $2, pinned = 1 WHERE id = $1")
             .bind(entry)
             .bind(story)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         record_decision(&mut tx, entry, story, &Decision::New, now).await?;
         sqlx::query("UPDATE decisions SET rule = 'split' WHERE id = (SELECT MAX(id) FROM decisions WHERE entry_id = $1)")
             .bind(entry)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         touch_story(&mut tx, old_story, now).await?;
         tx.commit().await?;

@@ -8,6 +8,7 @@ mod migrate;
 mod sources;
 mod stories;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -57,6 +58,38 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// This process's writers take turns here before they open a write
+    /// transaction, so waiting costs neither a pooled connection nor
+    /// SQLite's busy timeout (which fails the write when it runs out).
+    write_turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction, holding this process's turn to write until it
+/// commits or is dropped (rolled back).
+pub(crate) struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    /// Commits, then gives the turn to the next writer.
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::Transaction<'static, sqlx::Any>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 impl Store {
@@ -89,7 +122,11 @@ impl Store {
             .connect(&url)
             .await
             .map_err(open_error)?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            write_turn: Arc::default(),
+        };
         migrate::run(&store).await?;
         Ok(store)
     }
@@ -113,7 +150,8 @@ impl Store {
     /// Starts a write transaction that holds the database's write lock from
     /// the start: `BEGIN IMMEDIATE` on SQLite, an advisory lock on PostgreSQL.
     /// Writers wait for each other instead of failing or racing.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+    async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let turn = self.write_turn.clone().lock_owned().await;
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => {
@@ -127,7 +165,7 @@ impl Store {
                 tx
             }
         };
-        Ok(tx)
+        Ok(WriteTx { tx, _turn: turn })
     }
 }
 
@@ -142,6 +180,11 @@ fn pool_options(backend: Backend) -> AnyPoolOptions {
                 conn.execute("PRAGMA busy_timeout = 10000").await?;
                 conn.execute("PRAGMA synchronous = NORMAL").await?;
                 conn.execute("PRAGMA foreign_keys = ON").await?;
+                // The band lookups touch pages all over the index: keep them
+                // in memory (64 MiB cache, 256 MiB mapped) rather than read()
+                // them from the OS again for every entry.
+                conn.execute("PRAGMA cache_size = -65536").await?;
+                conn.execute("PRAGMA mmap_size = 268435456").await?;
                 Ok(())
             })
         }),

@@ -113,7 +113,7 @@ impl Store {
     ) -> Result<HashMap<String, i64>, StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE sources SET enabled = 0")
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         let mut ids = HashMap::new();
         for source in sources {
@@ -134,17 +134,17 @@ impl Store {
             .bind(&source.url)
             .bind(source.priority)
             .bind(i64::from(source.enabled))
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?;
             sqlx::query("DELETE FROM source_groups WHERE source_id = $1")
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             for group in &source.groups {
                 sqlx::query("INSERT INTO source_groups (source_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                     .bind(id)
                     .bind(group)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
             }
             ids.insert(source.name.clone(), id);

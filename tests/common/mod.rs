@@ -26,6 +26,7 @@ pub struct Fixture {
     pub content_type: &'static str,
     pub etag: Option<String>,
     pub delay: Option<Duration>,
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Fixture {
@@ -36,6 +37,7 @@ impl Fixture {
             content_type: "application/xml",
             etag: None,
             delay: None,
+            headers: Vec::new(),
         }
     }
 
@@ -46,7 +48,19 @@ impl Fixture {
             content_type: "text/html",
             etag: None,
             delay: None,
+            headers: Vec::new(),
         }
+    }
+
+    /// A redirect (301, 302, 307, 308) to `location`.
+    pub fn redirect(status: u16, location: &str) -> Fixture {
+        Fixture::status(status).with_header("location", location)
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: &'static str, value: &str) -> Fixture {
+        self.headers.push((name, value.into()));
+        self
     }
 
     pub fn with_etag(mut self, etag: &str) -> Fixture {
@@ -157,6 +171,9 @@ async fn serve_fixture(
         response
             .headers_mut()
             .insert(header::ETAG, etag.parse().unwrap());
+    }
+    for (name, value) in fixture.headers {
+        response.headers_mut().insert(name, value.parse().unwrap());
     }
     response
 }
