@@ -1,8 +1,10 @@
-//! Turning a downloaded document into entries: feeds (`feed`) and HTML list
-//! pages (`page`). Both produce the same [`Entry`].
+//! Turning a downloaded document into entries: feeds (`feed`, with the
+//! fixes for broken ones in `repair`) and HTML list pages (`page`). Both
+//! produce the same [`Entry`].
 
 pub mod feed;
 pub mod page;
+pub mod repair;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -59,9 +61,13 @@ pub fn strip_control(text: String) -> String {
 /// Why a document could not be read as entries.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    /// Not a feed feed-rs understands, even after repair.
+    /// Not a feed feed-rs understands, even after repair: its complaint
+    /// about the document as it came, and what the repairs tried.
     #[error("not a valid feed: {0}")]
     Feed(String),
+    /// No feed at all: empty, an HTML page, an image.
+    #[error(transparent)]
+    NotAFeed(#[from] repair::RepairError),
     /// A `[source.page]` selector is not valid CSS.
     #[error("bad selector {selector:?}: {message}")]
     Selector {
