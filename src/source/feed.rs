@@ -24,11 +24,14 @@ pub fn parse(
     content_type: Option<&str>,
     base_url: &str,
 ) -> Result<Vec<Entry>, SourceError> {
-    let text = fix_encoding(bytes, content_type, base_url);
-    let text = match repair::fix_dates(&text, base_url) {
-        Some(fixed) => Cow::Owned(fixed),
-        None => text,
-    };
+    let mut text = fix_encoding(bytes, content_type, base_url);
+    // What feed-rs would silently drop rather than reject is fixed up front.
+    if let Some(upgraded) = repair::upgrade_atom03(&text) {
+        text = Cow::Owned(upgraded);
+    }
+    if let Some(fixed) = repair::fix_dates(&text, base_url) {
+        text = Cow::Owned(fixed);
+    }
     let feed = match parse_raw(text.as_bytes(), base_url) {
         Ok(feed) => feed,
         Err(first) => reparse(bytes, &text, base_url, first)?,

@@ -6,7 +6,8 @@
 //! item. [`repair`] fixes the common breakages in the text and is tried only
 //! after feed-rs refused the document as it came. Dates are different:
 //! feed-rs does not fail on a date it cannot read, it drops it silently, so
-//! [`fix_dates`] runs on every document.
+//! [`fix_dates`] runs on every document; so does [`upgrade_atom03`], since
+//! feed-rs reads an Atom 0.3 feed as one without entries.
 //!
 //! Entities declared in a DOCTYPE are never expanded (feed-rs keeps an
 //! unknown `&name;` as text), so entity-expansion bombs cost nothing; the
@@ -380,6 +381,62 @@ fn close_truncated(text: &str) -> Option<String> {
         fixed.push('>');
     }
     (fixed != text).then_some(fixed)
+}
+
+const ATOM_03: &str = "http://purl.org/atom/ns#";
+const ATOM_10: &str = "http://www.w3.org/2005/Atom";
+
+/// Atom 0.3 element names and their Atom 1.0 successors.
+const ATOM_03_NAMES: [(&str, &str); 4] = [
+    ("issued", "published"),
+    ("modified", "updated"),
+    ("tagline", "subtitle"),
+    ("copyright", "rights"),
+];
+
+/// Rewrites an Atom 0.3 document as Atom 1.0: its namespace, and the
+/// elements 1.0 renamed. feed-rs knows only 1.0's namespace and reads a 0.3
+/// feed, without an error, as one without entries, so this runs on every
+/// document; it costs one look at the root element when there is nothing
+/// to do. (Differences in content modes are left to the repairs.)
+pub fn upgrade_atom03(text: &str) -> Option<String> {
+    let (root, tag) = Tags::new(text).find(|(_, t)| matches!(t, Tag::Open { .. }))?;
+    let Tag::Open {
+        name: root_name, ..
+    } = tag
+    else {
+        return None;
+    };
+    if local_name(root_name) != "feed" {
+        return None;
+    }
+    let prefix = &root_name[..root_name.len() - "feed".len()];
+    let xmlns = match prefix.strip_suffix(':') {
+        Some(prefix) => format!("xmlns:{prefix}"),
+        None => "xmlns".to_owned(),
+    };
+    let namespace = attribute(&text[root.clone()], &xmlns)?;
+    if text[root.clone()][namespace.clone()].trim() != ATOM_03 {
+        return None;
+    }
+    let mut edits = vec![(
+        root.start + namespace.start..root.start + namespace.end,
+        ATOM_10,
+    )];
+    for (range, tag) in Tags::new(text) {
+        let (name, at) = match tag {
+            Tag::Open { name, .. } => (name, range.start + 1),
+            Tag::Close { name } => (name, range.start + 2),
+            Tag::Verbatim => continue,
+        };
+        let Some(local) = name.strip_prefix(prefix) else {
+            continue;
+        };
+        if let Some((_, new)) = ATOM_03_NAMES.iter().find(|(old, _)| *old == local) {
+            edits.push((at + prefix.len()..at + name.len(), new));
+        }
+    }
+    Some(splice(text, edits))
 }
 
 /// China's offset, for hosts under .cn (and .hk, .mo and .tw, which share
@@ -994,5 +1051,32 @@ mod tests {
         assert_eq!(value("c"), Some("3"));
         assert_eq!(value("d"), None);
         assert_eq!(value("version"), Some("2.0"));
+    }
+
+    #[test]
+    fn atom_03_becomes_atom_10() {
+        let atom03 = "<?xml version=\"1.0\"?><feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\" \
+            xmlns:dcterms=\"http://purl.org/dc/terms/\"><tagline>t</tagline><entry><issued>2004-01-02T00:00:00Z</issued>\
+            <modified>2004-01-03T00:00:00Z</modified><dcterms:modified>x</dcterms:modified></entry></feed>";
+        assert_eq!(
+            upgrade_atom03(atom03).as_deref(),
+            Some(
+                "<?xml version=\"1.0\"?><feed version=\"0.3\" xmlns=\"http://www.w3.org/2005/Atom\" \
+            xmlns:dcterms=\"http://purl.org/dc/terms/\"><subtitle>t</subtitle><entry><published>2004-01-02T00:00:00Z</published>\
+            <updated>2004-01-03T00:00:00Z</updated><dcterms:modified>x</dcterms:modified></entry></feed>"
+            )
+        );
+        let prefixed = "<a:feed xmlns:a=\"http://purl.org/atom/ns#\"><a:entry><a:issued>x</a:issued></a:entry></a:feed>";
+        assert_eq!(
+            upgrade_atom03(prefixed).as_deref(),
+            Some(
+                "<a:feed xmlns:a=\"http://www.w3.org/2005/Atom\"><a:entry><a:published>x</a:published></a:entry></a:feed>"
+            )
+        );
+        assert_eq!(
+            upgrade_atom03("<feed xmlns=\"http://www.w3.org/2005/Atom\"/>"),
+            None
+        );
+        assert_eq!(upgrade_atom03(&rss("<item/>")), None);
     }
 }
