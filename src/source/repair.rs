@@ -347,21 +347,27 @@ fn bare_ampersands(text: &str) -> Option<String> {
 /// Cuts a document that ends early (a size cap, a dropped connection) after
 /// its last complete item or entry and closes the elements still open
 /// there (`</channel></rss>`, `</feed>`, `</rdf:RDF>`), so the complete
-/// items survive. Without a complete item, cuts after the last complete tag.
+/// items survive. A document without items is cut after its last complete
+/// tag; one whose every item is cut off is left to fail: an empty feed
+/// would hide that.
 fn close_truncated(text: &str) -> Option<String> {
     let mut tags = Tags::new(text);
     let mut open: Vec<&str> = Vec::new();
     let mut after_item: Option<(usize, Vec<&str>)> = None;
+    let mut item_started = false;
     let mut complete_to = 0;
     for (range, tag) in tags.by_ref() {
         match tag {
-            Tag::Open { name, empty: false } => open.push(name),
+            Tag::Open { name, empty: false } => {
+                item_started |= is_item(name);
+                open.push(name);
+            }
             // An end tag closes whatever was left open inside its element
             // (`<br>` in unescaped HTML); a stray one closes nothing.
             Tag::Close { name } => {
                 if let Some(depth) = open.iter().rposition(|&n| n == name) {
                     open.truncate(depth);
-                    if matches!(local_name(name), "item" | "entry") {
+                    if is_item(name) {
                         after_item = Some((range.end, open.clone()));
                     }
                 }
@@ -373,7 +379,11 @@ fn close_truncated(text: &str) -> Option<String> {
     if open.is_empty() && tags.cut_at.is_none() {
         return None;
     }
-    let (cut, still_open) = after_item.unwrap_or((complete_to, open));
+    let (cut, still_open) = match after_item {
+        Some(after_item) => after_item,
+        None if item_started => return None,
+        None => (complete_to, open),
+    };
     let mut fixed = text[..cut].to_owned();
     for name in still_open.iter().rev() {
         fixed.push_str("</");
@@ -381,6 +391,10 @@ fn close_truncated(text: &str) -> Option<String> {
         fixed.push('>');
     }
     (fixed != text).then_some(fixed)
+}
+
+fn is_item(name: &str) -> bool {
+    matches!(local_name(name), "item" | "entry")
 }
 
 const ATOM_03: &str = "http://purl.org/atom/ns#";
@@ -926,7 +940,10 @@ mod tests {
             close_truncated(rdf).as_deref(),
             Some("<rdf:RDF><channel/><item><title>1</title></item></rdf:RDF>")
         );
-        // No complete item: cut after the last complete tag.
+        // Every item cut off: nothing to save.
+        let partial = rss("<item><title><![CD");
+        assert_eq!(close_truncated(partial.trim_end_matches(RSS_END)), None);
+        // No items: cut after the last complete tag.
         assert_eq!(
             close_truncated("<rss version=\"2.0\"><channel><title>t</title></channel></rss")
                 .as_deref(),
