@@ -490,4 +490,86 @@ mod tests {
         assert!(started.elapsed() < std::time::Duration::from_secs(2));
         assert!(entries[0].title.len() < 32, "{}", entries[0].title);
     }
+
+    #[test]
+    fn every_truncation_keeps_the_items_before_the_cut() {
+        let item = |n: u32| {
+            format!(
+                "<item><guid>{n}</guid><title>第{n}条 &amp; “news” &nbsp;é</title>\
+                 <pubDate>2024年08月1{n}日 10:30</pubDate>\
+                 <description><![CDATA[<p>正文 {n}</p>]]></description></item>"
+            )
+        };
+        let doc = format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>\
+             <title>t</title>{}{}{}</channel></rss>",
+            item(1),
+            item(2),
+            item(3)
+        );
+        let ends: Vec<usize> = doc.match_indices("</item>").map(|(at, _)| at + 7).collect();
+        for cut in 1..doc.len() {
+            let complete = ends.iter().filter(|&&end| end <= cut).count();
+            match parse(&doc.as_bytes()[..cut], None, "https://example.cn/rss") {
+                Ok(entries) => assert_eq!(entries.len(), complete, "cut at {cut}"),
+                Err(_) => assert_eq!(complete, 0, "cut at {cut}"),
+            }
+        }
+    }
+
+    #[test]
+    fn mangled_documents_never_panic() {
+        let doc = "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY e \"x\">]><rss version=\"2.0\">\
+            <channel><title a='1' b=\"2\">t</title><item><guid>1</guid><title>AT&amp;T 新闻</title>\
+            <pubDate>2024-08-19 10:30</pubDate><description><![CDATA[<p>x</p>]]></description>\
+            <!-- c --></item></channel></rss>";
+        let pieces = [
+            "<",
+            ">",
+            "&",
+            ";",
+            "\"",
+            "'",
+            "=",
+            "/",
+            "]]>",
+            "<![CDATA[",
+            "<!--",
+            "<?",
+            "<!",
+            "&#",
+            "&#x",
+            "é",
+            "新",
+            "</",
+            "<item>",
+            "</item>",
+            "<rss>",
+            "<feed>",
+            "\u{0}",
+            "[",
+            "]",
+        ];
+        // A fixed xorshift sequence: the same mangles on every run.
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        for _ in 0..2000 {
+            let mut mangled = doc.to_owned();
+            for _ in 0..1 + next(3) {
+                let at = mangled.floor_char_boundary(next(mangled.len() + 1));
+                if next(4) == 0 {
+                    let end = mangled.floor_char_boundary(at + next(8));
+                    mangled.replace_range(at..end, "");
+                } else {
+                    mangled.insert_str(at, pieces[next(pieces.len())]);
+                }
+            }
+            let _ = parse(mangled.as_bytes(), None, BASE);
+        }
+    }
 }
