@@ -426,7 +426,7 @@ fn read_input(file: &Path) -> Result<Vec<u8>, Failure> {
 fn parse(url: &str, file: &Path) -> Result<ExitCode, Failure> {
     let bytes = read_input(file)?;
     let entries =
-        feedfold::source::feed::parse(&bytes, url).map_err(|e| Failure::User(e.into()))?;
+        feedfold::source::feed::parse(&bytes, None, url).map_err(|e| Failure::User(e.into()))?;
     let mut out = std::io::stdout().lock();
     for entry in entries {
         serde_json::to_writer(&mut out, &entry)?;

@@ -309,7 +309,11 @@ async fn parse_blocking(
                     charset::decode(&fetched.bytes, fetched.content_type.as_deref(), Some(url));
                 source::page::parse(&html, &fetched.final_url, page)
             }
-            _ => source::feed::parse(&fetched.bytes, fetched.final_url.as_str()),
+            _ => source::feed::parse(
+                &fetched.bytes,
+                fetched.content_type.as_deref(),
+                fetched.final_url.as_str(),
+            ),
         }?;
         Ok(fingerprint_entries(entries, rules))
     })

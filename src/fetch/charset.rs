@@ -1,7 +1,10 @@
 //! Turning downloaded bytes into text: BOM, then valid UTF-8, then the HTTP
 //! `charset`, then the document's own declaration (`<meta charset>`,
 //! `http-equiv`, XML declaration), then detection (chardetng, hinted by the
-//! URL's TLD).
+//! URL's TLD). A label that says UTF-8 is believed only when the bytes
+//! (nearly) are.
+
+use std::borrow::Cow;
 
 use encoding_rs::Encoding;
 
@@ -20,19 +23,63 @@ pub fn encoding_for(
     content_type: Option<&str>,
     url: Option<&str>,
 ) -> &'static Encoding {
+    choose(bytes, content_type, url, declared)
+}
+
+/// Decodes an XML document (a feed) to text. As [`decode`], except that the
+/// only declaration read is the XML declaration's `encoding` (a `charset=`
+/// quoted in an item must not override it), and that UTF-16 and UTF-32
+/// without a BOM are recognised by how `<?` is spelled, as XML 1.0
+/// appendix F describes.
+pub fn decode_xml<'a>(
+    bytes: &'a [u8],
+    content_type: Option<&str>,
+    url: Option<&str>,
+) -> Cow<'a, str> {
+    if let Some(text) = decode_utf32(bytes) {
+        return Cow::Owned(text);
+    }
+    let encoding =
+        utf16_without_bom(bytes).unwrap_or_else(|| choose(bytes, content_type, url, xml_declared));
+    encoding.decode_with_bom_removal(bytes).0
+}
+
+fn choose(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    url: Option<&str>,
+    declared: impl Fn(&[u8]) -> Option<&'static Encoding>,
+) -> &'static Encoding {
     if let Some((encoding, _)) = Encoding::for_bom(bytes) {
         return encoding;
     }
     // Non-ASCII text that is valid UTF-8 is UTF-8, whatever the page claims:
     // legacy encodings almost never produce valid UTF-8 by accident, while
-    // pages converted to UTF-8 often keep an old `charset=gb2312`.
-    if !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok() {
+    // pages converted to UTF-8 often keep an old `charset=gb2312`. A body cut
+    // off inside a character still counts.
+    if !bytes.is_ascii() && utf8_but_cut_short(bytes) {
         return encoding_rs::UTF_8;
     }
-    if let Some(encoding) = content_type.and_then(charset_param).and_then(label) {
+    // The converse: a label saying UTF-8 on bytes that are not is the label
+    // of a template, not of these bytes (GBK text declared `utf-8`); nor is
+    // UTF-16 plausible for text without a NUL byte.
+    let believable = |e: &&'static Encoding| {
+        if *e == encoding_rs::UTF_8 {
+            mostly_utf8(bytes)
+        } else if *e == encoding_rs::UTF_16LE || *e == encoding_rs::UTF_16BE {
+            bytes.iter().take(64).any(|&b| b == 0)
+        } else {
+            true
+        }
+    };
+    if let Some(encoding) = content_type
+        .and_then(charset_param)
+        .and_then(label)
+        .filter(believable)
+    {
         return encoding;
     }
-    if let Some(encoding) = declared(bytes) {
+    if let Some(encoding) = declared(bytes).filter(believable) {
         return encoding;
     }
     if bytes.is_ascii() {
@@ -46,6 +93,91 @@ pub fn encoding_for(
             .map(|t| t.to_ascii_lowercase())
     });
     detector.guess(tld.as_deref().map(str::as_bytes), true)
+}
+
+/// Valid UTF-8, or valid up to a character cut off at the very end.
+fn utf8_but_cut_short(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    }
+}
+
+/// UTF-8 with at most a stray bad byte per ten characters, as left by one
+/// pasted Latin-1 quote; legacy CJK text read as UTF-8 fails far more often.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut good, mut bad) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        good += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        bad += usize::from(!chunk.invalid().is_empty());
+    }
+    bad * 10 <= good
+}
+
+/// UTF-16 cannot be declared from inside ASCII-compatible bytes: such a
+/// label is a leftover, and the bytes are (at least) ASCII.
+fn ascii_compatible(encoding: &'static Encoding) -> &'static Encoding {
+    if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
+        encoding_rs::UTF_8
+    } else {
+        encoding
+    }
+}
+
+/// The byte range and value of `encoding="…"` in a leading XML declaration.
+pub(crate) fn xml_declaration(bytes: &[u8]) -> Option<(std::ops::Range<usize>, String)> {
+    let head = &bytes[..bytes.len().min(512)];
+    let start = head.windows(5).position(|w| w == b"<?xml")?;
+    let end = start + head[start..].windows(2).position(|w| w == b"?>")?;
+    let decl = &head[start..end];
+    let at = decl.windows(8).position(|w| w == b"encoding")?;
+    let rest = &decl[at + 8..];
+    let quote_at = rest.iter().position(|&b| b == b'"' || b == b'\'')?;
+    let quote = rest[quote_at];
+    let value_start = start + at + 8 + quote_at + 1;
+    let len = bytes[value_start..end].iter().position(|&b| b == quote)?;
+    let label = String::from_utf8_lossy(&bytes[value_start..value_start + len]).into_owned();
+    Some((value_start..value_start + len, label))
+}
+
+fn xml_declared(bytes: &[u8]) -> Option<&'static Encoding> {
+    xml_declaration(bytes)
+        .and_then(|(_, name)| label(&name))
+        .map(ascii_compatible)
+}
+
+/// `<?` in UTF-16 without a BOM.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    match bytes.get(..4)? {
+        [0, b'<', 0, b'?'] => Some(encoding_rs::UTF_16BE),
+        [b'<', 0, b'?', 0] => Some(encoding_rs::UTF_16LE),
+        _ => None,
+    }
+}
+
+/// UTF-32 (which encoding_rs does not know), by BOM or by how `<` is spelled.
+fn decode_utf32(bytes: &[u8]) -> Option<String> {
+    let (big_endian, body) = match bytes.get(..4)? {
+        [0, 0, 0xFE, 0xFF] => (true, &bytes[4..]),
+        [0xFF, 0xFE, 0, 0] => (false, &bytes[4..]),
+        [0, 0, 0, b'<'] => (true, bytes),
+        [b'<', 0, 0, 0] => (false, bytes),
+        _ => return None,
+    };
+    let text = body
+        .chunks(4)
+        .map(|c| {
+            let mut word = [0u8; 4];
+            word[..c.len()].copy_from_slice(c);
+            let n = if big_endian {
+                u32::from_be_bytes(word)
+            } else {
+                u32::from_le_bytes(word)
+            };
+            char::from_u32(n).unwrap_or(char::REPLACEMENT_CHARACTER)
+        })
+        .collect();
+    Some(text)
 }
 
 /// `charset=…` from a Content-Type value.
@@ -73,14 +205,7 @@ fn declared(bytes: &[u8]) -> Option<&'static Encoding> {
                 .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
                 .collect();
             if let Some(encoding) = label(&value) {
-                // UTF-16 cannot be declared from inside ASCII-compatible bytes.
-                return Some(
-                    if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
-                        encoding_rs::UTF_8
-                    } else {
-                        encoding
-                    },
-                );
+                return Some(ascii_compatible(encoding));
             }
         }
     }
@@ -145,5 +270,58 @@ mod tests {
             decode(&gbk(&text), None, Some("https://news.example.cn/a")),
             text
         );
+    }
+
+    #[test]
+    fn a_utf8_label_on_bytes_that_are_not_is_ignored() {
+        let text = "温州市四套班子领导分赴各地督查基层疫情防控工作落实情况".repeat(3);
+        let mut bytes = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><t>".to_vec();
+        bytes.extend(gbk(&text));
+        let url = Some("https://news.example.cn/rss");
+        assert!(decode_xml(&bytes, Some("text/xml; charset=utf-8"), url).contains(&text));
+        // One stray Latin-1 byte in UTF-8 text is a typo, not another encoding.
+        let mut typo = format!("<t>{text}").into_bytes();
+        typo.push(0xA0);
+        assert_eq!(
+            encoding_for(&typo, Some("text/xml; charset=utf-8"), None),
+            encoding_rs::UTF_8
+        );
+    }
+
+    #[test]
+    fn utf8_cut_off_inside_a_character_is_still_utf8() {
+        let text = "<t>人力资源社会保障部".as_bytes();
+        let cut = &text[..text.len() - 1];
+        assert_eq!(
+            encoding_for(cut, Some("text/html; charset=gbk"), None),
+            encoding_rs::UTF_8
+        );
+    }
+
+    #[test]
+    fn xml_uses_its_declaration_not_a_quoted_charset() {
+        let mut bytes =
+            b"<?xml version=\"1.0\" encoding=\"gbk\"?><d>&lt;meta charset=utf-8&gt;".to_vec();
+        bytes.extend(gbk("新闻"));
+        assert!(decode_xml(&bytes, None, None).ends_with("新闻"));
+        assert_eq!(
+            xml_declaration(&bytes).map(|(range, label)| (range.len(), label)),
+            Some((3, "gbk".to_owned()))
+        );
+    }
+
+    #[test]
+    fn utf16_and_utf32_xml_without_a_bom_are_recognised() {
+        let doc = "<?xml version=\"1.0\"?><t>Grüße</t>";
+        let utf16le: Vec<u8> = doc.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(decode_xml(&utf16le, None, None), doc);
+        let utf32be: Vec<u8> = doc
+            .chars()
+            .flat_map(|c| u32::from(c).to_be_bytes())
+            .collect();
+        assert_eq!(decode_xml(&utf32be, None, None), doc);
+        let mut utf32le_bom = vec![0xFF, 0xFE, 0, 0];
+        utf32le_bom.extend(doc.chars().flat_map(|c| u32::from(c).to_le_bytes()));
+        assert_eq!(decode_xml(&utf32le_bom, None, None), doc);
     }
 }

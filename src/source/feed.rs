@@ -1,29 +1,40 @@
 //! RSS 0.9x/1.0/2.0, Atom and JSON Feed documents, through feed-rs.
 //!
-//! feed-rs gets the raw bytes (it honours the document's own encoding
-//! declaration) and always a base URI, so relative links resolve and entries
-//! without a GUID get an id derived from link and title that is the same on
-//! every fetch.
+//! The bytes are decoded here (BOM, valid UTF-8, HTTP charset, XML
+//! declaration, detection) and feed-rs gets UTF-8 declared as such, so a
+//! declaration that lies cannot garble the text. feed-rs always gets a base
+//! URI, so relative links resolve and entries without a GUID get an id
+//! derived from link and title that is the same on every fetch. A document
+//! feed-rs rejects is repaired (`super::repair`) and tried once more.
+
+use std::borrow::Cow;
 
 use feed_rs::model;
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::{Entry, SourceError};
+use super::{Entry, SourceError, repair};
 use crate::extract::html_to_text;
+use crate::fetch::charset;
 
-/// Parses a feed document fetched from `base_url`.
-pub fn parse(bytes: &[u8], base_url: &str) -> Result<Vec<Entry>, SourceError> {
-    let bytes = &*fix_encoding(bytes, base_url);
-    let feed = match parse_raw(bytes, base_url) {
+/// Parses a feed document fetched from `base_url`; `content_type` is the
+/// HTTP `Content-Type` header, whose `charset` is used for bytes without a
+/// BOM that are not UTF-8.
+pub fn parse(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    base_url: &str,
+) -> Result<Vec<Entry>, SourceError> {
+    let mut text = fix_encoding(bytes, content_type, base_url);
+    // What feed-rs would silently drop rather than reject is fixed up front.
+    if let Some(upgraded) = repair::upgrade_atom03(&text) {
+        text = Cow::Owned(upgraded);
+    }
+    if let Some(fixed) = repair::fix_dates(&text, base_url) {
+        text = Cow::Owned(fixed);
+    }
+    let feed = match parse_raw(text.as_bytes(), base_url) {
         Ok(feed) => feed,
-        // Junk before the document (a BOM-less UTF-16 marker, whitespace, a PHP
-        // warning) is common enough to retry once without it.
-        Err(first) => match skip_leading_junk(bytes) {
-            Some(trimmed) if trimmed.len() != bytes.len() => {
-                parse_raw(trimmed, base_url).map_err(|_| first)?
-            }
-            _ => return Err(first),
-        },
+        Err(first) => reparse(bytes, &text, base_url, first)?,
     };
     let mut seen = std::collections::HashSet::new();
     let entries = feed
@@ -36,61 +47,66 @@ pub fn parse(bytes: &[u8], base_url: &str) -> Result<Vec<Entry>, SourceError> {
     Ok(entries)
 }
 
-fn parse_raw(bytes: &[u8], base_url: &str) -> Result<model::Feed, SourceError> {
-    feed_rs::parser::Builder::new()
+/// The second try, after repair. The error keeps feed-rs's complaint about
+/// the document as it came, which names the real fault, and adds what the
+/// repairs did.
+fn reparse(
+    raw: &[u8],
+    text: &str,
+    base_url: &str,
+    first: String,
+) -> Result<model::Feed, SourceError> {
+    if let Some(reason) = repair::diagnose(raw, text) {
+        return Err(reason.into());
+    }
+    let repaired = repair::repair(text);
+    if repaired.applied.is_empty() {
+        return Err(SourceError::Feed(format!("{first} (no repair applies)")));
+    }
+    parse_raw(repaired.text.as_bytes(), base_url).map_err(|second| {
+        SourceError::Feed(format!(
+            "{first} (after repair: {}; still: {second})",
+            repaired.applied.join(", ")
+        ))
+    })
+}
+
+fn parse_raw(bytes: &[u8], base_url: &str) -> Result<model::Feed, String> {
+    let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(base_url))
         // Ids feed-rs would invent are left empty; `convert` derives a stable one
         // from whatever the entry has, including its text.
         .id_generator(|_, _, _| String::new())
-        .build()
-        .parse(bytes)
-        .map_err(|e| SourceError::Feed(e.to_string()))
+        .build();
+    // quick-xml asserts on some encoding switches mid-document; one hostile
+    // feed must cost its source an error, not the worker thread.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(bytes)))
+        .map_err(|_| "the feed parser panicked".to_owned())?
+        .map_err(|e| e.to_string())
 }
 
-/// Makes the bytes and their declaration agree before feed-rs sees them:
-/// valid UTF-8 declared as a legacy encoding gets its declaration corrected,
-/// and undeclared legacy bytes (GBK without `encoding=`) are transcoded.
-fn fix_encoding<'a>(bytes: &'a [u8], base_url: &str) -> std::borrow::Cow<'a, [u8]> {
-    use std::borrow::Cow;
-    let declared = xml_declared_encoding(bytes);
-    if std::str::from_utf8(bytes).is_ok() {
-        return match declared {
-            Some((range, label))
-                if !label.eq_ignore_ascii_case("utf-8") && !label.eq_ignore_ascii_case("utf8") =>
-            {
-                let mut fixed = bytes[..range.start].to_vec();
-                fixed.extend_from_slice(b"utf-8");
-                fixed.extend_from_slice(&bytes[range.end..]);
-                Cow::Owned(fixed)
-            }
-            _ => Cow::Borrowed(bytes),
-        };
+/// The document as UTF-8 text, declared as UTF-8: feed-rs would otherwise
+/// decode it again with whatever its XML declaration claims. Declarations
+/// further on (documents pasted together) are rewritten too: quick-xml
+/// panics when one switches encodings mid-document.
+fn fix_encoding<'a>(bytes: &'a [u8], content_type: Option<&str>, base_url: &str) -> Cow<'a, str> {
+    let text = charset::decode_xml(bytes, content_type, Some(base_url));
+    let mut edits = Vec::new();
+    for (at, _) in text.match_indices("<?xml") {
+        if let Some((range, label)) = charset::xml_declaration(&text.as_bytes()[at..])
+            && !label.eq_ignore_ascii_case("utf-8")
+            && !label.eq_ignore_ascii_case("utf8")
+        {
+            edits.push(at + range.start..at + range.end);
+        }
     }
-    if declared.is_some() || encoding_rs::Encoding::for_bom(bytes).is_some() {
-        return Cow::Borrowed(bytes);
+    if edits.is_empty() {
+        return text;
     }
-    Cow::Owned(crate::fetch::charset::decode(bytes, None, Some(base_url)).into_bytes())
-}
-
-/// The byte range and value of `encoding="…"` in a leading XML declaration.
-fn xml_declared_encoding(bytes: &[u8]) -> Option<(std::ops::Range<usize>, String)> {
-    let head = &bytes[..bytes.len().min(256)];
-    let start = head.windows(5).position(|w| w == b"<?xml")?;
-    let end = start + head[start..].windows(2).position(|w| w == b"?>")?;
-    let decl = &head[start..end];
-    let at = decl.windows(8).position(|w| w == b"encoding")?;
-    let rest = &decl[at + 8..];
-    let quote_at = rest.iter().position(|&b| b == b'"' || b == b'\'')?;
-    let quote = rest[quote_at];
-    let value_start = start + at + 8 + quote_at + 1;
-    let len = bytes[value_start..end].iter().position(|&b| b == quote)?;
-    let label = String::from_utf8_lossy(&bytes[value_start..value_start + len]).into_owned();
-    Some((value_start..value_start + len, label))
-}
-
-fn skip_leading_junk(bytes: &[u8]) -> Option<&[u8]> {
-    let start = bytes.iter().position(|&b| b == b'<' || b == b'{')?;
-    Some(&bytes[start..])
+    Cow::Owned(repair::splice(
+        &text,
+        edits.into_iter().map(|range| (range, "utf-8")),
+    ))
 }
 
 fn convert(entry: model::Entry) -> Entry {
@@ -165,7 +181,7 @@ fn title_text(text: &model::Text) -> String {
         if text.content_type.essence().to_string().contains("html") || text.content.contains('<') {
             html_to_text(&text.content)
         } else {
-            text.content.clone()
+            repair::decode_html_entities(&text.content).into_owned()
         };
     raw.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -206,8 +222,8 @@ mod tests {
               <author>desk@example.org (Mara Lindqvist)</author></item>
             <item><title>C</title><description>two</description></item>
             </channel></rss>"#;
-        let first = parse(rss, BASE).unwrap();
-        let second = parse(rss, BASE).unwrap();
+        let first = parse(rss, None, BASE).unwrap();
+        let second = parse(rss, None, BASE).unwrap();
         assert_eq!(first, second);
         assert_eq!(first[0].title, "A & B");
         assert_eq!(first[0].url.as_deref(), Some("https://example.org/a.html"));
@@ -223,7 +239,7 @@ mod tests {
             <entry><id>urn:e1</id><title type="html">&lt;b&gt;Bold&lt;/b&gt; news</title>
             <updated>2026-11-02T03:04:05Z</updated><author><name>Ann</name></author>
             <content type="html">&lt;p&gt;Body&lt;/p&gt;</content></entry></feed>"#;
-        let entries = parse(atom, BASE).unwrap();
+        let entries = parse(atom, None, BASE).unwrap();
         assert_eq!(entries[0].id, "urn:e1");
         assert_eq!(entries[0].title, "Bold news");
         assert_eq!(entries[0].author.as_deref(), Some("Ann"));
@@ -238,24 +254,27 @@ mod tests {
     fn json_feed_and_untitled_items() {
         let json = br#"{"version":"https://jsonfeed.org/version/1.1","title":"j","items":[
             {"id":"1","url":"https://example.org/1","content_text":"A story without a title about ports"}]}"#;
-        let entries = parse(json, BASE).unwrap();
+        let entries = parse(json, None, BASE).unwrap();
         assert_eq!(entries[0].title, "A story without a title about ports");
     }
 
     #[test]
     fn junk_before_the_document_is_skipped_and_garbage_is_an_error() {
         let junk = b"\n\nWarning: something<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title><item><title>x</title><guid>g</guid></item></channel></rss>";
-        assert_eq!(parse(junk, BASE).unwrap().len(), 1);
-        let err = parse(b"<html><body>Not a feed</body></html>", BASE).unwrap_err();
+        assert_eq!(parse(junk, None, BASE).unwrap().len(), 1);
+        let err = parse(b"<html><body>Not a feed</body></html>", None, BASE).unwrap_err();
+        assert_eq!(err.to_string(), "not a feed: looks like HTML");
+        let err = parse(b" \n", None, BASE).unwrap_err();
+        assert_eq!(err.to_string(), "empty document");
+        let err = parse(b"<rss version=\"2.0\"><channel><item><a></b>", None, BASE).unwrap_err();
         assert!(err.to_string().starts_with("not a valid feed"), "{err}");
-        assert!(parse(b"", BASE).is_err());
     }
 
     #[test]
     fn utf8_feeds_declared_gb2312_and_undeclared_gbk_feeds_read_right() {
         let utf8 = "<?xml version=\"1.0\" encoding=\"gb2312\"?><rss version=\"2.0\"><channel><title>t</title><item><guid>1</guid><title>人力资源社会保障部</title></item></channel></rss>";
         assert_eq!(
-            parse(utf8.as_bytes(), BASE).unwrap()[0].title,
+            parse(utf8.as_bytes(), None, BASE).unwrap()[0].title,
             "人力资源社会保障部"
         );
         let undeclared = utf8.replace(" encoding=\"gb2312\"", "").replace(
@@ -264,7 +283,7 @@ mod tests {
         );
         let gbk = encoding_rs::GBK.encode(&undeclared).0.into_owned();
         assert!(
-            parse(&gbk, BASE).unwrap()[0]
+            parse(&gbk, None, BASE).unwrap()[0]
                 .title
                 .starts_with("人力资源社会保障部")
         );
@@ -273,7 +292,7 @@ mod tests {
             .0
             .into_owned();
         assert_eq!(
-            parse(&declared, BASE).unwrap()[0].title,
+            parse(&declared, None, BASE).unwrap()[0].title,
             "人力资源社会保障部"
         );
     }
@@ -281,7 +300,7 @@ mod tests {
     #[test]
     fn control_characters_are_dropped() {
         let json = "{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"j\",\"items\":[{\"id\":\"1\",\"title\":\"a\\u0001b\\u0000c\",\"content_text\":\"x\\u000by\"}]}";
-        let entries = parse(json.as_bytes(), BASE).unwrap();
+        let entries = parse(json.as_bytes(), None, BASE).unwrap();
         assert_eq!(entries[0].title, "abc");
         assert_eq!(entries[0].content.as_deref(), Some("xy"));
     }
@@ -291,8 +310,266 @@ mod tests {
         let rss = br#"<rss version="2.0"><channel><title>t</title>
             <item><title>first</title><guid>same</guid></item>
             <item><title>second</title><guid>same</guid></item></channel></rss>"#;
-        let entries = parse(rss, BASE).unwrap();
+        let entries = parse(rss, None, BASE).unwrap();
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].title, "first");
+    }
+
+    /// An RSS document with one item titled `title`, in `encoding`, declared
+    /// as `label` (an empty label: no `encoding=` at all).
+    fn encoded_rss(encoding: &'static encoding_rs::Encoding, label: &str, title: &str) -> Vec<u8> {
+        let declared = if label.is_empty() {
+            String::new()
+        } else {
+            format!(" encoding=\"{label}\"")
+        };
+        let doc = format!(
+            "<?xml version=\"1.0\"{declared}?><rss version=\"2.0\"><channel>\
+             <title>t</title><item><guid>1</guid><title>{title}</title></item></channel></rss>"
+        );
+        let (bytes, _, unmappable) = encoding.encode(&doc);
+        assert!(!unmappable, "{title} is not in {label}");
+        bytes.into_owned()
+    }
+
+    #[test]
+    fn declared_legacy_encodings_read_right() {
+        let cases = [
+            (encoding_rs::BIG5, "big5", "總統府發布新聞稿"),
+            (encoding_rs::SHIFT_JIS, "Shift_JIS", "東京都の天気予報"),
+            (encoding_rs::EUC_KR, "euc-kr", "서울 날씨 뉴스"),
+            (encoding_rs::WINDOWS_1251, "windows-1251", "Новости Москвы"),
+            (encoding_rs::ISO_8859_2, "iso-8859-2", "Zażółć gęślą jaźń"),
+        ];
+        for (encoding, label, title) in cases {
+            let bytes = encoded_rss(encoding, label, title);
+            let entries = parse(&bytes, None, BASE).unwrap();
+            assert_eq!(entries[0].title, title, "{label}");
+        }
+    }
+
+    #[test]
+    fn the_http_charset_labels_undeclared_bytes_and_validity_beats_declarations() {
+        let title = "人力资源社会保障部";
+        let undeclared = encoded_rss(encoding_rs::GBK, "", title);
+        let ct = Some("application/rss+xml; charset=GBK");
+        assert_eq!(parse(&undeclared, ct, BASE).unwrap()[0].title, title);
+        // The header, not detection, decides: the same bytes labelled Big5.
+        let gbk_title = encoding_rs::GBK.encode(title).0;
+        let as_big5 = encoding_rs::BIG5.decode(&gbk_title).0;
+        assert_ne!(as_big5, title);
+        let ct = Some("application/rss+xml; charset=big5");
+        assert_eq!(parse(&undeclared, ct, BASE).unwrap()[0].title, as_big5);
+        // GBK bytes that claim UTF-8 are not UTF-8: no mojibake, no U+FFFD.
+        let lying = encoded_rss(encoding_rs::GBK, "utf-8", &title.repeat(4));
+        let read = parse(&lying, None, "https://www.example.cn/rss").unwrap();
+        assert_eq!(read[0].title, title.repeat(4));
+        // …and the HTTP header saying UTF-8 is not believed either.
+        let read = parse(
+            &lying,
+            Some("text/xml; charset=utf-8"),
+            "https://www.example.cn/rss",
+        );
+        assert_eq!(read.unwrap()[0].title, title.repeat(4));
+    }
+
+    #[test]
+    fn utf16_without_a_bom_and_a_second_declaration_do_not_panic() {
+        let doc = "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss version=\"2.0\"><channel>\
+            <title>t</title><item><guid>1</guid><title>Grüße</title></item></channel></rss>";
+        let be: Vec<u8> = doc.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(parse(&be, None, BASE).unwrap()[0].title, "Grüße");
+        let le: Vec<u8> = doc.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(parse(&le, None, BASE).unwrap()[0].title, "Grüße");
+        // Two documents pasted together: quick-xml asserts when the second
+        // declaration switches encodings after the start.
+        let pasted = format!(
+            "{}<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>{}",
+            doc.replace("utf-16", "utf-8")
+                .trim_end_matches("</channel></rss>"),
+            "</channel></rss>"
+        );
+        if let Err(e) = parse(pasted.as_bytes(), None, BASE) {
+            assert!(!e.to_string().contains("panicked"), "{e}");
+        }
+    }
+
+    #[test]
+    fn broken_feeds_are_repaired_and_keep_their_items() {
+        let broken = "\n<?xml version=\"1.0\"?><rss><channel><title>t</title>\
+            <item><guid>1</guid><title>AT&T&nbsp;wins</title><link>http://a.example/?x=1&y=2</link></item>\
+            <item><guid>2</guid><title>Caf&eacute; &mdash; news&hellip;</title></item>\
+            <item><guid>3</guid><title>cut off he";
+        let entries = parse(broken.as_bytes(), None, BASE).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].title, "AT&T wins");
+        assert_eq!(entries[0].url.as_deref(), Some("http://a.example/?x=1&y=2"));
+        assert_eq!(entries[1].title, "Café — news…");
+    }
+
+    #[test]
+    fn html_entities_in_a_valid_feed_do_not_show_in_titles() {
+        let rss = b"<rss version=\"2.0\"><channel><title>t</title>\
+            <item><guid>1</guid><title>Caf&eacute;&nbsp;&amp;&nbsp;bar</title></item></channel></rss>";
+        assert_eq!(parse(rss, None, BASE).unwrap()[0].title, "Café & bar");
+    }
+
+    #[test]
+    fn errors_say_what_was_wrong_and_what_repair_tried() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10";
+        let err = parse(png, Some("image/png"), BASE).unwrap_err();
+        assert_eq!(err.to_string(), "not a feed: binary data (image/png?)");
+        let err = parse(b"<rss><channel><item><title>a</x></item>", None, BASE).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.starts_with("not a valid feed: unable to parse"),
+            "{message}"
+        );
+        assert!(
+            message.contains("after repair: set the RSS version"),
+            "{message}"
+        );
+        assert!(message.contains("still: "), "{message}");
+    }
+
+    #[test]
+    fn dates_feed_rs_cannot_read_are_kept() {
+        let rss = "<rss version=\"2.0\"><channel><title>t</title>\
+            <item><guid>1</guid><title>a</title><pubDate>2024年08月19日 10:30</pubDate></item>\
+            <item><guid>2</guid><title>b</title><pubDate>2024-08-19 10:30:00</pubDate></item>\
+            <item><guid>3</guid><title>c</title><pubDate>2024/8/19 10:30</pubDate></item>\
+            </channel></rss>";
+        let entries = parse(rss.as_bytes(), None, "https://news.example.com.cn/rss.xml").unwrap();
+        for entry in &entries {
+            assert_eq!(
+                entry.published.map(|d| d.to_rfc3339()).as_deref(),
+                Some("2024-08-19T02:30:00+00:00"),
+                "{}",
+                entry.title
+            );
+        }
+        let entries = parse(rss.as_bytes(), None, BASE).unwrap();
+        let published: Vec<_> = entries
+            .iter()
+            .map(|e| e.published.map(|d| d.to_rfc3339()))
+            .collect();
+        assert_eq!(
+            published,
+            [
+                Some("2024-08-19T02:30:00+00:00".to_owned()),
+                Some("2024-08-19T10:30:00+00:00".to_owned()),
+                Some("2024-08-19T10:30:00+00:00".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn entity_expansion_bombs_are_not_expanded() {
+        let mut dtd = String::from("<!ENTITY lol0 \"lol\">");
+        for level in 1..=9 {
+            let refs = format!("&lol{};", level - 1).repeat(10);
+            dtd.push_str(&format!("<!ENTITY lol{level} \"{refs}\">"));
+        }
+        let bomb = format!(
+            "<?xml version=\"1.0\"?><!DOCTYPE rss [{dtd}]><rss version=\"2.0\"><channel>\
+             <title>&lol9;</title><item><guid>1</guid><title>&lol9; &lol9;</title>\
+             <description>&lol9;</description></item></channel></rss>"
+        );
+        let started = std::time::Instant::now();
+        let result = parse(bomb.as_bytes(), None, BASE);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // Kept as written: nothing was expanded, so nothing big was allocated.
+        assert_eq!(result.unwrap()[0].title, "&lol9; &lol9;");
+        // The same bomb in a document that needs repair stays harmless too.
+        let broken = bomb.replace(
+            "<title>&lol9; &lol9;</title>",
+            "<title>&lol9; & &nbsp;</title>",
+        );
+        let started = std::time::Instant::now();
+        let entries = parse(broken.as_bytes(), None, BASE).unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert!(entries[0].title.len() < 32, "{}", entries[0].title);
+    }
+
+    #[test]
+    fn every_truncation_keeps_the_items_before_the_cut() {
+        let item = |n: u32| {
+            format!(
+                "<item><guid>{n}</guid><title>第{n}条 &amp; “news” &nbsp;é</title>\
+                 <pubDate>2024年08月1{n}日 10:30</pubDate>\
+                 <description><![CDATA[<p>正文 {n}</p>]]></description></item>"
+            )
+        };
+        let doc = format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>\
+             <title>t</title>{}{}{}</channel></rss>",
+            item(1),
+            item(2),
+            item(3)
+        );
+        let ends: Vec<usize> = doc.match_indices("</item>").map(|(at, _)| at + 7).collect();
+        for cut in 1..doc.len() {
+            let complete = ends.iter().filter(|&&end| end <= cut).count();
+            match parse(&doc.as_bytes()[..cut], None, "https://example.cn/rss") {
+                Ok(entries) => assert_eq!(entries.len(), complete, "cut at {cut}"),
+                Err(_) => assert_eq!(complete, 0, "cut at {cut}"),
+            }
+        }
+    }
+
+    #[test]
+    fn mangled_documents_never_panic() {
+        let doc = "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY e \"x\">]><rss version=\"2.0\">\
+            <channel><title a='1' b=\"2\">t</title><item><guid>1</guid><title>AT&amp;T 新闻</title>\
+            <pubDate>2024-08-19 10:30</pubDate><description><![CDATA[<p>x</p>]]></description>\
+            <!-- c --></item></channel></rss>";
+        let pieces = [
+            "<",
+            ">",
+            "&",
+            ";",
+            "\"",
+            "'",
+            "=",
+            "/",
+            "]]>",
+            "<![CDATA[",
+            "<!--",
+            "<?",
+            "<!",
+            "&#",
+            "&#x",
+            "é",
+            "新",
+            "</",
+            "<item>",
+            "</item>",
+            "<rss>",
+            "<feed>",
+            "\u{0}",
+            "[",
+            "]",
+        ];
+        // A fixed xorshift sequence: the same mangles on every run.
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        for _ in 0..2000 {
+            let mut mangled = doc.to_owned();
+            for _ in 0..1 + next(3) {
+                let at = mangled.floor_char_boundary(next(mangled.len() + 1));
+                if next(4) == 0 {
+                    let end = mangled.floor_char_boundary(at + next(8));
+                    mangled.replace_range(at..end, "");
+                } else {
+                    mangled.insert_str(at, pieces[next(pieces.len())]);
+                }
+            }
+            let _ = parse(mangled.as_bytes(), None, BASE);
+        }
     }
 }

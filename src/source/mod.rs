@@ -1,8 +1,10 @@
-//! Turning a downloaded document into entries: feeds (`feed`) and HTML list
-//! pages (`page`). Both produce the same [`Entry`].
+//! Turning a downloaded document into entries: feeds (`feed`, with the
+//! fixes for broken ones in `repair`) and HTML list pages (`page`). Both
+//! produce the same [`Entry`].
 
 pub mod feed;
 pub mod page;
+pub mod repair;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -44,24 +46,38 @@ impl Entry {
 }
 
 /// Removes C0 controls other than tab, newline and carriage return, and the
-/// noncharacters U+FFFE and U+FFFF.
+/// noncharacters U+FFFE and U+FFFF. C1 controls (U+0080–U+009F) become the
+/// windows-1252 characters they stand for (`don\u{92}t` → `don’t`): no news
+/// text means a C1 control, they come from windows-1252 read as ISO-8859-1
+/// somewhere upstream.
 pub fn strip_control(text: String) -> String {
     let bad = |c: char| {
-        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}')
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+            || ('\u{80}'..='\u{9f}').contains(&c)
+            || matches!(c, '\u{fffe}' | '\u{ffff}')
     };
-    if text.contains(bad) {
-        text.chars().filter(|&c| !bad(c)).collect()
-    } else {
-        text
+    if !text.contains(bad) {
+        return text;
     }
+    text.chars()
+        .filter_map(|c| match c {
+            '\u{80}'..='\u{9f}' => web_atoms::C1_REPLACEMENTS[c as usize - 0x80],
+            _ if bad(c) => None,
+            _ => Some(c),
+        })
+        .collect()
 }
 
 /// Why a document could not be read as entries.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    /// Not a feed feed-rs understands, even after repair.
+    /// Not a feed feed-rs understands, even after repair: its complaint
+    /// about the document as it came, and what the repairs tried.
     #[error("not a valid feed: {0}")]
     Feed(String),
+    /// No feed at all: empty, an HTML page, an image.
+    #[error(transparent)]
+    NotAFeed(#[from] repair::RepairError),
     /// A `[source.page]` selector is not valid CSS.
     #[error("bad selector {selector:?}: {message}")]
     Selector {
@@ -70,4 +86,19 @@ pub enum SourceError {
         /// The parser's complaint.
         message: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_go_and_c1_controls_become_windows_1252() {
+        assert_eq!(strip_control("a\u{0}b\tc\u{fffe}".into()), "ab\tc");
+        assert_eq!(
+            strip_control("don\u{92}t \u{93}x\u{94}\u{81}".into()),
+            "don\u{2019}t \u{201c}x\u{201d}"
+        );
+        assert_eq!(strip_control("plain ünïcode".into()), "plain ünïcode");
+    }
 }

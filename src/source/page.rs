@@ -83,35 +83,64 @@ fn text_of(node: ElementRef<'_>) -> String {
 
 /// Reads a date shown on a list page; times without a zone are taken as UTC.
 pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
+    parse_local_date(text, 0)
+}
+
+/// Reads a date in any of the forms `parse_date` knows; `offset` (seconds
+/// east of UTC) is the zone of a date that names none.
+pub(crate) fn parse_local_date(text: &str, offset: i64) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if let Ok(t) =
         DateTime::parse_from_rfc3339(text).or_else(|_| DateTime::parse_from_rfc2822(text))
     {
         return Some(t.to_utc());
     }
-    let (local, offset) = split_zone(text);
+    let (local, zone) = split_zone(text);
     let naive = numeric_date(local).or_else(|| english_date(local))?;
-    Some(naive.and_utc() - chrono::TimeDelta::seconds(offset))
+    Some(naive.and_utc() - chrono::TimeDelta::seconds(zone.unwrap_or(offset)))
 }
 
-/// Splits a trailing `+08:00` / `+0800` zone offset (in seconds) off a date.
-/// Dates without one are taken as UTC.
-fn split_zone(text: &str) -> (&str, i64) {
-    let Some(at) = text.rfind('+') else {
-        return (text, 0);
+/// Splits a trailing zone (`+08:00`, `+0800`, `-05:00`, `Z`, `UTC`, `GMT`)
+/// off a date, as seconds east of UTC. A zone counts only right after a
+/// time, so the dashes of `2026-11-28` are not taken for one.
+fn split_zone(text: &str) -> (&str, Option<i64>) {
+    let after_time = |head: &str| {
+        head.rfind(':').is_some_and(|colon| {
+            head[colon + 1..]
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c.is_whitespace())
+        })
     };
-    let digits: String = text[at + 1..]
-        .chars()
-        .filter(char::is_ascii_digit)
-        .take(4)
-        .collect();
+    for name in ["Z", "UTC", "GMT"] {
+        let cut = text.len().saturating_sub(name.len());
+        if text.is_char_boundary(cut)
+            && text[cut..].eq_ignore_ascii_case(name)
+            && after_time(&text[..cut])
+        {
+            return (text[..cut].trim_end(), Some(0));
+        }
+    }
+    let Some(at) = text.rfind(['+', '-']) else {
+        return (text, None);
+    };
+    let zone = &text[at + 1..];
+    if !after_time(&text[..at]) || !zone.chars().all(|c| c.is_ascii_digit() || c == ':') {
+        return (text, None);
+    }
+    let digits: String = zone.chars().filter(char::is_ascii_digit).collect();
     let (h, m) = match digits.len() {
         4 => (&digits[..2], &digits[2..]),
         2 => (&digits[..], "0"),
-        _ => return (text, 0),
+        _ => return (text, None),
     };
-    let offset = h.parse::<i64>().unwrap_or(0) * 3600 + m.parse::<i64>().unwrap_or(0) * 60;
-    (text[..at].trim_end(), offset)
+    let (Ok(h), Ok(m)) = (h.parse::<i64>(), m.parse::<i64>()) else {
+        return (text, None);
+    };
+    if h > 14 || m > 59 {
+        return (text, None);
+    }
+    let sign = if text[at..].starts_with('-') { -1 } else { 1 };
+    (text[..at].trim_end(), Some(sign * (h * 3600 + m * 60)))
 }
 
 /// `2026-11-28`, `2026/11/28 14:05`, `2026年11月28日 14时05分`, `2026.11.28`.
@@ -217,5 +246,39 @@ mod tests {
             "2026-11-28T06:05:30+00:00"
         );
         assert!(parse_date("yesterday").is_none());
+        // The dashes of a date are no zone, not even after a time.
+        assert_eq!(split_zone("2026-11-08"), ("2026-11-08", None));
+        assert_eq!(split_zone("14:05 2026-11-08"), ("14:05 2026-11-08", None));
+    }
+
+    #[test]
+    fn zones_west_of_utc_and_named_utc_and_the_default_offset() {
+        assert_eq!(
+            parse_date("2026-11-28 14:05:00 -0500")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-11-28T19:05:00+00:00"
+        );
+        assert_eq!(
+            parse_date("2026-11-28 14:05 UTC").unwrap().to_rfc3339(),
+            "2026-11-28T14:05:00+00:00"
+        );
+        let china = 8 * 3600;
+        assert_eq!(
+            parse_local_date("2026年11月28日 14:05", china)
+                .unwrap()
+                .to_rfc3339(),
+            "2026-11-28T06:05:00+00:00"
+        );
+        assert_eq!(
+            parse_local_date("2026-11-28 14:05 +0000", china)
+                .unwrap()
+                .to_rfc3339(),
+            "2026-11-28T14:05:00+00:00"
+        );
+        assert_eq!(
+            parse_local_date("2026-11-28", china).unwrap().to_rfc3339(),
+            "2026-11-27T16:00:00+00:00"
+        );
     }
 }
