@@ -49,7 +49,12 @@ impl AddressPolicy {
 }
 
 fn refused(host: &str, ip: IpAddr, why: &str) -> String {
-    format!("refusing to connect to {host} ({ip}): {why} address (see fetch.allow_networks)")
+    let resolved = if host == ip.to_string() {
+        String::new()
+    } else {
+        format!(" ({ip})")
+    };
+    format!("refusing to connect to {host}{resolved}: {why} address (see fetch.allow_networks)")
 }
 
 /// The resolver's error when every address of a name is refused; the
