@@ -5,7 +5,8 @@
 //!
 //! `cargo bench --bench fetch_pass` (or `scripts/bench-fetch.sh`). Settings:
 //! `BENCH_FEEDS` (default 5000), `BENCH_ITEMS` items per feed (default 10),
-//! `BENCH_DISTANCE` (default: feedfold's default `dedup.distance`).
+//! `BENCH_DISTANCE` (default: feedfold's default `dedup.distance`),
+//! `BENCH_KEEP=1` keeps the database and config for a closer look.
 
 use std::process::Command;
 use std::sync::{Arc, RwLock};
@@ -279,4 +280,7 @@ fn main() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let steady = run_pass(binary, &config_path);
     report("steady", &steady);
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        println!("kept {}", dir.keep().display());
+    }
 }
