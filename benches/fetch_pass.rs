@@ -157,8 +157,11 @@ struct Measured {
 }
 
 fn run_pass(binary: &str, config: &std::path::Path) -> Measured {
+    // BENCH_WRAP="perf record -g -o /tmp/perf.data --" profiles the passes.
+    let wrap = std::env::var("BENCH_WRAP").unwrap_or_default();
     let output = Command::new("/usr/bin/time")
         .arg("-v")
+        .args(wrap.split_whitespace())
         .arg(binary)
         .arg("fetch")
         .arg("-c")

@@ -139,7 +139,7 @@ async fn ingest_one(
     .bind(entry.url.as_deref().and_then(canonical_url))
     .execute(&mut **tx)
     .await?;
-    write_bands(tx, id, usable_fingerprint(item)).await?;
+    write_bands(tx, id, usable_fingerprint(item), true).await?;
     touch_story(tx, story_id, origin.now).await?;
     Ok(Outcome::Updated)
 }
@@ -208,9 +208,12 @@ async fn insert_new(
     .bind(usable_fingerprint(item))
     .fetch_one(&mut **tx)
     .await?;
-    write_bands(tx, id, usable_fingerprint(item)).await?;
+    write_bands(tx, id, usable_fingerprint(item), false).await?;
     record_decision(tx, id, story_id, &decision, origin.now).await?;
-    touch_story(tx, story_id, origin.now).await?;
+    // A story created just now already carries this time.
+    if decision.cluster().is_some() {
+        touch_story(tx, story_id, origin.now).await?;
+    }
     Ok(decision)
 }
 
@@ -245,39 +248,50 @@ async fn neighbours(
     options: MatchOptions,
 ) -> Result<Vec<Neighbour>, StoreError> {
     let radius = probe_radius(options.distance);
-    let mut found = Vec::new();
+    // All four blocks in one statement (one round trip, one index probe
+    // list per block). $1/$2 are the window; then block, values... per block.
+    let mut parts = Vec::new();
+    let mut params: Vec<i64> = Vec::new();
     for (block, value) in block_values(fingerprint as u64) {
         let values = probes(value as u16, radius);
-        // The statement holds only numbered placeholders, never data.
-        let list: Vec<String> = (0..values.len()).map(|i| format!("${}", i + 4)).collect();
-        let sql = format!(
-            "SELECT e.id, e.story_id, e.fingerprint, COALESCE(e.published, e.first_seen) AS t,
-                    s.published AS started
-             FROM entry_bands b
-             JOIN entries e ON e.id = b.entry_id
-             JOIN stories s ON s.id = e.story_id
-             WHERE b.block = $1
-               AND COALESCE(e.published, e.first_seen) BETWEEN $2 AND $3
-               AND s.published >= $2
-               AND b.value IN ({})",
+        let first = params.len() + 3;
+        params.push(block);
+        params.extend(values.iter().map(|v| i64::from(*v)));
+        let list: Vec<String> = (first + 1..first + 1 + values.len())
+            .map(|i| format!("${i}"))
+            .collect();
+        parts.push(format!(
+            "SELECT b.entry_id FROM entry_bands b WHERE b.block = ${first} AND b.value IN ({})",
             list.join(", ")
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(block)
-            .bind(time.saturating_sub(options.window_secs))
-            .bind(time.saturating_add(options.window_secs));
-        for v in values {
-            query = query.bind(i64::from(v));
-        }
-        for row in query.fetch_all(&mut **tx).await? {
-            found.push(Neighbour {
-                item: row.try_get("id")?,
-                cluster: row.try_get("story_id")?,
-                cluster_started: row.try_get("started")?,
-                fingerprint: row.try_get::<i64, _>("fingerprint")? as u64,
-                time: Some(row.try_get("t")?),
-            });
-        }
+        ));
+    }
+    // UNION (not ALL): an entry close in two blocks is one candidate.
+    let sql = format!(
+        "SELECT e.id, e.story_id, e.fingerprint, COALESCE(e.published, e.first_seen) AS t,
+                s.published AS started
+         FROM ({}) c
+         JOIN entries e ON e.id = c.entry_id
+         JOIN stories s ON s.id = e.story_id
+         WHERE COALESCE(e.published, e.first_seen) BETWEEN $1 AND $2
+           AND s.published >= $1",
+        parts.join(" UNION ")
+    );
+    // The statement holds only numbered placeholders, never data.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(time.saturating_sub(options.window_secs))
+        .bind(time.saturating_add(options.window_secs));
+    for param in params {
+        query = query.bind(param);
+    }
+    let mut found = Vec::new();
+    for row in query.fetch_all(&mut **tx).await? {
+        found.push(Neighbour {
+            item: row.try_get("id")?,
+            cluster: row.try_get("story_id")?,
+            cluster_started: row.try_get("started")?,
+            fingerprint: row.try_get::<i64, _>("fingerprint")? as u64,
+            time: Some(row.try_get("t")?),
+        });
     }
     Ok(found)
 }
@@ -287,20 +301,31 @@ async fn write_bands(
     tx: &mut Transaction<'static, Any>,
     entry_id: i64,
     fingerprint: Option<i64>,
+    replace: bool,
 ) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM entry_bands WHERE entry_id = $1")
-        .bind(entry_id)
-        .execute(&mut **tx)
-        .await?;
-    let Some(fp) = fingerprint else { return Ok(()) };
-    for (block, value) in block_values(fp as u64) {
-        sqlx::query("INSERT INTO entry_bands (entry_id, block, value) VALUES ($1, $2, $3)")
+    if replace {
+        sqlx::query("DELETE FROM entry_bands WHERE entry_id = $1")
             .bind(entry_id)
-            .bind(block)
-            .bind(value)
             .execute(&mut **tx)
             .await?;
     }
+    let Some(fp) = fingerprint else { return Ok(()) };
+    // One statement for all blocks: every round trip to the database costs
+    // more than the insert itself.
+    let blocks = block_values(fp as u64);
+    let rows: Vec<String> = (0..blocks.len())
+        .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
+        .collect();
+    let sql = format!(
+        "INSERT INTO entry_bands (entry_id, block, value) VALUES {}",
+        rows.join(", ")
+    );
+    // The statement holds only numbered placeholders, never data.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(entry_id);
+    for (block, value) in blocks {
+        query = query.bind(block).bind(value);
+    }
+    query.execute(&mut **tx).await?;
     Ok(())
 }
 
