@@ -231,6 +231,67 @@ mod tests {
     }
 
     #[test]
+    fn legacy_encodings_named_by_meta_or_http_equiv_decode() {
+        let cases: &[(&str, &str)] = &[
+            ("Big5", "立法院今日三讀通過預算案"),
+            ("Shift_JIS", "東京都で新しい条例が成立した"),
+            ("EUC-JP", "大阪で記録的な大雨が降った"),
+            ("EUC-KR", "서울시가 새로운 교통 정책을 발표했다"),
+            ("windows-1251", "Правительство утвердило бюджет"),
+            ("windows-1252", "Ça coûte très cher, déjà"),
+            ("ISO-8859-2", "Zażółć gęślą jaźń w Łodzi"),
+            ("ISO-8859-7", "Η κυβέρνηση ενέκρινε τον προϋπολογισμό"),
+        ];
+        for (label, text) in cases {
+            let encoding = Encoding::for_label(label.as_bytes()).unwrap();
+            for head in [
+                format!("<meta charset=\"{label}\">"),
+                format!(
+                    "<meta http-equiv=\"Content-Type\" content=\"text/html; charset={label}\">"
+                ),
+            ] {
+                let page = format!("<html><head>{head}</head><body><p>{text}</p></body></html>");
+                let bytes = encoding.encode(&page).0.into_owned();
+                let decoded = decode(&bytes, Some("text/html"), Some("https://news.example.com/"));
+                assert!(decoded.contains(text), "{label} via {head}: {decoded}");
+            }
+        }
+    }
+
+    #[test]
+    fn undeclared_legacy_pages_are_detected_with_the_tld_hint() {
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "Shift_JIS",
+                "https://www.example.co.jp/news",
+                "東京都で新しい条例が成立した。関係者によると、施行は来年四月からとなる見通しだ。",
+            ),
+            (
+                "EUC-KR",
+                "https://news.example.kr/a",
+                "서울시가 새로운 교통 정책을 발표했다. 시민들은 대체로 환영하는 분위기다.",
+            ),
+            (
+                "Big5",
+                "https://news.example.tw/a",
+                "立法院今日三讀通過預算案，行政院表示將依法執行並向國會報告。",
+            ),
+            (
+                "windows-1251",
+                "https://news.example.ru/a",
+                "Правительство утвердило бюджет на следующий год, сообщили в министерстве.",
+            ),
+        ];
+        for (label, url, text) in cases {
+            let encoding = Encoding::for_label(label.as_bytes()).unwrap();
+            let page = format!("<html><body><p>{text}</p></body></html>");
+            let bytes = encoding.encode(&page).0.into_owned();
+            let decoded = decode(&bytes, Some("text/html"), Some(url));
+            assert!(decoded.contains(text), "{label}: {decoded}");
+        }
+    }
+
+    #[test]
     fn declared_gbk_pages_decode() {
         let mut page = b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\"></head><body>".to_vec();
         page.extend(gbk("人力资源社会保障部"));

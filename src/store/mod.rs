@@ -180,11 +180,6 @@ fn pool_options(backend: Backend) -> AnyPoolOptions {
                 conn.execute("PRAGMA busy_timeout = 10000").await?;
                 conn.execute("PRAGMA synchronous = NORMAL").await?;
                 conn.execute("PRAGMA foreign_keys = ON").await?;
-                // The band lookups touch pages all over the index: keep up to
-                // 64 MiB of them per connection rather than read() them from
-                // the OS again for every entry. (mmap was tried: remapping at
-                // every transaction start cost more than it saved.)
-                conn.execute("PRAGMA cache_size = -65536").await?;
                 Ok(())
             })
         }),
