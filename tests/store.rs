@@ -477,3 +477,91 @@ async fn near_duplicates_fold_and_decisions_explain_why() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_second_process_sees_the_first_ones_stories() {
+    use feedfold::daemon::fingerprint_entries;
+    use feedfold::dedup::TitleRules;
+    for db in TestDb::all().await {
+        let label = db.label;
+        let first = Store::open(&db.url).await.unwrap();
+        let second = Store::open(&db.url).await.unwrap();
+        let ids = first
+            .sync_sources(&[record("wire", 5, &[]), record("coast", 1, &[])])
+            .await
+            .unwrap();
+        let options = MatchOptions::default();
+        let fp = |id: &str, title: &str, url: &str, body: &str| {
+            fingerprint_entries(vec![with_body(id, title, url, body)], TitleRules::default())
+        };
+        // The second process loads its fingerprint copy before the story exists.
+        let other = fp(
+            "c0",
+            "Lighthouse wins heritage grant",
+            "https://coast.example.net/l",
+            "The Gull Point Lighthouse Trust has been awarded a heritage grant to repair the lantern room and re-roof the keeper's cottage.",
+        );
+        second
+            .ingest(ids["coast"], "coast", &other, NOW, options)
+            .await
+            .unwrap();
+        let wire = fp(
+            "w1",
+            "Ferry services suspended as Storm Brenna brings gales",
+            "https://wire.example.org/ferry",
+            FERRY,
+        );
+        first
+            .ingest(ids["wire"], "wire", &wire, NOW + 1, options)
+            .await
+            .unwrap();
+        let copy = fp(
+            "c1",
+            "Ferry services suspended as Storm Brenna brings gales - Coastal Times",
+            "https://coast.example.net/storm",
+            &format!("{FERRY} (Reporting by Coastal Times staff)"),
+        );
+        let report = second
+            .ingest(ids["coast"], "coast", &copy, NOW + 2, options)
+            .await
+            .unwrap();
+        assert_eq!(
+            (report.new, report.merged),
+            (1, 1),
+            "{label}: folded into the first process's story"
+        );
+
+        // The first process edits its story into another one; the second
+        // must match the new text, not the old.
+        const BRIDGE: &str = "The Harbour Bridge will close for six weeks from Monday while engineers replace expansion joints and resurface the deck, the city council said, with buses diverted through the old town and a free shuttle ferry running every fifteen minutes during the works.";
+        let edited = fp(
+            "w1",
+            "Harbour Bridge to close for six weeks of repairs",
+            "https://wire.example.org/ferry",
+            BRIDGE,
+        );
+        let report = first
+            .ingest(ids["wire"], "wire", &edited, NOW + 3, options)
+            .await
+            .unwrap();
+        assert_eq!(report.updated, 1, "{label}");
+        let bridge = fp(
+            "c2",
+            "Harbour Bridge to close for six weeks of repairs - Coastal Times",
+            "https://coast.example.net/bridge",
+            &format!("{BRIDGE} (Coastal Times)"),
+        );
+        let report = second
+            .ingest(ids["coast"], "coast", &bridge, NOW + 4, options)
+            .await
+            .unwrap();
+        assert_eq!(
+            (report.new, report.merged),
+            (1, 1),
+            "{label}: the edit is seen"
+        );
+        first.close().await;
+        second.close().await;
+        db.cleanup().await;
+    }
+}

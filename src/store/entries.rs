@@ -4,7 +4,8 @@
 use sqlx::{Any, Row, Transaction};
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::{Store, StoreError};
+use super::candidates::Candidates;
+use super::{Store, StoreError, WriteTx};
 use crate::dedup::index::{block_values, probe_radius, probes};
 use crate::dedup::{Decision, MatchOptions, Neighbour, Simhash, canonical_url, decide};
 use crate::source::Entry;
@@ -65,10 +66,13 @@ impl Store {
             now,
             options,
         };
-        let mut tx = self.begin_write().await?;
+        let mut write = self.begin_write().await?;
+        write.synced = true;
+        let WriteTx { tx, candidates, .. } = &mut write;
+        candidates.sync(tx, now, options.window_secs).await?;
         let mut report = IngestReport::default();
         for item in items {
-            match ingest_one(&mut tx, &origin, item).await? {
+            match ingest_one(tx, candidates, &origin, item).await? {
                 Outcome::New(Decision::New) => report.new += 1,
                 Outcome::New(_) => {
                     report.new += 1;
@@ -78,7 +82,7 @@ impl Store {
                 Outcome::Unchanged => report.unchanged += 1,
             }
         }
-        tx.commit().await?;
+        write.commit().await?;
         Ok(report)
     }
 }
@@ -91,6 +95,7 @@ enum Outcome {
 
 async fn ingest_one(
     tx: &mut Transaction<'static, Any>,
+    candidates: &mut Candidates,
     origin: &Origin<'_>,
     item: &Incoming,
 ) -> Result<Outcome, StoreError> {
@@ -107,7 +112,7 @@ async fn ingest_one(
     // equal on the next fetch; times used for ordering are clamped instead.
     let published = entry.published.map(|t| t.timestamp());
     let Some(row) = existing else {
-        let decision = insert_new(tx, origin, item, published).await?;
+        let decision = insert_new(tx, candidates, origin, item, published).await?;
         return Ok(Outcome::New(decision));
     };
     let same = row.try_get::<Option<String>, _>("url")? == entry.url
@@ -140,6 +145,7 @@ async fn ingest_one(
     .execute(&mut **tx)
     .await?;
     write_bands(tx, id, usable_fingerprint(item), true).await?;
+    candidates.put(id, usable_fingerprint(item));
     touch_story(tx, story_id, origin.now).await?;
     Ok(Outcome::Updated)
 }
@@ -152,6 +158,7 @@ fn usable_fingerprint(item: &Incoming) -> Option<i64> {
 
 async fn insert_new(
     tx: &mut Transaction<'static, Any>,
+    candidates: &mut Candidates,
     origin: &Origin<'_>,
     item: &Incoming,
     published: Option<i64>,
@@ -165,7 +172,7 @@ async fn insert_new(
     };
     let neighbours = match (same_url, usable_fingerprint(item)) {
         (None, Some(fp)) if origin.options.distance > 0 => {
-            neighbours(tx, fp, time, origin.options).await?
+            neighbours(tx, candidates, fp, time, origin.options).await?
         }
         _ => Vec::new(),
     };
@@ -209,6 +216,7 @@ async fn insert_new(
     .fetch_one(&mut **tx)
     .await?;
     write_bands(tx, id, usable_fingerprint(item), false).await?;
+    candidates.put(id, usable_fingerprint(item));
     record_decision(tx, id, story_id, &decision, origin.now).await?;
     // A story created just now already carries this time.
     if decision.cluster().is_some() {
@@ -239,46 +247,38 @@ async fn same_url(
     })
 }
 
-/// Entries whose fingerprint blocks are close enough to this one's that they
-/// may be within the distance (see `dedup::index`), inside the time window.
+/// Entries within the distance of this fingerprint, inside the time window:
+/// candidates from the in-memory copy when it reaches back far enough, else
+/// from the band rows (see `dedup::index`); either way re-read here.
 async fn neighbours(
     tx: &mut Transaction<'static, Any>,
+    candidates: &Candidates,
     fingerprint: i64,
     time: i64,
     options: MatchOptions,
 ) -> Result<Vec<Neighbour>, StoreError> {
-    let radius = probe_radius(options.distance);
-    // All four blocks in one statement (one round trip, one index probe
-    // list per block). $1/$2 are the window; then block, values... per block.
-    let mut parts = Vec::new();
-    let mut params: Vec<i64> = Vec::new();
-    for (block, value) in block_values(fingerprint as u64) {
-        let values = probes(value as u16, radius);
-        let first = params.len() + 3;
-        params.push(block);
-        params.extend(values.iter().map(|v| i64::from(*v)));
-        let list: Vec<String> = (first + 1..first + 1 + values.len())
-            .map(|i| format!("${i}"))
-            .collect();
-        parts.push(format!(
-            "SELECT b.entry_id FROM entry_bands b WHERE b.block = ${first} AND b.value IN ({})",
-            list.join(", ")
-        ));
-    }
-    // UNION (not ALL): an entry close in two blocks is one candidate.
+    let since = time.saturating_sub(options.window_secs);
+    // $1/$2 are the window; the candidate list's placeholders follow.
+    let (ids, params) = if candidates.covers(since) {
+        let near = candidates.near(fingerprint, options.distance);
+        if near.is_empty() {
+            return Ok(Vec::new());
+        }
+        (placeholders(3, near.len()), near)
+    } else {
+        band_lookup(fingerprint, options.distance)
+    };
     let sql = format!(
         "SELECT e.id, e.story_id, e.fingerprint, COALESCE(e.published, e.first_seen) AS t,
                 s.published AS started
-         FROM ({}) c
-         JOIN entries e ON e.id = c.entry_id
-         JOIN stories s ON s.id = e.story_id
-         WHERE COALESCE(e.published, e.first_seen) BETWEEN $1 AND $2
-           AND s.published >= $1",
-        parts.join(" UNION ")
+         FROM entries e JOIN stories s ON s.id = e.story_id
+         WHERE e.id IN ({ids})
+           AND COALESCE(e.published, e.first_seen) BETWEEN $1 AND $2
+           AND s.published >= $1"
     );
     // The statement holds only numbered placeholders, never data.
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(time.saturating_sub(options.window_secs))
+        .bind(since)
         .bind(time.saturating_add(options.window_secs));
     for param in params {
         query = query.bind(param);
@@ -294,6 +294,35 @@ async fn neighbours(
         });
     }
     Ok(found)
+}
+
+/// `$first, $first+1, …` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A subquery of the entries whose band rows fall within the probe radius
+/// in some block, all four blocks in one statement, and its parameters
+/// (numbered from $3).
+fn band_lookup(fingerprint: i64, distance: u32) -> (String, Vec<i64>) {
+    let radius = probe_radius(distance);
+    let mut parts = Vec::new();
+    let mut params: Vec<i64> = Vec::new();
+    for (block, value) in block_values(fingerprint as u64) {
+        let values = probes(value as u16, radius);
+        let first = params.len() + 3;
+        params.push(block);
+        params.extend(values.iter().map(|v| i64::from(*v)));
+        parts.push(format!(
+            "SELECT b.entry_id FROM entry_bands b WHERE b.block = ${first} AND b.value IN ({})",
+            placeholders(first + 1, values.len())
+        ));
+    }
+    // UNION (not ALL): an entry close in two blocks is one candidate.
+    (parts.join(" UNION "), params)
 }
 
 /// Replaces an entry's band rows (none when it has no usable fingerprint).

@@ -21,6 +21,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0002_fetch_state.sql"),
         include_str!("../../migrations/postgres/0002_fetch_state.sql"),
     ),
+    (
+        3,
+        "entries by update time",
+        include_str!("../../migrations/sqlite/0003_entries_updated.sql"),
+        include_str!("../../migrations/postgres/0003_entries_updated.sql"),
+    ),
 ];
 
 /// Applies every migration not yet applied. sqlx takes a lock while it runs,

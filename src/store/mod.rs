@@ -2,6 +2,7 @@
 //! embedded default) and PostgreSQL. Times are Unix seconds in `BIGINT`
 //! columns; queries use `$n` placeholders, which both backends accept.
 
+mod candidates;
 mod clusters;
 mod entries;
 mod migrate;
@@ -13,6 +14,8 @@ use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+
+use candidates::Candidates;
 
 pub use clusters::{DecisionRecord, Explanation, MatchedEntry};
 pub use entries::{Incoming, IngestReport};
@@ -60,21 +63,34 @@ pub struct Store {
     backend: Backend,
     /// This process's writers take turns here before they open a write
     /// transaction, so waiting costs neither a pooled connection nor
-    /// SQLite's busy timeout (which fails the write when it runs out).
-    write_turn: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite's busy timeout (which fails the write when it runs out). The
+    /// turn also guards the in-memory copy of the fingerprints.
+    write_turn: Arc<tokio::sync::Mutex<Candidates>>,
 }
 
 /// A write transaction, holding this process's turn to write until it
 /// commits or is dropped (rolled back).
 pub(crate) struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
-    _turn: tokio::sync::OwnedMutexGuard<()>,
+    candidates: tokio::sync::OwnedMutexGuard<Candidates>,
+    /// Set when this transaction brought the fingerprint copy up to date:
+    /// only its commit vouches for the copy again.
+    synced: bool,
 }
 
 impl WriteTx {
     /// Commits, then gives the turn to the next writer.
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        let WriteTx {
+            tx,
+            mut candidates,
+            synced,
+        } = self;
+        tx.commit().await?;
+        if synced {
+            candidates.settle();
+        }
+        Ok(())
     }
 }
 
@@ -125,7 +141,7 @@ impl Store {
         let store = Store {
             pool,
             backend,
-            write_turn: Arc::default(),
+            write_turn: Arc::new(tokio::sync::Mutex::new(Candidates::default())),
         };
         migrate::run(&store).await?;
         Ok(store)
@@ -165,7 +181,11 @@ impl Store {
                 tx
             }
         };
-        Ok(WriteTx { tx, _turn: turn })
+        Ok(WriteTx {
+            tx,
+            candidates: turn,
+            synced: false,
+        })
     }
 }
 

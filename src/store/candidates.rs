@@ -1,0 +1,176 @@
+//! An in-memory copy of the stored fingerprints, so finding a new entry's
+//! near-duplicate candidates costs a few hundred hash lookups instead of a
+//! few hundred index seeks in the database (the multi-probe lookup of
+//! `dedup::index` needs 137 probes per block at the default distance).
+//!
+//! The database stays the truth. The copy is brought up to date inside each
+//! write transaction, after the write lock is taken, so it has every row any
+//! process committed; rows this transaction inserts are added as they are
+//! written; a transaction that does not commit throws the copy away (it is
+//! rebuilt from the database next time). Candidates are re-read from the
+//! database before they are used.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::{Any, Row, Transaction};
+
+use super::StoreError;
+use crate::dedup::index::{block_values, probe_radius, probes};
+
+/// How long a loaded copy is kept before it is rebuilt, which drops entries
+/// that have aged out of every window.
+const REBUILD_AFTER_SECS: i64 = 24 * 3600;
+
+/// Stored fingerprints, indexed by their four 16-bit blocks.
+#[derive(Debug, Default)]
+pub(super) struct Candidates {
+    /// Current fingerprint of every entry in the copy.
+    fingerprints: HashMap<i64, u64>,
+    /// Entry ids by block value, one map per block. An id may linger under
+    /// an old value after its fingerprint changed; lookups check the current one.
+    blocks: [HashMap<u16, Vec<i64>>; 4],
+    /// Highest entry id seen.
+    last_id: i64,
+    /// Newest `updated` seen (rows updated since are read again).
+    last_updated: i64,
+    /// Entries dated before this were not loaded; lookups that reach back
+    /// further must ask the database.
+    cutoff: i64,
+    /// When the copy was loaded, Unix seconds; `None` when it must be.
+    loaded_at: Option<i64>,
+    /// A transaction changed the copy and has not committed (yet, or ever):
+    /// the copy may hold rows that were rolled back.
+    in_doubt: bool,
+}
+
+impl Candidates {
+    /// Brings the copy up to date. Call with the write lock held.
+    pub(super) async fn sync(
+        &mut self,
+        tx: &mut Transaction<'static, Any>,
+        now: i64,
+        window_secs: i64,
+    ) -> Result<(), StoreError> {
+        let fresh = self
+            .loaded_at
+            .is_some_and(|at| now.saturating_sub(at) < REBUILD_AFTER_SECS);
+        if !fresh || self.in_doubt {
+            *self = Candidates::default();
+            // A day's margin keeps the copy useful until the next rebuild.
+            self.cutoff = now.saturating_sub(window_secs.saturating_add(REBUILD_AFTER_SECS));
+            self.loaded_at = Some(now);
+        }
+        // New rows by id; edited rows (updated after they were first seen)
+        // by update time, from the last second seen on: rows inserted in a
+        // burst all share their `updated`, and must not be read again.
+        let rows = sqlx::query(
+            "SELECT id, fingerprint, updated FROM entries
+             WHERE (id > $1 OR (updated >= $2 AND updated > first_seen))
+               AND COALESCE(published, first_seen) >= $3",
+        )
+        .bind(self.last_id)
+        .bind(self.last_updated)
+        .bind(self.cutoff)
+        .fetch_all(&mut **tx)
+        .await?;
+        for row in rows {
+            let id: i64 = row.try_get("id")?;
+            let fingerprint: Option<i64> = row.try_get("fingerprint")?;
+            self.last_updated = self.last_updated.max(row.try_get("updated")?);
+            self.put(id, fingerprint);
+        }
+        self.in_doubt = true;
+        Ok(())
+    }
+
+    /// The transaction that synced the copy committed: it matches the database.
+    pub(super) fn settle(&mut self) {
+        self.in_doubt = false;
+    }
+
+    /// Whether a lookup reaching back to `since` is answered by the copy.
+    pub(super) fn covers(&self, since: i64) -> bool {
+        self.loaded_at.is_some() && since >= self.cutoff
+    }
+
+    /// Records an entry's (new) fingerprint; `None` removes it.
+    pub(super) fn put(&mut self, id: i64, fingerprint: Option<i64>) {
+        self.last_id = self.last_id.max(id);
+        let Some(fingerprint) = fingerprint.map(|f| f as u64) else {
+            self.fingerprints.remove(&id);
+            return;
+        };
+        if self.fingerprints.insert(id, fingerprint) == Some(fingerprint) {
+            return;
+        }
+        for (block, value) in block_values(fingerprint) {
+            let list = self.blocks[block as usize].entry(value as u16).or_default();
+            if !list.contains(&id) {
+                list.push(id);
+            }
+        }
+    }
+
+    /// Ids of entries within `distance` bits of `fingerprint`.
+    pub(super) fn near(&self, fingerprint: i64, distance: u32) -> Vec<i64> {
+        let fingerprint = fingerprint as u64;
+        let radius = probe_radius(distance);
+        let mut seen = HashSet::new();
+        let mut found = Vec::new();
+        for (block, value) in block_values(fingerprint) {
+            let lists = &self.blocks[block as usize];
+            for probe in probes(value as u16, radius) {
+                for &id in lists.get(&probe).into_iter().flatten() {
+                    let close = self
+                        .fingerprints
+                        .get(&id)
+                        .is_some_and(|f| (f ^ fingerprint).count_ones() <= distance);
+                    if close && seen.insert(id) {
+                        found.push(id);
+                    }
+                }
+            }
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loaded() -> Candidates {
+        Candidates {
+            loaded_at: Some(0),
+            ..Candidates::default()
+        }
+    }
+
+    #[test]
+    fn near_finds_exactly_the_entries_within_the_distance() {
+        let mut c = loaded();
+        let base: u64 = 0x0123_4567_89ab_cdef;
+        // Ten flipped bits spread over all four blocks: 3+3+2+2.
+        let ten = base ^ 0b111 ^ (0b111 << 16) ^ (0b11 << 32) ^ (0b11 << 48);
+        let eleven = ten ^ (1 << 40);
+        c.put(1, Some(base as i64));
+        c.put(2, Some(ten as i64));
+        c.put(3, Some(eleven as i64));
+        c.put(4, None);
+        let mut near = c.near(base as i64, 10);
+        near.sort_unstable();
+        assert_eq!(near, vec![1, 2]);
+        assert_eq!(c.near(base as i64, 11).len(), 3);
+    }
+
+    #[test]
+    fn a_changed_fingerprint_replaces_the_old_one() {
+        let mut c = loaded();
+        c.put(7, Some(0));
+        c.put(7, Some(-1));
+        assert!(c.near(0, 10).is_empty());
+        assert_eq!(c.near(-1, 0), vec![7]);
+        c.put(7, None);
+        assert!(c.near(-1, 0).is_empty());
+    }
+}
