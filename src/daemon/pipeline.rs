@@ -168,6 +168,7 @@ impl Pipeline {
         let (result, new, merged) = match &outcome.result {
             Ok(_) if outcome.status == Some(304) => (FetchResult::NotModified, 0, 0),
             Ok(report) => (FetchResult::Ok, report.new as u64, report.merged as u64),
+            Err(PassError::Fetch(FetchError::Deferred { .. })) => (FetchResult::Deferred, 0, 0),
             Err(_) => (FetchResult::Error, 0, 0),
         };
         self.metrics.record_fetch(

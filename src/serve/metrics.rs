@@ -20,6 +20,9 @@ pub enum FetchResult {
     NotModified,
     /// Anything failed.
     Error,
+    /// Not tried: the site asked us (Retry-After) to wait longer than a
+    /// request may. Neither a failure nor a recovery.
+    Deferred,
 }
 
 impl FetchResult {
@@ -28,6 +31,7 @@ impl FetchResult {
             FetchResult::Ok => "ok",
             FetchResult::NotModified => "not_modified",
             FetchResult::Error => "error",
+            FetchResult::Deferred => "deferred",
         }
     }
 }
@@ -126,10 +130,14 @@ impl Metrics {
         // A poisoned lock only means another thread panicked mid-update; the
         // set itself is still usable.
         let mut failing = self.failing.lock().unwrap_or_else(|p| p.into_inner());
-        if result == FetchResult::Error {
-            failing.insert(source.to_owned());
-        } else {
-            failing.remove(source);
+        match result {
+            FetchResult::Error => {
+                failing.insert(source.to_owned());
+            }
+            FetchResult::Deferred => {}
+            FetchResult::Ok | FetchResult::NotModified => {
+                failing.remove(source);
+            }
         }
         self.failing_sources.set(failing.len() as i64);
     }
@@ -171,6 +179,16 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line} missing:\n{text}");
         }
+        m.record_fetch("b", FetchResult::Deferred, 0.0, 0, 0);
+        let text = m.encode();
+        assert!(
+            text.contains("feedfold_fetches_total{result=\"deferred\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("feedfold_sources_failing 1"),
+            "a deferral changes nothing"
+        );
         m.record_fetch("b", FetchResult::Ok, 0.1, 0, 0);
         assert!(m.encode().contains("feedfold_sources_failing 0"));
     }
