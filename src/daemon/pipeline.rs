@@ -245,7 +245,7 @@ impl Pipeline {
             at: now,
             status,
             error: text,
-            retry_at: Some(now.saturating_add(i64::try_from(wait.as_secs()).unwrap_or(i64::MAX))),
+            retry_at: Some(after(now, wait)),
             gone: status == Some(410),
             counts: !deferred,
         }
@@ -281,6 +281,11 @@ impl Pipeline {
     }
 }
 
+/// `now` (Unix seconds) plus `wait`, saturating.
+fn after(now: i64, wait: std::time::Duration) -> i64 {
+    now.saturating_add(i64::try_from(wait.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// How a successful fetch is recorded. A static file served with a year's
 /// `max-age` must not silence its feed for a year: freshness is capped.
 fn success(now: i64, fetched: &Fetched, cap: std::time::Duration) -> Success<'_> {
@@ -288,9 +293,7 @@ fn success(now: i64, fetched: &Fetched, cap: std::time::Duration) -> Success<'_>
         at: now,
         status: fetched.status,
         validators: &fetched.validators,
-        fresh_until: fetched
-            .fresh_for
-            .map(|d| now.saturating_add(i64::try_from(d.min(cap).as_secs()).unwrap_or(i64::MAX))),
+        fresh_until: fetched.fresh_for.map(|d| after(now, d.min(cap))),
         moved_to: fetched.moved_to.as_ref().map(url::Url::as_str),
     }
 }

@@ -242,16 +242,6 @@ impl Fetcher {
         Ok(fetcher)
     }
 
-    /// The default limits.
-    pub fn limits(&self) -> Limits {
-        self.options.limits
-    }
-
-    /// The shared politeness budget.
-    pub fn politeness(&self) -> &Politeness {
-        &self.politeness
-    }
-
     /// Downloads `url` under the default limits, sending `validators` as a
     /// conditional request.
     pub async fn get(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
@@ -393,10 +383,7 @@ impl Fetcher {
     }
 
     fn client(&self, connect_timeout: Duration) -> Result<reqwest::Client, FetchError> {
-        let mut clients = self
-            .clients
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut clients = lock(&self.clients);
         if let Some(client) = clients.get(&connect_timeout) {
             return Ok(client.clone());
         }
@@ -413,6 +400,14 @@ impl Fetcher {
         clients.insert(connect_timeout, client.clone());
         Ok(client)
     }
+}
+
+/// Locks a mutex whose data stays valid even if a holder panicked (every
+/// critical section here is a single insert or read).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Refuses redirects off HTTP(S) and back to a URL already visited.

@@ -12,6 +12,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use url::{Host, Url};
 
+use super::lock;
+
 /// Politeness settings.
 #[derive(Debug, Clone, Copy)]
 pub struct PolitenessOptions {
@@ -159,13 +161,6 @@ pub fn domain_key(url: &Url) -> String {
         Some(host) => format!("{host}:{}", url.port_or_known_default().unwrap_or(0)),
         None => String::new(),
     }
-}
-
-/// Locks a mutex whose data stays valid even if a holder panicked.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use texting_robots::Robot;
 use tokio::time::Instant;
 use url::Url;
 
-use super::{FetchError, Fetcher, Limits, Validators};
+use super::{FetchError, Fetcher, Limits, Validators, lock};
 
 /// The product token matched against `User-agent:` lines.
 const AGENT: &str = "feedfold";
@@ -92,13 +92,13 @@ impl Robots {
                 None => return RobotsRules::AllowAll,
             },
         };
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let mut cache = lock(&self.cache);
         cache.insert(origin, (Instant::now() + keep, rules.clone()));
         rules
     }
 
     fn cached(&self, origin: &str) -> Option<RobotsRules> {
-        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let cache = lock(&self.cache);
         cache
             .get(origin)
             .filter(|(until, _)| *until > Instant::now())
