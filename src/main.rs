@@ -103,7 +103,11 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: ExtractFormat,
-        /// The HTML file, or - for standard input.
+        /// Read `id<TAB>path<TAB>url` lines from FILE and write one JSON line
+        /// `{"id","text","title","strategy","ms","err"}` per page.
+        #[arg(long, conflicts_with_all = ["url", "format"])]
+        batch: bool,
+        /// The HTML file (with --batch: the list), or - for standard input.
         #[arg(default_value = "-")]
         file: PathBuf,
     },
@@ -241,7 +245,12 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
                 },
             )
         }
-        Command::Extract { url, format, file } => extract(&file, url.as_deref(), format),
+        Command::Extract {
+            batch: true, file, ..
+        } => extract_batch(&file),
+        Command::Extract {
+            url, format, file, ..
+        } => extract(&file, url.as_deref(), format),
         Command::Explain { config, item } => explain(&*load_config(config)?, &item).await,
         Command::Split { config, item } => split(&*load_config(config)?, &item).await,
         Command::Opml {
@@ -549,13 +558,23 @@ fn dedup(
 }
 
 fn extract(file: &Path, url: Option<&str>, format: ExtractFormat) -> Result<ExitCode, Failure> {
-    let html = feedfold::fetch::charset::decode(&read_input(file)?, None, url);
-    let article = feedfold::extract::article(&html, url);
+    let hints = feedfold::extract::Hints {
+        url,
+        ..Default::default()
+    };
+    let article = feedfold::extract::page(&read_input(file)?, None, &hints).article;
     match format {
         ExtractFormat::Text => println!("{}", article.text),
         ExtractFormat::Html => println!("{}", article.html),
         ExtractFormat::Json => println!("{}", serde_json::to_string(&article)?),
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn extract_batch(file: &Path) -> Result<ExitCode, Failure> {
+    let list = read_input(file)?;
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    feedfold::extract::batch::run(&list[..], out)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -2,11 +2,59 @@
 //! dom_smoothie Readability port, with a plain-text fallback) and readable
 //! text of fragments, for titles and summaries.
 
+pub mod batch;
 mod sanitize;
 
 use scraper::Html;
 
 pub use sanitize::sanitize;
+
+/// What the caller knows about a page besides its bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Hints<'a> {
+    /// The page's address: resolves relative links, hints the charset.
+    pub url: Option<&'a str>,
+    /// The HTTP `Content-Type`, for its charset.
+    pub content_type: Option<&'a str>,
+}
+
+/// Which way the article was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Readability's choice (dom_smoothie).
+    Readability,
+    /// All visible text of the body.
+    Body,
+}
+
+impl Strategy {
+    /// A short stable name, for storage and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Readability => "readability",
+            Strategy::Body => "body",
+        }
+    }
+}
+
+/// An article and how it was found.
+#[derive(Debug, Clone)]
+pub struct Extraction {
+    /// The article.
+    pub article: Article,
+    /// The strategy whose candidate won.
+    pub strategy: Strategy,
+}
+
+/// Extracts the article from a page's raw bytes, decoding them first (BOM,
+/// valid UTF-8, HTTP charset, `<meta>` declaration, detection hinted by the
+/// URL's top-level domain).
+pub fn page(bytes: &[u8], content_type: Option<&str>, hints: &Hints<'_>) -> Extraction {
+    let html = crate::fetch::charset::decode(bytes, content_type.or(hints.content_type), hints.url);
+    let article = article(&html, hints.url);
+    let strategy = Strategy::Readability;
+    Extraction { article, strategy }
+}
 
 /// The story a page carries.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
