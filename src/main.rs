@@ -107,6 +107,9 @@ enum Command {
         /// `{"id","text","title","strategy","ms","err"}` per page.
         #[arg(long, conflicts_with_all = ["url", "format"])]
         batch: bool,
+        /// Use only this strategy (readability, density, body), to compare them.
+        #[arg(long, value_name = "NAME", value_parser = parse_strategy)]
+        only: Option<feedfold::extract::Strategy>,
         /// The HTML file (with --batch: the list), or - for standard input.
         #[arg(default_value = "-")]
         file: PathBuf,
@@ -246,11 +249,18 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
             )
         }
         Command::Extract {
-            batch: true, file, ..
-        } => extract_batch(&file),
+            batch: true,
+            file,
+            only,
+            ..
+        } => extract_batch(&file, only),
         Command::Extract {
-            url, format, file, ..
-        } => extract(&file, url.as_deref(), format),
+            url,
+            format,
+            file,
+            only,
+            ..
+        } => extract(&file, url.as_deref(), format, only),
         Command::Explain { config, item } => explain(&*load_config(config)?, &item).await,
         Command::Split { config, item } => split(&*load_config(config)?, &item).await,
         Command::Opml {
@@ -557,9 +567,19 @@ fn dedup(
     })
 }
 
-fn extract(file: &Path, url: Option<&str>, format: ExtractFormat) -> Result<ExitCode, Failure> {
+fn parse_strategy(name: &str) -> Result<feedfold::extract::Strategy, String> {
+    feedfold::extract::Strategy::from_name(name).ok_or_else(|| format!("unknown strategy {name:?}"))
+}
+
+fn extract(
+    file: &Path,
+    url: Option<&str>,
+    format: ExtractFormat,
+    only: Option<feedfold::extract::Strategy>,
+) -> Result<ExitCode, Failure> {
     let hints = feedfold::extract::Hints {
         url,
+        only,
         ..Default::default()
     };
     let article = feedfold::extract::page(&read_input(file)?, None, &hints).article;
@@ -571,10 +591,13 @@ fn extract(file: &Path, url: Option<&str>, format: ExtractFormat) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-fn extract_batch(file: &Path) -> Result<ExitCode, Failure> {
+fn extract_batch(
+    file: &Path,
+    only: Option<feedfold::extract::Strategy>,
+) -> Result<ExitCode, Failure> {
     let list = read_input(file)?;
     let out = std::io::BufWriter::new(std::io::stdout().lock());
-    feedfold::extract::batch::run(&list[..], out)?;
+    feedfold::extract::batch::run(&list[..], out, only)?;
     Ok(ExitCode::SUCCESS)
 }
 

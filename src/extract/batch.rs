@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{Hints, page};
+use super::{Hints, Strategy, page};
 
 /// One output line.
 #[derive(Debug, Serialize)]
@@ -36,7 +36,12 @@ pub enum BatchError {
 
 /// Extracts every page listed in `input` and writes one line per listed
 /// page to `output`; blank lines are skipped.
-pub fn run(input: impl BufRead, mut output: impl Write) -> Result<(), BatchError> {
+/// `only` restricts extraction to one strategy, for comparing them.
+pub fn run(
+    input: impl BufRead,
+    mut output: impl Write,
+    only: Option<Strategy>,
+) -> Result<(), BatchError> {
     for line in input.lines() {
         let line = line?;
         if line.trim().is_empty() {
@@ -49,14 +54,12 @@ pub fn run(input: impl BufRead, mut output: impl Write) -> Result<(), BatchError
         let outcome = match std::fs::read(path) {
             Ok(bytes) => {
                 let started = Instant::now();
-                let extraction = page(
-                    &bytes,
-                    None,
-                    &Hints {
-                        url,
-                        ..Hints::default()
-                    },
-                );
+                let hints = Hints {
+                    url,
+                    only,
+                    ..Hints::default()
+                };
+                let extraction = page(&bytes, None, &hints);
                 Outcome {
                     id,
                     text: extraction.article.text,
@@ -101,7 +104,7 @@ mod tests {
             dir.path().display()
         );
         let mut out = Vec::new();
-        run(list.as_bytes(), &mut out).unwrap();
+        run(list.as_bytes(), &mut out, None).unwrap();
         let lines: Vec<serde_json::Value> = String::from_utf8(out)
             .unwrap()
             .lines()

@@ -1,13 +1,44 @@
-//! Article text from HTML: main-content extraction of whole pages (the
-//! dom_smoothie Readability port, with a plain-text fallback) and readable
-//! text of fragments, for titles and summaries.
+//! Article text from HTML pages: the story, not the page.
+//!
+//! Raw bytes are decoded (see `fetch::charset`), then up to three
+//! candidates are drawn: the site's own `content_selector`, Readability's
+//! choice (dom_smoothie), and the densest block of prose ([`density`]).
+//! Each is cut into paragraphs and cleaned of credits, link lists, widgets
+//! and a repeated teaser ([`cleanup`]); [`choose`] keeps the better one by
+//! a stated rule. The title is reconciled against the body ([`title`]) and
+//! the publication time read from metadata or the page ([`published`]).
 
 pub mod batch;
+mod blocks;
+mod choose;
+mod cleanup;
+mod density;
+mod published;
+mod rules;
 mod sanitize;
+mod title;
 
-use scraper::Html;
+use dom_query::Document;
 
+pub use rules::{RulesError, SiteRules};
 pub use sanitize::sanitize;
+
+/// The story a page carries.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Article {
+    /// The article's headline, reconciled against its text.
+    pub title: String,
+    /// Plain text, one paragraph per line.
+    pub text: String,
+    /// The article's HTML, sanitised, links absolute.
+    pub html: String,
+    /// Language, declared or recognised (`zh`, `ja`, `ko`).
+    pub lang: Option<String>,
+    /// Publication time, RFC 3339 in UTC.
+    pub published: Option<String>,
+    /// Byline, if any.
+    pub author: Option<String>,
+}
 
 /// What the caller knows about a page besides its bytes.
 #[derive(Debug, Clone, Copy, Default)]
@@ -16,13 +47,25 @@ pub struct Hints<'a> {
     pub url: Option<&'a str>,
     /// The HTTP `Content-Type`, for its charset.
     pub content_type: Option<&'a str>,
+    /// The feed's title for this article.
+    pub feed_title: Option<&'a str>,
+    /// The feed's summary (plain text), which the article should contain.
+    pub summary: Option<&'a str>,
+    /// The source's own selectors.
+    pub rules: Option<&'a SiteRules>,
+    /// Use only this strategy (for evaluations).
+    pub only: Option<Strategy>,
 }
 
 /// Which way the article was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
+    /// The source's `content_selector`.
+    Selector,
     /// Readability's choice (dom_smoothie).
     Readability,
+    /// The densest block of prose.
+    Density,
     /// All visible text of the body.
     Body,
 }
@@ -31,9 +74,23 @@ impl Strategy {
     /// A short stable name, for storage and reports.
     pub fn name(self) -> &'static str {
         match self {
+            Strategy::Selector => "selector",
             Strategy::Readability => "readability",
+            Strategy::Density => "density",
             Strategy::Body => "body",
         }
+    }
+
+    /// The strategy of a name `name` gives.
+    pub fn from_name(name: &str) -> Option<Strategy> {
+        [
+            Strategy::Selector,
+            Strategy::Readability,
+            Strategy::Density,
+            Strategy::Body,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
     }
 }
 
@@ -44,150 +101,194 @@ pub struct Extraction {
     pub article: Article,
     /// The strategy whose candidate won.
     pub strategy: Strategy,
+    /// Why it won, in a few words (for `explain` and the store).
+    pub reason: &'static str,
 }
+
+/// Limit on elements a page may have: a hostile page cannot make
+/// extraction take unbounded time. Larger pages get the body-text reading.
+const MAX_ELEMENTS: usize = 200_000;
 
 /// Extracts the article from a page's raw bytes, decoding them first (BOM,
 /// valid UTF-8, HTTP charset, `<meta>` declaration, detection hinted by the
 /// URL's top-level domain).
 pub fn page(bytes: &[u8], content_type: Option<&str>, hints: &Hints<'_>) -> Extraction {
     let html = crate::fetch::charset::decode(bytes, content_type.or(hints.content_type), hints.url);
-    let article = article(&html, hints.url);
-    let strategy = Strategy::Readability;
-    Extraction { article, strategy }
+    extract(&html, hints)
 }
-
-/// The story a page carries.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Article {
-    /// The article's title (from the page's metadata or headline).
-    pub title: String,
-    /// Plain text, one paragraph per line.
-    pub text: String,
-    /// The article's HTML, sanitised, links absolute.
-    pub html: String,
-    /// Declared language, if any.
-    pub lang: Option<String>,
-    /// Declared publication time, as the page wrote it.
-    pub published: Option<String>,
-    /// Byline, if any.
-    pub author: Option<String>,
-}
-
-/// Limit on elements Readability scores: a hostile page cannot make
-/// extraction take unbounded time.
-const MAX_ELEMENTS: usize = 200_000;
 
 /// Extracts the main article of an HTML page. `url` resolves relative links.
-/// Pages Readability cannot read fall back to all visible body text.
 pub fn article(html: &str, url: Option<&str>) -> Article {
-    let url = url.filter(|u| url::Url::parse(u).is_ok());
+    extract(
+        html,
+        &Hints {
+            url,
+            ..Hints::default()
+        },
+    )
+    .article
+}
+
+/// Extracts the article of a decoded page.
+pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
+    let url = hints.url.filter(|u| url::Url::parse(u).is_ok());
+    let document = Document::from(html);
+    let lang_attr = document
+        .select("html")
+        .iter()
+        .next()
+        .and_then(|h| h.attr("lang"))
+        .map(|l| l.to_string());
+    let published = published::published(&document, zone(url, lang_attr.as_deref(), html));
+    let titles = title::candidates(&document, hints.feed_title);
+    if let Some(rules) = hints.rules {
+        rules.remove_from(&document);
+    }
+    let wanted = |s: Strategy| hints.only.is_none_or(|only| only == s);
+    let mut drafts = Vec::new();
+    if wanted(Strategy::Selector)
+        && let Some(html) = hints.rules.and_then(|r| r.content_of(&document))
+    {
+        drafts.push((Strategy::Selector, html));
+    }
+    if wanted(Strategy::Density)
+        && let Some(html) = density::best_container(&document)
+    {
+        drafts.push((Strategy::Density, html));
+    }
+    let body = wanted(Strategy::Body).then(|| body_html(&document));
+    let readable = wanted(Strategy::Readability)
+        .then(|| readability(document, url))
+        .flatten();
+    let mut meta = Meta::default();
+    if let Some(r) = readable {
+        meta = Meta {
+            lang: r.lang,
+            author: r.byline,
+        };
+        drafts.push((Strategy::Readability, r.content.to_string()));
+    }
+    if let Some(body) = body {
+        drafts.push((Strategy::Body, body));
+    }
+    let first_text = drafts
+        .first()
+        .map(|(_, html)| html_to_text(html))
+        .unwrap_or_default();
+    let title = title::reconcile(&titles, &first_text);
+    let context = cleanup::Context {
+        title: &title,
+        summary: hints.summary,
+    };
+    let drafts: Vec<choose::Draft> = drafts
+        .into_iter()
+        .map(|(strategy, html)| choose::Draft::new(strategy, &html, &context))
+        .collect();
+    let (winner, reason) = choose::choose(&drafts, hints.summary);
+    let (text, html, strategy) = match winner {
+        Some(d) => (d.text(), sanitize(&d.html(), url), d.strategy),
+        None => (String::new(), String::new(), Strategy::Body),
+    };
+    let lang = meta.lang.or(lang_attr).or_else(|| script_lang(&text));
+    Extraction {
+        article: Article {
+            title,
+            text,
+            html,
+            lang,
+            published: published.map(|t| t.to_rfc3339()),
+            author: meta.author.filter(|a| !a.trim().is_empty()),
+        },
+        strategy,
+        reason,
+    }
+}
+
+#[derive(Default)]
+struct Meta {
+    lang: Option<String>,
+    author: Option<String>,
+}
+
+/// Readability's article, if it found one.
+fn readability(document: Document, url: Option<&str>) -> Option<dom_smoothie::Article> {
     let config = dom_smoothie::Config {
-        text_mode: dom_smoothie::TextMode::Formatted,
         max_elements_to_parse: MAX_ELEMENTS,
         ..dom_smoothie::Config::default()
     };
-    let parsed =
-        dom_smoothie::Readability::new(html, url, Some(config)).and_then(|mut r| r.parse());
-    match parsed {
-        Ok(a) if !a.text_content.trim().is_empty() => Article {
-            title: a.title.trim().to_owned(),
-            text: tidy_lines(&a.text_content),
-            html: sanitize(&a.content, url),
-            lang: a.lang,
-            published: a.published_time,
-            author: a.byline,
-        },
-        _ => fallback(html, url),
+    dom_smoothie::Readability::with_document(document, url, Some(config))
+        .and_then(|mut r| r.parse())
+        .ok()
+        .filter(|a| !a.text_content.trim().is_empty())
+}
+
+fn body_html(document: &Document) -> String {
+    document
+        .body()
+        .map(|b| b.html().to_string())
+        .unwrap_or_default()
+}
+
+/// The zone (seconds east of UTC) of times the page writes without one:
+/// the host's country, the declared language, else China's for a page in
+/// Chinese characters, else UTC.
+fn zone(url: Option<&str>, lang: Option<&str>, html: &str) -> i64 {
+    use crate::source::repair::{host_zone, language_zone};
+    url.and_then(host_zone)
+        .or_else(|| lang.and_then(language_zone))
+        .or_else(|| (cjk_share(html) > 0.3).then_some(8 * 3600))
+        .unwrap_or(0)
+}
+
+/// Share of CJK characters among the first characters of a text.
+fn cjk_share(text: &str) -> f64 {
+    let (mut cjk, mut letters) = (0usize, 0usize);
+    for c in text.chars().filter(|c| c.is_alphabetic()).take(4000) {
+        letters += 1;
+        cjk += usize::from(title::is_cjk(c));
+    }
+    if letters == 0 {
+        0.0
+    } else {
+        cjk as f64 / letters as f64
     }
 }
 
-/// All visible text of the page, for pages Readability rejects.
-fn fallback(html: &str, url: Option<&str>) -> Article {
-    let document = Html::parse_document(html);
-    let title = scraper::Selector::parse("title")
-        .ok()
-        .and_then(|s| {
-            document
-                .select(&s)
-                .next()
-                .map(|t| t.text().collect::<String>())
-        })
-        .unwrap_or_default();
-    let body = scraper::Selector::parse("body")
-        .ok()
-        .and_then(|s| document.select(&s).next().map(|b| b.html()))
-        .unwrap_or_else(|| html.to_owned());
-    Article {
-        title: title.split_whitespace().collect::<Vec<_>>().join(" "),
-        text: html_to_text(&body),
-        html: sanitize(&body, url),
-        lang: None,
-        published: None,
-        author: None,
+/// The language a text's script shows, for pages that declare none.
+fn script_lang(text: &str) -> Option<String> {
+    let sample: Vec<char> = text
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .take(2000)
+        .collect();
+    let count = |range: std::ops::RangeInclusive<u32>| {
+        sample
+            .iter()
+            .filter(|c| range.contains(&(**c as u32)))
+            .count()
+    };
+    let (kana, hangul, han) = (
+        count(0x3040..=0x30ff),
+        count(0xac00..=0xd7af),
+        count(0x4e00..=0x9fff),
+    );
+    let third = sample.len() / 3;
+    if kana > sample.len() / 20 && kana + han > third {
+        Some("ja".into())
+    } else if hangul > third {
+        Some("ko".into())
+    } else if han > third {
+        Some("zh".into())
+    } else {
+        None
     }
-}
-
-fn tidy_lines(text: &str) -> String {
-    text.lines()
-        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Plain text of an HTML fragment: tags dropped, entities decoded, block
 /// elements separated by newlines, runs of spaces collapsed.
 pub fn html_to_text(html: &str) -> String {
-    let fragment = Html::parse_fragment(html);
-    let mut out = String::new();
-    for node in fragment.root_element().descendants() {
-        if let Some(text) = node.value().as_text() {
-            let hidden = node
-                .parent()
-                .and_then(|p| p.value().as_element().map(|e| e.name()))
-                .is_some_and(|name| matches!(name, "script" | "style" | "noscript" | "template"));
-            if !hidden {
-                out.push_str(text);
-            }
-        } else if let Some(element) = node.value().as_element()
-            && is_block(element.name())
-        {
-            out.push('\n');
-        }
-    }
-    out.lines()
-        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "p" | "div"
-            | "br"
-            | "li"
-            | "ul"
-            | "ol"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "blockquote"
-            | "pre"
-            | "table"
-            | "tr"
-            | "section"
-            | "article"
-            | "header"
-            | "footer"
-            | "figure"
-            | "figcaption"
-            | "hr"
-    )
+    let fragment = Document::fragment(html);
+    blocks::render(&blocks::blocks(&fragment.root()))
 }
 
 #[cfg(test)]
@@ -201,7 +302,7 @@ mod tests {
              <nav><a href='/'>Home</a> <a href='/world'>World</a></nav>\
              <article><h1>Port strike ends</h1>{}</article>\
              <footer>Copyright Harbour Wire. <a href='/about'>About</a></footer></body></html>",
-            "<p>Dock workers at the container terminal voted on Sunday night to accept a revised pay offer, ending a twelve-day strike that left more than forty ships anchored offshore and disrupted freight across the region.</p>".repeat(4)
+            (1..=4).map(|n| format!("<p>Dock workers at terminal {n} voted on Sunday night to accept a revised pay offer, ending a twelve-day strike that left more than forty ships anchored offshore and disrupted freight across the region.</p>")).collect::<String>()
         );
         let a = article(&page, Some("https://example.org/news/port"));
         assert!(a.text.starts_with("Dock workers"), "{}", a.text);

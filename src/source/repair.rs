@@ -526,14 +526,28 @@ fn element_text(text: &str, at: usize) -> Option<(Range<usize>, &str)> {
 /// The zone of dates that name none, in seconds east of UTC, where the host
 /// or the document's declared language tells it.
 fn document_zone(text: &str, base_url: &str) -> Option<i64> {
-    let host = url::Url::parse(base_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
-    if host.is_some_and(|h| [".cn", ".hk", ".mo", ".tw"].iter().any(|t| h.ends_with(t))) {
-        return Some(CHINA);
+    if let Some(zone) = host_zone(base_url) {
+        return Some(zone);
     }
     let head = &text[..text.floor_char_boundary(4096)];
-    let language = declared_language(head)?.to_ascii_lowercase();
+    language_zone(declared_language(head)?)
+}
+
+/// The zone of dates that name none, where the host's country tells it
+/// (.cn, .hk, .mo, .tw).
+pub(crate) fn host_zone(base_url: &str) -> Option<i64> {
+    let host = url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))?;
+    [".cn", ".hk", ".mo", ".tw"]
+        .iter()
+        .any(|t| host.ends_with(t))
+        .then_some(CHINA)
+}
+
+/// The zone of dates that name none, where a declared language tells it.
+pub(crate) fn language_zone(language: &str) -> Option<i64> {
+    let language = language.to_ascii_lowercase();
     if language.starts_with("zh") {
         Some(CHINA)
     } else if language.starts_with("ja") {

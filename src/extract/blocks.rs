@@ -1,0 +1,235 @@
+//! The text model extraction reasons about: a tree read as blocks, one per
+//! paragraph, split at block-level elements and `<br>`, each knowing how
+//! much of its text is link text and which text nodes it came from (so a
+//! block judged boilerplate can be cut from the HTML as well as the text).
+
+use dom_query::{NodeId, NodeRef};
+
+/// One paragraph of text.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Block {
+    /// The text, runs of whitespace collapsed to one space.
+    pub text: String,
+    /// Non-space characters of the text.
+    pub chars: usize,
+    /// Non-space characters inside links.
+    pub link_chars: usize,
+    /// The text nodes the block was read from.
+    pub nodes: Vec<NodeId>,
+    /// Inside `<li>`.
+    pub list_item: bool,
+    /// Inside `<h1>`…`<h6>`.
+    pub heading: bool,
+}
+
+impl Block {
+    /// Share of the text that is link text.
+    pub fn link_density(&self) -> f64 {
+        if self.chars == 0 {
+            0.0
+        } else {
+            self.link_chars as f64 / self.chars as f64
+        }
+    }
+}
+
+/// Elements whose text is never content.
+pub(crate) fn is_hidden(name: &str) -> bool {
+    matches!(
+        name,
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "svg"
+            | "button"
+            | "select"
+            | "option"
+            | "textarea"
+            | "head"
+            | "title"
+            | "iframe"
+            | "object"
+            | "canvas"
+            | "input"
+    )
+}
+
+/// An element the page hides (`hidden`, `aria-hidden`, `display: none`).
+pub(crate) fn is_concealed(node: &NodeRef<'_>) -> bool {
+    node.has_attr("hidden")
+        || node
+            .attr("aria-hidden")
+            .is_some_and(|v| v.as_ref() == "true")
+        || node.attr("style").is_some_and(|style| {
+            let style: String = style.chars().filter(|c| !c.is_whitespace()).collect();
+            let style = style.to_ascii_lowercase();
+            style.contains("display:none") || style.contains("visibility:hidden")
+        })
+}
+
+/// Elements that end one paragraph and start another.
+pub(crate) fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "br"
+            | "li"
+            | "ul"
+            | "ol"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "blockquote"
+            | "pre"
+            | "table"
+            | "tr"
+            | "td"
+            | "th"
+            | "section"
+            | "article"
+            | "main"
+            | "header"
+            | "footer"
+            | "nav"
+            | "aside"
+            | "figure"
+            | "figcaption"
+            | "hr"
+            | "form"
+            | "center"
+            | "address"
+            | "details"
+            | "summary"
+            | "body"
+            | "html"
+    )
+}
+
+/// Reads `root`'s subtree as blocks, in document order; empty paragraphs
+/// are skipped.
+pub(crate) fn blocks(root: &NodeRef<'_>) -> Vec<Block> {
+    let mut reader = Reader::default();
+    reader.visit(root, Context::default());
+    reader.flush();
+    reader.blocks
+}
+
+/// The text of blocks, one paragraph per line.
+pub(crate) fn render(blocks: &[Block]) -> String {
+    let mut out = String::new();
+    for block in blocks {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&block.text);
+    }
+    out
+}
+
+#[derive(Clone, Copy, Default)]
+struct Context {
+    link: bool,
+    list_item: bool,
+    heading: bool,
+}
+
+#[derive(Default)]
+struct Reader {
+    blocks: Vec<Block>,
+    current: Block,
+    raw: String,
+}
+
+impl Reader {
+    fn visit(&mut self, node: &NodeRef<'_>, context: Context) {
+        if node.is_text() {
+            self.text(node, context);
+            return;
+        }
+        if !(node.is_element() || node.is_document() || node.is_fragment()) {
+            return;
+        }
+        let name = node.node_name();
+        let name = name.as_deref().unwrap_or("");
+        if is_hidden(name) || is_concealed(node) {
+            return;
+        }
+        let block = is_block(name);
+        if block {
+            self.flush();
+        }
+        let context = Context {
+            link: context.link || name == "a",
+            list_item: context.list_item || name == "li",
+            heading: context.heading || matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6"),
+        };
+        for child in node.children_it(false) {
+            self.visit(&child, context);
+        }
+        if block {
+            self.flush();
+        }
+    }
+
+    fn text(&mut self, node: &NodeRef<'_>, context: Context) {
+        let text = node.text();
+        let chars = text.chars().filter(|c| !c.is_whitespace()).count();
+        if chars == 0 {
+            self.raw.push(' ');
+            return;
+        }
+        self.raw.push_str(&text);
+        self.current.chars += chars;
+        if context.link {
+            self.current.link_chars += chars;
+        }
+        self.current.list_item |= context.list_item;
+        self.current.heading |= context.heading;
+        self.current.nodes.push(node.id);
+    }
+
+    fn flush(&mut self) {
+        let mut block = std::mem::take(&mut self.current);
+        if block.chars > 0 {
+            block.text = self.raw.split_whitespace().collect::<Vec<_>>().join(" ");
+            self.blocks.push(block);
+        }
+        self.raw.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(html: &str) -> Vec<Block> {
+        let doc = dom_query::Document::fragment(html);
+        blocks(&doc.root())
+    }
+
+    #[test]
+    fn paragraphs_split_at_blocks_and_breaks() {
+        let b = read(
+            "<div>One <b>two</b><br>three<p>four <a href='x'>link</a></p>  </div><script>x()</script>",
+        );
+        let texts: Vec<&str> = b.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(texts, ["One two", "three", "four link"]);
+        assert_eq!(b[2].link_chars, 4);
+        assert_eq!(b[2].chars, 8);
+        assert_eq!(b[0].nodes.len(), 2);
+    }
+
+    #[test]
+    fn list_items_and_headings_are_marked() {
+        let b = read("<h2>Head</h2><ul><li><a href='/a'>A story</a></li></ul>");
+        assert!(b[0].heading && !b[0].list_item);
+        assert!(b[1].list_item && (b[1].link_density() - 1.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,279 @@
+//! Candidates, cleaned, and the rule that keeps one.
+//!
+//! The rule: the site's own `content_selector` wins whenever it matched
+//! text. Otherwise Readability's candidate stands unless it is implausible
+//! next to the densest-prose candidate, in one of three ways, each checked
+//! on the cleaned text:
+//!
+//! 1. it misses the feed's summary, which the other contains;
+//! 2. it is mostly link text, and the other is not;
+//! 3. it carries less than half the prose the other does, the other is not
+//!    link-heavy and holds Readability's text too (Readability dropped part
+//!    of the article, rather than the two finding different blocks).
+//!
+//! Prose is text in paragraphs that read as sentences (long enough, few
+//! links), so a longer candidate that only adds menus and link lists does
+//! not win by length. Body text is the last resort.
+
+use std::collections::HashSet;
+
+use dom_query::{Document, NodeRef};
+
+use super::Strategy;
+use super::blocks::{self, Block};
+use super::cleanup::{self, Context};
+use super::title::is_cjk;
+
+/// One candidate article, cut into paragraphs and judged by the cleanup
+/// rules.
+pub(crate) struct Draft {
+    /// Where it came from.
+    pub strategy: Strategy,
+    document: Document,
+    blocks: Vec<Block>,
+    keep: Vec<bool>,
+}
+
+impl Draft {
+    /// Reads and cleans a candidate's HTML.
+    pub fn new(strategy: Strategy, html: &str, context: &Context<'_>) -> Draft {
+        let document = Document::fragment(html);
+        let blocks = blocks::blocks(&document.root());
+        let keep = cleanup::keep(&blocks, context);
+        Draft {
+            strategy,
+            document,
+            blocks,
+            keep,
+        }
+    }
+
+    fn kept(&self) -> impl Iterator<Item = &Block> {
+        self.blocks
+            .iter()
+            .zip(&self.keep)
+            .filter(|(_, k)| **k)
+            .map(|(b, _)| b)
+    }
+
+    /// The cleaned text, one paragraph per line.
+    pub fn text(&self) -> String {
+        let kept: Vec<Block> = self.kept().cloned().collect();
+        blocks::render(&kept)
+    }
+
+    /// The cleaned HTML: dropped paragraphs' text removed, then the
+    /// elements left empty.
+    pub fn html(&self) -> String {
+        for (block, keep) in self.blocks.iter().zip(&self.keep) {
+            if !keep {
+                for id in &block.nodes {
+                    NodeRef::new(*id, &self.document.tree).remove_from_parent();
+                }
+            }
+        }
+        prune_empty(&self.document.root());
+        self.document.root().inner_html().to_string()
+    }
+
+    fn chars(&self) -> usize {
+        self.kept().map(|b| b.chars).sum()
+    }
+
+    fn link_density(&self) -> f64 {
+        let links: usize = self.kept().map(|b| b.link_chars).sum();
+        match self.chars() {
+            0 => 0.0,
+            all => links as f64 / all as f64,
+        }
+    }
+
+    /// Characters in paragraphs that read as running text.
+    fn prose(&self) -> usize {
+        self.kept()
+            .filter(|b| b.link_density() < 0.3 && b.chars >= prose_length(&b.text))
+            .map(|b| b.chars)
+            .sum()
+    }
+
+    /// Share of the summary's token pairs (words, or characters in CJK
+    /// text) found in the text.
+    fn covers(&self, summary: &str) -> f64 {
+        let text: String = self
+            .kept()
+            .map(|b| b.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let have: HashSet<(String, String)> = pairs(&text).collect();
+        let want: Vec<(String, String)> = pairs(summary).collect();
+        if want.is_empty() {
+            return 1.0;
+        }
+        want.iter().filter(|p| have.contains(*p)).count() as f64 / want.len() as f64
+    }
+}
+
+/// The length at which a paragraph counts as running text: fewer
+/// characters carry a sentence in Chinese than in English.
+fn prose_length(text: &str) -> usize {
+    if text.chars().any(is_cjk) { 20 } else { 60 }
+}
+
+/// Consecutive token pairs of a text: lowercased words, and single
+/// characters of CJK text.
+fn pairs(text: &str) -> impl Iterator<Item = (String, String)> {
+    let mut tokens = Vec::new();
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let mut latin = String::new();
+        for c in word.chars() {
+            if is_cjk(c) {
+                if !latin.is_empty() {
+                    tokens.push(std::mem::take(&mut latin));
+                }
+                tokens.push(c.to_string());
+            } else {
+                latin.extend(c.to_lowercase());
+            }
+        }
+        if !latin.is_empty() {
+            tokens.push(latin);
+        }
+    }
+    let next = tokens.clone().into_iter().skip(1);
+    tokens.into_iter().zip(next)
+}
+
+/// Removes elements left without text or media, deepest first.
+fn prune_empty(root: &NodeRef<'_>) {
+    let mut elements: Vec<NodeRef<'_>> = root.descendants_it().filter(|n| n.is_element()).collect();
+    elements.reverse();
+    for element in elements {
+        let name = element.node_name();
+        let name = name.as_deref().unwrap_or("");
+        let keeps_empty = matches!(
+            name,
+            "img" | "br" | "hr" | "video" | "audio" | "picture" | "source" | "iframe" | "td" | "th"
+        );
+        let has_media = element.descendants_it().any(|d| {
+            matches!(
+                d.node_name().as_deref(),
+                Some("img" | "video" | "picture" | "audio")
+            )
+        });
+        if !keeps_empty && !has_media && element.text().trim().is_empty() {
+            element.remove_from_parent();
+        }
+    }
+}
+
+/// The winning draft and why, by the rule in the module documentation.
+pub(crate) fn choose<'a>(
+    drafts: &'a [Draft],
+    summary: Option<&str>,
+) -> (Option<&'a Draft>, &'static str) {
+    let find = |s: Strategy| drafts.iter().find(|d| d.strategy == s && d.chars() > 0);
+    if let Some(selected) = find(Strategy::Selector) {
+        return (Some(selected), "the source's content_selector matched");
+    }
+    let (readable, dense) = (find(Strategy::Readability), find(Strategy::Density));
+    match (readable, dense) {
+        (Some(r), Some(d)) => {
+            let (winner, reason) = judge(r, d, summary);
+            (Some(winner), reason)
+        }
+        (Some(r), None) => (Some(r), "readability's article; no dense block to compare"),
+        (None, Some(d)) => (Some(d), "readability found no article"),
+        (None, None) => (find(Strategy::Body), "no article found; the page's text"),
+    }
+}
+
+fn judge<'a>(r: &'a Draft, d: &'a Draft, summary: Option<&str>) -> (&'a Draft, &'static str) {
+    if let Some(summary) = summary.filter(|s| s.chars().count() >= 20)
+        && r.covers(summary) < 0.5
+        && d.covers(summary) >= 0.8
+    {
+        return (d, "only the dense block contains the feed's summary");
+    }
+    if r.link_density() > 0.5 && d.link_density() < 0.3 {
+        return (d, "readability's text is mostly links");
+    }
+    if r.prose() * 2 < d.prose() && d.link_density() < 0.25 && d.covers(&r.text()) >= 0.8 {
+        return (d, "readability kept under half the page's prose");
+    }
+    (r, "readability's article")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(strategy: Strategy, html: &str) -> Draft {
+        Draft::new(strategy, html, &Context::default())
+    }
+
+    #[test]
+    fn dropped_paragraphs_leave_the_html_too() {
+        let d = draft(
+            Strategy::Readability,
+            "<div><p>Dock workers voted on Sunday night to accept a revised pay offer.</p>\
+             <p>编辑：陈迪</p><ul><li><a href='/a'>One more story here</a></li><li><a href='/b'>Another story here</a></li></ul></div>",
+        );
+        assert_eq!(
+            d.text(),
+            "Dock workers voted on Sunday night to accept a revised pay offer."
+        );
+        let html = d.html();
+        assert!(
+            !html.contains("陈迪") && !html.contains("<li") && !html.contains("<ul"),
+            "{html}"
+        );
+        assert!(html.contains("<p>Dock workers"), "{html}");
+    }
+
+    #[test]
+    fn readability_stands_unless_implausible() {
+        let para = |n: usize| {
+            format!(
+                "<p>Dock workers at terminal {n} voted on Sunday night to accept a revised pay offer, ending a twelve-day strike.</p>"
+            )
+        };
+        let paras = |n: usize| (0..n).map(para).collect::<String>();
+        let prose = para(0);
+        let short = draft(Strategy::Readability, &prose);
+        let long = draft(Strategy::Density, &paras(4));
+        let drafts = [short, long];
+        let (winner, reason) = choose(&drafts, None);
+        assert_eq!(
+            winner.map(|d| d.strategy),
+            Some(Strategy::Density),
+            "{reason}"
+        );
+
+        let r = draft(Strategy::Readability, &paras(3));
+        let d = draft(Strategy::Density, &paras(4));
+        assert_eq!(
+            choose(&[r, d], None).0.map(|d| d.strategy),
+            Some(Strategy::Readability)
+        );
+
+        let r = draft(Strategy::Readability, &paras(3));
+        let d = draft(
+            Strategy::Density,
+            &format!(
+                "{}<p>The union said members were relieved to be back at work on Monday.</p>",
+                paras(3)
+            ),
+        );
+        let summary = Some("The union said members were relieved to be back at work on Monday.");
+        let drafts = [r, d];
+        let (winner, reason) = choose(&drafts, summary);
+        assert_eq!(
+            winner.map(|d| d.strategy),
+            Some(Strategy::Density),
+            "{reason}"
+        );
+    }
+}

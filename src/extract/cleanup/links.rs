@@ -1,0 +1,152 @@
+//! Related-link and "more stories" lists: runs of paragraphs that are
+//! mostly link text, or headlines each followed by a date
+//! ("贵州大方:众志成城抗疫情2024-08-19"), with the separators between them.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Context, Rule, is_prose, is_separator_only};
+use crate::extract::blocks::Block;
+
+/// Drops link lists.
+pub(crate) struct LinkLists;
+
+/// A date (and time) closing a short headline.
+static TRAILING_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:\d{4}\s*[-/.年]\s*)?\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*[)）\]】]?$",
+    )
+    .expect("a valid built-in pattern")
+});
+
+/// A paragraph that is a date alone, maybe run into a view count
+/// ("2019-09-06107").
+static DATE_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:\d{4}\s*[-/.年]\s*)?\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*\d*$")
+        .expect("a valid built-in pattern")
+});
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Running text.
+    Text,
+    /// Mostly link text.
+    Link,
+    /// A headline closed by a date.
+    Dated,
+    /// Separators only ("-", "|").
+    Separator,
+    /// A short line that is not a sentence: a headline, maybe of a list.
+    Short,
+}
+
+fn kind(block: &Block) -> Kind {
+    if is_separator_only(&block.text) {
+        Kind::Separator
+    } else if block.link_density() >= 0.6 {
+        Kind::Link
+    } else if is_dated_headline(&block.text) || DATE_ONLY.is_match(&block.text) {
+        Kind::Dated
+    } else if block.chars <= 40 && !block.text.contains(['。', '！', '？', '，']) {
+        Kind::Short
+    } else {
+        Kind::Text
+    }
+}
+
+fn is_dated_headline(text: &str) -> bool {
+    let Some(date) = TRAILING_DATE.find(text) else {
+        return false;
+    };
+    let headline = text[..date.start()].trim();
+    let length = headline.chars().count();
+    (4..=80).contains(&length) && !headline.contains(['。', '；'])
+}
+
+impl Rule for LinkLists {
+    fn apply(&self, blocks: &[Block], keep: &mut [bool], _: &Context<'_>) {
+        let kinds: Vec<Kind> = blocks.iter().map(kind).collect();
+        let prose: Vec<usize> = (0..blocks.len())
+            .filter(|&i| is_prose(&blocks[i]))
+            .collect();
+        let (first, last) = (prose.first().copied(), prose.last().copied());
+        let mut i = 0;
+        while i < blocks.len() {
+            if kinds[i] == Kind::Text {
+                i += 1;
+                continue;
+            }
+            let end = (i..blocks.len())
+                .find(|&j| kinds[j] == Kind::Text)
+                .unwrap_or(blocks.len());
+            // A list of links inside the story (a blog post's list of bugs
+            // fixed) is content; one before or after it is furniture.
+            let edge = first.is_none_or(|f| end <= f) || last.is_none_or(|l| i > l);
+            if is_list(&kinds[i..end], &blocks[i..end]) && (edge || dated_list(&kinds[i..end])) {
+                keep[i..end].fill(false);
+            }
+            i = end;
+        }
+    }
+}
+
+fn dated_list(kinds: &[Kind]) -> bool {
+    kinds.iter().filter(|&&k| k == Kind::Dated).count() >= 2
+}
+
+/// Whether a run of non-text paragraphs is a list: three links, two dated
+/// headlines, or two linked list items.
+fn is_list(kinds: &[Kind], blocks: &[Block]) -> bool {
+    let count = |k: Kind| kinds.iter().filter(|&&x| x == k).count();
+    let links = count(Kind::Link);
+    let dated = count(Kind::Dated);
+    let items = blocks
+        .iter()
+        .zip(kinds)
+        .filter(|(b, k)| **k == Kind::Link && b.list_item)
+        .count();
+    links + dated >= 3 || dated >= 2 || items >= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{block, kept};
+    use super::*;
+
+    #[test]
+    fn headline_lists_go_a_linked_sentence_stays() {
+        let prose = "市委副书记陈浩赴乐清先后察看甬台温高速乐清北出口等地防控措施落实情况。";
+        let blocks = [
+            block(prose, 0),
+            block("See the full report on the council's site.", 20),
+            block(prose, 0),
+            block("-", 0),
+            block("贵州大方:众志成城抗疫情2024-08-19", 0),
+            block("-", 0),
+            block("市民无偿献血助力春城战胜疫情2024-08-19", 0),
+            block("-", 0),
+            block("北京小汤山医院启动修缮工程 视疫情变化随时启用2024-08-19", 0),
+        ];
+        let mut keep = vec![true; blocks.len()];
+        LinkLists.apply(&blocks, &mut keep, &Context::default());
+        assert_eq!(
+            kept(&blocks, &keep),
+            [prose, "See the full report on the council's site.", prose]
+        );
+    }
+
+    #[test]
+    fn runs_of_links_go() {
+        let prose = "The strike ended on Sunday night after a twelve-day stoppage.";
+        let blocks = [
+            block(prose, 0),
+            block("Port strike talks resume", 24),
+            block("Ships queue off the coast", 25),
+            block("Freight rates climb", 19),
+        ];
+        let mut keep = vec![true; blocks.len()];
+        LinkLists.apply(&blocks, &mut keep, &Context::default());
+        assert_eq!(kept(&blocks, &keep), [prose]);
+    }
+}

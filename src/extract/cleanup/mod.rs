@@ -1,0 +1,91 @@
+//! Boilerplate that survives main-content selection, cut paragraph by
+//! paragraph: credit and copyright lines, related-link and "more stories"
+//! lists, share widgets, promotions, a teaser repeated before the lead. One file per
+//! rule, each behind [`Rule`]; a rule only ever marks paragraphs to drop.
+
+mod credits;
+mod links;
+mod promo;
+mod teaser;
+mod widgets;
+
+use super::blocks::Block;
+
+/// What the rules may compare paragraphs against.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Context<'a> {
+    /// The article's title, once reconciled.
+    pub title: &'a str,
+    /// The feed's summary of the article, if it had one.
+    pub summary: Option<&'a str>,
+}
+
+/// One cleanup rule.
+pub(crate) trait Rule {
+    /// Marks paragraphs to drop by setting `keep[i] = false`; paragraphs
+    /// already dropped by an earlier rule stay dropped.
+    fn apply(&self, blocks: &[Block], keep: &mut [bool], context: &Context<'_>);
+}
+
+/// The rules, in order: line patterns first, so that the list and tail
+/// rules see where credits end.
+const RULES: &[&dyn Rule] = &[
+    &widgets::Widgets,
+    &promo::Promotions,
+    &credits::Credits,
+    &links::LinkLists,
+    &credits::Tail,
+    &teaser::Teaser,
+];
+
+/// Which paragraphs to keep.
+pub(crate) fn keep(blocks: &[Block], context: &Context<'_>) -> Vec<bool> {
+    let mut keep = vec![true; blocks.len()];
+    for rule in RULES {
+        rule.apply(blocks, &mut keep, context);
+    }
+    keep
+}
+
+/// A paragraph of running text, not a heading, link or list of them.
+fn is_prose(block: &Block) -> bool {
+    let long = if block.text.is_ascii() { 120 } else { 60 };
+    block.chars >= long && block.link_density() < 0.3
+}
+
+/// Characters that only separate things: a paragraph of nothing else is
+/// layout, not text.
+fn is_separator_only(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_whitespace() || (!c.is_alphanumeric() && c != '%'))
+}
+
+/// Text lowercased, whitespace and punctuation removed, for comparing
+/// paragraphs that differ only in case, spacing or quotes.
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) fn block(text: &str, link_chars: usize) -> Block {
+    let chars = text.chars().filter(|c| !c.is_whitespace()).count();
+    Block {
+        text: text.to_owned(),
+        chars,
+        link_chars: link_chars.min(chars),
+        ..Block::default()
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn kept(blocks: &[Block], keep: &[bool]) -> Vec<String> {
+    blocks
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| **k)
+        .map(|(b, _)| b.text.clone())
+        .collect()
+}
