@@ -130,6 +130,13 @@ pub struct Fetch {
     pub backoff: Duration,
     /// Longest wait that backoff or a server's `Retry-After` may impose. Default `24h`.
     pub backoff_max: Duration,
+    /// Whether to fetch entries' article pages and extract the story:
+    /// `true`, `false`, or `"auto"` (when a feed carries only a teaser, and
+    /// always for `kind = "page"` sources). Sources may override it. Default `"auto"`.
+    pub scrape: Scrape,
+    /// Article pages fetched at once, all sources together (each domain's
+    /// own limit and delay still apply). Default 8.
+    pub scrape_concurrency: NonZeroUsize,
 }
 
 impl Default for Fetch {
@@ -144,6 +151,8 @@ impl Default for Fetch {
             per_domain_delay: parse_builtin("1s"),
             backoff: parse_builtin("5m"),
             backoff_max: parse_builtin("24h"),
+            scrape: Scrape::Auto,
+            scrape_concurrency: NonZeroUsize::new(8).unwrap_or(NonZeroUsize::MIN),
         }
     }
 }
@@ -275,6 +284,51 @@ pub struct Source {
     /// Redirect limit for this source, overriding `fetch.max_redirects`.
     #[serde(default)]
     pub max_redirects: Option<usize>,
+    /// Fetch each entry's article page and store the story extracted from
+    /// it: `true`, `false`, or `"auto"` (when the feed's text is short or a
+    /// teaser; every entry of a `kind = "page"` source). Overrides
+    /// `fetch.scrape`.
+    #[serde(default)]
+    pub scrape: Option<Scrape>,
+    /// CSS selector of this site's article body; where it matches, it wins
+    /// over the general extraction strategies. All matches are kept, in order.
+    #[serde(default)]
+    pub content_selector: Option<String>,
+    /// CSS selectors of parts of this site's article pages to drop before
+    /// extraction (ads, "read more" boxes, captions).
+    #[serde(default)]
+    pub remove_selectors: Vec<String>,
+}
+
+/// When to fetch an entry's article page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scrape {
+    /// Always.
+    Always,
+    /// Never: the feed's own content is stored.
+    Never,
+    /// When the feed carries no more than a teaser.
+    #[default]
+    Auto,
+}
+
+impl<'de> Deserialize<'de> for Scrape {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Flag(bool),
+            Word(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Flag(true) => Ok(Scrape::Always),
+            Raw::Flag(false) => Ok(Scrape::Never),
+            Raw::Word(w) if w == "auto" => Ok(Scrape::Auto),
+            Raw::Word(w) => Err(serde::de::Error::custom(format!(
+                "scrape must be true, false or \"auto\", not {w:?}"
+            ))),
+        }
+    }
 }
 
 /// `[source.page]`: how to read entries off an HTML list page.
@@ -295,6 +349,17 @@ pub struct PageRules {
 }
 
 impl Source {
+    /// The source's `content_selector` and `remove_selectors`, checked.
+    pub fn site_rules(&self) -> Result<crate::extract::SiteRules, crate::extract::RulesError> {
+        crate::extract::SiteRules::new(self.content_selector.as_deref(), &self.remove_selectors)
+    }
+
+    /// When this source's article pages are scraped: its own setting, else
+    /// `fetch.scrape`.
+    pub fn scrape(&self, fetch: &Fetch) -> Scrape {
+        self.scrape.unwrap_or(fetch.scrape)
+    }
+
     /// The schedule this source runs on: its own, else the daemon default.
     pub fn schedule<'a>(&'a self, daemon: &'a Daemon) -> &'a CronExpr {
         self.schedule.as_ref().unwrap_or(&daemon.schedule)
@@ -358,6 +423,9 @@ impl Config {
                 && let Some(message) = bad_selector(page)
             {
                 return Some((span_of(i), format!("source {:?}: {message}", source.name)));
+            }
+            if let Err(e) = source.site_rules() {
+                return Some((span_of(i), format!("source {:?}: {e}", source.name)));
             }
             match (source.kind, &source.page) {
                 (SourceKind::Page, None) => {

@@ -2,6 +2,7 @@
 //! after every change and serves HTTP until told to stop.
 
 mod pipeline;
+mod scrape;
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;

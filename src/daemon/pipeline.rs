@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Semaphore;
 
 use super::DaemonError;
+use super::scrape::Scraper;
 use crate::config::{Config, Source, SourceKind};
 use crate::dedup::{FeatureOptions, Fingerprinter, MatchOptions, TitleRules};
 use crate::extract::html_to_text;
@@ -73,6 +74,7 @@ pub struct Pipeline {
     config: Arc<Config>,
     store: Store,
     fetcher: Fetcher,
+    scraper: Scraper,
     ids: Arc<std::collections::HashMap<String, i64>>,
     /// Passes running at once. Thousands of due sources must queue here, not
     /// in the database pool, where waiting has a timeout and fails the pass.
@@ -116,10 +118,12 @@ impl Pipeline {
         let passes = Arc::new(Semaphore::new(config.daemon.concurrency.get()));
         let title_rules =
             TitleRules::with_extra(&config.dedup.title_prefixes, &config.dedup.title_sites);
+        let scraper = Scraper::new(fetcher.clone(), store.clone(), &config);
         Ok(Pipeline {
             config,
             store,
             fetcher,
+            scraper,
             ids,
             passes,
             title_rules,
@@ -270,8 +274,12 @@ impl Pipeline {
         if fetched.not_modified() {
             return Ok((IngestReport::default(), fetched));
         }
-        let items =
-            parse_blocking(source.clone(), fetched.clone(), self.title_rules.clone()).await?;
+        let entries = parse_blocking(source.clone(), fetched.clone()).await?;
+        let entries = self.scraper.enrich(&self.config, source, entries).await;
+        let rules = self.title_rules.clone();
+        let items = tokio::task::spawn_blocking(move || fingerprint_entries(entries, rules))
+            .await
+            .map_err(|e| PassError::Task(e.to_string()))?;
         let options = match_options(&self.config);
         let report = self
             .store
@@ -298,13 +306,9 @@ fn success(now: i64, fetched: &Fetched, cap: std::time::Duration) -> Success<'_>
     }
 }
 
-/// Parses and fingerprints off the async threads: both are CPU work, and a
-/// parsed HTML tree cannot cross an await.
-async fn parse_blocking(
-    source: Source,
-    fetched: Fetched,
-    rules: TitleRules,
-) -> Result<Vec<Incoming>, PassError> {
+/// Parses off the async threads: it is CPU work, and a parsed HTML tree
+/// cannot cross an await.
+async fn parse_blocking(source: Source, fetched: Fetched) -> Result<Vec<Entry>, PassError> {
     tokio::task::spawn_blocking(move || {
         let entries = match (source.kind, &source.page) {
             (SourceKind::Page, Some(page)) => {
@@ -319,7 +323,7 @@ async fn parse_blocking(
                 fetched.final_url.as_str(),
             ),
         }?;
-        Ok(fingerprint_entries(entries, rules))
+        Ok(entries)
     })
     .await
     .map_err(|e| PassError::Task(e.to_string()))?

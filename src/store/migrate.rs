@@ -27,6 +27,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0003_entries_updated.sql"),
         include_str!("../../migrations/postgres/0003_entries_updated.sql"),
     ),
+    (
+        4,
+        "scraped articles",
+        include_str!("../../migrations/sqlite/0004_articles.sql"),
+        include_str!("../../migrations/postgres/0004_articles.sql"),
+    ),
 ];
 
 /// Applies every migration not yet applied. sqlx takes a lock while it runs,

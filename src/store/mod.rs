@@ -2,6 +2,7 @@
 //! embedded default) and PostgreSQL. Times are Unix seconds in `BIGINT`
 //! columns; queries use `$n` placeholders, which both backends accept.
 
+mod articles;
 mod candidates;
 mod clusters;
 mod entries;
@@ -17,6 +18,7 @@ use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 use candidates::Candidates;
 
+pub use articles::{ArticleRecord, Scraped};
 pub use clusters::{DecisionRecord, Explanation, MatchedEntry};
 pub use entries::{Incoming, IngestReport};
 pub use sources::{Failure, SourceRecord, SourceState, Success};

@@ -287,6 +287,8 @@ max_body = "1MiB"
 allow_networks = ["127.0.0.1"]
 per_domain_concurrency = 8
 per_domain_delay = "0s"
+# Tests that scrape article pages turn it on per source.
+scrape = false
 
 [output]
 title = "test feed"
