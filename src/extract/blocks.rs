@@ -20,6 +20,8 @@ pub(crate) struct Block {
     pub list_item: bool,
     /// Inside `<h1>`…`<h6>`.
     pub heading: bool,
+    /// Comes right after an image (so may be its caption).
+    pub after_image: bool,
 }
 
 impl Block {
@@ -138,6 +140,8 @@ struct Context {
     link: bool,
     list_item: bool,
     heading: bool,
+    /// Inside `<pre>`: line breaks are paragraph breaks.
+    pre: bool,
 }
 
 #[derive(Default)]
@@ -145,6 +149,8 @@ struct Reader {
     blocks: Vec<Block>,
     current: Block,
     raw: String,
+    /// An image was passed since the last paragraph.
+    image: bool,
 }
 
 impl Reader {
@@ -161,6 +167,11 @@ impl Reader {
         if is_hidden(name) || is_concealed(node) {
             return;
         }
+        if matches!(name, "img" | "picture" | "video") {
+            self.flush();
+            self.image = true;
+            return;
+        }
         let block = is_block(name);
         if block {
             self.flush();
@@ -169,6 +180,7 @@ impl Reader {
             link: context.link || name == "a",
             list_item: context.list_item || name == "li",
             heading: context.heading || matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6"),
+            pre: context.pre || name == "pre",
         };
         for child in node.children_it(false) {
             self.visit(&child, context);
@@ -180,6 +192,26 @@ impl Reader {
 
     fn text(&mut self, node: &NodeRef<'_>, context: Context) {
         let text = node.text();
+        if context.pre && text.contains('\n') {
+            let mut lines = text.split('\n').peekable();
+            while let Some(line) = lines.next() {
+                self.add(node, context, line);
+                if lines.peek().is_some() {
+                    self.flush();
+                }
+            }
+        } else {
+            self.add(node, context, &text);
+        }
+    }
+
+    fn add(&mut self, node: &NodeRef<'_>, context: Context, text: &str) {
+        // Icon-font glyphs live in the private use area; they are not text.
+        let text: std::borrow::Cow<'_, str> = if text.contains(is_private_use) {
+            text.replace(is_private_use, "").into()
+        } else {
+            text.into()
+        };
         let chars = text.chars().filter(|c| !c.is_whitespace()).count();
         if chars == 0 {
             self.raw.push(' ');
@@ -192,17 +224,47 @@ impl Reader {
         }
         self.current.list_item |= context.list_item;
         self.current.heading |= context.heading;
-        self.current.nodes.push(node.id);
+        if self.current.nodes.last() != Some(&node.id) {
+            self.current.nodes.push(node.id);
+        }
     }
 
     fn flush(&mut self) {
         let mut block = std::mem::take(&mut self.current);
         if block.chars > 0 {
             block.text = self.raw.split_whitespace().collect::<Vec<_>>().join(" ");
-            self.blocks.push(block);
+            block.after_image = std::mem::take(&mut self.image);
+            match self.blocks.last_mut() {
+                Some(previous) if continues(previous, &block) => previous.absorb(block),
+                _ => self.blocks.push(block),
+            }
         }
         self.raw.clear();
     }
+}
+
+/// Whether `next` is the rest of `previous`'s sentence, split off by markup
+/// (`…症状中，<u>味觉…指标</u>。`): it starts with closing punctuation, or
+/// `previous` ends with a comma, which no Chinese paragraph ends with.
+fn continues(previous: &Block, next: &Block) -> bool {
+    const CLOSING: &[char] = &['。', '，', '、', '；', '：', '！', '？', '）', '」', '』', '”', '》'];
+    !previous.heading
+        && !next.heading
+        && (next.text.starts_with(CLOSING) || previous.text.ends_with(['，', '、']))
+}
+
+impl Block {
+    fn absorb(&mut self, next: Block) {
+        self.text.push_str(&next.text);
+        self.chars += next.chars;
+        self.link_chars += next.link_chars;
+        self.nodes.extend(next.nodes);
+        self.list_item |= next.list_item;
+    }
+}
+
+fn is_private_use(c: char) -> bool {
+    ('\u{e000}'..='\u{f8ff}').contains(&c)
 }
 
 #[cfg(test)]
@@ -224,6 +286,24 @@ mod tests {
         assert_eq!(b[2].link_chars, 4);
         assert_eq!(b[2].chars, 8);
         assert_eq!(b[0].nodes.len(), 2);
+    }
+
+    #[test]
+    fn markup_inside_a_sentence_does_not_split_it() {
+        let b = read("<p>此前，发烧被认为是主要症状。最新研究发现：新冠感染症状中，</p><p><u>味觉丧失更具特异性</u></p><p>。</p><p>下一段。</p>");
+        let texts: Vec<&str> = b.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["此前，发烧被认为是主要症状。最新研究发现：新冠感染症状中，味觉丧失更具特异性。", "下一段。"]
+        );
+    }
+
+    #[test]
+    fn code_keeps_its_lines_icons_go_captions_are_marked() {
+        let b = read("<pre><code>int main() {\n  return 0;\n}</code></pre><p>\u{e621}Lead</p><img src='a.png'><p>活动现场</p>");
+        let texts: Vec<&str> = b.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(texts, ["int main() {", "return 0;", "}", "Lead", "活动现场"]);
+        assert!(b[4].after_image && !b[3].after_image);
     }
 
     #[test]

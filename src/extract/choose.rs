@@ -35,17 +35,28 @@ pub(crate) struct Draft {
 }
 
 impl Draft {
-    /// Reads and cleans a candidate's HTML.
-    pub fn new(strategy: Strategy, html: &str, context: &Context<'_>) -> Draft {
+    /// Reads a candidate's HTML into paragraphs, all kept until
+    /// [`Draft::clean`].
+    pub fn new(strategy: Strategy, html: &str) -> Draft {
         let document = Document::fragment(html);
         let blocks = blocks::blocks(&document.root());
-        let keep = cleanup::keep(&blocks, context);
+        let keep = vec![true; blocks.len()];
         Draft {
             strategy,
             document,
             blocks,
             keep,
         }
+    }
+
+    /// Judges the paragraphs by the cleanup rules.
+    pub fn clean(&mut self, context: &Context<'_>) {
+        self.keep = cleanup::keep(&self.blocks, context);
+    }
+
+    /// Whether the candidate has no text at all.
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
     }
 
     fn kept(&self) -> impl Iterator<Item = &Block> {
@@ -211,7 +222,9 @@ mod tests {
     use super::*;
 
     fn draft(strategy: Strategy, html: &str) -> Draft {
-        Draft::new(strategy, html, &Context::default())
+        let mut draft = Draft::new(strategy, html);
+        draft.clean(&Context::default());
+        draft
     }
 
     #[test]
@@ -235,10 +248,15 @@ mod tests {
 
     #[test]
     fn readability_stands_unless_implausible() {
+        const SENTENCES: [&str; 5] = [
+            "Dock workers at the container terminal voted on Sunday night to accept a revised pay offer.",
+            "The twelve-day strike had left more than forty ships anchored offshore and freight delayed.",
+            "Union leaders said the deal raises wages by six percent over two years and limits overtime.",
+            "Shipping lines expect the backlog of containers to clear by the end of next week at the latest.",
+            "The port authority thanked residents for their patience during the long and costly stoppage.",
+        ];
         let para = |n: usize| {
-            format!(
-                "<p>Dock workers at terminal {n} voted on Sunday night to accept a revised pay offer, ending a twelve-day strike.</p>"
-            )
+            format!("<p>{}</p>", SENTENCES[n])
         };
         let paras = |n: usize| (0..n).map(para).collect::<String>();
         let prose = para(0);

@@ -137,21 +137,22 @@ impl Stats {
     }
 
     fn add_node(&mut self, node: &NodeRef<'_>) {
-        for text in node.descendants_it().filter(|n| n.is_text()) {
-            let hidden_or_link = text
-                .ancestors_it(None)
-                .take_while(|a| a.id != node.id)
-                .fold((false, false), |(hidden, link), a| {
-                    let name = a.node_name();
-                    let name = name.as_deref().unwrap_or("");
-                    (hidden || is_hidden(name), link || name == "a")
-                });
-            if !hidden_or_link.0 {
-                self.add_text(
-                    &text.text(),
-                    hidden_or_link.1 || node.node_name().as_deref() == Some("a"),
-                );
-            }
+        self.add_under(node, false);
+    }
+
+    fn add_under(&mut self, node: &NodeRef<'_>, link: bool) {
+        if node.is_text() {
+            self.add_text(&node.text(), link);
+            return;
+        }
+        let name = node.node_name();
+        let name = name.as_deref().unwrap_or("");
+        if is_hidden(name) {
+            return;
+        }
+        let link = link || name == "a";
+        for child in node.children_it(false) {
+            self.add_under(&child, link);
         }
     }
 

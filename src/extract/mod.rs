@@ -57,8 +57,8 @@ pub struct Hints<'a> {
     pub only: Option<Strategy>,
 }
 
-/// Which way the article was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which way the article was found, most trusted first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Strategy {
     /// The source's `content_selector`.
     Selector,
@@ -149,14 +149,13 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
     if wanted(Strategy::Selector)
         && let Some(html) = hints.rules.and_then(|r| r.content_of(&document))
     {
-        drafts.push((Strategy::Selector, html));
+        drafts.push(choose::Draft::new(Strategy::Selector, &html));
     }
     if wanted(Strategy::Density)
         && let Some(html) = density::best_container(&document)
     {
-        drafts.push((Strategy::Density, html));
+        drafts.push(choose::Draft::new(Strategy::Density, &html));
     }
-    let body = wanted(Strategy::Body).then(|| body_html(&document));
     let readable = wanted(Strategy::Readability)
         .then(|| readability(document, url))
         .flatten();
@@ -166,24 +165,25 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
             lang: r.lang,
             author: r.byline,
         };
-        drafts.push((Strategy::Readability, r.content.to_string()));
+        drafts.push(choose::Draft::new(Strategy::Readability, &r.content));
     }
-    if let Some(body) = body {
-        drafts.push((Strategy::Body, body));
+    // The page's whole text is read only when nothing better was found.
+    if wanted(Strategy::Body) && drafts.iter().all(choose::Draft::is_empty) {
+        drafts.push(choose::Draft::new(Strategy::Body, &body_html(html)));
     }
-    let first_text = drafts
-        .first()
-        .map(|(_, html)| html_to_text(html))
+    let opening = drafts
+        .iter()
+        .min_by_key(|d| d.strategy)
+        .map(choose::Draft::text)
         .unwrap_or_default();
-    let title = title::reconcile(&titles, &first_text);
+    let title = title::reconcile(&titles, &opening);
     let context = cleanup::Context {
         title: &title,
         summary: hints.summary,
     };
-    let drafts: Vec<choose::Draft> = drafts
-        .into_iter()
-        .map(|(strategy, html)| choose::Draft::new(strategy, &html, &context))
-        .collect();
+    for draft in &mut drafts {
+        draft.clean(&context);
+    }
     let (winner, reason) = choose::choose(&drafts, hints.summary);
     let (text, html, strategy) = match winner {
         Some(d) => (d.text(), sanitize(&d.html(), url), d.strategy),
@@ -222,8 +222,10 @@ fn readability(document: Document, url: Option<&str>) -> Option<dom_smoothie::Ar
         .filter(|a| !a.text_content.trim().is_empty())
 }
 
-fn body_html(document: &Document) -> String {
-    document
+/// The page's `<body>`, parsed afresh (Readability rewrites the first
+/// parse in place).
+fn body_html(html: &str) -> String {
+    Document::from(html)
         .body()
         .map(|b| b.html().to_string())
         .unwrap_or_default()
@@ -302,7 +304,15 @@ mod tests {
              <nav><a href='/'>Home</a> <a href='/world'>World</a></nav>\
              <article><h1>Port strike ends</h1>{}</article>\
              <footer>Copyright Harbour Wire. <a href='/about'>About</a></footer></body></html>",
-            (1..=4).map(|n| format!("<p>Dock workers at terminal {n} voted on Sunday night to accept a revised pay offer, ending a twelve-day strike that left more than forty ships anchored offshore and disrupted freight across the region.</p>")).collect::<String>()
+            [
+                "Dock workers at the container terminal voted on Sunday night to accept a revised pay offer, ending a twelve-day strike.",
+                "The stoppage had left more than forty ships anchored offshore and disrupted freight across the whole region for weeks.",
+                "Union leaders said the deal raises wages by six percent over two years, limits overtime and adds two rest days a month.",
+                "Shipping lines expect the backlog of containers to clear by the end of next week, the port authority said on Monday.",
+            ]
+            .iter()
+            .map(|p| format!("<p>{p}</p>"))
+            .collect::<String>()
         );
         let a = article(&page, Some("https://example.org/news/port"));
         assert!(a.text.starts_with("Dock workers"), "{}", a.text);

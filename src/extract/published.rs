@@ -11,23 +11,23 @@ use regex::Regex;
 
 use crate::source::page::parse_local_date;
 
+/// `<meta>` names (or properties, or itemprops) that carry the
+/// publication time, most specific first.
 const META: &[&str] = &[
-    r#"meta[property="article:published_time"]"#,
-    r#"meta[name="article:published_time"]"#,
-    r#"meta[property="og:published_time"]"#,
-    r#"meta[itemprop="datePublished"]"#,
-    r#"meta[name="pubdate"]"#,
-    r#"meta[name="publishdate"]"#,
-    r#"meta[name="PubDate"]"#,
-    r#"meta[name="publish-date"]"#,
-    r#"meta[name="publish_date"]"#,
-    r#"meta[name="date"]"#,
-    r#"meta[name="dc.date"]"#,
-    r#"meta[name="DC.date.issued"]"#,
-    r#"meta[name="dcterms.created"]"#,
-    r#"meta[name="sailthru.date"]"#,
-    r#"meta[name="parsely-pub-date"]"#,
-    r#"meta[property="weibo:article:create_at"]"#,
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "parsely-pub-date",
+    "sailthru.date",
+    "weibo:article:create_at",
+    "dc.date.issued",
+    "dcterms.created",
+    "dc.date",
+    "date",
 ];
 
 /// Dates written on the page.
@@ -73,13 +73,25 @@ fn find_key(value: &serde_json::Value, key: &str) -> Option<String> {
     }
 }
 
+/// One pass over the `<meta>` elements, keeping the best-ranked date.
 fn meta(document: &Document, offset: i64) -> Option<DateTime<Utc>> {
-    META.iter().find_map(|css| {
-        document
-            .select(css)
+    let mut best: Option<(usize, DateTime<Utc>)> = None;
+    for node in document.select("meta").iter() {
+        let key = ["property", "name", "itemprop"]
             .iter()
-            .find_map(|m| m.attr("content").and_then(|c| parse_local_date(&c, offset)))
-    })
+            .find_map(|a| node.attr(a))
+            .map(|k| k.to_ascii_lowercase());
+        let Some(rank) = key.and_then(|k| META.iter().position(|m| *m == k)) else {
+            continue;
+        };
+        if best.is_some_and(|(b, _)| b <= rank) {
+            continue;
+        }
+        if let Some(date) = node.attr("content").and_then(|c| parse_local_date(&c, offset)) {
+            best = Some((rank, date));
+        }
+    }
+    best.map(|(_, date)| date)
 }
 
 fn time_element(document: &Document, offset: i64) -> Option<DateTime<Utc>> {

@@ -30,24 +30,53 @@ const OPENING: usize = 2000;
 const WEAK: f64 = 0.34;
 
 /// Chooses among `candidates` the title for an article whose text is
-/// `body`.
+/// `body`: of those the opening agrees with at all, the one with most
+/// agreeing words less twice the disagreeing (so neither a fragment nor a
+/// title with the site's name appended wins), else the most trusted. A
+/// winner that another candidate continues (a cut-off `og:title`, a title
+/// ending in "…") is completed.
 pub(crate) fn reconcile(candidates: &[Candidate], body: &str) -> String {
     let opening: String = body.chars().take(OPENING).collect();
     let opening = Grams::of(&opening);
-    let scored: Vec<(f64, &Candidate)> = candidates
+    let scored: Vec<(f64, f64, &Candidate)> = candidates
         .iter()
-        .map(|c| (opening.agreement(&Grams::of(&c.text)), c))
+        .map(|c| {
+            let (shared, total) = opening.shared(&Grams::of(&c.text));
+            let ratio = if total == 0 { 0.0 } else { shared as f64 / total as f64 };
+            (ratio, shared as f64 - 2.0 * (total - shared) as f64, c)
+        })
         .collect();
     let best = scored
         .iter()
-        .filter(|(score, _)| *score >= WEAK)
+        .filter(|(ratio, _, _)| *ratio >= WEAK)
         .max_by(|a, b| {
-            a.0.total_cmp(&b.0)
-                .then(b.1.origin.cmp(&a.1.origin))
-                .then(a.1.text.len().cmp(&b.1.text.len()))
+            a.1.total_cmp(&b.1)
+                .then(b.2.origin.cmp(&a.2.origin))
+                .then(b.2.text.len().cmp(&a.2.text.len()))
         })
-        .or_else(|| scored.iter().min_by_key(|(_, c)| c.origin));
-    best.map(|(_, c)| c.text.clone()).unwrap_or_default()
+        .or_else(|| scored.iter().min_by_key(|(_, _, c)| c.origin));
+    best.map(|(_, _, c)| complete(&c.text, candidates))
+        .unwrap_or_default()
+}
+
+/// The shortest candidate that continues `title` past a cut (not past a
+/// separator before a site name), or `title` itself.
+fn complete(title: &str, candidates: &[Candidate]) -> String {
+    let stem = title.trim_end_matches(['…', '.']).trim_end();
+    if stem.chars().count() < 4 {
+        return title.to_owned();
+    }
+    candidates
+        .iter()
+        .filter_map(|c| c.text.strip_prefix(stem).map(|rest| (c, rest)))
+        .filter(|(_, rest)| {
+            !rest.is_empty()
+                && rest.trim() != title[stem.len()..].trim()
+                && !starts_with_separator(rest)
+                && rest.chars().count() <= stem.chars().count()
+        })
+        .min_by_key(|(c, _)| c.text.len())
+        .map_or_else(|| title.to_owned(), |(c, _)| c.text.clone())
 }
 
 /// The page's possible headlines (read before Readability rewrites the
@@ -63,16 +92,15 @@ pub(crate) fn candidates(document: &Document, feed_title: Option<&str>) -> Vec<C
     if let Some(title) = feed_title {
         push(title, Origin::Feed);
     }
-    for css in [
-        r#"meta[property="og:title"]"#,
-        r#"meta[name="twitter:title"]"#,
-        r#"meta[name="title"]"#,
-        r#"meta[name="headline"]"#,
-    ] {
-        for node in document.select(css).iter() {
-            if let Some(content) = node.attr("content") {
-                push(&content, Origin::Meta);
-            }
+    for node in document.select("meta").iter() {
+        let key = ["property", "name"].iter().find_map(|a| node.attr(a));
+        let titled = key.is_some_and(|k| {
+            ["og:title", "twitter:title", "title", "headline"]
+                .iter()
+                .any(|t| k.eq_ignore_ascii_case(t))
+        });
+        if titled && let Some(content) = node.attr("content") {
+            push(&content, Origin::Meta);
         }
     }
     for node in document.select("h1").iter().take(3) {
@@ -88,27 +116,31 @@ pub(crate) fn candidates(document: &Document, feed_title: Option<&str>) -> Vec<C
     out
 }
 
-/// A `<title>` split at the separators sites put before their name
-/// ("Port strike ends - Harbour Wire", "标题_新闻_温州网").
+/// Where sites join a headline to their own name ("Port strike ends -
+/// Harbour Wire", "标题_新闻_温州网", "明日股市预测--标题").
+const SEPARATORS: &[&str] = &[
+    " | ", " - ", " – ", " — ", " :: ", " · ", "——", "--", "_", "｜", "|", "－", "—", "-",
+];
+
+fn starts_with_separator(text: &str) -> bool {
+    SEPARATORS.iter().any(|s| text.starts_with(s.trim()) || text.starts_with(s))
+}
+
+/// A `<title>` cut at each separator: the parts before and after every
+/// cut, for the body to choose among.
 fn site_parts(title: &str) -> Vec<&str> {
-    const SEPARATORS: &[&str] = &[
-        " | ", " - ", " – ", " — ", " :: ", " · ", "_", "｜", "|", "－", "—",
-    ];
-    let Some(separator) = SEPARATORS.iter().find(|s| title.contains(**s)) else {
-        return Vec::new();
-    };
-    let parts: Vec<&str> = title.split(separator).map(str::trim).collect();
-    let first = parts.first().copied().unwrap_or_default();
-    let longest = parts
-        .iter()
-        .copied()
-        .max_by_key(|p| p.chars().count())
-        .unwrap_or_default();
-    if first == longest {
-        vec![first]
-    } else {
-        vec![first, longest]
+    let mut parts = Vec::new();
+    for separator in SEPARATORS {
+        for (at, _) in title.match_indices(separator) {
+            for part in [&title[..at], &title[at + separator.len()..]] {
+                let part = part.trim();
+                if part.chars().count() >= 4 && !parts.contains(&part) {
+                    parts.push(part);
+                }
+            }
+        }
     }
+    parts
 }
 
 /// Word or character-bigram set of a text, for agreement.
@@ -136,13 +168,10 @@ impl Grams {
         Grams(grams)
     }
 
-    /// Share of `title`'s grams that occur in this (the body's).
-    fn agreement(&self, title: &Grams) -> f64 {
-        if title.0.is_empty() {
-            return 0.0;
-        }
+    /// How many of `title`'s grams occur in this (the body's), of how many.
+    fn shared(&self, title: &Grams) -> (usize, usize) {
         let shared = title.0.iter().filter(|g| self.0.contains(*g)).count();
-        shared as f64 / title.0.len() as f64
+        (shared, title.0.len())
     }
 }
 
@@ -173,6 +202,22 @@ mod tests {
         assert_eq!(
             reconcile(&candidates(&document, None), body),
             "市四套班子领导分赴各地,督查基层疫情防控工作落实情况"
+        );
+    }
+
+    #[test]
+    fn cut_titles_are_completed_and_fragments_lose() {
+        let html = r#"<html><head><meta property="og:title" content="多地项目连环爆雷 狂奔的龙湖集团"><title>多地项目连环爆雷 狂奔的龙湖集团"暗伤"曝露？_网易新闻</title></head><body></body></html>"#;
+        let body = "多地项目连环爆雷，狂奔的龙湖集团暗伤曝露。记者了解到，涉事项目……";
+        assert_eq!(
+            reconcile(&candidates(&Document::from(html), None), body),
+            "多地项目连环爆雷 狂奔的龙湖集团\"暗伤\"曝露？"
+        );
+        let html = "<html><head><title>男孩因不想上补习班 写下一封信-新华网</title></head><body></body></html>";
+        let body = "男孩因不想上补习班，写下一封信给妈妈。";
+        assert_eq!(
+            reconcile(&candidates(&Document::from(html), None), body),
+            "男孩因不想上补习班 写下一封信"
         );
     }
 

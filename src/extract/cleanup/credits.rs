@@ -24,7 +24,8 @@ static HARD: LazyLock<Regex> = LazyLock::new(|| {
             责任编辑|责编|执行编辑|值班编辑|实习编辑|编审|监制|总监制|制片人|主编|总编辑|
             新闻监督热线|新闻热线|报料热线|举报电话|原标题|版权声明|免责声明|特别声明|郑重声明|
             转载请注明|未经授权|本文系|本文为|本文来自|本文转自|图片来源|视频来源|文章来源|本文来源|
-            新闻来源|稿件来源|纠错|我要纠错|
+            新闻来源|稿件来源|资料来源|信息来源|纠错|我要纠错|声明\s*[:：]|
+            实习生[^。，]{0,12}贡献|
             (?:additional\s+)?reporting\s+by|writing\s+by|editing\s+by|edited\s+by|
             compiled\s+by|produced\s+by|copyright\b|all\s+rights\s+reserved|
             this\s+(?:story|article)\s+(?:was|has\s+been)\s+(?:originally|first|updated|corrected)|
@@ -40,7 +41,8 @@ static SOFT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)^(?:
             (?:本报|本台|本刊|新华社|中新社|中新网|央视|人民网|新华网)?(?:特约)?(?:记者|通讯员|实习生)|
-            来源|稿源|出处|编辑|作者|撰文|撰稿|文字|文|图|图文|摄|摄影|摄像|视频|剪辑|海报|设计|
+            来源|稿源|出处|编辑|作者|撰文|撰稿|采写|执笔|原创|文字|文/图|图/文|文|图|图文|摄|摄影|
+            摄像|视频|剪辑|海报|设计|
             策划|统筹|出品|出品人|审核|审校|校对|初审|复审|终审|翻译|编译|发布|发布时间|发布日期|
             时间|日期|更新时间|
             source|photo|photos|photograph|image|images|credit|credits|by|author|
@@ -50,9 +52,24 @@ static SOFT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a valid built-in pattern")
 });
 
-/// A reporter credited with the outlet first ("温州日报全媒体记者:林明").
+/// A reporter credited with the outlet first ("温州日报全媒体记者:林明",
+/// "新京报记者 陆一夫").
 static REPORTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\S{1,12}?(?:记者|通讯员|实习生|编辑)\s*[:：|丨]")
+    Regex::new(
+        r"^\S{0,12}?(?:见习|实习|特约)?(?:记者|通讯员|实习生|编辑)(?:\s*[:：|丨]|(?:\s*\p{Han}{2,4}){1,4}$)",
+    )
+    .expect("a valid built-in pattern")
+});
+
+/// Several credits on one line ("…供稿 摄影/张艳 编辑/苏芳").
+static CREDIT_MARK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:编辑|摄影|记者|作者|校对|审核|监制|供稿|来源|撰文|通讯员|文|图)\s*[/:：|丨]")
+        .expect("a valid built-in pattern")
+});
+
+/// "图片均来自网络", "信息来源于网络".
+static FROM_THE_WEB: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:均)?来[自源]于?(?:网络|互联网)[。.]?$|供稿[。.]?$")
         .expect("a valid built-in pattern")
 });
 
@@ -61,6 +78,7 @@ static RELATED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)^(?:
             相关阅读|相关新闻|相关链接|相关文章|相关报道|相关推荐|相关内容|相关资讯|相关专题|推荐阅读|
+            此前报道|延伸\s*[·・]\s*推荐|为您推荐|为你推荐|
             延伸阅读|热门推荐|热门文章|热点新闻|热门新闻|猜你喜欢|APP精彩推荐|精彩图片|图片推荐|
             更多精彩|往期回顾|精彩推荐|热点推荐|为你推荐|上一篇|下一篇|上一条|下一条|
             related(?:\s+(?:articles?|stories|content|coverage|reading|news))?|
@@ -111,6 +129,12 @@ pub(super) fn is_credit(text: &str) -> bool {
     }
     if HARD.is_match(text) {
         return length <= 160;
+    }
+    if length <= 80 && CREDIT_MARK.find_iter(text).count() >= 2 {
+        return true;
+    }
+    if length <= 40 && FROM_THE_WEB.is_match(text) {
+        return true;
     }
     let Some(found) = SOFT.find(text).or_else(|| REPORTER.find(text)) else {
         return false;
@@ -188,6 +212,14 @@ mod tests {
             "Additional reporting by A. Person in Paris",
             "© 2024 Harbour Wire. All rights reserved.",
             "Photo: Reuters",
+            "新京报记者 陆一夫",
+            "采写：南都见习记者 林子沛",
+            "执笔/叨叨姐、胡一刀&李小飞刀",
+            "（资料来源：参考消息、海外网等）",
+            "图片均来自网络",
+            "湖南省中医药研究院供稿 摄影/张艳 编辑/苏芳",
+            "（实习生王金茹对此文亦有贡献）",
+            "声明：证券时报力求信息真实、准确，文章提及内容仅供参考。",
         ] {
             assert!(is_credit(credit), "{credit}");
         }
@@ -198,6 +230,9 @@ mod tests {
             "By changesets",
             "Source code for the tool was published on Monday, the company said.",
             "文化和旅游部日前发布通知。",
+            "记者了解到，涉事项目的名称为龙湖天街。",
+            "新京报讯（记者 陆一夫）11月25日，京东发布公告。",
+            "长江网10月4日讯（记者陈智 整合）国庆假期首日，江城迎来客流高峰。",
         ] {
             assert!(!is_credit(prose), "{prose}");
         }

@@ -1,8 +1,10 @@
 //! Boilerplate that survives main-content selection, cut paragraph by
 //! paragraph: credit and copyright lines, related-link and "more stories"
-//! lists, share widgets, promotions, a teaser repeated before the lead. One file per
+//! lists, share widgets, promotions, picture captions, a teaser repeated
+//! before the lead. One file per
 //! rule, each behind [`Rule`]; a rule only ever marks paragraphs to drop.
 
+mod captions;
 mod credits;
 mod links;
 mod promo;
@@ -32,6 +34,7 @@ pub(crate) trait Rule {
 const RULES: &[&dyn Rule] = &[
     &widgets::Widgets,
     &promo::Promotions,
+    &captions::Captions,
     &credits::Credits,
     &links::LinkLists,
     &credits::Tail,

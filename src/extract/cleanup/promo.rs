@@ -20,6 +20,7 @@ static PROMO: LazyLock<Regex> = LazyLock::new(|| {
         | 扫码(?:关注|下载|收听|阅读)|长按(?:识别|二维码|关注)|关注(?:我们的)?(?:微信)?公众号
         | 欢迎(?:关注|转发|订阅)
         | 您的浏览器(?:暂时)?(?:无法|不支持)播放
+        | ^自动播放 | ^视频[-－:：] | 返回\S{0,6}首页\s*>+$
         | \bclick\s+here\b|\bsign\s+up\s+for\b|\bsubscribe\s+to\s+(?:our|the)\b
         | \bdownload\s+(?:our|the)\s+app\b|\bfollow\s+us\s+on\b
         | \byour\s+browser\s+does\s+not\s+support\b",

@@ -1,0 +1,73 @@
+//! Image captions: photo credits ("（刘通摄）", "视觉中国 资料", "▲图片来自视频
+//! 截图") and short labels right under a picture ("活动现场"). They describe
+//! the picture, not the story, and would skew its fingerprint.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Context, Rule};
+use crate::extract::blocks::Block;
+
+/// Drops captions.
+pub(crate) struct Captions;
+
+/// A caption that credits the picture, wherever it stands.
+static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)
+        [（(][^（）()]{0,24}(?:摄|供图|资料图?|截图|图片来[自源][^）)]*)[）)][。.]?$
+        | (?:^|\s)\S{2,12}\s*摄[。.]?$
+        | (?:供图|视频截图|报道截图|资料图|视觉中国\s*资料?|图片来[自源]\S{0,12})[。.]?$
+        | ^(?:资料图|图片来源|图源)
+        | ^▲",
+    )
+    .expect("a valid built-in pattern")
+});
+
+/// Sentence punctuation: a label under a picture has none.
+const SENTENCE: &[char] = &['，', '。', '！', '？', '；', ',', '.', '!', '?', ';', ':', '：'];
+
+impl Rule for Captions {
+    fn apply(&self, blocks: &[Block], keep: &mut [bool], _: &Context<'_>) {
+        for (block, keep) in blocks.iter().zip(keep.iter_mut()) {
+            let length = block.text.chars().count();
+            let credit = length <= 60 && CREDIT.is_match(&block.text);
+            let label = block.after_image && length <= 30 && !block.text.contains(SENTENCE);
+            if credit || label {
+                *keep = false;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{block, kept};
+    use super::*;
+
+    #[test]
+    fn credits_and_labels_under_pictures_go() {
+        let mut label = block("活动现场", 0);
+        label.after_image = true;
+        let mut note = block("注：红色为所有车辆绕行线路图，蓝色仅为小型车辆绕行线路图。", 0);
+        note.after_image = true;
+        let story = "该片在重庆拍摄，预计明年上映。";
+        let blocks = [
+            block("图为启动仪式现场。（刘通摄）", 0),
+            block("共享充电宝。视觉中国 资料", 0),
+            block("▲图片来自视频截图。", 0),
+            block("城市摄影队 周斌 摄", 0),
+            label,
+            note,
+            block(story, 0),
+            block("活动现场", 0),
+        ];
+        let mut keep = vec![true; blocks.len()];
+        Captions.apply(&blocks, &mut keep, &Context::default());
+        assert_eq!(
+            kept(&blocks, &keep),
+            ["注：红色为所有车辆绕行线路图，蓝色仅为小型车辆绕行线路图。", story, "活动现场"]
+        );
+    }
+}
