@@ -247,7 +247,9 @@ impl Reader {
 /// (`…症状中，<u>味觉…指标</u>。`): it starts with closing punctuation, or
 /// `previous` ends with a comma, which no Chinese paragraph ends with.
 fn continues(previous: &Block, next: &Block) -> bool {
-    const CLOSING: &[char] = &['。', '，', '、', '；', '：', '！', '？', '）', '」', '』', '”', '》'];
+    const CLOSING: &[char] = &[
+        '。', '，', '、', '；', '：', '！', '？', '）', '」', '』', '”', '》',
+    ];
     !previous.heading
         && !next.heading
         && (next.text.starts_with(CLOSING) || previous.text.ends_with(['，', '、']))
@@ -290,19 +292,29 @@ mod tests {
 
     #[test]
     fn markup_inside_a_sentence_does_not_split_it() {
-        let b = read("<p>此前，发烧被认为是主要症状。最新研究发现：新冠感染症状中，</p><p><u>味觉丧失更具特异性</u></p><p>。</p><p>下一段。</p>");
+        let b = read(
+            "<p>此前，发烧被认为是主要症状。最新研究发现：新冠感染症状中，</p><p><u>味觉丧失更具特异性</u></p><p>。</p><p>下一段。</p>",
+        );
         let texts: Vec<&str> = b.iter().map(|b| b.text.as_str()).collect();
         assert_eq!(
             texts,
-            ["此前，发烧被认为是主要症状。最新研究发现：新冠感染症状中，味觉丧失更具特异性。", "下一段。"]
+            [
+                "此前，发烧被认为是主要症状。最新研究发现：新冠感染症状中，味觉丧失更具特异性。",
+                "下一段。"
+            ]
         );
     }
 
     #[test]
     fn code_keeps_its_lines_icons_go_captions_are_marked() {
-        let b = read("<pre><code>int main() {\n  return 0;\n}</code></pre><p>\u{e621}Lead</p><img src='a.png'><p>活动现场</p>");
+        let b = read(
+            "<pre><code>int main() {\n  return 0;\n}</code></pre><p>\u{e621}Lead</p><img src='a.png'><p>活动现场</p>",
+        );
         let texts: Vec<&str> = b.iter().map(|b| b.text.as_str()).collect();
-        assert_eq!(texts, ["int main() {", "return 0;", "}", "Lead", "活动现场"]);
+        assert_eq!(
+            texts,
+            ["int main() {", "return 0;", "}", "Lead", "活动现场"]
+        );
         assert!(b[4].after_image && !b[3].after_image);
     }
 

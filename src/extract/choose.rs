@@ -29,9 +29,16 @@ use super::title::is_cjk;
 pub(crate) struct Draft {
     /// Where it came from.
     pub strategy: Strategy,
-    document: Document,
+    source: Source,
     blocks: Vec<Block>,
     keep: Vec<bool>,
+}
+
+/// A candidate's HTML: parsed, or (read off the page before Readability
+/// rewrote it) kept as text and parsed only if it wins.
+enum Source {
+    Parsed(Document),
+    Html(String),
 }
 
 impl Draft {
@@ -43,7 +50,19 @@ impl Draft {
         let keep = vec![true; blocks.len()];
         Draft {
             strategy,
-            document,
+            source: Source::Parsed(document),
+            blocks,
+            keep,
+        }
+    }
+
+    /// Reads a candidate straight off the page's tree.
+    pub fn of_node(strategy: Strategy, node: &NodeRef<'_>) -> Draft {
+        let blocks = blocks::blocks(node);
+        let keep = vec![true; blocks.len()];
+        Draft {
+            strategy,
+            source: Source::Html(node.html().to_string()),
             blocks,
             keep,
         }
@@ -76,15 +95,29 @@ impl Draft {
     /// The cleaned HTML: dropped paragraphs' text removed, then the
     /// elements left empty.
     pub fn html(&self) -> String {
-        for (block, keep) in self.blocks.iter().zip(&self.keep) {
-            if !keep {
-                for id in &block.nodes {
-                    NodeRef::new(*id, &self.document.tree).remove_from_parent();
+        let parsed;
+        let (document, blocks) = match &self.source {
+            Source::Parsed(document) => (document, None),
+            Source::Html(html) => {
+                parsed = Document::fragment(html.as_str());
+                let blocks = blocks::blocks(&parsed.root());
+                (&parsed, Some(blocks))
+            }
+        };
+        let blocks = blocks.as_deref().unwrap_or(&self.blocks);
+        // Read again from the same HTML, the paragraphs line up; if they
+        // somehow do not, nothing is cut rather than the wrong thing.
+        if blocks.len() == self.keep.len() {
+            for (block, keep) in blocks.iter().zip(&self.keep) {
+                if !keep {
+                    for id in &block.nodes {
+                        NodeRef::new(*id, &document.tree).remove_from_parent();
+                    }
                 }
             }
         }
-        prune_empty(&self.document.root());
-        self.document.root().inner_html().to_string()
+        prune_empty(&document.root());
+        document.root().inner_html().to_string()
     }
 
     fn chars(&self) -> usize {
@@ -255,9 +288,7 @@ mod tests {
             "Shipping lines expect the backlog of containers to clear by the end of next week at the latest.",
             "The port authority thanked residents for their patience during the long and costly stoppage.",
         ];
-        let para = |n: usize| {
-            format!("<p>{}</p>", SENTENCES[n])
-        };
+        let para = |n: usize| format!("<p>{}</p>", SENTENCES[n]);
         let paras = |n: usize| (0..n).map(para).collect::<String>();
         let prose = para(0);
         let short = draft(Strategy::Readability, &prose);

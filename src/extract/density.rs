@@ -23,62 +23,76 @@ fn is_chrome(name: &str) -> bool {
     matches!(name, "nav" | "header" | "footer" | "aside" | "menu")
 }
 
-/// The outer HTML of the page's densest container, if any paragraph of
-/// prose was found.
-pub(crate) fn best_container(document: &Document) -> Option<String> {
+/// The page's densest container, if any paragraph of prose was found.
+pub(crate) fn best_container(document: &Document) -> Option<NodeRef<'_>> {
     let body = document.body()?;
-    let mut scores: HashMap<NodeId, f64> = HashMap::new();
-    visit(&body, &mut scores);
-    let mut ranked: Vec<(NodeId, f64)> = scores.into_iter().collect();
+    let mut walk = Walk::default();
+    walk.visit(&body, false);
+    let mut ranked: Vec<(NodeId, f64)> = walk.scores.into_iter().collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let totals = &walk.totals;
     ranked
         .into_iter()
         .take(5)
         .map(|(id, score)| {
-            let node = NodeRef::new(id, &document.tree);
-            let discounted = score * (1.0 - link_density(&node));
-            (node, discounted)
+            let density = totals.get(&id).map_or(0.0, Stats::link_density);
+            (id, score * (1.0 - density))
         })
         .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(node, _)| node.html().to_string())
+        .map(|(id, _)| NodeRef::new(id, &document.tree))
 }
 
-/// Scores the paragraphs under `node`; returns whether `node` holds any
-/// block element (so is not itself a paragraph).
-fn visit(node: &NodeRef<'_>, scores: &mut HashMap<NodeId, f64>) -> bool {
-    let mut has_block = false;
-    let mut loose = Stats::default();
-    for child in node.children_it(false) {
-        if child.is_text() {
-            loose.add_text(&child.text(), false);
-            continue;
-        }
-        let Some(name) = child.node_name() else {
-            continue;
-        };
-        if is_hidden(&name) || is_chrome(&name) || is_concealed(&child) {
-            has_block |= is_chrome(&name);
-            continue;
-        }
-        if is_block(&name) {
-            has_block = true;
-            if !visit(&child, scores) && name.as_ref() != "br" {
-                credit(&child, Stats::of(&child).score(), scores);
+/// One pass over the page, bottom up.
+#[derive(Default)]
+struct Walk {
+    /// Container scores.
+    scores: HashMap<NodeId, f64>,
+    /// Character counts of each element's whole subtree.
+    totals: HashMap<NodeId, Stats>,
+}
+
+impl Walk {
+    /// Scores the paragraphs under `node` (inside a link if `link`);
+    /// returns whether `node` holds any block element (so is not itself a
+    /// paragraph), and the counts of its whole subtree.
+    fn visit(&mut self, node: &NodeRef<'_>, link: bool) -> (bool, Stats) {
+        let mut has_block = false;
+        let mut loose = Stats::default();
+        let mut all = Stats::default();
+        for child in node.children_it(false) {
+            if child.is_text() {
+                let text = child.text();
+                loose.add_text(&text, link);
+                all.add_text(&text, link);
+                continue;
             }
-        } else {
-            // Inline: its text runs on with the container's own, unless
-            // it wraps blocks of its own.
-            let inner = visit(&child, scores);
-            has_block |= inner;
-            if !inner {
-                loose.add_node(&child);
+            let Some(name) = child.node_name() else {
+                continue;
+            };
+            if is_hidden(&name) || is_chrome(&name) || is_concealed(&child) {
+                has_block |= is_chrome(&name);
+                continue;
+            }
+            let (inner, counts) = self.visit(&child, link || name.as_ref() == "a");
+            all.add(&counts);
+            if is_block(&name) {
+                has_block = true;
+                if !inner && name.as_ref() != "br" {
+                    credit(&child, counts.score(), &mut self.scores);
+                }
+            } else if inner {
+                has_block = true;
+            } else {
+                // Inline: its text runs on with the container's own.
+                loose.add(&counts);
             }
         }
+        if has_block {
+            credit_self(node, loose.score(), &mut self.scores);
+        }
+        self.totals.insert(node.id, all);
+        (has_block, all)
     }
-    if has_block {
-        credit_self(node, loose.score(), scores);
-    }
-    has_block
 }
 
 /// Gives a paragraph's score to its container and the two above it.
@@ -108,18 +122,8 @@ fn credit_self(container: &NodeRef<'_>, score: f64, scores: &mut HashMap<NodeId,
     }
 }
 
-fn link_density(node: &NodeRef<'_>) -> f64 {
-    let stats = Stats::of(node);
-    let all = stats.text + stats.links;
-    if all == 0 {
-        0.0
-    } else {
-        stats.links as f64 / all as f64
-    }
-}
-
 /// Character counts of a piece of the page.
-#[derive(Default)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Stats {
     /// Non-space characters outside links.
     text: usize,
@@ -130,40 +134,38 @@ struct Stats {
 }
 
 impl Stats {
-    fn of(node: &NodeRef<'_>) -> Stats {
-        let mut stats = Stats::default();
-        stats.add_node(node);
-        stats
+    fn add(&mut self, other: &Stats) {
+        self.text += other.text;
+        self.links += other.links;
+        self.punctuation += other.punctuation;
     }
 
-    fn add_node(&mut self, node: &NodeRef<'_>) {
-        self.add_under(node, false);
-    }
-
-    fn add_under(&mut self, node: &NodeRef<'_>, link: bool) {
-        if node.is_text() {
-            self.add_text(&node.text(), link);
-            return;
-        }
-        let name = node.node_name();
-        let name = name.as_deref().unwrap_or("");
-        if is_hidden(name) {
-            return;
-        }
-        let link = link || name == "a";
-        for child in node.children_it(false) {
-            self.add_under(&child, link);
+    fn link_density(&self) -> f64 {
+        match self.text + self.links {
+            0 => 0.0,
+            all => self.links as f64 / all as f64,
         }
     }
 
     fn add_text(&mut self, text: &str, link: bool) {
-        for c in text.chars().filter(|c| !c.is_whitespace()) {
-            if link {
-                self.links += 1;
-            } else {
-                self.text += 1;
-                self.punctuation += usize::from("，。！？；、,.!?;:：\"“”".contains(c));
+        let mut chars = 0;
+        let mut punctuation = 0;
+        for c in text.chars() {
+            match c {
+                '，' | '。' | '！' | '？' | '；' | '、' | ',' | '.' | '!' | '?' | ';' | ':'
+                | '：' | '"' | '“' | '”' => {
+                    chars += 1;
+                    punctuation += 1;
+                }
+                c if c.is_whitespace() => {}
+                _ => chars += 1,
             }
+        }
+        if link {
+            self.links += chars;
+        } else {
+            self.text += chars;
+            self.punctuation += punctuation;
         }
     }
 
@@ -195,7 +197,7 @@ mod tests {
             "<li><a href='/x'>贵州大方:众志成城抗疫情，众志成城抗疫情</a></li>".repeat(10),
         );
         let document = Document::from(html);
-        let best = best_container(&document).unwrap();
+        let best = best_container(&document).unwrap().html();
         assert!(best.starts_with("<div id=\"story\">"), "{best}");
     }
 
@@ -209,6 +211,7 @@ mod tests {
         assert!(
             best_container(&document)
                 .unwrap()
+                .html()
                 .starts_with("<div id=\"text\">")
         );
         assert!(best_container(&Document::from("<html><body></body></html>")).is_none());

@@ -152,9 +152,9 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
         drafts.push(choose::Draft::new(Strategy::Selector, &html));
     }
     if wanted(Strategy::Density)
-        && let Some(html) = density::best_container(&document)
+        && let Some(node) = density::best_container(&document)
     {
-        drafts.push(choose::Draft::new(Strategy::Density, &html));
+        drafts.push(choose::Draft::of_node(Strategy::Density, &node));
     }
     let readable = wanted(Strategy::Readability)
         .then(|| readability(document, url))

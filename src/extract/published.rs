@@ -87,7 +87,10 @@ fn meta(document: &Document, offset: i64) -> Option<DateTime<Utc>> {
         if best.is_some_and(|(b, _)| b <= rank) {
             continue;
         }
-        if let Some(date) = node.attr("content").and_then(|c| parse_local_date(&c, offset)) {
+        if let Some(date) = node
+            .attr("content")
+            .and_then(|c| parse_local_date(&c, offset))
+        {
             best = Some((rank, date));
         }
     }

@@ -42,7 +42,11 @@ pub(crate) fn reconcile(candidates: &[Candidate], body: &str) -> String {
         .iter()
         .map(|c| {
             let (shared, total) = opening.shared(&Grams::of(&c.text));
-            let ratio = if total == 0 { 0.0 } else { shared as f64 / total as f64 };
+            let ratio = if total == 0 {
+                0.0
+            } else {
+                shared as f64 / total as f64
+            };
             (ratio, shared as f64 - 2.0 * (total - shared) as f64, c)
         })
         .collect();
@@ -123,7 +127,9 @@ const SEPARATORS: &[&str] = &[
 ];
 
 fn starts_with_separator(text: &str) -> bool {
-    SEPARATORS.iter().any(|s| text.starts_with(s.trim()) || text.starts_with(s))
+    SEPARATORS
+        .iter()
+        .any(|s| text.starts_with(s.trim()) || text.starts_with(s))
 }
 
 /// A `<title>` cut at each separator: the parts before and after every
@@ -132,6 +138,14 @@ fn site_parts(title: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     for separator in SEPARATORS {
         for (at, _) in title.match_indices(separator) {
+            // A bare hyphen joins English words ("Fact-Checker"); it
+            // separates a site's name only next to Chinese characters.
+            let beside = |text: &str| text.chars().next().is_some_and(is_cjk);
+            let cjk_around = beside(&title[at + separator.len()..])
+                || title[..at].chars().next_back().is_some_and(is_cjk);
+            if *separator == "-" && !cjk_around {
+                continue;
+            }
             for part in [&title[..at], &title[at + separator.len()..]] {
                 let part = part.trim();
                 if part.chars().count() >= 4 && !parts.contains(&part) {
@@ -218,6 +232,17 @@ mod tests {
         assert_eq!(
             reconcile(&candidates(&Document::from(html), None), body),
             "男孩因不想上补习班 写下一封信"
+        );
+    }
+
+    #[test]
+    fn hyphenated_english_words_are_not_cut() {
+        let html = "<html><head><title>'Neutral' Snopes Fact-Checker David Emery asks a question</title></head><body></body></html>";
+        let body =
+            "Snopes fact checker and staff writer David Emery posted to Twitter asking a question.";
+        assert_eq!(
+            reconcile(&candidates(&Document::from(html), None), body),
+            "'Neutral' Snopes Fact-Checker David Emery asks a question"
         );
     }
 

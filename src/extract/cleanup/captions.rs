@@ -26,14 +26,19 @@ static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Sentence punctuation: a label under a picture has none.
-const SENTENCE: &[char] = &['，', '。', '！', '？', '；', ',', '.', '!', '?', ';', ':', '：'];
+const SENTENCE: &[char] = &[
+    '，', '。', '！', '？', '；', ',', '.', '!', '?', ';', ':', '：',
+];
 
 impl Rule for Captions {
     fn apply(&self, blocks: &[Block], keep: &mut [bool], _: &Context<'_>) {
         for (block, keep) in blocks.iter().zip(keep.iter_mut()) {
             let length = block.text.chars().count();
             let credit = length <= 60 && CREDIT.is_match(&block.text);
-            let label = block.after_image && length <= 30 && !block.text.contains(SENTENCE);
+            let label = block.after_image
+                && !block.heading
+                && length <= 30
+                && !block.text.contains(SENTENCE);
             if credit || label {
                 *keep = false;
             }
@@ -50,7 +55,10 @@ mod tests {
     fn credits_and_labels_under_pictures_go() {
         let mut label = block("活动现场", 0);
         label.after_image = true;
-        let mut note = block("注：红色为所有车辆绕行线路图，蓝色仅为小型车辆绕行线路图。", 0);
+        let mut note = block(
+            "注：红色为所有车辆绕行线路图，蓝色仅为小型车辆绕行线路图。",
+            0,
+        );
         note.after_image = true;
         let story = "该片在重庆拍摄，预计明年上映。";
         let blocks = [
@@ -67,7 +75,11 @@ mod tests {
         Captions.apply(&blocks, &mut keep, &Context::default());
         assert_eq!(
             kept(&blocks, &keep),
-            ["注：红色为所有车辆绕行线路图，蓝色仅为小型车辆绕行线路图。", story, "活动现场"]
+            [
+                "注：红色为所有车辆绕行线路图，蓝色仅为小型车辆绕行线路图。",
+                story,
+                "活动现场"
+            ]
         );
     }
 }

@@ -32,12 +32,19 @@ impl Rule for Teaser {
     fn apply(&self, blocks: &[Block], keep: &mut [bool], context: &Context<'_>) {
         let title = squash(context.title);
         let summary = context.summary.map(squash).unwrap_or_default();
-        let squashed: Vec<String> = blocks.iter().map(|b| squash(&b.text)).collect();
+        // Only the top of the story is compared.
+        let squashed: Vec<String> = blocks
+            .iter()
+            .take(2 * HEAD + 1)
+            .map(|b| squash(&b.text))
+            .collect();
         for i in 0..blocks.len().min(HEAD) {
             if !keep[i] {
                 continue;
             }
-            let labelled = LABEL.find(&blocks[i].text).map(|m| &blocks[i].text[m.end()..]);
+            let labelled = LABEL
+                .find(&blocks[i].text)
+                .map(|m| &blocks[i].text[m.end()..]);
             let text = squash(labelled.unwrap_or(&blocks[i].text));
             let rest = text.strip_prefix(title.as_str()).unwrap_or(&text);
             if rest.is_empty() && (!title.is_empty() || labelled.is_some()) {
@@ -53,9 +60,14 @@ impl Rule for Teaser {
             let repeated = first
                 && rest.chars().count() >= 10
                 && containment(rest, &later.concat()) >= REPEATED
-                && later.iter().filter(|l| containment(rest, l) >= REPEATED).count() < 2;
-            let is_summary =
-                !summary.is_empty() && rest == summary && later.iter().any(|l| l.contains(&summary));
+                && later
+                    .iter()
+                    .filter(|l| containment(rest, l) >= REPEATED)
+                    .count()
+                    < 2;
+            let is_summary = !summary.is_empty()
+                && rest == summary
+                && later.iter().any(|l| l.contains(&summary));
             if repeated || is_summary {
                 keep[i] = false;
             }
@@ -78,14 +90,16 @@ fn is_headline(text: &str, title: &str) -> bool {
         && dice(&squashed, title) >= 0.7
 }
 
-/// The kept paragraphs after `i`, squashed. A paragraph said again in
-/// several of them is a motif of the page, not a teaser.
+/// The next few kept paragraphs after `i`, squashed: a teaser is said
+/// again near the top. A paragraph said again in several of them is a
+/// motif of the page, not a teaser.
 fn later_text<'a>(squashed: &'a [String], keep: &[bool], i: usize) -> Vec<&'a str> {
     squashed[i + 1..]
         .iter()
         .zip(&keep[i + 1..])
         .filter(|(_, k)| **k)
         .map(|(s, _)| s.as_str())
+        .take(HEAD)
         .collect()
 }
 
@@ -95,20 +109,37 @@ fn grams(text: &str, n: usize) -> HashSet<&str> {
         .map(|(i, _)| i)
         .chain(std::iter::once(text.len()))
         .collect();
-    bounds
-        .windows(n + 1)
-        .map(|w| &text[w[0]..w[n]])
-        .collect()
+    bounds.windows(n + 1).map(|w| &text[w[0]..w[n]]).collect()
 }
 
-/// Share of `part`'s character 4-grams that occur in `whole`.
+/// Share of `part`'s character 4-grams that occur in `whole`. Only the
+/// (small) part's grams are collected; the whole is streamed past them.
 fn containment(part: &str, whole: &str) -> f64 {
     let wanted = grams(part, 4);
     if wanted.is_empty() {
         return 0.0;
     }
-    let have = grams(whole, 4);
-    wanted.iter().filter(|g| have.contains(*g)).count() as f64 / wanted.len() as f64
+    let mut found: HashSet<&str> = HashSet::with_capacity(wanted.len());
+    let mut window: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    for (at, _) in whole
+        .char_indices()
+        .chain(std::iter::once((whole.len(), ' ')))
+    {
+        window.push_back(at);
+        if window.len() > 5 {
+            window.pop_front();
+        }
+        if window.len() == 5 {
+            let gram = &whole[window[0]..window[4]];
+            if wanted.contains(gram) {
+                found.insert(gram);
+                if found.len() == wanted.len() {
+                    break;
+                }
+            }
+        }
+    }
+    found.len() as f64 / wanted.len() as f64
 }
 
 /// Dice similarity of two texts' character pairs.
@@ -137,27 +168,47 @@ mod tests {
         let lead = "连日来,陈伟俊、姚高员、葛益平、陈作荣、陈浩等市四套班子领导,分赴我市12个县(市、区),开展疫情防控督导检查。";
         let next = "继前两天赴鹿城、龙湾、瓯海、乐清等地明察暗访后。";
         let blocks = [
-            block(&format!("{title}连日来,陈伟俊、姚高员、葛益平、陈作荣、陈浩等市四套班子领导,分赴我市12个县"), 0),
+            block(
+                &format!(
+                    "{title}连日来,陈伟俊、姚高员、葛益平、陈作荣、陈浩等市四套班子领导,分赴我市12个县"
+                ),
+                0,
+            ),
             block(lead, 0),
             block(next, 0),
         ];
         assert_eq!(run(&blocks, title, None), [lead, next]);
 
-        let blocks = [block("Port strike ends", 0), block("Dock workers voted.", 0)];
-        assert_eq!(run(&blocks, "Port Strike Ends", None), ["Dock workers voted."]);
+        let blocks = [
+            block("Port strike ends", 0),
+            block("Dock workers voted.", 0),
+        ];
+        assert_eq!(
+            run(&blocks, "Port Strike Ends", None),
+            ["Dock workers voted."]
+        );
     }
 
     #[test]
     fn labelled_summaries_and_reworded_headlines_go() {
         let lead = "2014年8月22日，某公司发布了新一代芯片，性能提升一倍，功耗降低一半。";
         let blocks = [
-            block("摘要：2014年8月22日，某公司发布了新一代芯片，性能提升一倍。", 0),
+            block(
+                "摘要：2014年8月22日，某公司发布了新一代芯片，性能提升一倍。",
+                0,
+            ),
             block(lead, 0),
         ];
         assert_eq!(run(&blocks, "新芯片发布", None), [lead]);
 
-        let blocks = [block("姚明对周琦说了啥？大魔王上下半场判若两人", 0), block(lead, 0)];
-        assert_eq!(run(&blocks, "姚明对周琦说了啥？大魔王判若两人", None), [lead]);
+        let blocks = [
+            block("姚明对周琦说了啥？大魔王上下半场判若两人", 0),
+            block(lead, 0),
+        ];
+        assert_eq!(
+            run(&blocks, "姚明对周琦说了啥？大魔王判若两人", None),
+            [lead]
+        );
     }
 
     #[test]
@@ -168,7 +219,11 @@ mod tests {
         ];
         let summary = Some("Dock workers voted on Sunday to accept the offer.");
         assert_eq!(run(&blocks, "Port strike ends", summary).len(), 2);
-        let blocks = [block("下周一，", 0), block("对标诺贝尔奖", 0), block("正文。", 0)];
+        let blocks = [
+            block("下周一，", 0),
+            block("对标诺贝尔奖", 0),
+            block("正文。", 0),
+        ];
         assert_eq!(run(&blocks, "对标诺贝尔奖的科学大奖揭晓", None).len(), 3);
     }
 }
