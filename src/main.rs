@@ -636,6 +636,22 @@ async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
             "  story tag:feedfold,2026:story/{}  fingerprint {fp}",
             e.story
         )?;
+        if let Some(url) = &e.url
+            && let Some(article) = store.articles(&[url.as_str()]).await?.remove(url)
+        {
+            let when =
+                DateTime::from_timestamp(article.fetched_at, 0).map_or("?".into(), short_time);
+            let what = match &article.outcome {
+                Ok(s) => format!(
+                    "article scraped: {} chars by {} ({})",
+                    s.text.chars().count(),
+                    s.strategy,
+                    s.reason
+                ),
+                Err(error) => format!("article not scraped ({error}); the feed's text is used"),
+            };
+            writeln!(out, "  {when}  {what}")?;
+        }
         for d in &e.decisions {
             let when = DateTime::from_timestamp(d.at, 0).map_or("?".into(), short_time);
             let why = match (&d.matched, d.distance) {

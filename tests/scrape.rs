@@ -155,6 +155,13 @@ async fn teasers_are_replaced_by_the_scraped_story_and_failures_keep_the_feed_te
         assert!(failed.contains("404"), "{failed}");
         assert_eq!(cached[urls[1]].status, Some(404));
 
+        let metrics = pipeline.metrics().encode();
+        assert!(
+            metrics.contains(r#"feedfold_articles_total{result="failed",strategy="none"} 1"#),
+            "{metrics}"
+        );
+        assert!(metrics.contains(r#"result="scraped""#), "{metrics}");
+
         // Cached: a second pass fetches no article page again.
         let before = server.hits("seed.html") + server.hits("gone.html");
         server.set("feed.xml", Fixture::feed(rss("Wire", &items[..2])));
@@ -199,6 +206,20 @@ async fn a_content_selector_wins_and_scrape_false_fetches_nothing() {
         "Other news: a lighthouse grant was announced on Monday by the council."
     );
     pipeline.store().close().await;
+
+    let explained = std::process::Command::new(env!("CARGO_BIN_EXE_feedfold"))
+        .args(["explain", "--config"])
+        .arg(&path)
+        .arg("a:p-1")
+        .output()
+        .unwrap();
+    let explained = String::from_utf8_lossy(&explained.stdout);
+    assert!(
+        explained.contains(
+            "article scraped: 70 chars by selector (the source's content_selector matched)"
+        ),
+        "{explained}"
+    );
 }
 
 #[test]

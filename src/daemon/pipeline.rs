@@ -118,7 +118,7 @@ impl Pipeline {
         let passes = Arc::new(Semaphore::new(config.daemon.concurrency.get()));
         let title_rules =
             TitleRules::with_extra(&config.dedup.title_prefixes, &config.dedup.title_sites);
-        let scraper = Scraper::new(fetcher.clone(), store.clone(), &config);
+        let scraper = Scraper::new(fetcher.clone(), store.clone(), &config, metrics.clone());
         Ok(Pipeline {
             config,
             store,

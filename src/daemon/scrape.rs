@@ -15,6 +15,7 @@ use tokio::sync::Semaphore;
 use crate::config::{Config, Scrape, Source, SourceKind};
 use crate::extract::{self, Hints, html_to_text};
 use crate::fetch::{Fetcher, Limits, Validators};
+use crate::serve::Metrics;
 use crate::source::Entry;
 use crate::store::{ArticleRecord, Scraped, Store};
 
@@ -32,15 +33,22 @@ pub(super) struct Scraper {
     fetcher: Fetcher,
     store: Store,
     slots: Arc<Semaphore>,
+    metrics: Arc<Metrics>,
 }
 
 impl Scraper {
-    pub(super) fn new(fetcher: Fetcher, store: Store, config: &Config) -> Scraper {
+    pub(super) fn new(
+        fetcher: Fetcher,
+        store: Store,
+        config: &Config,
+        metrics: Arc<Metrics>,
+    ) -> Scraper {
         let slots = Arc::new(Semaphore::new(config.fetch.scrape_concurrency.get()));
         Scraper {
             fetcher,
             store,
             slots,
+            metrics,
         }
     }
 
@@ -79,7 +87,12 @@ impl Scraper {
             let rules = &rules;
             async move {
                 match hit {
-                    Some(record) => record.outcome.clone().ok(),
+                    Some(record) => {
+                        let scraped = record.outcome.clone().ok();
+                        let strategy = scraped.as_ref().map(|s| s.strategy.as_str());
+                        self.metrics.record_article("cached", strategy);
+                        scraped
+                    }
                     None => self.scrape(config, source, rules, entry).await,
                 }
             }
@@ -124,6 +137,12 @@ impl Scraper {
         };
         if let Err(error) = self.store.save_article(&record).await {
             tracing::warn!(source = source.name, url, %error, "could not cache the scraped article");
+        }
+        match &record.outcome {
+            Ok(scraped) => self
+                .metrics
+                .record_article("scraped", Some(&scraped.strategy)),
+            Err(_) => self.metrics.record_article("failed", None),
         }
         record.outcome.ok()
     }

@@ -41,6 +41,7 @@ impl FetchResult {
 pub struct Metrics {
     registry: Registry,
     fetches: Family<Vec<(String, String)>, Counter>,
+    articles: Family<Vec<(String, String)>, Counter>,
     fetch_seconds: Histogram,
     entries: Counter,
     clusters: Counter,
@@ -65,6 +66,12 @@ impl Metrics {
             "fetches",
             "Fetches by result (ok, not_modified, error)",
             fetches.clone(),
+        );
+        let articles = Family::<Vec<(String, String)>, Counter>::default();
+        registry.register(
+            "articles",
+            "Article pages for teaser entries, by result (scraped, cached, failed) and winning strategy",
+            articles.clone(),
         );
         let fetch_seconds = Histogram::new(exponential_buckets(0.005, 2.0, 14));
         registry.register(
@@ -101,6 +108,7 @@ impl Metrics {
         Metrics {
             registry,
             fetches,
+            articles,
             fetch_seconds,
             entries,
             clusters,
@@ -109,6 +117,16 @@ impl Metrics {
             last_publish,
             failing: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Records one article page: `result` is `scraped`, `cached` or
+    /// `failed`; `strategy` the extraction strategy that won, if any.
+    pub fn record_article(&self, result: &str, strategy: Option<&str>) {
+        let labels = vec![
+            ("result".to_owned(), result.to_owned()),
+            ("strategy".to_owned(), strategy.unwrap_or("none").to_owned()),
+        ];
+        self.articles.get_or_create(&labels).inc();
     }
 
     /// Records one source pass: how it ended, how long it took, what it stored.
