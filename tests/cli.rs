@@ -2,11 +2,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
+use common::daemon::Daemon;
 use common::{Fixture, FixtureServer, rss, source, write_config};
 
 fn feedfold(args: &[&str]) -> Output {
@@ -198,81 +198,6 @@ fn parse_prints_entries_as_json_lines() {
         feedfold(&["parse", path.to_str().unwrap()]).status.code(),
         Some(1)
     );
-}
-
-/// `feedfold run` as a child process, and the feed address it printed.
-struct Daemon {
-    child: std::process::Child,
-    feed_url: String,
-}
-
-impl Daemon {
-    fn start(config: &Path) -> Daemon {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_feedfold"))
-            .args(["run", "-c", config.to_str().unwrap()])
-            .env("FEEDFOLD_LOG", "warn")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let banner = lines.next().unwrap().unwrap();
-        let feed_url = banner
-            .split_whitespace()
-            .find(|w| w.ends_with("/feed.atom"))
-            .unwrap_or_else(|| panic!("{banner}"))
-            .to_owned();
-        // Keep reading so the daemon never blocks on a full stderr pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Daemon { child, feed_url }
-    }
-
-    /// The served feed once `ready` accepts it (20 s at most).
-    async fn feed_when(
-        &self,
-        ready: impl Fn(&feed_rs::model::Feed) -> bool,
-    ) -> feed_rs::model::Feed {
-        let started = Instant::now();
-        loop {
-            let body = match reqwest::get(&self.feed_url).await {
-                Ok(response) => response.bytes().await.unwrap_or_default(),
-                Err(_) => Default::default(),
-            };
-            if let Ok(feed) = feed_rs::parser::parse(&body[..])
-                && ready(&feed)
-            {
-                return feed;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "{} never became ready",
-                self.feed_url
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn signal(&self, name: &str) {
-        Command::new("kill")
-            .args([format!("-{name}"), self.child.id().to_string()])
-            .status()
-            .unwrap();
-    }
-
-    /// SIGTERM, then the exit status (15 s at most).
-    fn stop(mut self) -> std::process::ExitStatus {
-        self.signal("TERM");
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(15),
-                "daemon did not stop on SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
 }
 
 fn titles(feed: &feed_rs::model::Feed) -> Vec<String> {

@@ -9,10 +9,10 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::daemon::Daemon;
 use common::{Fixture, FixtureServer, rss, source, write_config};
 
 const FEEDS: usize = 200;
@@ -120,16 +120,6 @@ fn serve_generation(server: &FixtureServer, generation: usize) {
     }
 }
 
-/// A daemon that gets SIGKILL when dropped, also when an assertion fails.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A small deterministic generator, so a failing run can be repeated.
 struct Lcg(u64);
 
@@ -214,29 +204,14 @@ async fn kill_nine_twenty_times_loses_and_duplicates_nothing() {
     for round in 0..ROUNDS {
         generation = round;
         serve_generation(&server, generation);
-        let mut child = Killed(
-            Command::new(env!("CARGO_BIN_EXE_feedfold"))
-                .args(["run", "-c", path.to_str().unwrap()])
-                .env("FEEDFOLD_LOG", "error")
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap(),
-        );
-        let mut lines = BufReader::new(child.0.stderr.take().unwrap()).lines();
-        let banner = lines.next().unwrap().unwrap();
-        let feed_url = banner
-            .split_whitespace()
-            .find(|w| w.ends_with("/feed.atom"))
-            .unwrap_or_else(|| panic!("{banner}"))
-            .to_owned();
-        std::thread::spawn(move || lines.for_each(drop));
+        let daemon = Daemon::start(&path);
         let until = Instant::now() + Duration::from_millis(150 + random.below(1500));
         while Instant::now() < until {
             let client = reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
                 .unwrap();
-            if let Ok(response) = client.get(&feed_url).send().await
+            if let Ok(response) = client.get(&daemon.feed_url).send().await
                 && let Ok(body) = response.bytes().await
                 && let Some(now) = published(&body)
             {
@@ -244,7 +219,7 @@ async fn kill_nine_twenty_times_loses_and_duplicates_nothing() {
             }
             tokio::time::sleep(Duration::from_millis(random.below(200))).await;
         }
-        drop(child); // SIGKILL
+        drop(daemon); // SIGKILL
         let stored = count_entries(&database_url).await;
         let served: usize = (0..FEEDS).map(|f| stories(f, generation).len()).sum();
         if stored < served {

@@ -3,6 +3,7 @@
 //! fresh databases on SQLite and (when `FEEDFOLD_TEST_POSTGRES` is set) PostgreSQL.
 #![allow(dead_code)] // each test binary uses a different part of this file
 
+pub mod daemon;
 pub mod hostile;
 
 use std::collections::HashMap;
