@@ -14,43 +14,18 @@ cargo build --release --quiet
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. scripts/loopback.sh
 feeds_port=$(free_port)
 port=$(free_port)
-python3 scripts/fixture-feeds.py "$work/feeds" --feeds 200 --items 20
-(cd "$work/feeds" && exec python3 -m http.server "$feeds_port" --bind 127.0.0.1 >/dev/null 2>&1) &
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$feeds_port/feed-0.xml" >/dev/null 2>&1 && break; sleep 0.1; done
-
-{
-  cat <<TOML
-[daemon]
-listen = "127.0.0.1:$port"
-database = "sqlite://$work/load.db"
-schedule = "*/5 * * * * *"
-concurrency = 16
-
-[fetch]
-allow_networks = ["127.0.0.1"]
-per_domain_concurrency = 16
-per_domain_delay = "0s"
-scrape = false
-
-[output]
-items = 50
-window = "3650d"
-TOML
-  for i in $(seq 0 199); do
-    printf '[[source]]\nname = "f%d"\nurl = "http://127.0.0.1:%d/feed-%d.xml"\n\n' "$i" "$feeds_port" "$i"
-  done
-} > "$work/load.toml"
+serve_feeds "$work/feeds" "$feeds_port"
+daemon_config "$port" "$feeds_port" "$work/load.db" "*/5 * * * * *" > "$work/load.toml"
 
 FEEDFOLD_LOG=warn target/release/feedfold run -c "$work/load.toml" 2>"$work/daemon.log" &
 daemon=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 100); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
-count() { sqlite3 "$work/load.db" 'SELECT COUNT(*) FROM entries' 2>/dev/null || python3 -c "
-import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM entries').fetchone()[0])" "$work/load.db"; }
+count() { entries "$work/load.db"; }
 echo "entries stored at start: $(count)"
 python3 scripts/fixture-feeds.py "$work/feeds" --feeds 200 --items 20 --generation 10 # new entries arrive while wrk runs
 
