@@ -105,9 +105,130 @@ pub struct Extraction {
     pub reason: &'static str,
 }
 
-/// Limit on elements a page may have: a hostile page cannot make
-/// extraction take unbounded time. Larger pages get the body-text reading.
+/// Limit on elements Readability scores: a hostile page cannot make
+/// extraction take unbounded time.
 const MAX_ELEMENTS: usize = 200_000;
+
+/// Deepest element nesting read. Real pages stay under a hundred; a page
+/// nested thousands deep would make Readability's scoring quadratic (20,000
+/// levels took 76 s) and recursive walks overflow the stack, so it is not
+/// read at all.
+const MAX_DEPTH: usize = 512;
+
+/// Deepest nesting the raw markup may reach before it is parsed at all.
+const MAX_OPEN_DEPTH: usize = 4_000;
+
+/// Containers that stay open until closed (unlike `<p>`, `<li>` or `<td>`,
+/// which the parser closes implicitly), the nesting a hostile page builds.
+fn is_container(name: &[u8]) -> bool {
+    let mut lower = [0u8; 10];
+    if name.is_empty() || name.len() > lower.len() {
+        return false;
+    }
+    for (l, b) in lower.iter_mut().zip(name) {
+        *l = b.to_ascii_lowercase();
+    }
+    matches!(
+        &lower[..name.len()],
+        b"div"
+            | b"span"
+            | b"section"
+            | b"article"
+            | b"main"
+            | b"aside"
+            | b"nav"
+            | b"header"
+            | b"footer"
+            | b"blockquote"
+            | b"ul"
+            | b"ol"
+            | b"table"
+            | b"form"
+            | b"a"
+            | b"b"
+            | b"i"
+            | b"em"
+            | b"strong"
+            | b"font"
+            | b"center"
+            | b"small"
+            | b"big"
+            | b"u"
+            | b"s"
+            | b"sub"
+            | b"sup"
+            | b"q"
+            | b"label"
+            | b"fieldset"
+            | b"figure"
+            | b"details"
+    )
+}
+
+/// The deepest run of open containers in the raw markup, by counting start
+/// and end tags: an upper bound on what the parser will build from them.
+fn open_depth(html: &str) -> usize {
+    let bytes = html.as_bytes();
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut at = 0;
+    while let Some(offset) = memchr_lt(&bytes[at..]) {
+        at += offset + 1;
+        let closing = bytes.get(at) == Some(&b'/');
+        let start = at + usize::from(closing);
+        let end = bytes[start..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .map_or(bytes.len(), |n| start + n);
+        if !is_container(&bytes[start..end]) {
+            continue;
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    deepest
+}
+
+fn memchr_lt(bytes: &[u8]) -> Option<usize> {
+    memchr::memchr(b'<', bytes)
+}
+
+/// How deep elements nest, counted without recursion.
+fn nesting(document: &Document) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(document.root(), 0usize)];
+    while let Some((node, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        if depth > MAX_DEPTH {
+            break;
+        }
+        stack.extend(
+            node.children_it(false)
+                .filter(|c| c.is_element())
+                .map(|c| (c, depth + 1)),
+        );
+    }
+    deepest
+}
+
+/// An empty article, for pages that cannot be read; `reason` says why.
+fn unreadable(reason: &'static str) -> Extraction {
+    Extraction {
+        article: Article {
+            title: String::new(),
+            text: String::new(),
+            html: String::new(),
+            lang: None,
+            published: None,
+            author: None,
+        },
+        strategy: Strategy::Body,
+        reason,
+    }
+}
 
 /// Extracts the article from a page's raw bytes, decoding them first (BOM,
 /// valid UTF-8, HTTP charset, `<meta>` declaration, detection hinted by the
@@ -132,7 +253,15 @@ pub fn article(html: &str, url: Option<&str>) -> Article {
 /// Extracts the article of a decoded page.
 pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
     let url = hints.url.filter(|u| url::Url::parse(u).is_ok());
+    // html5ever's parse is quadratic in nesting depth (100,000 nested
+    // <div>s take 40 s), so absurd nesting is refused before parsing.
+    if open_depth(html) > MAX_OPEN_DEPTH {
+        return unreadable("the page nests elements too deep to read");
+    }
     let document = Document::from(html);
+    if nesting(&document) > MAX_DEPTH {
+        return unreadable("the page nests elements too deep to read");
+    }
     let lang_attr = document
         .select("html")
         .iter()
@@ -323,6 +452,30 @@ mod tests {
         );
         assert_eq!(a.text.lines().count(), 4);
         assert!(a.title.contains("Port strike ends"));
+    }
+
+    #[test]
+    fn pages_nested_absurdly_deep_are_refused_quickly() {
+        let deep = format!(
+            "<html><body>{}<p>Deep text, with punctuation.</p>{}</body></html>",
+            "<div>".repeat(100_000),
+            "</div>".repeat(100_000)
+        );
+        let started = std::time::Instant::now();
+        let e = extract(&deep, &Hints::default());
+        assert_eq!(e.article.text, "");
+        assert!(e.reason.contains("too deep"), "{}", e.reason);
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        let fine = format!(
+            "<html><body>{}<p>Deep text, with punctuation.</p>{}</body></html>",
+            "<div>".repeat(100),
+            "</div>".repeat(100)
+        );
+        assert_eq!(article(&fine, None).text, "Deep text, with punctuation.");
+        assert_eq!(
+            open_depth("<div><p><span>a</span><br><div></div></p></div><DIV>"),
+            3
+        );
     }
 
     #[test]
