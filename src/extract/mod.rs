@@ -473,7 +473,7 @@ mod tests {
         );
         assert_eq!(article(&fine, None).text, "Deep text, with punctuation.");
         assert_eq!(
-            open_depth("<div><p><span>a</span><br><div></div></p></div><DIV>"),
+            open_depth("<div><p><span>a</span><br><div><B>b</B></div></p></div><DIV>"),
             3
         );
     }
