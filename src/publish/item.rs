@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::dedup::{Candidate, RepresentativeRule, representative};
 use crate::extract::{html_to_text, sanitize};
+use crate::source::strip_control;
 use crate::store::{StoryCopy, StoryRecord};
 
 /// Another source's copy of the same story.
@@ -64,9 +65,9 @@ impl Item {
             .enumerate()
             .filter(|&(i, c)| i != chosen && c.source != rep.source)
             .map(|(_, c)| AlsoReported {
-                source: c.source.clone(),
-                title: c.title.clone(),
-                url: c.url.clone(),
+                source: strip_control(c.source.clone()),
+                title: strip_control(c.title.clone()),
+                url: c.url.clone().map(strip_control),
             })
             .collect();
         let body = rep
@@ -77,20 +78,25 @@ impl Item {
         // The whole body, "also reported" list included, goes through the
         // sanitiser: names and titles in it come from feeds too.
         let content_html = sanitize(&format!("{body}{}", also_html(&also)), rep.url.as_deref());
+        // Characters XML 1.0 forbids make the whole document unreadable to a
+        // strict reader. Entries are cleaned on the way in, but stored rows
+        // from older versions, scraped pages and decoded references
+        // (`&#1;` in a body becomes U+0001 once sanitised) are not: every
+        // published field is cleaned again here, after decoding.
         Some(Item {
-            id: format!("tag:feedfold,2026:story/{}", story.key),
-            title: rep.title.clone(),
-            url: rep.url.clone(),
-            author: rep.author.clone(),
-            source: rep.source.clone(),
+            id: strip_control(format!("tag:feedfold,2026:story/{}", story.key)),
+            title: strip_control(rep.title.clone()),
+            url: rep.url.clone().map(strip_control),
+            author: rep.author.clone().map(strip_control),
+            source: strip_control(rep.source.clone()),
             published: timestamp(story.published),
             updated: timestamp(story.updated),
-            content_html,
+            content_html: strip_control(content_html),
             summary: rep
                 .summary
                 .as_deref()
                 .map(html_to_text)
-                .map(|t| shorten(&t, 300))
+                .map(|t| shorten(&strip_control(t), 300))
                 .filter(|t| !t.is_empty()),
             also,
         })

@@ -274,6 +274,36 @@ mod tests {
     }
 
     #[test]
+    fn characters_xml_forbids_never_reach_a_document() {
+        // Found by tests/properties.rs: a stored title with U+0000 was written
+        // into the Atom document as is, making it invalid XML.
+        let mut stories = stories();
+        let copy = &mut stories[1].copies[0];
+        copy.title = "Port\u{0} strike\u{1b}".into();
+        copy.source = "so\u{1}lo".into();
+        copy.author = Some("A\u{7}uthor".into());
+        copy.content = Some("<p>a&#1;b\u{8}c\u{fffe}</p>".into());
+        copy.summary = Some("sum&#2;mary".into());
+        let items: Vec<Item> = stories
+            .iter()
+            .filter_map(|s| Item::from_story(s, crate::dedup::DEFAULT_RULES))
+            .collect();
+        assert_eq!(items[1].title, "Port strike");
+        for format in Format::ALL {
+            let body = render(format, &meta(), &items).unwrap().body;
+            let bad = body.chars().find(|&c| {
+                (c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+                    || matches!(c, '\u{fffe}' | '\u{ffff}')
+            });
+            assert_eq!(bad, None, "{format:?}");
+            // JSON escapes them, so look at what a reader would decode too.
+            let feed = feed_rs::parser::parse(body.as_bytes()).unwrap();
+            let title = &feed.entries[1].title.as_ref().unwrap().content;
+            assert_eq!(title, "Port strike", "{format:?}");
+        }
+    }
+
+    #[test]
     fn same_content_same_etag_and_changes_change_it() {
         let a = render(Format::Atom, &meta(), &items()).unwrap();
         let b = render(Format::Atom, &meta(), &items()).unwrap();

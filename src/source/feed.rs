@@ -91,11 +91,15 @@ fn parse_raw(bytes: &[u8], base_url: &str) -> Result<model::Feed, String> {
 /// panics when one switches encodings mid-document.
 fn fix_encoding<'a>(bytes: &'a [u8], content_type: Option<&str>, base_url: &str) -> Cow<'a, str> {
     let text = charset::decode_xml(bytes, content_type, Some(base_url));
-    let mut edits = Vec::new();
+    let mut edits: Vec<std::ops::Range<usize>> = Vec::new();
     for (at, _) in text.match_indices("<?xml") {
         if let Some((range, label)) = charset::xml_declaration(&text.as_bytes()[at..])
             && !label.eq_ignore_ascii_case("utf-8")
             && !label.eq_ignore_ascii_case("utf8")
+            // A declaration without its `?>` is read up to the next one's,
+            // so two matches can name the same value: rewrite it once
+            // (`splice` needs ordered, disjoint edits).
+            && edits.last().is_none_or(|last| last.end <= at + range.start)
         {
             edits.push(at + range.start..at + range.end);
         }
