@@ -196,6 +196,13 @@ fn memchr_lt(bytes: &[u8]) -> Option<usize> {
     memchr::memchr(b'<', bytes)
 }
 
+/// Compiles one of the extractor's own patterns. They are constants, each
+/// matched by the unit tests of the rule that uses it, so a typo fails those
+/// tests; no input a user or a site supplies reaches this call.
+pub(crate) fn built_in(pattern: &str) -> regex::Regex {
+    regex::Regex::new(pattern).unwrap_or_else(|e| panic!("built-in pattern {pattern:?}: {e}"))
+}
+
 /// How deep elements nest, counted without recursion.
 fn nesting(document: &Document) -> usize {
     let mut deepest = 0;

@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 use dom_query::Document;
 use regex::Regex;
 
+use crate::extract::built_in;
+
 use crate::source::page::parse_local_date;
 
 /// `<meta>` names (or properties, or itemprops) that carry the
@@ -32,14 +34,13 @@ const META: &[&str] = &[
 
 /// Dates written on the page.
 static VISIBLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    built_in(
         r"(?x)
         \d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日(?:\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?)?
         | \d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[\sT]+\d{1,2}:\d{2}(?::\d{2})?)?
         | (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}
         | \d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{4}",
     )
-    .expect("a valid built-in pattern")
 });
 
 /// The page's publication time. `offset` (seconds east of UTC) is the zone

@@ -6,6 +6,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::extract::built_in;
+
 use super::{Context, Rule};
 use crate::extract::blocks::Block;
 
@@ -14,7 +16,7 @@ pub(crate) struct Captions;
 
 /// A caption that credits the picture, wherever it stands.
 static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    built_in(
         r"(?x)
         [（(][^（）()]{0,24}(?:摄|供图|资料图?|截图|图片来[自源][^）)]*)[）)][。.]?$
         | (?:^|\s)\S{2,12}\s*摄[。.]?$
@@ -22,7 +24,6 @@ static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
         | ^(?:资料图|图片来源|图源)
         | ^▲",
     )
-    .expect("a valid built-in pattern")
 });
 
 /// Sentence punctuation: a label under a picture has none.

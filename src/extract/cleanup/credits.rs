@@ -7,6 +7,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::extract::built_in;
+
 use super::{Context, Rule, is_prose};
 use crate::extract::blocks::Block;
 
@@ -19,7 +21,7 @@ pub(crate) struct Tail;
 
 /// Lines that are credits whatever follows the keyword (short lines only).
 static HARD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    built_in(
         r"(?ix)^(?:
             责任编辑|责编|执行编辑|值班编辑|实习编辑|编审|监制|总监制|制片人|主编|总编辑|
             新闻监督热线|新闻热线|报料热线|举报电话|原标题|本文原标题|原题为|原题：|版权声明|免责声明|
@@ -33,13 +35,12 @@ static HARD: LazyLock<Regex> = LazyLock::new(|| {
             ©
         )",
     )
-    .expect("a valid built-in pattern")
 });
 
 /// Keywords that are credits only when a separator and a short name
 /// follow ("记者：林明", "文/张三", "Photo: Reuters").
 static SOFT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    built_in(
         r"(?ix)^(?:
             (?:本报|本台|本刊|新华社|中新社|中新网|央视|人民网|新华网)?(?:特约)?(?:记者|通讯员|实习生)|
             来源|稿源|出处|编辑|作者|撰文|撰稿|采写|执笔|原创|文字|文/图|图/文|文|图|图文|摄|摄影|
@@ -50,33 +51,28 @@ static SOFT: LazyLock<Regex> = LazyLock::new(|| {
             published|updated|posted|contact
         )\s*(?:[:：|丨/｜]|\s)",
     )
-    .expect("a valid built-in pattern")
 });
 
 /// A reporter credited with the outlet first ("温州日报全媒体记者:林明",
 /// "新京报记者 陆一夫").
 static REPORTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    built_in(
         r"^\S{0,12}?(?:见习|实习|特约)?(?:记者|通讯员|实习生|编辑)(?:\s*[:：|丨]|(?:\s*\p{Han}{2,4}){1,4}$)",
     )
-    .expect("a valid built-in pattern")
 });
 
 /// Several credits on one line ("…供稿 摄影/张艳 编辑/苏芳").
 static CREDIT_MARK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:编辑|摄影|记者|作者|校对|审核|监制|供稿|来源|撰文|通讯员|文|图)\s*[/:：|丨]")
-        .expect("a valid built-in pattern")
+    built_in(r"(?:编辑|摄影|记者|作者|校对|审核|监制|供稿|来源|撰文|通讯员|文|图)\s*[/:：|丨]")
 });
 
 /// "图片均来自网络", "信息来源于网络".
-static FROM_THE_WEB: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:均)?来[自源]于?(?:网络|互联网)[。.]?$|供稿[。.]?$")
-        .expect("a valid built-in pattern")
-});
+static FROM_THE_WEB: LazyLock<Regex> =
+    LazyLock::new(|| built_in(r"(?:均)?来[自源]于?(?:网络|互联网)[。.]?$|供稿[。.]?$"));
 
 /// Headings that open a related-stories section.
 static RELATED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    built_in(
         r"(?ix)^(?:
             相关阅读|相关新闻|相关链接|相关文章|相关报道|相关推荐|相关内容|相关资讯|相关专题|推荐阅读|
             此前报道|延伸\s*[·・]\s*推荐|为您推荐|为你推荐|
@@ -89,16 +85,14 @@ static RELATED: LazyLock<Regex> = LazyLock::new(|| {
             sign\s+up|subscribe
         )\s*(?:[:：|丨>»]|$|\s)",
     )
-    .expect("a valid built-in pattern")
 });
 
 /// A leading date and time ("2024-08-19 10:30", "2024年8月19日"), which
 /// often comes before "来源：…" on one line.
 static LEADING_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    built_in(
         r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*",
     )
-    .expect("a valid built-in pattern")
 });
 
 /// Characters that end or split a sentence: a line holding them is prose,

@@ -6,6 +6,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::extract::built_in;
+
 use super::{Context, Rule, is_prose, is_separator_only};
 use crate::extract::blocks::Block;
 
@@ -14,17 +16,17 @@ pub(crate) struct LinkLists;
 
 /// A date (and time) closing a short headline.
 static TRAILING_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    built_in(
         r"(?:\d{4}\s*[-/.年]\s*)?\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*[)）\]】]?$",
     )
-    .expect("a valid built-in pattern")
 });
 
 /// A paragraph that is a date alone, maybe run into a view count
 /// ("2019-09-06107").
 static DATE_ONLY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:\d{4}\s*[-/.年]\s*)?\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*\d*$")
-        .expect("a valid built-in pattern")
+    built_in(
+        r"^(?:\d{4}\s*[-/.年]\s*)?\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*\d*$",
+    )
 });
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -5,6 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::extract::built_in;
+
 use super::{Context, Rule};
 use crate::extract::blocks::Block;
 
@@ -12,7 +14,7 @@ use crate::extract::blocks::Block;
 pub(crate) struct Promotions;
 
 static PROMO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    built_in(
         r"(?ix)
         【点击[^】]{0,12}】
         | 点击(?:这里|此处|进入|查看|阅读原文|投票|下载|订阅|关注|收听|观看|看)
@@ -25,7 +27,6 @@ static PROMO: LazyLock<Regex> = LazyLock::new(|| {
         | \bdownload\s+(?:our|the)\s+app\b|\bfollow\s+us\s+on\b
         | \byour\s+browser\s+does\s+not\s+support\b",
     )
-    .expect("a valid built-in pattern")
 });
 
 impl Rule for Promotions {

@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::extract::built_in;
+
 use super::{Context, Rule, squash};
 use crate::extract::blocks::Block;
 
@@ -24,8 +26,7 @@ const REPEATED: f64 = 0.7;
 
 /// Labels of a summary box.
 static LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:摘要|导语|导读|划重点|核心提示|内容提要|提要|summary)\s*[:：]?\s*")
-        .expect("a valid built-in pattern")
+    built_in(r"^(?:摘要|导语|导读|划重点|核心提示|内容提要|提要|summary)\s*[:：]?\s*")
 });
 
 impl Rule for Teaser {
