@@ -20,3 +20,37 @@ fn feed_unterminated_declaration_before_another() {
         }
     }
 }
+
+/// An XML declaration longer than the 512 bytes the charset sniffer reads:
+/// its `encoding` was not rewritten to UTF-8, and quick-xml (inside
+/// feed-rs) panicked switching decoders after its 64-byte prefix buffer
+/// drained. `parse_raw` catches that panic, so the cost was the whole feed
+/// (and a panic message in the log), not the thread; the feed must parse.
+#[test]
+fn feed_declaration_longer_than_the_sniffed_head() {
+    let pad = "k".repeat(600);
+    let docs = [
+        format!(
+            "<?xml version=\"1.0\" encoding=\"iso-8859-1\" {pad}?>\n<rss version=\"2.0\"><channel><item><title>t</title></item></channel></rss>"
+        ),
+        format!("<?xml version=\"1.0\" {pad} encoding='windows-1255'?><rss>"),
+        format!("<rss><?xml {pad} encoding = \"koi8-r\"?><channel></channel></rss>"),
+    ];
+    for doc in &docs {
+        for content_type in [None, Some("application/rss+xml")] {
+            if let Err(e) =
+                feed::parse(doc.as_bytes(), content_type, "https://example.org/feed.xml")
+            {
+                assert!(!e.to_string().contains("panicked"), "{e}");
+            }
+        }
+    }
+    // A declaration that is read still decodes as the UTF-8 it now is.
+    let doc = format!(
+        "<?xml version=\"1.0\" encoding=\"iso-8859-1\" {pad}?>\n<rss version=\"2.0\"><channel><item><title>北京 café</title><link>https://example.org/a</link></item></channel></rss>"
+    );
+    let entries = feed::parse(doc.as_bytes(), None, "https://example.org/feed.xml")
+        .expect("a feed with a long declaration parses");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].title, "北京 café");
+}

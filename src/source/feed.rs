@@ -8,8 +8,10 @@
 //! feed-rs rejects is repaired (`super::repair`) and tried once more.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use feed_rs::model;
+use regex::Regex;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{Entry, SourceError, repair};
@@ -85,24 +87,41 @@ fn parse_raw(bytes: &[u8], base_url: &str) -> Result<model::Feed, String> {
         .map_err(|e| e.to_string())
 }
 
+/// `encoding="…"` (or `'…'`) inside an XML declaration.
+static ENCODING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"encoding\s*=\s*(?:"([^"]*)"|'([^']*)')"#).expect("a valid built-in pattern")
+});
+
 /// The document as UTF-8 text, declared as UTF-8: feed-rs would otherwise
 /// decode it again with whatever its XML declaration claims. Declarations
 /// further on (documents pasted together) are rewritten too: quick-xml
-/// panics when one switches encodings mid-document.
+/// panics when one switches encodings mid-document, or once the 64 bytes
+/// it reads ahead are used up, so a declaration is read to its `?>` however
+/// far that is (the charset sniffer looks at 512 bytes only).
 fn fix_encoding<'a>(bytes: &'a [u8], content_type: Option<&str>, base_url: &str) -> Cow<'a, str> {
     let text = charset::decode_xml(bytes, content_type, Some(base_url));
-    let mut edits: Vec<std::ops::Range<usize>> = Vec::new();
-    for (at, _) in text.match_indices("<?xml") {
-        if let Some((range, label)) = charset::xml_declaration(&text.as_bytes()[at..])
-            && !label.eq_ignore_ascii_case("utf-8")
-            && !label.eq_ignore_ascii_case("utf8")
-            // A declaration without its `?>` is read up to the next one's,
-            // so two matches can name the same value: rewrite it once
-            // (`splice` needs ordered, disjoint edits).
-            && edits.last().is_none_or(|last| last.end <= at + range.start)
-        {
-            edits.push(at + range.start..at + range.end);
+    let mut edits = Vec::new();
+    let mut from = 0;
+    while let Some(found) = text[from..].find("<?xml") {
+        let start = from + found;
+        // quick-xml ends a processing instruction at the first `?>`; one
+        // that never ends is an error to it, but rewriting it is harmless.
+        let end = text[start + 2..]
+            .find("?>")
+            .map_or(text.len(), |at| start + 2 + at + 2);
+        for caps in ENCODING.captures_iter(&text[start..end]) {
+            let Some(value) = caps.get(1).or_else(|| caps.get(2)) else {
+                continue;
+            };
+            if encoding_rs::Encoding::for_label(value.as_str().as_bytes())
+                != Some(encoding_rs::UTF_8)
+            {
+                edits.push(start + value.start()..start + value.end());
+            }
         }
+        // A `<?xml` inside this declaration is part of it, not a new one:
+        // edits stay ordered and disjoint, as `splice` needs.
+        from = end;
     }
     if edits.is_empty() {
         return text;
