@@ -10,16 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-cargo build --release --quiet
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-
 . scripts/loopback.sh
-feeds_port=$(free_port)
-port=$(free_port)
-serve_feeds "$work/feeds" "$feeds_port"
-daemon_config "$port" "$feeds_port" "$work/load.db" "*/5 * * * * *" > "$work/load.toml"
-
+start_loopback load "*/5 * * * * *"
 FEEDFOLD_LOG=warn target/release/feedfold run -c "$work/load.toml" 2>"$work/daemon.log" &
 daemon=$!
 base="http://127.0.0.1:$port"

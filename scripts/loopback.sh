@@ -31,3 +31,16 @@ daemon_config() {
 entries() {
   python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM entries').fetchone()[0])" "$1" 2>/dev/null || echo 0
 }
+
+# start_loopback NAME SCHEDULE: builds feedfold, makes $work (removed on
+# exit, with every background job), serves the feeds and writes
+# $work/NAME.toml for a daemon on $port reading $work/NAME.db.
+start_loopback() {
+  cargo build --release --quiet
+  work=$(mktemp -d)
+  trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+  feeds_port=$(free_port)
+  port=$(free_port)
+  serve_feeds "$work/feeds" "$feeds_port"
+  daemon_config "$port" "$feeds_port" "$work/$1.db" "$2" > "$work/$1.toml"
+}

@@ -9,16 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-600}
-cargo build --release --quiet
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-
 . scripts/loopback.sh
-feeds_port=$(free_port)
-port=$(free_port)
-serve_feeds "$work/feeds" "$feeds_port"
-daemon_config "$port" "$feeds_port" "$work/soak.db" "* * * * * *" > "$work/soak.toml"
-
+start_loopback soak "* * * * * *"
 FEEDFOLD_LOG=warn target/release/feedfold run -c "$work/soak.toml" 2>"$work/daemon.log" &
 daemon=$!
 rss() { awk '/VmRSS/{print $2}' "/proc/$daemon/status"; }
