@@ -391,21 +391,30 @@ async fn fetch(config: Arc<Config>, only: Option<&str>) -> Result<ExitCode, Fail
             bar.set_length(n as u64);
         }
     };
-    let finished = |o: &daemon::PassOutcome| {
-        bar.set_message(o.source.clone());
+    let finished = |o: &daemon::Scheduled| {
+        bar.set_message(o.source().to_owned());
         bar.inc(1);
     };
-    let outcomes = daemon::fetch_pass_with_progress(&pipeline, only, start, finished).await?;
+    let all = daemon::fetch_pass_with_progress(&pipeline, only, start, finished).await?;
     bar.finish_and_clear();
     pipeline.store().close().await;
+    let elsewhere = all.len();
+    let outcomes: Vec<daemon::PassOutcome> =
+        all.into_iter().filter_map(daemon::Scheduled::ran).collect();
+    let elsewhere = elsewhere - outcomes.len();
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
     let new: usize = outcomes
         .iter()
         .filter_map(|o| o.result.as_ref().ok())
         .map(|r| r.new)
         .sum();
+    let skipped = if elsewhere > 0 {
+        format!(" ({elsewhere} more were run by another daemon or held back)")
+    } else {
+        String::new()
+    };
     eprintln!(
-        "feedfold: {} sources fetched, {failed} failed, {new} new entries",
+        "feedfold: {} sources fetched{skipped}, {failed} failed, {new} new entries",
         outcomes.len()
     );
     Ok(if failed > 0 {

@@ -82,6 +82,19 @@ pub struct Daemon {
     pub user_agent: String,
     /// Requests in flight at once, all sources together. Default 32.
     pub concurrency: NonZeroUsize,
+    /// How long a daemon's claim on a source lasts when several daemons
+    /// share one database. A daemon renews its claim every third of this
+    /// while it runs the source; if it dies, another daemon takes the source
+    /// over once the claim lapses. Default `2m`.
+    pub lease: Duration,
+    /// Database connections kept open at most. Default 4 for SQLite and 10
+    /// for PostgreSQL (mind the server's `max_connections` when many daemons
+    /// share it).
+    pub pool_size: Option<NonZeroUsize>,
+    /// PostgreSQL only: a statement (or a transaction left idle) running
+    /// longer than this is cancelled by the server, so a stalled daemon
+    /// cannot hold locks the others wait for. Default `60s`.
+    pub statement_timeout: Duration,
 }
 
 impl Default for Daemon {
@@ -97,6 +110,9 @@ impl Default for Daemon {
             )
             .into(),
             concurrency: NonZeroUsize::new(32).unwrap_or(NonZeroUsize::MIN),
+            lease: parse_builtin("2m"),
+            pool_size: None,
+            statement_timeout: parse_builtin("60s"),
         }
     }
 }
@@ -404,6 +420,9 @@ impl Config {
 
     /// Checks that span several values: unique names, page rules.
     fn semantic_error(&self, text: &str) -> Option<(Option<std::ops::Range<usize>>, String)> {
+        if self.daemon.lease.0 < std::time::Duration::from_secs(3) {
+            return Some((None, "daemon.lease must be at least 3s".into()));
+        }
         let spans = SourceSpans::find(text);
         let span_of = |i: usize| spans.get(i).map(|s| s.name.span());
         let mut seen = HashMap::new();

@@ -121,6 +121,11 @@ impl CronExpr {
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.cron.find_next_occurrence(&after, false).ok()
     }
+
+    /// The latest time at or before `at` that the expression matches, if any.
+    pub fn last_at_or_before(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.cron.find_previous_occurrence(&at, true).ok()
+    }
 }
 
 impl FromStr for CronExpr {

@@ -17,18 +17,23 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-pub use pipeline::{PassError, PassOutcome, Pipeline, fingerprint_entries, match_options};
+pub use pipeline::{
+    PassError, PassOutcome, Pipeline, Scheduled, fingerprint_entries, match_options,
+};
 
 use crate::config::Config;
 use crate::fetch::FetchError;
 use crate::publish::{PublishError, Snapshot};
 use crate::schedule::{DueQueue, first_run, held_back, next_run};
 use crate::serve::{AppState, HEARTBEAT, router};
-use crate::store::{SourceState, StoreError};
+use crate::store::{Claim, SourceState, StoreError};
 
 /// How long in-flight fetches may finish after a stop signal before they are
 /// abandoned (their transactions roll back; nothing half-written remains).
 const DRAIN: Duration = Duration::from_secs(10);
+
+/// How soon a source whose claim found its row locked, or failed, is tried again.
+const CLAIM_RETRY: Duration = Duration::from_secs(2);
 
 /// How long after a change the feeds are re-rendered, at most.
 const PUBLISH_DELAY: Duration = Duration::from_millis(250);
@@ -160,7 +165,7 @@ struct Scheduler {
     publisher: Publisher,
     config_path: Option<PathBuf>,
     queue: DueQueue,
-    running: JoinSet<PassOutcome>,
+    running: JoinSet<Scheduled>,
     in_flight: HashMap<tokio::task::Id, String>,
     /// Changes are published shortly after they land, batched so a burst of
     /// sources finishing together renders the feeds once, not once each.
@@ -227,15 +232,16 @@ impl Scheduler {
                 let task_name = name.clone();
                 let handle = self
                     .running
-                    .spawn(async move { pipeline.run_source(&task_name).await });
+                    .spawn(async move { pipeline.run_scheduled(&task_name).await });
                 self.in_flight.insert(handle.id(), name);
             }
         }
     }
 
-    fn finished(&mut self, done: Result<(tokio::task::Id, PassOutcome), tokio::task::JoinError>) {
+    fn finished(&mut self, done: Result<(tokio::task::Id, Scheduled), tokio::task::JoinError>) {
         let (id, changed, hold) = match done {
-            Ok((id, outcome)) => {
+            Ok((id, Scheduled::Skipped { claim, .. })) => (id, false, Hold::after_claim(claim)),
+            Ok((id, Scheduled::Ran(outcome))) => {
                 let status = format!(
                     "{} sources; last: {}",
                     self.queue.len() + self.in_flight.len(),
@@ -245,6 +251,7 @@ impl Scheduler {
                 let hold = Hold {
                     not_before: outcome.not_before,
                     gone: outcome.gone,
+                    retry_at: None,
                 };
                 (id, outcome.result.is_ok_and(|r| r.changed()), hold)
             }
@@ -321,7 +328,7 @@ impl Scheduler {
             let running = &mut self.running;
             let finished = tokio::time::timeout(DRAIN, async {
                 while let Some(done) = running.join_next().await {
-                    changed |= done.is_ok_and(|o| o.result.is_ok_and(|r| r.changed()));
+                    changed |= matches!(done, Ok(Scheduled::Ran(o)) if o.result.as_ref().is_ok_and(|r| r.changed()));
                 }
             })
             .await;
@@ -346,6 +353,33 @@ struct Hold {
     not_before: Option<DateTime<Utc>>,
     /// Not at all (410 Gone).
     gone: bool,
+    /// Ask for the same run again at this time, before its next scheduled
+    /// one: another daemon holds it, or its claim did not go through.
+    retry_at: Option<DateTime<Utc>>,
+}
+
+impl Hold {
+    /// What a lost claim means for this daemon's schedule.
+    fn after_claim(claim: Claim) -> Hold {
+        let at = |t: i64| DateTime::from_timestamp(t, 0);
+        match claim {
+            Claim::Won => Hold::default(),
+            // If its holder dies, the lease lapses and the run is ours.
+            Claim::Held { until } => Hold {
+                retry_at: at(until.saturating_add(1)),
+                ..Hold::default()
+            },
+            Claim::Done { not_before, gone } => Hold {
+                not_before: not_before.and_then(at),
+                gone,
+                retry_at: None,
+            },
+            Claim::Busy => Hold {
+                retry_at: Some(Utc::now() + CLAIM_RETRY),
+                ..Hold::default()
+            },
+        }
+    }
 }
 
 /// Puts a source back in the queue at its next scheduled time, unless it is
@@ -355,6 +389,11 @@ fn reschedule(config: &Config, queue: &mut DueQueue, name: &str, hold: Hold) {
         return;
     }
     let now = Utc::now();
+    let scheduled = config.enabled_sources().any(|s| s.name == name);
+    if let Some(retry) = hold.retry_at.filter(|_| scheduled) {
+        queue.insert(name, retry);
+        return;
+    }
     if let Some(source) = config.enabled_sources().find(|s| s.name == name)
         && let Some(next) = next_run(source.schedule(&config.daemon), &source.name, now)
         && let Some(at) = held_back(
@@ -424,37 +463,30 @@ pub fn config_groups(config: &Config) -> Vec<String> {
     groups
 }
 
-/// One pass over the named source, or over every enabled source that is due,
-/// all concurrently (within `daemon.concurrency`). Returns the outcomes in
-/// config order.
+/// One pass over the named source (run whatever else is going on), or over
+/// every enabled source that is due and that no other daemon sharing the
+/// database runs first, all concurrently (within `daemon.concurrency`).
+/// Returns the outcomes of the passes this process ran, in config order.
 pub async fn fetch_pass(
     pipeline: &Pipeline,
     only: Option<&str>,
 ) -> Result<Vec<PassOutcome>, DaemonError> {
-    fetch_pass_with_progress(pipeline, only, |_| {}, |_| {}).await
+    let all = fetch_pass_with_progress(pipeline, only, |_| {}, |_| {}).await?;
+    Ok(all.into_iter().filter_map(Scheduled::ran).collect())
 }
 
-/// [`fetch_pass`], telling `start` how many sources will run and `finished`
-/// about each as it finishes (for a progress bar).
+/// [`fetch_pass`], telling `start` how many sources are due and `finished`
+/// about each as it finishes (for a progress bar); sources another daemon
+/// ran are in the result as skipped.
 pub async fn fetch_pass_with_progress(
     pipeline: &Pipeline,
     only: Option<&str>,
     start: impl FnOnce(usize),
-    finished: impl Fn(&PassOutcome),
-) -> Result<Vec<PassOutcome>, DaemonError> {
-    let names: Vec<String> = match only {
+    finished: impl Fn(&Scheduled),
+) -> Result<Vec<Scheduled>, DaemonError> {
+    let names = match only {
         Some(name) => vec![name.to_owned()],
-        None => {
-            let now = Utc::now();
-            let mut queue = initial_queue(pipeline, now).await?;
-            let due: HashSet<String> = queue.pop_due(now).into_iter().collect();
-            let config = pipeline.config();
-            config
-                .enabled_sources()
-                .map(|s| s.name.clone())
-                .filter(|n| due.contains(n))
-                .collect()
-        }
+        None => due_now(pipeline).await?,
     };
     start(names.len());
     let mut running = JoinSet::new();
@@ -462,7 +494,14 @@ pub async fn fetch_pass_with_progress(
     for (index, name) in names.into_iter().enumerate() {
         let pipeline = pipeline.clone();
         let task_name = name.clone();
-        let handle = running.spawn(async move { pipeline.run_source(&task_name).await });
+        let forced = only.is_some();
+        let handle = running.spawn(async move {
+            if forced {
+                Scheduled::Ran(pipeline.run_source(&task_name).await)
+            } else {
+                pipeline.run_scheduled(&task_name).await
+            }
+        });
         tasks.insert(handle.id(), (index, name));
     }
     let mut outcomes = Vec::new();
@@ -475,18 +514,7 @@ pub async fn fetch_pass_with_progress(
                     .get(&error.id())
                     .map(|(_, n)| n.clone())
                     .unwrap_or_default();
-                let result = Err(PassError::Task(error.to_string()));
-                (
-                    error.id(),
-                    PassOutcome {
-                        source,
-                        status: None,
-                        result,
-                        elapsed: Duration::ZERO,
-                        not_before: None,
-                        gone: false,
-                    },
-                )
+                (error.id(), Scheduled::Ran(died(source, &error)))
             }
         };
         let index = tasks.get(&id).map_or(usize::MAX, |(i, _)| *i);
@@ -495,4 +523,29 @@ pub async fn fetch_pass_with_progress(
     }
     outcomes.sort_by_key(|(i, _)| *i);
     Ok(outcomes.into_iter().map(|(_, o)| o).collect())
+}
+
+/// The enabled sources due now, in config order.
+async fn due_now(pipeline: &Pipeline) -> Result<Vec<String>, DaemonError> {
+    let now = Utc::now();
+    let mut queue = initial_queue(pipeline, now).await?;
+    let due: HashSet<String> = queue.pop_due(now).into_iter().collect();
+    Ok(pipeline
+        .config()
+        .enabled_sources()
+        .map(|s| s.name.clone())
+        .filter(|n| due.contains(n))
+        .collect())
+}
+
+/// The outcome of a pass whose task panicked or was cancelled.
+fn died(source: String, error: &tokio::task::JoinError) -> PassOutcome {
+    PassOutcome {
+        source,
+        status: None,
+        result: Err(PassError::Task(error.to_string())),
+        elapsed: Duration::ZERO,
+        not_before: None,
+        gone: false,
+    }
 }

@@ -13,12 +13,22 @@ use crate::config::{Config, Source, SourceKind};
 use crate::dedup::{FeatureOptions, Fingerprinter, MatchOptions, TitleRules};
 use crate::extract::html_to_text;
 use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, Limits, Validators, charset};
-use crate::schedule::backoff;
+use crate::schedule::{backoff, slot};
 use crate::serve::{FetchResult, Metrics};
 use crate::source::{self, Entry, SourceError};
 use crate::store::{
-    Failure, Incoming, IngestReport, SourceRecord, SourceState, Store, StoreError, Success,
+    Claim, Failure, Incoming, IngestReport, LeaseRequest, SourceRecord, SourceState, Store,
+    StoreError, StoreOptions, Success,
 };
+
+/// How often a claim that found the source's row locked is tried in all,
+/// and how long apart.
+const BUSY_TRIES: u32 = 5;
+const BUSY_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// After the database failed a pass, how long until the source is tried
+/// again. The source did nothing wrong, so this is not its backoff.
+const STORE_RETRY_SECS: u64 = 30;
 
 /// Why one source's pass failed.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +70,39 @@ pub struct PassOutcome {
     pub gone: bool,
 }
 
+/// A scheduled run of one source, which daemons sharing a database claim
+/// before they run it (see `store::leases`).
+#[derive(Debug)]
+pub enum Scheduled {
+    /// This daemon won the claim and ran the pass.
+    Ran(PassOutcome),
+    /// Not run here.
+    Skipped {
+        /// The source's name.
+        source: String,
+        /// What the claim found (`Busy` also when the claim itself failed).
+        claim: Claim,
+    },
+}
+
+impl Scheduled {
+    /// The source's name.
+    pub fn source(&self) -> &str {
+        match self {
+            Scheduled::Ran(outcome) => &outcome.source,
+            Scheduled::Skipped { source, .. } => source,
+        }
+    }
+
+    /// The pass's outcome, if this daemon ran it.
+    pub fn ran(self) -> Option<PassOutcome> {
+        match self {
+            Scheduled::Ran(outcome) => Some(outcome),
+            Scheduled::Skipped { .. } => None,
+        }
+    }
+}
+
 /// What a pass decided about the source's future, beside its result.
 #[derive(Debug, Default)]
 struct Verdict {
@@ -86,7 +129,7 @@ pub struct Pipeline {
 impl Pipeline {
     /// Opens the database, records the configured sources and builds the client.
     pub async fn new(config: Arc<Config>) -> Result<Pipeline, DaemonError> {
-        let store = Store::open(&config.database_url()).await?;
+        let store = Store::open_with(&config.database_url(), store_options(&config)).await?;
         Pipeline::with_store(config, store, Arc::new(Metrics::new())).await
     }
 
@@ -146,10 +189,86 @@ impl Pipeline {
         &self.metrics
     }
 
-    /// Runs one source and logs one line about it.
+    /// Runs one source now, whatever its schedule and whoever else might be
+    /// running it, and logs one line about it.
     pub async fn run_source(&self, name: &str) -> PassOutcome {
         // Never closed, so this only fails if it were; then run unthrottled.
         let _pass = self.passes.acquire().await.ok();
+        self.run_pass(name).await
+    }
+
+    /// Runs one source for its current scheduled time, if this daemon wins
+    /// the claim for it; renews the claim while the pass lasts.
+    pub async fn run_scheduled(&self, name: &str) -> Scheduled {
+        // Claim only once a pass slot is free: a claim must not lapse while
+        // its source queues behind thousands of others.
+        let _pass = self.passes.acquire().await.ok();
+        let Some(id) = self.ids.get(name).copied() else {
+            // The pass reports the unknown source.
+            return Scheduled::Ran(self.run_pass(name).await);
+        };
+        match self.claim(name, id).await {
+            Claim::Won => Scheduled::Ran(self.run_leased(name, id).await),
+            claim => {
+                tracing::debug!(source = name, ?claim, "not run here");
+                Scheduled::Skipped {
+                    source: name.to_owned(),
+                    claim,
+                }
+            }
+        }
+    }
+
+    async fn claim(&self, name: &str, source_id: i64) -> Claim {
+        let Some(source) = self.config.enabled_sources().find(|s| s.name == name) else {
+            return Claim::Won;
+        };
+        let cron = source.schedule(&self.config.daemon);
+        let ttl = i64::try_from(self.config.daemon.lease.0.as_secs()).unwrap_or(i64::MAX);
+        for _ in 1..BUSY_TRIES {
+            let now = Utc::now();
+            let request = LeaseRequest {
+                source_id,
+                slot: slot(cron, now).timestamp(),
+                now: now.timestamp(),
+                ttl,
+            };
+            match self.store.claim(request).await {
+                Ok(Claim::Busy) => tokio::time::sleep(BUSY_WAIT).await,
+                Ok(claim) => return claim,
+                Err(error) => {
+                    tracing::warn!(source = name, %error, "could not claim the source; trying again soon");
+                    return Claim::Busy;
+                }
+            }
+        }
+        Claim::Busy
+    }
+
+    /// Runs a claimed source, renewing the lease every third of its length.
+    async fn run_leased(&self, name: &str, source_id: i64) -> PassOutcome {
+        let ttl = self.config.daemon.lease.0;
+        let pass = self.run_pass(name);
+        tokio::pin!(pass);
+        let mut renew = tokio::time::interval(ttl / 3);
+        renew.tick().await;
+        loop {
+            tokio::select! {
+                outcome = &mut pass => return outcome,
+                _ = renew.tick() => {
+                    let until = after(Utc::now().timestamp(), ttl);
+                    match self.store.renew(source_id, until).await {
+                        Ok(true) => {}
+                        // Harmless beyond the wasted work: storing is idempotent.
+                        Ok(false) => tracing::warn!(source = name, "lease lapsed; another daemon may run this source too"),
+                        Err(error) => tracing::warn!(source = name, %error, "could not renew the lease"),
+                    }
+                }
+            }
+        }
+    }
+
+    async fn run_pass(&self, name: &str) -> PassOutcome {
         let started = Instant::now();
         let mut verdict = Verdict::default();
         let result = self.pass(name, &mut verdict).await;
@@ -194,8 +313,10 @@ impl Pipeline {
             .ids
             .get(name)
             .ok_or_else(|| PassError::UnknownSource(name.into()))?;
-        let state = self.store.source_state(name).await?;
         let now = Utc::now().timestamp();
+        let state = self.store.source_state(name).await.inspect_err(|_| {
+            verdict.not_before = Some(now.saturating_add(STORE_RETRY_SECS as i64));
+        })?;
         let result = self
             .fetch_and_store(source, id, &state.validators, &mut verdict.status)
             .await;
@@ -239,8 +360,13 @@ impl Pipeline {
             _ => None,
         };
         let deferred = matches!(error, PassError::Fetch(FetchError::Deferred { .. }));
+        // A database hiccup is not the source's fault: no backoff for it,
+        // and whatever was not committed is fetched again soon.
+        let database = matches!(error, PassError::Store(_));
         let failures = u32::try_from(state.error_count + 1).unwrap_or(u32::MAX);
-        let wait = if deferred {
+        let wait = if database {
+            std::time::Duration::from_secs(STORE_RETRY_SECS)
+        } else if deferred {
             asked.unwrap_or_default()
         } else {
             backoff(failures, fetch.backoff.0, fetch.backoff_max.0).max(asked.unwrap_or_default())
@@ -251,7 +377,7 @@ impl Pipeline {
             error: text,
             retry_at: Some(after(now, wait)),
             gone: status == Some(410),
-            counts: !deferred,
+            counts: !deferred && !database,
         }
     }
 
@@ -286,6 +412,17 @@ impl Pipeline {
             .ingest(id, &source.name, &items, Utc::now().timestamp(), options)
             .await?;
         Ok((report, fetched))
+    }
+}
+
+/// The pool the config asks for.
+fn store_options(config: &Config) -> StoreOptions {
+    StoreOptions {
+        max_connections: config
+            .daemon
+            .pool_size
+            .map(|n| u32::try_from(n.get()).unwrap_or(u32::MAX)),
+        statement_timeout: Some(config.daemon.statement_timeout.0),
     }
 }
 

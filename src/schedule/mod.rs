@@ -29,6 +29,13 @@ pub fn first_run(
     }
 }
 
+/// The scheduled time a run starting at `now` belongs to (its "slot"): the
+/// latest cron match at or before `now`. Jitter only delays a run within its
+/// slot, so every daemon with the same schedule names the same slot.
+pub fn slot(cron: &CronExpr, now: DateTime<Utc>) -> DateTime<Utc> {
+    cron.last_at_or_before(now).unwrap_or(now)
+}
+
 /// The next time a source runs after `now`: its next cron match plus jitter.
 /// `None` if the expression never fires again.
 pub fn next_run(cron: &CronExpr, name: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -223,5 +230,24 @@ mod tests {
         assert_eq!(q.pop_due(at("2026-11-28T10:02:00Z")), Vec::<String>::new());
         q.remove("late");
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn a_run_belongs_to_the_latest_cron_match_at_or_before_it() {
+        let hourly = cron("0 * * * *");
+        let start = at("2026-11-28T10:00:00Z");
+        assert_eq!(slot(&hourly, start), start);
+        // A jittered or late run keeps its slot until the next match.
+        assert_eq!(slot(&hourly, at("2026-11-28T10:00:29Z")), start);
+        assert_eq!(slot(&hourly, at("2026-11-28T10:59:59Z")), start);
+        assert_eq!(
+            slot(&hourly, at("2026-11-28T11:00:00Z")),
+            at("2026-11-28T11:00:00Z")
+        );
+        let every_two_seconds = cron("*/2 * * * * *");
+        assert_eq!(
+            slot(&every_two_seconds, at("2026-11-28T10:00:03.5Z")),
+            at("2026-11-28T10:00:02Z")
+        );
     }
 }

@@ -33,6 +33,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0004_articles.sql"),
         include_str!("../../migrations/postgres/0004_articles.sql"),
     ),
+    (
+        5,
+        "source leases",
+        include_str!("../../migrations/sqlite/0005_leases.sql"),
+        include_str!("../../migrations/postgres/0005_leases.sql"),
+    ),
 ];
 
 /// Applies every migration not yet applied. sqlx takes a lock while it runs,

@@ -6,6 +6,7 @@ mod articles;
 mod candidates;
 mod clusters;
 mod entries;
+mod leases;
 mod migrate;
 mod sources;
 mod stories;
@@ -21,6 +22,7 @@ use candidates::Candidates;
 pub use articles::{ArticleRecord, Scraped};
 pub use clusters::{DecisionRecord, Explanation, MatchedEntry};
 pub use entries::{Incoming, IngestReport};
+pub use leases::{Claim, LeaseRequest};
 pub use sources::{Failure, SourceRecord, SourceState, Success};
 pub use stories::{StoryCopy, StoryRecord};
 
@@ -68,6 +70,8 @@ pub struct Store {
     /// SQLite's busy timeout (which fails the write when it runs out). The
     /// turn also guards the in-memory copy of the fingerprints.
     write_turn: Arc<tokio::sync::Mutex<Candidates>>,
+    /// This process's name in lease rows (see [`Store::holder`]).
+    holder: Arc<str>,
 }
 
 /// A write transaction, holding this process's turn to write until it
@@ -110,9 +114,25 @@ impl std::ops::DerefMut for WriteTx {
     }
 }
 
+/// How the store connects; see `[daemon]` in the config.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreOptions {
+    /// Connections kept open at most; `None` picks by backend.
+    pub max_connections: Option<u32>,
+    /// PostgreSQL's `statement_timeout` and `idle_in_transaction_session_timeout`;
+    /// `None` leaves the server's.
+    pub statement_timeout: Option<Duration>,
+}
+
 impl Store {
-    /// Connects (creating a SQLite file if needed) and applies migrations.
+    /// Connects (creating a SQLite file if needed) and applies migrations,
+    /// with the default pool.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
+        Store::open_with(url, StoreOptions::default()).await
+    }
+
+    /// [`Store::open`] with pool options.
+    pub async fn open_with(url: &str, options: StoreOptions) -> Result<Store, StoreError> {
         install_default_drivers();
         let shown = redact(url);
         let open_error = |source| StoreError::Open {
@@ -136,7 +156,7 @@ impl Store {
             .close()
             .await
             .map_err(open_error)?;
-        let pool = pool_options(backend)
+        let pool = pool_options(backend, options)
             .connect(&url)
             .await
             .map_err(open_error)?;
@@ -144,6 +164,7 @@ impl Store {
             pool,
             backend,
             write_turn: Arc::new(tokio::sync::Mutex::new(Candidates::default())),
+            holder: holder_name().into(),
         };
         migrate::run(&store).await?;
         Ok(store)
@@ -191,22 +212,64 @@ impl Store {
     }
 }
 
-fn pool_options(backend: Backend) -> AnyPoolOptions {
-    let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+fn pool_options(backend: Backend, chosen: StoreOptions) -> AnyPoolOptions {
+    // A connection that died (the server restarted, or killed it) is found
+    // by the ping before it is handed out and replaced with a new one.
+    let options = AnyPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(30))
+        .test_before_acquire(true);
     match backend {
-        Backend::Sqlite => options.max_connections(4).after_connect(|conn, _| {
-            Box::pin(async move {
-                // WAL lets the feed be read while a fetch writes; the busy
-                // timeout makes a second process wait rather than fail.
-                conn.execute("PRAGMA journal_mode = WAL").await?;
-                conn.execute("PRAGMA busy_timeout = 10000").await?;
-                conn.execute("PRAGMA synchronous = NORMAL").await?;
-                conn.execute("PRAGMA foreign_keys = ON").await?;
-                Ok(())
-            })
-        }),
-        Backend::Postgres => options.max_connections(8),
+        Backend::Sqlite => options
+            .max_connections(chosen.max_connections.unwrap_or(4))
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    // WAL lets the feed be read while a fetch writes; the busy
+                    // timeout makes a second process wait rather than fail.
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    Ok(())
+                })
+            }),
+        Backend::Postgres => {
+            let timeout = chosen.statement_timeout.map(|t| t.as_millis());
+            options
+                .max_connections(chosen.max_connections.unwrap_or(10))
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        if let Some(ms) = timeout {
+                            // A number of milliseconds, not data from outside.
+                            let set = format!(
+                                "SET statement_timeout = {ms}; \
+                                 SET idle_in_transaction_session_timeout = {ms}"
+                            );
+                            conn.execute(sqlx::AssertSqlSafe(set)).await?;
+                        }
+                        Ok(())
+                    })
+                })
+        }
     }
+}
+
+/// This machine's host name, for lease holders' names.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// `host:pid:nonce`. The nonce (the start time's nanoseconds) tells apart
+/// two processes that reused a pid, as in containers that always start at 1.
+fn holder_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{}:{}:{nanos:08x}", host_name(), std::process::id())
 }
 
 /// SQLite URLs open read-write and create the file unless the user chose a mode.

@@ -1,0 +1,198 @@
+//! Leases: how daemons sharing one database split the work. Before a daemon
+//! runs a source for a scheduled time (a "slot", the cron match it belongs
+//! to), it claims the source's row for that slot. Exactly one claim per slot
+//! succeeds; the winner holds a lease until it records the run's result, and
+//! if it dies first the lease lapses and another daemon takes the slot over.
+
+use sqlx::Row;
+
+use super::{Backend, Store, StoreError};
+
+/// What a claim found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This daemon holds the lease: run the source now.
+    Won,
+    /// Another daemon is running it, with a lease lasting until this time
+    /// (Unix seconds); ask again then, in case it died.
+    Held {
+        /// When that lease lapses.
+        until: i64,
+    },
+    /// This slot needs no run from us: another daemon ran it, or something
+    /// holds the source back.
+    Done {
+        /// Not to run before this (backoff, `Retry-After`, `max-age`).
+        not_before: Option<i64>,
+        /// It answered 410 Gone: not to run at all.
+        gone: bool,
+    },
+    /// Another transaction had the row locked at that instant (a daemon
+    /// starting up, or recording a result); ask again shortly.
+    Busy,
+}
+
+/// A lease request: which source, for which slot, for how long.
+#[derive(Debug, Clone, Copy)]
+pub struct LeaseRequest {
+    /// The source's row id.
+    pub source_id: i64,
+    /// The scheduled time being run, Unix seconds.
+    pub slot: i64,
+    /// Now, Unix seconds.
+    pub now: i64,
+    /// How long the lease lasts unless renewed, seconds.
+    pub ttl: i64,
+}
+
+/// The claim as one statement: the row qualifies when no live lease is held
+/// by another daemon, the slot is new or its holder never finished (the
+/// lease lapsed with `lease_until` still set), and nothing holds it back.
+/// `$6`, when set, names a holder known to be dead, whose lease counts as lapsed.
+const CLAIM: &str = "UPDATE sources SET lease_owner = $2, lease_until = $3, claimed_slot = $4
+     WHERE id = (SELECT id FROM sources WHERE id = $1
+         AND (lease_until IS NULL OR lease_until < $5 OR lease_owner = $2 OR lease_owner = $6)
+         AND (claimed_slot IS NULL OR claimed_slot < $4 OR lease_until IS NOT NULL)
+         AND gone_at IS NULL
+         AND COALESCE(retry_at, 0) <= $5 AND COALESCE(fresh_until, 0) <= $5
+         {lock})
+     RETURNING id";
+
+impl Store {
+    /// This process's name in lease rows (see [`super::StoreOptions::holder`]).
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    /// Claims a source for one scheduled run. PostgreSQL skips a row another
+    /// transaction has locked instead of queueing behind it (`FOR UPDATE SKIP
+    /// LOCKED`); SQLite has one writer at a time anyway.
+    ///
+    /// A lease held by a process on this host that no longer runs (killed, or
+    /// crashed) is taken over at once rather than when it lapses.
+    pub async fn claim(&self, request: LeaseRequest) -> Result<Claim, StoreError> {
+        if self.try_claim(request, None).await? {
+            return Ok(Claim::Won);
+        }
+        let (claim, owner) = self.why_not(request).await?;
+        let dead = owner.filter(|o| matches!(claim, Claim::Held { .. }) && holder_is_dead(o));
+        let Some(dead) = dead else { return Ok(claim) };
+        if self.try_claim(request, Some(&dead)).await? {
+            tracing::warn!(source_id = request.source_id, holder = %dead, "took over a run from a daemon that died");
+            return Ok(Claim::Won);
+        }
+        Ok(self.why_not(request).await?.0)
+    }
+
+    async fn try_claim(
+        &self,
+        request: LeaseRequest,
+        dead: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let lock = match self.backend {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = CLAIM.replace("{lock}", lock);
+        // The statement's only variable part is the fixed locking clause.
+        let won = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(request.source_id)
+            .bind(&*self.holder)
+            .bind(request.now.saturating_add(request.ttl))
+            .bind(request.slot)
+            .bind(request.now)
+            .bind(dead)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(won.is_some())
+    }
+
+    /// Reads why a claim failed, and who holds the lease.
+    async fn why_not(&self, request: LeaseRequest) -> Result<(Claim, Option<String>), StoreError> {
+        let row = sqlx::query(
+            "SELECT lease_owner, lease_until, claimed_slot, retry_at, fresh_until, gone_at
+             FROM sources WHERE id = $1",
+        )
+        .bind(request.source_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::UnknownSource(format!("#{}", request.source_id)))?;
+        let owner: Option<String> = row.try_get("lease_owner")?;
+        let until: Option<i64> = row.try_get("lease_until")?;
+        let slot: Option<i64> = row.try_get("claimed_slot")?;
+        let not_before = row
+            .try_get::<Option<i64>, _>("retry_at")?
+            .max(row.try_get("fresh_until")?);
+        if row.try_get::<Option<i64>, _>("gone_at")?.is_some() {
+            let gone = Claim::Done {
+                not_before,
+                gone: true,
+            };
+            return Ok((gone, owner));
+        }
+        let held_by_other = owner.as_deref() != Some(&*self.holder);
+        let claim = match until {
+            Some(until) if until >= request.now && held_by_other => Claim::Held { until },
+            None if slot.is_some_and(|s| s >= request.slot) => Claim::Done {
+                not_before,
+                gone: false,
+            },
+            _ if not_before.is_some_and(|t| t > request.now) => Claim::Done {
+                not_before,
+                gone: false,
+            },
+            _ => Claim::Busy,
+        };
+        Ok((claim, owner))
+    }
+
+    /// Extends this daemon's lease on a source it is still running. False
+    /// when the lease is no longer ours (it lapsed and another daemon took
+    /// the source over).
+    pub async fn renew(&self, source_id: i64, until: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE sources SET lease_until = $3 WHERE id = $1 AND lease_owner = $2
+                 AND lease_until IS NOT NULL",
+        )
+        .bind(source_id)
+        .bind(&*self.holder)
+        .bind(until)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}
+
+/// Whether `holder` (`host:pid:nonce`) names a process on this host that no
+/// longer runs. Anything else (another host, a live or reused pid, no
+/// `/proc`) counts as alive: its lease then has to lapse.
+fn holder_is_dead(holder: &str) -> bool {
+    let mut parts = holder.rsplitn(3, ':');
+    let (Some(_nonce), Some(pid), Some(host)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    host == super::host_name()
+        && pid != std::process::id()
+        && std::path::Path::new("/proc/self").exists()
+        && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_vanished_process_on_this_host_counts_as_dead() {
+        let host = super::super::host_name();
+        let me = std::process::id();
+        assert!(!holder_is_dead(&format!("{host}:{me}:1")));
+        assert!(!holder_is_dead(&format!("{host}:1:1")), "pid 1 runs");
+        assert!(!holder_is_dead(&format!("not-{host}:4194303:1")));
+        assert!(!holder_is_dead("garbage"));
+        // Above Linux's largest pid, so no process has it.
+        assert!(holder_is_dead(&format!("{host}:4194304:1")));
+    }
+}

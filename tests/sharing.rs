@@ -1,0 +1,315 @@
+//! Several processes sharing one database: leases split the scheduled runs,
+//! and stories copied on many sites end in one cluster however the ingests
+//! interleave. Each test runs on SQLite and, when configured, PostgreSQL,
+//! with a separate `Store` (its own pool and lease holder name) per process.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+
+use common::TestDb;
+use feedfold::daemon::fingerprint_entries;
+use feedfold::dedup::{MatchOptions, TitleRules};
+use feedfold::fetch::Validators;
+use feedfold::source::Entry;
+use feedfold::store::{Claim, LeaseRequest, SourceRecord, Store, Success};
+
+const NOW: i64 = 1_795_300_000;
+const TTL: i64 = 120;
+
+fn record(name: &str) -> SourceRecord {
+    SourceRecord {
+        name: name.into(),
+        url: format!("https://{name}.example.org/feed.xml"),
+        priority: 0,
+        groups: Vec::new(),
+        enabled: true,
+    }
+}
+
+fn lease(source_id: i64, slot: i64, now: i64) -> LeaseRequest {
+    LeaseRequest {
+        source_id,
+        slot,
+        now,
+        ttl: TTL,
+    }
+}
+
+async fn finish(store: &Store, source_id: i64, at: i64) {
+    let validators = Validators::default();
+    let ok = Success {
+        at,
+        status: 200,
+        validators: &validators,
+        fresh_until: None,
+        moved_to: None,
+    };
+    store.record_success(source_id, &ok).await.unwrap();
+}
+
+#[tokio::test]
+async fn one_claim_per_slot_and_a_lapsed_lease_is_taken_over() {
+    for db in TestDb::all().await {
+        let label = db.label;
+        let a = Store::open(&db.url).await.unwrap();
+        let b = Store::open(&db.url).await.unwrap();
+        assert_ne!(a.holder(), b.holder(), "{label}");
+        let ids = a.sync_sources(&[record("wire")]).await.unwrap();
+        let wire = ids["wire"];
+        let slot = NOW - 5;
+
+        assert_eq!(a.claim(lease(wire, slot, NOW)).await.unwrap(), Claim::Won);
+        assert_eq!(
+            b.claim(lease(wire, slot, NOW + 1)).await.unwrap(),
+            Claim::Held { until: NOW + TTL },
+            "{label}: the other daemon waits while the lease lives"
+        );
+        finish(&a, wire, NOW + 2).await;
+        assert_eq!(
+            b.claim(lease(wire, slot, NOW + 3)).await.unwrap(),
+            Claim::Done {
+                not_before: None,
+                gone: false
+            },
+            "{label}: a finished slot is not run again"
+        );
+        assert_eq!(
+            a.claim(lease(wire, slot, NOW + 4)).await.unwrap(),
+            Claim::Done {
+                not_before: None,
+                gone: false
+            },
+            "{label}: not even by the daemon that ran it"
+        );
+
+        // The next slot: b wins it, then stalls without finishing.
+        let next = slot + 60;
+        assert_eq!(b.claim(lease(wire, next, next)).await.unwrap(), Claim::Won);
+        assert!(b.renew(wire, next + 30 + TTL).await.unwrap(), "{label}");
+        assert_eq!(
+            a.claim(lease(wire, next, next + TTL)).await.unwrap(),
+            Claim::Held {
+                until: next + 30 + TTL
+            },
+            "{label}: a renewed lease holds"
+        );
+        let lapsed = next + 31 + TTL;
+        assert_eq!(
+            a.claim(lease(wire, next, lapsed)).await.unwrap(),
+            Claim::Won,
+            "{label}: the same slot is taken over once the lease lapses"
+        );
+        assert!(
+            !b.renew(wire, lapsed + TTL).await.unwrap(),
+            "{label}: the stalled daemon learns it lost the lease"
+        );
+        // The stalled daemon's late result must not end the new holder's lease.
+        finish(&b, wire, lapsed + 1).await;
+        assert_eq!(
+            b.claim(lease(wire, next, lapsed + 2)).await.unwrap(),
+            Claim::Held {
+                until: lapsed + TTL
+            },
+            "{label}"
+        );
+        a.close().await;
+        b.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn backoff_and_gone_hold_a_source_for_every_daemon() {
+    use feedfold::store::Failure;
+    for db in TestDb::all().await {
+        let label = db.label;
+        let a = Store::open(&db.url).await.unwrap();
+        let b = Store::open(&db.url).await.unwrap();
+        let ids = a
+            .sync_sources(&[record("flaky"), record("dead")])
+            .await
+            .unwrap();
+        for (name, retry_at, gone) in [("flaky", Some(NOW + 600), false), ("dead", None, true)] {
+            let id = ids[name];
+            assert_eq!(a.claim(lease(id, NOW, NOW)).await.unwrap(), Claim::Won);
+            let failed = Failure {
+                at: NOW + 1,
+                status: Some(if gone { 410 } else { 503 }),
+                error: "failed",
+                retry_at,
+                gone,
+                counts: true,
+            };
+            a.record_failure(id, &failed).await.unwrap();
+            assert_eq!(
+                b.claim(lease(id, NOW + 60, NOW + 60)).await.unwrap(),
+                Claim::Done {
+                    not_before: retry_at,
+                    gone
+                },
+                "{label}: {name}"
+            );
+        }
+        assert_eq!(
+            b.claim(lease(ids["flaky"], NOW + 600, NOW + 600))
+                .await
+                .unwrap(),
+            Claim::Won,
+            "{label}: once the backoff is over"
+        );
+        a.close().await;
+        b.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_daemons_win_each_slot_exactly_once() {
+    const SOURCES: usize = 60;
+    for db in TestDb::all().await {
+        let label = db.label;
+        let mut stores = Vec::new();
+        for _ in 0..3 {
+            stores.push(Store::open(&db.url).await.unwrap());
+        }
+        let records: Vec<SourceRecord> = (0..SOURCES).map(|i| record(&format!("s{i}"))).collect();
+        let ids = stores[0].sync_sources(&records).await.unwrap();
+        for slot in [NOW, NOW + 60] {
+            let mut tasks = tokio::task::JoinSet::new();
+            for (n, store) in stores.iter().enumerate() {
+                let store = store.clone();
+                let ids: Vec<i64> = ids.values().copied().collect();
+                tasks.spawn(async move {
+                    let mut won = Vec::new();
+                    for id in ids {
+                        // Busy only means "try again": the row was locked.
+                        loop {
+                            match store.claim(lease(id, slot, slot)).await.unwrap() {
+                                Claim::Won => {
+                                    won.push(id);
+                                    finish(&store, id, slot + 1).await;
+                                    break;
+                                }
+                                Claim::Busy => tokio::task::yield_now().await,
+                                _ => break,
+                            }
+                        }
+                    }
+                    (n, won)
+                });
+            }
+            let mut runs: HashMap<i64, usize> = HashMap::new();
+            let mut daemons = HashSet::new();
+            while let Some(done) = tasks.join_next().await {
+                let (n, won) = done.unwrap();
+                if !won.is_empty() {
+                    daemons.insert(n);
+                }
+                for id in won {
+                    *runs.entry(id).or_default() += 1;
+                }
+            }
+            assert_eq!(runs.len(), SOURCES, "{label}: every source ran");
+            assert!(
+                runs.values().all(|&n| n == 1),
+                "{label}: each exactly once in slot {slot}"
+            );
+        }
+        for store in &stores {
+            store.close().await;
+        }
+        db.cleanup().await;
+    }
+}
+
+/// Wire copies of `stories` stories, one per site: the same headline and
+/// text under each site's own URL and GUID.
+fn copies(site: usize, stories: usize) -> Vec<Entry> {
+    (0..stories)
+        .map(|s| {
+            let words: Vec<String> = (0..300)
+                .map(|w| format!("w{}", (s * 7919 + w * 104_729) % 5000))
+                .collect();
+            Entry {
+                id: format!("site{site}-story{s}"),
+                url: Some(format!("https://site{site}.example.org/{s}")),
+                title: format!("Story {s} headline words here"),
+                author: None,
+                published: chrono::DateTime::from_timestamp(NOW - 60, 0),
+                summary: None,
+                content: Some(format!("<p>{}</p>", words.join(" "))),
+            }
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_copies_of_a_story_end_in_one_cluster() {
+    const SITES: usize = 6;
+    const STORIES: usize = 25;
+    for db in TestDb::all().await {
+        let label = db.label;
+        let mut stores = Vec::new();
+        for _ in 0..3 {
+            stores.push(Store::open(&db.url).await.unwrap());
+        }
+        let records: Vec<SourceRecord> = (0..SITES).map(|i| record(&format!("site{i}"))).collect();
+        let ids = stores[0].sync_sources(&records).await.unwrap();
+        // Clustering online is order-dependent when copies straddle the
+        // distance limit; these do not, so one cluster per story is the only
+        // right answer whatever the order.
+        let options = MatchOptions::default();
+        let fingerprints = |site| {
+            fingerprint_entries(copies(site, STORIES), TitleRules::default())
+                .into_iter()
+                .map(|i| i.simhash.unwrap().fingerprint)
+                .collect::<Vec<_>>()
+        };
+        let all: Vec<_> = (0..SITES).map(fingerprints).collect();
+        for (s, t, site) in (0..STORIES)
+            .flat_map(|s| (0..STORIES).flat_map(move |t| (1..SITES).map(move |site| (s, t, site))))
+        {
+            {
+                let d = all[0][s].distance(all[site][t]);
+                let (near, far) = (d <= options.distance / 2, d > options.distance);
+                assert!(
+                    if s == t { near } else { far },
+                    "stories {s}, {t}: {d} bits"
+                );
+            }
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for site in 0..SITES {
+            // Two sites per process, all ingesting at once, one story per
+            // transaction so the ingests interleave as much as they can.
+            let store = stores[site % stores.len()].clone();
+            let id = ids[&format!("site{site}")];
+            tasks.spawn(async move {
+                let items = fingerprint_entries(copies(site, STORIES), TitleRules::default());
+                for item in items {
+                    let name = format!("site{site}");
+                    store
+                        .ingest(id, &name, &[item], NOW, MatchOptions::default())
+                        .await
+                        .unwrap();
+                }
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            done.unwrap();
+        }
+        let stories = stores[0]
+            .recent_stories(NOW - 3600, 1000, None)
+            .await
+            .unwrap();
+        assert_eq!(stories.len(), STORIES, "{label}: one cluster per story");
+        for story in &stories {
+            assert_eq!(story.copies.len(), SITES, "{label}: every site's copy");
+        }
+        for store in &stores {
+            store.close().await;
+        }
+        db.cleanup().await;
+    }
+}
