@@ -313,3 +313,24 @@ async fn concurrent_copies_of_a_story_end_in_one_cluster() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn daemons_starting_together_migrate_once() {
+    for round in 0..5 {
+        for db in TestDb::all().await {
+            let label = db.label;
+            let mut opening = tokio::task::JoinSet::new();
+            for _ in 0..4 {
+                let url = db.url.clone();
+                opening.spawn(async move { Store::open(&url).await });
+            }
+            while let Some(opened) = opening.join_next().await {
+                let store = opened
+                    .unwrap()
+                    .unwrap_or_else(|e| panic!("{label}, round {round}: {e}"));
+                store.close().await;
+            }
+            db.cleanup().await;
+        }
+    }
+}

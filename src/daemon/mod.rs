@@ -383,27 +383,24 @@ impl Hold {
 }
 
 /// Puts a source back in the queue at its next scheduled time, unless it is
-/// gone, and not before what holds it back.
+/// gone, and not before what holds it back; or sooner, when a lost claim
+/// asks to try the same run again.
 fn reschedule(config: &Config, queue: &mut DueQueue, name: &str, hold: Hold) {
     if hold.gone {
         return;
     }
-    let now = Utc::now();
-    let scheduled = config.enabled_sources().any(|s| s.name == name);
-    if let Some(retry) = hold.retry_at.filter(|_| scheduled) {
-        queue.insert(name, retry);
+    let Some(source) = config.enabled_sources().find(|s| s.name == name) else {
         return;
-    }
-    if let Some(source) = config.enabled_sources().find(|s| s.name == name)
-        && let Some(next) = next_run(source.schedule(&config.daemon), &source.name, now)
-        && let Some(at) = held_back(
-            source.schedule(&config.daemon),
-            &source.name,
-            next,
-            hold.not_before,
-        )
-    {
-        queue.insert(&source.name, at);
+    };
+    let cron = source.schedule(&config.daemon);
+    let next = next_run(cron, name, Utc::now())
+        .and_then(|next| held_back(cron, name, next, hold.not_before));
+    let at = match (next, hold.retry_at) {
+        (Some(next), Some(retry)) => Some(next.min(retry)),
+        (next, retry) => next.or(retry),
+    };
+    if let Some(at) = at {
+        queue.insert(name, at);
     }
 }
 

@@ -41,8 +41,11 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
     ),
 ];
 
-/// Applies every migration not yet applied. sqlx takes a lock while it runs,
-/// so daemons starting together do not race.
+/// Applies every migration not yet applied, under a lock, so daemons
+/// starting together do not race: sqlx takes an advisory lock on PostgreSQL;
+/// on SQLite (where sqlx takes none) everything runs in one `BEGIN IMMEDIATE`
+/// transaction, each migration in a savepoint, and a second daemon waits for
+/// the write lock and then finds the work done.
 pub(super) async fn run(store: &Store) -> Result<(), StoreError> {
     let migrations = MIGRATIONS
         .iter()
@@ -60,8 +63,16 @@ pub(super) async fn run(store: &Store) -> Result<(), StoreError> {
             )
         })
         .collect();
-    Migrator::with_migrations(migrations)
-        .run(&store.pool)
-        .await?;
+    let migrator = Migrator::with_migrations(migrations);
+    match store.backend {
+        Backend::Postgres => migrator.run(&store.pool).await?,
+        Backend::Sqlite => {
+            let mut tx = store.pool.begin_with("BEGIN IMMEDIATE").await?;
+            // `run` on a transaction makes this future not `Send` (sqlx's
+            // "Acquire is not general enough"); sqlx offers `run_direct` for it.
+            migrator.run_direct(None, &mut *tx, false).await?;
+            tx.commit().await?;
+        }
+    }
     Ok(())
 }

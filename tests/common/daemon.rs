@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 pub struct Daemon {
     pub child: std::process::Child,
     pub feed_url: String,
+    /// Its log lines (warnings and errors) so far.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Daemon {
@@ -28,8 +30,18 @@ impl Daemon {
             .unwrap_or_else(|| panic!("{banner}"))
             .to_owned();
         // Keep reading so the daemon never blocks on a full stderr pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Daemon { child, feed_url }
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                kept.lock().unwrap().push(line);
+            }
+        });
+        Daemon {
+            child,
+            feed_url,
+            log,
+        }
     }
 
     /// The served feed once `ready` accepts it (20 s at most).
@@ -55,6 +67,11 @@ impl Daemon {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// What it has logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().join("\n")
     }
 
     pub fn signal(&self, name: &str) {

@@ -80,6 +80,8 @@ struct Shared {
     fixtures: HashMap<String, Fixture>,
     hits: HashMap<String, u64>,
     not_modified: HashMap<String, u64>,
+    /// When each request on a path arrived.
+    times: HashMap<String, Vec<std::time::SystemTime>>,
 }
 
 /// A real HTTP server on 127.0.0.1, port chosen by the OS.
@@ -124,6 +126,17 @@ impl FixtureServer {
             .unwrap_or(0)
     }
 
+    /// When the requests on `path` arrived, in order.
+    pub fn request_times(&self, path: &str) -> Vec<std::time::SystemTime> {
+        self.shared
+            .lock()
+            .unwrap()
+            .times
+            .get(path.trim_start_matches('/'))
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Requests on `path` answered 304.
     pub fn not_modified(&self, path: &str) -> u64 {
         self.shared
@@ -144,6 +157,8 @@ async fn serve_fixture(
     let fixture = {
         let mut shared = shared.lock().unwrap();
         *shared.hits.entry(path.clone()).or_default() += 1;
+        let now = std::time::SystemTime::now();
+        shared.times.entry(path.clone()).or_default().push(now);
         shared.fixtures.get(&path).cloned()
     };
     let Some(fixture) = fixture else {

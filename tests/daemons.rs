@@ -1,0 +1,220 @@
+//! Three `feedfold run` processes sharing one database, against 300 loopback
+//! feeds whose stories overlap: every feed is fetched exactly once per
+//! scheduled time (checked once the first, slow runs that store everything
+//! are over), all three daemons do some of the work, and the stories
+//! fold into the same clusters as a single `feedfold fetch` makes.
+
+mod common;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use common::daemon::Daemon;
+use common::{Fixture, FixtureServer, TestDb, rss, source, write_config};
+
+const FEEDS: usize = 300;
+const ITEMS: usize = 4;
+/// Each story runs in `FEEDS * ITEMS / STORIES` = 10 feeds.
+const STORIES: usize = 120;
+/// The schedule's period, seconds.
+const PERIOD: u64 = 10;
+/// Scheduled times checked once the first fetch of everything is stored.
+const SLOTS: u64 = 2;
+
+/// The stories feed `f` carries.
+fn stories_of(f: usize) -> impl Iterator<Item = usize> {
+    (0..ITEMS).map(move |i| (f * ITEMS + i * 37) % STORIES)
+}
+
+/// A story's text: 120 words drawn for it alone, so two stories share few.
+fn text(story: usize) -> String {
+    let mut state = (story as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let words: Vec<String> = (0..120)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            format!("w{}", state % 50_000)
+        })
+        .collect();
+    words.join(" ")
+}
+
+fn serve(server: &FixtureServer) {
+    for f in 0..FEEDS {
+        let items: Vec<(String, String, String, String)> = stories_of(f)
+            .map(|s| {
+                (
+                    format!("f{f}-s{s}"),
+                    format!("Story {s} as every wire ran it"),
+                    format!("https://site{f}.example.org/{s}"),
+                    text(s),
+                )
+            })
+            .collect();
+        let items: Vec<(&str, &str, &str, &str)> = items
+            .iter()
+            .map(|(a, b, c, d)| (a.as_str(), b.as_str(), c.as_str(), d.as_str()))
+            .collect();
+        let body = rss(&format!("Feed {f}"), &items);
+        server.set(
+            &format!("f{f}.xml"),
+            Fixture::feed(body).with_etag(&format!("\"f{f}\"")),
+        );
+    }
+}
+
+fn config(dir: &Path, server: &FixtureServer, database_url: &str, schedule: &str) -> String {
+    let sources: String = (0..FEEDS)
+        .map(|f| source(&format!("f{f}"), &server.url(&format!("f{f}.xml")), ""))
+        .collect();
+    let path = write_config(dir, database_url, &sources);
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace(
+            "schedule = \"0 0 1 1 *\"",
+            &format!("schedule = \"{schedule}\""),
+        )
+        .replace("concurrency = 4", "concurrency = 16")
+        .replace("[output]", "[output]\nitems = 1000");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// Each story's copies, as `source/guid` sets: the clustering, whatever the
+/// story ids.
+async fn clusters(database_url: &str) -> BTreeSet<BTreeSet<String>> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(database_url).await.unwrap();
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT e.story_id, s.name, e.guid FROM entries e JOIN sources s ON s.id = e.source_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let mut by_story: HashMap<i64, BTreeSet<String>> = HashMap::new();
+    for (story, name, guid) in rows {
+        by_story
+            .entry(story)
+            .or_default()
+            .insert(format!("{name}/{guid}"));
+    }
+    by_story.into_values().collect()
+}
+
+fn unix(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// Waits until every feed's entries are stored (the first runs are slow:
+/// they write everything), then returns the first scheduled time at least
+/// three seconds later: from there on every run is a quick 304.
+async fn settled(database_url: &str) -> u64 {
+    let pool = sqlx::AnyPool::connect(database_url).await.unwrap();
+    for _ in 0..600 {
+        let stored: Result<i64, _> = sqlx::query_scalar("SELECT COUNT(*) FROM entries")
+            .fetch_one(&pool)
+            .await;
+        if stored.is_ok_and(|n| n == (FEEDS * ITEMS) as i64) {
+            pool.close().await;
+            let ready = unix(SystemTime::now()) + 3;
+            return ready + PERIOD - ready % PERIOD;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the daemons never stored every entry");
+}
+
+/// `feedfold_fetches_total` over every result, from a daemon's `/metrics`.
+async fn fetches(daemon: &Daemon) -> Option<u64> {
+    let url = daemon.feed_url.replace("feed.atom", "metrics");
+    let text = reqwest::get(&url).await.ok()?.text().await.ok()?;
+    let total = text
+        .lines()
+        .filter(|l| l.starts_with("feedfold_fetches_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>();
+    Some(total as u64)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_daemons_share_the_work_and_fold_like_one() {
+    for db in TestDb::all().await {
+        let label = db.label;
+        let server = FixtureServer::start().await;
+        serve(&server);
+
+        // One process, one pass: the clustering to match.
+        let single = tempfile::tempdir().unwrap();
+        let single_db = format!("sqlite://{}", single.path().join("one.db").display());
+        let path = config(single.path(), &server, &single_db, "0 0 1 1 *");
+        let fetched = Command::new(env!("CARGO_BIN_EXE_feedfold"))
+            .args(["fetch", "-c", &path])
+            .env("FEEDFOLD_LOG", "error")
+            .output()
+            .unwrap();
+        assert!(fetched.status.success(), "{fetched:?}");
+        let expected = clusters(&single_db).await;
+        assert_eq!(
+            expected.len(),
+            STORIES,
+            "the single pass folds each story once"
+        );
+        let baseline: u64 = (0..FEEDS).map(|f| server.hits(&format!("f{f}.xml"))).sum();
+        assert_eq!(baseline, FEEDS as u64);
+
+        let shared = tempfile::tempdir().unwrap();
+        let schedule = format!("*/{PERIOD} * * * * *");
+        let path = config(shared.path(), &server, &db.url, &schedule);
+        let daemons: Vec<Daemon> = (0..3).map(|_| Daemon::start(Path::new(&path))).collect();
+        let first = settled(&db.url).await;
+        let stop_at = first + (SLOTS - 1) * PERIOD + PERIOD / 2;
+        while unix(SystemTime::now()) < stop_at {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let mut work = Vec::new();
+        for daemon in &daemons {
+            let fetched = fetches(daemon).await;
+            work.push(
+                fetched.unwrap_or_else(|| panic!("{label}: a daemon died:\n{}", daemon.log())),
+            );
+        }
+        for daemon in daemons {
+            assert!(daemon.stop().success(), "{label}: clean exit");
+        }
+
+        let slots: Vec<u64> = (0..SLOTS).map(|i| first + i * PERIOD).collect();
+        let mut requests = 0;
+        for f in 0..FEEDS {
+            let times = server.request_times(&format!("f{f}.xml"));
+            // The first request was the single pass's.
+            requests += times.len() as u64 - 1;
+            let runs: Vec<u64> = times
+                .iter()
+                .map(|t| unix(*t))
+                .filter(|&t| t >= first)
+                .map(|t| t - t % PERIOD)
+                .collect();
+            assert_eq!(runs, slots, "{label}: f{f} fetched once per scheduled time");
+        }
+        assert!(
+            work.iter().all(|&n| n > 0),
+            "{label}: every daemon took some of the work: {work:?}"
+        );
+        assert_eq!(
+            work.iter().sum::<u64>(),
+            requests,
+            "{label}: each request made by one daemon: {work:?}"
+        );
+        assert_eq!(
+            clusters(&db.url).await,
+            expected,
+            "{label}: the same clusters as one process makes"
+        );
+        eprintln!("{label}: fetches per daemon {work:?}");
+        db.cleanup().await;
+    }
+}
