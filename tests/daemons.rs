@@ -1,8 +1,9 @@
 //! Three `feedfold run` processes sharing one database, against 300 loopback
 //! feeds whose stories overlap: every feed is fetched exactly once per
 //! scheduled time (checked once the first, slow runs that store everything
-//! are over), all three daemons do some of the work, and the stories
-//! fold into the same clusters as a single `feedfold fetch` makes.
+//! are over), all three daemons do some of the work, the stories fold into
+//! the same clusters as a single `feedfold fetch` makes, and every daemon
+//! serves the same feed under the same ETag.
 
 mod common;
 
@@ -42,9 +43,12 @@ fn text(story: usize) -> String {
     words.join(" ")
 }
 
-fn serve(server: &FixtureServer) {
+/// Serves every feed; with `late`, feed 0 also carries a story of its own.
+fn serve(server: &FixtureServer, late: bool) {
     for f in 0..FEEDS {
+        let extra = (late && f == 0).then_some(STORIES);
         let items: Vec<(String, String, String, String)> = stories_of(f)
+            .chain(extra)
             .map(|s| {
                 (
                     format!("f{f}-s{s}"),
@@ -61,7 +65,7 @@ fn serve(server: &FixtureServer) {
         let body = rss(&format!("Feed {f}"), &items);
         server.set(
             &format!("f{f}.xml"),
-            Fixture::feed(body).with_etag(&format!("\"f{f}\"")),
+            Fixture::feed(body).with_etag(&format!("\"f{f}-{late}\"")),
         );
     }
 }
@@ -78,7 +82,7 @@ fn config(dir: &Path, server: &FixtureServer, database_url: &str, schedule: &str
             &format!("schedule = \"{schedule}\""),
         )
         .replace("concurrency = 4", "concurrency = 16")
-        .replace("[output]", "[output]\nitems = 1000");
+        .replace("[output]", "[output]\nitems = 1000\nrefresh = \"1s\"");
     std::fs::write(&path, text).unwrap();
     path.to_str().unwrap().to_owned()
 }
@@ -145,7 +149,7 @@ async fn three_daemons_share_the_work_and_fold_like_one() {
     for db in TestDb::all().await {
         let label = db.label;
         let server = FixtureServer::start().await;
-        serve(&server);
+        serve(&server, false);
 
         // One process, one pass: the clustering to match.
         let single = tempfile::tempdir().unwrap();
@@ -171,10 +175,37 @@ async fn three_daemons_share_the_work_and_fold_like_one() {
         let path = config(shared.path(), &server, &db.url, &schedule);
         let daemons: Vec<Daemon> = (0..3).map(|_| Daemon::start(Path::new(&path))).collect();
         let first = settled(&db.url).await;
+        // Between the two checked slots, one feed gains a story: one daemon
+        // stores it, and the others must notice and publish it too.
+        while unix(SystemTime::now()) < first + PERIOD / 2 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        serve(&server, true);
         let stop_at = first + (SLOTS - 1) * PERIOD + PERIOD / 2;
         while unix(SystemTime::now()) < stop_at {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+        // Whichever daemon ingested what, each serves the same merged feed.
+        let mut served = BTreeSet::new();
+        for daemon in &daemons {
+            let response = reqwest::get(&daemon.feed_url).await.unwrap();
+            let etag = response.headers()[reqwest::header::ETAG]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let feed = feed_rs::parser::parse(&response.bytes().await.unwrap()[..]).unwrap();
+            assert_eq!(
+                feed.entries.len(),
+                STORIES + 1,
+                "{label}: every story, once"
+            );
+            served.insert(etag);
+        }
+        assert_eq!(
+            served.len(),
+            1,
+            "{label}: one ETag for one content: {served:?}"
+        );
         let mut work = Vec::new();
         for daemon in &daemons {
             let fetched = fetches(daemon).await;
@@ -209,6 +240,8 @@ async fn three_daemons_share_the_work_and_fold_like_one() {
             requests,
             "{label}: each request made by one daemon: {work:?}"
         );
+        let mut expected = expected;
+        expected.insert(BTreeSet::from([format!("f0/f0-s{STORIES}")]));
         assert_eq!(
             clusters(&db.url).await,
             expected,

@@ -185,6 +185,10 @@ pub struct Output {
     pub items: NonZeroUsize,
     /// Stories older than this leave the feed. Default `7d`.
     pub window: Duration,
+    /// How often the database is checked for changes other daemons sharing
+    /// it have made; the feeds are re-rendered when there are any. A daemon's
+    /// own changes show at once. Default `5s`.
+    pub refresh: Duration,
 }
 
 impl Default for Output {
@@ -194,6 +198,7 @@ impl Default for Output {
             base_url: parse_builtin("http://127.0.0.1:8080/"),
             items: NonZeroUsize::new(100).unwrap_or(NonZeroUsize::MIN),
             window: parse_builtin("7d"),
+            refresh: parse_builtin("5s"),
         }
     }
 }
@@ -422,6 +427,9 @@ impl Config {
     fn semantic_error(&self, text: &str) -> Option<(Option<std::ops::Range<usize>>, String)> {
         if self.daemon.lease.0 < std::time::Duration::from_secs(3) {
             return Some((None, "daemon.lease must be at least 3s".into()));
+        }
+        if self.output.refresh.0 < std::time::Duration::from_millis(100) {
+            return Some((None, "output.refresh must be at least 100ms".into()));
         }
         let spans = SourceSpans::find(text);
         let span_of = |i: usize| spans.get(i).map(|s| s.name.span());

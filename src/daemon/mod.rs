@@ -108,6 +108,8 @@ pub async fn run_with_reload(
         pipeline: pipeline.clone(),
         groups,
         tx: publish_tx,
+        version: None,
+        unreachable: false,
     };
     let mut scheduler = Scheduler::start(pipeline, publisher, config_path, heartbeat).await?;
     notify(&[NotifyState::Ready]);
@@ -141,17 +143,45 @@ struct Publisher {
     pipeline: Pipeline,
     groups: Vec<String>,
     tx: watch::Sender<Arc<Snapshot>>,
+    /// The database's change counter when the documents were last rendered.
+    version: Option<i64>,
+    /// Whether the last look at the counter failed (logged once per outage).
+    unreachable: bool,
 }
 
 impl Publisher {
-    async fn publish(&self) {
+    /// Re-renders if another daemon sharing the database changed something.
+    async fn refresh(&mut self) {
+        match self.pipeline.store().version().await {
+            Ok(version) => {
+                if self.unreachable {
+                    tracing::warn!("database reachable again");
+                    self.unreachable = false;
+                }
+                if self.version != Some(version) {
+                    self.publish().await;
+                }
+            }
+            Err(error) if !self.unreachable => {
+                tracing::error!(%error, "database unreachable; serving the last feeds until it is back");
+                self.unreachable = true;
+            }
+            Err(_) => {}
+        }
+    }
+
+    async fn publish(&mut self) {
         let config = self.pipeline.config();
         let now = Utc::now();
+        // Read first: a change that lands while rendering moves the counter
+        // past this, so the next refresh renders again.
+        let version = self.pipeline.store().version().await.ok();
         match Snapshot::build(self.pipeline.store(), config, &self.groups, now).await {
             Ok(mut snapshot) => {
                 snapshot.advance_from(&self.tx.borrow(), now);
                 self.tx.send_replace(Arc::new(snapshot));
                 self.pipeline.metrics().published(now.timestamp() as f64);
+                self.version = version;
             }
             // The server keeps the last good documents.
             Err(error) => tracing::error!(%error, "publishing failed; serving the previous feed"),
@@ -203,6 +233,8 @@ impl Scheduler {
         // WATCHDOG=1 comes from this loop only, so systemd notices if it stalls.
         let period = sd_notify::watchdog_enabled().map_or(HEARTBEAT, |d| (d / 2).min(HEARTBEAT));
         let mut watchdog = tokio::time::interval(period);
+        let mut refresh = tokio::time::interval(self.pipeline.config().output.refresh.0);
+        refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             self.start_due();
             let sleep = sleep_until(self.queue.next_due());
@@ -215,6 +247,7 @@ impl Scheduler {
                     notify(&[NotifyState::Watchdog]);
                 }
                 Some(()) = reload.recv() => self.reload().await?,
+                _ = refresh.tick() => self.publisher.refresh().await,
                 () = async { if let Some(due) = publish_due { due.await } }, if publish_due.is_some() => {
                     self.publish_at = None;
                     self.publisher.publish().await;

@@ -143,15 +143,24 @@ fn weak_eq(a: &str, b: &str) -> bool {
     a.trim_start_matches("W/") == b.trim_start_matches("W/")
 }
 
+/// How long `/healthz` waits for the database.
+const PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 async fn healthz(State(state): State<AppState>) -> Response {
     let silent = chrono::Utc::now().timestamp() - state.heartbeat.load(Ordering::Relaxed);
     if silent > 2 * HEARTBEAT.as_secs() as i64 {
         let message = format!("scheduler loop silent for {silent} s\n");
         return (StatusCode::SERVICE_UNAVAILABLE, message).into_response();
     }
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("database: {e}\n")).into_response(),
+    // A database that is down makes the pool wait for a connection; a
+    // health check must answer sooner than that.
+    match tokio::time::timeout(PING_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ok\n").into_response(),
+        Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, format!("database: {e}\n")).into_response(),
+        Err(_) => {
+            let message = format!("database: no answer within {PING_TIMEOUT:?}\n");
+            (StatusCode::SERVICE_UNAVAILABLE, message).into_response()
+        }
     }
 }
 

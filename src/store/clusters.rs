@@ -141,6 +141,7 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         touch_story(&mut tx, old_story, now).await?;
+        tx.mark_changed().await?;
         tx.commit().await?;
         Ok(key)
     }

@@ -82,6 +82,9 @@ impl Store {
                 Outcome::Unchanged => report.unchanged += 1,
             }
         }
+        if report.changed() {
+            write.mark_changed().await?;
+        }
         write.commit().await?;
         Ok(report)
     }

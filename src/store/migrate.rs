@@ -39,6 +39,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0005_leases.sql"),
         include_str!("../../migrations/postgres/0005_leases.sql"),
     ),
+    (
+        6,
+        "change counter",
+        include_str!("../../migrations/sqlite/0006_changes.sql"),
+        include_str!("../../migrations/postgres/0006_changes.sql"),
+    ),
 ];
 
 /// Applies every migration not yet applied, under a lock, so daemons

@@ -100,6 +100,17 @@ impl WriteTx {
     }
 }
 
+impl WriteTx {
+    /// Records that this transaction changes what the feeds show, for
+    /// daemons that share the database (see [`Store::version`]).
+    pub(crate) async fn mark_changed(&mut self) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE changes SET version = version + 1 WHERE id = 1")
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}
+
 impl std::ops::Deref for WriteTx {
     type Target = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -179,6 +190,15 @@ impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// A number that grows with every committed change to what the feeds
+    /// show, whichever process made it: a daemon re-renders when it moved.
+    pub async fn version(&self) -> Result<i64, StoreError> {
+        let version = sqlx::query_scalar("SELECT version FROM changes WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(version)
     }
 
     /// Waits for in-flight queries and closes every connection.

@@ -149,6 +149,8 @@ impl Store {
             }
             ids.insert(source.name.clone(), id);
         }
+        // Names, priorities and groups decide how stories are shown.
+        tx.mark_changed().await?;
         tx.commit().await?;
         Ok(ids)
     }
