@@ -13,7 +13,7 @@ use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::daemon::Daemon;
-use common::{Fixture, FixtureServer, TestDb, rss, source, write_config};
+use common::{Fixture, FixtureServer, TestDb, rss, source, story_text, write_config};
 
 const FEEDS: usize = 300;
 const ITEMS: usize = 4;
@@ -29,20 +29,6 @@ fn stories_of(f: usize) -> impl Iterator<Item = usize> {
     (0..ITEMS).map(move |i| (f * ITEMS + i * 37) % STORIES)
 }
 
-/// A story's text: 120 words drawn for it alone, so two stories share few.
-fn text(story: usize) -> String {
-    let mut state = (story as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    let words: Vec<String> = (0..120)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            format!("w{}", state % 50_000)
-        })
-        .collect();
-    words.join(" ")
-}
-
 /// Serves every feed; with `late`, feed 0 also carries a story of its own.
 fn serve(server: &FixtureServer, late: bool) {
     for f in 0..FEEDS {
@@ -54,7 +40,7 @@ fn serve(server: &FixtureServer, late: bool) {
                     format!("f{f}-s{s}"),
                     format!("Story {s} as every wire ran it"),
                     format!("https://site{f}.example.org/{s}"),
-                    text(s),
+                    story_text(s as u64),
                 )
             })
             .collect();

@@ -35,6 +35,9 @@ const DRAIN: Duration = Duration::from_secs(10);
 /// How soon a source whose claim found its row locked, or failed, is tried again.
 const CLAIM_RETRY: Duration = Duration::from_secs(2);
 
+/// How long the check for other daemons' changes may take.
+const REFRESH_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// How long after a change the feeds are re-rendered, at most.
 const PUBLISH_DELAY: Duration = Duration::from_millis(250);
 
@@ -152,7 +155,10 @@ struct Publisher {
 impl Publisher {
     /// Re-renders if another daemon sharing the database changed something.
     async fn refresh(&mut self) {
-        match self.pipeline.store().version().await {
+        // The scheduler loop waits for this, and a database that is down
+        // makes the pool wait long for a connection.
+        let read = tokio::time::timeout(REFRESH_TIMEOUT, self.pipeline.store().version()).await;
+        match read.unwrap_or_else(|_| Err(StoreError::Timeout(REFRESH_TIMEOUT))) {
             Ok(version) => {
                 if self.unreachable {
                     tracing::warn!("database reachable again");

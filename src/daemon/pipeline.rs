@@ -28,7 +28,7 @@ const BUSY_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// After the database failed a pass, how long until the source is tried
 /// again. The source did nothing wrong, so this is not its backoff.
-const STORE_RETRY_SECS: u64 = 30;
+const STORE_RETRY_SECS: u64 = 10;
 
 /// Why one source's pass failed.
 #[derive(Debug, thiserror::Error)]

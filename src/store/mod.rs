@@ -49,6 +49,9 @@ pub enum StoreError {
     /// An entry named in a request is not in the database.
     #[error("no stored entry {0:?}")]
     UnknownEntry(String),
+    /// The database did not answer in time.
+    #[error("no answer from the database within {0:?}")]
+    Timeout(Duration),
 }
 
 /// Which database is behind the pool.

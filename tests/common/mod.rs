@@ -5,6 +5,7 @@
 
 pub mod daemon;
 pub mod hostile;
+pub mod proxy;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -192,6 +193,21 @@ async fn serve_fixture(
         response.headers_mut().insert(name, value.parse().unwrap());
     }
     response
+}
+
+/// A story's text: 120 words drawn for `seed` alone, so two stories share
+/// few and never fold together.
+pub fn story_text(seed: u64) -> String {
+    let mut state = (seed + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let words: Vec<String> = (0..120)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            format!("w{}", state % 50_000)
+        })
+        .collect();
+    words.join(" ")
 }
 
 /// An RSS 2.0 document with `(guid, title, link, description)` items.
