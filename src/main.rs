@@ -496,6 +496,8 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
                 "errors": state.error_count, "last_error": state.last_error, "entries": state.entries,
                 "retry_at": state.retry_at, "fresh_until": state.fresh_until,
                 "gone_since": state.gone_at, "moved_to": state.moved_to,
+                "running_on": state.lease.as_ref().map(|(holder, _)| holder),
+                "lease_until": state.lease.as_ref().map(|(_, until)| until),
             });
             writeln!(out, "{line}")?;
         } else {
@@ -536,6 +538,12 @@ fn problem(state: &feedfold::store::SourceState) -> String {
     }
     if let Some(to) = &state.moved_to {
         parts.push(format!("moved permanently to {to}: update its url"));
+    }
+    if let Some((holder, until)) = &state.lease {
+        parts.push(format!(
+            "running on {holder} (lease until {})",
+            when(*until)
+        ));
     }
     parts.join("; ")
 }

@@ -65,7 +65,10 @@ async fn one_claim_per_slot_and_a_lapsed_lease_is_taken_over() {
             Claim::Held { until: NOW + TTL },
             "{label}: the other daemon waits while the lease lives"
         );
+        let running = b.source_state("wire").await.unwrap().lease;
+        assert_eq!(running, Some((a.holder().to_owned(), NOW + TTL)), "{label}");
         finish(&a, wire, NOW + 2).await;
+        assert_eq!(b.source_state("wire").await.unwrap().lease, None, "{label}");
         assert_eq!(
             b.claim(lease(wire, slot, NOW + 3)).await.unwrap(),
             Claim::Done {

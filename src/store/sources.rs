@@ -55,6 +55,9 @@ pub struct SourceState {
     pub moved_to: Option<String>,
     /// Entries stored for it.
     pub entries: i64,
+    /// The daemon running it now and until when its lease lasts (Unix
+    /// seconds), if one is (see `store::leases`).
+    pub lease: Option<(String, i64)>,
 }
 
 impl SourceState {
@@ -99,7 +102,7 @@ pub struct Failure<'a> {
 const STATE_COLUMNS: &str =
     "SELECT s.id, s.name, s.url, s.enabled, s.etag, s.last_modified, s.last_fetch_at,
         s.last_success_at, s.last_status, s.last_error, s.error_count,
-        s.retry_at, s.fresh_until, s.gone_at, s.moved_to,
+        s.retry_at, s.fresh_until, s.gone_at, s.moved_to, s.lease_owner, s.lease_until,
         (SELECT COUNT(*) FROM entries e WHERE e.source_id = s.id) AS entries
     FROM sources s";
 
@@ -249,5 +252,8 @@ fn state_from_row(row: &sqlx::any::AnyRow) -> Result<SourceState, StoreError> {
         gone_at: row.try_get("gone_at")?,
         moved_to: row.try_get("moved_to")?,
         entries: row.try_get("entries")?,
+        lease: row
+            .try_get::<Option<String>, _>("lease_owner")?
+            .zip(row.try_get::<Option<i64>, _>("lease_until")?),
     })
 }
