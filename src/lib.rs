@@ -12,6 +12,7 @@ pub mod extract;
 pub mod fetch;
 pub mod publish;
 pub mod schedule;
+pub mod script;
 pub mod serve;
 pub mod source;
 pub mod store;

@@ -236,7 +236,7 @@ pub(super) fn is_teaser(entry: &Entry) -> bool {
         .unwrap_or("");
     let text = html_to_text(html);
     let chars = text.chars().filter(|c| !c.is_whitespace()).count();
-    let cjk = text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let cjk = text.chars().any(crate::script::is_han);
     let short = chars < if cjk { TEASER_CHARS_CJK } else { TEASER_CHARS };
     let tail = text.trim_end().to_lowercase();
     let cut = [

@@ -7,20 +7,7 @@
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
-/// True for the scripts written without spaces between words.
-pub fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x3040..=0x30FF      // Hiragana, Katakana
-        | 0x3400..=0x4DBF    // CJK Extension A
-        | 0x4E00..=0x9FFF    // CJK Unified Ideographs
-        | 0xAC00..=0xD7AF    // Hangul syllables
-        | 0x1100..=0x11FF    // Hangul Jamo
-        | 0x3130..=0x318F    // Hangul compatibility Jamo
-        | 0xF900..=0xFAFF    // CJK compatibility ideographs
-        | 0x31F0..=0x31FF    // Katakana phonetic extensions
-        | 0x20000..=0x2FA1F  // CJK Extensions B–F, compatibility supplement
-    )
-}
+use crate::script::is_cjk;
 
 /// Appends the folded form of `text` to `out` (which the caller reuses, so a
 /// fingerprint costs no allocation once the buffer has grown).

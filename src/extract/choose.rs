@@ -22,7 +22,7 @@ use dom_query::{Document, NodeRef};
 use super::Strategy;
 use super::blocks::{self, Block};
 use super::cleanup::{self, Context};
-use super::title::is_cjk;
+use crate::script::is_cjk;
 
 /// One candidate article, cut into paragraphs and judged by the cleanup
 /// rules.

@@ -383,7 +383,7 @@ fn cjk_share(text: &str) -> f64 {
     let (mut cjk, mut letters) = (0usize, 0usize);
     for c in text.chars().filter(|c| c.is_alphabetic()).take(4000) {
         letters += 1;
-        cjk += usize::from(title::is_cjk(c));
+        cjk += usize::from(crate::script::is_cjk(c));
     }
     if letters == 0 {
         0.0

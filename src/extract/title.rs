@@ -6,6 +6,8 @@
 
 use dom_query::Document;
 
+use crate::script::is_cjk;
+
 /// Where a title candidate came from, most trusted first: the order
 /// breaks ties.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -197,10 +199,6 @@ fn pairs(han: &mut Vec<char>, grams: &mut std::collections::HashSet<String>) {
         grams.insert(han[0].to_string());
     }
     han.clear();
-}
-
-pub(crate) fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xac00..=0xd7af | 0xf900..=0xfaff)
 }
 
 #[cfg(test)]

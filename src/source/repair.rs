@@ -483,7 +483,7 @@ pub fn fix_dates(text: &str, base_url: &str) -> Option<String> {
             continue;
         }
         let zone = *zone.get_or_insert_with(|| document_zone(text, base_url));
-        let han = date.contains(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        let han = date.contains(crate::script::is_han);
         let offset = zone.or(han.then_some(CHINA)).unwrap_or(0);
         if let Some(date) = parse_local_date(date, offset) {
             edits.push((body, date.to_rfc3339_opts(SecondsFormat::Secs, true)));

@@ -1,0 +1,41 @@
+//! Which writing system a character belongs to, where rules differ by it:
+//! text written without spaces between words is compared by character
+//! n-grams, split into titles differently, and counts as long sooner.
+
+/// True for the scripts written without spaces between words: Han, Kana and
+/// Hangul.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF      // Hiragana, Katakana
+        | 0x3400..=0x4DBF    // CJK Extension A
+        | 0x4E00..=0x9FFF    // CJK Unified Ideographs
+        | 0xAC00..=0xD7AF    // Hangul syllables
+        | 0x1100..=0x11FF    // Hangul Jamo
+        | 0x3130..=0x318F    // Hangul compatibility Jamo
+        | 0xF900..=0xFAFF    // CJK compatibility ideographs
+        | 0x31F0..=0x31FF    // Katakana phonetic extensions
+        | 0x20000..=0x2FA1F  // CJK Extensions B–F, compatibility supplement
+    )
+}
+
+/// True for the common Han ideographs (the CJK Unified Ideographs block):
+/// the sign of Chinese text, where dates without a zone are Beijing time.
+pub fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_without_spaces_are_told_apart_from_the_rest() {
+        for c in ['中', 'の', 'カ', '한', '𠀀'] {
+            assert!(is_cjk(c), "{c}");
+        }
+        for c in ['a', 'é', 'я', '1', '，', ' '] {
+            assert!(!is_cjk(c), "{c}");
+        }
+        assert!(is_han('中') && !is_han('の') && !is_han('a'));
+    }
+}
