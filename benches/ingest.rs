@@ -14,7 +14,7 @@
 //! `BENCH_ITEMS` items per feed (default 25), `FEEDFOLD_BENCH_POSTGRES` an
 //! admin URL (`postgres://postgres@127.0.0.1:5432/test`) to also measure
 //! PostgreSQL in a scratch database, `BENCH_DAEMONS` concurrent processes on
-//! PostgreSQL (default 3).
+//! PostgreSQL (default 3), `BENCH_BINARY` another `feedfold` build to run.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -192,12 +192,13 @@ fn run_setup(
     );
     std::fs::write(&config, head + sources).expect("write config");
     corpus.requests.store(0, Ordering::Relaxed);
-    let binary = env!("CARGO_BIN_EXE_feedfold");
+    // BENCH_BINARY compares another build (say, the previous commit's).
+    let binary = std::env::var("BENCH_BINARY").unwrap_or(env!("CARGO_BIN_EXE_feedfold").to_owned());
     let started = Instant::now();
     let children: Vec<_> = (0..processes)
         .map(|p| {
             let log = std::fs::File::create(dir.join(format!("fetch-{p}.log"))).expect("log file");
-            Command::new(binary)
+            Command::new(&binary)
                 .arg("fetch")
                 .arg("-c")
                 .arg(&config)

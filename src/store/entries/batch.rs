@@ -18,10 +18,12 @@ use super::{Incoming, Origin, story_key, usable_fingerprint};
 use crate::dedup::canonical_url;
 use crate::dedup::index::{BLOCKS, block_values, probe_radius, probes};
 
-/// Parameters per statement: well under SQLite's limit (32,766) and
-/// PostgreSQL's (65,535); longer statements would save no round trips for
-/// any feed's worth of items.
-const MAX_PARAMS: usize = 8000;
+/// Parameters per statement, far under SQLite's limit (32,766) and
+/// PostgreSQL's (65,535): sqlx-sqlite binds each parameter by name, which
+/// SQLite looks up with a linear scan, so binding costs grow with the square
+/// of a statement's parameters (at 8,000 it took most of ingest's time).
+/// A feed's worth of items still fits in one statement.
+const MAX_PARAMS: usize = 1000;
 
 type Tx = Transaction<'static, Any>;
 
