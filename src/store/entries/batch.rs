@@ -16,7 +16,7 @@ use super::plan::{
 };
 use super::{Incoming, Origin, story_key, usable_fingerprint};
 use crate::dedup::canonical_url;
-use crate::dedup::index::{BLOCKS, block_values, probe_radius, probes};
+use crate::dedup::index::{block_values, probe_radius, probes};
 
 /// Parameters per statement, far under SQLite's limit (32,766) and
 /// PostgreSQL's (65,535): sqlx-sqlite binds each parameter by name, which
@@ -270,49 +270,52 @@ async fn read_neighbours(
             older.push(fp);
         }
     }
-    known.banded = band_candidates(tx, &older, options.distance).await?;
-    ids.extend(&known.banded);
+    let window = [since, until];
+    let sql = |list: &str| format!("SELECT {ROW_COLUMNS} WHERE e.id IN ({list}) AND {IN_WINDOW}");
     ids.sort_unstable();
     ids.dedup();
-    ids.retain(|id| !known.rows.contains_key(id));
-    let sql = |list: &str| {
-        format!(
-            "SELECT {ROW_COLUMNS}
-             WHERE e.id IN ({list}) AND s.published >= $1
-               AND COALESCE(e.published, e.first_seen) BETWEEN $1 AND $2"
-        )
-    };
-    for row in query_in(tx, sql, &[since, until], &ids).await? {
+    for row in query_in(tx, sql, &window, &ids).await? {
         remember(known, &row)?;
     }
+    known.banded = read_banded(tx, &older, options.distance, window, known).await?;
     Ok(())
 }
 
-/// Entries whose band rows fall within the probe radius of any of these
-/// fingerprints in some block (see `dedup::index`): a superset of those
-/// within the distance.
-async fn band_candidates(
+/// Rows inside the window `$1..$2` whose stories started inside it too.
+const IN_WINDOW: &str =
+    "s.published >= $1 AND COALESCE(e.published, e.first_seen) BETWEEN $1 AND $2";
+
+/// Entries inside the window whose band rows fall within the probe radius
+/// of one of these fingerprints in some block (see `dedup::index`): a
+/// superset of those within the distance. One statement per fingerprint:
+/// each already carries hundreds of parameters, and the subquery keeps the
+/// candidate ids in the database.
+async fn read_banded(
     tx: &mut Tx,
     fingerprints: &[i64],
     distance: u32,
+    window: [i64; 2],
+    known: &mut Known,
 ) -> Result<Vec<i64>, StoreError> {
     let mut fingerprints = fingerprints.to_vec();
     fingerprints.sort_unstable();
     fingerprints.dedup();
-    let per_fingerprint = BLOCKS * (1 + probes(0, probe_radius(distance)).len());
     let mut found = Vec::new();
-    for chunk in fingerprints.chunks((MAX_PARAMS / per_fingerprint).max(1)) {
-        let (mut parts, mut params) = (Vec::new(), Vec::new());
-        for &fp in chunk {
-            band_lookup(fp, distance, &mut parts, &mut params);
-        }
+    for fp in fingerprints {
+        let mut params = window.to_vec();
+        let mut parts = Vec::new();
+        band_lookup(fp, distance, &mut parts, &mut params);
         // UNION (not ALL): an entry close in two blocks is one candidate.
-        let mut query = statement(parts.join(" UNION "));
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} WHERE e.id IN ({}) AND {IN_WINDOW}",
+            parts.join(" UNION ")
+        );
+        let mut query = statement(sql);
         for param in params {
             query = query.bind(param);
         }
         for row in query.fetch_all(&mut **tx).await? {
-            found.push(row.try_get("entry_id")?);
+            found.push(remember(known, &row)?);
         }
     }
     found.sort_unstable();
