@@ -565,3 +565,86 @@ async fn a_second_process_sees_the_first_ones_stories() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn one_batch_folds_its_own_copies() {
+    use feedfold::daemon::fingerprint_entries;
+    use feedfold::dedup::TitleRules;
+    with_each_backend(|store, label| async move {
+        let ids = store.sync_sources(&[record("wire", 0, &[])]).await.unwrap();
+        let title = "Ferry services suspended as Storm Brenna brings gales";
+        let credited = format!("{FERRY} (Reporting by Coastal Times staff)");
+        // Within one call: a same-URL copy and a near-duplicate of the first
+        // item, an unrelated item, and the first item again, corrected.
+        let batch = fingerprint_entries(
+            vec![
+                with_body("w1", title, "https://wire.example.org/ferry", FERRY),
+                with_body("w2", title, "https://wire.example.org/ferry?utm_source=rss", "Ferries cancelled."),
+                with_body("w3", &format!("{title} - Coastal Times"), "https://wire.example.org/storm", &credited),
+                with_body("w4", "Lighthouse wins heritage grant", "https://wire.example.org/lighthouse", "The Gull Point Lighthouse Trust has been awarded a heritage grant to repair the lantern room, replace corroded railings and re-roof the keeper's cottage, with the tower reopening to visitors in 2028."),
+                with_body("w1", &format!("{title} (corrected)"), "https://wire.example.org/ferry", FERRY),
+            ],
+            TitleRules::default(),
+        );
+        let options = MatchOptions::default();
+        let report = store.ingest(ids["wire"], "wire", &batch, NOW, options).await.unwrap();
+        assert_eq!((report.new, report.merged, report.updated), (4, 2, 1), "{label}");
+
+        let rule = |guid: &'static str| {
+            let store = store.clone();
+            async move {
+                let entry = store.find_entries(&format!("wire:{guid}")).await.unwrap();
+                let why = store.explain(entry[0]).await.unwrap();
+                let matched = why.decisions[0].matched.as_ref().map(|m| m.title.clone());
+                (why.decisions[0].rule.clone(), matched, why.story)
+            }
+        };
+        let (first, _, story) = rule("w1").await;
+        assert_eq!(first, "new", "{label}");
+        let corrected = format!("{title} (corrected)");
+        for guid in ["w2", "w3"] {
+            let (rule, matched, joined) = rule(guid).await;
+            let expected = if guid == "w2" { "same-url" } else { "simhash" };
+            assert_eq!(rule, expected, "{label}: {guid}");
+            assert_eq!(matched.as_deref(), Some(corrected.as_str()), "{label}: {guid}");
+            assert_eq!(joined, story, "{label}: {guid}");
+        }
+        let stories = store.recent_stories(0, 10, None).await.unwrap();
+        assert_eq!(stories.len(), 2, "{label}");
+
+        let again = store.ingest(ids["wire"], "wire", &batch[1..], NOW + 5, options).await.unwrap();
+        assert_eq!((again.new, again.unchanged), (0, 4), "{label}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn batches_larger_than_one_statement_store_every_entry() {
+    with_each_backend(|store, label| async move {
+        let ids = store.sync_sources(&[record("big", 0, &[])]).await.unwrap();
+        // Pairs share a URL, so half the entries join an earlier one's story.
+        let entries: Vec<Entry> = (0..1500)
+            .map(|i| {
+                let url = format!("https://big.example.org/{}", i % 750);
+                entry(&format!("g{i}"), &format!("Item {i}"), &url, NOW - i)
+            })
+            .collect();
+        let options = MatchOptions::default();
+        let report = store
+            .ingest(ids["big"], "big", &plain(&entries), NOW, options)
+            .await
+            .unwrap();
+        assert_eq!((report.new, report.merged), (1500, 750), "{label}");
+        assert_eq!(
+            store.recent_stories(0, 2000, None).await.unwrap().len(),
+            750,
+            "{label}"
+        );
+        let again = store
+            .ingest(ids["big"], "big", &plain(&entries), NOW + 1, options)
+            .await
+            .unwrap();
+        assert_eq!(again.unchanged, 1500, "{label}");
+    })
+    .await;
+}

@@ -52,6 +52,15 @@ pub fn probes(value: u16, radius: u32) -> Vec<u16> {
     out
 }
 
+/// The XOR masks of [`probes`]: every 16-bit value with at most `radius`
+/// bits set, 0 first. Computed once per radius, for callers that probe
+/// often and must not rebuild the list each time.
+pub fn probe_masks(radius: u32) -> &'static [u16] {
+    static MASKS: [std::sync::OnceLock<Vec<u16>>; 17] = [const { std::sync::OnceLock::new() }; 17];
+    let radius = radius.min(16);
+    MASKS[radius as usize].get_or_init(|| probes(0, radius))
+}
+
 /// Entries of one block's table, grouped by block value. Fingerprints and
 /// ids are kept apart so a bucket scan reads only the fingerprints.
 #[derive(Debug, Clone, Default)]

@@ -10,25 +10,46 @@
 //! rebuilt from the database next time). Candidates are re-read from the
 //! database before they are used.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use sqlx::{Any, Row, Transaction};
 
 use super::StoreError;
-use crate::dedup::index::{block_values, probe_radius, probes};
+use crate::dedup::index::{block_values, probe_masks, probe_radius};
 
 /// How long a loaded copy is kept before it is rebuilt, which drops entries
 /// that have aged out of every window.
 const REBUILD_AFTER_SECS: i64 = 24 * 3600;
+
+/// Entries (id and current fingerprint) by the value of one block: a
+/// lookup probes hundreds of values, so they are indexed directly, not hashed.
+#[derive(Debug)]
+struct Block(Vec<Vec<(i64, u64)>>);
+
+impl Default for Block {
+    fn default() -> Self {
+        Block(vec![Vec::new(); 1 << 16])
+    }
+}
+
+impl Block {
+    fn get(&self, value: u16) -> &[(i64, u64)] {
+        &self.0[usize::from(value)]
+    }
+
+    fn get_mut(&mut self, value: u16) -> &mut Vec<(i64, u64)> {
+        &mut self.0[usize::from(value)]
+    }
+}
 
 /// Stored fingerprints, indexed by their four 16-bit blocks.
 #[derive(Debug, Default)]
 pub(super) struct Candidates {
     /// Current fingerprint of every entry in the copy.
     fingerprints: HashMap<i64, u64>,
-    /// Entry ids by block value, one map per block. An id may linger under
-    /// an old value after its fingerprint changed; lookups check the current one.
-    blocks: [HashMap<u16, Vec<i64>>; 4],
+    /// Entries by block value, one map per block, each with its current
+    /// fingerprint, so a lookup compares without a second map lookup.
+    blocks: [Block; 4],
     /// Highest entry id seen.
     last_id: i64,
     /// Newest `updated` seen (rows updated since are read again).
@@ -56,8 +77,15 @@ impl Candidates {
             .is_some_and(|at| now.saturating_sub(at) < REBUILD_AFTER_SECS);
         if !fresh || self.in_doubt {
             *self = Candidates::default();
-            // A day's margin keeps the copy useful until the next rebuild.
-            self.cutoff = now.saturating_sub(window_secs.saturating_add(REBUILD_AFTER_SECS));
+            // An item dated up to one window back looks for matches one more
+            // window back: feeds carry items a few days old, and each lookup
+            // the copy cannot answer costs a statement with hundreds of
+            // parameters. A day's margin keeps the copy useful until the
+            // next rebuild. Older items ask the database.
+            let reach = window_secs
+                .saturating_mul(2)
+                .saturating_add(REBUILD_AFTER_SECS);
+            self.cutoff = now.saturating_sub(reach);
             self.loaded_at = Some(now);
         }
         // New rows by id; edited rows (updated after they were first seen)
@@ -96,17 +124,26 @@ impl Candidates {
     /// Records an entry's (new) fingerprint; `None` removes it.
     pub(super) fn put(&mut self, id: i64, fingerprint: Option<i64>) {
         self.last_id = self.last_id.max(id);
-        let Some(fingerprint) = fingerprint.map(|f| f as u64) else {
-            self.fingerprints.remove(&id);
-            return;
+        let fingerprint = fingerprint.map(|f| f as u64);
+        let old = match fingerprint {
+            Some(new) => self.fingerprints.insert(id, new),
+            None => self.fingerprints.remove(&id),
         };
-        if self.fingerprints.insert(id, fingerprint) == Some(fingerprint) {
+        if old == fingerprint {
             return;
         }
-        for (block, value) in block_values(fingerprint) {
-            let list = self.blocks[block as usize].entry(value as u16).or_default();
-            if !list.contains(&id) {
-                list.push(id);
+        if let Some(old) = old {
+            for (block, value) in block_values(old) {
+                self.blocks[block as usize]
+                    .get_mut(value as u16)
+                    .retain(|&(other, _)| other != id);
+            }
+        }
+        if let Some(new) = fingerprint {
+            for (block, value) in block_values(new) {
+                self.blocks[block as usize]
+                    .get_mut(value as u16)
+                    .push((id, new));
             }
         }
     }
@@ -115,22 +152,20 @@ impl Candidates {
     pub(super) fn near(&self, fingerprint: i64, distance: u32) -> Vec<i64> {
         let fingerprint = fingerprint as u64;
         let radius = probe_radius(distance);
-        let mut seen = HashSet::new();
         let mut found = Vec::new();
         for (block, value) in block_values(fingerprint) {
             let lists = &self.blocks[block as usize];
-            for probe in probes(value as u16, radius) {
-                for &id in lists.get(&probe).into_iter().flatten() {
-                    let close = self
-                        .fingerprints
-                        .get(&id)
-                        .is_some_and(|f| (f ^ fingerprint).count_ones() <= distance);
-                    if close && seen.insert(id) {
+            for mask in probe_masks(radius) {
+                for &(id, other) in lists.get(value as u16 ^ mask) {
+                    if (other ^ fingerprint).count_ones() <= distance {
                         found.push(id);
                     }
                 }
             }
         }
+        // An entry close in several blocks is found once per block.
+        found.sort_unstable();
+        found.dedup();
         found
     }
 }

@@ -94,6 +94,7 @@ impl Store {
             Backend::Sqlite => "",
         };
         let sql = CLAIM.replace("{lock}", lock);
+        let _turn = self.small_write_turn().await;
         // The statement's only variable part is the fixed locking clause.
         let won = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(request.source_id)
@@ -150,6 +151,7 @@ impl Store {
     /// when the lease is no longer ours (it lapsed and another daemon took
     /// the source over).
     pub async fn renew(&self, source_id: i64, until: i64) -> Result<bool, StoreError> {
+        let _turn = self.small_write_turn().await;
         let done = sqlx::query(
             "UPDATE sources SET lease_until = $3 WHERE id = $1 AND lease_owner = $2
                  AND lease_until IS NOT NULL",

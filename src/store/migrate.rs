@@ -45,6 +45,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0006_changes.sql"),
         include_str!("../../migrations/postgres/0006_changes.sql"),
     ),
+    (
+        7,
+        "index of edited entries",
+        include_str!("../../migrations/sqlite/0007_entries_edited.sql"),
+        include_str!("../../migrations/postgres/0007_entries_edited.sql"),
+    ),
 ];
 
 /// Applies every migration not yet applied, under a lock, so daemons

@@ -181,6 +181,7 @@ impl Store {
     /// Records a successful fetch: failures, backoff and a 410 are forgotten,
     /// and this daemon's lease on the source ends.
     pub async fn record_success(&self, source_id: i64, ok: &Success<'_>) -> Result<(), StoreError> {
+        let _turn = self.small_write_turn().await;
         sqlx::query(
             "UPDATE sources SET etag = $2, last_modified = $3, last_fetch_at = $4, last_success_at = $4,
                  last_status = $5, last_error = NULL, error_count = 0, retry_at = NULL,
@@ -210,6 +211,7 @@ impl Store {
         source_id: i64,
         failed: &Failure<'_>,
     ) -> Result<(), StoreError> {
+        let _turn = self.small_write_turn().await;
         sqlx::query(
             "UPDATE sources SET last_fetch_at = $2, last_status = $3, last_error = $4,
                  error_count = error_count + $5, retry_at = $6,

@@ -1,0 +1,521 @@
+//! The statements of one ingest: a few reads before planning and a few
+//! multi-row writes after it, however many items the batch holds. Every
+//! statement costs a round trip to the database (through a worker thread on
+//! SQLite), which costs far more than the rows it carries.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, Encode, Row, Transaction, Type};
+
+use super::super::StoreError;
+use super::super::candidates::Candidates;
+use super::plan::{
+    Existing, Known, NewEntry, NewStory, PENDING, Plan, Row as Stored, Update, time,
+};
+use super::{Incoming, Origin, story_key, usable_fingerprint};
+use crate::dedup::canonical_url;
+use crate::dedup::index::{block_values, probe_radius, probes};
+
+/// Parameters per statement, far under SQLite's limit (32,766) and
+/// PostgreSQL's (65,535): sqlx-sqlite binds each parameter by name, which
+/// SQLite looks up with a linear scan, so binding costs grow with the square
+/// of a statement's parameters (at 8,000 it took most of ingest's time).
+/// A feed's worth of items still fits in one statement.
+const MAX_PARAMS: usize = 1000;
+
+type Tx = Transaction<'static, Any>;
+
+/// The columns of `plan::Row`, with the story's start.
+const ROW_COLUMNS: &str = "e.id, e.story_id, e.fingerprint, e.canonical_url, e.published,
+     e.first_seen, s.published AS started
+     FROM entries e JOIN stories s ON s.id = e.story_id";
+
+/// Reads what planning needs: this source's stored entries among the
+/// batch's GUIDs, and for the new ones the stories their keys name, the
+/// entries with their canonical URLs, and their near-duplicate candidates.
+pub(super) async fn read(
+    tx: &mut Tx,
+    candidates: &Candidates,
+    origin: &Origin<'_>,
+    items: &[Incoming],
+) -> Result<(HashMap<String, Existing>, Known), StoreError> {
+    let mut known = Known::default();
+    let mut seen = HashSet::new();
+    let guids: Vec<&str> = items
+        .iter()
+        .map(|i| i.entry.id.as_str())
+        .filter(|guid| seen.insert(*guid))
+        .collect();
+    let existing = read_existing(tx, origin.source_id, &guids, &mut known).await?;
+    let mut seen = HashSet::new();
+    let new: Vec<&Incoming> = items
+        .iter()
+        .filter(|i| !existing.contains_key(&i.entry.id) && seen.insert(i.entry.id.as_str()))
+        .collect();
+    read_keys(tx, origin, &new, &mut known).await?;
+    read_same_urls(tx, origin, &new, &mut known).await?;
+    read_neighbours(tx, candidates, origin, &new, &mut known).await?;
+    Ok((existing, known))
+}
+
+/// Writes the plan, then adds the new entries to the in-memory copy.
+pub(super) async fn write(
+    tx: &mut Tx,
+    candidates: &mut Candidates,
+    origin: &Origin<'_>,
+    plan: &Plan<'_>,
+) -> Result<(), StoreError> {
+    let stories = insert_stories(tx, origin.now, &plan.stories).await?;
+    let entries = insert_entries(tx, origin, &plan.inserts, &stories).await?;
+    update_entries(tx, origin.now, &plan.updates).await?;
+    write_bands(tx, plan, &entries).await?;
+    insert_decisions(tx, origin.now, &plan.inserts, &stories, &entries).await?;
+    touch_stories(tx, origin.now, &plan.touched).await?;
+    for (new, &id) in plan.inserts.iter().zip(&entries) {
+        candidates.put(id, usable_fingerprint(new.item));
+    }
+    Ok(())
+}
+
+/// The real id of a stored or pending row, given the ids the pending ones got.
+fn real(id: i64, inserted: &[i64]) -> i64 {
+    let pending = usize::try_from(id.saturating_sub(PENDING)).ok();
+    // Every pending id was inserted; were one missing, the foreign keys
+    // would reject the write rather than store a wrong link.
+    match pending.filter(|_| id >= PENDING) {
+        Some(index) => inserted.get(index).copied().unwrap_or(id),
+        None => id,
+    }
+}
+
+/// `$first, $first+1, …` for `n` values.
+pub(super) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `($first, …), (…)`: `rows` tuples of `width` consecutive placeholders.
+fn tuples(first: usize, rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(first + r * width, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A statement built from numbered placeholders only, never data.
+fn statement<'q>(sql: String) -> Query<'q, Any, AnyArguments> {
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+}
+
+/// Runs `sql(list)` once per chunk of `values`, where `list` is the chunk's
+/// placeholders, numbered after the `fixed` parameters bound first; returns
+/// the rows of all chunks.
+async fn query_in<'v, T>(
+    tx: &mut Tx,
+    sql: impl Fn(&str) -> String,
+    fixed: &[i64],
+    values: &'v [T],
+) -> Result<Vec<AnyRow>, StoreError>
+where
+    T: Encode<'v, Any> + Type<Any> + Copy + Send + 'v,
+{
+    let mut rows = Vec::new();
+    for chunk in values.chunks(MAX_PARAMS - fixed.len()) {
+        let list = placeholders(fixed.len() + 1, chunk.len());
+        let mut query = statement(sql(&list));
+        for &param in fixed {
+            query = query.bind(param);
+        }
+        for &value in chunk {
+            query = query.bind(value);
+        }
+        rows.extend(query.fetch_all(&mut **tx).await?);
+    }
+    Ok(rows)
+}
+
+/// Adds a row selected with `ROW_COLUMNS` to what is known; returns its id.
+fn remember(known: &mut Known, row: &AnyRow) -> Result<i64, StoreError> {
+    let id: i64 = row.try_get("id")?;
+    let story: i64 = row.try_get("story_id")?;
+    known.started.insert(story, row.try_get("started")?);
+    known.rows.insert(
+        id,
+        Stored {
+            story,
+            fingerprint: row.try_get("fingerprint")?,
+            canonical_url: row.try_get("canonical_url")?,
+            published: row.try_get("published")?,
+            first_seen: row.try_get("first_seen")?,
+        },
+    );
+    Ok(id)
+}
+
+async fn read_existing(
+    tx: &mut Tx,
+    source_id: i64,
+    guids: &[&str],
+    known: &mut Known,
+) -> Result<HashMap<String, Existing>, StoreError> {
+    let sql = |list: &str| {
+        format!(
+            "SELECT e.guid, e.url, e.title, e.author, e.summary, e.content, {ROW_COLUMNS}
+             WHERE e.source_id = $1 AND e.guid IN ({list})"
+        )
+    };
+    let mut existing = HashMap::new();
+    for row in query_in(tx, sql, &[source_id], guids).await? {
+        let id = remember(known, &row)?;
+        let entry = Existing {
+            id,
+            url: row.try_get("url")?,
+            title: row.try_get("title")?,
+            author: row.try_get("author")?,
+            summary: row.try_get("summary")?,
+            content: row.try_get("content")?,
+            published: row.try_get("published")?,
+        };
+        existing.insert(row.try_get("guid")?, entry);
+    }
+    Ok(existing)
+}
+
+/// Stored stories under the keys the new entries would found. (Only an
+/// entry that was deleted leaves its key behind, but then its story must
+/// be found again, as `INSERT … ON CONFLICT` would.)
+async fn read_keys(
+    tx: &mut Tx,
+    origin: &Origin<'_>,
+    new: &[&Incoming],
+    known: &mut Known,
+) -> Result<(), StoreError> {
+    let keys: Vec<String> = new
+        .iter()
+        .map(|i| story_key("entry", origin.source_name, &i.entry.id))
+        .collect();
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let sql = |list: &str| {
+        format!("SELECT id, story_key, published FROM stories WHERE story_key IN ({list})")
+    };
+    for row in query_in(tx, sql, &[], &keys).await? {
+        let id: i64 = row.try_get("id")?;
+        known.started.insert(id, row.try_get("published")?);
+        known.keys.insert(row.try_get("story_key")?, id);
+    }
+    Ok(())
+}
+
+/// Entries with the new entries' canonical URLs whose stories started
+/// inside the earliest window.
+async fn read_same_urls(
+    tx: &mut Tx,
+    origin: &Origin<'_>,
+    new: &[&Incoming],
+    known: &mut Known,
+) -> Result<(), StoreError> {
+    let urls: HashSet<String> = new
+        .iter()
+        .filter_map(|i| i.entry.url.as_deref().and_then(canonical_url))
+        .collect();
+    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let Some(since) = new
+        .iter()
+        .map(|i| time(i, origin.now) - origin.options.window_secs)
+        .min()
+    else {
+        return Ok(());
+    };
+    let sql = |list: &str| {
+        format!("SELECT {ROW_COLUMNS} WHERE s.published >= $1 AND e.canonical_url IN ({list})")
+    };
+    for row in query_in(tx, sql, &[since], &urls).await? {
+        remember(known, &row)?;
+    }
+    Ok(())
+}
+
+/// Near-duplicate candidates of the new entries, from the in-memory copy
+/// where it reaches back far enough, else from the band rows, read with a
+/// window that holds every item's.
+async fn read_neighbours(
+    tx: &mut Tx,
+    candidates: &Candidates,
+    origin: &Origin<'_>,
+    new: &[&Incoming],
+    known: &mut Known,
+) -> Result<(), StoreError> {
+    let options = origin.options;
+    if options.distance == 0 {
+        return Ok(());
+    }
+    let mut ids = Vec::new();
+    let mut older = Vec::new();
+    let (mut since, mut until) = (i64::MAX, i64::MIN);
+    for item in new {
+        let Some(fp) = usable_fingerprint(item) else {
+            continue;
+        };
+        let time = time(item, origin.now);
+        let from = time.saturating_sub(options.window_secs);
+        since = since.min(from);
+        until = until.max(time.saturating_add(options.window_secs));
+        if candidates.covers(from) {
+            ids.extend(candidates.near(fp, options.distance));
+        } else {
+            older.push(fp);
+        }
+    }
+    let window = [since, until];
+    let sql = |list: &str| format!("SELECT {ROW_COLUMNS} WHERE e.id IN ({list}) AND {IN_WINDOW}");
+    ids.sort_unstable();
+    ids.dedup();
+    for row in query_in(tx, sql, &window, &ids).await? {
+        remember(known, &row)?;
+    }
+    known.banded = read_banded(tx, &older, options.distance, window, known).await?;
+    Ok(())
+}
+
+/// Rows inside the window `$1..$2` whose stories started inside it too.
+const IN_WINDOW: &str =
+    "s.published >= $1 AND COALESCE(e.published, e.first_seen) BETWEEN $1 AND $2";
+
+/// Entries inside the window whose band rows fall within the probe radius
+/// of one of these fingerprints in some block (see `dedup::index`): a
+/// superset of those within the distance. One statement per fingerprint:
+/// each already carries hundreds of parameters, and the subquery keeps the
+/// candidate ids in the database.
+async fn read_banded(
+    tx: &mut Tx,
+    fingerprints: &[i64],
+    distance: u32,
+    window: [i64; 2],
+    known: &mut Known,
+) -> Result<Vec<i64>, StoreError> {
+    let mut fingerprints = fingerprints.to_vec();
+    fingerprints.sort_unstable();
+    fingerprints.dedup();
+    let mut found = Vec::new();
+    for fp in fingerprints {
+        let mut params = window.to_vec();
+        let mut parts = Vec::new();
+        band_lookup(fp, distance, &mut parts, &mut params);
+        // UNION (not ALL): an entry close in two blocks is one candidate.
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} WHERE e.id IN ({}) AND {IN_WINDOW}",
+            parts.join(" UNION ")
+        );
+        let mut query = statement(sql);
+        for param in params {
+            query = query.bind(param);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            found.push(remember(known, &row)?);
+        }
+    }
+    found.sort_unstable();
+    found.dedup();
+    Ok(found)
+}
+
+/// Adds one `SELECT` per block for the stored entries whose band value
+/// there lies within the probe radius, numbering after `params`.
+fn band_lookup(fingerprint: i64, distance: u32, parts: &mut Vec<String>, params: &mut Vec<i64>) {
+    let radius = probe_radius(distance);
+    for (block, value) in block_values(fingerprint as u64) {
+        let values = probes(value as u16, radius);
+        let first = params.len() + 1;
+        params.push(block);
+        params.extend(values.iter().map(|v| i64::from(*v)));
+        parts.push(format!(
+            "SELECT b.entry_id FROM entry_bands b WHERE b.block = ${first} AND b.value IN ({})",
+            placeholders(first + 1, values.len())
+        ));
+    }
+}
+
+/// Inserts the new stories; returns their ids in order.
+async fn insert_stories(
+    tx: &mut Tx,
+    now: i64,
+    stories: &[NewStory],
+) -> Result<Vec<i64>, StoreError> {
+    let mut ids = HashMap::new();
+    for chunk in stories.chunks(MAX_PARAMS / 3) {
+        let sql = format!(
+            "INSERT INTO stories (story_key, published, updated) VALUES {} RETURNING id, story_key",
+            tuples(1, chunk.len(), 3)
+        );
+        let mut query = statement(sql);
+        for story in chunk {
+            query = query
+                .bind(story.key.as_str())
+                .bind(story.published)
+                .bind(now);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            ids.insert(
+                row.try_get::<String, _>("story_key")?,
+                row.try_get::<i64, _>("id")?,
+            );
+        }
+    }
+    in_order(stories.iter().map(|s| ids.get(&s.key)))
+}
+
+/// The ids `RETURNING` gave, in the order the rows were written (which it
+/// does not promise).
+fn in_order<'a>(ids: impl Iterator<Item = Option<&'a i64>>) -> Result<Vec<i64>, StoreError> {
+    ids.map(|id| {
+        id.copied()
+            .ok_or(StoreError::Query(sqlx::Error::RowNotFound))
+    })
+    .collect()
+}
+
+/// Inserts the new entries; returns their ids in order.
+async fn insert_entries(
+    tx: &mut Tx,
+    origin: &Origin<'_>,
+    inserts: &[NewEntry<'_>],
+    stories: &[i64],
+) -> Result<Vec<i64>, StoreError> {
+    const WIDTH: usize = 13;
+    let mut ids = HashMap::new();
+    for chunk in inserts.chunks(MAX_PARAMS / WIDTH) {
+        let sql = format!(
+            "INSERT INTO entries (source_id, guid, url, canonical_url, title, author, summary,
+                 content, published, first_seen, updated, story_id, fingerprint)
+             VALUES {} RETURNING id, guid",
+            tuples(1, chunk.len(), WIDTH)
+        );
+        let mut query = statement(sql);
+        for new in chunk {
+            let entry = &new.item.entry;
+            query = query
+                .bind(origin.source_id)
+                .bind(entry.id.as_str())
+                .bind(entry.url.as_deref())
+                .bind(entry.url.as_deref().and_then(canonical_url))
+                .bind(entry.title.as_str())
+                .bind(entry.author.as_deref())
+                .bind(entry.summary.as_deref())
+                .bind(entry.content.as_deref())
+                .bind(super::plan::published(new.item))
+                .bind(origin.now)
+                .bind(origin.now)
+                .bind(real(new.story, stories))
+                .bind(usable_fingerprint(new.item));
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            ids.insert(
+                row.try_get::<String, _>("guid")?,
+                row.try_get::<i64, _>("id")?,
+            );
+        }
+    }
+    in_order(inserts.iter().map(|n| ids.get(&n.item.entry.id)))
+}
+
+/// Edits are few, and each row has its own values: one statement each.
+async fn update_entries(tx: &mut Tx, now: i64, updates: &[Update<'_>]) -> Result<(), StoreError> {
+    for update in updates {
+        let entry = &update.item.entry;
+        sqlx::query(
+            "UPDATE entries SET url = $2, title = $3, author = $4, summary = $5, content = $6,
+                 published = $7, updated = $8, fingerprint = $9, canonical_url = $10
+             WHERE id = $1",
+        )
+        .bind(update.id)
+        .bind(entry.url.as_deref())
+        .bind(&entry.title)
+        .bind(entry.author.as_deref())
+        .bind(entry.summary.as_deref())
+        .bind(entry.content.as_deref())
+        .bind(super::plan::published(update.item))
+        .bind(now)
+        .bind(usable_fingerprint(update.item))
+        .bind(entry.url.as_deref().and_then(canonical_url))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Replaces the band rows of edited entries and adds those of new ones
+/// (none for an entry without a usable fingerprint).
+async fn write_bands(tx: &mut Tx, plan: &Plan<'_>, entries: &[i64]) -> Result<(), StoreError> {
+    let edited: Vec<i64> = plan.updates.iter().map(|u| u.id).collect();
+    let sql = |list: &str| format!("DELETE FROM entry_bands WHERE entry_id IN ({list})");
+    query_in(tx, sql, &[], &edited).await?;
+    let fingerprints = entries
+        .iter()
+        .zip(&plan.inserts)
+        .map(|(&id, new)| (id, new.item))
+        .chain(plan.updates.iter().map(|u| (u.id, u.item)))
+        .filter_map(|(id, item)| Some((id, usable_fingerprint(item)?)));
+    let rows: Vec<(i64, i64, i64)> = fingerprints
+        .flat_map(|(id, fp)| block_values(fp as u64).map(|(block, value)| (id, block, value)))
+        .collect();
+    for chunk in rows.chunks(MAX_PARAMS / 3) {
+        let sql = format!(
+            "INSERT INTO entry_bands (entry_id, block, value) VALUES {}",
+            tuples(1, chunk.len(), 3)
+        );
+        let mut query = statement(sql);
+        for &(id, block, value) in chunk {
+            query = query.bind(id).bind(block).bind(value);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Records why each new entry is in its story.
+async fn insert_decisions(
+    tx: &mut Tx,
+    now: i64,
+    inserts: &[NewEntry<'_>],
+    stories: &[i64],
+    entries: &[i64],
+) -> Result<(), StoreError> {
+    const WIDTH: usize = 6;
+    let rows: Vec<_> = inserts.iter().zip(entries).collect();
+    for chunk in rows.chunks(MAX_PARAMS / WIDTH) {
+        let sql = format!(
+            "INSERT INTO decisions (entry_id, story_id, rule, matched_entry_id, distance, decided_at)
+             VALUES {}",
+            tuples(1, chunk.len(), WIDTH)
+        );
+        let mut query = statement(sql);
+        for &(new, &id) in chunk {
+            let (matched, distance) = super::matched(&new.decision);
+            query = query
+                .bind(id)
+                .bind(real(new.story, stories))
+                .bind(new.decision.rule())
+                .bind(matched.map(|m| real(m, entries)))
+                .bind(distance)
+                .bind(now);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Marks the stored stories that gained or changed a member.
+async fn touch_stories(
+    tx: &mut Tx,
+    now: i64,
+    stories: &std::collections::BTreeSet<i64>,
+) -> Result<(), StoreError> {
+    let ids: Vec<i64> = stories.iter().copied().collect();
+    let sql = |list: &str| format!("UPDATE stories SET updated = $1 WHERE id IN ({list})");
+    query_in(tx, sql, &[now], &ids).await?;
+    Ok(())
+}

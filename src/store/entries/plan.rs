@@ -1,0 +1,371 @@
+//! Deciding a whole batch in memory: the decisions, in item order, that
+//! storing the items one statement at a time would make, so the batch can be
+//! read and written in a few statements.
+//!
+//! The state starts as the rows read before planning (see `batch::read`)
+//! and follows every row the batch writes: a later item sees an earlier
+//! one's edit, and can join the story of an item stored just before it. New
+//! rows carry pending ids until they are inserted.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::super::candidates::Candidates;
+use super::{Incoming, IngestReport, Origin, story_key, usable_fingerprint};
+use crate::dedup::{Decision, Neighbour, canonical_url, decide};
+
+/// Pending ids start here, above any stored id: a pending row sorts after
+/// every stored one, as its real id will, and ties in `decide` (lowest
+/// cluster, lowest item) come out the same.
+pub(super) const PENDING: i64 = 1 << 62;
+
+/// What the decisions need of an entry, stored or pending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Row {
+    pub story: i64,
+    pub fingerprint: Option<i64>,
+    pub canonical_url: Option<String>,
+    pub published: Option<i64>,
+    pub first_seen: i64,
+}
+
+impl Row {
+    /// `COALESCE(published, first_seen)`: the time neighbours are compared by.
+    fn time(&self) -> i64 {
+        self.published.unwrap_or(self.first_seen)
+    }
+}
+
+/// The fields an edit can change; equal means the item is unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Text<'a> {
+    pub url: Option<&'a str>,
+    pub title: &'a str,
+    pub author: Option<&'a str>,
+    pub summary: Option<&'a str>,
+    pub content: Option<&'a str>,
+    pub published: Option<i64>,
+}
+
+impl<'a> Text<'a> {
+    fn of(item: &'a Incoming) -> Text<'a> {
+        let entry = &item.entry;
+        Text {
+            url: entry.url.as_deref(),
+            title: &entry.title,
+            author: entry.author.as_deref(),
+            summary: entry.summary.as_deref(),
+            content: entry.content.as_deref(),
+            published: published(item),
+        }
+    }
+}
+
+/// An entry of this source stored before the batch, with its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Existing {
+    pub id: i64,
+    pub url: Option<String>,
+    pub title: String,
+    pub author: Option<String>,
+    pub summary: Option<String>,
+    pub content: Option<String>,
+    pub published: Option<i64>,
+}
+
+impl Existing {
+    fn text(&self) -> Text<'_> {
+        Text {
+            url: self.url.as_deref(),
+            title: &self.title,
+            author: self.author.as_deref(),
+            summary: self.summary.as_deref(),
+            content: self.content.as_deref(),
+            published: self.published,
+        }
+    }
+}
+
+/// What was read before planning, besides this source's stored entries.
+#[derive(Debug, Default)]
+pub(super) struct Known {
+    /// Every entry read, by id.
+    pub rows: HashMap<i64, Row>,
+    /// When each story read started (its `published`), by id.
+    pub started: HashMap<i64, i64>,
+    /// Stored stories among the keys new entries would found, by key.
+    pub keys: HashMap<String, i64>,
+    /// Entries the band rows offer for items older than the in-memory copy.
+    pub banded: Vec<i64>,
+}
+
+/// A story to insert.
+#[derive(Debug)]
+pub(super) struct NewStory {
+    pub key: String,
+    pub published: i64,
+}
+
+/// An entry to insert, and why it is in its story.
+#[derive(Debug)]
+pub(super) struct NewEntry<'a> {
+    /// The item; a later copy of the same GUID in the batch replaces it.
+    pub item: &'a Incoming,
+    pub story: i64,
+    pub decision: Decision,
+}
+
+/// A stored entry to update.
+#[derive(Debug)]
+pub(super) struct Update<'a> {
+    pub id: i64,
+    pub item: &'a Incoming,
+}
+
+/// The batch's decisions and the writes they need.
+pub(super) struct Plan<'a> {
+    origin: &'a Origin<'a>,
+    rows: HashMap<i64, Row>,
+    started: HashMap<i64, i64>,
+    keys: HashMap<String, i64>,
+    banded: Vec<i64>,
+    /// Entry ids by canonical URL; an id may linger under an old URL.
+    by_url: HashMap<String, Vec<i64>>,
+    /// Fingerprints of the rows this batch wrote: few enough to compare
+    /// each with every new item.
+    written: HashMap<i64, u64>,
+    /// This source's entries by GUID, with their current text.
+    current: HashMap<&'a str, (i64, Text<'a>)>,
+    /// Stories to insert; pending story `PENDING + i` is `stories[i]`.
+    pub stories: Vec<NewStory>,
+    /// Entries to insert; pending entry `PENDING + i` is `inserts[i]`.
+    pub inserts: Vec<NewEntry<'a>>,
+    /// Stored entries to update, each once, with its last text.
+    pub updates: Vec<Update<'a>>,
+    /// Stored stories whose `updated` becomes now.
+    pub touched: BTreeSet<i64>,
+    pub report: IngestReport,
+}
+
+/// The item's date as stored: as the feed gave it, so an unchanged
+/// future-dated item compares equal on the next fetch.
+pub(super) fn published(item: &Incoming) -> Option<i64> {
+    item.entry.published.map(|t| t.timestamp())
+}
+
+/// The item's time for ordering and windows: its date, clamped to now.
+pub(super) fn time(item: &Incoming, now: i64) -> i64 {
+    published(item).map_or(now, |p| p.min(now))
+}
+
+impl<'a> Plan<'a> {
+    /// Starts from what was read: this source's stored entries by GUID, and the rest.
+    pub(super) fn new(
+        origin: &'a Origin<'a>,
+        existing: &'a HashMap<String, Existing>,
+        known: Known,
+    ) -> Plan<'a> {
+        let mut by_url: HashMap<String, Vec<i64>> = HashMap::new();
+        for (&id, row) in &known.rows {
+            if let Some(url) = &row.canonical_url {
+                by_url.entry(url.clone()).or_default().push(id);
+            }
+        }
+        let current = existing
+            .iter()
+            .map(|(guid, e)| (guid.as_str(), (e.id, e.text())))
+            .collect();
+        Plan {
+            origin,
+            rows: known.rows,
+            started: known.started,
+            keys: known.keys,
+            banded: known.banded,
+            by_url,
+            written: HashMap::new(),
+            current,
+            stories: Vec::new(),
+            inserts: Vec::new(),
+            updates: Vec::new(),
+            touched: BTreeSet::new(),
+            report: IngestReport::default(),
+        }
+    }
+
+    /// Decides the next item. Stored entries it edits go into `candidates`
+    /// now, as they would have; new ones once they have their ids.
+    pub(super) fn add(&mut self, item: &'a Incoming, candidates: &mut Candidates) {
+        let text = Text::of(item);
+        match self.current.get(item.entry.id.as_str()) {
+            None => match self.insert(item, candidates) {
+                Decision::New => self.report.new += 1,
+                _ => {
+                    self.report.new += 1;
+                    self.report.merged += 1;
+                }
+            },
+            Some(&(_, stored)) if stored == text => self.report.unchanged += 1,
+            Some(&(id, _)) => {
+                self.update(id, item, candidates);
+                self.report.updated += 1;
+            }
+        }
+    }
+
+    fn insert(&mut self, item: &'a Incoming, candidates: &Candidates) -> Decision {
+        let options = self.origin.options;
+        let time = time(item, self.origin.now);
+        let canonical = item.entry.url.as_deref().and_then(canonical_url);
+        let same_url = canonical
+            .as_deref()
+            .and_then(|url| self.same_url(url, time - options.window_secs));
+        let neighbours = match (same_url, usable_fingerprint(item)) {
+            (None, Some(fp)) if options.distance > 0 => self.neighbours(candidates, fp, time),
+            _ => Vec::new(),
+        };
+        let decision = decide(same_url, item.simhash, Some(time), neighbours, options);
+        let story = match decision.cluster() {
+            Some(story) => {
+                self.touch(story);
+                story
+            }
+            None => self.found_story(&item.entry.id, time),
+        };
+        let id = PENDING + self.inserts.len() as i64;
+        let row = Row {
+            story,
+            fingerprint: usable_fingerprint(item),
+            canonical_url: canonical,
+            published: published(item),
+            first_seen: self.origin.now,
+        };
+        self.put(id, row);
+        self.current.insert(&item.entry.id, (id, Text::of(item)));
+        self.inserts.push(NewEntry {
+            item,
+            story,
+            decision,
+        });
+        decision
+    }
+
+    /// An edited entry keeps its story (its id is published); only its text
+    /// and fingerprint follow the edit.
+    fn update(&mut self, id: i64, item: &'a Incoming, candidates: &mut Candidates) {
+        let Some(old) = self.rows.get(&id) else {
+            return;
+        };
+        let row = Row {
+            fingerprint: usable_fingerprint(item),
+            canonical_url: item.entry.url.as_deref().and_then(canonical_url),
+            published: published(item),
+            ..old.clone()
+        };
+        self.touch(row.story);
+        self.put(id, row);
+        self.current.insert(&item.entry.id, (id, Text::of(item)));
+        if let Some(pending) = self.pending_entry(id) {
+            pending.item = item;
+            return;
+        }
+        candidates.put(id, usable_fingerprint(item));
+        match self.updates.iter_mut().find(|u| u.id == id) {
+            Some(update) => update.item = item,
+            None => self.updates.push(Update { id, item }),
+        }
+    }
+
+    fn pending_entry(&mut self, id: i64) -> Option<&mut NewEntry<'a>> {
+        let index = usize::try_from(id.checked_sub(PENDING)?).ok()?;
+        self.inserts.get_mut(index)
+    }
+
+    /// Records a row's new state where the lookups find it.
+    fn put(&mut self, id: i64, row: Row) {
+        if let Some(url) = &row.canonical_url {
+            let ids = self.by_url.entry(url.clone()).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        match row.fingerprint {
+            Some(fingerprint) => self.written.insert(id, fingerprint as u64),
+            None => self.written.remove(&id),
+        };
+        self.rows.insert(id, row);
+    }
+
+    /// The story a new entry founds: its key's stored story if there is one
+    /// (as `INSERT … ON CONFLICT` would find), else a pending one.
+    fn found_story(&mut self, guid: &str, time: i64) -> i64 {
+        let key = story_key("entry", self.origin.source_name, guid);
+        if let Some(&story) = self.keys.get(&key) {
+            self.touch(story);
+            return story;
+        }
+        let story = PENDING + self.stories.len() as i64;
+        self.keys.insert(key.clone(), story);
+        self.started.insert(story, time);
+        self.stories.push(NewStory {
+            key,
+            published: time,
+        });
+        story
+    }
+
+    /// A pending story is inserted with `updated` = now already.
+    fn touch(&mut self, story: i64) {
+        if story < PENDING {
+            self.touched.insert(story);
+        }
+    }
+
+    /// The oldest entry with this canonical URL whose story started inside
+    /// the window, and its story. (A link reused for a daily briefing must
+    /// not fold today's briefing into last month's story.)
+    fn same_url(&self, url: &str, since: i64) -> Option<(i64, i64)> {
+        self.by_url
+            .get(url)?
+            .iter()
+            .filter_map(|&id| Some((id, self.rows.get(&id)?)))
+            .filter(|(_, row)| row.canonical_url.as_deref() == Some(url))
+            .filter(|(_, row)| self.started.get(&row.story).is_some_and(|&s| s >= since))
+            .min_by_key(|(id, _)| *id)
+            .map(|(id, row)| (id, row.story))
+    }
+
+    /// Entries within the distance of this fingerprint, inside the time
+    /// window: from the in-memory copy when it reaches back far enough, else
+    /// from the band rows, plus the rows this batch wrote.
+    fn neighbours(&self, candidates: &Candidates, fingerprint: i64, time: i64) -> Vec<Neighbour> {
+        let options = self.origin.options;
+        let since = time.saturating_sub(options.window_secs);
+        let until = time.saturating_add(options.window_secs);
+        // The band rows offer a superset; `decide` keeps those within the distance.
+        let mut ids = if candidates.covers(since) {
+            candidates.near(fingerprint, options.distance)
+        } else {
+            self.banded.clone()
+        };
+        let query = fingerprint as u64;
+        let close = |(_, f): &(&i64, &u64)| (**f ^ query).count_ones() <= options.distance;
+        ids.extend(self.written.iter().filter(close).map(|(id, _)| *id));
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+            .filter_map(|id| self.neighbour(id, since, until))
+            .collect()
+    }
+
+    fn neighbour(&self, id: i64, since: i64, until: i64) -> Option<Neighbour> {
+        let row = self.rows.get(&id)?;
+        let started = *self.started.get(&row.story)?;
+        let time = row.time();
+        (since <= time && time <= until && started >= since).then_some(Neighbour {
+            item: id,
+            cluster: row.story,
+            cluster_started: started,
+            fingerprint: row.fingerprint? as u64,
+            time: Some(time),
+        })
+    }
+}
