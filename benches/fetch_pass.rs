@@ -17,40 +17,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-const WORDS: &[&str] = &[
-    "council",
-    "harbour",
-    "budget",
-    "storm",
-    "election",
-    "railway",
-    "hospital",
-    "school",
-    "drought",
-    "festival",
-    "bridge",
-    "market",
-    "court",
-    "airport",
-    "factory",
-    "museum",
-    "river",
-    "union",
-    "police",
-    "mayor",
-    "energy",
-    "housing",
-    "ferry",
-    "library",
-    "stadium",
-    "forest",
-    "tariff",
-    "vaccine",
-    "satellite",
-    "orchestra",
-    "wildfire",
-    "pension",
-];
+mod support;
+use support::{Rng, env_usize};
 
 /// One feed's current document and its ETag.
 #[derive(Clone)]
@@ -64,24 +32,8 @@ struct Corpus {
     items: usize,
 }
 
-/// A small deterministic generator, so every run serves the same text.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn word(&mut self) -> &'static str {
-        WORDS[(self.next() % WORDS.len() as u64) as usize]
-    }
-}
-
 fn item(feed: usize, n: usize) -> String {
-    let mut rng = Rng(((feed as u64) << 20 | n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut rng = Rng::new((feed as u64) << 20 | n as u64);
     let title = format!(
         "{} {} {} after {} {} talks",
         rng.word(),
@@ -221,13 +173,6 @@ fn report(label: &str, m: &Measured) {
     }
 }
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` does not run us.
     if !std::env::args().any(|a| a == "--bench") {
@@ -258,7 +203,7 @@ fn main() {
     let mut config = format!(
         "[daemon]\ndatabase = \"sqlite://{}\"\nschedule = \"* * * * * *\"\nconcurrency = 64\n\
          listen = \"127.0.0.1:0\"\n\n[fetch]\nallow_networks = [\"127.0.0.1\"]\n\
-         per_domain_concurrency = 64\nper_domain_delay = \"0s\"\n\n[dedup]\ndistance = {distance}\n\n",
+         per_domain_concurrency = 64\nper_domain_delay = \"0s\"\n# Article pages live on example.org, which is unreachable here.\nscrape = false\n\n[dedup]\ndistance = {distance}\n\n",
         dir.path().join("bench.db").display()
     );
     for f in 0..feeds {

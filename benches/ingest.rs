@@ -27,42 +27,10 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use sqlx::{AnyConnection, Connection};
 
-const WORDS: &[&str] = &[
-    "council",
-    "harbour",
-    "budget",
-    "storm",
-    "election",
-    "railway",
-    "hospital",
-    "school",
-    "drought",
-    "festival",
-    "bridge",
-    "market",
-    "court",
-    "airport",
-    "factory",
-    "museum",
-    "river",
-    "union",
-    "police",
-    "mayor",
-    "energy",
-    "housing",
-    "ferry",
-    "library",
-    "stadium",
-    "forest",
-    "tariff",
-    "vaccine",
-    "satellite",
-    "orchestra",
-    "wildfire",
-    "pension",
-];
+mod support;
+use sqlx::{AnyConnection, Connection};
+use support::{Rng, env_usize};
 
 /// Wire stories are shared by groups of feeds: this many groups.
 const WIRE_GROUPS: usize = 20;
@@ -71,26 +39,6 @@ const WIRE_GROUPS: usize = 20;
 struct Corpus {
     feeds: Vec<Arc<String>>,
     requests: AtomicUsize,
-}
-
-/// A small deterministic generator, so every run serves the same text.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn word(&mut self) -> &'static str {
-        WORDS[(self.next() % WORDS.len() as u64) as usize]
-    }
 }
 
 /// A title and a 60-word body from a seed.
@@ -324,13 +272,6 @@ fn report(label: &str, m: &Measured, baseline: Option<f64>) {
     for (p, summary) in m.summaries.iter().enumerate() {
         println!("    process {p}: {summary}");
     }
-}
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 fn main() {

@@ -1,0 +1,67 @@
+//! What the loopback benchmarks share: a word list and a deterministic
+//! generator for feed text, and reading settings from the environment.
+#![allow(dead_code)] // each bench uses its own part
+
+/// The vocabulary generated stories are written in.
+pub const WORDS: &[&str] = &[
+    "council",
+    "harbour",
+    "budget",
+    "storm",
+    "election",
+    "railway",
+    "hospital",
+    "school",
+    "drought",
+    "festival",
+    "bridge",
+    "market",
+    "court",
+    "airport",
+    "factory",
+    "museum",
+    "river",
+    "union",
+    "police",
+    "mayor",
+    "energy",
+    "housing",
+    "ferry",
+    "library",
+    "stadium",
+    "forest",
+    "tariff",
+    "vaccine",
+    "satellite",
+    "orchestra",
+    "wildfire",
+    "pension",
+];
+
+/// A small deterministic generator, so every run serves the same text.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn word(&mut self) -> &'static str {
+        WORDS[(self.next() % WORDS.len() as u64) as usize]
+    }
+}
+
+/// A setting from the environment, or its default.
+pub fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
