@@ -54,3 +54,22 @@ fn feed_declaration_longer_than_the_sniffed_head() {
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].title, "北京 café");
 }
+
+/// feed-rs 3.0 slices one byte before an e-mail address in an author field
+/// (`parse_person_name_email`), which panics when a non-ASCII character that
+/// is not a letter stands there: the fuzzer's input had U+008D, real
+/// Chinese feeds write a full-width parenthesis. `parse_raw` caught the
+/// panic, so the whole feed was lost; it must parse, with its item.
+#[test]
+fn feed_email_after_a_non_ascii_character() {
+    let docs = [
+        "<rss version=\"2.0\"><channel><webMaster>Example editor (\u{8d}e@example.com)</webMaster><item><title>t</title></item></channel></rss>",
+        "<rss version=\"2.0\"><channel><managingEditor>新华网（webmaster@news.cn）</managingEditor><item><title>标题</title><author>记者：reporter@news.cn</author></item></channel></rss>",
+        r#"{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[{"id":"1","title":"标题","content_text":"x","authors":[{"name":"编辑（a@b.cn）"}]}]}"#,
+    ];
+    for doc in docs {
+        let entries = feed::parse(doc.as_bytes(), None, "https://example.org/feed")
+            .unwrap_or_else(|e| panic!("{doc}: {e}"));
+        assert_eq!(entries.len(), 1, "{doc}");
+    }
+}

@@ -74,6 +74,46 @@ fn reparse(
 }
 
 fn parse_raw(bytes: &[u8], base_url: &str) -> Result<model::Feed, String> {
+    match parse_guarded(bytes, base_url) {
+        Err(Panicked) => {
+            // feed-rs 3.0 slices one byte before an e-mail address in an
+            // author field, which panics when a non-ASCII character such as
+            // a full-width "（" stands there: "新华网（webmaster@news.cn）".
+            // Rather than lose the feed, try again with a space there.
+            let spaced = std::str::from_utf8(bytes)
+                .ok()
+                .and_then(space_before_emails);
+            match spaced.map(|text| parse_guarded(text.as_bytes(), base_url)) {
+                Some(Ok(parsed)) => parsed.map_err(|e| e.to_string()),
+                _ => Err("the feed parser panicked".to_owned()),
+            }
+        }
+        Ok(parsed) => parsed.map_err(|e| e.to_string()),
+    }
+}
+
+/// The feed parser panicked (caught).
+struct Panicked;
+
+/// `text` with a space between a non-ASCII character and an e-mail address
+/// right after it, if there is any such place.
+fn space_before_emails(text: &str) -> Option<String> {
+    match EMAIL_AFTER_NON_ASCII.replace_all(text, "$1 $2") {
+        Cow::Owned(spaced) => Some(spaced),
+        Cow::Borrowed(_) => None,
+    }
+}
+
+/// A non-ASCII character directly followed by the local part of an e-mail
+/// address. A constant pattern, so `expect` cannot fire on input.
+static EMAIL_AFTER_NON_ASCII: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([^\x00-\x7F])([A-Za-z0-9._%+-]+@)").expect("a valid built-in pattern")
+});
+
+fn parse_guarded(
+    bytes: &[u8],
+    base_url: &str,
+) -> Result<Result<model::Feed, feed_rs::parser::ParseFeedError>, Panicked> {
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(base_url))
         // Ids feed-rs would invent are left empty; `convert` derives a stable one
@@ -83,8 +123,7 @@ fn parse_raw(bytes: &[u8], base_url: &str) -> Result<model::Feed, String> {
     // quick-xml asserts on some encoding switches mid-document; one hostile
     // feed must cost its source an error, not the worker thread.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(bytes)))
-        .map_err(|_| "the feed parser panicked".to_owned())?
-        .map_err(|e| e.to_string())
+        .map_err(|_| Panicked)
 }
 
 /// `encoding="…"` (or `'…'`) inside an XML declaration. The pattern is a
