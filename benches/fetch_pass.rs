@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 mod support;
-use support::{Rng, env_usize};
+use support::{Rng, env_usize, serve_loopback};
 
 /// One feed's current document and its ETag.
 #[derive(Clone)]
@@ -185,19 +185,10 @@ fn main() {
         feeds: (0..feeds).map(|f| document(f, 0, items)).collect(),
         items,
     }));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind loopback");
-    let addr = listener.local_addr().expect("local address");
     let app = Router::new()
         .route("/{name}", get(serve))
         .with_state(corpus.clone());
-    runtime.spawn(async move { axum::serve(listener, app).await });
+    let (_runtime, addr) = serve_loopback(app);
 
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = format!(

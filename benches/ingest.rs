@@ -30,7 +30,7 @@ use axum::routing::get;
 
 mod support;
 use sqlx::{AnyConnection, Connection};
-use support::{Rng, env_usize};
+use support::{Rng, env_usize, serve_loopback};
 
 /// Wire stories are shared by groups of feeds: this many groups.
 const WIRE_GROUPS: usize = 20;
@@ -288,19 +288,10 @@ fn main() {
         requests: AtomicUsize::new(0),
     });
     sqlx::any::install_default_drivers();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind loopback");
-    let addr = listener.local_addr().expect("local address");
     let app = Router::new()
         .route("/{name}", get(serve))
         .with_state(corpus.clone());
-    runtime.spawn(async move { axum::serve(listener, app).await });
+    let (runtime, addr) = serve_loopback(app);
 
     let sources: String = (0..feeds)
         .map(|f| format!("[[source]]\nname = \"feed-{f}\"\nurl = \"http://{addr}/{f}.xml\"\n\n"))

@@ -65,3 +65,19 @@ pub fn env_usize(name: &str, default: usize) -> usize {
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
+
+/// Serves `app` on a free 127.0.0.1 port from a one-thread runtime of its
+/// own, which serves for as long as the returned runtime lives.
+pub fn serve_loopback(app: axum::Router) -> (tokio::runtime::Runtime, std::net::SocketAddr) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("local address");
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    (runtime, addr)
+}

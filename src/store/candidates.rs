@@ -1,5 +1,5 @@
 //! An in-memory copy of the stored fingerprints, so finding a new entry's
-//! near-duplicate candidates costs a few hundred hash lookups instead of a
+//! near-duplicate candidates costs a few hundred array lookups instead of a
 //! few hundred index seeks in the database (the multi-probe lookup of
 //! `dedup::index` needs 137 probes per block at the default distance).
 //!
