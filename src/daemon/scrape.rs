@@ -193,7 +193,8 @@ impl Scraper {
         .await
         .map_err(|e| (Some(status), format!("extraction task failed: {e}")))?;
         if extraction.article.text.trim().is_empty() {
-            return Err((Some(status), "no article text found on the page".into()));
+            let why = format!("no article text found on the page ({})", extraction.reason);
+            return Err((Some(status), why));
         }
         let article = extraction.article;
         Ok((

@@ -118,7 +118,7 @@ pub(crate) fn is_block(name: &str) -> bool {
 /// are skipped.
 pub(crate) fn blocks(root: &NodeRef<'_>) -> Vec<Block> {
     let mut reader = Reader::default();
-    reader.visit(root, Context::default());
+    reader.walk(root);
     reader.flush();
     reader.blocks
 }
@@ -153,8 +153,27 @@ struct Reader {
     image: bool,
 }
 
+/// One step of the walk: a node to read, or the end of a block element.
+enum Step<'a> {
+    Visit(NodeRef<'a>, Context),
+    Close,
+}
+
 impl Reader {
-    fn visit(&mut self, node: &NodeRef<'_>, context: Context) {
+    /// Reads `root`'s subtree in document order. The walk keeps its own
+    /// stack: markup comes from outside, and one call frame per level of
+    /// nesting would let a hostile page overflow the thread's stack.
+    fn walk(&mut self, root: &NodeRef<'_>) {
+        let mut steps = vec![Step::Visit(*root, Context::default())];
+        while let Some(step) = steps.pop() {
+            match step {
+                Step::Close => self.flush(),
+                Step::Visit(node, context) => self.visit(&node, context, &mut steps),
+            }
+        }
+    }
+
+    fn visit<'a>(&mut self, node: &NodeRef<'a>, context: Context, steps: &mut Vec<Step<'a>>) {
         if node.is_text() {
             self.text(node, context);
             return;
@@ -172,9 +191,9 @@ impl Reader {
             self.image = true;
             return;
         }
-        let block = is_block(name);
-        if block {
+        if is_block(name) {
             self.flush();
+            steps.push(Step::Close);
         }
         let context = Context {
             link: context.link || name == "a",
@@ -182,12 +201,11 @@ impl Reader {
             heading: context.heading || matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6"),
             pre: context.pre || name == "pre",
         };
-        for child in node.children_it(false) {
-            self.visit(&child, context);
-        }
-        if block {
-            self.flush();
-        }
+        // Last child first, so the first is read first.
+        steps.extend(
+            node.children_it(true)
+                .map(|child| Step::Visit(child, context)),
+        );
     }
 
     fn text(&mut self, node: &NodeRef<'_>, context: Context) {
@@ -323,5 +341,27 @@ mod tests {
         let b = read("<h2>Head</h2><ul><li><a href='/a'>A story</a></li></ul>");
         assert!(b[0].heading && !b[0].list_item);
         assert!(b[1].list_item && (b[1].link_density() - 1.0).abs() < 1e-9);
+    }
+}
+
+#[cfg(test)]
+mod deep {
+    use super::*;
+
+    #[test]
+    fn a_tree_deeper_than_the_stack_allows_is_read() {
+        // Built through the tree API, not the parser, so no depth guard
+        // stands in front of the walk.
+        let doc = dom_query::Document::fragment("<div id='top'></div>");
+        let mut node = doc.select("#top").nodes()[0];
+        for _ in 0..200_000 {
+            let child = doc.tree.new_element("div");
+            node.append_child(&child);
+            node = child;
+        }
+        let text = doc.tree.new_text("deep");
+        node.append_child(&text);
+        let read = blocks(&doc.root());
+        assert_eq!(render(&read), "deep");
     }
 }

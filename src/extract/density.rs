@@ -52,46 +52,99 @@ struct Walk {
 }
 
 impl Walk {
-    /// Scores the paragraphs under `node` (inside a link if `link`);
-    /// returns whether `node` holds any block element (so is not itself a
-    /// paragraph), and the counts of its whole subtree.
-    fn visit(&mut self, node: &NodeRef<'_>, link: bool) -> (bool, Stats) {
-        let mut has_block = false;
-        let mut loose = Stats::default();
-        let mut all = Stats::default();
-        for child in node.children_it(false) {
-            if child.is_text() {
-                let text = child.text();
-                loose.add_text(&text, link);
-                all.add_text(&text, link);
-                continue;
-            }
-            let Some(name) = child.node_name() else {
-                continue;
+    /// Scores the paragraphs under `root` (inside a link if `link`);
+    /// returns whether `root` holds any block element (so is not itself a
+    /// paragraph), and the counts of its whole subtree. The walk keeps its
+    /// own stack, so a deeply nested page cannot overflow the thread's.
+    fn visit(&mut self, root: &NodeRef<'_>, link: bool) -> (bool, Stats) {
+        let mut stack = vec![Frame::new(*root, link)];
+        loop {
+            let Some(frame) = stack.last_mut() else {
+                return (false, Stats::default());
             };
-            if is_hidden(&name) || is_chrome(&name) || is_concealed(&child) {
-                has_block |= is_chrome(&name);
+            if let Some(child) = frame.children.pop() {
+                if let Some(inner) = frame.enter(child) {
+                    stack.push(inner);
+                }
                 continue;
             }
-            let (inner, counts) = self.visit(&child, link || name.as_ref() == "a");
-            all.add(&counts);
-            if is_block(&name) {
-                has_block = true;
-                if !inner && name.as_ref() != "br" {
-                    credit(&child, counts.score(), &mut self.scores);
-                }
-            } else if inner {
-                has_block = true;
-            } else {
-                // Inline: its text runs on with the container's own.
-                loose.add(&counts);
+            let Some(done) = stack.pop() else {
+                return (false, Stats::default());
+            };
+            if done.has_block {
+                credit_self(&done.node, done.loose.score(), &mut self.scores);
+            }
+            self.totals.insert(done.node.id, done.all);
+            let result = (done.has_block, done.all);
+            match stack.last_mut() {
+                Some(parent) => parent.leave(&done.node, result, &mut self.scores),
+                None => return result,
             }
         }
-        if has_block {
-            credit_self(node, loose.score(), &mut self.scores);
+    }
+}
+
+/// An element being walked, with what its children added up to so far.
+struct Frame<'a> {
+    node: NodeRef<'a>,
+    link: bool,
+    /// Children not yet walked, the next one last.
+    children: Vec<NodeRef<'a>>,
+    has_block: bool,
+    /// Text written straight into the element or its inline children.
+    loose: Stats,
+    all: Stats,
+}
+
+impl<'a> Frame<'a> {
+    fn new(node: NodeRef<'a>, link: bool) -> Self {
+        Frame {
+            children: node.children_it(true).collect(),
+            node,
+            link,
+            has_block: false,
+            loose: Stats::default(),
+            all: Stats::default(),
         }
-        self.totals.insert(node.id, all);
-        (has_block, all)
+    }
+
+    /// Reads a child: counts text at once, returns an element to walk.
+    fn enter(&mut self, child: NodeRef<'a>) -> Option<Frame<'a>> {
+        if child.is_text() {
+            let text = child.text();
+            self.loose.add_text(&text, self.link);
+            self.all.add_text(&text, self.link);
+            return None;
+        }
+        let name = child.node_name()?;
+        if is_hidden(&name) || is_chrome(&name) || is_concealed(&child) {
+            self.has_block |= is_chrome(&name);
+            return None;
+        }
+        let link = self.link || name.as_ref() == "a";
+        Some(Frame::new(child, link))
+    }
+
+    /// Takes in a walked child element: whether it held blocks, its counts.
+    fn leave(
+        &mut self,
+        child: &NodeRef<'_>,
+        (inner, counts): (bool, Stats),
+        scores: &mut HashMap<NodeId, f64>,
+    ) {
+        let name = child.node_name().unwrap_or_default();
+        self.all.add(&counts);
+        if is_block(&name) {
+            self.has_block = true;
+            if !inner && name.as_ref() != "br" {
+                credit(child, counts.score(), scores);
+            }
+        } else if inner {
+            self.has_block = true;
+        } else {
+            // Inline: its text runs on with the container's own.
+            self.loose.add(&counts);
+        }
     }
 }
 

@@ -13,6 +13,7 @@ mod blocks;
 mod choose;
 mod cleanup;
 mod density;
+pub mod markup;
 mod published;
 mod rules;
 mod sanitize;
@@ -115,87 +116,6 @@ const MAX_ELEMENTS: usize = 200_000;
 /// read at all.
 const MAX_DEPTH: usize = 512;
 
-/// Deepest nesting the raw markup may reach before it is parsed at all.
-const MAX_OPEN_DEPTH: usize = 4_000;
-
-/// Containers that stay open until closed (unlike `<p>`, `<li>` or `<td>`,
-/// which the parser closes implicitly), the nesting a hostile page builds.
-fn is_container(name: &[u8]) -> bool {
-    let mut lower = [0u8; 10];
-    if name.is_empty() || name.len() > lower.len() {
-        return false;
-    }
-    for (l, b) in lower.iter_mut().zip(name) {
-        *l = b.to_ascii_lowercase();
-    }
-    matches!(
-        &lower[..name.len()],
-        b"div"
-            | b"span"
-            | b"section"
-            | b"article"
-            | b"main"
-            | b"aside"
-            | b"nav"
-            | b"header"
-            | b"footer"
-            | b"blockquote"
-            | b"ul"
-            | b"ol"
-            | b"table"
-            | b"form"
-            | b"a"
-            | b"b"
-            | b"i"
-            | b"em"
-            | b"strong"
-            | b"font"
-            | b"center"
-            | b"small"
-            | b"big"
-            | b"u"
-            | b"s"
-            | b"sub"
-            | b"sup"
-            | b"q"
-            | b"label"
-            | b"fieldset"
-            | b"figure"
-            | b"details"
-    )
-}
-
-/// The deepest run of open containers in the raw markup, by counting start
-/// and end tags: an upper bound on what the parser will build from them.
-fn open_depth(html: &str) -> usize {
-    let bytes = html.as_bytes();
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    let mut at = 0;
-    while let Some(offset) = memchr_lt(&bytes[at..]) {
-        at += offset + 1;
-        let closing = bytes.get(at) == Some(&b'/');
-        let start = at + usize::from(closing);
-        let end = bytes[start..]
-            .iter()
-            .position(|b| !b.is_ascii_alphanumeric())
-            .map_or(bytes.len(), |n| start + n);
-        if !is_container(&bytes[start..end]) {
-            continue;
-        }
-        if closing {
-            depth = depth.saturating_sub(1);
-        } else {
-            depth += 1;
-            deepest = deepest.max(depth);
-        }
-    }
-    deepest
-}
-
-fn memchr_lt(bytes: &[u8]) -> Option<usize> {
-    memchr::memchr(b'<', bytes)
-}
-
 /// Compiles one of the extractor's own patterns. They are constants, each
 /// matched by the unit tests of the rule that uses it, so a typo fails those
 /// tests; no input a user or a site supplies reaches this call.
@@ -220,6 +140,15 @@ fn nesting(document: &Document) -> usize {
     }
     deepest
 }
+
+/// Time one page may take to read. Pages take milliseconds; the pre-scan
+/// bounds the parser's worst case, and this bounds what is left (a stage
+/// that runs long on a pathological page): past it, the page is refused
+/// and the entry keeps the feed's own text.
+const BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Why a page over [`BUDGET`] was refused.
+const OVER_BUDGET: &str = "the page took too long to read (over 2 s)";
 
 /// An empty article, for pages that cannot be read; `reason` says why.
 fn unreadable(reason: &'static str) -> Extraction {
@@ -262,9 +191,11 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
     let url = hints.url.filter(|u| url::Url::parse(u).is_ok());
     // html5ever's parse is quadratic in nesting depth (100,000 nested
     // <div>s take 40 s), so absurd nesting is refused before parsing.
-    if open_depth(html) > MAX_OPEN_DEPTH {
+    if markup::too_complex(html) {
         return unreadable("the page nests elements too deep to read");
     }
+    let started = std::time::Instant::now();
+    let over_budget = || started.elapsed() > BUDGET;
     let document = Document::from(html);
     if nesting(&document) > MAX_DEPTH {
         return unreadable("the page nests elements too deep to read");
@@ -292,9 +223,15 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
     {
         drafts.push(choose::Draft::of_node(Strategy::Density, &node));
     }
+    if over_budget() {
+        return unreadable(OVER_BUDGET);
+    }
     let readable = wanted(Strategy::Readability)
         .then(|| readability(document, url))
         .flatten();
+    if over_budget() {
+        return unreadable(OVER_BUDGET);
+    }
     let mut meta = Meta::default();
     if let Some(r) = readable {
         meta = Meta {
@@ -312,13 +249,17 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
         .min_by_key(|d| d.strategy)
         .map(choose::Draft::text)
         .unwrap_or_default();
-    let title = title::reconcile(&titles, &opening);
+    // The page's title is plain text, even where it wrote `&lt;img…&gt;`.
+    let title = markup::plain_line(&title::reconcile(&titles, &opening));
     let context = cleanup::Context {
         title: &title,
         summary: hints.summary,
     };
     for draft in &mut drafts {
         draft.clean(&context);
+    }
+    if over_budget() {
+        return unreadable(OVER_BUDGET);
     }
     let (winner, reason) = choose::choose(&drafts, hints.summary);
     let (text, html, strategy) = match winner {
@@ -423,9 +364,17 @@ fn script_lang(text: &str) -> Option<String> {
 }
 
 /// Plain text of an HTML fragment: tags dropped, entities decoded, block
-/// elements separated by newlines, runs of spaces collapsed.
+/// elements separated by newlines, runs of spaces collapsed. Markup nested
+/// too deep to parse safely is read by a linear scan instead, so its words
+/// are kept.
 pub fn html_to_text(html: &str) -> String {
+    if markup::too_complex(html) {
+        return markup::text(html);
+    }
     let fragment = Document::fragment(html);
+    if nesting(&fragment) > MAX_DEPTH {
+        return markup::text(html);
+    }
     blocks::render(&blocks::blocks(&fragment.root()))
 }
 
@@ -479,10 +428,6 @@ mod tests {
             "</div>".repeat(100)
         );
         assert_eq!(article(&fine, None).text, "Deep text, with punctuation.");
-        assert_eq!(
-            open_depth("<div><p><span>a</span><br><div><B>b</B></div></p></div><DIV>"),
-            3
-        );
     }
 
     #[test]
@@ -509,5 +454,97 @@ mod tests {
             "a"
         );
         assert_eq!(html_to_text(""), "");
+    }
+
+    #[test]
+    fn fragments_nested_too_deep_keep_their_text() {
+        for tag in [
+            "div",
+            "address",
+            "dl",
+            "menu",
+            "figcaption",
+            "summary",
+            "pre",
+            "span",
+        ] {
+            let deep = format!(
+                "{}<p>Still &amp; here</p>{}",
+                format!("<{tag}>").repeat(10_000),
+                format!("</{tag}>").repeat(10_000)
+            );
+            let started = std::time::Instant::now();
+            assert_eq!(html_to_text(&deep), "Still & here", "{tag}");
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "{tag}"
+            );
+        }
+    }
+
+    /// The depth pre-scan against the parser on real pages: none refused,
+    /// and how far the model's count strays from the tree actually built.
+    /// `cargo test --lib -- --ignored prescan_agrees` (reads ../shared).
+    #[test]
+    #[ignore]
+    fn prescan_agrees_with_the_parser_on_real_pages() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
+        let mut pages = Vec::new();
+        let mut dirs = vec![root];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if [".html", ".htm", ".html.gz"]
+                    .iter()
+                    .any(|e| path.to_string_lossy().ends_with(e))
+                {
+                    pages.push(path);
+                }
+            }
+        }
+        let (mut refused, mut worst_over, mut worst_under) = (0, 0i64, 0i64);
+        let mut work = Vec::new();
+        for path in &pages {
+            let mut bytes = std::fs::read(path).unwrap();
+            if path.extension().is_some_and(|e| e == "gz") {
+                let mut out = Vec::new();
+                std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+                    .unwrap();
+                bytes = out;
+            }
+            let html = crate::fetch::charset::decode(&bytes, None, None);
+            let shape = markup::shape(&html, usize::MAX);
+            work.push((shape.work, shape.elements));
+            let model = shape.depth as i64;
+            let real = nesting(&Document::from(html.as_ref())) as i64;
+            if markup::too_complex(&html) {
+                refused += 1;
+                eprintln!("refused {}: model {model}, real {real}", path.display());
+            }
+            if model - real > worst_over {
+                worst_over = model - real;
+                eprintln!(
+                    "over by {worst_over}: {} ({model} vs {real})",
+                    path.display()
+                );
+            }
+            if real - model > worst_under {
+                worst_under = real - model;
+                eprintln!(
+                    "under by {worst_under}: {} ({model} vs {real})",
+                    path.display()
+                );
+            }
+        }
+        work.sort();
+        eprintln!(
+            "{} pages, {refused} refused; most work {:?}",
+            pages.len(),
+            &work[work.len().saturating_sub(5)..]
+        );
+        assert!(pages.len() > 100);
+        assert_eq!(refused, 0);
     }
 }

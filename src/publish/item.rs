@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::dedup::{Candidate, RepresentativeRule, representative};
+use crate::extract::markup::{escape_html, plain_line};
 use crate::extract::{html_to_text, sanitize};
 use crate::source::strip_control;
 use crate::store::{StoryCopy, StoryRecord};
@@ -66,7 +67,7 @@ impl Item {
             .filter(|&(i, c)| i != chosen && c.source != rep.source)
             .map(|(_, c)| AlsoReported {
                 source: strip_control(c.source.clone()),
-                title: strip_control(c.title.clone()),
+                title: strip_control(plain_line(&c.title)),
                 url: c.url.clone().map(strip_control),
             })
             .collect();
@@ -85,9 +86,9 @@ impl Item {
         // published field is cleaned again here, after decoding.
         Some(Item {
             id: strip_control(format!("tag:feedfold,2026:story/{}", story.key)),
-            title: strip_control(rep.title.clone()),
+            title: strip_control(plain_line(&rep.title)),
             url: rep.url.clone().map(strip_control),
-            author: rep.author.clone().map(strip_control),
+            author: rep.author.as_deref().map(plain_line).map(strip_control),
             source: strip_control(rep.source.clone()),
             published: timestamp(story.published),
             updated: timestamp(story.updated),
@@ -136,22 +137,6 @@ fn also_html(also: &[AlsoReported]) -> String {
         "<p class=\"feedfold-also\">Also reported by: {}</p>",
         links.join(", ")
     )
-}
-
-/// Escapes text for an HTML attribute or text node.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn shorten(text: &str, max_chars: usize) -> String {

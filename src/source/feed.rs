@@ -16,6 +16,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::{Entry, SourceError, repair};
 use crate::extract::html_to_text;
+use crate::extract::markup::plain_line;
 use crate::fetch::charset;
 
 /// Parses a feed document fetched from `base_url`; `content_type` is the
@@ -241,13 +242,15 @@ fn author_name(person: &model::Person) -> Option<&str> {
 fn title_text(text: &model::Text) -> String {
     // Titles are plain text; markup in one (declared or not) is dropped, since
     // many readers render RSS titles as HTML.
+    // Decoding can turn up markup (`&LT;img…&GT;`), so what comes out is
+    // made plain once more, whichever way it went in.
     let raw =
         if text.content_type.essence().to_string().contains("html") || text.content.contains('<') {
             html_to_text(&text.content)
         } else {
             repair::decode_html_entities(&text.content).into_owned()
         };
-    raw.split_whitespace().collect::<Vec<_>>().join(" ")
+    plain_line(&raw)
 }
 
 /// The start of the body, for items that have no title at all.

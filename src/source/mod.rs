@@ -86,6 +86,13 @@ pub enum SourceError {
         /// The parser's complaint.
         message: String,
     },
+    /// A list page nested so deep that parsing it would take unbounded
+    /// time (the parser is quadratic in depth); it is not read.
+    #[error(
+        "the page nests elements deeper than {} levels; not read",
+        crate::extract::markup::MAX_DEPTH
+    )]
+    TooDeep,
 }
 
 #[cfg(test)]

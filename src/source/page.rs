@@ -7,6 +7,7 @@ use scraper::{ElementRef, Html, Selector};
 
 use super::{Entry, SourceError};
 use crate::config::PageRules;
+use crate::extract::markup::{self, plain_line};
 
 /// Reads the entries of a list page fetched from `base_url`.
 pub fn parse(
@@ -23,6 +24,9 @@ pub fn parse(
     let title = rules.title.as_deref().map(selector).transpose()?;
     let date = rules.date.as_deref().map(selector).transpose()?;
 
+    if markup::too_complex(html) {
+        return Err(SourceError::TooDeep);
+    }
     let document = Html::parse_document(html);
     let mut seen = std::collections::HashSet::new();
     let mut entries = Vec::new();
@@ -43,7 +47,8 @@ pub fn parse(
             .as_ref()
             .and_then(|s| node.select(s).next())
             .unwrap_or(link_node);
-        let title_text = text_of(title_node);
+        // Plain text, even where the page wrote `&lt;img …&gt;`.
+        let title_text = plain_line(&text_of(title_node));
         if title_text.is_empty() {
             continue;
         }
@@ -280,5 +285,22 @@ mod tests {
             parse_local_date("2026-11-28", china).unwrap().to_rfc3339(),
             "2026-11-27T16:00:00+00:00"
         );
+    }
+
+    #[test]
+    fn deep_pages_are_refused_quickly_and_titles_stay_plain() {
+        let base = url::Url::parse("https://example.org/").unwrap();
+        let deep = format!(
+            "<ul class=news>{}<li><a href=/a>A</a></li>{}</ul>",
+            "<address>".repeat(200_000),
+            "</address>".repeat(200_000)
+        );
+        let started = std::time::Instant::now();
+        let err = parse(&deep, &base, &rules("ul.news li", None)).unwrap_err();
+        assert!(matches!(err, SourceError::TooDeep), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let page = "<ul class=news><li><a href=/a>Hi &lt;img src=x onerror=alert(1)&gt; there</a></li></ul>";
+        let entries = parse(page, &base, &rules("ul.news li", None)).unwrap();
+        assert_eq!(entries[0].title, "Hi there");
     }
 }
