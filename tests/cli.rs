@@ -275,9 +275,79 @@ async fn sighup_applies_a_good_config_and_keeps_running_on_a_bad_one() {
 
     std::fs::write(&config, "[daemon]\nschedule = \"not cron\"\n").unwrap();
     daemon.signal("HUP");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    daemon.wait_for_log("config reload rejected", 1).await;
     let feed = daemon.feed_when(|f| f.entries.len() == 2).await;
     assert_eq!(feed.entries.len(), 2, "the old config keeps serving");
+    let status = daemon.stop();
+    assert!(status.success(), "{status}");
+}
+
+/// Hits on each path, in the order given.
+fn hits(server: &FixtureServer, paths: &[&str]) -> Vec<u64> {
+    paths.iter().map(|p| server.hits(p)).collect()
+}
+
+/// Waits until `done` accepts the server's hits on `paths` (20 s at most):
+/// sources fetched every second are the test's clock.
+async fn until_hits(server: &FixtureServer, paths: &[&str], done: impl Fn(&[u64]) -> bool) {
+    let started = std::time::Instant::now();
+    while !done(&hits(server, paths)) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "hits on {paths:?}: {:?}",
+            hits(server, paths)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn sighup_stops_a_removed_source_and_applies_changed_schedules() {
+    let server = FixtureServer::start().await;
+    let paths = ["a.xml", "removed.xml", "slowed.xml", "hastened.xml"];
+    for (i, path) in paths.iter().enumerate() {
+        let id = i.to_string();
+        server.set(
+            path,
+            Fixture::feed(rss(
+                path,
+                &[(&id, path, &format!("https://x.example.org/{i}"), "x")],
+            )),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("ff.db").display());
+    let every_second = "schedule = \"* * * * * *\"";
+    let yearly = "schedule = \"0 0 1 1 *\"";
+    let sources = |removed: bool, slowed: &str, hastened: &str| {
+        let mut text = source("a", &server.url("a.xml"), every_second);
+        if !removed {
+            text += &source("removed", &server.url("removed.xml"), every_second);
+        }
+        text += &source("slowed", &server.url("slowed.xml"), slowed);
+        text + &source("hastened", &server.url("hastened.xml"), hastened)
+    };
+    let config = write_config(dir.path(), &db, &sources(false, every_second, yearly));
+    let daemon = Daemon::start_with(&config, "info", &[]);
+    // Every source runs at start; then the yearly one waits while the others
+    // run every second.
+    until_hits(&server, &paths, |h| h[0] >= 3 && h[1] >= 3 && h[2] >= 3).await;
+    assert_eq!(server.hits("hastened.xml"), 1, "yearly: once, at start");
+
+    write_config(dir.path(), &db, &sources(true, yearly, every_second));
+    daemon.signal("HUP");
+    daemon.wait_for_log("config reloaded", 1).await;
+    let [a, removed, slowed, hastened] = hits(&server, &paths)[..] else {
+        unreachable!()
+    };
+    until_hits(&server, &paths, |h| h[0] >= a + 3 && h[3] >= hastened + 3).await;
+    let now = hits(&server, &paths);
+    // A fetch already in flight when the signal came may still land once.
+    assert!(now[1] <= removed + 1, "the removed source stopped: {now:?}");
+    assert!(
+        now[2] <= slowed + 1,
+        "the slowed source went yearly: {now:?}"
+    );
     let status = daemon.stop();
     assert!(status.success(), "{status}");
 }
