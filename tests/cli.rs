@@ -352,6 +352,87 @@ async fn sighup_stops_a_removed_source_and_applies_changed_schedules() {
     assert!(status.success(), "{status}");
 }
 
+/// The datagrams a service manager would receive on `NOTIFY_SOCKET`, read
+/// on a thread of their own as they arrive.
+struct NotifySocket {
+    path: PathBuf,
+    messages: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl NotifySocket {
+    fn bind(dir: &Path) -> NotifySocket {
+        let path = dir.join("notify.sock");
+        let socket = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+        let messages = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = messages.clone();
+        std::thread::spawn(move || {
+            let mut buf = vec![0; 4096];
+            while let Ok(n) = socket.recv(&mut buf) {
+                let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+                kept.lock().unwrap().extend(text.lines().map(str::to_owned));
+            }
+        });
+        NotifySocket { path, messages }
+    }
+
+    /// Waits until `count` lines starting with `prefix` have arrived (20 s
+    /// at most); returns every line so far.
+    async fn wait_for(&self, prefix: &str, count: usize) -> Vec<String> {
+        let started = std::time::Instant::now();
+        loop {
+            let messages = self.messages.lock().unwrap().clone();
+            if messages.iter().filter(|m| m.starts_with(prefix)).count() >= count {
+                return messages;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{count} × {prefix:?} never arrived: {messages:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_daemon_tells_systemd_ready_watchdog_status_and_stopping() {
+    let server = FixtureServer::start().await;
+    server.set(
+        "a.xml",
+        Fixture::feed(rss(
+            "A",
+            &[("1", "First story", "https://a.example.org/1", "x")],
+        )),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("ff.db").display());
+    let config = write_config(dir.path(), &db, &source("a", &server.url("a.xml"), ""));
+    let socket = NotifySocket::bind(dir.path());
+    // A 200 ms watchdog: pings every 100 ms, where the default is every 30 s,
+    // so five of them within the deadline show WATCHDOG_USEC was read.
+    let daemon = Daemon::start_with(
+        &config,
+        "warn",
+        &[
+            ("NOTIFY_SOCKET", socket.path.to_str().unwrap()),
+            ("WATCHDOG_USEC", "200000"),
+        ],
+    );
+    socket.wait_for("READY=1", 1).await;
+    socket.wait_for("STATUS=", 1).await;
+    let seen = socket.wait_for("WATCHDOG=1", 5).await;
+    assert!(
+        !seen.iter().any(|m| m == "STOPPING=1"),
+        "stopping before asked: {seen:?}"
+    );
+    let status = seen.iter().find(|m| m.starts_with("STATUS=")).unwrap();
+    assert!(status.contains("last: a"), "{status}");
+    let status = daemon.stop();
+    assert!(status.success(), "{status}");
+    let seen = socket.wait_for("STOPPING=1", 1).await;
+    let position = |m: &str| seen.iter().position(|s| s == m).unwrap();
+    assert!(position("READY=1") < position("STOPPING=1"), "{seen:?}");
+}
+
 #[test]
 fn fingerprint_and_dedup_follow_the_contract() {
     let dir = tempfile::tempdir().unwrap();
