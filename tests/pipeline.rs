@@ -101,9 +101,11 @@ async fn stop_daemon(stop: tokio::sync::oneshot::Sender<()>, handle: tokio::task
         .unwrap();
 }
 
-/// Polls the served Atom feed until it has `n` entries.
+/// Polls the served Atom feed until it has `n` entries (30 s at most: a
+/// deadline in time, not in tries, however slow each request is).
 async fn wait_for_entries(client: &reqwest::Client, url: &str, n: usize) -> feed_rs::model::Feed {
-    for _ in 0..100 {
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
         let body = get(client, url, &[]).await.bytes().await.unwrap();
         let feed = feed_rs::parser::parse(&body[..]).unwrap();
         if feed.entries.len() >= n {
