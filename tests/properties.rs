@@ -3,6 +3,8 @@
 //! moderate so `cargo test` stays fast; `PROPTEST_CASES=10000 cargo test
 //! --test properties` runs a longer sweep.
 
+mod common;
+
 use std::collections::BTreeSet;
 
 use feedfold::dedup::normalize::fold;
@@ -269,7 +271,8 @@ proptest! {
 }
 
 /// Like [`clustered`], at the distances a config is likely to use (the
-/// default is 10), with fewer fingerprints: each case fills a database.
+/// default is 10), with fewer fingerprints (each case fills a database), and
+/// with planted neighbours at the edge of the distance.
 fn clustered_at_usual_distances() -> impl Strategy<Value = (u32, Vec<u64>, Vec<u64>)> {
     (
         proptest::sample::select(vec![1u32, 3, 6, 10]),
@@ -287,8 +290,21 @@ fn clustered_at_usual_distances() -> impl Strategy<Value = (u32, Vec<u64>, Vec<u
             (
                 Just(k),
                 proptest::collection::vec(fps, 0..200),
-                proptest::collection::vec(near(), 1..6),
+                proptest::collection::vec((near(), any::<bool>()), 1..6),
             )
+        })
+        .prop_map(|(k, mut stored, queries)| {
+            // Some queries get a neighbour at exactly `k` bits, spread evenly
+            // over the four blocks: the hardest case for a band lookup,
+            // which finds it only through a block within the probe radius.
+            let spread = (0..k).fold(0u64, |m, j| m | 1 << ((j % 4) * 16 + j / 4));
+            stored.extend(
+                queries
+                    .iter()
+                    .filter(|(_, plant)| *plant)
+                    .map(|(q, _)| q ^ spread),
+            );
+            (k, stored, queries.into_iter().map(|(q, _)| q).collect())
         })
 }
 
@@ -377,38 +393,75 @@ async fn lookup_agrees_with_brute_force(
     Ok(())
 }
 
+/// The law on a fresh store at `url`, both ways the store answers: from the
+/// band rows in SQL (items older than the in-memory copy reaches back) and
+/// from the in-memory copy (recent items).
+async fn store_agrees_with_brute_force(
+    url: &str,
+    (k, stored, queries): &(u32, Vec<u64>, Vec<u64>),
+) -> Result<(), TestCaseError> {
+    let store = feedfold::store::Store::open(url).await.unwrap();
+    let record = |name: &str| feedfold::store::SourceRecord {
+        name: name.into(),
+        url: format!("https://{name}.example.org/feed.xml"),
+        priority: 0,
+        groups: Vec::new(),
+        enabled: true,
+    };
+    store
+        .sync_sources(&[record("old"), record("recent")])
+        .await
+        .unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let case = (*k, &stored[..], &queries[..]);
+    // 30 days back is beyond the copy's reach (two 7-day windows and a day),
+    // and beyond one window of the recent items.
+    let old = lookup_agrees_with_brute_force(&store, "old", case, now - 30 * 86_400, now).await;
+    let recent = lookup_agrees_with_brute_force(&store, "recent", case, now - 60, now).await;
+    store.close().await;
+    old.and(recent)
+}
+
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
 proptest! {
     #![proptest_config(cases(24))]
 
-    /// The store's near-duplicate lookup, both ways it answers: from the band
-    /// rows in SQL (items older than the in-memory copy reaches back) and
-    /// from the in-memory copy (recent items).
     #[test]
-    fn the_stores_lookup_finds_what_brute_force_finds(
-        (k, stored, queries) in clustered_at_usual_distances(),
-    ) {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(async {
+    fn the_stores_lookup_finds_what_brute_force_finds(case in clustered_at_usual_distances()) {
+        block_on(async {
             let dir = tempfile::tempdir().unwrap();
             let url = format!("sqlite://{}", dir.path().join("law.db").display());
-            let store = feedfold::store::Store::open(&url).await.unwrap();
-            let record = |name: &str| feedfold::store::SourceRecord {
-                name: name.into(),
-                url: format!("https://{name}.example.org/feed.xml"),
-                priority: 0,
-                groups: Vec::new(),
-                enabled: true,
-            };
-            store.sync_sources(&[record("old"), record("recent")]).await.unwrap();
-            let now = chrono::Utc::now().timestamp();
-            let case = (k, &stored[..], &queries[..]);
-            // 30 days back is beyond the copy's reach (two 7-day windows and
-            // a day), and beyond one window of the recent items.
-            let old = lookup_agrees_with_brute_force(&store, "old", case, now - 30 * 86_400, now).await;
-            let recent = lookup_agrees_with_brute_force(&store, "recent", case, now - 60, now).await;
-            store.close().await;
-            old.and(recent)
+            store_agrees_with_brute_force(&url, &case).await
         })?;
+    }
+}
+
+/// The same law on PostgreSQL, each case in a fresh database (fewer cases:
+/// each creates and drops one).
+#[test]
+fn the_stores_lookup_finds_what_brute_force_finds_on_postgres() {
+    if std::env::var("FEEDFOLD_TEST_POSTGRES").is_err() {
+        eprintln!("SKIPPED: FEEDFOLD_TEST_POSTGRES is not set");
+        return;
+    }
+    let mut runner = proptest::test_runner::TestRunner::new(cases(8));
+    let result = runner.run(&clustered_at_usual_distances(), |case| {
+        block_on(async {
+            let db = common::TestDb::postgres().await.expect("configured");
+            let result = store_agrees_with_brute_force(&db.url, &case).await;
+            db.cleanup().await;
+            result
+        })
+    });
+    if let Err(e) = result {
+        panic!("{e}");
     }
 }
 
