@@ -275,11 +275,323 @@ async fn sighup_applies_a_good_config_and_keeps_running_on_a_bad_one() {
 
     std::fs::write(&config, "[daemon]\nschedule = \"not cron\"\n").unwrap();
     daemon.signal("HUP");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    daemon.wait_for_log("config reload rejected", 1).await;
     let feed = daemon.feed_when(|f| f.entries.len() == 2).await;
     assert_eq!(feed.entries.len(), 2, "the old config keeps serving");
     let status = daemon.stop();
     assert!(status.success(), "{status}");
+}
+
+/// Hits on each path, in the order given.
+fn hits(server: &FixtureServer, paths: &[&str]) -> Vec<u64> {
+    paths.iter().map(|p| server.hits(p)).collect()
+}
+
+/// Waits until `done` accepts the server's hits on `paths` (20 s at most):
+/// sources fetched every second are the test's clock.
+async fn until_hits(server: &FixtureServer, paths: &[&str], done: impl Fn(&[u64]) -> bool) {
+    let started = std::time::Instant::now();
+    while !done(&hits(server, paths)) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "hits on {paths:?}: {:?}",
+            hits(server, paths)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn sighup_stops_a_removed_source_and_applies_changed_schedules() {
+    let server = FixtureServer::start().await;
+    let paths = ["a.xml", "removed.xml", "slowed.xml", "hastened.xml"];
+    for (i, path) in paths.iter().enumerate() {
+        let id = i.to_string();
+        server.set(
+            path,
+            Fixture::feed(rss(
+                path,
+                &[(&id, path, &format!("https://x.example.org/{i}"), "x")],
+            )),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("ff.db").display());
+    let every_second = "schedule = \"* * * * * *\"";
+    let yearly = "schedule = \"0 0 1 1 *\"";
+    let sources = |removed: bool, slowed: &str, hastened: &str| {
+        let mut text = source("a", &server.url("a.xml"), every_second);
+        if !removed {
+            text += &source("removed", &server.url("removed.xml"), every_second);
+        }
+        text += &source("slowed", &server.url("slowed.xml"), slowed);
+        text + &source("hastened", &server.url("hastened.xml"), hastened)
+    };
+    let config = write_config(dir.path(), &db, &sources(false, every_second, yearly));
+    let daemon = Daemon::start_with(&config, "info", &[]);
+    // Every source runs at start; then the yearly one waits while the others
+    // run every second.
+    until_hits(&server, &paths, |h| h[0] >= 3 && h[1] >= 3 && h[2] >= 3).await;
+    assert_eq!(server.hits("hastened.xml"), 1, "yearly: once, at start");
+
+    write_config(dir.path(), &db, &sources(true, yearly, every_second));
+    daemon.signal("HUP");
+    daemon.wait_for_log("config reloaded", 1).await;
+    let [a, removed, slowed, hastened] = hits(&server, &paths)[..] else {
+        unreachable!()
+    };
+    until_hits(&server, &paths, |h| h[0] >= a + 3).await;
+    let now = hits(&server, &paths);
+    // A fetch already in flight when the signal came may still land once.
+    assert!(now[1] <= removed + 1, "the removed source stopped: {now:?}");
+    assert!(
+        now[2] <= slowed + 1,
+        "the slowed source went yearly: {now:?}"
+    );
+    until_hits(&server, &paths, |h| h[3] >= hastened + 3).await;
+    let status = daemon.stop();
+    assert!(status.success(), "{status}");
+}
+
+/// The datagrams a service manager would receive on `NOTIFY_SOCKET`, read
+/// on a thread of their own as they arrive.
+struct NotifySocket {
+    path: PathBuf,
+    messages: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl NotifySocket {
+    fn bind(dir: &Path) -> NotifySocket {
+        let path = dir.join("notify.sock");
+        let socket = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+        let messages = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = messages.clone();
+        std::thread::spawn(move || {
+            let mut buf = vec![0; 4096];
+            while let Ok(n) = socket.recv(&mut buf) {
+                let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+                kept.lock().unwrap().extend(text.lines().map(str::to_owned));
+            }
+        });
+        NotifySocket { path, messages }
+    }
+
+    /// Waits until `count` lines starting with `prefix` have arrived (20 s
+    /// at most); returns every line so far.
+    async fn wait_for(&self, prefix: &str, count: usize) -> Vec<String> {
+        let started = std::time::Instant::now();
+        loop {
+            let messages = self.messages.lock().unwrap().clone();
+            if messages.iter().filter(|m| m.starts_with(prefix)).count() >= count {
+                return messages;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{count} × {prefix:?} never arrived: {messages:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_daemon_tells_systemd_ready_watchdog_status_and_stopping() {
+    let server = FixtureServer::start().await;
+    server.set(
+        "a.xml",
+        Fixture::feed(rss(
+            "A",
+            &[("1", "First story", "https://a.example.org/1", "x")],
+        )),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("ff.db").display());
+    let config = write_config(dir.path(), &db, &source("a", &server.url("a.xml"), ""));
+    let socket = NotifySocket::bind(dir.path());
+    // A 200 ms watchdog: pings every 100 ms, where the default is every 30 s,
+    // so five of them within the deadline show WATCHDOG_USEC was read.
+    let daemon = Daemon::start_with(
+        &config,
+        "warn",
+        &[
+            ("NOTIFY_SOCKET", socket.path.to_str().unwrap()),
+            ("WATCHDOG_USEC", "200000"),
+        ],
+    );
+    socket.wait_for("READY=1", 1).await;
+    socket.wait_for("STATUS=", 1).await;
+    let seen = socket.wait_for("WATCHDOG=1", 5).await;
+    assert!(
+        !seen.iter().any(|m| m == "STOPPING=1"),
+        "stopping before asked: {seen:?}"
+    );
+    let status = seen.iter().find(|m| m.starts_with("STATUS=")).unwrap();
+    assert!(status.contains("last: a"), "{status}");
+    let status = daemon.stop();
+    assert!(status.success(), "{status}");
+    let seen = socket.wait_for("STOPPING=1", 1).await;
+    let position = |m: &str| seen.iter().position(|s| s == m).unwrap();
+    assert!(position("READY=1") < position("STOPPING=1"), "{seen:?}");
+}
+
+/// `feedfold extract` with these arguments, `stdin` piped in; must succeed.
+fn extract(args: &[&str], stdin: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_feedfold"))
+        .arg("extract")
+        .args(args)
+        .env("FEEDFOLD_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "extract {args:?}: {}", stderr(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+const STRIKE: [&str; 3] = [
+    "Dock workers at the container terminal voted on Sunday night to accept a revised pay offer, ending a twelve-day strike.",
+    "The union said the deal raises wages by nine percent over two years and limits compulsory overtime on night shifts.",
+    "Ships that had waited at anchor offshore began moving into the berths on Monday morning, the port authority said.",
+];
+
+/// An English news page: navigation, the article (with a relative link),
+/// a sidebar and a footer.
+fn strike_page() -> String {
+    format!(
+        "<html><head><title>Port strike ends - Harbour Wire</title></head><body>\
+         <nav><a href='/'>Home</a> <a href='/world'>World</a></nav>\
+         <article><h1>Port strike ends</h1><p>{}</p><p>{} <a href='/union'>Read the statement</a></p><p>{}</p></article>\
+         <aside><p>Most read: lighthouse grant announced by the council.</p></aside>\
+         <footer>Copyright Harbour Wire. All rights reserved.</footer></body></html>",
+        STRIKE[0], STRIKE[1], STRIKE[2]
+    )
+}
+
+const ZH_TITLE: &str = "长江流域今年首次发布洪水预警";
+const ZH: [&str; 2] = [
+    "水利部长江水利委员会昨天发布消息,受持续强降雨影响,长江中下游干流水位快速上涨,部分支流出现超警戒水位,长江流域今年首次发布洪水蓝色预警。",
+    "长江委要求沿江各地加强巡查防守,做好水库调度和人员转移准备,确保人民群众生命财产安全。目前各地防汛工作有序开展,抢险队伍已经到位。",
+];
+
+/// A Chinese page in GBK with no charset declared anywhere: the bytes must
+/// be sniffed.
+fn gbk_page() -> Vec<u8> {
+    let html = format!(
+        "<html><head><title>新闻中心</title></head><body>\
+         <div class='nav'><a href='/'>首页</a> <a href='/news'>新闻</a></div>\
+         <div class='content'><h1>{ZH_TITLE}</h1><p>{}</p><p>{}</p></div>\
+         <div class='footer'>本网站所有内容版权归新闻中心所有,未经授权不得转载。</div></body></html>",
+        ZH[0], ZH[1]
+    );
+    encoding_rs::GBK.encode(&html).0.into_owned()
+}
+
+#[test]
+fn extract_prints_the_article_from_a_file_or_stdin_in_each_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("strike.html");
+    std::fs::write(&file, strike_page()).unwrap();
+    let file = file.to_str().unwrap();
+
+    let text = extract(&[file], b"");
+    let expected = [
+        STRIKE[0].to_owned(),
+        format!("{} Read the statement", STRIKE[1]),
+        STRIKE[2].to_owned(),
+    ];
+    assert_eq!(
+        text.trim_end().lines().collect::<Vec<_>>(),
+        expected,
+        "{text}"
+    );
+    for chrome in ["Home", "Most read", "Copyright"] {
+        assert!(!text.contains(chrome), "{chrome:?} kept: {text}");
+    }
+    assert_eq!(extract(&["-"], strike_page().as_bytes()), text, "stdin");
+    assert_eq!(
+        extract(&[], strike_page().as_bytes()),
+        text,
+        "stdin by default"
+    );
+
+    let json: serde_json::Value =
+        serde_json::from_str(&extract(&["--format", "json", file], b"")).unwrap();
+    assert_eq!(json["title"], "Port strike ends", "{json}");
+    assert_eq!(json["text"].as_str().unwrap(), text.trim_end(), "{json}");
+
+    let html = extract(
+        &[
+            "--format",
+            "html",
+            "--url",
+            "https://harbour.example.org/2026/strike",
+            file,
+        ],
+        b"",
+    );
+    assert!(html.contains("<p>") && html.contains(STRIKE[2]), "{html}");
+    assert!(
+        html.contains("href=\"https://harbour.example.org/union\""),
+        "links made absolute: {html}"
+    );
+    assert!(
+        !html.contains("Most read") && !html.contains("<nav"),
+        "{html}"
+    );
+}
+
+#[test]
+fn extract_sniffs_an_unlabelled_gbk_page() {
+    let json: serde_json::Value =
+        serde_json::from_str(&extract(&["--format", "json", "-"], &gbk_page())).unwrap();
+    assert_eq!(json["title"], ZH_TITLE, "{json}");
+    let text = json["text"].as_str().unwrap();
+    assert_eq!(text.lines().collect::<Vec<_>>(), ZH, "{json}");
+    assert_eq!(json["lang"], "zh", "{json}");
+}
+
+#[test]
+fn extract_batch_writes_one_line_per_listed_page_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let strike = dir.path().join("strike.html");
+    let gbk = dir.path().join("gbk.html");
+    std::fs::write(&strike, strike_page()).unwrap();
+    std::fs::write(&gbk, gbk_page()).unwrap();
+    let list = dir.path().join("list.tsv");
+    std::fs::write(
+        &list,
+        format!(
+            "zh\t{}\n\nmissing\t{}/nope.html\nen\t{}\thttps://harbour.example.org/s\n",
+            gbk.display(),
+            dir.path().display(),
+            strike.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_feedfold"))
+        .args(["extract", "--batch", list.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&out.stdout);
+    let ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["zh", "missing", "en"]);
+    // Each page reads as it does alone.
+    assert_eq!(lines[0]["text"].as_str().unwrap(), ZH.join("\n"));
+    assert_eq!(lines[0]["title"], ZH_TITLE);
+    assert!(lines[0]["err"].is_null());
+    assert!(
+        lines[1]["err"].as_str().unwrap().contains("nope.html"),
+        "{}",
+        lines[1]
+    );
+    let alone = extract(&[strike.to_str().unwrap()], b"");
+    assert_eq!(lines[2]["text"].as_str().unwrap(), alone.trim_end());
+    assert!(lines[2]["ms"].as_f64().unwrap() >= 0.0);
 }
 
 #[test]

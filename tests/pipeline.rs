@@ -101,9 +101,11 @@ async fn stop_daemon(stop: tokio::sync::oneshot::Sender<()>, handle: tokio::task
         .unwrap();
 }
 
-/// Polls the served Atom feed until it has `n` entries.
+/// Polls the served Atom feed until it has `n` entries (30 s at most: a
+/// deadline in time, not in tries, however slow each request is).
 async fn wait_for_entries(client: &reqwest::Client, url: &str, n: usize) -> feed_rs::model::Feed {
-    for _ in 0..100 {
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
         let body = get(client, url, &[]).await.bytes().await.unwrap();
         let feed = feed_rs::parser::parse(&body[..]).unwrap();
         if feed.entries.len() >= n {
@@ -510,7 +512,22 @@ async fn the_daemon_backs_off_failures_and_honours_max_age_and_retry_after() {
         + &source("limited", &busy.url("limited.xml"), every_second);
     let config = Arc::new(Config::load(&write_config(dir.path(), &db.url, &sources)).unwrap());
     let (_, stop, handle) = start_daemon(config).await;
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    // The healthy source, due every second, is the clock: once every source
+    // ran and the healthy one ran twice more, each held one had two chances
+    // to run again.
+    let started = std::time::Instant::now();
+    while server.hits("healthy.xml") < 3
+        || ["failing.xml", "cached.xml"]
+            .iter()
+            .any(|p| server.hits(p) == 0)
+        || busy.hits("limited.xml") == 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the sources never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     stop_daemon(stop, handle).await;
 
     assert!(server.hits("healthy.xml") >= 3, "healthy runs every second");

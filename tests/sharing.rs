@@ -178,14 +178,25 @@ async fn racing_daemons_win_each_slot_exactly_once() {
         }
         let records: Vec<SourceRecord> = (0..SOURCES).map(|i| record(&format!("s{i}"))).collect();
         let ids = stores[0].sync_sources(&records).await.unwrap();
+        let mut ids: Vec<i64> = ids.values().copied().collect();
+        ids.sort_unstable();
         for slot in [NOW, NOW + 60] {
+            // Each daemon walks every source, starting a third of the way
+            // round from the last, and waits after its first claim until all
+            // have made theirs: all three then race for every source left.
+            let started = std::sync::Arc::new(tokio::sync::Barrier::new(stores.len()));
             let mut tasks = tokio::task::JoinSet::new();
             for (n, store) in stores.iter().enumerate() {
                 let store = store.clone();
-                let ids: Vec<i64> = ids.values().copied().collect();
+                let mut ids = ids.clone();
+                ids.rotate_left(n * SOURCES / stores.len());
+                let started = started.clone();
                 tasks.spawn(async move {
                     let mut won = Vec::new();
-                    for id in ids {
+                    for (i, id) in ids.into_iter().enumerate() {
+                        if i == 1 {
+                            started.wait().await;
+                        }
                         // Busy only means "try again": the row was locked.
                         loop {
                             match store.claim(lease(id, slot, slot)).await.unwrap() {
@@ -214,6 +225,11 @@ async fn racing_daemons_win_each_slot_exactly_once() {
                 }
             }
             assert_eq!(runs.len(), SOURCES, "{label}: every source ran");
+            assert_eq!(
+                daemons.len(),
+                stores.len(),
+                "{label}: every daemon won a claim in slot {slot}"
+            );
             assert!(
                 runs.values().all(|&n| n == 1),
                 "{label}: each exactly once in slot {slot}"
@@ -333,7 +349,87 @@ async fn daemons_starting_together_migrate_once() {
                     .unwrap_or_else(|e| panic!("{label}, round {round}: {e}"));
                 store.close().await;
             }
+            let schema = Schema::read(&db.url, label).await;
+            let expected = Schema::expected(label);
+            assert_eq!(
+                schema.versions, expected.versions,
+                "{label}, round {round}: each migration recorded once, all successful"
+            );
+            assert!(
+                expected.tables.is_subset(&schema.tables),
+                "{label}, round {round}: tables missing: {:?}",
+                expected.tables.difference(&schema.tables)
+            );
+            // 0006 seeds one row: run twice it would have failed or left two.
+            assert_eq!(schema.changes, vec![(1, 0)], "{label}, round {round}");
             db.cleanup().await;
+        }
+    }
+}
+
+/// What the migrations left in a database: applied versions (with their
+/// success flag, in order), tables, and the rows of the seeded `changes` table.
+#[derive(Debug, PartialEq)]
+struct Schema {
+    versions: Vec<(i64, bool)>,
+    tables: HashSet<String>,
+    changes: Vec<(i64, i64)>,
+}
+
+impl Schema {
+    async fn read(url: &str, label: &str) -> Schema {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(url).await.unwrap();
+        // `Any` decodes neither backend's boolean: compare as an integer.
+        let versions: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT version, CASE WHEN success THEN 1 ELSE 0 END FROM _sqlx_migrations ORDER BY version",
+        )
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        let tables_sql = if label == "sqlite" {
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+        } else {
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'"
+        };
+        let tables: Vec<(String,)> = sqlx::query_as(tables_sql).fetch_all(&pool).await.unwrap();
+        let changes: Vec<(i64, i64)> = sqlx::query_as("SELECT id, version FROM changes")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        Schema {
+            versions: versions.into_iter().map(|(v, ok)| (v, ok == 1)).collect(),
+            tables: tables.into_iter().map(|(t,)| t).collect(),
+            changes,
+        }
+    }
+
+    /// Read from `migrations/<backend>/`: every file's version, applied once
+    /// and successfully, and every table any of them creates.
+    fn expected(label: &str) -> Schema {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(label);
+        let mut versions = Vec::new();
+        let mut tables = HashSet::new();
+        for file in std::fs::read_dir(dir).unwrap() {
+            let path = file.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            versions.push((name[..4].parse::<i64>().unwrap(), true));
+            let sql = std::fs::read_to_string(&path).unwrap();
+            for line in sql.lines() {
+                if let Some(rest) = line.trim().strip_prefix("CREATE TABLE ") {
+                    let name = rest.trim_start_matches("IF NOT EXISTS ");
+                    tables.insert(name.split([' ', '(']).next().unwrap().to_owned());
+                }
+            }
+        }
+        versions.sort_unstable();
+        Schema {
+            versions,
+            tables,
+            changes: vec![(1, 0)],
         }
     }
 }

@@ -16,21 +16,33 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start(config: &Path) -> Daemon {
+        Daemon::start_with(config, "warn", &[])
+    }
+
+    /// Started with `FEEDFOLD_LOG=level` and these extra environment variables.
+    pub fn start_with(config: &Path, level: &str, env: &[(&str, &str)]) -> Daemon {
         let mut child = Command::new(env!("CARGO_BIN_EXE_feedfold"))
             .args(["run", "-c", config.to_str().unwrap()])
-            .env("FEEDFOLD_LOG", "warn")
+            .env("FEEDFOLD_LOG", level)
+            .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let banner = lines.next().unwrap().unwrap();
-        let feed_url = banner
-            .split_whitespace()
-            .find(|w| w.ends_with("/feed.atom"))
-            .unwrap_or_else(|| panic!("{banner}"))
-            .to_owned();
+        // Log lines may come before the banner; they are kept.
+        let mut early = Vec::new();
+        let feed_url = loop {
+            let line = lines
+                .next()
+                .unwrap_or_else(|| panic!("no banner: {early:?}"))
+                .unwrap();
+            if let Some(url) = line.split_whitespace().find(|w| w.ends_with("/feed.atom")) {
+                break url.to_owned();
+            }
+            early.push(line);
+        };
         // Keep reading so the daemon never blocks on a full stderr pipe.
-        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = std::sync::Arc::new(std::sync::Mutex::new(early));
         let kept = log.clone();
         std::thread::spawn(move || {
             for line in lines.map_while(Result::ok) {
@@ -72,6 +84,23 @@ impl Daemon {
     /// What it has logged so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().join("\n")
+    }
+
+    /// Waits until it has logged `count` lines containing `needle` (20 s at
+    /// most), and returns the log.
+    pub async fn wait_for_log(&self, needle: &str, count: usize) -> String {
+        let started = Instant::now();
+        loop {
+            let log = self.log();
+            if log.lines().filter(|l| l.contains(needle)).count() >= count {
+                return log;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "never logged {needle:?} {count} times:\n{log}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub fn signal(&self, name: &str) {
