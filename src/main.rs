@@ -709,8 +709,15 @@ fn opml_import(arg: ConfigArg, file: &Path) -> Result<ExitCode, Failure> {
         .with_context(|| path.display().to_string())
         .map_err(user)?;
     let opml = String::from_utf8_lossy(&read_input(file)?).into_owned();
-    let subscriptions = feedfold::config::opml::import(&opml).map_err(|e| user(e.into()))?;
-    let (new_text, report) = add_sources(&text, &subscriptions).map_err(|e| user(e.into()))?;
+    let imported = feedfold::config::opml::import(&opml).map_err(|e| user(e.into()))?;
+    for skipped in &imported.skipped {
+        eprintln!(
+            "skipped {:?} ({}): {}",
+            skipped.title, skipped.url, skipped.reason
+        );
+    }
+    let (new_text, report) =
+        add_sources(&text, &imported.subscriptions).map_err(|e| user(e.into()))?;
     let base = path.parent().unwrap_or(Path::new("."));
     Config::parse(&new_text, &path, base).map_err(|e| {
         user(anyhow::anyhow!(
