@@ -571,9 +571,17 @@ fn dedup(
     options: MatchOptions,
     features: FeatureOptions,
 ) -> Result<ExitCode, Failure> {
-    let bytes = read_input(file)?;
+    // Streamed, not read whole: the line cap bounds what is held at once.
+    let input: Box<dyn std::io::BufRead> = if file == Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let opened = std::fs::File::open(file)
+            .with_context(|| file.display().to_string())
+            .map_err(Failure::User)?;
+        Box::new(std::io::BufReader::new(opened))
+    };
     let out = std::io::BufWriter::new(std::io::stdout().lock());
-    let errors = feedfold::dedup::jsonl::run(&bytes[..], out, options, features)?;
+    let errors = feedfold::dedup::jsonl::run(input, out, options, features)?;
     for e in &errors {
         eprintln!("{}:{}: {}", file.display(), e.line, e.message);
     }
