@@ -1,7 +1,9 @@
 //! An in-memory copy of the stored fingerprints, so finding a new entry's
 //! near-duplicate candidates costs a few hundred array lookups instead of a
 //! few hundred index seeks in the database (the multi-probe lookup of
-//! `dedup::index` needs 137 probes per block at the default distance).
+//! `dedup::index` needs 137 probes per block at the default distance). At
+//! wide distances (16 bits: 2,517 probes per block) comparing every
+//! fingerprint in turn is cheaper, and `near` does that instead.
 //!
 //! The database stays the truth. The copy is brought up to date inside each
 //! write transaction, after the write lock is taken, so it has every row any
@@ -15,7 +17,7 @@ use std::collections::HashMap;
 use sqlx::{Any, Row, Transaction};
 
 use super::StoreError;
-use crate::dedup::index::{block_values, probe_masks, probe_radius};
+use crate::dedup::index::{BLOCKS, block_values, probe_masks, probe_radius};
 
 /// How long a loaded copy is kept before it is rebuilt, which drops entries
 /// that have aged out of every window.
@@ -148,14 +150,26 @@ impl Candidates {
         }
     }
 
-    /// Ids of entries within `distance` bits of `fingerprint`.
+    /// Ids of entries within `distance` bits of `fingerprint`, each once.
     pub(super) fn near(&self, fingerprint: i64, distance: u32) -> Vec<i64> {
-        let fingerprint = fingerprint as u64;
-        let radius = probe_radius(distance);
+        let masks = probe_masks(probe_radius(distance));
+        let mut found = if probing_pays(masks.len(), self.fingerprints.len()) {
+            self.probe(fingerprint as u64, distance, masks)
+        } else {
+            self.scan(fingerprint as u64, distance)
+        };
+        // An entry close in several blocks is found once per block.
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// The multi-probe lookup of `dedup::index`, over the block lists.
+    fn probe(&self, fingerprint: u64, distance: u32, masks: &[u16]) -> Vec<i64> {
         let mut found = Vec::new();
         for (block, value) in block_values(fingerprint) {
             let lists = &self.blocks[block as usize];
-            for mask in probe_masks(radius) {
+            for mask in masks {
                 for &(id, other) in lists.get(value as u16 ^ mask) {
                     if (other ^ fingerprint).count_ones() <= distance {
                         found.push(id);
@@ -163,11 +177,31 @@ impl Candidates {
                 }
             }
         }
-        // An entry close in several blocks is found once per block.
-        found.sort_unstable();
-        found.dedup();
         found
     }
+
+    /// Every fingerprint compared in turn.
+    fn scan(&self, fingerprint: u64, distance: u32) -> Vec<i64> {
+        self.fingerprints
+            .iter()
+            .filter(|&(_, &other)| (other ^ fingerprint).count_ones() <= distance)
+            .map(|(&id, _)| id)
+            .collect()
+    }
+}
+
+/// What one bucket visit costs, in fingerprint comparisons of a scan: a
+/// visit is a random memory access, a scan compares in sequence.
+const VISIT_COST: usize = 16;
+
+/// Whether probing `masks` values in each block beats comparing all
+/// `stored` fingerprints. The probes grow with the radius as a binomial sum
+/// (1, 17, 137, 697, 2,517, 6,885 per block for radius 0–5): at distance 10
+/// probing wins above ~9,000 entries, at 16 above ~160,000, at 20 only
+/// above ~440,000, where a visited bucket also holds as many entries as the
+/// scan would compare.
+fn probing_pays(masks: usize, stored: usize) -> bool {
+    masks.saturating_mul(BLOCKS).saturating_mul(VISIT_COST) < stored
 }
 
 #[cfg(test)]
@@ -196,6 +230,37 @@ mod tests {
         near.sort_unstable();
         assert_eq!(near, vec![1, 2]);
         assert_eq!(c.near(base as i64, 11).len(), 3);
+    }
+
+    #[test]
+    fn probing_and_scanning_find_the_same_entries_at_every_distance() {
+        let mut c = loaded();
+        let mut x: u64 = 1;
+        for id in 0..3000 {
+            // xorshift64, with every tenth entry a near copy of the one before.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let fp = if id % 10 == 0 { x } else { x & !0xf0f0_0f0f };
+            c.put(id, Some(fp as i64));
+        }
+        for distance in [0, 3, 10, 16, 20, 24] {
+            let masks = probe_masks(probe_radius(distance));
+            for query in [x, x ^ 0xff, !x, 0] {
+                let mut probed = c.probe(query, distance, masks);
+                probed.sort_unstable();
+                probed.dedup();
+                let mut scanned = c.scan(query, distance);
+                scanned.sort_unstable();
+                assert_eq!(probed, scanned, "distance {distance}");
+                assert_eq!(
+                    c.near(query as i64, distance),
+                    scanned,
+                    "distance {distance}"
+                );
+            }
+        }
+        assert!(probing_pays(137, 100_000) && !probing_pays(6885, 100_000));
     }
 
     #[test]
