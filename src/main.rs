@@ -80,7 +80,7 @@ enum Command {
     /// optional "published", "source"); print {"id","cluster"} lines in input order.
     Dedup {
         /// Largest Hamming distance (bits of 64) that counts as the same story.
-        #[arg(long, default_value_t = feedfold::dedup::DEFAULT_DISTANCE, value_parser = clap::value_parser!(u32).range(0..=31))]
+        #[arg(long, default_value_t = feedfold::dedup::DEFAULT_DISTANCE, value_parser = clap::value_parser!(u32).range(0..=i64::from(feedfold::config::MAX_DISTANCE)))]
         distance: u32,
         /// Only items this many seconds apart are compared.
         #[arg(long, default_value_t = 7 * 86_400)]
