@@ -2,8 +2,8 @@
 //! near-duplicate candidates costs a few hundred array lookups instead of a
 //! few hundred index seeks in the database (the multi-probe lookup of
 //! `dedup::index` needs 137 probes per block at the default distance). At
-//! wide distances (16 bits: 2,517 probes per block) comparing every
-//! fingerprint in turn is cheaper, and `near` does that instead.
+//! wide distances (16 bits: 2,517 probes per block) or over few entries,
+//! comparing every fingerprint in turn is cheaper, and `near` does that.
 //!
 //! The database stays the truth. The copy is brought up to date inside each
 //! write transaction, after the write lock is taken, so it has every row any
@@ -190,18 +190,25 @@ impl Candidates {
     }
 }
 
-/// What one bucket visit costs, in fingerprint comparisons of a scan: a
-/// visit is a random memory access, a scan compares in sequence.
-const VISIT_COST: usize = 16;
+/// What one bucket visit costs, in entries of a scan: a visit is a random
+/// memory access, a scan walks the map in order (~2.5 ns an entry).
+const VISIT_COST: u128 = 10;
+/// What one entry met in a bucket costs, in entries of a scan.
+const BUCKET_ENTRY_COST: u128 = 15;
 
 /// Whether probing `masks` values in each block beats comparing all
-/// `stored` fingerprints. The probes grow with the radius as a binomial sum
-/// (1, 17, 137, 697, 2,517, 6,885 per block for radius 0–5): at distance 10
-/// probing wins above ~9,000 entries, at 16 above ~160,000, at 20 only
-/// above ~440,000, where a visited bucket also holds as many entries as the
-/// scan would compare.
+/// `stored` fingerprints. Probes grow with the radius as a binomial sum (1,
+/// 17, 137, 697, 2,517, 6,885 per block for radius 0–5), and each visited
+/// bucket holds `stored / 65,536` entries. Measured (`probe_or_scan_timing`,
+/// release, µs per lookup, probe/scan): 20,000 entries at distance 10:
+/// 15/50, at 16: 289/42; 400,000 at 10: 150/1,072, at 16: 2,728/1,121, at
+/// 20: 8,762/1,128. So from distance 16 up scanning always wins, and at the
+/// default 10 probing wins from ~6,000 entries.
 fn probing_pays(masks: usize, stored: usize) -> bool {
-    masks.saturating_mul(BLOCKS).saturating_mul(VISIT_COST) < stored
+    let visits = (masks as u128).saturating_mul(BLOCKS as u128);
+    let stored = stored as u128;
+    let probing = visits * VISIT_COST * (1 << 16) + visits * stored * BUCKET_ENTRY_COST;
+    probing < stored * (1 << 16)
 }
 
 #[cfg(test)]
@@ -260,7 +267,43 @@ mod tests {
                 );
             }
         }
-        assert!(probing_pays(137, 100_000) && !probing_pays(6885, 100_000));
+        assert!(probing_pays(137, 100_000) && !probing_pays(137, 2_000));
+        assert!(!probing_pays(2517, 400_000) && !probing_pays(6885, 10_000_000));
+    }
+
+    /// `cargo test --release --lib probe_or_scan -- --ignored --nocapture`:
+    /// the figures behind `VISIT_COST`.
+    #[test]
+    #[ignore = "timing"]
+    fn probe_or_scan_timing() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for stored in [20_000, 100_000, 400_000] {
+            let mut c = loaded();
+            for id in 0..stored {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                c.put(id, Some(x as i64));
+            }
+            for distance in [10, 16, 20] {
+                let masks = probe_masks(probe_radius(distance));
+                let time = |f: &dyn Fn(u64) -> usize| {
+                    let started = std::time::Instant::now();
+                    let found: usize = (0..50u64).map(|q| f(q.wrapping_mul(x))).sum();
+                    (started.elapsed().as_secs_f64() * 1e6 / 50.0, found)
+                };
+                let (probe, a) = time(&|q| c.probe(q, distance, masks).len());
+                let (scan, b) = time(&|q| c.scan(q, distance).len());
+                println!(
+                    "{stored:>7} entries, distance {distance:>2}: probe {probe:>8.1} µs, scan {scan:>8.1} µs, chosen {} ({b} found, {a} probe hits)",
+                    if probing_pays(masks.len(), stored as usize) {
+                        "probe"
+                    } else {
+                        "scan"
+                    }
+                );
+            }
+        }
     }
 
     #[test]
