@@ -92,11 +92,14 @@ impl Candidates {
         }
         // New rows by id; edited rows (updated after they were first seen)
         // by update time, from the last second seen on: rows inserted in a
-        // burst all share their `updated`, and must not be read again.
+        // burst all share their `updated`, and must not be read again. The
+        // `+ 0` keeps the planner off index `entries_time`, which it would
+        // otherwise walk over the whole reach (every row since the cutoff)
+        // instead of the few new and edited rows.
         let rows = sqlx::query(
             "SELECT id, fingerprint, updated FROM entries
              WHERE (id > $1 OR (updated >= $2 AND updated > first_seen))
-               AND COALESCE(published, first_seen) >= $3",
+               AND COALESCE(published, first_seen) + 0 >= $3",
         )
         .bind(self.last_id)
         .bind(self.last_updated)
