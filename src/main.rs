@@ -80,7 +80,7 @@ enum Command {
     /// optional "published", "source"); print {"id","cluster"} lines in input order.
     Dedup {
         /// Largest Hamming distance (bits of 64) that counts as the same story.
-        #[arg(long, default_value_t = feedfold::dedup::DEFAULT_DISTANCE, value_parser = clap::value_parser!(u32).range(0..=31))]
+        #[arg(long, default_value_t = feedfold::dedup::DEFAULT_DISTANCE, value_parser = clap::value_parser!(u32).range(0..=i64::from(feedfold::config::MAX_DISTANCE)))]
         distance: u32,
         /// Only items this many seconds apart are compared.
         #[arg(long, default_value_t = 7 * 86_400)]
@@ -571,9 +571,17 @@ fn dedup(
     options: MatchOptions,
     features: FeatureOptions,
 ) -> Result<ExitCode, Failure> {
-    let bytes = read_input(file)?;
+    // Streamed, not read whole: the line cap bounds what is held at once.
+    let input: Box<dyn std::io::BufRead> = if file == Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let opened = std::fs::File::open(file)
+            .with_context(|| file.display().to_string())
+            .map_err(Failure::User)?;
+        Box::new(std::io::BufReader::new(opened))
+    };
     let out = std::io::BufWriter::new(std::io::stdout().lock());
-    let errors = feedfold::dedup::jsonl::run(&bytes[..], out, options, features)?;
+    let errors = feedfold::dedup::jsonl::run(input, out, options, features)?;
     for e in &errors {
         eprintln!("{}:{}: {}", file.display(), e.line, e.message);
     }
@@ -709,8 +717,15 @@ fn opml_import(arg: ConfigArg, file: &Path) -> Result<ExitCode, Failure> {
         .with_context(|| path.display().to_string())
         .map_err(user)?;
     let opml = String::from_utf8_lossy(&read_input(file)?).into_owned();
-    let subscriptions = feedfold::config::opml::import(&opml).map_err(|e| user(e.into()))?;
-    let (new_text, report) = add_sources(&text, &subscriptions).map_err(|e| user(e.into()))?;
+    let imported = feedfold::config::opml::import(&opml).map_err(|e| user(e.into()))?;
+    for skipped in &imported.skipped {
+        eprintln!(
+            "skipped {:?} ({}): {}",
+            skipped.title, skipped.url, skipped.reason
+        );
+    }
+    let (new_text, report) =
+        add_sources(&text, &imported.subscriptions).map_err(|e| user(e.into()))?;
     let base = path.parent().unwrap_or(Path::new("."));
     Config::parse(&new_text, &path, base).map_err(|e| {
         user(anyhow::anyhow!(

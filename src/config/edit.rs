@@ -158,7 +158,7 @@ mod tests {
 
     #[test]
     fn import_keeps_comments_skips_known_urls_and_names_new_sources() {
-        let subs = opml::import(OPML).unwrap();
+        let subs = opml::import(OPML).unwrap().subscriptions;
         assert_eq!(subs.len(), 4);
         let (text, report) = add_sources(CONFIG, &subs).unwrap();
         assert!(
@@ -189,7 +189,8 @@ mod tests {
         let text = "[[source]]\nname = \"a\"\nurl = \"https://a.example.org/feed\"\ngroups = [\"world\", \"en\"]\npriority = 7\nschedule = \"*/5 * * * *\"\nenabled = false\n\n[[source]]\nname = \"p\"\nurl = \"https://p.example.org/list\"\nkind = \"page\"\n[source.page]\nitem = \"ul.news li\"\ndate = \"span.date\"\n\n[[source]]\nname = \"plain\"\nurl = \"https://x.example.org/rss\"\n";
         let original = Config::parse(text, Path::new("f.toml"), Path::new("/")).unwrap();
         let exported = opml::export(&original);
-        let (rebuilt, _) = add_sources("", &opml::import(&exported).unwrap()).unwrap();
+        let (rebuilt, _) =
+            add_sources("", &opml::import(&exported).unwrap().subscriptions).unwrap();
         let round = Config::parse(&rebuilt, Path::new("f.toml"), Path::new("/")).unwrap();
         let summary = |c: &Config| {
             let mut v: Vec<String> = c

@@ -236,10 +236,16 @@ impl Default for Dedup {
     }
 }
 
-/// A Hamming distance between 0 and 31 bits.
+/// A Hamming distance between 0 and [`MAX_DISTANCE`] bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "i64")]
 pub struct Distance(pub u32);
+
+/// The widest `dedup.distance` served. Two unrelated 64-bit fingerprints
+/// are 32 ± 4 bits apart: within 24 bits fall 3% of random pairs, within 28
+/// already 19%, so every lookup would return a large share of the window
+/// (each candidate read from the database) and unrelated stories would fold.
+pub const MAX_DISTANCE: u32 = 24;
 
 impl TryFrom<i64> for Distance {
     type Error = String;
@@ -247,9 +253,15 @@ impl TryFrom<i64> for Distance {
     fn try_from(v: i64) -> Result<Self, Self::Error> {
         u32::try_from(v)
             .ok()
-            .filter(|d| *d <= 31)
+            .filter(|d| *d <= MAX_DISTANCE)
             .map(Distance)
-            .ok_or_else(|| format!("distance must be between 0 and 31 bits, not {v}"))
+            .ok_or_else(|| {
+                format!(
+                    "distance must be between 0 and {MAX_DISTANCE} bits, not {v}: two unrelated \
+                     fingerprints are 32 ± 4 bits apart, so past {MAX_DISTANCE} a large share of \
+                     all stories (19% at 28) would match every lookup and fold together"
+                )
+            })
     }
 }
 
@@ -671,6 +683,22 @@ mod tests {
         let e = error_of("[daemon]\nlisten = \"127.0.0.1:1\"\nschedul = \"* * * * *\"\n");
         assert!(e.starts_with("feedfold.toml:3:1: "), "{e}");
         assert!(e.contains("schedul"), "{e}");
+    }
+
+    #[test]
+    fn distances_past_what_is_served_are_refused_with_the_reason() {
+        assert_eq!(
+            parse("[dedup]\ndistance = 24\n").unwrap().dedup.distance,
+            Distance(24)
+        );
+        for wide in [25, 28, 31] {
+            let e = error_of(&format!("[dedup]\nwindow = \"7d\"\ndistance = {wide}\n"));
+            assert!(e.starts_with("feedfold.toml:3:12: "), "{e}");
+            assert!(
+                e.contains("between 0 and 24") && e.contains("unrelated"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -30,6 +30,26 @@ pub struct Subscription {
     pub extra: Vec<(String, String)>,
 }
 
+/// An outline whose feed URL was not imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The outline's title (or text).
+    pub title: String,
+    /// The `xmlUrl` as written.
+    pub url: String,
+    /// Why it was not imported.
+    pub reason: String,
+}
+
+/// What an OPML document offers: subscriptions to add, and outlines left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imported {
+    /// Outlines with an absolute http(s) feed URL, in document order.
+    pub subscriptions: Vec<Subscription>,
+    /// Outlines whose feed URL is anything else.
+    pub skipped: Vec<Skipped>,
+}
+
 const NAMESPACE: &str = "https://github.com/feedfold/feedfold/opml";
 
 /// Writes the config's sources as OPML 2.0, grouped into folders by their
@@ -113,11 +133,14 @@ fn outline(config: &Config, source: &Source, indent: &str) -> String {
     format!("{indent}<outline {}/>\n", attrs.join(" "))
 }
 
-/// Reads every outline with an `xmlUrl`, with the folders it sits in.
-pub fn import(text: &str) -> Result<Vec<Subscription>, OpmlError> {
+/// Reads every outline with an `xmlUrl`, with the folders it sits in. Only
+/// absolute `http(s)` URLs are subscriptions: an OPML file comes from
+/// elsewhere, and a `file://` URL or a relative path in it would make the
+/// daemon read (and republish) local files.
+pub fn import(text: &str) -> Result<Imported, OpmlError> {
     let mut reader = Reader::from_str(text);
     let mut folders: Vec<Option<String>> = Vec::new();
-    let mut found = Vec::new();
+    let mut found = Imported::default();
     loop {
         match reader
             .read_event()
@@ -128,7 +151,7 @@ pub fn import(text: &str) -> Result<Vec<Subscription>, OpmlError> {
                 // a subscription even when it has children.
                 let attrs = attributes(&e)?;
                 if let Some(sub) = subscription(&attrs, &folders) {
-                    found.push(sub);
+                    found.add(sub);
                     folders.push(None);
                 } else {
                     folders.push(text_of(&attrs));
@@ -136,7 +159,7 @@ pub fn import(text: &str) -> Result<Vec<Subscription>, OpmlError> {
             }
             Event::Empty(e) if e.local_name().as_ref() == "outline" => {
                 if let Some(sub) = subscription(&attributes(&e)?, &folders) {
-                    found.push(sub);
+                    found.add(sub);
                 }
             }
             Event::End(e) if e.local_name().as_ref() == "outline" => {
@@ -147,6 +170,32 @@ pub fn import(text: &str) -> Result<Vec<Subscription>, OpmlError> {
         }
     }
     Ok(found)
+}
+
+impl Imported {
+    /// Keeps `sub` if its URL may be fetched, else records why not.
+    fn add(&mut self, sub: Subscription) {
+        match refusal(&sub.url) {
+            None => self.subscriptions.push(sub),
+            Some(reason) => self.skipped.push(Skipped {
+                title: sub.title,
+                url: sub.url,
+                reason,
+            }),
+        }
+    }
+}
+
+/// Why a feed URL from OPML is not imported, or `None` when it may be.
+fn refusal(url: &str) -> Option<String> {
+    match url::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => None,
+        Ok(parsed) => Some(format!(
+            "{}: URL scheme is not allowed from OPML (only http and https)",
+            parsed.scheme()
+        )),
+        Err(error) => Some(format!("not an absolute http(s) URL ({error})")),
+    }
 }
 
 fn attributes(e: &BytesStart<'_>) -> Result<Vec<(String, String)>, OpmlError> {
@@ -199,4 +248,42 @@ fn subscription(attrs: &[(String, String)], folders: &[Option<String>]) -> Optio
         groups,
         extra,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_http_urls_are_imported_and_the_rest_say_why() {
+        let opml = r#"<opml version="2.0"><body>
+  <outline text="ok" xmlUrl="https://example.org/feed.xml"/>
+  <outline text="plain" xmlUrl=" HTTP://example.net/rss "/>
+  <outline text="passwd" xmlUrl="file:///etc/passwd"/>
+  <outline text="host" xmlUrl="../../etc/hostname"/>
+  <outline text="abs" xmlUrl="/etc/hostname"/>
+  <outline text="js" xmlUrl="javascript:alert(1)"/>
+  <outline text="ftp" xmlUrl="ftp://example.org/feed"/>
+  <outline text="empty" xmlUrl=""/>
+</body></opml>"#;
+        let imported = import(opml).unwrap();
+        let urls: Vec<&str> = imported
+            .subscriptions
+            .iter()
+            .map(|s| s.url.as_str())
+            .collect();
+        assert_eq!(
+            urls,
+            ["https://example.org/feed.xml", "HTTP://example.net/rss"]
+        );
+        let skipped: Vec<(&str, &str)> = imported
+            .skipped
+            .iter()
+            .map(|s| (s.title.as_str(), s.reason.as_str()))
+            .collect();
+        assert_eq!(skipped.len(), 6, "{skipped:?}");
+        assert!(skipped[0].0 == "passwd" && skipped[0].1.starts_with("file: URL scheme"));
+        assert!(skipped[1].0 == "host" && skipped[1].1.starts_with("not an absolute"));
+        assert!(skipped.iter().all(|(_, reason)| !reason.is_empty()));
+    }
 }

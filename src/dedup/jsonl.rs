@@ -2,7 +2,7 @@
 //! `{"id","cluster"}` out, in input order, through the same normalise →
 //! extract → fingerprint → cluster code the daemon runs.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 
 use chrono::DateTime;
 use serde::Deserialize;
@@ -32,6 +32,11 @@ struct Item {
     source: Option<String>,
 }
 
+/// The longest input line read, in bytes. A 10 MB article as HTML, with
+/// JSON escaping, fits; a longer line is reported and skipped without
+/// being held in memory.
+pub const MAX_LINE: usize = 32 * 1024 * 1024;
+
 /// A line that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineError {
@@ -50,30 +55,41 @@ pub enum JsonlError {
 }
 
 /// Clusters the items read from `input` and writes one result line per
-/// usable item to `output`. Unusable lines are skipped and returned.
+/// usable item to `output`. Unusable lines (not JSON, not UTF-8, longer
+/// than [`MAX_LINE`]) are skipped and returned.
 pub fn run(
     input: impl BufRead,
+    output: impl Write,
+    options: MatchOptions,
+    features: FeatureOptions,
+) -> Result<Vec<LineError>, JsonlError> {
+    run_capped(input, output, options, features, MAX_LINE)
+}
+
+fn run_capped(
+    mut input: impl BufRead,
     mut output: impl Write,
     options: MatchOptions,
     features: FeatureOptions,
+    max_line: usize,
 ) -> Result<Vec<LineError>, JsonlError> {
     let mut fingerprinter = Fingerprinter::new(TitleRules::default(), features);
     let mut clusterer = BatchClusterer::new(options);
     let mut cluster_ids: Vec<Value> = Vec::new();
     let mut errors = Vec::new();
     let now = chrono::Utc::now().timestamp();
-    for (n, line) in input.lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let item: Item = match serde_json::from_str(&line) {
+    let mut buffer = Vec::new();
+    for n in 1.. {
+        let item = match next_line(&mut input, &mut buffer, max_line)? {
+            Line::End => break,
+            Line::Text(line) if line.trim().is_empty() => continue,
+            Line::Text(line) => serde_json::from_str::<Item>(line).map_err(|e| e.to_string()),
+            Line::Unusable(message) => Err(message),
+        };
+        let item = match item {
             Ok(item) => item,
-            Err(e) => {
-                errors.push(LineError {
-                    line: n + 1,
-                    message: e.to_string(),
-                });
+            Err(message) => {
+                errors.push(LineError { line: n, message });
                 continue;
             }
         };
@@ -96,6 +112,67 @@ pub fn run(
     }
     output.flush()?;
     Ok(errors)
+}
+
+/// One input line, as read.
+enum Line<'a> {
+    /// The line's text, without its line break.
+    Text(&'a str),
+    /// Why the line cannot be used (it was read past, not kept).
+    Unusable(String),
+    /// No more input.
+    End,
+}
+
+/// Reads the next line into `buffer`, keeping at most `max_line` bytes of it.
+fn next_line<'a>(
+    input: &mut impl BufRead,
+    buffer: &'a mut Vec<u8>,
+    max_line: usize,
+) -> std::io::Result<Line<'a>> {
+    buffer.clear();
+    let limit = u64::try_from(max_line)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    let read = Read::take(&mut *input, limit).read_until(b'\n', buffer)?;
+    if read == 0 {
+        return Ok(Line::End);
+    }
+    if buffer.last() == Some(&b'\n') {
+        buffer.pop();
+    } else if buffer.len() > max_line {
+        skip_line(input)?;
+        return Ok(Line::Unusable(format!(
+            "line longer than {max_line} bytes (the limit for one item); skipped"
+        )));
+    }
+    if buffer.last() == Some(&b'\r') {
+        buffer.pop();
+    }
+    Ok(match std::str::from_utf8(buffer) {
+        Ok(text) => Line::Text(text),
+        Err(e) => Line::Unusable(format!("not UTF-8: {e}")),
+    })
+}
+
+/// Reads past the rest of the current line without keeping it.
+fn skip_line(input: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        match chunk.iter().position(|&b| b == b'\n') {
+            Some(end) => {
+                input.consume(end + 1);
+                return Ok(());
+            }
+            None => {
+                let len = chunk.len();
+                input.consume(len);
+            }
+        }
+    }
 }
 
 /// Title and body: given as text, or extracted from the page.
@@ -166,6 +243,47 @@ mod tests {
             errors.iter().map(|e| e.line).collect::<Vec<_>>(),
             vec![2, 4]
         );
+    }
+
+    #[test]
+    fn an_overlong_line_is_reported_by_number_and_never_held() {
+        let max_line = 1024;
+        let good = |id: &str| format!("{{\"id\":\"{id}\",\"title\":\"t\",\"text\":\"x\"}}\n");
+        // A line far past the cap, then a good line, a non-UTF-8 line and a
+        // cap-sized line without a final line break.
+        let at_cap = format!(
+            "{{\"id\":\"c\",\"text\":\"{}\"}}",
+            "y".repeat(max_line - 20)
+        );
+        let (a, b) = (good("a"), format!("\n{}", good("b")));
+        let input = a
+            .as_bytes()
+            .chain(std::io::repeat(b'x').take(50 * max_line as u64))
+            .chain(b.as_bytes())
+            .chain(&b"\xff\xfe\n"[..])
+            .chain(at_cap.as_bytes());
+        let mut out = Vec::new();
+        let errors = run_capped(
+            std::io::BufReader::with_capacity(64, input),
+            &mut out,
+            MatchOptions::default(),
+            FeatureOptions::default(),
+            max_line,
+        )
+        .unwrap();
+        let lines: Vec<Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let ids: Vec<&Value> = lines.iter().map(|l| &l["id"]).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), [2, 4]);
+        assert!(
+            errors[0].message.contains("longer than 1024 bytes"),
+            "{errors:?}"
+        );
+        assert!(errors[1].message.contains("UTF-8"), "{errors:?}");
     }
 
     #[test]

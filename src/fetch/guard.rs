@@ -88,6 +88,8 @@ fn special_v4(ip: Ipv4Addr) -> Option<&'static str> {
         _ if ip.is_link_local() => "link-local",
         (100, 64..=127, _) => "shared (CGNAT)",
         (192, 0, 0) => "IETF protocol",
+        // Deprecated (RFC 7526): whoever answers the anycast is a stranger's relay.
+        (192, 88, 99) => "6to4 relay anycast",
         (192, 0, 2) | (198, 51, 100) | (203, 0, 113) => "documentation",
         (198, 18..=19, _) => "benchmarking",
         _ if ip.is_multicast() => "multicast",
@@ -96,6 +98,8 @@ fn special_v4(ip: Ipv4Addr) -> Option<&'static str> {
     })
 }
 
+/// IANA's IPv6 special-purpose registry, the ranges not globally reachable
+/// (and the tunnels whose far end a URL cannot show).
 fn special_v6(ip: Ipv6Addr) -> Option<&'static str> {
     let segments = ip.segments();
     Some(match segments {
@@ -106,8 +110,17 @@ fn special_v6(ip: Ipv6Addr) -> Option<&'static str> {
         [s, ..] if s & 0xffc0 == 0xfe80 => "link-local",
         [s, ..] if s & 0xffc0 == 0xfec0 => "site-local",
         [0x2001, 0x0db8, ..] => "documentation",
-        [0x0064, 0xff9b, ..] => return special_v4(nat64_v4(ip)),
+        [0x3fff, s, ..] if s < 0x1000 => "documentation",
+        // Teredo tunnels to an (obfuscated) IPv4 address we cannot vet.
+        [0x2001, 0, ..] => "Teredo",
+        [0x2001, s, ..] if s < 0x0200 => "IETF protocol",
+        [0x0064, 0xff9b, 0, 0, 0, 0, _, _] => return special_v4(nat64_v4(ip)),
+        // Local-use (64:ff9b:1::/48) and unassigned: translated by someone's own gateway.
+        [0x0064, 0xff9b, ..] => "local NAT64",
+        [0x0100, 0, 0, 0, ..] => "discard-only",
+        [0x5f00, ..] => "SRv6 segment identifier",
         [0, 0, 0, 0, 0, 0, _, _] => "IPv4-compatible",
+        [0, 0, 0, 0, 0xffff, 0, _, _] => "IPv4-translated",
         [0x2002, ..] => return special_v4(sixtofour_v4(ip)),
         _ => return None,
     })
@@ -198,10 +211,55 @@ mod tests {
             "::ffff:8.8.8.8",
             "64:ff9b::a00:1",
             "2002:7f00:1::",
+            // 6to4 relay anycast, Teredo and the rest of 2001::/23.
+            "192.88.99.1",
+            "2001::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "2001:2::1",
+            "2001:10::1",
+            // 6to4 and NAT64 around private, link-local, CGNAT addresses.
+            "2002:c0a8:101::1",
+            "2002:a9fe:a9fe::",
+            "2002:6440:1::",
+            "64:ff9b::192.168.1.1",
+            "64:ff9b::169.254.169.254",
+            "64:ff9b:1::8.8.8.8",
+            "::127.0.0.1",
+            "::8.8.8.8",
+            "::ffff:0:10.0.0.1",
+            "::ffff:0:8.8.8.8",
+            "100::1",
+            "3fff::1",
+            "5f00::1",
+            "ff02::1",
+            "fec0::1",
+            // IPv4 special-purpose ranges.
+            "100.127.255.255",
+            "198.18.0.1",
+            "198.19.255.255",
+            "192.0.0.8",
+            "192.0.2.1",
+            "198.51.100.1",
+            "203.0.113.1",
+            "240.0.0.1",
+            "239.255.255.250",
         ] {
             assert!(refused(ip), "{ip} should be refused");
         }
-        for ip in ["8.8.8.8", "93.184.216.34", "2606:4700::1111", "1.1.1.1"] {
+        for ip in [
+            "8.8.8.8",
+            "93.184.216.34",
+            "2606:4700::1111",
+            "1.1.1.1",
+            "192.88.98.1",
+            "192.88.100.1",
+            "100.128.0.1",
+            "198.20.0.1",
+            "2001:200::1",
+            "2002:808:808::1",
+            "64:ff9b::808:808",
+            "3fff:1000::1",
+        ] {
             assert!(!refused(ip), "{ip} should pass");
         }
     }

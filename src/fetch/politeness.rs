@@ -14,6 +14,9 @@ use url::{Host, Url};
 
 use super::lock;
 
+/// The longest hold [`Politeness::block`] can always represent.
+const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 /// Politeness settings.
 #[derive(Debug, Clone, Copy)]
 pub struct PolitenessOptions {
@@ -95,11 +98,18 @@ impl Politeness {
         }
     }
 
-    /// Holds this URL's domain back for `wait` (a `Retry-After`).
+    /// Holds this URL's domain back for `wait` (a `Retry-After`). A wait
+    /// past what an `Instant` can hold is taken as a century.
     pub fn block(&self, url: &Url, wait: Duration) {
         let gate = self.gate(url);
         let mut timing = lock(&gate.timing);
-        let until = Instant::now() + wait;
+        let now = Instant::now();
+        // `Instant + Duration` panics on overflow, and callers pass what a
+        // server asked for (capped by the config, which may be huge too).
+        let until = now
+            .checked_add(wait)
+            .or_else(|| now.checked_add(CENTURY))
+            .unwrap_or(now);
         timing.blocked_until = Some(timing.blocked_until.map_or(until, |b| b.max(until)));
     }
 
@@ -245,5 +255,14 @@ mod tests {
                 wait: Duration::from_secs(3600)
             })
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_endless_retry_after_defers_without_panicking() {
+        let politeness = Politeness::new(options(2, 0));
+        let site = url("http://example.com/feed");
+        politeness.block(&site, Duration::MAX);
+        let deferred = politeness.acquire(&site, Duration::from_secs(60)).await;
+        assert!(deferred.is_err_and(|d| d.wait >= CENTURY - Duration::from_secs(1)));
     }
 }

@@ -21,8 +21,11 @@ const KEEP: Duration = Duration::from_secs(24 * 3600);
 const KEEP_UNREACHABLE: Duration = Duration::from_secs(600);
 /// The largest robots.txt read (RFC 9309 asks parsers to handle 500 KiB).
 const MAX_SIZE: u64 = 512 * 1024;
-/// A `Crawl-delay` longer than this is taken as this.
-const MAX_CRAWL_DELAY: Duration = Duration::from_secs(60);
+/// A `Crawl-delay` longer than this is taken as this. Heritrix honours up to
+/// 300 s and Nutch skips hosts that ask for more than 30 s; a minute keeps a
+/// page source moving (one request per minute to that site) while still
+/// slowing down as far as most sites that set the field ask.
+pub const MAX_CRAWL_DELAY: Duration = Duration::from_secs(60);
 
 /// What one origin's robots.txt says.
 #[derive(Debug, Clone)]
@@ -51,14 +54,26 @@ impl RobotsRules {
         }
     }
 
-    /// The `Crawl-delay` for our agent, capped.
+    /// The `Crawl-delay` for our agent, capped at [`MAX_CRAWL_DELAY`]. An
+    /// infinite delay is the cap; zero, negative and NaN mean no delay.
     pub fn crawl_delay(&self) -> Option<Duration> {
         let RobotsRules::Rules(robot) = self else {
             return None;
         };
-        let seconds = robot.delay.filter(|d| d.is_finite() && *d > 0.0)?;
-        Some(Duration::from_secs_f32(seconds).min(MAX_CRAWL_DELAY))
+        crawl_delay(robot.delay?)
     }
+}
+
+/// A `Crawl-delay` value as a wait. The cap is applied to the float:
+/// `Duration::from_secs_f32` panics on anything past `u64::MAX` seconds,
+/// and the value comes from the site.
+fn crawl_delay(seconds: f32) -> Option<Duration> {
+    // NaN compares as nothing, so it falls out here with the non-positives.
+    if seconds.is_nan() || seconds <= 0.0 {
+        return None;
+    }
+    let capped = seconds.min(MAX_CRAWL_DELAY.as_secs_f32());
+    Duration::try_from_secs_f32(capped).ok()
 }
 
 /// robots.txt files by origin. Cheap to clone.
@@ -140,6 +155,24 @@ mod tests {
         // Our own group replaces the `*` group.
         assert!(rules.allows(&url("/private/x")));
         assert_eq!(rules.crawl_delay(), Some(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn crawl_delays_from_outside_never_panic() {
+        let delay = |value: &str| {
+            RobotsRules::parse(format!("User-agent: *\nCrawl-delay: {value}\n").as_bytes())
+                .crawl_delay()
+        };
+        assert_eq!(delay("1e30"), Some(MAX_CRAWL_DELAY));
+        assert_eq!(delay("1e40"), Some(MAX_CRAWL_DELAY)); // inf as f32
+        assert_eq!(delay("inf"), Some(MAX_CRAWL_DELAY));
+        assert_eq!(delay("18446744073709551616"), Some(MAX_CRAWL_DELAY));
+        assert_eq!(delay("600"), Some(MAX_CRAWL_DELAY));
+        assert_eq!(delay("2.5"), Some(Duration::from_millis(2500)));
+        assert_eq!(delay("1e-30"), Some(Duration::ZERO));
+        for none in ["NaN", "-1", "-1e30", "-inf", "0", "soon"] {
+            assert_eq!(delay(none), None, "{none}");
+        }
     }
 
     #[test]

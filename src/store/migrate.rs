@@ -51,6 +51,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0007_entries_edited.sql"),
         include_str!("../../migrations/postgres/0007_entries_edited.sql"),
     ),
+    (
+        8,
+        "entries by time, with their fingerprints",
+        include_str!("../../migrations/sqlite/0008_entries_by_time.sql"),
+        include_str!("../../migrations/postgres/0008_entries_by_time.sql"),
+    ),
 ];
 
 /// Applies every migration not yet applied, under a lock, so daemons

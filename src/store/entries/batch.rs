@@ -240,7 +240,7 @@ async fn read_same_urls(
 }
 
 /// Near-duplicate candidates of the new entries, from the in-memory copy
-/// where it reaches back far enough, else from the band rows, read with a
+/// where it reaches back far enough, else from the database, read with a
 /// window that holds every item's.
 async fn read_neighbours(
     tx: &mut Tx,
@@ -262,12 +262,13 @@ async fn read_neighbours(
         };
         let time = time(item, origin.now);
         let from = time.saturating_sub(options.window_secs);
+        let to = time.saturating_add(options.window_secs);
         since = since.min(from);
-        until = until.max(time.saturating_add(options.window_secs));
+        until = until.max(to);
         if candidates.covers(from) {
             ids.extend(candidates.near(fp, options.distance));
         } else {
-            older.push(fp);
+            older.push(Older { fp, from, to });
         }
     }
     let window = [since, until];
@@ -277,13 +278,94 @@ async fn read_neighbours(
     for row in query_in(tx, sql, &window, &ids).await? {
         remember(known, &row)?;
     }
-    known.banded = read_banded(tx, &older, options.distance, window, known).await?;
+    known.banded = if probe_radius(options.distance) <= MAX_BAND_RADIUS {
+        let fingerprints: Vec<i64> = older.iter().map(|o| o.fp).collect();
+        read_banded(tx, &fingerprints, options.distance, window, known).await?
+    } else {
+        read_by_time(tx, &older, options.distance, window, known).await?
+    };
     Ok(())
 }
+
+/// A new item older than the in-memory copy reaches: its fingerprint and
+/// the window its matches must lie in.
+#[derive(Debug, Clone, Copy)]
+struct Older {
+    fp: i64,
+    from: i64,
+    to: i64,
+}
+
+/// The widest probe radius (bits per 16-bit block) looked up in the band
+/// rows. Each radius probes a binomial sum of values per block: up to 2
+/// (`dedup.distance` ≤ 11) that is 137 index seeks per block, one statement
+/// of ≤ 550 parameters, and it touches ~0.8% of the band rows. Radius 3
+/// already touches 4% of all rows (16 bits: 15%, 20 bits: 42%) whatever the
+/// time window, so wider lookups compare the fingerprints inside the window.
+const MAX_BAND_RADIUS: u32 = 2;
 
 /// Rows inside the window `$1..$2` whose stories started inside it too.
 const IN_WINDOW: &str =
     "s.published >= $1 AND COALESCE(e.published, e.first_seen) BETWEEN $1 AND $2";
+
+/// Entries within `distance` of one of the `older` items' fingerprints and
+/// inside its window, found by comparing every fingerprint stored in the
+/// windows (index `entries_time` holds both), one statement per run of
+/// overlapping windows. The cost follows the entries in the windows, not
+/// the distance.
+async fn read_by_time(
+    tx: &mut Tx,
+    older: &[Older],
+    distance: u32,
+    window: [i64; 2],
+    known: &mut Known,
+) -> Result<Vec<i64>, StoreError> {
+    let mut near = Vec::new();
+    for (span, group) in overlapping(older) {
+        let rows = sqlx::query(
+            "SELECT e.id, e.fingerprint FROM entries e
+             WHERE COALESCE(e.published, e.first_seen) BETWEEN $1 AND $2
+               AND e.fingerprint IS NOT NULL",
+        )
+        .bind(span[0])
+        .bind(span[1])
+        .fetch_all(&mut **tx)
+        .await?;
+        for row in rows {
+            let fp: i64 = row.try_get("fingerprint")?;
+            if group.iter().any(|o| (o.fp ^ fp).count_ones() <= distance) {
+                near.push(row.try_get::<i64, _>("id")?);
+            }
+        }
+    }
+    near.sort_unstable();
+    near.dedup();
+    let sql = |list: &str| format!("SELECT {ROW_COLUMNS} WHERE e.id IN ({list}) AND {IN_WINDOW}");
+    let mut found = Vec::new();
+    for row in query_in(tx, sql, &window, &near).await? {
+        found.push(remember(known, &row)?);
+    }
+    Ok(found)
+}
+
+/// The items grouped into runs whose windows overlap, each with the span
+/// that covers its run: an archive feed's items a year apart read two small
+/// spans, not the year between them.
+fn overlapping(older: &[Older]) -> Vec<([i64; 2], Vec<Older>)> {
+    let mut sorted = older.to_vec();
+    sorted.sort_unstable_by_key(|o| o.from);
+    let mut runs: Vec<([i64; 2], Vec<Older>)> = Vec::new();
+    for item in sorted {
+        match runs.last_mut() {
+            Some((span, group)) if item.from <= span[1] => {
+                span[1] = span[1].max(item.to);
+                group.push(item);
+            }
+            _ => runs.push(([item.from, item.to], vec![item])),
+        }
+    }
+    runs
+}
 
 /// Entries inside the window whose band rows fall within the probe radius
 /// of one of these fingerprints in some block (see `dedup::index`): a
