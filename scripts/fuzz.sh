@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
 #   SECONDS_PER_TARGET  default 60
-#   TARGET              feed charset extract config dedup_jsonl (default: all)
+#   TARGET              feed charset extract config dedup_jsonl feed_body (default: all)
 #
 # Environment:
 #   FUZZ_SEEDS   directory of public test corpora read (never copied into the
@@ -30,7 +30,7 @@ root=$(pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(feed charset extract config dedup_jsonl)
+[ ${#targets[@]} -gt 0 ] || targets=(feed charset extract config dedup_jsonl feed_body)
 seeds=${FUZZ_SEEDS:-$root/../shared/corpora}
 nice_level=${FUZZ_NICE:-19}
 sanitizer=${FUZZ_SANITIZER:-address}
