@@ -38,7 +38,9 @@ WHAT IT BUILDS (per language, "en" and "zh"; same copies in a text and an html f
       swapped for synonyms, a number updated, one sentence dropped or added, a credit line
       "(Reporting by ...)" / "责任编辑：...", the first sentence or "原标题：..." repeated on top,
       paragraphs merged/split, full-width punctuation made half-width / curly quotes straightened),
-      keeping >= 85% of the original's 3-grams; all copies published within 20 h of each other.
+      keeping >= 85% of the original's 3-grams; all copies published within 20 h of each other;
+      zh: ~35% of copies 1.. then converted to Traditional script by OpenCC (s2t, s2hk, s2tw or s2twp,
+      the last with Taiwan vocabulary), as Hong Kong and Taiwan sites republish wire copy.
   Hard negatives (pairs that must not cluster):
     - shared chrome: every copy lives on a "site" whose template is a real corpus page of the same
       language (its <head>, navigation, footer, related-links list) with the article block replaced
@@ -86,7 +88,7 @@ from pathlib import Path
 
 SCRIPT = Path(__file__).resolve()
 REPO = SCRIPT.parent.parent
-VERSION = 4
+VERSION = 5
 DEFAULT_SEED = 20240510
 DEFAULT_OUT = Path("/tmp/feedfold-dedup-eval")
 VENV_PY = Path("/tmp/evalvenv/bin/python")
@@ -158,6 +160,7 @@ def decode_html(b: bytes) -> str:
 def import_build_deps():
     try:
         import lxml.html  # noqa: F401
+        import opencc  # noqa: F401
         import trafilatura  # noqa: F401
         return
     except ImportError as e:
@@ -168,7 +171,7 @@ def import_build_deps():
         os.environ["DEDUP_EVAL_REEXEC"] = "1"
         os.execv(str(VENV_PY), [str(VENV_PY), str(SCRIPT), *sys.argv[1:]])
     sys.exit(f"dedup-eval: building the dev set needs trafilatura and lxml ({err}).\n"
-             f"  python3 -m venv /tmp/evalvenv && /tmp/evalvenv/bin/pip install trafilatura lxml lxml_html_clean\n"
+             f"  python3 -m venv /tmp/evalvenv && /tmp/evalvenv/bin/pip install trafilatura lxml lxml_html_clean opencc-python-reimplemented\n"
              f"  then: /tmp/evalvenv/bin/python {sys.argv[0]} ...   (scoring an already built set needs no packages)")
 
 
@@ -686,6 +689,21 @@ def edit_body(base_paras, lang, rng, title):
     return list(base_paras), ["none"]
 
 
+# Traditional-script conversions, as Hong Kong and Taiwan sites republish mainland wire copy:
+# plain, Hong Kong and Taiwan character variants, and Taiwan vocabulary as well (s2twp).
+TRAD_CONFIGS = ("s2t", "s2hk", "s2tw", "s2twp")
+TRAD_SHARE = 0.35
+_converters = {}
+
+
+def to_traditional(paras, title, rng):
+    """The copy converted to Traditional script by OpenCC with a randomly chosen config."""
+    from opencc import OpenCC
+    config = rng.choice(TRAD_CONFIGS)
+    cc = _converters.setdefault(config, OpenCC(config))
+    return [cc.convert(p) for p in paras], cc.convert(title), f"traditional-{config}"
+
+
 def title_variant(title, lang, rng, punct):
     t = title
     ops = []
@@ -755,6 +773,9 @@ def build_language(lang, bases, templates_by_site, seed, seed_paras, log, shorts
             used.add(site)
             paras, ops = edit_body(base.paras, lang, rng, base.title)
             title, tops = title_variant(base.title, lang, rng, "punct" in ops)
+            if lang == "zh" and rng.random() < TRAD_SHARE:
+                paras, title, top = to_traditional(paras, title, rng)
+                tops.append(top)
             when = t0 + timedelta(hours=rng.uniform(0, 20))
             copies.append(Copy(group=group, base=base.key, idx=len([c for c in copies if c.group == group]),
                                site=site, tpl=site_tpl[site], title=title, paras=paras, when=when,

@@ -10,6 +10,8 @@ pub mod jsonl;
 pub mod normalize;
 mod representative;
 mod simhash;
+mod traditional;
+mod traditional_table;
 mod url;
 
 pub use batch::BatchClusterer;

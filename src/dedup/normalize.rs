@@ -3,10 +3,13 @@
 //! Folding: NFKC, lower case, every character that is not a letter or digit
 //! becomes a separator, separators collapse to one space. Han, Kana and Hangul
 //! stay contiguous (they have no spaces to split on); `features` turns them
-//! into character n-grams.
+//! into character n-grams. Traditional Chinese characters fold to their
+//! Simplified forms ([`super::traditional`]), so both scripts of one story
+//! share their n-grams.
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
+use super::traditional::simplify;
 use crate::script::is_cjk;
 
 /// Appends the folded form of `text` to `out` (which the caller reuses, so a
@@ -51,10 +54,10 @@ fn fold_line_fast(line: &str, folder: &mut Folder<'_>) -> bool {
             at += 1;
             continue;
         }
-        // Runs of Han ideographs fold to themselves and are copied in one go.
+        // Runs of Han ideographs need no NFKC: they are only simplified.
         let run = han_run(bytes, at);
         if run > at {
-            folder.push_run(&line[at..run]);
+            folder.push_han_run(&line[at..run]);
             at = run;
             continue;
         }
@@ -100,14 +103,15 @@ struct Folder<'a> {
 }
 
 impl Folder<'_> {
-    /// Appends text that is already folded (no separators inside).
+    /// Appends a run of Han characters (no separators inside), each in its
+    /// Simplified form.
     #[inline]
-    fn push_run(&mut self, run: &str) {
+    fn push_han_run(&mut self, run: &str) {
         if self.pending_space {
             self.out.push(' ');
             self.pending_space = false;
         }
-        self.out.push_str(run);
+        self.out.extend(run.chars().map(simplify));
     }
 
     #[inline]
@@ -141,7 +145,7 @@ impl Folder<'_> {
         if c.is_ascii() {
             self.out.push(c.to_ascii_lowercase());
         } else if is_cjk(c) {
-            self.out.push(c);
+            self.out.push(simplify(c));
         } else {
             self.out.extend(c.to_lowercase());
         }
@@ -370,7 +374,10 @@ fn strip_bracket(title: &str) -> &str {
 }
 
 fn fold_case(s: &str) -> String {
-    s.nfkc().flat_map(char::to_lowercase).collect()
+    s.nfkc()
+        .flat_map(char::to_lowercase)
+        .map(simplify)
+        .collect()
 }
 
 #[cfg(test)]
@@ -398,6 +405,23 @@ mod tests {
             let reference: String = text.nfkc().collect();
             assert_eq!(fold(text), fold(&reference), "{text}");
         }
+    }
+
+    #[test]
+    fn traditional_and_simplified_fold_alike() {
+        assert_eq!(
+            fold("（聚焦疫情防控）人力資源社會保障部：切實關心激勵表彰疫情防控人員"),
+            fold("(聚焦疫情防控)人力资源社会保障部:切实关心激励表彰疫情防控人员")
+        );
+        let rules = TitleRules::default();
+        assert_eq!(
+            rules.clean("快訊：臺灣颱風過後鐵路恢復營運"),
+            "臺灣颱風過後鐵路恢復營運"
+        );
+        assert_eq!(
+            fold(&rules.clean("【獨家】臺灣颱風過後鐵路恢復營運")),
+            fold(&rules.clean("台湾台风过后铁路恢复营运 | 新华网"))
+        );
     }
 
     #[test]
