@@ -8,6 +8,7 @@ use chrono::DateTime;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::template::Templates;
 use super::{
     BatchClusterer, FeatureOptions, Fingerprinter, MatchOptions, TitleRules, canonical_url,
 };
@@ -27,7 +28,7 @@ struct Item {
     url: Option<String>,
     #[serde(default)]
     published: Option<String>,
-    #[allow(dead_code)] // accepted for the contract; clustering does not use it
+    /// The site, whose recurring lines are its template.
     #[serde(default)]
     source: Option<String>,
 }
@@ -73,37 +74,25 @@ fn run_capped(
     features: FeatureOptions,
     max_line: usize,
 ) -> Result<Vec<LineError>, JsonlError> {
+    let (items, errors) = read_items(&mut input, max_line)?;
+    // Every site's template is learnt from all its pages before any page is
+    // fingerprinted, as a daemon that has seen the site before would know it.
+    let mut templates = Templates::default();
+    for item in &items {
+        if let Some(site) = &item.site {
+            templates.learn(site, &item.body);
+        }
+    }
     let mut fingerprinter = Fingerprinter::new(TitleRules::default(), features);
     let mut clusterer = BatchClusterer::new(options);
     let mut cluster_ids: Vec<Value> = Vec::new();
-    let mut errors = Vec::new();
-    let now = chrono::Utc::now().timestamp();
-    let mut buffer = Vec::new();
-    for n in 1.. {
-        let item = match next_line(&mut input, &mut buffer, max_line)? {
-            Line::End => break,
-            Line::Text(line) if line.trim().is_empty() => continue,
-            Line::Text(line) => serde_json::from_str::<Item>(line).map_err(|e| e.to_string()),
-            Line::Unusable(message) => Err(message),
+    for item in items {
+        let body = match &item.site {
+            Some(site) => templates.strip(site, &item.body).0,
+            None => item.body,
         };
-        let item = match item {
-            Ok(item) => item,
-            Err(message) => {
-                errors.push(LineError { line: n, message });
-                continue;
-            }
-        };
-        let (title, body) = item_text(&item);
-        let simhash = fingerprinter.story(&title, &body);
-        // Undated items arrive now, as in the daemon.
-        let time = Some(
-            item.published
-                .as_deref()
-                .and_then(parse_time)
-                .unwrap_or(now),
-        );
-        let canonical = item.url.as_deref().and_then(canonical_url);
-        let cluster = clusterer.add(simhash, canonical.as_deref(), time);
+        let simhash = fingerprinter.story(&item.title, &body);
+        let cluster = clusterer.add(simhash, item.canonical.as_deref(), Some(item.time));
         if cluster == cluster_ids.len() {
             cluster_ids.push(item.id.clone());
         }
@@ -112,6 +101,65 @@ fn run_capped(
     }
     output.flush()?;
     Ok(errors)
+}
+
+/// An input item as clustering needs it.
+struct Prepared {
+    id: Value,
+    title: String,
+    body: String,
+    time: i64,
+    canonical: Option<String>,
+    /// The site whose template the body may carry: the item's `source`,
+    /// else its URL's host.
+    site: Option<String>,
+}
+
+/// Reads every usable item, extracting pages; unusable lines are returned
+/// with their numbers.
+fn read_items(
+    input: &mut impl BufRead,
+    max_line: usize,
+) -> Result<(Vec<Prepared>, Vec<LineError>), JsonlError> {
+    let now = chrono::Utc::now().timestamp();
+    let (mut items, mut errors) = (Vec::new(), Vec::new());
+    let mut buffer = Vec::new();
+    for n in 1.. {
+        let item = match next_line(input, &mut buffer, max_line)? {
+            Line::End => break,
+            Line::Text(line) if line.trim().is_empty() => continue,
+            Line::Text(line) => serde_json::from_str::<Item>(line).map_err(|e| e.to_string()),
+            Line::Unusable(message) => Err(message),
+        };
+        match item {
+            Ok(item) => items.push(prepare(item, now)),
+            Err(message) => errors.push(LineError { line: n, message }),
+        }
+    }
+    Ok((items, errors))
+}
+
+fn prepare(item: Item, now: i64) -> Prepared {
+    let (title, body) = item_text(&item);
+    let site = item.source.clone().or_else(|| {
+        item.url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| u.host_str().map(str::to_owned))
+    });
+    Prepared {
+        title,
+        body,
+        // Undated items arrive now, as in the daemon.
+        time: item
+            .published
+            .as_deref()
+            .and_then(parse_time)
+            .unwrap_or(now),
+        canonical: item.url.as_deref().and_then(canonical_url),
+        site,
+        id: item.id,
+    }
 }
 
 /// One input line, as read.
@@ -198,6 +246,47 @@ mod tests {
     use super::*;
 
     const BODY: &str = "人力资源社会保障部日前印发通知,要求各地人力资源社会保障部门在冬春季呼吸道传染病防控工作中,切实关心关爱奋战在一线的医务人员和基层防控工作人员。通知提出,要及时足额发放临时性工作补助,合理安排轮换休息。";
+
+    /// A site's chrome: more text than the story, the same on every page.
+    fn chrome(site: &str) -> String {
+        (0..14)
+            .map(|i| format!("{site} {i}: news, sport, weather"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn story(seed: &str) -> String {
+        (0..5)
+            .map(|i| format!("The {seed} report, paragraph {i}, says officials met on Monday to weigh the {seed} plan."))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn site_chrome_is_learnt_and_left_out() {
+        let page = |id: &str, site: &str, title: &str, seed: &str| {
+            let text = format!("{}\n{}\n{}", chrome(site), story(seed), chrome(site));
+            serde_json::json!({"id": id, "title": title, "text": text, "source": site}).to_string()
+        };
+        let input = [
+            page("x1", "harbour", "Port strike ends", "port"),
+            page(
+                "y1",
+                "coastal",
+                "UPDATE: Port strike ends - Coastal",
+                "port",
+            ),
+            page("x2", "harbour", "Ferries suspended", "ferry"),
+            page("y2", "coastal", "Library opens late", "library"),
+        ]
+        .join("\n");
+        let (lines, errors) = run_on(&input);
+        assert!(errors.is_empty());
+        let cluster = |i: usize| lines[i]["cluster"].clone();
+        assert_eq!(cluster(1), cluster(0), "one story in two chromes");
+        assert_ne!(cluster(2), cluster(0), "two stories in one chrome");
+        assert_ne!(cluster(3), cluster(1), "two stories in one chrome");
+    }
 
     fn run_on(input: &str) -> (Vec<Value>, Vec<LineError>) {
         let mut out = Vec::new();

@@ -10,6 +10,7 @@ pub mod jsonl;
 pub mod normalize;
 mod representative;
 mod simhash;
+pub mod template;
 mod traditional;
 mod traditional_table;
 mod url;
