@@ -13,7 +13,9 @@ mod simhash;
 mod url;
 
 pub use batch::BatchClusterer;
-pub use cluster::{DEFAULT_DISTANCE, Decision, MatchOptions, Neighbour, decide};
+pub use cluster::{
+    DEFAULT_DISTANCE, Decision, MatchOptions, Neighbour, decide, matched_clusters, survivor,
+};
 pub use features::{FeatureOptions, for_each_feature};
 pub use index::BandIndex;
 pub use normalize::TitleRules;
