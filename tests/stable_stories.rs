@@ -286,6 +286,10 @@ async fn a_bridge_merges_into_the_older_story_and_explain_says_so() {
         let after = stories(&store).await;
         let all: BTreeSet<String> = ["s1:a", "s2:b", "s3:c"].map(String::from).into();
         assert_eq!(after, BTreeMap::from([(a_key.clone(), all)]), "{label}");
+        // The absorbed story's empty row takes no place in a feed's limit.
+        let newest = store.recent_stories(0, 1, None).await.unwrap();
+        assert_eq!(newest.len(), 1, "{label}");
+        assert_eq!(newest[0].copies.len(), 3, "{label}");
         // c's old key still finds the story, and explain shows the merge.
         let found = store
             .find_entries(&format!("tag:feedfold,2026:story/{c_key}"))

@@ -59,7 +59,7 @@ impl Store {
                     src.name AS source, src.priority, e.guid, e.url, e.title, e.author, e.summary,
                     e.content, COALESCE(e.published, e.first_seen) AS published
              FROM (SELECT s.id, s.story_key, s.published, s.updated FROM stories s
-                   WHERE s.published >= $1
+                   WHERE s.published >= $1 AND s.merged_into IS NULL
                      AND ($3 IS NULL OR EXISTS (
                          SELECT 1 FROM entries ge JOIN source_groups g ON g.source_id = ge.source_id
                          WHERE ge.story_id = s.id AND g.name = $3))
