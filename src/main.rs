@@ -684,6 +684,10 @@ async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
                     "near-duplicate of entry {} [{}] {:?}, {dist} bits apart",
                     m.entry, m.source, m.title
                 ),
+                (Some(m), None) if d.rule == "merge" => format!(
+                    "its story was merged into this one: entry {} [{}] {:?} matched both",
+                    m.entry, m.source, m.title
+                ),
                 (Some(m), None) => format!(
                     "same canonical URL as entry {} [{}] {:?}",
                     m.entry, m.source, m.title

@@ -1,9 +1,12 @@
-//! Clustering a list of items in memory, in order, with the daemon's rules:
-//! what `feedfold dedup` runs, and what evaluations measure.
+//! Clustering a list of items in memory with the daemon's rules: what
+//! `feedfold dedup` runs, and what evaluations measure. An item that matches
+//! members of two clusters merges them, as in the store, so the final
+//! partition does not depend on the order of the input (see
+//! `cluster::matched_clusters` for what remains order-dependent).
 
 use std::collections::HashMap;
 
-use super::cluster::{MatchOptions, Neighbour, decide};
+use super::cluster::{MatchOptions, Neighbour, matched_clusters, survivor};
 use super::index::BandIndex;
 use super::simhash::Simhash;
 
@@ -13,9 +16,13 @@ pub struct BatchClusterer {
     options: MatchOptions,
     index: BandIndex,
     items: Vec<BatchItem>,
-    /// Start time of each cluster (undated: last in tie-breaks).
+    /// Start time of each cluster: its earliest item's (undated: last in
+    /// tie-breaks).
     cluster_started: Vec<i64>,
-    by_url: HashMap<String, usize>,
+    /// The cluster each cluster was merged into (itself while it stands).
+    merged_into: Vec<usize>,
+    /// Items by canonical URL.
+    by_url: HashMap<String, Vec<usize>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -33,13 +40,17 @@ impl BatchClusterer {
             index: BandIndex::new(options.distance),
             items: Vec::new(),
             cluster_started: Vec::new(),
+            merged_into: Vec::new(),
             by_url: HashMap::new(),
         }
     }
 
     /// Adds the next item and returns the number of the cluster it joins
-    /// (a new cluster's number is the count of clusters before it). Undated
-    /// items (`time = None`) are compared with every other item.
+    /// (a new cluster's number is the count of clusters before it). An item
+    /// that matches several clusters merges them into the earliest started
+    /// (ties: the lowest number); [`cluster_of`](Self::cluster_of) gives an
+    /// earlier item's cluster after later merges. Undated items
+    /// (`time = None`) are compared with every other item.
     pub fn add(
         &mut self,
         simhash: Simhash,
@@ -47,31 +58,62 @@ impl BatchClusterer {
         time: Option<i64>,
     ) -> usize {
         let window = self.options.window_secs;
-        let same_url = canonical_url
+        let mut same_url: Vec<(i64, i64)> = canonical_url
             .and_then(|u| self.by_url.get(u))
-            .map(|&i| (i as i64, self.items[i].cluster))
+            .into_iter()
+            .flatten()
+            .map(|&i| (i as i64, self.find(self.items[i].cluster)))
             .filter(|&(_, c)| {
                 time.is_none_or(|t| self.cluster_started[c] >= t.saturating_sub(window))
             })
-            .map(|(i, c)| (i, c as i64));
+            .map(|(i, c)| (i, c as i64))
+            .collect();
+        same_url.sort_unstable();
         let mut neighbours = Vec::new();
-        if same_url.is_none() && simhash.usable() && self.options.distance > 0 {
+        if simhash.usable() && self.options.distance > 0 {
             self.index.for_each_match(simhash.fingerprint.0, |id, _| {
                 let item = self.items[id as usize];
+                let cluster = self.find(item.cluster);
                 neighbours.push(Neighbour {
                     item: i64::from(id),
-                    cluster: item.cluster as i64,
-                    cluster_started: self.cluster_started[item.cluster],
+                    cluster: cluster as i64,
+                    cluster_started: self.cluster_started[cluster],
                     fingerprint: item.fingerprint,
                     time: item.time,
                 });
             });
         }
-        let decision = decide(same_url, Some(simhash), time, neighbours, self.options);
-        let cluster = match decision.cluster() {
-            Some(c) => c as usize,
+        let url_clusters: Vec<i64> = same_url.iter().map(|&(_, c)| c).collect();
+        let matched = matched_clusters(
+            &url_clusters,
+            Some(simhash),
+            time,
+            &neighbours,
+            self.options,
+        );
+        let joined = survivor(
+            matched
+                .iter()
+                .map(|&c| (c, self.cluster_started[c as usize], c)),
+        );
+        let started = time.unwrap_or(i64::MAX);
+        let cluster = match joined {
+            Some(c) => {
+                let c = c as usize;
+                for &other in &matched {
+                    let other = other as usize;
+                    if other != c {
+                        self.merged_into[other] = c;
+                        self.cluster_started[c] =
+                            self.cluster_started[c].min(self.cluster_started[other]);
+                    }
+                }
+                self.cluster_started[c] = self.cluster_started[c].min(started);
+                c
+            }
             None => {
-                self.cluster_started.push(time.unwrap_or(i64::MAX));
+                self.cluster_started.push(started);
+                self.merged_into.push(self.merged_into.len());
                 self.cluster_started.len() - 1
             }
         };
@@ -85,7 +127,20 @@ impl BatchClusterer {
             self.index.insert(simhash.fingerprint.0, id as u32);
         }
         if let Some(url) = canonical_url {
-            self.by_url.entry(url.to_owned()).or_insert(id);
+            self.by_url.entry(url.to_owned()).or_default().push(id);
+        }
+        cluster
+    }
+
+    /// The cluster item number `item` is in now, after any merges since it
+    /// was added.
+    pub fn cluster_of(&self, item: usize) -> usize {
+        self.find(self.items[item].cluster)
+    }
+
+    fn find(&self, mut cluster: usize) -> usize {
+        while self.merged_into[cluster] != cluster {
+            cluster = self.merged_into[cluster];
         }
         cluster
     }
@@ -134,5 +189,55 @@ mod tests {
             3,
             "outside the window"
         );
+    }
+
+    /// The clusters of `fps` (fingerprint, canonical URL) added in `order`,
+    /// as sets of input positions.
+    fn partition(fps: &[(u64, Option<&str>)], order: &[usize]) -> Vec<Vec<usize>> {
+        let mut c = BatchClusterer::new(MatchOptions::default());
+        for &i in order {
+            c.add(s(fps[i].0), fps[i].1, Some(i as i64));
+        }
+        let mut clusters: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (at, &i) in order.iter().enumerate() {
+            clusters.entry(c.cluster_of(at)).or_default().push(i);
+        }
+        let mut clusters: Vec<Vec<usize>> = clusters.into_values().collect();
+        for members in &mut clusters {
+            members.sort_unstable();
+        }
+        clusters.sort();
+        clusters
+    }
+
+    #[test]
+    fn bridges_merge_clusters_whatever_the_order() {
+        const Y: u64 = 0xfedc_ba98_7654_3210;
+        let fps = [
+            // A chain whose ends are 16 bits apart.
+            (0, None),
+            (0xff, None),
+            (0xffff, None),
+            // Same link, different text; then a copy of the second text.
+            (0x0123_4567_89ab_cdef, Some("https://w/1")),
+            (Y, Some("https://w/1")),
+            (Y ^ 0b111, None),
+            // Equidistant from two items 14 bits apart.
+            (0x0f0f_0f0f_0f0f_0f0f ^ 0x7f, None),
+            (0x0f0f_0f0f_0f0f_0f0f, None),
+            (0x0f0f_0f0f_0f0f_0f0f ^ 0x3fff, None),
+        ];
+        let want = vec![vec![0, 1, 2], vec![3, 4, 5], vec![6, 7, 8]];
+        let mut order: Vec<usize> = (0..fps.len()).collect();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..200 {
+            for i in (1..order.len()).rev() {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                order.swap(i, (seed % (i as u64 + 1)) as usize);
+            }
+            assert_eq!(partition(&fps, &order), want, "order {order:?}");
+        }
     }
 }

@@ -120,6 +120,44 @@ pub fn decide(
         })
 }
 
+/// Every cluster the new item matches, each once, in ascending order: those
+/// of `same_url` and of the neighbours within the distance and time window.
+/// When there are two or more, the item bridges them and they become one
+/// story (see [`survivor`]): that makes the final partition the connected
+/// components of the match relation, whatever order the items came in.
+pub fn matched_clusters(
+    same_url: &[i64],
+    simhash: Option<Simhash>,
+    time: Option<i64>,
+    neighbours: &[Neighbour],
+    options: MatchOptions,
+) -> Vec<i64> {
+    let mut clusters = same_url.to_vec();
+    if let Some(simhash) = simhash.filter(Simhash::usable) {
+        let query = simhash.fingerprint.0;
+        clusters.extend(
+            neighbours
+                .iter()
+                .filter(|n| within_window(n, time, options.window_secs))
+                .filter(|n| (n.fingerprint ^ query).count_ones() <= options.distance)
+                .map(|n| n.cluster),
+        );
+    }
+    clusters.sort_unstable();
+    clusters.dedup();
+    clusters
+}
+
+/// Of clusters to be merged, given as (id, start, stable key), the one
+/// that keeps its id: the earliest started, ties to the smallest key. The
+/// older story is the one readers are likelier to have seen already.
+pub fn survivor<K: Ord>(clusters: impl IntoIterator<Item = (i64, i64, K)>) -> Option<i64> {
+    clusters
+        .into_iter()
+        .min_by(|a, b| (a.1, &a.2).cmp(&(b.1, &b.2)))
+        .map(|c| c.0)
+}
+
 /// The neighbour is close enough in time, and so is the start of its cluster:
 /// a chain of copies cannot drag a story founded long ago back into the feed.
 fn within_window(n: &Neighbour, time: Option<i64>, window: i64) -> bool {
@@ -170,6 +208,32 @@ mod tests {
                 distance: 1
             }
         );
+    }
+
+    #[test]
+    fn a_bridge_matches_every_cluster_it_is_near() {
+        let options = MatchOptions::default();
+        // 8 bits from each side; the sides are 16 bits apart.
+        let neighbours = [
+            n(1, 10, 100, 0xff00, 0),
+            n(2, 20, 50, 0x00ff, 0),
+            n(3, 20, 50, 0x0fff, 0),
+            n(4, 30, 50, u64::MAX, 0),
+        ];
+        let query = hash(0x0ff0);
+        assert_eq!(
+            matched_clusters(&[40], query, Some(0), &neighbours, options),
+            vec![10, 20, 40]
+        );
+        assert_eq!(
+            matched_clusters(&[40, 40], None, Some(0), &neighbours, options),
+            vec![40]
+        );
+        assert_eq!(
+            survivor([(10, 100, "b"), (20, 50, "z"), (30, 50, "a")]),
+            Some(30)
+        );
+        assert_eq!(survivor(Vec::<(i64, i64, u8)>::new()), None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `{"id","cluster"}` out, in input order, through the same normalise →
 //! extract → fingerprint → cluster code the daemon runs.
 
+use std::collections::HashMap;
 use std::io::{BufRead, Read, Write};
 
 use chrono::DateTime;
@@ -85,18 +86,23 @@ fn run_capped(
     }
     let mut fingerprinter = Fingerprinter::new(TitleRules::default(), features);
     let mut clusterer = BatchClusterer::new(options);
-    let mut cluster_ids: Vec<Value> = Vec::new();
+    // Ids in input order; written when the input ends, since a later item
+    // can merge two earlier clusters.
+    let mut ids: Vec<Value> = Vec::new();
     for item in items {
         let body = match &item.site {
             Some(site) => templates.strip(site, &item.body).0,
             None => item.body,
         };
         let simhash = fingerprinter.story(&item.title, &body);
-        let cluster = clusterer.add(simhash, item.canonical.as_deref(), Some(item.time));
-        if cluster == cluster_ids.len() {
-            cluster_ids.push(item.id.clone());
-        }
-        let result = serde_json::json!({ "id": item.id, "cluster": cluster_ids[cluster] });
+        clusterer.add(simhash, item.canonical.as_deref(), Some(item.time));
+        ids.push(item.id);
+    }
+    // A cluster is named by the id of its first item in the input.
+    let mut names: HashMap<usize, usize> = HashMap::new();
+    for (at, id) in ids.iter().enumerate() {
+        let first = *names.entry(clusterer.cluster_of(at)).or_insert(at);
+        let result = serde_json::json!({ "id": id, "cluster": ids[first] });
         writeln!(output, "{result}")?;
     }
     output.flush()?;
@@ -393,5 +399,58 @@ mod tests {
         let (lines, _) = run_on(&input);
         assert_eq!(lines[1]["cluster"], "p1");
         assert_eq!(lines[2]["cluster"], "p1", "same canonical URL");
+    }
+
+    /// The partition of `lines` (JSON items) fed in `order`, as sorted sets of ids.
+    fn partition(lines: &[serde_json::Value], order: &[usize]) -> Vec<Vec<String>> {
+        let input: Vec<String> = order.iter().map(|&i| lines[i].to_string()).collect();
+        let (out, errors) = run_on(&input.join("\n"));
+        assert!(errors.is_empty());
+        let mut clusters: HashMap<String, Vec<String>> = HashMap::new();
+        for line in &out {
+            clusters
+                .entry(line["cluster"].to_string())
+                .or_default()
+                .push(line["id"].as_str().unwrap().to_owned());
+        }
+        let mut clusters: Vec<Vec<String>> = clusters.into_values().collect();
+        for c in &mut clusters {
+            c.sort();
+        }
+        clusters.sort();
+        clusters
+    }
+
+    #[test]
+    fn shuffled_input_gives_the_same_partition() {
+        const OTHER: &str = "Dock workers voted on Tuesday to end the twelve-day port strike after the \
+            harbour authority agreed to a new shift pattern, higher overtime rates and a review of \
+            safety rules, and the first container ships were unloaded within hours.";
+        const THIRD: &str = "自12月起,市图书馆总馆及8个分馆周六、周日开放时间延长至晚上9点,自习区将增设400个座位,\
+            并新开设少儿阅读区和古籍阅览室,读者可通过微信公众号预约座位。";
+        let items = [
+            // e and g share a link but not their text; f copies g's text under
+            // another link, k copies e's: one story, however they arrive.
+            serde_json::json!({"id": "e", "title": "人力资源社会保障部通知", "text": BODY, "url": "https://wire.example/1"}),
+            serde_json::json!({"id": "g", "title": "Port strike ends", "text": OTHER, "url": "https://wire.example/1?utm_source=rss"}),
+            serde_json::json!({"id": "f", "title": "Port strike ends", "text": OTHER, "url": "https://other.example/f"}),
+            serde_json::json!({"id": "k", "title": "(聚焦疫情防控)人力资源社会保障部通知", "text": BODY, "url": "https://third.example/k"}),
+            serde_json::json!({"id": "h", "title": "市图书馆延长周末开放时间", "text": THIRD}),
+        ];
+        let want = vec![
+            vec!["e".to_owned(), "f".into(), "g".into(), "k".into()],
+            vec!["h".to_owned()],
+        ];
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..40 {
+            for i in (1..order.len()).rev() {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                order.swap(i, (seed % (i as u64 + 1)) as usize);
+            }
+            assert_eq!(partition(&items, &order), want, "order {order:?}");
+        }
     }
 }

@@ -16,7 +16,9 @@ mod traditional_table;
 mod url;
 
 pub use batch::BatchClusterer;
-pub use cluster::{DEFAULT_DISTANCE, Decision, MatchOptions, Neighbour, decide};
+pub use cluster::{
+    DEFAULT_DISTANCE, Decision, MatchOptions, Neighbour, decide, matched_clusters, survivor,
+};
 pub use features::{FeatureOptions, for_each_feature};
 pub use index::BandIndex;
 pub use normalize::TitleRules;

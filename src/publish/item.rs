@@ -56,6 +56,8 @@ impl Item {
                 priority: c.priority,
                 body_len: body_len(c),
                 published: c.published,
+                source: &c.source,
+                guid: &c.guid,
             })
             .collect();
         let chosen = representative(&candidates, rules)?;

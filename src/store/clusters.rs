@@ -28,7 +28,8 @@ pub struct Explanation {
 /// A recorded clustering decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecisionRecord {
-    /// `new`, `same-url`, `simhash` or `split`.
+    /// `new`, `same-url`, `simhash`, `merge` (its story was merged into
+    /// another by `matched`, a new entry that matched both) or `split`.
     pub rule: String,
     /// The entry it was matched to.
     pub matched: Option<MatchedEntry>,
@@ -53,7 +54,8 @@ pub struct MatchedEntry {
 
 impl Store {
     /// Entries matching `item`: a row id, a story key or tag URI (all its
-    /// members), an article URL, or `SOURCE:GUID`.
+    /// members; for a story merged into another, that story's members), an
+    /// article URL, or `SOURCE:GUID`.
     pub async fn find_entries(&self, item: &str) -> Result<Vec<i64>, StoreError> {
         let key = item.rsplit_once("story/").map_or(item, |(_, k)| k);
         let id: Option<i64> = item.parse().ok();
@@ -63,6 +65,7 @@ impl Store {
              JOIN stories s ON s.id = e.story_id
              JOIN sources src ON src.id = e.source_id
              WHERE e.id = $1 OR s.story_key = $2 OR e.url = $3 OR e.canonical_url = $3
+                OR s.id = (SELECT m.merged_into FROM stories m WHERE m.story_key = $2)
                 OR (src.name = $4 AND e.guid = $5)
              ORDER BY e.id",
         )

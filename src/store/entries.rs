@@ -28,6 +28,8 @@ pub struct IngestReport {
     pub new: usize,
     /// New entries that joined an existing story.
     pub merged: usize,
+    /// Stories merged into another because a new entry matched both.
+    pub merged_stories: usize,
     /// Known entries whose text changed.
     pub updated: usize,
     /// Known entries, unchanged.
@@ -53,7 +55,8 @@ impl Store {
     /// Stores a source's entries in one transaction. Re-ingesting the same
     /// entries changes nothing; a new entry joins the story of an entry with
     /// the same canonical URL, else of its nearest fingerprint within
-    /// `options`, else starts a story.
+    /// `options`, else starts a story; when it matches members of several
+    /// stories, they merge into the one that started first.
     pub async fn ingest(
         &self,
         source_id: i64,

@@ -57,6 +57,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0008_entries_by_time.sql"),
         include_str!("../../migrations/postgres/0008_entries_by_time.sql"),
     ),
+    (
+        9,
+        "stories merged into others",
+        include_str!("../../migrations/sqlite/0009_story_merges.sql"),
+        include_str!("../../migrations/postgres/0009_story_merges.sql"),
+    ),
 ];
 
 /// Applies every migration not yet applied, under a lock, so daemons

@@ -30,7 +30,8 @@ pub struct StoryCopy {
     pub published: i64,
 }
 
-/// A story with all its copies, oldest copy first.
+/// A story with all its copies, earliest published first (ties by source
+/// name, then GUID: never by arrival).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoryRecord {
     /// Stable public key.
@@ -58,7 +59,7 @@ impl Store {
                     src.name AS source, src.priority, e.guid, e.url, e.title, e.author, e.summary,
                     e.content, COALESCE(e.published, e.first_seen) AS published
              FROM (SELECT s.id, s.story_key, s.published, s.updated FROM stories s
-                   WHERE s.published >= $1
+                   WHERE s.published >= $1 AND s.merged_into IS NULL
                      AND ($3 IS NULL OR EXISTS (
                          SELECT 1 FROM entries ge JOIN source_groups g ON g.source_id = ge.source_id
                          WHERE ge.story_id = s.id AND g.name = $3))
@@ -67,7 +68,8 @@ impl Store {
              JOIN sources src ON src.id = e.source_id
              WHERE $3 IS NULL OR EXISTS (
                  SELECT 1 FROM source_groups g WHERE g.source_id = e.source_id AND g.name = $3)
-             ORDER BY st.published DESC, st.id DESC, e.first_seen, e.id",
+             ORDER BY st.published DESC, st.id DESC, COALESCE(e.published, e.first_seen),
+                      src.name, e.guid",
         )
         .bind(since)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))

@@ -12,7 +12,7 @@ use sqlx::{Any, Encode, Row, Transaction, Type};
 use super::super::StoreError;
 use super::super::candidates::Candidates;
 use super::plan::{
-    Existing, Known, NewEntry, NewStory, PENDING, Plan, Row as Stored, Update, time,
+    Existing, Known, Merge, NewEntry, NewStory, PENDING, Plan, Row as Stored, Update, time,
 };
 use super::{Incoming, Origin, story_key, usable_fingerprint};
 use crate::dedup::canonical_url;
@@ -27,9 +27,11 @@ const MAX_PARAMS: usize = 1000;
 
 type Tx = Transaction<'static, Any>;
 
-/// The columns of `plan::Row`, with the story's start.
+/// The columns of `plan::Row`, with the story's start, key, and whether it
+/// holds an entry the user split out.
 const ROW_COLUMNS: &str = "e.id, e.story_id, e.fingerprint, e.canonical_url, e.published,
-     e.first_seen, s.published AS started
+     e.first_seen, s.published AS started, s.story_key,
+     (SELECT COUNT(*) FROM entries p WHERE p.story_id = s.id AND p.pinned = 1) AS pinned_members
      FROM entries e JOIN stories s ON s.id = e.story_id";
 
 /// Reads what planning needs: this source's stored entries among the
@@ -72,6 +74,8 @@ pub(super) async fn write(
     update_entries(tx, origin.now, &plan.updates).await?;
     write_bands(tx, plan, &entries).await?;
     insert_decisions(tx, origin.now, &plan.inserts, &stories, &entries).await?;
+    merge_stories(tx, origin.now, &plan.merges, &stories, &entries).await?;
+    restart_stories(tx, &plan.restarts).await?;
     touch_stories(tx, origin.now, &plan.touched).await?;
     for (new, &id) in plan.inserts.iter().zip(&entries) {
         candidates.put(id, usable_fingerprint(new.item));
@@ -143,6 +147,10 @@ fn remember(known: &mut Known, row: &AnyRow) -> Result<i64, StoreError> {
     let id: i64 = row.try_get("id")?;
     let story: i64 = row.try_get("story_id")?;
     known.started.insert(story, row.try_get("started")?);
+    known.story_keys.insert(story, row.try_get("story_key")?);
+    if row.try_get::<i64, _>("pinned_members")? > 0 {
+        known.pinned.insert(story);
+    }
     known.rows.insert(
         id,
         Stored {
@@ -586,6 +594,64 @@ async fn insert_decisions(
                 .bind(now);
         }
         query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Carries out the merges, in order (a story absorbed earlier in the batch
+/// has already handed its members on): each moved entry gets a `merge`
+/// decision naming the bridging entry, and the absorbed story points at
+/// the survivor, as do the stories merged into it before. Merges are rare,
+/// so each costs its own few statements.
+async fn merge_stories(
+    tx: &mut Tx,
+    now: i64,
+    merges: &[Merge],
+    stories: &[i64],
+    entries: &[i64],
+) -> Result<(), StoreError> {
+    for merge in merges {
+        let absorbed = real(merge.absorbed, stories);
+        let survivor = real(merge.survivor, stories);
+        let bridge = real(merge.bridge, entries);
+        sqlx::query(
+            "INSERT INTO decisions (entry_id, story_id, rule, matched_entry_id, distance, decided_at)
+             SELECT id, $2, 'merge', $3, CAST(NULL AS BIGINT), $4 FROM entries WHERE story_id = $1 ORDER BY id",
+        )
+        .bind(absorbed)
+        .bind(survivor)
+        .bind(bridge)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("UPDATE entries SET story_id = $2 WHERE story_id = $1")
+            .bind(absorbed)
+            .bind(survivor)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(
+            "UPDATE stories SET merged_into = $2, updated = $3 WHERE id = $1 OR merged_into = $1",
+        )
+        .bind(absorbed)
+        .bind(survivor)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Moves the start of stored stories back to their earliest copy's time.
+async fn restart_stories(
+    tx: &mut Tx,
+    restarts: &std::collections::BTreeMap<i64, i64>,
+) -> Result<(), StoreError> {
+    for (&story, &published) in restarts {
+        sqlx::query("UPDATE stories SET published = $2 WHERE id = $1 AND published > $2")
+            .bind(story)
+            .bind(published)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

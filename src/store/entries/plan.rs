@@ -6,12 +6,20 @@
 //! and follows every row the batch writes: a later item sees an earlier
 //! one's edit, and can join the story of an item stored just before it. New
 //! rows carry pending ids until they are inserted.
+//!
+//! A new entry that matches members of several stories bridges them: they
+//! merge into the one that started first (ties: the smallest story key),
+//! whose id and key stay; the others keep their rows, empty, pointing at it.
+//! So the final stories are the connected components of the match relation,
+//! whatever order entries arrive in, as long as the window allows (see
+//! README, "Stable stories"). Stories holding an entry the user split out
+//! are never merged.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::super::candidates::Candidates;
 use super::{Incoming, IngestReport, Origin, story_key, usable_fingerprint};
-use crate::dedup::{Decision, Neighbour, canonical_url, decide};
+use crate::dedup::{Decision, Neighbour, canonical_url, decide, matched_clusters, survivor};
 
 /// Pending ids start here, above any stored id: a pending row sorts after
 /// every stored one, as its real id will, and ties in `decide` (lowest
@@ -92,6 +100,10 @@ pub(super) struct Known {
     pub rows: HashMap<i64, Row>,
     /// When each story read started (its `published`), by id.
     pub started: HashMap<i64, i64>,
+    /// The key of each story read, by id.
+    pub story_keys: HashMap<i64, String>,
+    /// Stories read that hold an entry the user split out.
+    pub pinned: HashSet<i64>,
     /// Stored stories among the keys new entries would found, by key.
     pub keys: HashMap<String, i64>,
     /// Entries the band rows offer for items older than the in-memory copy.
@@ -114,6 +126,15 @@ pub(super) struct NewEntry<'a> {
     pub decision: Decision,
 }
 
+/// Two stories become one: every member of `absorbed` moves to `survivor`
+/// because the new entry `bridge` matched both.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Merge {
+    pub absorbed: i64,
+    pub survivor: i64,
+    pub bridge: i64,
+}
+
 /// A stored entry to update.
 #[derive(Debug)]
 pub(super) struct Update<'a> {
@@ -126,6 +147,10 @@ pub(super) struct Plan<'a> {
     origin: &'a Origin<'a>,
     rows: HashMap<i64, Row>,
     started: HashMap<i64, i64>,
+    story_keys: HashMap<i64, String>,
+    pinned: HashSet<i64>,
+    /// Stories merged in this batch, and where into.
+    merged_into: HashMap<i64, i64>,
     keys: HashMap<String, i64>,
     banded: Vec<i64>,
     /// Entry ids by canonical URL; an id may linger under an old URL.
@@ -143,6 +168,10 @@ pub(super) struct Plan<'a> {
     pub updates: Vec<Update<'a>>,
     /// Stored stories whose `updated` becomes now.
     pub touched: BTreeSet<i64>,
+    /// Merges, in the order they are made.
+    pub merges: Vec<Merge>,
+    /// Stored stories that now start earlier: an earlier copy joined.
+    pub restarts: BTreeMap<i64, i64>,
     pub report: IngestReport,
 }
 
@@ -178,6 +207,9 @@ impl<'a> Plan<'a> {
             origin,
             rows: known.rows,
             started: known.started,
+            story_keys: known.story_keys,
+            pinned: known.pinned,
+            merged_into: HashMap::new(),
             keys: known.keys,
             banded: known.banded,
             by_url,
@@ -187,6 +219,8 @@ impl<'a> Plan<'a> {
             inserts: Vec::new(),
             updates: Vec::new(),
             touched: BTreeSet::new(),
+            merges: Vec::new(),
+            restarts: BTreeMap::new(),
             report: IngestReport::default(),
         }
     }
@@ -217,20 +251,47 @@ impl<'a> Plan<'a> {
         let canonical = item.entry.url.as_deref().and_then(canonical_url);
         let same_url = canonical
             .as_deref()
-            .and_then(|url| self.same_url(url, time - options.window_secs));
-        let neighbours = match (same_url, usable_fingerprint(item)) {
-            (None, Some(fp)) if options.distance > 0 => self.neighbours(candidates, fp, time),
+            .map(|url| self.same_url(url, time - options.window_secs))
+            .unwrap_or_default();
+        let neighbours = match usable_fingerprint(item) {
+            Some(fp) if options.distance > 0 => self.neighbours(candidates, fp, time),
             _ => Vec::new(),
         };
+        let url_stories: Vec<i64> = same_url.iter().map(|&(_, story)| story).collect();
+        let matched =
+            matched_clusters(&url_stories, item.simhash, Some(time), &neighbours, options);
+        // A story holding an entry the user split out is neither merged nor
+        // merged into; it is joined only when nothing else matches.
+        let free: Vec<i64> = matched
+            .iter()
+            .copied()
+            .filter(|story| !self.pinned.contains(story))
+            .collect();
+        let keep = |story: i64| free.is_empty() || free.contains(&story);
+        let same_url = same_url.into_iter().find(|&(_, story)| keep(story));
+        let neighbours: Vec<Neighbour> =
+            neighbours.into_iter().filter(|n| keep(n.cluster)).collect();
         let decision = decide(same_url, item.simhash, Some(time), neighbours, options);
+        let id = PENDING + self.inserts.len() as i64;
         let story = match decision.cluster() {
-            Some(story) => {
+            Some(joined) => {
+                let story = match self.survivor(&free) {
+                    Some(survivor) if free.len() > 1 => {
+                        for &other in &free {
+                            if other != survivor {
+                                self.merge(other, survivor, id);
+                            }
+                        }
+                        survivor
+                    }
+                    _ => joined,
+                };
                 self.touch(story);
+                self.restart(story, time);
                 story
             }
             None => self.found_story(&item.entry.id, time),
         };
-        let id = PENDING + self.inserts.len() as i64;
         let row = Row {
             story,
             fingerprint: usable_fingerprint(item),
@@ -294,11 +355,67 @@ impl<'a> Plan<'a> {
         self.rows.insert(id, row);
     }
 
+    /// The story `story` stands for now: itself, or the one it was merged into.
+    fn resolve(&self, mut story: i64) -> i64 {
+        while let Some(&into) = self.merged_into.get(&story) {
+            story = into;
+        }
+        story
+    }
+
+    /// Of stories to merge, the one that keeps its id and key: the earliest
+    /// started, ties to the smallest key.
+    fn survivor(&self, stories: &[i64]) -> Option<i64> {
+        survivor(stories.iter().map(|&story| {
+            let key = match usize::try_from(story.saturating_sub(PENDING)) {
+                Ok(index) if story >= PENDING => self.stories.get(index).map(|s| s.key.as_str()),
+                _ => self.story_keys.get(&story).map(String::as_str),
+            };
+            let started = self.started.get(&story).copied().unwrap_or(i64::MAX);
+            (story, started, key.unwrap_or(""))
+        }))
+    }
+
+    /// Moves every member of `absorbed` to `survivor`, which starts when
+    /// the earlier of the two did.
+    fn merge(&mut self, absorbed: i64, survivor: i64, bridge: i64) {
+        self.merged_into.insert(absorbed, survivor);
+        if let Some(&started) = self.started.get(&absorbed) {
+            self.restart(survivor, started);
+        }
+        self.merges.push(Merge {
+            absorbed,
+            survivor,
+            bridge,
+        });
+        self.report.merged_stories += 1;
+    }
+
+    /// A story starts at its earliest copy's time, whichever came first.
+    fn restart(&mut self, story: i64, time: i64) {
+        let started = self.started.entry(story).or_insert(time);
+        if time >= *started {
+            return;
+        }
+        *started = time;
+        match usize::try_from(story.saturating_sub(PENDING)) {
+            Ok(index) if story >= PENDING => {
+                if let Some(pending) = self.stories.get_mut(index) {
+                    pending.published = time;
+                }
+            }
+            _ => {
+                self.restarts.insert(story, time);
+            }
+        }
+    }
+
     /// The story a new entry founds: its key's stored story if there is one
     /// (as `INSERT … ON CONFLICT` would find), else a pending one.
     fn found_story(&mut self, guid: &str, time: i64) -> i64 {
         let key = story_key("entry", self.origin.source_name, guid);
         if let Some(&story) = self.keys.get(&key) {
+            let story = self.resolve(story);
             self.touch(story);
             return story;
         }
@@ -319,18 +436,22 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// The oldest entry with this canonical URL whose story started inside
-    /// the window, and its story. (A link reused for a daily briefing must
-    /// not fold today's briefing into last month's story.)
-    fn same_url(&self, url: &str, since: i64) -> Option<(i64, i64)> {
-        self.by_url
-            .get(url)?
-            .iter()
+    /// The entries with this canonical URL whose stories started inside the
+    /// window, oldest first, each with its story. (A link reused for a daily
+    /// briefing must not fold today's briefing into last month's story.)
+    fn same_url(&self, url: &str, since: i64) -> Vec<(i64, i64)> {
+        let mut found: Vec<(i64, i64)> = self
+            .by_url
+            .get(url)
+            .into_iter()
+            .flatten()
             .filter_map(|&id| Some((id, self.rows.get(&id)?)))
             .filter(|(_, row)| row.canonical_url.as_deref() == Some(url))
-            .filter(|(_, row)| self.started.get(&row.story).is_some_and(|&s| s >= since))
-            .min_by_key(|(id, _)| *id)
-            .map(|(id, row)| (id, row.story))
+            .map(|(id, row)| (id, self.resolve(row.story)))
+            .filter(|(_, story)| self.started.get(story).is_some_and(|&s| s >= since))
+            .collect();
+        found.sort_unstable();
+        found
     }
 
     /// Entries within the distance of this fingerprint, inside the time
@@ -358,11 +479,12 @@ impl<'a> Plan<'a> {
 
     fn neighbour(&self, id: i64, since: i64, until: i64) -> Option<Neighbour> {
         let row = self.rows.get(&id)?;
-        let started = *self.started.get(&row.story)?;
+        let story = self.resolve(row.story);
+        let started = *self.started.get(&story)?;
         let time = row.time();
         (since <= time && time <= until && started >= since).then_some(Neighbour {
             item: id,
-            cluster: row.story,
+            cluster: story,
             cluster_started: started,
             fingerprint: row.fingerprint? as u64,
             time: Some(time),
