@@ -120,11 +120,14 @@ pub fn decide(
         })
 }
 
-/// Every cluster the new item matches, each once, in ascending order: those
-/// of `same_url` and of the neighbours within the distance and time window.
-/// When there are two or more, the item bridges them and they become one
-/// story (see [`survivor`]): that makes the final partition the connected
-/// components of the match relation, whatever order the items came in.
+/// Every cluster the new item joins, each once, in ascending order: those of
+/// `same_url`, the nearest within the distance and time window, and any other
+/// within half the distance. When there are two or more, the item bridges
+/// them and they become one story (see [`survivor`]): the final partition is
+/// then the connected components of the match relation, whatever order the
+/// items came in. A bridge must be close to both sides, since one chance
+/// match near the edge of the radius would otherwise merge two whole stories
+/// (single-link chaining); a farther second match is only a neighbour.
 pub fn matched_clusters(
     same_url: &[i64],
     simhash: Option<Simhash>,
@@ -135,12 +138,18 @@ pub fn matched_clusters(
     let mut clusters = same_url.to_vec();
     if let Some(simhash) = simhash.filter(Simhash::usable) {
         let query = simhash.fingerprint.0;
+        let near: Vec<(u32, i64)> = neighbours
+            .iter()
+            .filter(|n| within_window(n, time, options.window_secs))
+            .map(|n| ((n.fingerprint ^ query).count_ones(), n.cluster))
+            .filter(|&(d, _)| d <= options.distance)
+            .collect();
+        let nearest = near.iter().map(|&(d, _)| d).min();
+        let bridge = options.distance / 2;
         clusters.extend(
-            neighbours
-                .iter()
-                .filter(|n| within_window(n, time, options.window_secs))
-                .filter(|n| (n.fingerprint ^ query).count_ones() <= options.distance)
-                .map(|n| n.cluster),
+            near.iter()
+                .filter(|&&(d, _)| d <= bridge || Some(d) == nearest)
+                .map(|&(_, c)| c),
         );
     }
     clusters.sort_unstable();
@@ -213,7 +222,6 @@ mod tests {
     #[test]
     fn a_bridge_matches_every_cluster_it_is_near() {
         let options = MatchOptions::default();
-        // 8 bits from each side; the sides are 16 bits apart.
         let neighbours = [
             n(1, 10, 100, 0xff00, 0),
             n(2, 20, 50, 0x00ff, 0),
@@ -221,9 +229,17 @@ mod tests {
             n(4, 30, 50, u64::MAX, 0),
         ];
         let query = hash(0x0ff0);
+        // Cluster 20 is nearest (4 bits); cluster 10, at 8, is past half the
+        // distance: a neighbour, not a bridge.
         assert_eq!(
             matched_clusters(&[40], query, Some(0), &neighbours, options),
-            vec![10, 20, 40]
+            vec![20, 40]
+        );
+        // Within half the distance of both: a bridge.
+        let close = [n(1, 10, 100, 0x000f, 0), n(2, 20, 50, 0xf000, 0)];
+        assert_eq!(
+            matched_clusters(&[], hash(0), Some(0), &close, options),
+            vec![10, 20]
         );
         assert_eq!(
             matched_clusters(&[40, 40], None, Some(0), &neighbours, options),
