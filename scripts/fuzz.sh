@@ -69,6 +69,17 @@ seed() {
         printf '%s\n' '{"id":"a","title":"(聚焦疫情防控)人力资源社会保障部:切实关心激励表彰疫情防控人员","text":"正文正文正文正文"}' \
             '{"id":2,"title":"x","html":"<p>a b c</p>","url":"https://A.example.org/1#top","published":"2026-01-01T00:00:00Z"}' \
             '{"id":"b","title":"人力资源社会保障部:切实关心激励表彰疫情防控人员","text":"正文正文正文正文"}' >"$dir/seed-0" ;;
+    feed_body)
+        # First byte: how many times the rest repeats (x256); fragments that
+        # open and never close, or misnest, in every way the pre-scan models.
+        local frags=('<div>' '<address><p>x' '<span><div></span>' '<li><section>' '<a><div></a>'
+            '<table><tr><td>' '<svg><g><div/>' '<svg><font color=red><section/>' '<p><b class=x>t'
+            '<li><ul></li>' '<span></body>' '<dl><dd><dl><dt>' '&amp;LT;img src=x onerror=alert(1)&amp;GT;'
+            '<title>&lt;script&gt;</title>' '<script><div><div></script><div>' '<!--<div>--><div>')
+        for f in "${frags[@]}"; do
+            { printf "\\x$(printf %02x $((n * 17 % 256)))"; printf '%s' "$f"; } >"$dir/seed-$n"
+            n=$((n + 1))
+        done ;;
     esac
 }
 
@@ -91,6 +102,6 @@ for target in "${targets[@]}"; do
     nice -n "$nice_level" cargo fuzz run -s "$sanitizer" --release --debug-assertions "$target" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
         -print_final_stats=1 >"$log" 2>&1 || status=$?
-    grep -E '^(stat::|Done |#[0-9]+ +(INITED|DONE))|SUMMARY|panicked at|Test unit written' "$log" || true
+    grep -E '^(stat::|Done |#[0-9]+[[:space:]]+(INITED|DONE))|SUMMARY|panicked at|Test unit written' "$log" || true
     [ "$status" -eq 0 ] || echo "!! $target stopped with status $status; full log: $log"
 done

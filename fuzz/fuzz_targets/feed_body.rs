@@ -8,14 +8,19 @@
 use feedfold::extract::{html_to_text, markup, sanitize};
 use libfuzzer_sys::fuzz_target;
 
+/// Largest document built from one input.
+const MAX_BYTES: usize = 4 << 20;
+
 fuzz_target!(|data: &[u8]| {
     let Some((&repeat, rest)) = data.split_first() else {
         return;
     };
     let fragment = String::from_utf8_lossy(rest);
     // Up to 255 × 256 copies: deep enough to pass every depth limit when
-    // the fragment opens an element and never closes it.
-    let html = fragment.repeat(usize::from(repeat) * 256 + 1);
+    // the fragment opens an element and never closes it; at most 4 MiB, so
+    // long inputs do not run into libFuzzer's memory and time limits.
+    let copies = (usize::from(repeat) * 256 + 1).min(MAX_BYTES / fragment.len().max(1)).max(1);
+    let html = fragment.repeat(copies);
     let text = html_to_text(&html);
     let title = markup::plain_line(&html);
     let tag_start = title.as_bytes().windows(2).any(|w| {
