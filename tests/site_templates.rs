@@ -163,6 +163,17 @@ async fn chrome_leaves_the_fingerprint_and_the_template_survives_a_restart() {
             expected,
             "{label}: after restart"
         );
+        // `explain` says how many lines left the text before fingerprinting:
+        // the two navigation rows and six footer lines.
+        for member in ["site1:s1-30", "site2:s2-30", "site1:s1-11"] {
+            let entry = second.store().find_entries(member).await.unwrap()[0];
+            let explained = second.store().explain(entry).await.unwrap();
+            assert_eq!(
+                explained.decisions[0].template_lines,
+                Some(8),
+                "{label}: {member}"
+            );
+        }
         // The new page was counted once, the stored ones not again.
         assert_eq!(footer_pages(second.store(), 1, "site1").await, 4, "{label}");
         assert_eq!(footer_pages(second.store(), 2, "site2").await, 4, "{label}");

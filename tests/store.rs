@@ -676,6 +676,7 @@ async fn site_templates_count_new_pages_once_and_stay_bounded() {
         let page = |guid: &str, own: &[u64]| PageLines {
             guid: guid.into(),
             keys: common.iter().chain(own).copied().collect(),
+            removed: 0,
         };
         let first = entry("1", "One", "https://x.example.org/1", NOW);
         let pages = [page("1", &old)];
@@ -762,6 +763,7 @@ async fn site_templates_count_new_pages_once_and_stay_bounded() {
         let pages = [PageLines {
             guid: "3".into(),
             keys: vec![42],
+            removed: 0,
         }];
         store
             .ingest_learning(

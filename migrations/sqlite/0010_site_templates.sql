@@ -12,3 +12,6 @@ CREATE TABLE site_templates (
 );
 -- Pruning: lines not seen lately, and a site's oldest single-page lines.
 CREATE INDEX site_templates_by_age ON site_templates (site, last_seen);
+-- How many template lines left an entry's text before it was fingerprinted,
+-- for `feedfold explain` (NULL: not recorded, as before this migration).
+ALTER TABLE decisions ADD COLUMN template_lines BIGINT;

@@ -1,7 +1,7 @@
 //! One source, once: fetch, parse, store, and record how it went. Used by the
 //! daemon's scheduler and by `feedfold fetch`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -537,14 +537,24 @@ pub fn fingerprint_with_template(
         pages.push(PageLines {
             guid: guid.to_owned(),
             keys,
+            removed: 0,
         });
     }
+    let page_of: HashMap<String, usize> = pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.guid.clone(), i))
+        .collect();
     let mut fingerprinter = Fingerprinter::new(rules, FeatureOptions::default());
     let items = entries
         .into_iter()
         .zip(bodies)
         .map(|(entry, body)| {
-            let (body, _removed) = templates.strip(site, &body);
+            let (body, removed) = templates.strip(site, &body);
+            // A later copy of a GUID in the batch is the one stored.
+            if let Some(&i) = page_of.get(&entry.id) {
+                pages[i].removed = u32::try_from(removed).unwrap_or(u32::MAX);
+            }
             let simhash = Some(fingerprinter.story(&entry.title, &body));
             Incoming { entry, simhash }
         })

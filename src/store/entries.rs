@@ -102,7 +102,12 @@ impl Store {
         for item in items {
             plan.add(item, candidates);
         }
-        batch::write(tx, candidates, &origin, &plan).await?;
+        let removed: HashMap<&str, u32> = template
+            .iter()
+            .flat_map(|(_, pages)| pages.iter())
+            .map(|p| (p.guid.as_str(), p.removed))
+            .collect();
+        batch::write(tx, candidates, &origin, &plan, &removed).await?;
         if let Some((site, pages)) = template {
             let by_guid: HashMap<&str, &[u64]> = pages
                 .iter()

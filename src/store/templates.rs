@@ -28,6 +28,9 @@ pub struct PageLines {
     pub guid: String,
     /// Its text lines' keys, each once.
     pub keys: Vec<u64>,
+    /// Template lines left out of its text before it was fingerprinted,
+    /// recorded with its clustering decision.
+    pub removed: u32,
 }
 
 impl Store {
