@@ -695,7 +695,13 @@ async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
                 (None, _) if d.rule == "split" => "split out by the user".to_owned(),
                 (None, _) => "no match: started the story".to_owned(),
             };
-            writeln!(out, "  {when}  {:<9} {why}", d.rule)?;
+            let template = match d.template_lines {
+                Some(n) if n > 0 => {
+                    format!(" ({n} site-template lines left out of its text before fingerprinting)")
+                }
+                _ => String::new(),
+            };
+            writeln!(out, "  {when}  {:<9} {why}{template}", d.rule)?;
         }
     }
     store.close().await;

@@ -648,3 +648,139 @@ async fn batches_larger_than_one_statement_store_every_entry() {
     })
     .await;
 }
+
+/// Pages each of `keys` is counted on in `site`'s stored template (0: none).
+async fn template_pages(store: &Store, site: &str, now: i64, keys: &[u64]) -> Vec<u32> {
+    let learnt: std::collections::HashMap<u64, u32> = store
+        .site_template(site, now)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    keys.iter()
+        .map(|k| learnt.get(k).copied().unwrap_or(0))
+        .collect()
+}
+
+#[tokio::test]
+async fn site_templates_count_new_pages_once_and_stay_bounded() {
+    use feedfold::store::{FORGET_AFTER_SECS, MAX_LINES_PER_SITE, PageLines};
+    with_each_backend(|store, label| async move {
+        let ids = store.sync_sources(&[record("a", 0, &[])]).await.unwrap();
+        let a = ids["a"];
+        let options = MatchOptions::default();
+        // Keys as the daemon makes them, including ones above i64::MAX.
+        let common: Vec<u64> = (0..10).map(|i| u64::MAX - i).collect();
+        let old: Vec<u64> = (1_000..6_000).collect();
+        let new: Vec<u64> = (100_000..116_000).collect();
+        let page = |guid: &str, own: &[u64]| PageLines {
+            guid: guid.into(),
+            keys: common.iter().chain(own).copied().collect(),
+            removed: 0,
+        };
+        let first = entry("1", "One", "https://x.example.org/1", NOW);
+        let pages = [page("1", &old)];
+        store
+            .ingest_learning(
+                a,
+                "a",
+                &plain(std::slice::from_ref(&first)),
+                NOW,
+                options,
+                Some(("a", &pages)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            template_pages(&store, "a", NOW, &common[..1]).await,
+            [1],
+            "{label}"
+        );
+        // The same entry again (re-fetched) is not counted again.
+        store
+            .ingest_learning(
+                a,
+                "a",
+                &plain(&[first]),
+                NOW + 5,
+                options,
+                Some(("a", &pages)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            template_pages(&store, "a", NOW, &common[..1]).await,
+            [1],
+            "{label}"
+        );
+        // A second page passes the bound: single-page lines go, oldest first;
+        // lines on two pages stay.
+        let second = entry("2", "Two", "https://x.example.org/2", NOW);
+        let pages = [page("2", &new)];
+        store
+            .ingest_learning(
+                a,
+                "a",
+                &plain(&[second]),
+                NOW + 10,
+                options,
+                Some(("a", &pages)),
+            )
+            .await
+            .unwrap();
+        let learnt = store.site_template("a", NOW + 10).await.unwrap();
+        assert_eq!(learnt.len() as i64, MAX_LINES_PER_SITE, "{label}");
+        assert_eq!(
+            template_pages(&store, "a", NOW + 10, &common).await,
+            [2; 10],
+            "{label}"
+        );
+        assert!(
+            template_pages(&store, "a", NOW + 10, &new)
+                .await
+                .iter()
+                .all(|&p| p == 1),
+            "{label}: the newest single-page lines stay"
+        );
+        let kept_old = template_pages(&store, "a", NOW + 10, &old).await;
+        assert_eq!(
+            kept_old.iter().filter(|&&p| p == 1).count(),
+            5_000 - 1_010,
+            "{label}"
+        );
+        // Another site's lines are its own.
+        assert!(
+            store.site_template("b", NOW + 10).await.unwrap().is_empty(),
+            "{label}"
+        );
+        // Ninety days later, lines not seen since are forgotten.
+        let later = NOW + 10 + FORGET_AFTER_SECS + 1;
+        assert!(
+            store.site_template("a", later).await.unwrap().is_empty(),
+            "{label}"
+        );
+        let third = entry("3", "Three", "https://x.example.org/3", later);
+        let pages = [PageLines {
+            guid: "3".into(),
+            keys: vec![42],
+            removed: 0,
+        }];
+        store
+            .ingest_learning(
+                a,
+                "a",
+                &plain(&[third]),
+                later,
+                options,
+                Some(("a", &pages)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.site_template("a", NOW + 10).await.unwrap(),
+            [(42, 1)],
+            "{label}"
+        );
+    })
+    .await;
+}

@@ -18,7 +18,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 pub use pipeline::{
-    PassError, PassOutcome, Pipeline, Scheduled, fingerprint_entries, match_options,
+    PassError, PassOutcome, Pipeline, Scheduled, fingerprint_entries, fingerprint_with_template,
+    match_options,
 };
 
 use crate::config::Config;

@@ -1,6 +1,7 @@
 //! One source, once: fetch, parse, store, and record how it went. Used by the
 //! daemon's scheduler and by `feedfold fetch`.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -10,6 +11,7 @@ use tokio::sync::Semaphore;
 use super::DaemonError;
 use super::scrape::Scraper;
 use crate::config::{Config, Source, SourceKind};
+use crate::dedup::template::Templates;
 use crate::dedup::{FeatureOptions, Fingerprinter, MatchOptions, TitleRules};
 use crate::extract::html_to_text;
 use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, Limits, Validators, charset};
@@ -17,8 +19,8 @@ use crate::schedule::{backoff, slot};
 use crate::serve::{FetchResult, Metrics};
 use crate::source::{self, Entry, SourceError};
 use crate::store::{
-    Claim, Failure, Incoming, IngestReport, LeaseRequest, SourceRecord, SourceState, Store,
-    StoreError, StoreOptions, Success,
+    Claim, Failure, Incoming, IngestReport, LeaseRequest, PageLines, SourceRecord, SourceState,
+    Store, StoreError, StoreOptions, Success,
 };
 
 /// How often a claim that found the source's row locked is tried in all,
@@ -403,13 +405,32 @@ impl Pipeline {
         let entries = parse_blocking(source.clone(), fetched.clone()).await?;
         let entries = self.scraper.enrich(&self.config, source, entries).await;
         let rules = self.title_rules.clone();
-        let items = tokio::task::spawn_blocking(move || fingerprint_entries(entries, rules))
-            .await
-            .map_err(|e| PassError::Task(e.to_string()))?;
+        // The site's template: what the store learnt from its earlier pages,
+        // plus this batch's entries not stored yet (a re-fetched entry was
+        // counted when it was first stored). One load per pass.
+        let now = Utc::now().timestamp();
+        let guids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
+        let stored = self.store.stored_guids(id, &guids).await?;
+        let learnt = self.store.site_template(&source.name, now).await?;
+        let site = source.name.clone();
+        let (items, pages) = tokio::task::spawn_blocking(move || {
+            let mut templates = Templates::default();
+            templates.load(&site, learnt);
+            fingerprint_with_template(entries, rules, &mut templates, &site, &stored)
+        })
+        .await
+        .map_err(|e| PassError::Task(e.to_string()))?;
         let options = match_options(&self.config);
         let report = self
             .store
-            .ingest(id, &source.name, &items, Utc::now().timestamp(), options)
+            .ingest_learning(
+                id,
+                &source.name,
+                &items,
+                now,
+                options,
+                Some((&source.name, &pages)),
+            )
             .await?;
         Ok((report, fetched))
     }
@@ -466,22 +487,79 @@ async fn parse_blocking(source: Source, fetched: Fetched) -> Result<Vec<Entry>, 
     .map_err(|e| PassError::Task(e.to_string()))?
 }
 
+/// The text an entry is fingerprinted on: its content, else its summary.
+fn body_text(entry: &Entry) -> String {
+    entry
+        .content
+        .as_deref()
+        .or(entry.summary.as_deref())
+        .map(html_to_text)
+        .unwrap_or_default()
+}
+
 /// Each entry with the simhash of its title and body text.
 pub fn fingerprint_entries(entries: Vec<Entry>, rules: TitleRules) -> Vec<Incoming> {
     let mut fingerprinter = Fingerprinter::new(rules, FeatureOptions::default());
     entries
         .into_iter()
         .map(|entry| {
-            let body = entry
-                .content
-                .as_deref()
-                .or(entry.summary.as_deref())
-                .map(html_to_text)
-                .unwrap_or_default();
+            let body = body_text(&entry);
             let simhash = Some(fingerprinter.story(&entry.title, &body));
             Incoming { entry, simhash }
         })
         .collect()
+}
+
+/// Each entry with the simhash of its title and body text, the body without
+/// `site`'s template lines. `templates` holds what is known of the site; the
+/// entries whose GUIDs are not in `stored` are new, and each is counted into
+/// it (once, whatever the batch repeats) before any text is stripped, so a
+/// first fetch already learns the chrome its pages share. Returns the items
+/// and the new pages' line keys, for the store to count when it stores them.
+/// The stored text is not changed: only the fingerprint leaves the template out.
+pub fn fingerprint_with_template(
+    entries: Vec<Entry>,
+    rules: TitleRules,
+    templates: &mut Templates,
+    site: &str,
+    stored: &HashSet<String>,
+) -> (Vec<Incoming>, Vec<PageLines>) {
+    let bodies: Vec<String> = entries.iter().map(body_text).collect();
+    let mut pages = Vec::new();
+    let mut counted: HashSet<&str> = HashSet::new();
+    for (entry, body) in entries.iter().zip(&bodies) {
+        let guid = entry.id.as_str();
+        if stored.contains(guid) || !counted.insert(guid) {
+            continue;
+        }
+        let keys = templates.page_keys(body);
+        templates.learn_keys(site, &keys);
+        pages.push(PageLines {
+            guid: guid.to_owned(),
+            keys,
+            removed: 0,
+        });
+    }
+    let page_of: HashMap<String, usize> = pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.guid.clone(), i))
+        .collect();
+    let mut fingerprinter = Fingerprinter::new(rules, FeatureOptions::default());
+    let items = entries
+        .into_iter()
+        .zip(bodies)
+        .map(|(entry, body)| {
+            let (body, removed) = templates.strip(site, &body);
+            // A later copy of a GUID in the batch is the one stored.
+            if let Some(&i) = page_of.get(&entry.id) {
+                pages[i].removed = u32::try_from(removed).unwrap_or(u32::MAX);
+            }
+            let simhash = Some(fingerprinter.story(&entry.title, &body));
+            Incoming { entry, simhash }
+        })
+        .collect();
+    (items, pages)
 }
 
 /// The matching options the config asks for.

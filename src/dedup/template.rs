@@ -64,15 +64,36 @@ impl Templates {
 
     /// Counts the lines of one page of `site` (each line once per page).
     pub fn learn(&mut self, site: &str, text: &str) {
+        let keys = self.page_keys(text);
+        self.learn_keys(site, &keys);
+    }
+
+    /// The keys of a page's lines, each once, sorted: what [`Templates::learn`]
+    /// counts, and what the store records for the page.
+    pub fn page_keys(&mut self, text: &str) -> Vec<u64> {
         let mut keys: Vec<u64> = text.lines().filter_map(|l| self.key(l)).collect();
         keys.sort_unstable();
         keys.dedup();
+        keys
+    }
+
+    /// Counts one page of `site` whose line keys (each once) are `keys`.
+    pub fn learn_keys(&mut self, site: &str, keys: &[u64]) {
         let entry = self.sites.entry(site.to_owned()).or_default();
-        for key in keys {
+        for &key in keys {
             *entry.pages.entry(key).or_default() += 1;
         }
         if entry.pages.len() > MAX_LINES_PER_SITE {
             entry.pages.retain(|_, pages| *pages > 1);
+        }
+    }
+
+    /// Adds counts learnt elsewhere (the store's) to what is known of `site`.
+    pub fn load(&mut self, site: &str, counts: impl IntoIterator<Item = (u64, u32)>) {
+        let entry = self.sites.entry(site.to_owned()).or_default();
+        for (key, pages) in counts {
+            let known = entry.pages.entry(key).or_default();
+            *known = known.saturating_add(pages);
         }
     }
 

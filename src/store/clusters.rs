@@ -37,6 +37,9 @@ pub struct DecisionRecord {
     pub distance: Option<i64>,
     /// When, Unix seconds.
     pub at: i64,
+    /// Site-template lines left out of the entry's text before it was
+    /// fingerprinted (`None`: not recorded).
+    pub template_lines: Option<i64>,
 }
 
 /// The other side of a match.
@@ -91,7 +94,7 @@ impl Store {
         .await?
         .ok_or_else(|| StoreError::UnknownEntry(entry.to_string()))?;
         let decisions = sqlx::query(
-            "SELECT d.rule, d.distance, d.decided_at, m.id AS m_id, ms.name AS m_source, m.title AS m_title,
+            "SELECT d.rule, d.distance, d.decided_at, d.template_lines, m.id AS m_id, ms.name AS m_source, m.title AS m_title,
                     m.url AS m_url
              FROM decisions d
              LEFT JOIN entries m ON m.id = d.matched_entry_id
@@ -165,5 +168,6 @@ fn decision_from_row(row: &sqlx::any::AnyRow) -> Result<DecisionRecord, StoreErr
         matched,
         distance: row.try_get("distance")?,
         at: row.try_get("decided_at")?,
+        template_lines: row.try_get("template_lines")?,
     })
 }

@@ -7,6 +7,9 @@ mod plan;
 use sqlx::{Any, Transaction};
 use xxhash_rust::xxh3::xxh3_64;
 
+use std::collections::{HashMap, HashSet};
+
+use super::templates::{self, PageLines};
 use super::{Store, StoreError, WriteTx};
 use crate::dedup::{Decision, MatchOptions, Simhash};
 use crate::source::Entry;
@@ -65,6 +68,22 @@ impl Store {
         now: i64,
         options: MatchOptions,
     ) -> Result<IngestReport, StoreError> {
+        self.ingest_learning(source_id, source_name, items, now, options, None)
+            .await
+    }
+
+    /// [`Store::ingest`], also counting into `template`'s site (in the same
+    /// transaction) the text lines of each entry stored for the first time;
+    /// entries already stored (updated or unchanged) are not counted again.
+    pub async fn ingest_learning(
+        &self,
+        source_id: i64,
+        source_name: &str,
+        items: &[Incoming],
+        now: i64,
+        options: MatchOptions,
+        template: Option<(&str, &[PageLines])>,
+    ) -> Result<IngestReport, StoreError> {
         let origin = Origin {
             source_id,
             source_name,
@@ -83,7 +102,26 @@ impl Store {
         for item in items {
             plan.add(item, candidates);
         }
-        batch::write(tx, candidates, &origin, &plan).await?;
+        let removed: HashMap<&str, u32> = template
+            .iter()
+            .flat_map(|(_, pages)| pages.iter())
+            .map(|p| (p.guid.as_str(), p.removed))
+            .collect();
+        batch::write(tx, candidates, &origin, &plan, &removed).await?;
+        if let Some((site, pages)) = template {
+            let by_guid: HashMap<&str, &[u64]> = pages
+                .iter()
+                .map(|p| (p.guid.as_str(), p.keys.as_slice()))
+                .collect();
+            let mut counted = HashSet::new();
+            let stored: Vec<&[u64]> = plan
+                .inserts
+                .iter()
+                .filter(|new| counted.insert(new.item.entry.id.as_str()))
+                .filter_map(|new| by_guid.get(new.item.entry.id.as_str()).copied())
+                .collect();
+            templates::record(tx, site, &stored, now).await?;
+        }
         let report = plan.report;
         if report.changed() {
             write.mark_changed().await?;

@@ -63,6 +63,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0009_story_merges.sql"),
         include_str!("../../migrations/postgres/0009_story_merges.sql"),
     ),
+    (
+        10,
+        "site templates",
+        include_str!("../../migrations/sqlite/0010_site_templates.sql"),
+        include_str!("../../migrations/postgres/0010_site_templates.sql"),
+    ),
 ];
 
 /// Applies every migration not yet applied, under a lock, so daemons

@@ -10,6 +10,7 @@ mod leases;
 mod migrate;
 mod sources;
 mod stories;
+mod templates;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +26,7 @@ pub use entries::{Incoming, IngestReport};
 pub use leases::{Claim, LeaseRequest};
 pub use sources::{Failure, SourceRecord, SourceState, Success};
 pub use stories::{StoryCopy, StoryRecord};
+pub use templates::{FORGET_AFTER_SECS, MAX_LINES_PER_SITE, PageLines};
 
 /// A database problem.
 #[derive(Debug, thiserror::Error)]

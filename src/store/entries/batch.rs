@@ -68,12 +68,13 @@ pub(super) async fn write(
     candidates: &mut Candidates,
     origin: &Origin<'_>,
     plan: &Plan<'_>,
+    removed: &HashMap<&str, u32>,
 ) -> Result<(), StoreError> {
     let stories = insert_stories(tx, origin.now, &plan.stories).await?;
     let entries = insert_entries(tx, origin, &plan.inserts, &stories).await?;
     update_entries(tx, origin.now, &plan.updates).await?;
     write_bands(tx, plan, &entries).await?;
-    insert_decisions(tx, origin.now, &plan.inserts, &stories, &entries).await?;
+    insert_decisions(tx, origin.now, &plan.inserts, &stories, &entries, removed).await?;
     merge_stories(tx, origin.now, &plan.merges, &stories, &entries).await?;
     restart_stories(tx, &plan.restarts).await?;
     touch_stories(tx, origin.now, &plan.touched).await?;
@@ -573,12 +574,14 @@ async fn insert_decisions(
     inserts: &[NewEntry<'_>],
     stories: &[i64],
     entries: &[i64],
+    removed: &HashMap<&str, u32>,
 ) -> Result<(), StoreError> {
-    const WIDTH: usize = 6;
+    const WIDTH: usize = 7;
     let rows: Vec<_> = inserts.iter().zip(entries).collect();
     for chunk in rows.chunks(MAX_PARAMS / WIDTH) {
         let sql = format!(
-            "INSERT INTO decisions (entry_id, story_id, rule, matched_entry_id, distance, decided_at)
+            "INSERT INTO decisions (entry_id, story_id, rule, matched_entry_id, distance, decided_at,
+                                    template_lines)
              VALUES {}",
             tuples(1, chunk.len(), WIDTH)
         );
@@ -591,7 +594,12 @@ async fn insert_decisions(
                 .bind(new.decision.rule())
                 .bind(matched.map(|m| real(m, entries)))
                 .bind(distance)
-                .bind(now);
+                .bind(now)
+                .bind(
+                    removed
+                        .get(new.item.entry.id.as_str())
+                        .map(|&n| i64::from(n)),
+                );
         }
         query.execute(&mut **tx).await?;
     }
