@@ -17,6 +17,8 @@
 
 use std::collections::HashMap;
 
+use super::blocks::is_block;
+
 /// Deepest nesting [`shape`] accepts: twice what [`super`] lets through after
 /// parsing, so a sloppy page that the model over-counts still gets parsed
 /// and measured exactly, while a hostile page is stopped before its parse
@@ -99,7 +101,7 @@ pub fn text(html: &str) -> String {
             Token::Text(raw) => line.push_str(&decode(raw)),
             Token::Start(tag) => {
                 let name = tag.name.to_ascii_lowercase();
-                if breaks_line(&name) {
+                if is_block(&name) {
                     flush(&mut line, &mut out);
                 } else {
                     // Inline tags still separate words the way a browser's
@@ -109,7 +111,7 @@ pub fn text(html: &str) -> String {
                 tokens.after_start(&name);
             }
             Token::End(name) => {
-                if breaks_line(&name.to_ascii_lowercase()) {
+                if is_block(&name.to_ascii_lowercase()) {
                     flush(&mut line, &mut out);
                 } else {
                     line.push(' ');
@@ -169,38 +171,6 @@ fn has_tag(text: &str) -> bool {
             .next()
             .is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'/' | b'!' | b'?'))
     })
-}
-
-/// Tags after which the fallback text starts a new line.
-fn breaks_line(name: &str) -> bool {
-    matches!(
-        name,
-        "p" | "div"
-            | "br"
-            | "li"
-            | "ul"
-            | "ol"
-            | "dl"
-            | "dt"
-            | "dd"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "blockquote"
-            | "pre"
-            | "table"
-            | "tr"
-            | "section"
-            | "article"
-            | "header"
-            | "footer"
-            | "address"
-            | "figcaption"
-            | "hr"
-    )
 }
 
 /// Decodes character references (`&amp;`, `&#60;`, `&#x3c;`, `&LT;`); a
