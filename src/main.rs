@@ -193,11 +193,32 @@ fn main() -> ExitCode {
             eprintln!("{e:#}");
             ExitCode::from(1)
         }
+        // A reader that stops early (`feedfold extract page.html | head`)
+        // is not a failure of the command.
+        Err(Failure::Runtime(e)) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(Failure::Runtime(e)) => {
             eprintln!("feedfold: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Writes to stdout; an error (a closed pipe among them) is returned, never
+/// a panic as `print!` would.
+fn out(text: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_fmt(text)?;
+    stdout.flush()
+}
+
+/// Whether an error comes from writing to a pipe whose reader has gone.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn init_logging() {
@@ -266,7 +287,10 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
         Command::Opml {
             command: OpmlCommand::Export(c),
         } => {
-            print!("{}", feedfold::config::opml::export(&*load_config(c)?));
+            out(format_args!(
+                "{}",
+                feedfold::config::opml::export(&*load_config(c)?)
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Opml {
@@ -297,11 +321,11 @@ fn check(arg: ConfigArg) -> Result<ExitCode, Failure> {
     let path = config_path(arg);
     let config = Config::load(&path).map_err(|e| Failure::User(e.into()))?;
     let enabled = config.enabled_sources().count();
-    println!(
-        "{}: ok ({} sources, {enabled} enabled)",
+    out(format_args!(
+        "{}: ok ({} sources, {enabled} enabled)\n",
         path.display(),
         config.sources.len()
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -562,7 +586,7 @@ fn fingerprint(file: &Path, html: bool, url: Option<&str>) -> Result<ExitCode, F
     } else {
         fingerprinter.text(&String::from_utf8_lossy(&bytes))
     };
-    println!("{}", simhash.fingerprint);
+    out(format_args!("{}\n", simhash.fingerprint))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -609,9 +633,9 @@ fn extract(
     };
     let article = feedfold::extract::page(&read_input(file)?, None, &hints).article;
     match format {
-        ExtractFormat::Text => println!("{}", article.text),
-        ExtractFormat::Html => println!("{}", article.html),
-        ExtractFormat::Json => println!("{}", serde_json::to_string(&article)?),
+        ExtractFormat::Text => out(format_args!("{}\n", article.text))?,
+        ExtractFormat::Html => out(format_args!("{}\n", article.html))?,
+        ExtractFormat::Json => out(format_args!("{}\n", serde_json::to_string(&article)?))?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -713,7 +737,9 @@ async fn split(config: &Config, item: &str) -> Result<ExitCode, Failure> {
     let entry = one_entry(&store, item).await?;
     let key = store.split(entry, Utc::now().timestamp()).await?;
     store.close().await;
-    println!("entry {entry} is now story tag:feedfold,2026:story/{key}");
+    out(format_args!(
+        "entry {entry} is now story tag:feedfold,2026:story/{key}\n"
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

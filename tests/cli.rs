@@ -758,3 +758,36 @@ fn opml_import_edits_the_config_in_place_and_export_round_trips() {
         "a failed import leaves the file alone"
     );
 }
+
+/// A reader that stops early is not a failure: `feedfold extract page.html |
+/// head` exits 0 and says nothing (it panicked with exit 101).
+#[test]
+fn a_closed_stdout_ends_a_command_quietly() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("big.html");
+    // More text than a pipe buffers (64 KiB), so the write meets the closed pipe.
+    let words = "word ".repeat(40_000);
+    std::fs::write(&page, format!("<html><body><p>{words}</p></body></html>")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_feedfold"))
+        .args(["extract", page.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe's reading end is closed here, with most of the text unread.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
