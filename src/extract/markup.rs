@@ -61,7 +61,7 @@ pub fn shape(html: &str, limit: usize) -> Shape {
             Token::Start(tag) => {
                 elements += 1;
                 work += tree.depth() as u64;
-                let name = tag.name.to_ascii_lowercase();
+                let name = lower(tag.name);
                 if tree.start(&name, &tag) && !tree.foreign() {
                     tokens.after_start(&name);
                 }
@@ -69,7 +69,7 @@ pub fn shape(html: &str, limit: usize) -> Shape {
                     break;
                 }
             }
-            Token::End(name) => tree.end(&name.to_ascii_lowercase()),
+            Token::End(name) => tree.end(&lower(name)),
         }
     }
     Shape {
@@ -100,7 +100,7 @@ pub fn text(html: &str) -> String {
         match token {
             Token::Text(raw) => line.push_str(&decode(raw)),
             Token::Start(tag) => {
-                let name = tag.name.to_ascii_lowercase();
+                let name = lower(tag.name);
                 if is_block(&name) {
                     flush(&mut line, &mut out);
                 } else {
@@ -111,7 +111,7 @@ pub fn text(html: &str) -> String {
                 tokens.after_start(&name);
             }
             Token::End(name) => {
-                if is_block(&name.to_ascii_lowercase()) {
+                if is_block(&lower(name)) {
                     flush(&mut line, &mut out);
                 } else {
                     line.push(' ');
@@ -171,6 +171,16 @@ fn has_tag(text: &str) -> bool {
             .next()
             .is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'/' | b'!' | b'?'))
     })
+}
+
+/// A tag name in lower case, copied only when it is not already (most are
+/// not: the pre-scan reads every tag of every fragment).
+fn lower(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        name.to_ascii_lowercase().into()
+    } else {
+        name.into()
+    }
 }
 
 /// Decodes character references (`&amp;`, `&#60;`, `&#x3c;`, `&LT;`); a

@@ -506,6 +506,7 @@ mod tests {
         }
         let (mut refused, mut worst_over, mut worst_under) = (0, 0i64, 0i64);
         let mut work = Vec::new();
+        let (mut scan, mut parse) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
         for path in &pages {
             let mut bytes = std::fs::read(path).unwrap();
             if path.extension().is_some_and(|e| e == "gz") {
@@ -515,10 +516,15 @@ mod tests {
                 bytes = out;
             }
             let html = crate::fetch::charset::decode(&bytes, None, None);
+            let started = std::time::Instant::now();
             let shape = markup::shape(&html, usize::MAX);
+            scan += started.elapsed();
             work.push((shape.work, shape.elements));
             let model = shape.depth as i64;
-            let real = nesting(&Document::from(html.as_ref())) as i64;
+            let started = std::time::Instant::now();
+            let document = Document::from(html.as_ref());
+            parse += started.elapsed();
+            let real = nesting(&document) as i64;
             if markup::too_complex(&html) {
                 refused += 1;
                 eprintln!("refused {}: model {model}, real {real}", path.display());
@@ -538,6 +544,7 @@ mod tests {
                 );
             }
         }
+        eprintln!("pre-scan {scan:?} in all, parse {parse:?} in all");
         work.sort();
         eprintln!(
             "{} pages, {refused} refused; most work {:?}",
