@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 use super::DaemonError;
 use super::scrape::Scraper;
 use crate::config::{Config, Source, SourceKind};
-use crate::dedup::template::Templates;
+use crate::dedup::template::{Templates, page_keys_of};
 use crate::dedup::{FeatureOptions, Fingerprinter, MatchOptions, TitleRules};
 use crate::extract::html_to_text;
 use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, Limits, Validators, charset};
@@ -525,14 +525,16 @@ pub fn fingerprint_with_template(
     stored: &HashSet<String>,
 ) -> (Vec<Incoming>, Vec<PageLines>) {
     let bodies: Vec<String> = entries.iter().map(body_text).collect();
+    // Each body is folded once for its line keys, which serve both passes.
+    let lines: Vec<Vec<Option<u64>>> = bodies.iter().map(|b| templates.line_keys(b)).collect();
     let mut pages = Vec::new();
     let mut counted: HashSet<&str> = HashSet::new();
-    for (entry, body) in entries.iter().zip(&bodies) {
+    for (entry, lines) in entries.iter().zip(&lines) {
         let guid = entry.id.as_str();
         if stored.contains(guid) || !counted.insert(guid) {
             continue;
         }
-        let keys = templates.page_keys(body);
+        let keys = page_keys_of(lines);
         templates.learn_keys(site, &keys);
         pages.push(PageLines {
             guid: guid.to_owned(),
@@ -549,8 +551,9 @@ pub fn fingerprint_with_template(
     let items = entries
         .into_iter()
         .zip(bodies)
-        .map(|(entry, body)| {
-            let (body, removed) = templates.strip(site, &body);
+        .zip(&lines)
+        .map(|((entry, body), lines)| {
+            let (body, removed) = templates.strip_keyed(site, &body, lines);
             // A later copy of a GUID in the batch is the one stored.
             if let Some(&i) = page_of.get(&entry.id) {
                 pages[i].removed = u32::try_from(removed).unwrap_or(u32::MAX);

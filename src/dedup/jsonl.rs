@@ -9,7 +9,7 @@ use chrono::DateTime;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::template::Templates;
+use super::template::{Templates, page_keys_of};
 use super::{
     BatchClusterer, FeatureOptions, Fingerprinter, MatchOptions, TitleRules, canonical_url,
 };
@@ -79,19 +79,26 @@ fn run_capped(
     // Every site's template is learnt from all its pages before any page is
     // fingerprinted, as a daemon that has seen the site before would know it.
     let mut templates = Templates::default();
-    for item in &items {
-        if let Some(site) = &item.site {
-            templates.learn(site, &item.body);
-        }
-    }
+    // Each body is folded once for its line keys, which serve both passes.
+    let keys: Vec<Vec<Option<u64>>> = items
+        .iter()
+        .map(|item| match &item.site {
+            Some(site) => {
+                let lines = templates.line_keys(&item.body);
+                templates.learn_keys(site, &page_keys_of(&lines));
+                lines
+            }
+            None => Vec::new(),
+        })
+        .collect();
     let mut fingerprinter = Fingerprinter::new(TitleRules::default(), features);
     let mut clusterer = BatchClusterer::new(options);
     // Ids in input order; written when the input ends, since a later item
     // can merge two earlier clusters.
     let mut ids: Vec<Value> = Vec::new();
-    for item in items {
+    for (item, keys) in items.into_iter().zip(keys) {
         let body = match &item.site {
-            Some(site) => templates.strip(site, &item.body).0,
+            Some(site) => templates.strip_keyed(site, &item.body, &keys).0,
             None => item.body,
         };
         let simhash = fingerprinter.story(&item.title, &body);

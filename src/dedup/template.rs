@@ -71,10 +71,14 @@ impl Templates {
     /// The keys of a page's lines, each once, sorted: what [`Templates::learn`]
     /// counts, and what the store records for the page.
     pub fn page_keys(&mut self, text: &str) -> Vec<u64> {
-        let mut keys: Vec<u64> = text.lines().filter_map(|l| self.key(l)).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        keys
+        let lines = self.line_keys(text);
+        page_keys_of(&lines)
+    }
+
+    /// The key of each line of `text`, in order (`None` for a line with no
+    /// letters or digits): fold a page once, then learn and strip from it.
+    pub fn line_keys(&mut self, text: &str) -> Vec<Option<u64>> {
+        text.lines().map(|l| key_of(&mut self.folded, l)).collect()
     }
 
     /// Counts one page of `site` whose line keys (each once) are `keys`.
@@ -100,23 +104,21 @@ impl Templates {
     /// The text of a page of `site` without its template lines, and how many
     /// lines went (none when that would leave nothing).
     pub fn strip(&mut self, site: &str, text: &str) -> (String, usize) {
-        let (kept, removed) = self.strip_all(site, text);
-        if kept.trim().is_empty() {
-            return (text.to_owned(), 0);
-        }
-        (kept, removed)
+        let keys = self.line_keys(text);
+        self.strip_keyed(site, text, &keys)
     }
 
-    fn strip_all(&mut self, site: &str, text: &str) -> (String, usize) {
+    /// As [`Templates::strip`], with the page's [`Templates::line_keys`]
+    /// already computed.
+    pub fn strip_keyed(&self, site: &str, text: &str, keys: &[Option<u64>]) -> (String, usize) {
         let Some(known) = self.sites.get(site) else {
             return (text.to_owned(), 0);
         };
-        let min_pages = self.min_pages;
         let mut kept = String::with_capacity(text.len());
         let mut removed = 0;
-        for line in text.lines() {
-            let needed = min_pages + u32::from(weight(line) >= PROSE);
-            let template = key_of(&mut self.folded, line)
+        for (line, key) in text.lines().zip(keys) {
+            let needed = self.min_pages + u32::from(weight(line) >= PROSE);
+            let template = key
                 .and_then(|k| known.pages.get(&k))
                 .is_some_and(|&pages| pages >= needed);
             if template {
@@ -128,12 +130,19 @@ impl Templates {
             }
             kept.push_str(line);
         }
+        if kept.trim().is_empty() {
+            return (text.to_owned(), 0);
+        }
         (kept, removed)
     }
+}
 
-    fn key(&mut self, line: &str) -> Option<u64> {
-        key_of(&mut self.folded, line)
-    }
+/// A page's line keys, each once, sorted.
+pub fn page_keys_of(lines: &[Option<u64>]) -> Vec<u64> {
+    let mut keys: Vec<u64> = lines.iter().flatten().copied().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 /// A line's length for [`PROSE`]: characters other than whitespace, a CJK
