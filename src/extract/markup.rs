@@ -972,15 +972,17 @@ impl Model {
         let Some(&id) = self.names.get(name) else {
             return;
         };
-        let Some(at) = self.top_of(id) else {
-            return;
-        };
         let kinds = self.kinds_of[id as usize];
+        // A formatting element's end tag drops its entry from the list even
+        // when something else closed the element already.
         if kinds & kind::FORMAT != 0
             && let Some(removed) = self.formatting.remove_last(id)
         {
             self.forget_entry(removed);
         }
+        let Some(at) = self.top_of(id) else {
+            return;
+        };
         let boundaries: &[u16] = if name == "li" {
             &[kind::SCOPE, kind::LIST]
         } else if kinds & (kind::BLOCK_END | kind::SCOPE | kind::TABLE) != 0 {
@@ -1032,6 +1034,9 @@ mod tests {
             3
         );
         assert_eq!(depth("<p><b>bold<p>more</b>"), 2);
+        // The second `</b>` ends the formatting element the first `<p>`
+        // closed, so the parser does not re-open it under the last `<p>`.
+        assert_eq!(depth("<p><b>bold<p>more</b><p><i>x</i>"), 2);
         assert_eq!(
             depth("<table><tr><td><font>a</td><td><font>b</td></tr></table>"),
             5
