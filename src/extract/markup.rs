@@ -53,7 +53,7 @@ pub fn too_complex(html: &str) -> bool {
 /// the depth passes `limit` or the work [`MAX_WORK`].
 pub fn shape(html: &str, limit: usize) -> Shape {
     let mut tokens = Tokens::new(html);
-    let mut tree = Model::default();
+    let mut tree = Model::new();
     let (mut elements, mut work) = (0, 0u64);
     while let Some(token) = tokens.next() {
         match token {
@@ -97,26 +97,24 @@ pub fn text(html: &str) -> String {
         line.clear();
     };
     while let Some(token) = tokens.next() {
-        match token {
-            Token::Text(raw) => line.push_str(&decode(raw)),
+        let name = match token {
+            Token::Text(raw) => {
+                line.push_str(&decode(raw));
+                continue;
+            }
             Token::Start(tag) => {
                 let name = lower(tag.name);
-                if is_block(&name) {
-                    flush(&mut line, &mut out);
-                } else {
-                    // Inline tags still separate words the way a browser's
-                    // layout would not: better "a b" than "ab" for a fallback.
-                    line.push(' ');
-                }
                 tokens.after_start(&name);
+                name
             }
-            Token::End(name) => {
-                if is_block(&lower(name)) {
-                    flush(&mut line, &mut out);
-                } else {
-                    line.push(' ');
-                }
-            }
+            Token::End(name) => lower(name),
+        };
+        if is_block(&name) {
+            flush(&mut line, &mut out);
+        } else {
+            // Inline tags still separate words the way a browser's layout
+            // would not: better "a b" than "ab" for a fallback.
+            line.push(' ');
         }
     }
     flush(&mut line, &mut out);
@@ -213,7 +211,8 @@ fn decode(raw: &str) -> std::borrow::Cow<'_, str> {
 /// length in bytes (the `;` included).
 fn reference(at: &str) -> Option<(String, usize)> {
     let body = at.strip_prefix('&')?;
-    let end = body.get(..40).unwrap_or(body).find(';')?;
+    // No entity name is longer than this; `;` is ASCII, so a char boundary.
+    let end = body.bytes().take(40).position(|b| b == b';')?;
     let name = &body[..end];
     let decoded = if let Some(number) = name.strip_prefix('#') {
         let value = match number.strip_prefix(['x', 'X']) {
@@ -226,11 +225,9 @@ fn reference(at: &str) -> Option<(String, usize)> {
             .unwrap_or('\u{fffd}')
             .to_string()
     } else {
-        let key = format!("{name};");
-        let &(first, second) = web_atoms::NAMED_ENTITIES.get(key.as_str())?;
-        let first = char::from_u32(first).filter(|&c| c != '\0')?;
+        let (first, second) = crate::source::repair::named_entity(name)?;
         let mut s = first.to_string();
-        s.extend(char::from_u32(second).filter(|&c| c != '\0'));
+        s.extend(second);
         s
     };
     Some((decoded, end + 2))
@@ -330,21 +327,20 @@ impl<'a> Iterator for Tokens<'a> {
                 Some(b'!' | b'?') => self.at = after_gt(bytes, lt + 2),
                 Some(b'/') => match bytes.get(lt + 2) {
                     Some(c) if c.is_ascii_alphabetic() => {
-                        let (name_end, tag_end) = tag(bytes, lt + 2);
-                        self.at = tag_end?.0;
-                        return Some(Token::End(&self.html[lt + 2..name_end]));
+                        let scanned = tag(bytes, lt + 2)?;
+                        self.at = scanned.end;
+                        return Some(Token::End(&self.html[lt + 2..scanned.name_end]));
                     }
                     Some(b'>') => self.at = lt + 3,
                     _ => self.at = after_gt(bytes, lt + 2),
                 },
                 Some(c) if c.is_ascii_alphabetic() => {
-                    let (name_end, tag_end) = tag(bytes, lt + 1);
-                    let (end, self_closing, font_attributes) = tag_end?;
-                    self.at = end;
+                    let scanned = tag(bytes, lt + 1)?;
+                    self.at = scanned.end;
                     return Some(Token::Start(Tag {
-                        name: &self.html[lt + 1..name_end],
-                        self_closing,
-                        font_attributes,
+                        name: &self.html[lt + 1..scanned.name_end],
+                        self_closing: scanned.self_closing,
+                        font_attributes: scanned.font_attributes,
                     }));
                 }
                 _ => {
@@ -386,12 +382,21 @@ fn is_space(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
 }
 
-/// Reads a tag whose name starts at `from`: the end of its name, and just
-/// past its `>` with whether it ends `/>` and carries a font attribute; the
-/// second is `None` when input ends inside the tag (the tokenizer then
-/// drops it).
-#[allow(clippy::type_complexity)]
-fn tag(bytes: &[u8], from: usize) -> (usize, Option<(usize, bool, bool)>) {
+/// A tag read from the markup.
+struct Scanned {
+    /// Where its name ends.
+    name_end: usize,
+    /// Just past its `>`.
+    end: usize,
+    /// Written `/>`.
+    self_closing: bool,
+    /// Carries `color`, `face` or `size`.
+    font_attributes: bool,
+}
+
+/// Reads a tag whose name starts at `from`; `None` when input ends inside
+/// the tag (the tokenizer then drops it).
+fn tag(bytes: &[u8], from: usize) -> Option<Scanned> {
     let name_end = bytes[from..]
         .iter()
         .position(|&b| is_space(b) || b == b'/' || b == b'>')
@@ -400,16 +405,21 @@ fn tag(bytes: &[u8], from: usize) -> (usize, Option<(usize, bool, bool)>) {
     let mut slash = false;
     let mut font = false;
     loop {
-        let Some(&b) = bytes.get(at) else {
-            return (name_end, None);
-        };
+        let &b = bytes.get(at)?;
         if is_space(b) {
             slash = false;
             at += 1;
             continue;
         }
         match b {
-            b'>' => return (name_end, Some((at + 1, slash, font))),
+            b'>' => {
+                return Some(Scanned {
+                    name_end,
+                    end: at + 1,
+                    self_closing: slash,
+                    font_attributes: font,
+                });
+            }
             b'/' => {
                 slash = true;
                 at += 1;
@@ -441,10 +451,7 @@ fn tag(bytes: &[u8], from: usize) -> (usize, Option<(usize, bool, bool)>) {
             at += 1;
         }
         match bytes.get(at) {
-            Some(&quote @ (b'"' | b'\'')) => match memchr::memchr(quote, &bytes[at + 1..]) {
-                Some(n) => at += n + 2,
-                None => return (name_end, None),
-            },
+            Some(&quote @ (b'"' | b'\'')) => at += memchr::memchr(quote, &bytes[at + 1..])? + 2,
             _ => {
                 while bytes.get(at).is_some_and(|&b| !is_space(b) && b != b'>') {
                     at += 1;
@@ -772,11 +779,40 @@ impl Formatting {
     }
 }
 
+/// Names the tree-construction rules ask about, interned first so that
+/// their ids are the constants of [`id`]: no lookup by name per tag.
+const KNOWN: [&str; 18] = [
+    "p", "li", "dd", "dt", "td", "th", "tr", "tbody", "thead", "tfoot", "option", "table", "h1",
+    "h2", "h3", "h4", "h5", "h6",
+];
+
+/// Ids of [`KNOWN`] names, by position.
+mod id {
+    pub const P: u32 = 0;
+    pub const LI: u32 = 1;
+    pub const DD: u32 = 2;
+    pub const DT: u32 = 3;
+    pub const TD: u32 = 4;
+    pub const TH: u32 = 5;
+    pub const TR: u32 = 6;
+    pub const TBODY: u32 = 7;
+    pub const THEAD: u32 = 8;
+    pub const TFOOT: u32 = 9;
+    pub const OPTION: u32 = 10;
+    pub const TABLE: u32 = 11;
+    pub const H1: u32 = 12;
+    pub const H2: u32 = 13;
+    pub const H3: u32 = 14;
+    pub const H4: u32 = 15;
+    pub const H5: u32 = 16;
+    pub const H6: u32 = 17;
+    pub const HEADINGS: [u32; 6] = [H1, H2, H3, H4, H5, H6];
+}
+
 /// The stack of open elements, with, for each name and each kind the rules
 /// ask about, where the topmost such element is, so every question is
 /// answered without scanning the stack (a scan per tag would make the
 /// pre-scan as quadratic as the parse it guards).
-#[derive(Default)]
 struct Model {
     stack: Vec<Open>,
     names: HashMap<String, u32>,
@@ -790,6 +826,23 @@ struct Model {
 }
 
 impl Model {
+    /// An empty stack, with the names the rules ask about interned.
+    fn new() -> Model {
+        let mut model = Model {
+            stack: Vec::new(),
+            names: HashMap::new(),
+            kinds_of: Vec::new(),
+            by_name: Vec::new(),
+            by_kind: Default::default(),
+            formatting: Formatting::default(),
+            deepest: 0,
+        };
+        for name in KNOWN {
+            model.intern(name);
+        }
+        model
+    }
+
     /// The stack's depth, plus the formatting elements the parser will
     /// open again.
     fn depth(&self) -> usize {
@@ -824,11 +877,11 @@ impl Model {
         (!self.kind_above(bit, at)).then_some(at)
     }
 
-    /// Like [`Model::open_above`] for the first of several names found.
-    fn any_open_above(&mut self, names: &[&str], bit: u16) -> Option<usize> {
-        let ids: Vec<u32> = names.iter().map(|n| self.intern(n)).collect();
-        ids.into_iter()
-            .filter_map(|id| self.open_above(id, bit))
+    /// Like [`Model::open_above`] for the topmost of several names.
+    fn any_open_above(&self, names: &[u32], bit: u16) -> Option<usize> {
+        names
+            .iter()
+            .filter_map(|&id| self.open_above(id, bit))
             .max()
     }
 
@@ -912,24 +965,21 @@ impl Model {
 
     /// What a start tag closes before it opens.
     fn close_implied(&mut self, name: &str, kinds: u16) {
-        if kinds & kind::CLOSES_P != 0 {
-            let p = self.intern("p");
-            if let Some(at) = self.open_above(p, kind::SCOPE) {
-                self.pop_to(at);
-            }
+        if kinds & kind::CLOSES_P != 0
+            && let Some(at) = self.open_above(id::P, kind::SCOPE)
+        {
+            self.pop_to(at);
         }
         let at = match name {
-            "li" => self.any_open_above(&["li"], kind::LIST_STOP),
-            "dd" | "dt" => self.any_open_above(&["dd", "dt"], kind::LIST_STOP),
-            "td" | "th" => self.any_open_above(&["td", "th"], kind::TABLE),
-            "tr" => self.any_open_above(&["tr"], kind::TABLE),
+            "li" => self.any_open_above(&[id::LI], kind::LIST_STOP),
+            "dd" | "dt" => self.any_open_above(&[id::DD, id::DT], kind::LIST_STOP),
+            "td" | "th" => self.any_open_above(&[id::TD, id::TH], kind::TABLE),
+            "tr" => self.any_open_above(&[id::TR], kind::TABLE),
             "tbody" | "thead" | "tfoot" => {
-                self.any_open_above(&["tbody", "thead", "tfoot"], kind::TABLE)
+                self.any_open_above(&[id::TBODY, id::THEAD, id::TFOOT], kind::TABLE)
             }
-            "option" | "optgroup" => self.top_named(&["option"]),
-            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
-                self.top_named(&["h1", "h2", "h3", "h4", "h5", "h6"])
-            }
+            "option" | "optgroup" => self.top_named(&[id::OPTION]),
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => self.top_named(&id::HEADINGS),
             _ => None,
         };
         if let Some(at) = at {
@@ -938,12 +988,9 @@ impl Model {
     }
 
     /// The top of the stack's position, when it is one of `names`.
-    fn top_named(&mut self, names: &[&str]) -> Option<usize> {
-        let top = *self.stack.last()?;
-        names
-            .iter()
-            .any(|n| self.intern(n) == top.name)
-            .then(|| self.stack.len() - 1)
+    fn top_named(&self, names: &[u32]) -> Option<usize> {
+        let top = self.stack.last()?;
+        names.contains(&top.name).then(|| self.stack.len() - 1)
     }
 
     /// The `<tbody>` and `<tr>` the parser inserts for a row or cell written
@@ -952,13 +999,11 @@ impl Model {
         if !matches!(name, "tr" | "td" | "th") {
             return;
         }
-        if self.top_named(&["table"]).is_some() {
-            let tbody = self.intern("tbody");
-            self.push(tbody, 0);
+        if self.top_named(&[id::TABLE]).is_some() {
+            self.push(id::TBODY, 0);
         }
-        if name != "tr" && self.top_named(&["tbody", "thead", "tfoot"]).is_some() {
-            let tr = self.intern("tr");
-            self.push(tr, 0);
+        if name != "tr" && self.top_named(&[id::TBODY, id::THEAD, id::TFOOT]).is_some() {
+            self.push(id::TR, 0);
         }
     }
 
@@ -1091,6 +1136,16 @@ mod tests {
             );
             assert!(too_complex(&html), "{open}");
         }
+    }
+
+    #[test]
+    fn known_names_have_their_fixed_ids() {
+        let model = Model::new();
+        for (i, name) in KNOWN.iter().enumerate() {
+            assert_eq!(model.names[*name] as usize, i, "{name}");
+        }
+        assert_eq!(model.names["h6"], id::H6);
+        assert_eq!(model.names["table"], id::TABLE);
     }
 
     #[test]

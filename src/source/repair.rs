@@ -297,6 +297,11 @@ fn html_entity(name: &str) -> Option<(char, Option<char>)> {
     if XML_ENTITIES.contains(&name) {
         return None;
     }
+    named_entity(name)
+}
+
+/// The characters of any HTML named entity (`name` without `&` and `;`).
+pub(crate) fn named_entity(name: &str) -> Option<(char, Option<char>)> {
     // The table's keys carry the `;` (its legacy forms without one are keys too).
     let key = format!("{name};");
     let &(first, second) = web_atoms::NAMED_ENTITIES.get(key.as_str())?;
