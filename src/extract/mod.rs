@@ -147,6 +147,9 @@ fn nesting(document: &Document) -> usize {
 /// and the entry keeps the feed's own text.
 const BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// Why a page nested too deep to parse in bounded time was refused.
+const TOO_DEEP: &str = "the page nests elements too deep to read";
+
 /// Why a page over [`BUDGET`] was refused.
 const OVER_BUDGET: &str = "the page took too long to read (over 2 s)";
 
@@ -192,13 +195,13 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
     // html5ever's parse is quadratic in nesting depth (100,000 nested
     // <div>s take 40 s), so absurd nesting is refused before parsing.
     if markup::too_complex(html) {
-        return unreadable("the page nests elements too deep to read");
+        return unreadable(TOO_DEEP);
     }
     let started = std::time::Instant::now();
     let over_budget = || started.elapsed() > BUDGET;
     let document = Document::from(html);
     if nesting(&document) > MAX_DEPTH {
-        return unreadable("the page nests elements too deep to read");
+        return unreadable(TOO_DEEP);
     }
     let lang_attr = document
         .select("html")
