@@ -79,12 +79,20 @@ enum Command {
     /// Cluster JSON-lines items ({"id","title","text"} or {"id","title","html","url"},
     /// optional "published", "source"); print {"id","cluster"} lines in input order.
     Dedup {
-        /// Largest Hamming distance (bits of 64) that counts as the same story.
+        /// Largest Hamming distance (bits of 64) at which an item is a candidate;
+        /// candidates are then verified on their shingle sketches.
         #[arg(long, default_value_t = feedfold::dedup::DEFAULT_DISTANCE, value_parser = clap::value_parser!(u32).range(0..=i64::from(feedfold::config::MAX_DISTANCE)))]
         distance: u32,
         /// Only items this many seconds apart are compared.
         #[arg(long, default_value_t = 7 * 86_400)]
         window_secs: i64,
+        /// Shingle resemblance (0..1) at which a candidate is the same story.
+        #[arg(long, default_value_t = f64::from(feedfold::dedup::DEFAULT_RESEMBLANCE) / 1000.0, value_parser = unit_interval)]
+        resemblance: f64,
+        /// Share (0..1) of the shorter text's shingles inside the longer at
+        /// which a candidate is the same story (teasers, truncated copies).
+        #[arg(long, default_value_t = f64::from(feedfold::dedup::DEFAULT_CONTAINMENT) / 1000.0, value_parser = unit_interval)]
+        containment: f64,
         /// Characters per n-gram in Chinese/Japanese/Korean text (for evaluations; the daemon uses the default).
         #[arg(long, default_value_t = FeatureOptions::default().cjk_ngram)]
         cjk_ngram: usize,
@@ -252,6 +260,8 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
         Command::Dedup {
             distance,
             window_secs,
+            resemblance,
+            containment,
             cjk_ngram,
             word_shingle,
             file,
@@ -259,6 +269,8 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
             let options = MatchOptions {
                 distance,
                 window_secs,
+                resemblance: permille(resemblance),
+                containment: permille(containment),
             };
             dedup(
                 &file,
@@ -616,6 +628,31 @@ fn dedup(
     })
 }
 
+/// The second stage's figures, in words.
+fn verification(e: &feedfold::dedup::Evidence) -> String {
+    let fraction = |permille: u16| f64::from(permille) / 1000.0;
+    let title = if e.same_title { "; titles equal" } else { "" };
+    format!(
+        "resemblance {:.2}; {:.2} of the shorter text's {} sampled shingles contained in the other{title}",
+        fraction(e.resemblance),
+        fraction(e.containment),
+        e.sample
+    )
+}
+
+/// A command-line fraction between 0 and 1.
+fn unit_interval(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("{text:?} is not a number from 0 to 1")),
+    }
+}
+
+/// A fraction from 0 to 1 in thousandths.
+fn permille(fraction: f64) -> u16 {
+    (fraction * 1000.0).round().clamp(0.0, 1000.0) as u16
+}
+
 fn parse_strategy(name: &str) -> Result<feedfold::extract::Strategy, String> {
     feedfold::extract::Strategy::from_name(name).ok_or_else(|| format!("unknown strategy {name:?}"))
 }
@@ -705,8 +742,14 @@ async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
             let when = DateTime::from_timestamp(d.at, 0).map_or("?".into(), short_time);
             let why = match (&d.matched, d.distance) {
                 (Some(m), Some(dist)) => format!(
-                    "near-duplicate of entry {} [{}] {:?}, {dist} bits apart",
-                    m.entry, m.source, m.title
+                    "near-duplicate of entry {} [{}] {:?}: candidate at {dist} bits; {}",
+                    m.entry,
+                    m.source,
+                    m.title,
+                    d.evidence.map_or_else(
+                        || "matched on the fingerprint alone (no sketch to verify)".to_owned(),
+                        |e| verification(&e)
+                    )
                 ),
                 (Some(m), None) if d.rule == "merge" => format!(
                     "its story was merged into this one: entry {} [{}] {:?} matched both",

@@ -91,6 +91,7 @@ fn incoming(spec: &Spec) -> Incoming {
             fingerprint: Fingerprint(spec.fingerprint),
             features: 100,
         }),
+        traits: Default::default(),
     }
 }
 

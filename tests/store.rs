@@ -26,6 +26,7 @@ fn plain(entries: &[Entry]) -> Vec<Incoming> {
         .map(|e| Incoming {
             entry: e.clone(),
             simhash: None,
+            traits: Default::default(),
         })
         .collect()
 }

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use chrono::DateTime;
 use common::TestDb;
-use feedfold::dedup::{Fingerprint, MatchOptions, Simhash};
+use feedfold::dedup::{Fingerprint, Fingerprinter, MatchOptions, Simhash, Traits};
 use feedfold::source::Entry;
 use feedfold::store::{Incoming, SourceRecord, Store};
 
@@ -30,7 +30,11 @@ fn record(name: &str) -> SourceRecord {
     }
 }
 
-fn item(guid: &str, fingerprint: u64, published: i64) -> Incoming {
+/// An entry with the given fingerprint whose sketch is that of `text`: the
+/// fingerprint finds candidates, the texts verify them.
+fn item(guid: &str, fingerprint: u64, published: i64, text: &str) -> Incoming {
+    let mut fingerprinter = Fingerprinter::default();
+    fingerprinter.story("", text);
     Incoming {
         entry: Entry {
             id: guid.into(),
@@ -45,8 +49,19 @@ fn item(guid: &str, fingerprint: u64, published: i64) -> Incoming {
             fingerprint: Fingerprint(fingerprint),
             features: 100,
         }),
+        traits: Traits {
+            sketch: Some(fingerprinter.sketch()),
+            title_key: None,
+        },
     }
 }
+
+const STORY: &str = "The harbour authority said on Tuesday that the new container terminal \
+    would open in March after two years of delays caused by flooding and a dispute over \
+    dredging contracts with the city council.";
+const OTHER: &str = "A late goal from the visiting side settled the derby on Saturday, \
+    leaving the home team three points adrift at the bottom of the table with six games \
+    left to play this season.";
 
 /// `bits` flipped bits, spread evenly over the four 16-bit blocks so that no
 /// block is closer than a quarter of them (the hardest case for the bands).
@@ -77,15 +92,16 @@ async fn wide_radii_fold_old_and_recent_copies_on_both_backends() {
             let options = MatchOptions {
                 distance,
                 window_secs: 7 * DAY,
+                ..MatchOptions::default()
             };
             let base = 0x9e37_79b9_7f4a_7c15_u64.rotate_left(round as u32 * 17);
             let near = base ^ spread(distance);
             let (old, recent) = (OLD - round as i64 * 30 * DAY, NOW);
             let originals = [
-                item(&format!("old-{distance}"), base, old),
-                item(&format!("new-{distance}"), base, recent),
+                item(&format!("old-{distance}"), base, old, STORY),
+                item(&format!("new-{distance}"), base, recent, STORY),
                 // Unrelated: 64 bits from the base, 64 - distance from the copy.
-                item(&format!("other-{distance}"), !base, recent),
+                item(&format!("other-{distance}"), !base, recent, OTHER),
             ];
             let report = store
                 .ingest(ids["wire"], "wire", &originals, NOW, options)
@@ -93,8 +109,8 @@ async fn wide_radii_fold_old_and_recent_copies_on_both_backends() {
                 .unwrap_or_else(|e| panic!("{label} at {distance}: {e}"));
             assert_eq!((report.new, report.merged), (3, 0), "{label} at {distance}");
             let copies = [
-                item(&format!("old-copy-{distance}"), near, old + 3600),
-                item(&format!("new-copy-{distance}"), near, recent - 3600),
+                item(&format!("old-copy-{distance}"), near, old + 3600, STORY),
+                item(&format!("new-copy-{distance}"), near, recent - 3600, STORY),
             ];
             let report = store
                 .ingest(ids["copy"], "copy", &copies, NOW + 1, options)
@@ -112,7 +128,7 @@ async fn wide_radii_fold_old_and_recent_copies_on_both_backends() {
                     .unwrap();
                 let why = store.explain(copy[0]).await.unwrap();
                 let decision = &why.decisions[0];
-                assert_eq!(decision.rule, "simhash", "{label} {guid} at {distance}");
+                assert_eq!(decision.rule, "verified", "{label} {guid} at {distance}");
                 assert_eq!(
                     decision.distance,
                     Some(i64::from(distance)),
@@ -156,11 +172,12 @@ async fn lookup_cost_per_distance_and_backend() {
         let quiet = MatchOptions {
             distance: 0,
             window_secs: 7 * DAY,
+            ..MatchOptions::default()
         };
         let bulk: Vec<Incoming> = (0..STORED)
             .map(|i| {
                 let at = NOW - (rng.next() % (SPREAD_DAYS * DAY) as u64) as i64;
-                item(&format!("b{i}"), rng.next(), at)
+                item(&format!("b{i}"), rng.next(), at, OTHER)
             })
             .collect();
         for chunk in bulk.chunks(1000) {
@@ -174,6 +191,7 @@ async fn lookup_cost_per_distance_and_backend() {
             let options = MatchOptions {
                 distance,
                 window_secs: 7 * DAY,
+                ..MatchOptions::default()
             };
             let mut line = format!("  distance {distance:>2}:");
             for (path, at) in [
@@ -185,7 +203,7 @@ async fn lookup_cost_per_distance_and_backend() {
                 let mut failed = None;
                 for p in 0..PROBES {
                     let guid = format!("p{distance}-{p}-{}", at);
-                    let probe = [item(&guid, rng.next(), at)];
+                    let probe = [item(&guid, rng.next(), at, STORY)];
                     let result = store
                         .ingest(ids["probe"], "probe", &probe, NOW, options)
                         .await;

@@ -505,7 +505,12 @@ pub fn fingerprint_entries(entries: Vec<Entry>, rules: TitleRules) -> Vec<Incomi
         .map(|entry| {
             let body = body_text(&entry);
             let simhash = Some(fingerprinter.story(&entry.title, &body));
-            Incoming { entry, simhash }
+            let traits = fingerprinter.traits();
+            Incoming {
+                entry,
+                simhash,
+                traits,
+            }
         })
         .collect()
 }
@@ -559,7 +564,12 @@ pub fn fingerprint_with_template(
                 pages[i].removed = u32::try_from(removed).unwrap_or(u32::MAX);
             }
             let simhash = Some(fingerprinter.story(&entry.title, &body));
-            Incoming { entry, simhash }
+            let traits = fingerprinter.traits();
+            Incoming {
+                entry,
+                simhash,
+                traits,
+            }
         })
         .collect();
     (items, pages)
@@ -570,6 +580,7 @@ pub fn match_options(config: &Config) -> MatchOptions {
     MatchOptions {
         distance: config.dedup.distance.0,
         window_secs: i64::try_from(config.dedup.window.0.as_secs()).unwrap_or(i64::MAX),
+        ..MatchOptions::default()
     }
 }
 

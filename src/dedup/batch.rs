@@ -6,9 +6,10 @@
 
 use std::collections::HashMap;
 
-use super::cluster::{MatchOptions, Neighbour, matched_clusters, survivor};
+use super::cluster::{Evidence, MatchOptions, Neighbour, matched_clusters, survivor};
 use super::index::BandIndex;
 use super::simhash::Simhash;
+use super::sketch::Traits;
 
 /// Items clustered so far. Item and cluster numbers are positions in input order.
 #[derive(Debug)]
@@ -25,11 +26,12 @@ pub struct BatchClusterer {
     by_url: HashMap<String, Vec<usize>>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct BatchItem {
     cluster: usize,
     fingerprint: u64,
     time: Option<i64>,
+    traits: Traits,
 }
 
 impl BatchClusterer {
@@ -54,6 +56,7 @@ impl BatchClusterer {
     pub fn add(
         &mut self,
         simhash: Simhash,
+        traits: Traits,
         canonical_url: Option<&str>,
         time: Option<i64>,
     ) -> usize {
@@ -72,7 +75,7 @@ impl BatchClusterer {
         let mut neighbours = Vec::new();
         if simhash.usable() && self.options.distance > 0 {
             self.index.for_each_match(simhash.fingerprint.0, |id, _| {
-                let item = self.items[id as usize];
+                let item = &self.items[id as usize];
                 let cluster = self.find(item.cluster);
                 neighbours.push(Neighbour {
                     item: i64::from(id),
@@ -80,6 +83,7 @@ impl BatchClusterer {
                     cluster_started: self.cluster_started[cluster],
                     fingerprint: item.fingerprint,
                     time: item.time,
+                    evidence: Evidence::between(&traits, &item.traits),
                 });
             });
         }
@@ -122,6 +126,7 @@ impl BatchClusterer {
             cluster,
             fingerprint: simhash.fingerprint.0,
             time,
+            traits,
         });
         if simhash.usable() {
             self.index.insert(simhash.fingerprint.0, id as u32);
@@ -161,31 +166,47 @@ mod tests {
     #[test]
     fn items_join_by_url_or_fingerprint_in_order() {
         let mut c = BatchClusterer::new(MatchOptions::default());
-        assert_eq!(c.add(s(0), Some("https://a/1"), Some(0)), 0);
-        assert_eq!(c.add(s(0b11), None, Some(10)), 0, "within 3 bits");
         assert_eq!(
-            c.add(s(u64::MAX), Some("https://a/1"), Some(20)),
+            c.add(s(0), Traits::default(), Some("https://a/1"), Some(0)),
+            0
+        );
+        assert_eq!(
+            c.add(s(0b11), Traits::default(), None, Some(10)),
+            0,
+            "within 3 bits"
+        );
+        assert_eq!(
+            c.add(
+                s(u64::MAX),
+                Traits::default(),
+                Some("https://a/1"),
+                Some(20)
+            ),
             0,
             "same URL"
         );
         assert_eq!(
-            c.add(s(u64::MAX - 1), None, Some(25)),
+            c.add(s(u64::MAX - 1), Traits::default(), None, Some(25)),
             0,
             "near a member that joined by URL"
         );
         assert_eq!(
-            c.add(s(0xffff_0000_ffff_0000), None, Some(30)),
+            c.add(s(0xffff_0000_ffff_0000), Traits::default(), None, Some(30)),
             1,
             "far: a new cluster"
         );
-        assert_eq!(c.add(s(0b1111), None, Some(40)), 0);
+        assert_eq!(c.add(s(0b1111), Traits::default(), None, Some(40)), 0);
         let short = Simhash {
             fingerprint: Fingerprint(0),
             features: 1,
         };
-        assert_eq!(c.add(short, None, Some(50)), 2, "too short to match");
         assert_eq!(
-            c.add(s(0), None, Some(10 * 86_400)),
+            c.add(short, Traits::default(), None, Some(50)),
+            2,
+            "too short to match"
+        );
+        assert_eq!(
+            c.add(s(0), Traits::default(), None, Some(10 * 86_400)),
             3,
             "outside the window"
         );
@@ -196,7 +217,7 @@ mod tests {
     fn partition(fps: &[(u64, Option<&str>)], order: &[usize]) -> Vec<Vec<usize>> {
         let mut c = BatchClusterer::new(MatchOptions::default());
         for &i in order {
-            c.add(s(fps[i].0), fps[i].1, Some(i as i64));
+            c.add(s(fps[i].0), Traits::default(), fps[i].1, Some(i as i64));
         }
         let mut clusters: HashMap<usize, Vec<usize>> = HashMap::new();
         for (at, &i) in order.iter().enumerate() {

@@ -2,9 +2,19 @@
 //! used by the daemon (candidates come from SQL band lookups) and by
 //! `feedfold dedup` (candidates come from an in-memory [`BandIndex`]).
 //!
+//! Matching has two stages. The simhash finds candidates within a wide
+//! radius ([`MatchOptions::distance`]); each candidate is then verified on
+//! the two texts' shingle sketches ([`Evidence`]): enough shared shingles
+//! (resemblance), or enough of the shorter text inside the longer
+//! (containment: a teaser, a truncated copy). Equal cleaned titles lower
+//! both bars, never to nothing. A candidate without a sketch (stored before
+//! sketches were) is judged by the fingerprint alone, within
+//! [`UNVERIFIED_DISTANCE`].
+//!
 //! [`BandIndex`]: super::BandIndex
 
 use super::simhash::Simhash;
+use super::sketch::{MIN_SAMPLE, Overlap, Traits};
 
 /// A stored item that shares a fingerprint block with the new one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,7 +30,68 @@ pub struct Neighbour {
     /// Its time (published, else first seen), Unix seconds; `None` for an
     /// undated item, which is never outside the window.
     pub time: Option<i64>,
+    /// What its text and title share with the new item's; `None` when
+    /// either has no sketch.
+    pub evidence: Option<Evidence>,
 }
+
+/// The second stage's figures for one candidate, in thousandths, as stored
+/// and shown by `feedfold explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Evidence {
+    /// Estimated Jaccard resemblance of the two texts' shingles, ‰.
+    pub resemblance: u16,
+    /// Estimated share of the shorter text's shingles found in the longer, ‰.
+    pub containment: u16,
+    /// Shingles of the shorter text the containment was estimated on.
+    pub sample: u32,
+    /// The cleaned titles are equal.
+    pub same_title: bool,
+}
+
+impl Evidence {
+    /// Compares a new item with a candidate, when both have sketches.
+    pub fn between(new: &Traits, old: &Traits) -> Option<Evidence> {
+        let same_title = new.title_key.is_some() && new.title_key == old.title_key;
+        let overlap = new.sketch.as_ref()?.compare(old.sketch.as_ref()?);
+        Some(Evidence::from_overlap(overlap, same_title))
+    }
+
+    /// The figures of an [`Overlap`].
+    pub fn from_overlap(overlap: Overlap, same_title: bool) -> Evidence {
+        let permille = |x: f32| (x * 1000.0).round().clamp(0.0, 1000.0) as u16;
+        let (containment, sample) = overlap.containment();
+        Evidence {
+            resemblance: permille(overlap.resemblance),
+            containment: permille(containment),
+            sample,
+            same_title,
+        }
+    }
+
+    /// Whether the texts are the same story: resemblance at the bar, or
+    /// containment at its bar over a sample large enough to trust. Equal
+    /// titles lower both bars to [`TITLE_DISCOUNT`] of themselves.
+    pub fn verifies(&self, options: &MatchOptions) -> bool {
+        let scale = |bar: u16| {
+            if self.same_title {
+                (u32::from(bar) * TITLE_DISCOUNT / 100) as u16
+            } else {
+                bar
+            }
+        };
+        self.resemblance >= scale(options.resemblance)
+            || (self.sample >= MIN_SAMPLE && self.containment >= scale(options.containment))
+    }
+}
+
+/// Percentage of the resemblance and containment bars that equal titles
+/// leave: title evidence is a signal, never enough alone.
+pub const TITLE_DISCOUNT: u32 = 60;
+
+/// Largest distance at which a candidate without a sketch still matches on
+/// its fingerprint alone (the one-stage rule of earlier versions).
+pub const UNVERIFIED_DISTANCE: u32 = 10;
 
 /// Why an item is in its cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,14 +103,18 @@ pub enum Decision {
         /// Its cluster.
         cluster: i64,
     },
-    /// Its fingerprint is within the distance of `matched`'s.
+    /// Its fingerprint is within the distance of `matched`'s, and (when
+    /// both have sketches) the texts verify.
     NearDuplicate {
-        /// The nearest item.
+        /// The nearest verified item.
         matched: i64,
         /// Its cluster.
         cluster: i64,
         /// Differing bits.
         distance: u32,
+        /// The second stage's figures; `None` when matched on the
+        /// fingerprint alone.
+        evidence: Option<Evidence>,
     },
     /// Nothing matched: it starts a cluster.
     New,
@@ -50,7 +125,8 @@ impl Decision {
     pub fn rule(&self) -> &'static str {
         match self {
             Decision::SameUrl { .. } => "same-url",
-            Decision::NearDuplicate { .. } => "simhash",
+            Decision::NearDuplicate { evidence: None, .. } => "simhash",
+            Decision::NearDuplicate { .. } => "verified",
             Decision::New => "new",
         }
     }
@@ -69,30 +145,56 @@ impl Decision {
 /// What matching looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MatchOptions {
-    /// Largest Hamming distance that counts as the same story.
+    /// Largest Hamming distance at which a stored item is a candidate.
     pub distance: u32,
     /// Only items at most this many seconds apart are compared.
     pub window_secs: i64,
+    /// Resemblance, ‰, at which a candidate is the same story.
+    pub resemblance: u16,
+    /// Containment of the shorter text in the longer, ‰, at which a
+    /// candidate is the same story.
+    pub containment: u16,
 }
 
-/// The default distance, tuned on the development set (`scripts/dedup-eval.py`):
-/// lightly edited copies of one story (85–95% of shingles shared) land 6–12
-/// bits apart, so Manku's k = 3 for web pages finds under half of them, while
-/// unrelated stories there stay above 14 bits.
-pub const DEFAULT_DISTANCE: u32 = 10;
+/// The default candidate radius, chosen on the development set
+/// (`scripts/dedup-eval.py`): copies of one story in different site chrome
+/// land up to ~20 bits apart, and the sketches, not the radius, keep
+/// different stories apart.
+pub const DEFAULT_DISTANCE: u32 = 18;
+
+/// The default resemblance bar, ‰.
+pub const DEFAULT_RESEMBLANCE: u16 = 500;
+
+/// The default containment bar, ‰.
+pub const DEFAULT_CONTAINMENT: u16 = 800;
 
 impl Default for MatchOptions {
     fn default() -> Self {
         MatchOptions {
             distance: DEFAULT_DISTANCE,
             window_secs: 7 * 86_400,
+            resemblance: DEFAULT_RESEMBLANCE,
+            containment: DEFAULT_CONTAINMENT,
         }
     }
 }
 
+impl MatchOptions {
+    /// Whether a candidate `distance` bits away, with this evidence, is the
+    /// same story.
+    pub fn accepts(&self, distance: u32, evidence: Option<&Evidence>) -> bool {
+        distance <= self.distance
+            && match evidence {
+                Some(e) => e.verifies(self),
+                None => distance <= self.distance.min(UNVERIFIED_DISTANCE),
+            }
+    }
+}
+
 /// Decides a new item's cluster: an item with the same canonical URL wins;
-/// else the nearest neighbour within the distance and time window (ties: the
-/// earliest cluster, then the lowest item); else a new cluster.
+/// else the nearest accepted neighbour (see [`MatchOptions::accepts`])
+/// inside the time window (ties: the earliest cluster, then the lowest
+/// item); else a new cluster.
 pub fn decide(
     same_url: Option<(i64, i64)>,
     simhash: Option<Simhash>,
@@ -111,23 +213,25 @@ pub fn decide(
         .into_iter()
         .filter(|n| within_window(n, time, options.window_secs))
         .map(|n| ((n.fingerprint ^ query).count_ones(), n))
-        .filter(|(d, _)| *d <= options.distance)
+        .filter(|(d, n)| options.accepts(*d, n.evidence.as_ref()))
         .min_by_key(|(d, n)| (*d, n.cluster_started, n.cluster, n.item))
         .map_or(Decision::New, |(distance, n)| Decision::NearDuplicate {
             matched: n.item,
             cluster: n.cluster,
             distance,
+            evidence: n.evidence,
         })
 }
 
 /// Every cluster the new item joins, each once, in ascending order: those of
-/// `same_url`, the nearest within the distance and time window, and any other
-/// within half the distance. When there are two or more, the item bridges
-/// them and they become one story (see [`survivor`]): the final partition is
-/// then the connected components of the match relation, whatever order the
-/// items came in. A bridge must be close to both sides, since one chance
-/// match near the edge of the radius would otherwise merge two whole stories
-/// (single-link chaining); a farther second match is only a neighbour.
+/// `same_url`, the nearest accepted within the time window, and any other
+/// that is a bridge (see [`MatchOptions::bridges`]). When there are two or
+/// more, the item bridges them and they become one story (see
+/// [`survivor`]): the final partition is then the connected components of
+/// the match relation, whatever order the items came in. A bridge must be
+/// strong evidence, since one chance match at the edge of what is accepted
+/// would otherwise merge two whole stories (single-link chaining); a weaker
+/// second match is only a neighbour.
 pub fn matched_clusters(
     same_url: &[i64],
     simhash: Option<Simhash>,
@@ -138,23 +242,36 @@ pub fn matched_clusters(
     let mut clusters = same_url.to_vec();
     if let Some(simhash) = simhash.filter(Simhash::usable) {
         let query = simhash.fingerprint.0;
-        let near: Vec<(u32, i64)> = neighbours
+        let near: Vec<(u32, &Neighbour)> = neighbours
             .iter()
             .filter(|n| within_window(n, time, options.window_secs))
-            .map(|n| ((n.fingerprint ^ query).count_ones(), n.cluster))
-            .filter(|&(d, _)| d <= options.distance)
+            .map(|n| ((n.fingerprint ^ query).count_ones(), n))
+            .filter(|(d, n)| options.accepts(*d, n.evidence.as_ref()))
             .collect();
         let nearest = near.iter().map(|&(d, _)| d).min();
-        let bridge = options.distance / 2;
         clusters.extend(
             near.iter()
-                .filter(|&&(d, _)| d <= bridge || Some(d) == nearest)
-                .map(|&(_, c)| c),
+                .filter(|&&(d, n)| Some(d) == nearest || options.bridges(d, n.evidence.as_ref()))
+                .map(|&(_, n)| n.cluster),
         );
     }
     clusters.sort_unstable();
     clusters.dedup();
     clusters
+}
+
+impl MatchOptions {
+    /// Whether an accepted candidate is strong enough to merge its cluster
+    /// with another: verified on resemblance alone, at the full bar (not on
+    /// containment, which a round-up of several stories has with each, nor
+    /// helped by the title); without a sketch, within half the one-stage
+    /// distance.
+    pub fn bridges(&self, distance: u32, evidence: Option<&Evidence>) -> bool {
+        match evidence {
+            Some(e) => e.resemblance >= self.resemblance,
+            None => distance <= self.distance.min(UNVERIFIED_DISTANCE) / 2,
+        }
+    }
 }
 
 /// Of clusters to be merged, given as (id, start, stable key), the one
@@ -195,6 +312,7 @@ mod tests {
             cluster_started: started,
             fingerprint,
             time: Some(time),
+            evidence: None,
         }
     }
 
@@ -214,7 +332,8 @@ mod tests {
             Decision::NearDuplicate {
                 matched: 2,
                 cluster: 20,
-                distance: 1
+                distance: 1,
+                evidence: None,
             }
         );
     }
@@ -257,6 +376,7 @@ mod tests {
         let options = MatchOptions {
             distance: 3,
             window_secs: 100,
+            ..MatchOptions::default()
         };
         // The neighbour itself is recent, but its story began long ago.
         let old_story = n(1, 10, -500, 0b1, 50);
@@ -279,7 +399,8 @@ mod tests {
             Decision::NearDuplicate {
                 matched: 2,
                 cluster: 20,
-                distance: 1
+                distance: 1,
+                evidence: None,
             }
         );
     }
@@ -289,6 +410,7 @@ mod tests {
         let options = MatchOptions {
             distance: 3,
             window_secs: 100,
+            ..MatchOptions::default()
         };
         assert_eq!(
             decide(None, hash(0), Some(0), [n(1, 10, 0, 0b1111, 0)], options),
@@ -325,6 +447,88 @@ mod tests {
         assert_eq!(
             decide(None, None, None, [n(1, 10, 0, 0, 0)], options),
             Decision::New
+        );
+    }
+
+    fn verified(resemblance: u16, containment: u16, sample: u32, same_title: bool) -> Evidence {
+        Evidence {
+            resemblance,
+            containment,
+            sample,
+            same_title,
+        }
+    }
+
+    #[test]
+    fn wide_candidates_join_only_when_their_texts_verify() {
+        let options = MatchOptions::default();
+        let far = u64::MAX >> (64 - 16); // 16 bits away
+        let with = |e| Neighbour {
+            evidence: Some(e),
+            ..n(1, 10, 0, far, 0)
+        };
+        let joins = |e| decide(None, hash(0), Some(0), [with(e)], options) != Decision::New;
+        assert!(joins(verified(600, 600, 100, false)), "resemblance");
+        assert!(joins(verified(200, 900, 40, false)), "a teaser inside");
+        assert!(
+            !joins(verified(200, 900, 5, false)),
+            "too few shingles to tell"
+        );
+        assert!(!joins(verified(400, 700, 100, false)), "below both bars");
+        assert!(
+            joins(verified(400, 700, 100, true)),
+            "equal titles lower the bars"
+        );
+        assert!(
+            !joins(verified(100, 200, 100, true)),
+            "but a title alone is not enough"
+        );
+        // Without sketches, 16 bits is too far for the fingerprint alone.
+        assert_eq!(
+            decide(None, hash(0), Some(0), [n(1, 10, 0, far, 0)], options),
+            Decision::New
+        );
+        // Past the candidate radius nothing is compared.
+        let beyond = Neighbour {
+            fingerprint: u64::MAX >> (64 - 19),
+            ..with(verified(1000, 1000, 128, true))
+        };
+        assert_eq!(
+            decide(None, hash(0), Some(0), [beyond], options),
+            Decision::New
+        );
+        assert_eq!(
+            decide(
+                None,
+                hash(0),
+                Some(0),
+                [with(verified(900, 900, 128, false))],
+                options
+            )
+            .rule(),
+            "verified"
+        );
+    }
+
+    #[test]
+    fn only_strong_resemblance_bridges_two_clusters() {
+        let options = MatchOptions::default();
+        let strong = verified(700, 700, 100, false);
+        let contained = verified(100, 950, 100, false);
+        let near = |item, cluster, fp, e| Neighbour {
+            evidence: Some(e),
+            ..n(item, cluster, 0, fp, 0)
+        };
+        let both = [near(1, 10, 0b1, strong), near(2, 20, 0b11, strong)];
+        assert_eq!(
+            matched_clusters(&[], hash(0), Some(0), &both, options),
+            vec![10, 20]
+        );
+        // A round-up holding a teaser of story 20 joins its nearest (10) only.
+        let roundup = [near(1, 10, 0b1, strong), near(2, 20, 0b11, contained)];
+        assert_eq!(
+            matched_clusters(&[], hash(0), Some(0), &roundup, options),
+            vec![10]
         );
     }
 }

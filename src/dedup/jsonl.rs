@@ -102,7 +102,12 @@ fn run_capped(
             None => item.body,
         };
         let simhash = fingerprinter.story(&item.title, &body);
-        clusterer.add(simhash, item.canonical.as_deref(), Some(item.time));
+        clusterer.add(
+            simhash,
+            fingerprinter.traits(),
+            item.canonical.as_deref(),
+            Some(item.time),
+        );
         ids.push(item.id);
     }
     // A cluster is named by the id of its first item in the input.
@@ -269,10 +274,30 @@ mod tests {
     }
 
     fn story(seed: &str) -> String {
-        (0..5)
-            .map(|i| format!("The {seed} report, paragraph {i}, says officials met on Monday to weigh the {seed} plan."))
-            .collect::<Vec<_>>()
-            .join("\n")
+        let sentences: &[&str] = match seed {
+            "port" => &[
+                "Dock workers voted to end the strike after the port operator raised its pay offer.",
+                "Ships that waited offshore for a week began unloading on Thursday morning.",
+                "The union said the deal also limits night shifts for older crane drivers.",
+                "Exporters had warned that perishable cargo was spoiling in the heat.",
+                "Officials expect the backlog of containers to clear within ten days.",
+            ],
+            "ferry" => &[
+                "All ferry crossings to the islands were cancelled as gales reached the coast.",
+                "Islanders were told to stock up on fuel and food before the weekend.",
+                "The operator said its vessels would stay in harbour until the swell eased.",
+                "A hospital transfer was made by helicopter instead of the morning boat.",
+                "Forecasters expect the storm to move north by Sunday evening.",
+            ],
+            _ => &[
+                "The central library will stay open until ten at night from next month.",
+                "Students had petitioned the council for longer hours during exam season.",
+                "Extra staff will be paid from a grant meant for community services.",
+                "The reading rooms on the second floor will be quiet study areas.",
+                "A review of visitor numbers is planned after six months.",
+            ],
+        };
+        sentences.join("\n")
     }
 
     #[test]

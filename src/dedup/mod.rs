@@ -10,6 +10,7 @@ pub mod jsonl;
 pub mod normalize;
 mod representative;
 mod simhash;
+pub mod sketch;
 pub mod template;
 mod traditional;
 mod traditional_table;
@@ -17,11 +18,13 @@ mod url;
 
 pub use batch::BatchClusterer;
 pub use cluster::{
-    DEFAULT_DISTANCE, Decision, MatchOptions, Neighbour, decide, matched_clusters, survivor,
+    DEFAULT_CONTAINMENT, DEFAULT_DISTANCE, DEFAULT_RESEMBLANCE, Decision, Evidence, MatchOptions,
+    Neighbour, UNVERIFIED_DISTANCE, decide, matched_clusters, survivor,
 };
 pub use features::{FeatureOptions, for_each_feature};
 pub use index::BandIndex;
 pub use normalize::TitleRules;
 pub use representative::{Candidate, DEFAULT_RULES, RepresentativeRule, representative};
 pub use simhash::{Fingerprint, Fingerprinter, MIN_FEATURES, Simhash};
+pub use sketch::{Overlap, Sketch, Traits};
 pub use url::canonical_url;

@@ -6,6 +6,7 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::features::{FeatureOptions, for_each_feature};
 use super::normalize::{TitleRules, fold_into};
+use super::sketch::{Sketch, SketchBuilder, Traits};
 
 /// Seed of the feature hash ("feedfold" in ASCII). Never change it.
 const SEED: u64 = 0x6665_6564_666f_6c64;
@@ -69,6 +70,8 @@ pub struct Fingerprinter {
     options: FeatureOptions,
     folded: String,
     bits: BitCounter,
+    sketch: SketchBuilder,
+    title_key: Option<u64>,
 }
 
 impl Fingerprinter {
@@ -79,14 +82,19 @@ impl Fingerprinter {
             options,
             folded: String::new(),
             bits: BitCounter::default(),
+            sketch: SketchBuilder::default(),
+            title_key: None,
         }
     }
 
     /// The fingerprint of a story: its cleaned title and its body text.
     pub fn story(&mut self, title: &str, body: &str) -> Simhash {
         self.bits.clear();
+        self.sketch.clear();
         let clean = self.rules.clean(title);
         let mut features = self.add(&clean, TITLE_WEIGHT);
+        self.title_key = (!self.folded.trim().is_empty())
+            .then(|| xxh3_64_with_seed(self.folded.trim().as_bytes(), SEED));
         features += self.add(body, 1);
         Simhash {
             fingerprint: Fingerprint(self.bits.finish()),
@@ -97,6 +105,8 @@ impl Fingerprinter {
     /// The fingerprint of plain text alone.
     pub fn text(&mut self, text: &str) -> Simhash {
         self.bits.clear();
+        self.sketch.clear();
+        self.title_key = None;
         let features = self.add(text, 1);
         Simhash {
             fingerprint: Fingerprint(self.bits.finish()),
@@ -104,12 +114,37 @@ impl Fingerprinter {
         }
     }
 
+    /// The shingle sketch of the text of the last [`story`](Self::story)
+    /// or [`text`](Self::text) call (title and body, no shingle across them).
+    pub fn sketch(&self) -> Sketch {
+        self.sketch.sketch()
+    }
+
+    /// The sketch and title key of the last [`story`](Self::story) call.
+    pub fn traits(&self) -> Traits {
+        Traits {
+            sketch: Some(self.sketch()),
+            title_key: self.title_key,
+        }
+    }
+
+    /// A key of the cleaned, folded title of the last
+    /// [`story`](Self::story) call: equal keys are equal titles once site
+    /// names, prefixes, case and punctuation are set aside. `None` for an
+    /// empty title or after [`text`](Self::text).
+    pub fn title_key(&self) -> Option<u64> {
+        self.title_key
+    }
+
     fn add(&mut self, text: &str, weight: u32) -> usize {
         self.folded.clear();
         fold_into(text, &mut self.folded);
         let bits = &mut self.bits;
+        let sketch = &mut self.sketch;
+        sketch.break_run();
         let n = for_each_feature(&self.folded, self.options, |feature| {
             let hash = xxh3_64_with_seed(feature, SEED);
+            sketch.add(hash);
             for _ in 0..weight {
                 bits.add(hash);
             }

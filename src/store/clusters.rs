@@ -4,7 +4,7 @@ use sqlx::Row;
 
 use super::entries::{new_story, record_decision, story_key, touch_story};
 use super::{Store, StoreError};
-use crate::dedup::Decision;
+use crate::dedup::{Decision, Evidence};
 
 /// One entry's place in its story, for `feedfold explain`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,18 +28,22 @@ pub struct Explanation {
 /// A recorded clustering decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecisionRecord {
-    /// `new`, `same-url`, `simhash`, `merge` (its story was merged into
-    /// another by `matched`, a new entry that matched both) or `split`.
+    /// `new`, `same-url`, `verified` (a simhash candidate whose text
+    /// verified), `simhash` (matched on the fingerprint alone), `merge` (its
+    /// story was merged into another by `matched`, a new entry that matched
+    /// both) or `split`.
     pub rule: String,
     /// The entry it was matched to.
     pub matched: Option<MatchedEntry>,
-    /// Hamming distance, for `simhash`.
+    /// Hamming distance, for `simhash` and `verified`.
     pub distance: Option<i64>,
     /// When, Unix seconds.
     pub at: i64,
     /// Site-template lines left out of the entry's text before it was
     /// fingerprinted (`None`: not recorded).
     pub template_lines: Option<i64>,
+    /// The second stage's figures, for `verified`.
+    pub evidence: Option<Evidence>,
 }
 
 /// The other side of a match.
@@ -94,7 +98,8 @@ impl Store {
         .await?
         .ok_or_else(|| StoreError::UnknownEntry(entry.to_string()))?;
         let decisions = sqlx::query(
-            "SELECT d.rule, d.distance, d.decided_at, d.template_lines, m.id AS m_id, ms.name AS m_source, m.title AS m_title,
+            "SELECT d.rule, d.distance, d.decided_at, d.template_lines, d.resemblance,
+                    d.containment, d.sample, d.same_title, m.id AS m_id, ms.name AS m_source, m.title AS m_title,
                     m.url AS m_url
              FROM decisions d
              LEFT JOIN entries m ON m.id = d.matched_entry_id
@@ -169,5 +174,25 @@ fn decision_from_row(row: &sqlx::any::AnyRow) -> Result<DecisionRecord, StoreErr
         distance: row.try_get("distance")?,
         at: row.try_get("decided_at")?,
         template_lines: row.try_get("template_lines")?,
+        evidence: evidence_from_row(row)?,
     })
+}
+
+fn evidence_from_row(row: &sqlx::any::AnyRow) -> Result<Option<Evidence>, StoreError> {
+    let figure = |name: &str| -> Result<Option<i64>, StoreError> { Ok(row.try_get(name)?) };
+    let (Some(resemblance), Some(containment), Some(sample), Some(same_title)) = (
+        figure("resemblance")?,
+        figure("containment")?,
+        figure("sample")?,
+        figure("same_title")?,
+    ) else {
+        return Ok(None);
+    };
+    let permille = |x: i64| x.clamp(0, 1000) as u16;
+    Ok(Some(Evidence {
+        resemblance: permille(resemblance),
+        containment: permille(containment),
+        sample: u32::try_from(sample).unwrap_or(0),
+        same_title: same_title != 0,
+    }))
 }

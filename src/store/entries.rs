@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::templates::{self, PageLines};
 use super::{Store, StoreError, WriteTx};
-use crate::dedup::{Decision, MatchOptions, Simhash};
+use crate::dedup::{Decision, Evidence, MatchOptions, Simhash, Traits};
 use crate::source::Entry;
 use plan::Plan;
 
@@ -22,6 +22,9 @@ pub struct Incoming {
     pub entry: Entry,
     /// Its fingerprint (title + body text), if computed.
     pub simhash: Option<Simhash>,
+    /// Its sketch and title key, for verifying candidates (default: none;
+    /// matched on the fingerprint alone).
+    pub traits: Traits,
 }
 
 /// What one ingest did.
@@ -185,6 +188,14 @@ pub(super) async fn record_decision(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The second stage's figures of a near-duplicate decision, if verified.
+fn evidence(decision: &Decision) -> Option<Evidence> {
+    match *decision {
+        Decision::NearDuplicate { evidence, .. } => evidence,
+        _ => None,
+    }
 }
 
 /// The entry a decision matched, and at what distance.

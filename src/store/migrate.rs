@@ -69,6 +69,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0010_site_templates.sql"),
         include_str!("../../migrations/postgres/0010_site_templates.sql"),
     ),
+    (
+        11,
+        "shingle sketches and title keys for two-stage matching",
+        include_str!("../../migrations/sqlite/0011_sketches.sql"),
+        include_str!("../../migrations/postgres/0011_sketches.sql"),
+    ),
 ];
 
 /// Applies every migration not yet applied, under a lock, so daemons

@@ -15,8 +15,8 @@ use super::plan::{
     Existing, Known, Merge, NewEntry, NewStory, PENDING, Plan, Row as Stored, Update, time,
 };
 use super::{Incoming, Origin, story_key, usable_fingerprint};
-use crate::dedup::canonical_url;
 use crate::dedup::index::{block_values, probe_radius, probes};
+use crate::dedup::{Sketch, Traits, canonical_url};
 
 /// Parameters per statement, far under SQLite's limit (32,766) and
 /// PostgreSQL's (65,535): sqlx-sqlite binds each parameter by name, which
@@ -30,7 +30,7 @@ type Tx = Transaction<'static, Any>;
 /// The columns of `plan::Row`, with the story's start, key, and whether it
 /// holds an entry the user split out.
 const ROW_COLUMNS: &str = "e.id, e.story_id, e.fingerprint, e.canonical_url, e.published,
-     e.first_seen, s.published AS started, s.story_key,
+     e.first_seen, e.sketch, e.title_key, s.published AS started, s.story_key,
      (SELECT COUNT(*) FROM entries p WHERE p.story_id = s.id AND p.pinned = 1) AS pinned_members
      FROM entries e JOIN stories s ON s.id = e.story_id";
 
@@ -160,9 +160,31 @@ fn remember(known: &mut Known, row: &AnyRow) -> Result<i64, StoreError> {
             canonical_url: row.try_get("canonical_url")?,
             published: row.try_get("published")?,
             first_seen: row.try_get("first_seen")?,
+            traits: traits_of(row)?,
         },
     );
     Ok(id)
+}
+
+/// A row's sketch and title key. A sketch that does not read back (not
+/// written by this version) counts as none: the entry is then matched on its
+/// fingerprint alone.
+fn traits_of(row: &AnyRow) -> Result<Traits, StoreError> {
+    let sketch: Option<Vec<u8>> = row.try_get("sketch")?;
+    let title_key: Option<i64> = row.try_get("title_key")?;
+    Ok(Traits {
+        sketch: sketch.as_deref().and_then(Sketch::from_bytes),
+        title_key: title_key.map(|k| k as u64),
+    })
+}
+
+/// The stored form of an item's sketch and title key.
+fn stored_traits(item: &Incoming) -> (Option<Vec<u8>>, Option<i64>) {
+    let traits = &item.traits;
+    (
+        traits.sketch.as_ref().map(Sketch::to_bytes),
+        traits.title_key.map(|k| k as i64),
+    )
 }
 
 async fn read_existing(
@@ -476,18 +498,19 @@ async fn insert_entries(
     inserts: &[NewEntry<'_>],
     stories: &[i64],
 ) -> Result<Vec<i64>, StoreError> {
-    const WIDTH: usize = 13;
+    const WIDTH: usize = 15;
     let mut ids = HashMap::new();
     for chunk in inserts.chunks(MAX_PARAMS / WIDTH) {
         let sql = format!(
             "INSERT INTO entries (source_id, guid, url, canonical_url, title, author, summary,
-                 content, published, first_seen, updated, story_id, fingerprint)
+                 content, published, first_seen, updated, story_id, fingerprint, sketch, title_key)
              VALUES {} RETURNING id, guid",
             tuples(1, chunk.len(), WIDTH)
         );
         let mut query = statement(sql);
         for new in chunk {
             let entry = &new.item.entry;
+            let (sketch, title_key) = stored_traits(new.item);
             query = query
                 .bind(origin.source_id)
                 .bind(entry.id.as_str())
@@ -501,7 +524,9 @@ async fn insert_entries(
                 .bind(origin.now)
                 .bind(origin.now)
                 .bind(real(new.story, stories))
-                .bind(usable_fingerprint(new.item));
+                .bind(usable_fingerprint(new.item))
+                .bind(sketch)
+                .bind(title_key);
         }
         for row in query.fetch_all(&mut **tx).await? {
             ids.insert(
@@ -517,9 +542,11 @@ async fn insert_entries(
 async fn update_entries(tx: &mut Tx, now: i64, updates: &[Update<'_>]) -> Result<(), StoreError> {
     for update in updates {
         let entry = &update.item.entry;
+        let (sketch, title_key) = stored_traits(update.item);
         sqlx::query(
             "UPDATE entries SET url = $2, title = $3, author = $4, summary = $5, content = $6,
-                 published = $7, updated = $8, fingerprint = $9, canonical_url = $10
+                 published = $7, updated = $8, fingerprint = $9, canonical_url = $10,
+                 sketch = $11, title_key = $12
              WHERE id = $1",
         )
         .bind(update.id)
@@ -532,6 +559,8 @@ async fn update_entries(tx: &mut Tx, now: i64, updates: &[Update<'_>]) -> Result
         .bind(now)
         .bind(usable_fingerprint(update.item))
         .bind(entry.url.as_deref().and_then(canonical_url))
+        .bind(sketch)
+        .bind(title_key)
         .execute(&mut **tx)
         .await?;
     }
@@ -576,18 +605,19 @@ async fn insert_decisions(
     entries: &[i64],
     removed: &HashMap<&str, u32>,
 ) -> Result<(), StoreError> {
-    const WIDTH: usize = 7;
+    const WIDTH: usize = 11;
     let rows: Vec<_> = inserts.iter().zip(entries).collect();
     for chunk in rows.chunks(MAX_PARAMS / WIDTH) {
         let sql = format!(
             "INSERT INTO decisions (entry_id, story_id, rule, matched_entry_id, distance, decided_at,
-                                    template_lines)
+                                    template_lines, resemblance, containment, sample, same_title)
              VALUES {}",
             tuples(1, chunk.len(), WIDTH)
         );
         let mut query = statement(sql);
         for &(new, &id) in chunk {
             let (matched, distance) = super::matched(&new.decision);
+            let evidence = super::evidence(&new.decision);
             query = query
                 .bind(id)
                 .bind(real(new.story, stories))
@@ -599,7 +629,11 @@ async fn insert_decisions(
                     removed
                         .get(new.item.entry.id.as_str())
                         .map(|&n| i64::from(n)),
-                );
+                )
+                .bind(evidence.map(|e| i64::from(e.resemblance)))
+                .bind(evidence.map(|e| i64::from(e.containment)))
+                .bind(evidence.map(|e| i64::from(e.sample)))
+                .bind(evidence.map(|e| i64::from(e.same_title)));
         }
         query.execute(&mut **tx).await?;
     }

@@ -19,7 +19,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::super::candidates::Candidates;
 use super::{Incoming, IngestReport, Origin, story_key, usable_fingerprint};
-use crate::dedup::{Decision, Neighbour, canonical_url, decide, matched_clusters, survivor};
+use crate::dedup::{
+    Decision, Evidence, Neighbour, Traits, canonical_url, decide, matched_clusters, survivor,
+};
 
 /// Pending ids start here, above any stored id: a pending row sorts after
 /// every stored one, as its real id will, and ties in `decide` (lowest
@@ -34,6 +36,8 @@ pub(super) struct Row {
     pub canonical_url: Option<String>,
     pub published: Option<i64>,
     pub first_seen: i64,
+    /// Its sketch and title key (none when stored before sketches were).
+    pub traits: Traits,
 }
 
 impl Row {
@@ -254,7 +258,7 @@ impl<'a> Plan<'a> {
             .map(|url| self.same_url(url, time - options.window_secs))
             .unwrap_or_default();
         let neighbours = match usable_fingerprint(item) {
-            Some(fp) if options.distance > 0 => self.neighbours(candidates, fp, time),
+            Some(fp) if options.distance > 0 => self.neighbours(candidates, fp, time, &item.traits),
             _ => Vec::new(),
         };
         let url_stories: Vec<i64> = same_url.iter().map(|&(_, story)| story).collect();
@@ -298,6 +302,7 @@ impl<'a> Plan<'a> {
             canonical_url: canonical,
             published: published(item),
             first_seen: self.origin.now,
+            traits: item.traits.clone(),
         };
         self.put(id, row);
         self.current.insert(&item.entry.id, (id, Text::of(item)));
@@ -319,6 +324,7 @@ impl<'a> Plan<'a> {
             fingerprint: usable_fingerprint(item),
             canonical_url: item.entry.url.as_deref().and_then(canonical_url),
             published: published(item),
+            traits: item.traits.clone(),
             ..old.clone()
         };
         self.touch(row.story);
@@ -456,8 +462,15 @@ impl<'a> Plan<'a> {
 
     /// Entries within the distance of this fingerprint, inside the time
     /// window: from the in-memory copy when it reaches back far enough, else
-    /// from the band rows, plus the rows this batch wrote.
-    fn neighbours(&self, candidates: &Candidates, fingerprint: i64, time: i64) -> Vec<Neighbour> {
+    /// from the band rows, plus the rows this batch wrote; each with what its
+    /// sketch and title share with `traits`.
+    fn neighbours(
+        &self,
+        candidates: &Candidates,
+        fingerprint: i64,
+        time: i64,
+        traits: &Traits,
+    ) -> Vec<Neighbour> {
         let options = self.origin.options;
         let since = time.saturating_sub(options.window_secs);
         let until = time.saturating_add(options.window_secs);
@@ -473,11 +486,11 @@ impl<'a> Plan<'a> {
         ids.sort_unstable();
         ids.dedup();
         ids.into_iter()
-            .filter_map(|id| self.neighbour(id, since, until))
+            .filter_map(|id| self.neighbour(id, since, until, traits))
             .collect()
     }
 
-    fn neighbour(&self, id: i64, since: i64, until: i64) -> Option<Neighbour> {
+    fn neighbour(&self, id: i64, since: i64, until: i64, traits: &Traits) -> Option<Neighbour> {
         let row = self.rows.get(&id)?;
         let story = self.resolve(row.story);
         let started = *self.started.get(&story)?;
@@ -488,6 +501,7 @@ impl<'a> Plan<'a> {
             cluster_started: started,
             fingerprint: row.fingerprint? as u64,
             time: Some(time),
+            evidence: Evidence::between(traits, &row.traits),
         })
     }
 }
