@@ -279,19 +279,18 @@ async fn concurrent_copies_of_a_story_end_in_one_cluster() {
         // distance limit; these do not, so one cluster per story is the only
         // right answer whatever the order.
         let options = MatchOptions::default();
-        let fingerprints = |site| {
-            fingerprint_entries(copies(site, STORIES), TitleRules::default())
-                .into_iter()
-                .map(|i| i.simhash.unwrap().fingerprint)
-                .collect::<Vec<_>>()
-        };
+        let fingerprints = |site| fingerprint_entries(copies(site, STORIES), TitleRules::default());
         let all: Vec<_> = (0..SITES).map(fingerprints).collect();
         for (s, t, site) in (0..STORIES)
             .flat_map(|s| (0..STORIES).flat_map(move |t| (1..SITES).map(move |site| (s, t, site))))
         {
             {
-                let d = all[0][s].distance(all[site][t]);
-                let (near, far) = (d <= options.distance / 2, d > options.distance);
+                let (a, b) = (&all[0][s], &all[site][t]);
+                let fingerprint = |i: &feedfold::store::Incoming| i.simhash.unwrap().fingerprint;
+                let d = fingerprint(a).distance(fingerprint(b));
+                let evidence = feedfold::dedup::Evidence::between(&a.traits, &b.traits);
+                let near = d <= options.distance / 2 && options.bridges(d, evidence.as_ref());
+                let far = !options.accepts(d, evidence.as_ref());
                 assert!(
                     if s == t { near } else { far },
                     "stories {s}, {t}: {d} bits"

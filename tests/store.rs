@@ -451,7 +451,7 @@ async fn near_duplicates_fold_and_decisions_explain_why() {
         assert_eq!(coast_copy.len(), 1, "{label}");
         let why = store.explain(coast_copy[0]).await.unwrap();
         assert_eq!(why.decisions.len(), 1, "{label}");
-        assert_eq!(why.decisions[0].rule, "simhash", "{label}");
+        assert_eq!(why.decisions[0].rule, "verified", "{label}");
         assert!(why.decisions[0].distance.unwrap() <= 3, "{label}");
         assert_eq!(why.decisions[0].matched.as_ref().unwrap().source, "wire", "{label}");
         let members = store.find_entries(&format!("tag:feedfold,2026:story/{}", why.story)).await.unwrap();
@@ -605,7 +605,7 @@ async fn one_batch_folds_its_own_copies() {
         let corrected = format!("{title} (corrected)");
         for guid in ["w2", "w3"] {
             let (rule, matched, joined) = rule(guid).await;
-            let expected = if guid == "w2" { "same-url" } else { "simhash" };
+            let expected = if guid == "w2" { "same-url" } else { "verified" };
             assert_eq!(rule, expected, "{label}: {guid}");
             assert_eq!(matched.as_deref(), Some(corrected.as_str()), "{label}: {guid}");
             assert_eq!(joined, story, "{label}: {guid}");
