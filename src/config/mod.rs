@@ -207,10 +207,20 @@ impl Default for Output {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Dedup {
-    /// Largest Hamming distance (of 64 bits) at which two stories are the
-    /// same. 0 disables near-duplicate folding (same-URL folding remains).
-    /// Default 10 (tuned on the development set; see README).
+    /// Largest Hamming distance (of 64 bits) at which a stored entry is a
+    /// candidate: the first stage of near-duplicate matching. Each candidate
+    /// is then verified on the two texts' shingle sketches (`resemblance`,
+    /// `containment`). 0 disables near-duplicate folding (same-URL folding
+    /// remains). Default 18 (chosen on the development set; see README).
     pub distance: Distance,
+    /// Share of shingles two texts must have in common (of all the shingles
+    /// of either, 0 to 1) for a candidate to be the same story. Default 0.5.
+    pub resemblance: Fraction,
+    /// Share of the shorter text's shingles that must occur in the longer
+    /// (0 to 1) for a candidate to be the same story: a teaser or a
+    /// truncated copy of a longer one. Default 0.8. Equal cleaned titles
+    /// lower both bars to 60% of themselves.
+    pub containment: Fraction,
     /// Only stories this close in time are compared. Default `7d`.
     pub window: Duration,
     /// How a cluster's representative is chosen, rule by rule: `"priority"`
@@ -228,6 +238,8 @@ impl Default for Dedup {
         use crate::dedup::RepresentativeRule as Rule;
         Dedup {
             distance: Distance(crate::dedup::DEFAULT_DISTANCE),
+            resemblance: Fraction::permille(crate::dedup::DEFAULT_RESEMBLANCE),
+            containment: Fraction::permille(crate::dedup::DEFAULT_CONTAINMENT),
             window: parse_builtin("7d"),
             representative: vec![Rule::Priority, Rule::Longest, Rule::Earliest],
             title_prefixes: Vec::new(),
@@ -262,6 +274,30 @@ impl TryFrom<i64> for Distance {
                      all stories (19% at 28) would match every lookup and fold together"
                 )
             })
+    }
+}
+
+/// A fraction from 0 to 1, kept in thousandths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct Fraction(pub u16);
+
+impl Fraction {
+    /// The fraction of `permille` thousandths.
+    pub fn permille(permille: u16) -> Fraction {
+        Fraction(permille.min(1000))
+    }
+}
+
+impl TryFrom<f64> for Fraction {
+    type Error = String;
+
+    fn try_from(v: f64) -> Result<Self, Self::Error> {
+        if (0.0..=1.0).contains(&v) {
+            Ok(Fraction((v * 1000.0).round() as u16))
+        } else {
+            Err(format!("must be a fraction from 0 to 1, not {v}"))
+        }
     }
 }
 
@@ -699,6 +735,16 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn verification_bars_are_fractions() {
+        let d = parse("[dedup]\nresemblance = 0.35\ncontainment = 1\n").unwrap().dedup;
+        assert_eq!((d.resemblance, d.containment), (Fraction(350), Fraction(1000)));
+        let d = parse("").unwrap().dedup;
+        assert_eq!((d.resemblance, d.containment), (Fraction(500), Fraction(800)));
+        let e = error_of("[dedup]\nresemblance = 1.5\n");
+        assert!(e.starts_with("feedfold.toml:2:15: ") && e.contains("from 0 to 1"), "{e}");
     }
 
     #[test]

@@ -580,7 +580,8 @@ pub fn match_options(config: &Config) -> MatchOptions {
     MatchOptions {
         distance: config.dedup.distance.0,
         window_secs: i64::try_from(config.dedup.window.0.as_secs()).unwrap_or(i64::MAX),
-        ..MatchOptions::default()
+        resemblance: config.dedup.resemblance.0,
+        containment: config.dedup.containment.0,
     }
 }
 
