@@ -218,7 +218,7 @@ pub struct Dedup {
     pub resemblance: Fraction,
     /// Share of the shorter text's shingles that must occur in the longer
     /// (0 to 1) for a candidate to be the same story: a teaser or a
-    /// truncated copy of a longer one. Default 0.8. Equal cleaned titles
+    /// truncated copy of a longer one. Default 0.7. Equal cleaned titles
     /// lower both bars to 60% of themselves.
     pub containment: Fraction,
     /// Only stories this close in time are compared. Default `7d`.
@@ -739,12 +739,23 @@ mod tests {
 
     #[test]
     fn verification_bars_are_fractions() {
-        let d = parse("[dedup]\nresemblance = 0.35\ncontainment = 1\n").unwrap().dedup;
-        assert_eq!((d.resemblance, d.containment), (Fraction(350), Fraction(1000)));
+        let d = parse("[dedup]\nresemblance = 0.35\ncontainment = 1\n")
+            .unwrap()
+            .dedup;
+        assert_eq!(
+            (d.resemblance, d.containment),
+            (Fraction(350), Fraction(1000))
+        );
         let d = parse("").unwrap().dedup;
-        assert_eq!((d.resemblance, d.containment), (Fraction(500), Fraction(800)));
+        assert_eq!(
+            (d.resemblance, d.containment),
+            (Fraction(500), Fraction(700))
+        );
         let e = error_of("[dedup]\nresemblance = 1.5\n");
-        assert!(e.starts_with("feedfold.toml:2:15: ") && e.contains("from 0 to 1"), "{e}");
+        assert!(
+            e.starts_with("feedfold.toml:2:15: ") && e.contains("from 0 to 1"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use super::cluster::{Evidence, MatchOptions, Neighbour, matched_clusters, survivor};
 use super::index::BandIndex;
+use super::shingle_index::ShingleIndex;
 use super::simhash::Simhash;
 use super::sketch::Traits;
 
@@ -16,6 +17,7 @@ use super::sketch::Traits;
 pub struct BatchClusterer {
     options: MatchOptions,
     index: BandIndex,
+    shingles: ShingleIndex,
     items: Vec<BatchItem>,
     /// Start time of each cluster: its earliest item's (undated: last in
     /// tie-breaks).
@@ -40,6 +42,7 @@ impl BatchClusterer {
         BatchClusterer {
             options,
             index: BandIndex::new(options.distance),
+            shingles: ShingleIndex::default(),
             items: Vec::new(),
             cluster_started: Vec::new(),
             merged_into: Vec::new(),
@@ -72,21 +75,25 @@ impl BatchClusterer {
             .map(|(i, c)| (i, c as i64))
             .collect();
         same_url.sort_unstable();
-        let mut neighbours = Vec::new();
-        if simhash.usable() && self.options.distance > 0 {
-            self.index.for_each_match(simhash.fingerprint.0, |id, _| {
-                let item = &self.items[id as usize];
-                let cluster = self.find(item.cluster);
-                neighbours.push(Neighbour {
-                    item: i64::from(id),
-                    cluster: cluster as i64,
-                    cluster_started: self.cluster_started[cluster],
-                    fingerprint: item.fingerprint,
-                    time: item.time,
-                    evidence: Evidence::between(&traits, &item.traits),
-                });
-            });
-        }
+        let neighbours = if simhash.usable() && self.options.distance > 0 {
+            self.candidates(simhash.fingerprint.0, &traits)
+                .into_iter()
+                .map(|id| {
+                    let item = &self.items[id as usize];
+                    let cluster = self.find(item.cluster);
+                    Neighbour {
+                        item: i64::from(id),
+                        cluster: cluster as i64,
+                        cluster_started: self.cluster_started[cluster],
+                        fingerprint: item.fingerprint,
+                        time: item.time,
+                        evidence: Evidence::between(&traits, &item.traits),
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let url_clusters: Vec<i64> = same_url.iter().map(|&(_, c)| c).collect();
         let matched = matched_clusters(
             &url_clusters,
@@ -122,19 +129,35 @@ impl BatchClusterer {
             }
         };
         let id = self.items.len();
+        if simhash.usable() {
+            self.index.insert(simhash.fingerprint.0, id as u32);
+            if let Some(sketch) = &traits.sketch {
+                self.shingles.insert(sketch, id as u32);
+            }
+        }
         self.items.push(BatchItem {
             cluster,
             fingerprint: simhash.fingerprint.0,
             time,
             traits,
         });
-        if simhash.usable() {
-            self.index.insert(simhash.fingerprint.0, id as u32);
-        }
         if let Some(url) = canonical_url {
             self.by_url.entry(url.to_owned()).or_default().push(id);
         }
         cluster
+    }
+
+    /// Items within the radius of `fingerprint`, and items sharing
+    /// shingle keys with its sketch, each once, ascending.
+    fn candidates(&self, fingerprint: u64, traits: &Traits) -> Vec<u32> {
+        let mut ids = Vec::new();
+        self.index.for_each_match(fingerprint, |id, _| ids.push(id));
+        if let Some(sketch) = &traits.sketch {
+            self.shingles.for_each_candidate(sketch, |id| ids.push(id));
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 
     /// The cluster item number `item` is in now, after any merges since it

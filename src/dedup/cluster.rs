@@ -166,7 +166,7 @@ pub const DEFAULT_DISTANCE: u32 = 18;
 pub const DEFAULT_RESEMBLANCE: u16 = 500;
 
 /// The default containment bar, ‰.
-pub const DEFAULT_CONTAINMENT: u16 = 800;
+pub const DEFAULT_CONTAINMENT: u16 = 700;
 
 impl Default for MatchOptions {
     fn default() -> Self {
@@ -181,13 +181,14 @@ impl Default for MatchOptions {
 
 impl MatchOptions {
     /// Whether a candidate `distance` bits away, with this evidence, is the
-    /// same story.
+    /// same story. With sketches the texts decide, however the candidate was
+    /// found (within the radius, or by shared shingles); without, the
+    /// fingerprint alone, within [`UNVERIFIED_DISTANCE`].
     pub fn accepts(&self, distance: u32, evidence: Option<&Evidence>) -> bool {
-        distance <= self.distance
-            && match evidence {
-                Some(e) => e.verifies(self),
-                None => distance <= self.distance.min(UNVERIFIED_DISTANCE),
-            }
+        match evidence {
+            Some(e) => e.verifies(self),
+            None => distance <= self.distance.min(UNVERIFIED_DISTANCE),
+        }
     }
 }
 
@@ -474,9 +475,9 @@ mod tests {
             !joins(verified(200, 900, 5, false)),
             "too few shingles to tell"
         );
-        assert!(!joins(verified(400, 700, 100, false)), "below both bars");
+        assert!(!joins(verified(400, 600, 100, false)), "below both bars");
         assert!(
-            joins(verified(400, 700, 100, true)),
+            joins(verified(400, 600, 100, true)),
             "equal titles lower the bars"
         );
         assert!(
@@ -488,12 +489,13 @@ mod tests {
             decide(None, hash(0), Some(0), [n(1, 10, 0, far, 0)], options),
             Decision::New
         );
-        // Past the candidate radius nothing is compared.
+        // Past the radius, a candidate found by its shingles is judged by
+        // its text too.
         let beyond = Neighbour {
-            fingerprint: u64::MAX >> (64 - 19),
-            ..with(verified(1000, 1000, 128, true))
+            fingerprint: u64::MAX >> (64 - 30),
+            ..with(verified(900, 900, 128, false))
         };
-        assert_eq!(
+        assert_ne!(
             decide(None, hash(0), Some(0), [beyond], options),
             Decision::New
         );

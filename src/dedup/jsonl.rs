@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use super::template::{Templates, page_keys_of};
 use super::{
-    BatchClusterer, FeatureOptions, Fingerprinter, MatchOptions, TitleRules, canonical_url,
+    BatchClusterer, FeatureOptions, Fingerprinter, MatchOptions, Simhash, TitleRules, Traits,
+    canonical_url,
 };
 use crate::extract;
 
@@ -76,8 +77,30 @@ fn run_capped(
     max_line: usize,
 ) -> Result<Vec<LineError>, JsonlError> {
     let (items, errors) = read_items(&mut input, max_line)?;
-    // Every site's template is learnt from all its pages before any page is
-    // fingerprinted, as a daemon that has seen the site before would know it.
+    let mut clusterer = BatchClusterer::new(options);
+    // Ids in input order; written when the input ends, since a later item
+    // can merge two earlier clusters.
+    let mut ids: Vec<Value> = Vec::new();
+    for (item, (simhash, traits)) in fingerprint_all(&items, features).into_iter().enumerate() {
+        let item = &items[item];
+        clusterer.add(simhash, traits, item.canonical.as_deref(), Some(item.time));
+        ids.push(item.id.clone());
+    }
+    // A cluster is named by the id of its first item in the input.
+    let mut names: HashMap<usize, usize> = HashMap::new();
+    for (at, id) in ids.iter().enumerate() {
+        let first = *names.entry(clusterer.cluster_of(at)).or_insert(at);
+        let result = serde_json::json!({ "id": id, "cluster": ids[first] });
+        writeln!(output, "{result}")?;
+    }
+    output.flush()?;
+    Ok(errors)
+}
+
+/// Each item's fingerprint, sketch and title key. Every site's template is
+/// learnt from all its pages before any page is fingerprinted, as a daemon
+/// that has seen the site before would know it.
+fn fingerprint_all(items: &[Prepared], features: FeatureOptions) -> Vec<(Simhash, Traits)> {
     let mut templates = Templates::default();
     // Each body is folded once for its line keys, which serve both passes.
     let keys: Vec<Vec<Option<u64>>> = items
@@ -92,33 +115,20 @@ fn run_capped(
         })
         .collect();
     let mut fingerprinter = Fingerprinter::new(TitleRules::default(), features);
-    let mut clusterer = BatchClusterer::new(options);
-    // Ids in input order; written when the input ends, since a later item
-    // can merge two earlier clusters.
-    let mut ids: Vec<Value> = Vec::new();
-    for (item, keys) in items.into_iter().zip(keys) {
-        let body = match &item.site {
-            Some(site) => templates.strip_keyed(site, &item.body, &keys).0,
-            None => item.body,
-        };
-        let simhash = fingerprinter.story(&item.title, &body);
-        clusterer.add(
-            simhash,
-            fingerprinter.traits(),
-            item.canonical.as_deref(),
-            Some(item.time),
-        );
-        ids.push(item.id);
-    }
-    // A cluster is named by the id of its first item in the input.
-    let mut names: HashMap<usize, usize> = HashMap::new();
-    for (at, id) in ids.iter().enumerate() {
-        let first = *names.entry(clusterer.cluster_of(at)).or_insert(at);
-        let result = serde_json::json!({ "id": id, "cluster": ids[first] });
-        writeln!(output, "{result}")?;
-    }
-    output.flush()?;
-    Ok(errors)
+    items
+        .iter()
+        .zip(keys)
+        .map(|(item, keys)| {
+            let simhash = match &item.site {
+                Some(site) => {
+                    let body = templates.strip_keyed(site, &item.body, &keys).0;
+                    fingerprinter.story(&item.title, &body)
+                }
+                None => fingerprinter.story(&item.title, &item.body),
+            };
+            (simhash, fingerprinter.traits())
+        })
+        .collect()
 }
 
 /// An input item as clustering needs it.
@@ -483,6 +493,63 @@ mod tests {
                 order.swap(i, (seed % (i as u64 + 1)) as usize);
             }
             assert_eq!(partition(&items, &order), want, "order {order:?}");
+        }
+    }
+
+    /// Diagnostics for a labelled set: for every pair that shares a
+    /// `group` in the truth file, and every other pair that is a candidate
+    /// or shares some text, its distance and second-stage figures, as TSV.
+    /// `FEEDFOLD_PAIRS=items.jsonl,truth.jsonl cargo test --release --lib
+    /// pair_report -- --ignored --nocapture > pairs.tsv`
+    #[test]
+    #[ignore = "diagnostic over a labelled set named by FEEDFOLD_PAIRS"]
+    fn pair_report() {
+        use crate::dedup::Evidence;
+        let Ok(paths) = std::env::var("FEEDFOLD_PAIRS") else {
+            return;
+        };
+        let (items_path, truth_path) = paths.split_once(',').expect("items,truth");
+        let file = std::fs::File::open(items_path).expect("items");
+        let (items, _) = read_items(&mut std::io::BufReader::new(file), MAX_LINE).expect("read");
+        let truth: HashMap<String, String> = std::fs::read_to_string(truth_path)
+            .expect("truth")
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .map(|v| {
+                (
+                    v["id"].as_str().unwrap_or("").to_owned(),
+                    v["group"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect();
+        let prints = fingerprint_all(&items, FeatureOptions::default());
+        println!(
+            "same\ta\tb\tdistance\tresemblance\tcontainment\tsample\tsame_title\tlen_a\tlen_b"
+        );
+        for i in 0..items.len() {
+            for j in i + 1..items.len() {
+                let id = |k: usize| items[k].id.as_str().unwrap_or("").to_owned();
+                let same = truth.get(&id(i)) == truth.get(&id(j));
+                let d = prints[i].0.fingerprint.distance(prints[j].0.fingerprint);
+                let Some(e) = Evidence::between(&prints[i].1, &prints[j].1) else {
+                    continue;
+                };
+                if !same && d > 24 && e.resemblance < 150 && e.containment < 300 {
+                    continue;
+                }
+                println!(
+                    "{}\t{}\t{}\t{d}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    u8::from(same),
+                    id(i),
+                    id(j),
+                    e.resemblance,
+                    e.containment,
+                    e.sample,
+                    u8::from(e.same_title),
+                    items[i].body.len(),
+                    items[j].body.len()
+                );
+            }
         }
     }
 }

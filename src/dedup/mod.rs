@@ -9,6 +9,7 @@ pub mod index;
 pub mod jsonl;
 pub mod normalize;
 mod representative;
+pub mod shingle_index;
 mod simhash;
 pub mod sketch;
 pub mod template;

@@ -102,7 +102,9 @@ impl Templates {
     }
 
     /// The text of a page of `site` without its template lines, and how many
-    /// lines went (none when that would leave nothing).
+    /// lines went. A page that is all template (an extraction that found
+    /// only the site's chrome) comes out empty: its chrome says nothing of
+    /// its story, and left in, it would match every such page of the site.
     pub fn strip(&mut self, site: &str, text: &str) -> (String, usize) {
         let keys = self.line_keys(text);
         self.strip_keyed(site, text, &keys)
@@ -129,9 +131,6 @@ impl Templates {
                 kept.push('\n');
             }
             kept.push_str(line);
-        }
-        if kept.trim().is_empty() {
-            return (text.to_owned(), 0);
         }
         (kept, removed)
     }
@@ -182,6 +181,14 @@ mod tests {
         // Another site's lines are its own; an unknown site keeps everything.
         assert_eq!(t.strip("other", &a).1, 0);
         assert_eq!(t.strip("nowhere", &a).0, a);
+    }
+
+    #[test]
+    fn a_page_of_chrome_alone_is_stripped_to_nothing() {
+        let mut t = Templates::default();
+        t.learn("harbour", &format!("{NAV}\nPort strike ends."));
+        t.learn("harbour", &format!("{NAV}\nFerries stop."));
+        assert_eq!(t.strip("harbour", NAV), (String::new(), 2));
     }
 
     #[test]

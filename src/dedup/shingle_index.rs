@@ -1,0 +1,102 @@
+//! The second way to find candidates: stored items whose sketches share
+//! some of their smallest hashes with the new item's.
+//!
+//! A simhash moves with everything in the text, so two copies of a short
+//! story in different site chrome can land 20 or more bits apart although
+//! their texts verify. The smallest hashes of a bottom-k sketch are a
+//! bottom-m sketch themselves: two texts sharing a good part of their
+//! shingles share some of their [`KEYS`] smallest with high probability
+//! (as do a teaser and its full story, since the teaser's smallest shingles
+//! rank low in the story too), while unrelated texts share one only through a
+//! common phrase. Requiring [`MIN_SHARED`] keys, and skipping keys held by
+//! very many items (boilerplate phrases), keeps the candidates few.
+
+use std::collections::HashMap;
+
+use super::sketch::Sketch;
+
+/// Smallest hashes of each sketch that are indexed.
+pub const KEYS: usize = 16;
+
+/// Keys two items must share to be candidates.
+pub const MIN_SHARED: usize = 2;
+
+/// A key held by more items than this is a common phrase, not evidence.
+pub const MAX_POSTING: usize = 256;
+
+/// The keys of a sketch: its smallest hashes.
+pub fn keys(sketch: &Sketch) -> &[u32] {
+    let hashes = sketch.hashes();
+    &hashes[..hashes.len().min(KEYS)]
+}
+
+/// Items by sketch key, in memory.
+#[derive(Debug, Clone, Default)]
+pub struct ShingleIndex {
+    postings: HashMap<u32, Vec<u32>>,
+}
+
+impl ShingleIndex {
+    /// Files item `id` under its sketch's keys.
+    pub fn insert(&mut self, sketch: &Sketch, id: u32) {
+        for &key in keys(sketch) {
+            self.postings.entry(key).or_default().push(id);
+        }
+    }
+
+    /// Calls `found` once with every item sharing at least [`MIN_SHARED`]
+    /// keys with `sketch` (ascending ids).
+    pub fn for_each_candidate(&self, sketch: &Sketch, mut found: impl FnMut(u32)) {
+        let mut hits: Vec<u32> = keys(sketch)
+            .iter()
+            .filter_map(|key| self.postings.get(key))
+            .filter(|ids| ids.len() <= MAX_POSTING)
+            .flatten()
+            .copied()
+            .collect();
+        hits.sort_unstable();
+        for run in hits.chunk_by(|a, b| a == b) {
+            if run.len() >= MIN_SHARED {
+                found(run[0]);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedup::Fingerprinter;
+
+    fn sketch(text: &str) -> Sketch {
+        let mut f = Fingerprinter::default();
+        f.text(text);
+        f.sketch()
+    }
+
+    #[test]
+    fn finds_copies_and_teasers_not_strangers() {
+        let story: String = (0..80)
+            .map(|i| format!("sentence {i} of the harbour report names berth {} ", i * 7))
+            .collect();
+        let teaser = &story[..story.len() / 3];
+        let other: String = (0..80)
+            .map(|i| format!("line {i} of a match report lists player {} ", i * 3))
+            .collect();
+        let mut index = ShingleIndex::default();
+        index.insert(&sketch(&story), 1);
+        index.insert(&sketch(&other), 2);
+        let found = |text: &str| {
+            let mut ids = Vec::new();
+            index.for_each_candidate(&sketch(text), |id| ids.push(id));
+            ids
+        };
+        assert_eq!(found(&story), vec![1]);
+        assert_eq!(found(teaser), vec![1]);
+        assert_eq!(
+            found(&format!("Site menu home news sport {story}")),
+            vec![1]
+        );
+        assert!(found("nothing in common with either of them at all, not a word").is_empty());
+    }
+}
