@@ -5,6 +5,10 @@
 -- they are matched on the fingerprint alone, as before.
 ALTER TABLE entries ADD COLUMN sketch BYTEA;
 ALTER TABLE entries ADD COLUMN title_key BIGINT;
+-- The sketch's 16 smallest hashes (its first 64 bytes): the keys by which
+-- entries sharing shingles are found as candidates (dedup::shingle_index),
+-- apart so that loading the in-memory copy reads 64 bytes an entry, not 512.
+ALTER TABLE entries ADD COLUMN sketch_keys BYTEA;
 -- The second stage's figures for each near-duplicate decision, for
 -- `feedfold explain`: resemblance and containment in thousandths, the
 -- containment's sample size, and whether the cleaned titles were equal.

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::cluster::{Evidence, MatchOptions, Neighbour, matched_clusters, survivor};
 use super::index::BandIndex;
-use super::shingle_index::ShingleIndex;
+use super::shingle_index::{ShingleIndex, keys};
 use super::simhash::Simhash;
 use super::sketch::Traits;
 
@@ -132,7 +132,7 @@ impl BatchClusterer {
         if simhash.usable() {
             self.index.insert(simhash.fingerprint.0, id as u32);
             if let Some(sketch) = &traits.sketch {
-                self.shingles.insert(sketch, id as u32);
+                self.shingles.insert(keys(sketch), id as u32);
             }
         }
         self.items.push(BatchItem {
@@ -153,7 +153,7 @@ impl BatchClusterer {
         let mut ids = Vec::new();
         self.index.for_each_match(fingerprint, |id, _| ids.push(id));
         if let Some(sketch) = &traits.sketch {
-            self.shingles.for_each_candidate(sketch, |id| ids.push(id));
+            self.shingles.for_each_candidate(keys(sketch), |id| ids.push(id));
         }
         ids.sort_unstable();
         ids.dedup();

@@ -30,24 +30,45 @@ pub fn keys(sketch: &Sketch) -> &[u32] {
     &hashes[..hashes.len().min(KEYS)]
 }
 
-/// Items by sketch key, in memory.
-#[derive(Debug, Clone, Default)]
-pub struct ShingleIndex {
-    postings: HashMap<u32, Vec<u32>>,
+/// Items by sketch key, in memory. `Id` is whatever names an item: a
+/// position in `feedfold dedup`, a row id in the store's copy.
+#[derive(Debug, Clone)]
+pub struct ShingleIndex<Id = u32> {
+    postings: HashMap<u32, Vec<Id>>,
 }
 
-impl ShingleIndex {
-    /// Files item `id` under its sketch's keys.
-    pub fn insert(&mut self, sketch: &Sketch, id: u32) {
-        for &key in keys(sketch) {
+impl<Id> Default for ShingleIndex<Id> {
+    fn default() -> Self {
+        ShingleIndex {
+            postings: HashMap::new(),
+        }
+    }
+}
+
+impl<Id: Copy + Ord> ShingleIndex<Id> {
+    /// Files item `id` under `keys` (see [`keys`]).
+    pub fn insert(&mut self, keys: &[u32], id: Id) {
+        for &key in keys {
             self.postings.entry(key).or_default().push(id);
         }
     }
 
+    /// Takes item `id` out from under `keys`, as filed.
+    pub fn remove(&mut self, keys: &[u32], id: Id) {
+        for key in keys {
+            if let Some(ids) = self.postings.get_mut(key) {
+                ids.retain(|&other| other != id);
+                if ids.is_empty() {
+                    self.postings.remove(key);
+                }
+            }
+        }
+    }
+
     /// Calls `found` once with every item sharing at least [`MIN_SHARED`]
-    /// keys with `sketch` (ascending ids).
-    pub fn for_each_candidate(&self, sketch: &Sketch, mut found: impl FnMut(u32)) {
-        let mut hits: Vec<u32> = keys(sketch)
+    /// of `keys` (ascending ids).
+    pub fn for_each_candidate(&self, keys: &[u32], mut found: impl FnMut(Id)) {
+        let mut hits: Vec<Id> = keys
             .iter()
             .filter_map(|key| self.postings.get(key))
             .filter(|ids| ids.len() <= MAX_POSTING)
@@ -61,6 +82,11 @@ impl ShingleIndex {
             }
         }
     }
+}
+
+/// Whether two items' keys make them candidates, as the index would find.
+pub fn shares_keys(a: &[u32], b: &[u32]) -> bool {
+    a.iter().filter(|key| b.contains(key)).count() >= MIN_SHARED
 }
 
 #[cfg(test)]
@@ -84,11 +110,11 @@ mod tests {
             .map(|i| format!("line {i} of a match report lists player {} ", i * 3))
             .collect();
         let mut index = ShingleIndex::default();
-        index.insert(&sketch(&story), 1);
-        index.insert(&sketch(&other), 2);
+        index.insert(keys(&sketch(&story)), 1);
+        index.insert(keys(&sketch(&other)), 2);
         let found = |text: &str| {
             let mut ids = Vec::new();
-            index.for_each_candidate(&sketch(text), |id| ids.push(id));
+            index.for_each_candidate(keys(&sketch(text)), |id| ids.push(id));
             ids
         };
         assert_eq!(found(&story), vec![1]);
@@ -98,5 +124,8 @@ mod tests {
             vec![1]
         );
         assert!(found("nothing in common with either of them at all, not a word").is_empty());
+        assert!(shares_keys(keys(&sketch(teaser)), keys(&sketch(&story))));
+        index.remove(keys(&sketch(&story)), 1);
+        assert!(found(&story).is_empty());
     }
 }

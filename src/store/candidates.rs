@@ -17,7 +17,9 @@ use std::collections::HashMap;
 use sqlx::{Any, Row, Transaction};
 
 use super::StoreError;
+use crate::dedup::Sketch;
 use crate::dedup::index::{BLOCKS, block_values, probe_masks, probe_radius};
+use crate::dedup::shingle_index::ShingleIndex;
 
 /// How long a loaded copy is kept before it is rebuilt, which drops entries
 /// that have aged out of every window.
@@ -52,6 +54,10 @@ pub(super) struct Candidates {
     /// Entries by block value, one map per block, each with its current
     /// fingerprint, so a lookup compares without a second map lookup.
     blocks: [Block; 4],
+    /// Entries by their sketch keys (see `dedup::shingle_index`).
+    shingles: ShingleIndex<i64>,
+    /// Each indexed entry's sketch keys, to take it out again.
+    keys: HashMap<i64, Vec<u32>>,
     /// Highest entry id seen.
     last_id: i64,
     /// Newest `updated` seen (rows updated since are read again).
@@ -97,7 +103,7 @@ impl Candidates {
         // otherwise walk over the whole reach (every row since the cutoff)
         // instead of the few new and edited rows.
         let rows = sqlx::query(
-            "SELECT id, fingerprint, updated FROM entries
+            "SELECT id, fingerprint, sketch_keys, updated FROM entries
              WHERE (id > $1 OR (updated >= $2 AND updated > first_seen))
                AND COALESCE(published, first_seen) + 0 >= $3",
         )
@@ -109,8 +115,9 @@ impl Candidates {
         for row in rows {
             let id: i64 = row.try_get("id")?;
             let fingerprint: Option<i64> = row.try_get("fingerprint")?;
+            let keys: Option<Vec<u8>> = row.try_get("sketch_keys")?;
             self.last_updated = self.last_updated.max(row.try_get("updated")?);
-            self.put(id, fingerprint);
+            self.put(id, fingerprint, &keys_from_bytes(keys.as_deref()));
         }
         self.in_doubt = true;
         Ok(())
@@ -126,8 +133,24 @@ impl Candidates {
         self.loaded_at.is_some() && since >= self.cutoff
     }
 
-    /// Records an entry's (new) fingerprint; `None` removes it.
-    pub(super) fn put(&mut self, id: i64, fingerprint: Option<i64>) {
+    /// Records an entry's (new) fingerprint and sketch keys; no
+    /// fingerprint removes it.
+    pub(super) fn put(&mut self, id: i64, fingerprint: Option<i64>, keys: &[u32]) {
+        self.put_keys(id, if fingerprint.is_some() { keys } else { &[] });
+        self.put_fingerprint(id, fingerprint);
+    }
+
+    fn put_keys(&mut self, id: i64, keys: &[u32]) {
+        if let Some(old) = self.keys.remove(&id) {
+            self.shingles.remove(&old, id);
+        }
+        if !keys.is_empty() {
+            self.shingles.insert(keys, id);
+            self.keys.insert(id, keys.to_vec());
+        }
+    }
+
+    fn put_fingerprint(&mut self, id: i64, fingerprint: Option<i64>) {
         self.last_id = self.last_id.max(id);
         let fingerprint = fingerprint.map(|f| f as u64);
         let old = match fingerprint {
@@ -167,6 +190,14 @@ impl Candidates {
         found
     }
 
+    /// Ids of entries sharing enough sketch keys with `keys` to be
+    /// candidates (see `dedup::shingle_index`), each once.
+    pub(super) fn sharing(&self, keys: &[u32]) -> Vec<i64> {
+        let mut found = Vec::new();
+        self.shingles.for_each_candidate(keys, |id| found.push(id));
+        found
+    }
+
     /// The multi-probe lookup of `dedup::index`, over the block lists.
     fn probe(&self, fingerprint: u64, distance: u32, masks: &[u16]) -> Vec<i64> {
         let mut found = Vec::new();
@@ -191,6 +222,14 @@ impl Candidates {
             .map(|(&id, _)| id)
             .collect()
     }
+}
+
+/// Sketch keys as stored (`sketch_keys`); none when absent or unreadable.
+pub(super) fn keys_from_bytes(bytes: Option<&[u8]>) -> Vec<u32> {
+    bytes
+        .and_then(Sketch::from_bytes)
+        .map(|keys| keys.hashes().to_vec())
+        .unwrap_or_default()
 }
 
 /// What one bucket visit costs, in entries of a scan: a visit is a random
@@ -232,10 +271,10 @@ mod tests {
         // Ten flipped bits spread over all four blocks: 3+3+2+2.
         let ten = base ^ 0b111 ^ (0b111 << 16) ^ (0b11 << 32) ^ (0b11 << 48);
         let eleven = ten ^ (1 << 40);
-        c.put(1, Some(base as i64));
-        c.put(2, Some(ten as i64));
-        c.put(3, Some(eleven as i64));
-        c.put(4, None);
+        c.put(1, Some(base as i64), &[]);
+        c.put(2, Some(ten as i64), &[]);
+        c.put(3, Some(eleven as i64), &[]);
+        c.put(4, None, &[]);
         let mut near = c.near(base as i64, 10);
         near.sort_unstable();
         assert_eq!(near, vec![1, 2]);
@@ -252,7 +291,7 @@ mod tests {
             x ^= x >> 7;
             x ^= x << 17;
             let fp = if id % 10 == 0 { x } else { x & !0xf0f0_0f0f };
-            c.put(id, Some(fp as i64));
+            c.put(id, Some(fp as i64), &[]);
         }
         for distance in [0, 3, 10, 16, 20, 24] {
             let masks = probe_masks(probe_radius(distance));
@@ -286,7 +325,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                c.put(id, Some(x as i64));
+                c.put(id, Some(x as i64), &[]);
             }
             for distance in [10, 16, 20] {
                 let masks = probe_masks(probe_radius(distance));
@@ -312,11 +351,15 @@ mod tests {
     #[test]
     fn a_changed_fingerprint_replaces_the_old_one() {
         let mut c = loaded();
-        c.put(7, Some(0));
-        c.put(7, Some(-1));
+        c.put(7, Some(0), &[1, 2, 3]);
+        assert_eq!(c.sharing(&[2, 3, 9]), vec![7]);
+        c.put(7, Some(-1), &[4, 5]);
         assert!(c.near(0, 10).is_empty());
         assert_eq!(c.near(-1, 0), vec![7]);
-        c.put(7, None);
+        assert!(c.sharing(&[2, 3, 9]).is_empty());
+        assert_eq!(c.sharing(&[4, 5]), vec![7]);
+        c.put(7, None, &[4, 5]);
         assert!(c.near(-1, 0).is_empty());
+        assert!(c.sharing(&[4, 5]).is_empty());
     }
 }

@@ -10,12 +10,13 @@ use sqlx::query::Query;
 use sqlx::{Any, Encode, Row, Transaction, Type};
 
 use super::super::StoreError;
-use super::super::candidates::Candidates;
+use super::super::candidates::{Candidates, keys_from_bytes};
 use super::plan::{
     Existing, Known, Merge, NewEntry, NewStory, PENDING, Plan, Row as Stored, Update, time,
 };
 use super::{Incoming, Origin, story_key, usable_fingerprint};
 use crate::dedup::index::{block_values, probe_radius, probes};
+use crate::dedup::shingle_index::{keys, shares_keys};
 use crate::dedup::{Sketch, Traits, canonical_url};
 
 /// Parameters per statement, far under SQLite's limit (32,766) and
@@ -79,7 +80,7 @@ pub(super) async fn write(
     restart_stories(tx, &plan.restarts).await?;
     touch_stories(tx, origin.now, &plan.touched).await?;
     for (new, &id) in plan.inserts.iter().zip(&entries) {
-        candidates.put(id, usable_fingerprint(new.item));
+        candidates.put(id, usable_fingerprint(new.item), sketch_keys(new.item));
     }
     Ok(())
 }
@@ -178,13 +179,25 @@ fn traits_of(row: &AnyRow) -> Result<Traits, StoreError> {
     })
 }
 
-/// The stored form of an item's sketch and title key.
-fn stored_traits(item: &Incoming) -> (Option<Vec<u8>>, Option<i64>) {
+/// The stored form of an item's sketch, sketch keys and title key.
+fn stored_traits(item: &Incoming) -> (Option<Vec<u8>>, Option<Vec<u8>>, Option<i64>) {
     let traits = &item.traits;
+    let keys = traits.sketch.as_ref().map(|sketch| {
+        keys(sketch)
+            .iter()
+            .flat_map(|key| key.to_le_bytes())
+            .collect()
+    });
     (
         traits.sketch.as_ref().map(Sketch::to_bytes),
+        keys,
         traits.title_key.map(|k| k as i64),
     )
+}
+
+/// An item's sketch keys (none without a sketch).
+pub(super) fn sketch_keys(item: &Incoming) -> &[u32] {
+    item.traits.sketch.as_ref().map_or(&[], keys)
 }
 
 async fn read_existing(
@@ -296,10 +309,17 @@ async fn read_neighbours(
         let to = time.saturating_add(options.window_secs);
         since = since.min(from);
         until = until.max(to);
+        let keys = sketch_keys(item);
         if candidates.covers(from) {
             ids.extend(candidates.near(fp, options.distance));
+            ids.extend(candidates.sharing(keys));
         } else {
-            older.push(Older { fp, from, to });
+            older.push(Older {
+                fp,
+                keys: keys.to_vec(),
+                from,
+                to,
+            });
         }
     }
     let window = [since, until];
@@ -310,6 +330,8 @@ async fn read_neighbours(
         remember(known, &row)?;
     }
     known.banded = if probe_radius(options.distance) <= MAX_BAND_RADIUS {
+        // Shingle candidates are not banded: at these radii the old rows
+        // are matched on their fingerprints only.
         let fingerprints: Vec<i64> = older.iter().map(|o| o.fp).collect();
         read_banded(tx, &fingerprints, options.distance, window, known).await?
     } else {
@@ -318,11 +340,12 @@ async fn read_neighbours(
     Ok(())
 }
 
-/// A new item older than the in-memory copy reaches: its fingerprint and
-/// the window its matches must lie in.
-#[derive(Debug, Clone, Copy)]
+/// A new item older than the in-memory copy reaches: its fingerprint, its
+/// sketch keys and the window its matches must lie in.
+#[derive(Debug, Clone)]
 struct Older {
     fp: i64,
+    keys: Vec<u32>,
     from: i64,
     to: i64,
 }
@@ -339,9 +362,9 @@ const MAX_BAND_RADIUS: u32 = 2;
 const IN_WINDOW: &str =
     "s.published >= $1 AND COALESCE(e.published, e.first_seen) BETWEEN $1 AND $2";
 
-/// Entries within `distance` of one of the `older` items' fingerprints and
-/// inside its window, found by comparing every fingerprint stored in the
-/// windows (index `entries_time` holds both), one statement per run of
+/// Entries within `distance` of one of the `older` items' fingerprints, or
+/// sharing its sketch keys, and inside its window, found by comparing every
+/// fingerprint and key list stored in the windows, one statement per run of
 /// overlapping windows. The cost follows the entries in the windows, not
 /// the distance.
 async fn read_by_time(
@@ -354,7 +377,7 @@ async fn read_by_time(
     let mut near = Vec::new();
     for (span, group) in overlapping(older) {
         let rows = sqlx::query(
-            "SELECT e.id, e.fingerprint FROM entries e
+            "SELECT e.id, e.fingerprint, e.sketch_keys FROM entries e
              WHERE COALESCE(e.published, e.first_seen) BETWEEN $1 AND $2
                AND e.fingerprint IS NOT NULL",
         )
@@ -364,7 +387,11 @@ async fn read_by_time(
         .await?;
         for row in rows {
             let fp: i64 = row.try_get("fingerprint")?;
-            if group.iter().any(|o| (o.fp ^ fp).count_ones() <= distance) {
+            let bytes: Option<Vec<u8>> = row.try_get("sketch_keys")?;
+            let keys = keys_from_bytes(bytes.as_deref());
+            let candidate =
+                |o: &Older| (o.fp ^ fp).count_ones() <= distance || shares_keys(&o.keys, &keys);
+            if group.iter().any(candidate) {
                 near.push(row.try_get::<i64, _>("id")?);
             }
         }
@@ -384,7 +411,7 @@ async fn read_by_time(
 /// spans, not the year between them.
 fn overlapping(older: &[Older]) -> Vec<([i64; 2], Vec<Older>)> {
     let mut sorted = older.to_vec();
-    sorted.sort_unstable_by_key(|o| o.from);
+    sorted.sort_by_key(|o| o.from);
     let mut runs: Vec<([i64; 2], Vec<Older>)> = Vec::new();
     for item in sorted {
         match runs.last_mut() {
@@ -498,19 +525,20 @@ async fn insert_entries(
     inserts: &[NewEntry<'_>],
     stories: &[i64],
 ) -> Result<Vec<i64>, StoreError> {
-    const WIDTH: usize = 15;
+    const WIDTH: usize = 16;
     let mut ids = HashMap::new();
     for chunk in inserts.chunks(MAX_PARAMS / WIDTH) {
         let sql = format!(
             "INSERT INTO entries (source_id, guid, url, canonical_url, title, author, summary,
-                 content, published, first_seen, updated, story_id, fingerprint, sketch, title_key)
+                 content, published, first_seen, updated, story_id, fingerprint, sketch,
+                 sketch_keys, title_key)
              VALUES {} RETURNING id, guid",
             tuples(1, chunk.len(), WIDTH)
         );
         let mut query = statement(sql);
         for new in chunk {
             let entry = &new.item.entry;
-            let (sketch, title_key) = stored_traits(new.item);
+            let (sketch, sketch_keys, title_key) = stored_traits(new.item);
             query = query
                 .bind(origin.source_id)
                 .bind(entry.id.as_str())
@@ -526,6 +554,7 @@ async fn insert_entries(
                 .bind(real(new.story, stories))
                 .bind(usable_fingerprint(new.item))
                 .bind(sketch)
+                .bind(sketch_keys)
                 .bind(title_key);
         }
         for row in query.fetch_all(&mut **tx).await? {
@@ -542,11 +571,11 @@ async fn insert_entries(
 async fn update_entries(tx: &mut Tx, now: i64, updates: &[Update<'_>]) -> Result<(), StoreError> {
     for update in updates {
         let entry = &update.item.entry;
-        let (sketch, title_key) = stored_traits(update.item);
+        let (sketch, sketch_keys, title_key) = stored_traits(update.item);
         sqlx::query(
             "UPDATE entries SET url = $2, title = $3, author = $4, summary = $5, content = $6,
                  published = $7, updated = $8, fingerprint = $9, canonical_url = $10,
-                 sketch = $11, title_key = $12
+                 sketch = $11, sketch_keys = $12, title_key = $13
              WHERE id = $1",
         )
         .bind(update.id)
@@ -560,6 +589,7 @@ async fn update_entries(tx: &mut Tx, now: i64, updates: &[Update<'_>]) -> Result
         .bind(usable_fingerprint(update.item))
         .bind(entry.url.as_deref().and_then(canonical_url))
         .bind(sketch)
+        .bind(sketch_keys)
         .bind(title_key)
         .execute(&mut **tx)
         .await?;

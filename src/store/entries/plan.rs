@@ -18,7 +18,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::super::candidates::Candidates;
+use super::batch::sketch_keys;
 use super::{Incoming, IngestReport, Origin, story_key, usable_fingerprint};
+use crate::dedup::shingle_index::{keys, shares_keys};
 use crate::dedup::{
     Decision, Evidence, Neighbour, Traits, canonical_url, decide, matched_clusters, survivor,
 };
@@ -334,7 +336,7 @@ impl<'a> Plan<'a> {
             pending.item = item;
             return;
         }
-        candidates.put(id, usable_fingerprint(item));
+        candidates.put(id, usable_fingerprint(item), sketch_keys(item));
         match self.updates.iter_mut().find(|u| u.id == id) {
             Some(update) => update.item = item,
             None => self.updates.push(Update { id, item }),
@@ -475,13 +477,22 @@ impl<'a> Plan<'a> {
         let since = time.saturating_sub(options.window_secs);
         let until = time.saturating_add(options.window_secs);
         // The band rows offer a superset; `decide` keeps those within the distance.
+        let mine = traits.sketch.as_ref().map_or(&[][..], keys);
         let mut ids = if candidates.covers(since) {
-            candidates.near(fingerprint, options.distance)
+            let mut ids = candidates.near(fingerprint, options.distance);
+            ids.extend(candidates.sharing(mine));
+            ids
         } else {
             self.banded.clone()
         };
         let query = fingerprint as u64;
-        let close = |(_, f): &(&i64, &u64)| (**f ^ query).count_ones() <= options.distance;
+        let close = |(id, f): &(&i64, &u64)| {
+            (**f ^ query).count_ones() <= options.distance
+                || self.rows.get(id).is_some_and(|row| {
+                    let theirs = row.traits.sketch.as_ref().map_or(&[][..], keys);
+                    shares_keys(mine, theirs)
+                })
+        };
         ids.extend(self.written.iter().filter(close).map(|(id, _)| *id));
         ids.sort_unstable();
         ids.dedup();
