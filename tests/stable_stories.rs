@@ -332,3 +332,132 @@ async fn a_bridge_merges_into_the_older_story_and_explain_says_so() {
         db.cleanup().await;
     }
 }
+
+/// Real texts, fingerprinted and sketched as the daemon does, so both
+/// stages decide: wire copies with edits, a teaser, a copy inside a site's
+/// chrome, a Traditional-script conversion, and unrelated stories.
+const TEXTS: &[(&str, &str, &str, &str)] = &[
+    ("s1", "port-1", "Port strike ends after 12 days", PORT),
+    (
+        "s2",
+        "port-2",
+        "UPDATE: Port strike ends after 12 days - Harbour Wire",
+        PORT_EDITED,
+    ),
+    ("s3", "port-3", "Port strike ends", PORT_TEASER),
+    (
+        "s4",
+        "port-4",
+        "Port strike ends after 12 days | Coast News",
+        PORT_IN_CHROME,
+    ),
+    (
+        "s1",
+        "zh-1",
+        "人力资源社会保障部：切实关心激励表彰一线人员",
+        ZH,
+    ),
+    (
+        "s2",
+        "zh-2",
+        "人力資源社會保障部：切實關心激勵表彰一線人員",
+        ZH_TRADITIONAL,
+    ),
+    (
+        "s3",
+        "ferry",
+        "Ferry services suspended as storm brings gales",
+        FERRY,
+    ),
+    ("s4", "library", "Library to open late on weekends", LIBRARY),
+];
+
+const PORT: &str = "Dock workers voted on Sunday night to accept a revised pay offer, ending a twelve-day strike that had left more than forty ships anchored offshore.\n\
+    The union said the deal raises wages by six percent over two years and limits night shifts for crane drivers over fifty-five.\n\
+    Exporters had warned that perishable cargo was spoiling in the summer heat, and supermarkets reported gaps on their shelves.\n\
+    The port operator said the first ships would berth on Monday morning and that the backlog should clear within ten days.\n\
+    Officials from the transport ministry, who brokered the final round of talks, welcomed the agreement and thanked both sides.";
+const PORT_EDITED: &str = "HARBOUR CITY (Wire) - Dock workers voted on Sunday night to accept a revised pay offer, ending a twelve-day strike that had left more than forty ships anchored offshore.\n\
+    The union said the deal raises wages by six percent over two years and limits night shifts for crane drivers over fifty-five.\n\
+    Exporters had warned that perishable cargo was spoiling in the summer heat, and supermarkets reported gaps on their shelves.\n\
+    The port operator said the first ships would dock on Monday morning and that the backlog should clear within ten days.\n\
+    (Reporting by Sarah Young; Editing by David Milliken)";
+const PORT_TEASER: &str = "Dock workers voted on Sunday night to accept a revised pay offer, ending a twelve-day strike that had left more than forty ships anchored offshore.\n\
+    The union said the deal raises wages by six percent over two years and limits night shifts for crane drivers over fifty-five. Read more";
+const PORT_IN_CHROME: &str = "Home | News | Sport | Weather | Business\n\
+    Dock workers voted on Sunday night to accept a revised pay offer, ending a twelve-day strike that had left more than forty ships anchored offshore.\n\
+    The union said the deal raises wages by six percent over two years and limits night shifts for crane drivers over fifty-five.\n\
+    Exporters had warned that perishable cargo was spoiling in the summer heat, and supermarkets reported gaps on their shelves.\n\
+    The port operator said the first ships would berth on Monday morning and that the backlog should clear within ten days.\n\
+    Officials from the transport ministry, who brokered the final round of talks, welcomed the agreement and thanked both sides.\n\
+    Most read: Council votes on bus lanes; Festival returns to the harbour; Weekend weather";
+const ZH: &str = "人力资源社会保障部日前印发通知，要求各地人力资源社会保障部门切实关心关爱奋战在一线的医务人员和基层工作人员。\n\
+    通知提出，要及时足额发放临时性工作补助，合理安排轮换休息，对表现突出的人员及时给予表彰奖励。\n\
+    各地要加强督促检查，确保各项政策措施落到实处，让一线人员切实感受到关心关爱。";
+const ZH_TRADITIONAL: &str = "人力資源社會保障部日前印發通知，要求各地人力資源社會保障部門切實關心關愛奮戰在一線的醫務人員和基層工作人員。\n\
+    通知提出，要及時足額發放臨時性工作補助，合理安排輪換休息，對表現突出的人員及時給予表彰獎勵。\n\
+    各地要加強督促檢查，確保各項政策措施落到實處，讓一線人員切實感受到關心關愛。";
+const FERRY: &str = "All ferry crossings to the islands were cancelled on Tuesday as gales reached the coast, stranding hundreds of travellers.\n\
+    Islanders were told to stock up on fuel and food before the weekend, and a hospital transfer was made by helicopter instead of the morning boat.\n\
+    The operator said its vessels would stay in harbour until the swell eased, which forecasters expect by Sunday evening.";
+const LIBRARY: &str = "The central library will stay open until ten at night on Saturdays and Sundays from next month, the council said.\n\
+    Students had petitioned for longer hours during the exam season, and extra staff will be paid from a community services grant.\n\
+    A review of visitor numbers is planned after six months, and the reading rooms on the second floor will become quiet study areas.";
+
+#[tokio::test]
+async fn verified_copies_fold_the_same_whatever_the_order() {
+    let expected: BTreeSet<BTreeSet<String>> = [
+        &["s1:port-1", "s2:port-2", "s3:port-3", "s4:port-4"][..],
+        &["s1:zh-1", "s2:zh-2"],
+        &["s3:ferry"],
+        &["s4:library"],
+    ]
+    .iter()
+    .map(|s| s.iter().map(|m| m.to_string()).collect())
+    .collect();
+    let mut failures = Vec::new();
+    for seed in 0..8u64 {
+        for db in TestDb::all().await {
+            let store = Store::open(&db.url).await.unwrap();
+            let names: Vec<SourceRecord> = ["s1", "s2", "s3", "s4"]
+                .iter()
+                .map(|name| SourceRecord {
+                    name: (*name).into(),
+                    url: format!("https://{name}.example.org/feed"),
+                    priority: 0,
+                    groups: Vec::new(),
+                    enabled: true,
+                })
+                .collect();
+            let ids = store.sync_sources(&names).await.unwrap();
+            let mut order: Vec<usize> = (0..TEXTS.len()).collect();
+            Rng(0x2545_f491_4f6c_dd1d ^ seed.wrapping_mul(0x1000_0001)).shuffle(&mut order);
+            for (step, &i) in order.iter().enumerate() {
+                let (source, guid, title, text) = TEXTS[i];
+                let entry = Entry {
+                    id: guid.into(),
+                    url: Some(format!("https://{source}.example.org/{guid}")),
+                    title: title.into(),
+                    author: None,
+                    published: DateTime::from_timestamp(T0 + 60 * i as i64, 0),
+                    summary: None,
+                    content: Some(text.replace('\n', "<br>")),
+                };
+                let items = feedfold::daemon::fingerprint_entries(vec![entry], Default::default());
+                let now = NOW + step as i64;
+                let options = MatchOptions::default();
+                store
+                    .ingest(ids[source], source, &items, now, options)
+                    .await
+                    .unwrap();
+            }
+            let found: BTreeSet<BTreeSet<String>> = stories(&store).await.into_values().collect();
+            if found != expected {
+                failures.push(format!("{}, order {seed}: {found:?}", db.label));
+            }
+            store.close().await;
+            db.cleanup().await;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -153,7 +153,8 @@ impl BatchClusterer {
         let mut ids = Vec::new();
         self.index.for_each_match(fingerprint, |id, _| ids.push(id));
         if let Some(sketch) = &traits.sketch {
-            self.shingles.for_each_candidate(keys(sketch), |id| ids.push(id));
+            self.shingles
+                .for_each_candidate(keys(sketch), |id| ids.push(id));
         }
         ids.sort_unstable();
         ids.dedup();
