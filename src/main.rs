@@ -230,8 +230,11 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 }
 
 fn init_logging() {
+    // html5ever reports each parse-error recovery ("foster parenting not
+    // implemented") at warn: one line per malformed page, hundreds a pass.
+    // The page is still parsed, so that is noise, not news.
     let filter = tracing_subscriber::EnvFilter::try_from_env("FEEDFOLD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,html5ever=error"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

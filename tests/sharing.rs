@@ -247,8 +247,16 @@ async fn racing_daemons_win_each_slot_exactly_once() {
 fn copies(site: usize, stories: usize) -> Vec<Entry> {
     (0..stories)
         .map(|s| {
-            let words: Vec<String> = (0..300)
-                .map(|w| format!("w{}", (s * 7919 + w * 104_729) % 5000))
+            // Words drawn per story (splitmix64 of story and position), so
+            // two stories share no run of words.
+            let words: Vec<String> = (0..300u64)
+                .map(|w| {
+                    let mut z = (s as u64) << 32 ^ w;
+                    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                    format!("w{}", (z ^ (z >> 31)) % 5000)
+                })
                 .collect();
             Entry {
                 id: format!("site{site}-story{s}"),

@@ -56,12 +56,15 @@ fn item(guid: &str, fingerprint: u64, published: i64, text: &str) -> Incoming {
     }
 }
 
-const STORY: &str = "The harbour authority said on Tuesday that the new container terminal \
-    would open in March after two years of delays caused by flooding and a dispute over \
-    dredging contracts with the city council.";
-const OTHER: &str = "A late goal from the visiting side settled the derby on Saturday, \
-    leaving the home team three points adrift at the bottom of the table with six games \
-    left to play this season.";
+/// A text of its own for each `seed`: 60 words drawn from a 5,000-word
+/// vocabulary, so two seeds share no shingles and one seed's copies verify.
+fn text(seed: u64) -> String {
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5851_f42d_4c95_7f2d);
+    (0..60)
+        .map(|_| format!("w{}", rng.next() % 5000))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 /// `bits` flipped bits, spread evenly over the four 16-bit blocks so that no
 /// block is closer than a quarter of them (the hardest case for the bands).
@@ -96,12 +99,17 @@ async fn wide_radii_fold_old_and_recent_copies_on_both_backends() {
             };
             let base = 0x9e37_79b9_7f4a_7c15_u64.rotate_left(round as u32 * 17);
             let near = base ^ spread(distance);
+            // Texts of this round only: a copy must fold by its own story.
+            let (story, other) = (
+                text(2 * u64::from(distance)),
+                text(2 * u64::from(distance) + 1),
+            );
             let (old, recent) = (OLD - round as i64 * 30 * DAY, NOW);
             let originals = [
-                item(&format!("old-{distance}"), base, old, STORY),
-                item(&format!("new-{distance}"), base, recent, STORY),
+                item(&format!("old-{distance}"), base, old, &story),
+                item(&format!("new-{distance}"), base, recent, &story),
                 // Unrelated: 64 bits from the base, 64 - distance from the copy.
-                item(&format!("other-{distance}"), !base, recent, OTHER),
+                item(&format!("other-{distance}"), !base, recent, &other),
             ];
             let report = store
                 .ingest(ids["wire"], "wire", &originals, NOW, options)
@@ -109,8 +117,8 @@ async fn wide_radii_fold_old_and_recent_copies_on_both_backends() {
                 .unwrap_or_else(|e| panic!("{label} at {distance}: {e}"));
             assert_eq!((report.new, report.merged), (3, 0), "{label} at {distance}");
             let copies = [
-                item(&format!("old-copy-{distance}"), near, old + 3600, STORY),
-                item(&format!("new-copy-{distance}"), near, recent - 3600, STORY),
+                item(&format!("old-copy-{distance}"), near, old + 3600, &story),
+                item(&format!("new-copy-{distance}"), near, recent - 3600, &story),
             ];
             let report = store
                 .ingest(ids["copy"], "copy", &copies, NOW + 1, options)
@@ -177,7 +185,12 @@ async fn lookup_cost_per_distance_and_backend() {
         let bulk: Vec<Incoming> = (0..STORED)
             .map(|i| {
                 let at = NOW - (rng.next() % (SPREAD_DAYS * DAY) as u64) as i64;
-                item(&format!("b{i}"), rng.next(), at, OTHER)
+                item(
+                    &format!("b{i}"),
+                    rng.next(),
+                    at,
+                    &text(1_000_000 + i as u64),
+                )
             })
             .collect();
         for chunk in bulk.chunks(1000) {
@@ -203,7 +216,7 @@ async fn lookup_cost_per_distance_and_backend() {
                 let mut failed = None;
                 for p in 0..PROBES {
                     let guid = format!("p{distance}-{p}-{}", at);
-                    let probe = [item(&guid, rng.next(), at, STORY)];
+                    let probe = [item(&guid, rng.next(), at, &text(p as u64))];
                     let result = store
                         .ingest(ids["probe"], "probe", &probe, NOW, options)
                         .await;

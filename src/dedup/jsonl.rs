@@ -383,6 +383,44 @@ mod tests {
     }
 
     #[test]
+    fn odd_items_each_get_a_defined_outcome() {
+        let story = "Dock workers voted on Sunday night to accept a revised pay offer, ending a \
+                     twelve-day strike that had left more than forty ships anchored offshore.";
+        let huge = format!("{story} ").repeat(10 * 1024 * 1024 / (story.len() + 1));
+        let thai = "ผู้ว่าราชการจังหวัดประกาศปิดโรงเรียนทุกแห่งเป็นเวลาสามวันเนื่องจากน้ำท่วมหนัก";
+        let item = |id: &str, title: &str, text: &str| {
+            serde_json::json!({"id": id, "title": title, "text": text, "source": id}).to_string()
+        };
+        let input = [
+            item("empty", "", ""),
+            item(
+                "title-only",
+                "Port strike ends after twelve days of talks",
+                "",
+            ),
+            item("copy-1", "Port strike ends", story),
+            item("copy-1", "Port strike ends", story),
+            item("huge", "Port strike ends", &huge),
+            item("thai", "น้ำท่วม", thai),
+            item("thai-again", "น้ำท่วม", thai),
+        ]
+        .join("\n");
+        let (lines, errors) = run_on(&input);
+        assert!(errors.is_empty(), "{errors:?}");
+        let cluster = |i: usize| lines[i]["cluster"].as_str().unwrap_or("").to_owned();
+        assert_eq!(lines.len(), 7);
+        // Too little text: a story of its own, never a match.
+        assert_eq!(cluster(0), "empty");
+        assert_eq!(cluster(1), "title-only");
+        // The same item twice is one story; so is a 10 MB text of the same
+        // story repeated, which contains it.
+        assert_eq!(cluster(3), cluster(2));
+        assert_eq!(cluster(4), cluster(2));
+        // A script without spaces or a rule of its own still folds its copies.
+        assert_eq!(cluster(6), "thai");
+    }
+
+    #[test]
     fn an_overlong_line_is_reported_by_number_and_never_held() {
         let max_line = 1024;
         let good = |id: &str| format!("{{\"id\":\"{id}\",\"title\":\"t\",\"text\":\"x\"}}\n");

@@ -476,7 +476,6 @@ impl<'a> Plan<'a> {
         let options = self.origin.options;
         let since = time.saturating_sub(options.window_secs);
         let until = time.saturating_add(options.window_secs);
-        // The band rows offer a superset; `decide` keeps those within the distance.
         let mine = traits.sketch.as_ref().map_or(&[][..], keys);
         let mut ids = if candidates.covers(since) {
             let mut ids = candidates.near(fingerprint, options.distance);
@@ -485,18 +484,19 @@ impl<'a> Plan<'a> {
         } else {
             self.banded.clone()
         };
-        let query = fingerprint as u64;
-        let close = |(id, f): &(&i64, &u64)| {
-            (**f ^ query).count_ones() <= options.distance
-                || self.rows.get(id).is_some_and(|row| {
-                    let theirs = row.traits.sketch.as_ref().map_or(&[][..], keys);
-                    shares_keys(mine, theirs)
-                })
-        };
-        ids.extend(self.written.iter().filter(close).map(|(id, _)| *id));
+        ids.extend(self.written.keys());
         ids.sort_unstable();
         ids.dedup();
+        // The band rows offer a superset, and the rows written in this batch
+        // are all offered: keep the candidates, by either way of finding them.
+        let query = fingerprint as u64;
+        let candidate = |row: &Row| {
+            row.fingerprint
+                .is_some_and(|f| (f as u64 ^ query).count_ones() <= options.distance)
+                || shares_keys(mine, row.traits.sketch.as_ref().map_or(&[][..], keys))
+        };
         ids.into_iter()
+            .filter(|id| self.rows.get(id).is_some_and(candidate))
             .filter_map(|id| self.neighbour(id, since, until, traits))
             .collect()
     }
