@@ -118,10 +118,8 @@ impl Rng {
 /// its time and its representative copy.
 type Outcome = BTreeMap<BTreeSet<String>, (i64, String)>;
 
-/// Ingests the fixture in the order `seed` gives: one entry per ingest for
-/// even seeds, one batch per source (in order of first appearance) for odd
-/// ones, so both the stored and the in-batch paths are taken.
-async fn run(store: &Store, seed: u64) -> Outcome {
+/// Sources s1 to s4, by name.
+async fn four_sources(store: &Store) -> std::collections::HashMap<String, i64> {
     let sources: Vec<SourceRecord> = ["s1", "s2", "s3", "s4"]
         .iter()
         .map(|name| SourceRecord {
@@ -132,7 +130,14 @@ async fn run(store: &Store, seed: u64) -> Outcome {
             enabled: true,
         })
         .collect();
-    let ids = store.sync_sources(&sources).await.unwrap();
+    store.sync_sources(&sources).await.unwrap()
+}
+
+/// Ingests the fixture in the order `seed` gives: one entry per ingest for
+/// even seeds, one batch per source (in order of first appearance) for odd
+/// ones, so both the stored and the in-batch paths are taken.
+async fn run(store: &Store, seed: u64) -> Outcome {
+    let ids = four_sources(store).await;
     let mut order: Vec<&Spec> = FIXTURE.iter().collect();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ seed.wrapping_mul(0x1000_0001));
     rng.shuffle(&mut order);
@@ -419,17 +424,7 @@ async fn verified_copies_fold_the_same_whatever_the_order() {
     for seed in 0..8u64 {
         for db in TestDb::all().await {
             let store = Store::open(&db.url).await.unwrap();
-            let names: Vec<SourceRecord> = ["s1", "s2", "s3", "s4"]
-                .iter()
-                .map(|name| SourceRecord {
-                    name: (*name).into(),
-                    url: format!("https://{name}.example.org/feed"),
-                    priority: 0,
-                    groups: Vec::new(),
-                    enabled: true,
-                })
-                .collect();
-            let ids = store.sync_sources(&names).await.unwrap();
+            let ids = four_sources(&store).await;
             let mut order: Vec<usize> = (0..TEXTS.len()).collect();
             Rng(0x2545_f491_4f6c_dd1d ^ seed.wrapping_mul(0x1000_0001)).shuffle(&mut order);
             for (step, &i) in order.iter().enumerate() {
