@@ -161,9 +161,9 @@ pub(super) struct Plan<'a> {
     banded: Vec<i64>,
     /// Entry ids by canonical URL; an id may linger under an old URL.
     by_url: HashMap<String, Vec<i64>>,
-    /// Fingerprints of the rows this batch wrote: few enough to compare
-    /// each with every new item.
-    written: HashMap<i64, u64>,
+    /// The fingerprinted rows this batch wrote: few enough to compare each
+    /// with every new item.
+    written: HashSet<i64>,
     /// This source's entries by GUID, with their current text.
     current: HashMap<&'a str, (i64, Text<'a>)>,
     /// Stories to insert; pending story `PENDING + i` is `stories[i]`.
@@ -219,7 +219,7 @@ impl<'a> Plan<'a> {
             keys: known.keys,
             banded: known.banded,
             by_url,
-            written: HashMap::new(),
+            written: HashSet::new(),
             current,
             stories: Vec::new(),
             inserts: Vec::new(),
@@ -357,7 +357,7 @@ impl<'a> Plan<'a> {
             }
         }
         match row.fingerprint {
-            Some(fingerprint) => self.written.insert(id, fingerprint as u64),
+            Some(_) => self.written.insert(id),
             None => self.written.remove(&id),
         };
         self.rows.insert(id, row);
@@ -484,7 +484,7 @@ impl<'a> Plan<'a> {
         } else {
             self.banded.clone()
         };
-        ids.extend(self.written.keys());
+        ids.extend(&self.written);
         ids.sort_unstable();
         ids.dedup();
         // The band rows offer a superset, and the rows written in this batch
