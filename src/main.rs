@@ -634,7 +634,11 @@ fn dedup(
 /// The second stage's figures, in words.
 fn verification(e: &feedfold::dedup::Evidence) -> String {
     let fraction = |permille: u16| f64::from(permille) / 1000.0;
-    let title = if e.same_title { "; titles equal" } else { "" };
+    let title = match (e.same_site, e.same_title) {
+        (true, _) => "; same source, so the stricter bars of one site's pages",
+        (false, true) => "; titles equal",
+        (false, false) => "",
+    };
     format!(
         "resemblance {:.2}; {:.2} of the shorter text's {} sampled shingles contained in the other{title}",
         fraction(e.resemblance),

@@ -296,7 +296,7 @@ async fn concurrent_copies_of_a_story_end_in_one_cluster() {
                 let (a, b) = (&all[0][s], &all[site][t]);
                 let fingerprint = |i: &feedfold::store::Incoming| i.simhash.unwrap().fingerprint;
                 let d = fingerprint(a).distance(fingerprint(b));
-                let evidence = feedfold::dedup::Evidence::between(&a.traits, &b.traits);
+                let evidence = feedfold::dedup::Evidence::between(&a.traits, &b.traits, false);
                 let near = d <= options.distance / 2 && options.bridges(d, evidence.as_ref());
                 let far = !options.accepts(d, evidence.as_ref());
                 assert!(

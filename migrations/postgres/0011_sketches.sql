@@ -11,8 +11,10 @@ ALTER TABLE entries ADD COLUMN title_key BIGINT;
 ALTER TABLE entries ADD COLUMN sketch_keys BYTEA;
 -- The second stage's figures for each near-duplicate decision, for
 -- `feedfold explain`: resemblance and containment in thousandths, the
--- containment's sample size, and whether the cleaned titles were equal.
+-- containment's sample size, whether the cleaned titles were equal, and
+-- whether both entries came from one source (stricter bars).
 ALTER TABLE decisions ADD COLUMN resemblance BIGINT;
 ALTER TABLE decisions ADD COLUMN containment BIGINT;
 ALTER TABLE decisions ADD COLUMN sample BIGINT;
 ALTER TABLE decisions ADD COLUMN same_title BIGINT;
+ALTER TABLE decisions ADD COLUMN same_site BIGINT;

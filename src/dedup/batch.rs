@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use xxhash_rust::xxh3::xxh3_64;
+
 use super::cluster::{Evidence, MatchOptions, Neighbour, matched_clusters, survivor};
 use super::index::BandIndex;
 use super::shingle_index::{ShingleIndex, keys};
@@ -34,6 +36,7 @@ struct BatchItem {
     fingerprint: u64,
     time: Option<i64>,
     traits: Traits,
+    site: Option<u64>,
 }
 
 impl BatchClusterer {
@@ -60,9 +63,11 @@ impl BatchClusterer {
         &mut self,
         simhash: Simhash,
         traits: Traits,
+        site: Option<&str>,
         canonical_url: Option<&str>,
         time: Option<i64>,
     ) -> usize {
+        let site = site.map(|s| xxh3_64(s.as_bytes()));
         let window = self.options.window_secs;
         let mut same_url: Vec<(i64, i64)> = canonical_url
             .and_then(|u| self.by_url.get(u))
@@ -87,7 +92,11 @@ impl BatchClusterer {
                         cluster_started: self.cluster_started[cluster],
                         fingerprint: item.fingerprint,
                         time: item.time,
-                        evidence: Evidence::between(&traits, &item.traits),
+                        evidence: Evidence::between(
+                            &traits,
+                            &item.traits,
+                            site.is_some() && site == item.site,
+                        ),
                     }
                 })
                 .collect()
@@ -140,6 +149,7 @@ impl BatchClusterer {
             fingerprint: simhash.fingerprint.0,
             time,
             traits,
+            site,
         });
         if let Some(url) = canonical_url {
             self.by_url.entry(url.to_owned()).or_default().push(id);
@@ -191,11 +201,11 @@ mod tests {
     fn items_join_by_url_or_fingerprint_in_order() {
         let mut c = BatchClusterer::new(MatchOptions::default());
         assert_eq!(
-            c.add(s(0), Traits::default(), Some("https://a/1"), Some(0)),
+            c.add(s(0), Traits::default(), None, Some("https://a/1"), Some(0)),
             0
         );
         assert_eq!(
-            c.add(s(0b11), Traits::default(), None, Some(10)),
+            c.add(s(0b11), Traits::default(), None, None, Some(10)),
             0,
             "within 3 bits"
         );
@@ -203,6 +213,7 @@ mod tests {
             c.add(
                 s(u64::MAX),
                 Traits::default(),
+                None,
                 Some("https://a/1"),
                 Some(20)
             ),
@@ -210,27 +221,33 @@ mod tests {
             "same URL"
         );
         assert_eq!(
-            c.add(s(u64::MAX - 1), Traits::default(), None, Some(25)),
+            c.add(s(u64::MAX - 1), Traits::default(), None, None, Some(25)),
             0,
             "near a member that joined by URL"
         );
         assert_eq!(
-            c.add(s(0xffff_0000_ffff_0000), Traits::default(), None, Some(30)),
+            c.add(
+                s(0xffff_0000_ffff_0000),
+                Traits::default(),
+                None,
+                None,
+                Some(30)
+            ),
             1,
             "far: a new cluster"
         );
-        assert_eq!(c.add(s(0b1111), Traits::default(), None, Some(40)), 0);
+        assert_eq!(c.add(s(0b1111), Traits::default(), None, None, Some(40)), 0);
         let short = Simhash {
             fingerprint: Fingerprint(0),
             features: 1,
         };
         assert_eq!(
-            c.add(short, Traits::default(), None, Some(50)),
+            c.add(short, Traits::default(), None, None, Some(50)),
             2,
             "too short to match"
         );
         assert_eq!(
-            c.add(s(0), Traits::default(), None, Some(10 * 86_400)),
+            c.add(s(0), Traits::default(), None, None, Some(10 * 86_400)),
             3,
             "outside the window"
         );
@@ -241,7 +258,13 @@ mod tests {
     fn partition(fps: &[(u64, Option<&str>)], order: &[usize]) -> Vec<Vec<usize>> {
         let mut c = BatchClusterer::new(MatchOptions::default());
         for &i in order {
-            c.add(s(fps[i].0), Traits::default(), fps[i].1, Some(i as i64));
+            c.add(
+                s(fps[i].0),
+                Traits::default(),
+                None,
+                fps[i].1,
+                Some(i as i64),
+            );
         }
         let mut clusters: HashMap<usize, Vec<usize>> = HashMap::new();
         for (at, &i) in order.iter().enumerate() {

@@ -47,17 +47,22 @@ pub struct Evidence {
     pub sample: u32,
     /// The cleaned titles are equal.
     pub same_title: bool,
+    /// Both come from one site, whose chrome they may share.
+    pub same_site: bool,
 }
 
 impl Evidence {
     /// Compares a new item with a candidate, when both have sketches.
-    pub fn between(new: &Traits, old: &Traits) -> Option<Evidence> {
+    pub fn between(new: &Traits, old: &Traits, same_site: bool) -> Option<Evidence> {
         let same_title = new.title_key.is_some() && new.title_key == old.title_key;
         let overlap = new.sketch.as_ref()?.compare(old.sketch.as_ref()?);
-        Some(Evidence::from_overlap(overlap, same_title))
+        Some(Evidence {
+            same_site,
+            ..Evidence::from_overlap(overlap, same_title)
+        })
     }
 
-    /// The figures of an [`Overlap`].
+    /// The figures of an [`Overlap`] (of two sites' pages).
     pub fn from_overlap(overlap: Overlap, same_title: bool) -> Evidence {
         let permille = |x: f32| (x * 1000.0).round().clamp(0.0, 1000.0) as u16;
         let (containment, sample) = overlap.containment();
@@ -66,24 +71,36 @@ impl Evidence {
             containment: permille(containment),
             sample,
             same_title,
+            same_site: false,
         }
     }
 
     /// Whether the texts are the same story: resemblance at the bar, or
     /// containment at its bar over a sample large enough to trust. Equal
-    /// titles lower both bars to [`TITLE_DISCOUNT`] of themselves.
+    /// titles lower both bars to [`TITLE_DISCOUNT`] of themselves. Two pages
+    /// of one site share its chrome wherever extraction kept it, which
+    /// inflates both figures, and a site rarely runs one story twice under
+    /// two entries unless nearly word for word: their bars are
+    /// [`SAME_SITE_BARS`] (titles do not lower them).
     pub fn verifies(&self, options: &MatchOptions) -> bool {
-        let scale = |bar: u16| {
-            if self.same_title {
-                (u32::from(bar) * TITLE_DISCOUNT / 100) as u16
-            } else {
-                bar
-            }
+        let (resemblance, containment) = if self.same_site {
+            (
+                options.resemblance.max(SAME_SITE_BARS.0),
+                options.containment.max(SAME_SITE_BARS.1),
+            )
+        } else if self.same_title {
+            let discount = |bar: u16| (u32::from(bar) * TITLE_DISCOUNT / 100) as u16;
+            (discount(options.resemblance), discount(options.containment))
+        } else {
+            (options.resemblance, options.containment)
         };
-        self.resemblance >= scale(options.resemblance)
-            || (self.sample >= MIN_SAMPLE && self.containment >= scale(options.containment))
+        self.resemblance >= resemblance
+            || (self.sample >= MIN_SAMPLE && self.containment >= containment)
     }
 }
+
+/// Resemblance and containment bars, ‰, for two entries of one site.
+pub const SAME_SITE_BARS: (u16, u16) = (800, 950);
 
 /// Percentage of the resemblance and containment bars that equal titles
 /// leave: title evidence is a signal, never enough alone.
@@ -457,6 +474,7 @@ mod tests {
             containment,
             sample,
             same_title,
+            same_site: false,
         }
     }
 
@@ -484,6 +502,15 @@ mod tests {
             !joins(verified(100, 200, 100, true)),
             "but a title alone is not enough"
         );
+        let same_site = |e: Evidence| Evidence {
+            same_site: true,
+            ..e
+        };
+        assert!(
+            !joins(same_site(verified(600, 920, 100, true))),
+            "one site's pages share its chrome"
+        );
+        assert!(joins(same_site(verified(850, 850, 100, false))));
         // Without sketches, 16 bits is too far for the fingerprint alone.
         assert_eq!(
             decide(None, hash(0), Some(0), [n(1, 10, 0, far, 0)], options),

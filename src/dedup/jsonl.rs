@@ -83,7 +83,8 @@ fn run_capped(
     let mut ids: Vec<Value> = Vec::new();
     for (item, (simhash, traits)) in fingerprint_all(&items, features).into_iter().enumerate() {
         let item = &items[item];
-        clusterer.add(simhash, traits, item.canonical.as_deref(), Some(item.time));
+        let (site, url) = (item.site.as_deref(), item.canonical.as_deref());
+        clusterer.add(simhash, traits, site, url, Some(item.time));
         ids.push(item.id.clone());
     }
     // A cluster is named by the id of its first item in the input.
@@ -569,7 +570,8 @@ mod tests {
                 let id = |k: usize| items[k].id.as_str().unwrap_or("").to_owned();
                 let same = truth.get(&id(i)) == truth.get(&id(j));
                 let d = prints[i].0.fingerprint.distance(prints[j].0.fingerprint);
-                let Some(e) = Evidence::between(&prints[i].1, &prints[j].1) else {
+                let same_site = items[i].site.is_some() && items[i].site == items[j].site;
+                let Some(e) = Evidence::between(&prints[i].1, &prints[j].1, same_site) else {
                     continue;
                 };
                 if !same && d > 24 && e.resemblance < 150 && e.containment < 300 {

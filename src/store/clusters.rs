@@ -99,7 +99,7 @@ impl Store {
         .ok_or_else(|| StoreError::UnknownEntry(entry.to_string()))?;
         let decisions = sqlx::query(
             "SELECT d.rule, d.distance, d.decided_at, d.template_lines, d.resemblance,
-                    d.containment, d.sample, d.same_title, m.id AS m_id, ms.name AS m_source, m.title AS m_title,
+                    d.containment, d.sample, d.same_title, d.same_site, m.id AS m_id, ms.name AS m_source, m.title AS m_title,
                     m.url AS m_url
              FROM decisions d
              LEFT JOIN entries m ON m.id = d.matched_entry_id
@@ -194,5 +194,6 @@ fn evidence_from_row(row: &sqlx::any::AnyRow) -> Result<Option<Evidence>, StoreE
         containment: permille(containment),
         sample: u32::try_from(sample).unwrap_or(0),
         same_title: same_title != 0,
+        same_site: figure("same_site")?.is_some_and(|x| x != 0),
     }))
 }

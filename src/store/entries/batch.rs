@@ -30,7 +30,8 @@ type Tx = Transaction<'static, Any>;
 
 /// The columns of `plan::Row`, with the story's start, key, and whether it
 /// holds an entry the user split out.
-const ROW_COLUMNS: &str = "e.id, e.story_id, e.fingerprint, e.canonical_url, e.published,
+const ROW_COLUMNS: &str =
+    "e.id, e.story_id, e.source_id, e.fingerprint, e.canonical_url, e.published,
      e.first_seen, e.sketch, e.title_key, s.published AS started, s.story_key,
      (SELECT COUNT(*) FROM entries p WHERE p.story_id = s.id AND p.pinned = 1) AS pinned_members
      FROM entries e JOIN stories s ON s.id = e.story_id";
@@ -157,6 +158,7 @@ fn remember(known: &mut Known, row: &AnyRow) -> Result<i64, StoreError> {
         id,
         Stored {
             story,
+            source: row.try_get("source_id")?,
             fingerprint: row.try_get("fingerprint")?,
             canonical_url: row.try_get("canonical_url")?,
             published: row.try_get("published")?,
@@ -635,12 +637,13 @@ async fn insert_decisions(
     entries: &[i64],
     removed: &HashMap<&str, u32>,
 ) -> Result<(), StoreError> {
-    const WIDTH: usize = 11;
+    const WIDTH: usize = 12;
     let rows: Vec<_> = inserts.iter().zip(entries).collect();
     for chunk in rows.chunks(MAX_PARAMS / WIDTH) {
         let sql = format!(
             "INSERT INTO decisions (entry_id, story_id, rule, matched_entry_id, distance, decided_at,
-                                    template_lines, resemblance, containment, sample, same_title)
+                                    template_lines, resemblance, containment, sample, same_title,
+                                    same_site)
              VALUES {}",
             tuples(1, chunk.len(), WIDTH)
         );
@@ -663,7 +666,8 @@ async fn insert_decisions(
                 .bind(evidence.map(|e| i64::from(e.resemblance)))
                 .bind(evidence.map(|e| i64::from(e.containment)))
                 .bind(evidence.map(|e| i64::from(e.sample)))
-                .bind(evidence.map(|e| i64::from(e.same_title)));
+                .bind(evidence.map(|e| i64::from(e.same_title)))
+                .bind(evidence.map(|e| i64::from(e.same_site)));
         }
         query.execute(&mut **tx).await?;
     }

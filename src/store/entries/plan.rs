@@ -34,6 +34,8 @@ pub(super) const PENDING: i64 = 1 << 62;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Row {
     pub story: i64,
+    /// Its source's id.
+    pub source: i64,
     pub fingerprint: Option<i64>,
     pub canonical_url: Option<String>,
     pub published: Option<i64>,
@@ -300,6 +302,7 @@ impl<'a> Plan<'a> {
         };
         let row = Row {
             story,
+            source: self.origin.source_id,
             fingerprint: usable_fingerprint(item),
             canonical_url: canonical,
             published: published(item),
@@ -512,7 +515,7 @@ impl<'a> Plan<'a> {
             cluster_started: started,
             fingerprint: row.fingerprint? as u64,
             time: Some(time),
-            evidence: Evidence::between(traits, &row.traits),
+            evidence: Evidence::between(traits, &row.traits, row.source == self.origin.source_id),
         })
     }
 }
