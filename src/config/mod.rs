@@ -219,7 +219,8 @@ pub struct Dedup {
     /// Share of the shorter text's shingles that must occur in the longer
     /// (0 to 1) for a candidate to be the same story: a teaser or a
     /// truncated copy of a longer one. Default 0.7. Equal cleaned titles
-    /// lower both bars to 60% of themselves.
+    /// lower both bars to 60% of themselves; two entries of one source need
+    /// at least 0.8 and 0.95 (their pages share the site's chrome).
     pub containment: Fraction,
     /// Only stories this close in time are compared. Default `7d`.
     pub window: Duration,
