@@ -73,6 +73,11 @@ impl Draft {
         self.keep = cleanup::keep(&self.blocks, context);
     }
 
+    /// The kept paragraphs, for cleaning another candidate against.
+    pub fn core(&self) -> cleanup::Core {
+        cleanup::Core::new(self.kept())
+    }
+
     /// Whether the candidate has no text at all.
     pub fn is_empty(&self) -> bool {
         self.blocks.is_empty()

@@ -1,17 +1,20 @@
 //! Boilerplate that survives main-content selection, cut paragraph by
 //! paragraph: credit and copyright lines, related-link and "more stories"
 //! lists, share widgets, promotions, picture captions, a teaser repeated
-//! before the lead. One file per
+//! before the lead, furniture around the densest block. One file per
 //! rule, each behind [`Rule`]; a rule only ever marks paragraphs to drop.
 
 mod captions;
 mod credits;
+mod edges;
 mod links;
 mod promo;
 mod teaser;
 mod widgets;
 
 use super::blocks::Block;
+
+pub(crate) use edges::Core;
 
 /// What the rules may compare paragraphs against.
 #[derive(Debug, Clone, Copy, Default)]
@@ -20,6 +23,9 @@ pub(crate) struct Context<'a> {
     pub title: &'a str,
     /// The feed's summary of the article, if it had one.
     pub summary: Option<&'a str>,
+    /// The page's densest block, read as paragraphs, when the candidate
+    /// being cleaned is another strategy's.
+    pub core: Option<&'a Core>,
 }
 
 /// One cleanup rule.
@@ -39,6 +45,7 @@ const RULES: &[&dyn Rule] = &[
     &links::LinkLists,
     &credits::Tail,
     &teaser::Teaser,
+    &edges::Edges,
 ];
 
 /// Which paragraphs to keep.
