@@ -1,9 +1,10 @@
 //! Boilerplate that survives main-content selection, cut paragraph by
 //! paragraph: credit and copyright lines, related-link and "more stories"
 //! lists, share widgets, promotions, picture captions, a teaser repeated
-//! before the lead, furniture around the densest block. One file per
+//! before the lead, an author box, furniture around the densest block. One file per
 //! rule, each behind [`Rule`]; a rule only ever marks paragraphs to drop.
 
+mod author;
 mod captions;
 mod credits;
 mod edges;
@@ -45,6 +46,7 @@ const RULES: &[&dyn Rule] = &[
     &links::LinkLists,
     &credits::Tail,
     &teaser::Teaser,
+    &author::AuthorBox,
     &edges::Edges,
 ];
 
