@@ -1,12 +1,13 @@
 //! Boilerplate that survives main-content selection, cut paragraph by
 //! paragraph: credit and copyright lines, related-link and "more stories"
 //! lists, share widgets, promotions, picture captions, a teaser repeated
-//! before the lead, an author box, furniture around the densest block. One file per
+//! before the lead, an author box, readers' comments, furniture around the densest block. One file per
 //! rule, each behind [`Rule`]; a rule only ever marks paragraphs to drop.
 
 mod author;
 mod captions;
 mod credits;
+mod discussion;
 mod edges;
 mod links;
 mod promo;
@@ -45,6 +46,7 @@ const RULES: &[&dyn Rule] = &[
     &credits::Credits,
     &links::LinkLists,
     &credits::Tail,
+    &discussion::Discussion,
     &teaser::Teaser,
     &author::AuthorBox,
     &edges::Edges,
