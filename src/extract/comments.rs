@@ -24,12 +24,10 @@ static NAME: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Whether an element's class or id names it a comment section.
 fn is_named_comments(node: &NodeRef<'_>) -> bool {
-    let id = node.attr("id");
-    let class = node.attr("class");
-    id.iter()
-        .chain(class.iter())
-        .flat_map(|v| v.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
-        .any(|token| NAME.is_match(&token))
+    ["id", "class"].iter().any(|name| {
+        node.attr(name)
+            .is_some_and(|value| value.split_whitespace().any(|token| NAME.is_match(token)))
+    })
 }
 
 /// Removes the page's comment sections; returns how many were removed.
