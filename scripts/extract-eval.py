@@ -38,10 +38,27 @@ WHAT IT MEASURES
           most 40 characters among them ("short", mostly real credit lines) are counted apart;
           -v lists the lines.
 
+  --sets LIST  which human-gold English sets to score (comma-separated; default "readability"):
+          readability (above); l3s (l3s-gn1: 621 Google News 2008 pages, gold = headline + full-text
+          blocks; the 3 pages whose html lacks the article are skipped); dragnet (1,381 news/blog
+          pages, gold = hand-copied main content, comments excluded; R237/R427 skipped); cleaneval
+          (395 general web pages, inclusive gold: rewards recall; empty-gold pages and dev-47
+          skipped); "all" = the four. Gzipped pages are unpacked once into target/extract-eval-cache.
+          Scored like the readability set (word 4-shingles).
+
+  --pages FILE.jsonl  a set of pages as JSON lines {"id","html","url",...} with the truth beside it
+          (FILE.truth.jsonl, {"id","article"}), e.g. the dedup dev set's en-pages: each page's html is
+          written once into target/extract-eval-cache/pages/, and feedfold's text is scored against
+          "article" by word 3-shingle sets (the dedup view): mean recall / precision, and the pages
+          with recall < 0.8 (a wrong block was chosen) and precision < 0.8 (chrome kept); with
+          --worst N the N lowest-recall and N lowest-precision pages.
+
 RUNNING (from anywhere; paths are resolved against the repo root)
     python3 scripts/extract-eval.py                                   # readability set, feedfold only
     python3 scripts/extract-eval.py --peer --gne /tmp/gne-out --worst 15
     python3 scripts/extract-eval.py --bin target/release/feedfold --json /tmp/run-a.jsonl
+    python3 scripts/extract-eval.py --sets all --gne /tmp/gne-out           # every corpus
+    python3 scripts/extract-eval.py --sets none --pages /tmp/my6/en-pages.jsonl --worst 10
   The binary is --bin, else $FEEDFOLD_BIN, else target/release/feedfold, else target/debug/feedfold.
   --corpora DIR overrides ../shared/corpora (read at run time; nothing from it is copied into the
   repo). --json OUT writes one row per page (id, P, R, F1, ms, strategy, cjk; peer_* with --peer),
@@ -52,6 +69,7 @@ RUNNING (from anywhere; paths are resolved against the repo root)
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import re
@@ -69,6 +87,9 @@ DEFAULT_CORPORA = "../shared/corpora"
 READABILITY_URL = "http://fakehost/test/page.html"
 GNE_URL = "http://fakehost/gne/{site}/{name}"
 VENV = REPO / "target" / "extract-eval-venv"
+CACHE = REPO / "target" / "extract-eval-cache"
+SETS = ("readability", "l3s", "dragnet", "cleaneval")
+SKIP = {"dragnet": {"R237", "R427"}, "cleaneval": {"dev-47"}}
 # What pip resolved on 2026-11-28 when this script was written (trafilatura 2.3.1 pulled lxml 6.1.3,
 # whose lxml.html.clean moved out to lxml_html_clean, which justext needs).
 PEER_REQUIREMENTS = ["trafilatura==2.3.1", "lxml_html_clean==0.4.6"]
@@ -216,6 +237,87 @@ def gne_pages(corpora: Path) -> list[Page]:
         pid = f"{path.parent.name}/{path.stem}"
         url = GNE_URL.format(site=path.parent.name, name=path.name)
         pages.append(Page(pid, path, url, reference.get(pid), None, True))
+    return pages
+
+
+def unpacked(path: Path, set_name: str) -> Path:
+    """A gzipped page unpacked once into the cache (feedfold reads raw bytes)."""
+    if path.suffix != ".gz":
+        return path
+    out = CACHE / set_name / path.name.removesuffix(".gz")
+    if not out.is_file() or out.stat().st_mtime < path.stat().st_mtime:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(gzip.decompress(path.read_bytes()))
+    return out
+
+
+def gold_pages(corpora: Path, set_name: str, folder: str, urls: dict[str, str]) -> list[Page]:
+    """Pages html/<id>.html.gz with gold/<id>.txt (non-empty), less the known-broken ones."""
+    root = corpora / folder
+    pages = []
+    for gold in sorted((root / "gold").glob("*.txt")):
+        pid = gold.stem
+        html = root / "html" / f"{pid}.html.gz"
+        want = gold.read_text(encoding="utf-8")
+        if pid in SKIP.get(set_name, ()) or not want.strip() or not html.is_file():
+            continue
+        pages.append(Page(pid, unpacked(html, set_name), urls.get(pid, ""), want, None,
+                          is_cjk(want)))
+    return pages
+
+
+def tsv_urls(path: Path, column: int = 1) -> dict[str, str]:
+    urls = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            fields = line.split("\t")
+            if len(fields) > column and fields[column].startswith("http"):
+                urls[fields[0]] = fields[column]
+    return urls
+
+
+def l3s_pages(corpora: Path) -> list[Page]:
+    # Pages whose html lacks the annotated article: their gold cannot be reached.
+    pages = gold_pages(corpora, "l3s", "l3s-gn1", tsv_urls(corpora / "l3s-gn1" / "urls.tsv"))
+    return [p for p in pages if _reachable(p)]
+
+
+def _reachable(page: Page) -> bool:
+    """Whether most of the gold's word 4-shingles occur in the page's text at all."""
+    text = html_to_text(page.path.read_text(encoding="utf-8", errors="replace"))
+    got, want = shingles(tokens(text, False)), shingles(tokens(page.want or "", False))
+    return not want or sum((got & want).values()) / sum(want.values()) >= 0.5
+
+
+def set_pages(corpora: Path, name: str) -> list[Page]:
+    if name == "readability":
+        return readability_pages(corpora)
+    if name == "l3s":
+        return l3s_pages(corpora)
+    if name == "dragnet":
+        return gold_pages(corpora, name, "dragnet", {})
+    return gold_pages(corpora, name, "cleaneval", tsv_urls(corpora / "cleaneval" / "index.tsv"))
+
+
+def json_pages(path: Path) -> list[Page]:
+    """--pages: html written once into the cache, truth "article" beside it."""
+    truth_path = path.with_name(path.name.removesuffix(".jsonl") + ".truth.jsonl")
+    truth = {}
+    for line in truth_path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        truth[row["id"]] = row.get("article")
+    outdir = CACHE / "pages" / path.stem
+    outdir.mkdir(parents=True, exist_ok=True)
+    pages = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if not row.get("html") or row["id"] not in truth:
+            continue
+        html = outdir / f"{row['id']}.html"
+        if not html.is_file():
+            html.write_text(row["html"], encoding="utf-8")
+        pages.append(Page(row["id"], html, row.get("url") or "", truth[row["id"]], None,
+                          is_cjk(truth[row["id"]] or "")))
     return pages
 
 
@@ -524,6 +626,64 @@ def evaluate_readability(args, binary: Path, corpora: Path) -> None:
         print(f"per-page rows written to {args.json}")
 
 
+def evaluate_set(args, binary: Path, corpora: Path, name: str) -> None:
+    pages = set_pages(corpora, name)
+    out, wall = run_feedfold(binary, pages)
+    rows = score_rows(pages, out)
+    columns = [("feedfold", summarise(rows))]
+    peer_rows = None
+    if args.peer:
+        peer_out, version = run_trafilatura(pages)
+        peer_rows = score_rows(pages, peer_out)
+        columns.append((f"trafilatura {version}", summarise(peer_rows)))
+    print_summary(name, columns)
+    if args.worst:
+        print_worst(rows, peer_rows, args.worst)
+    if args.json:
+        path = Path(args.json)
+        path = path.with_name(f"{path.stem}-{name}{path.suffix}")
+        write_json(path, rows, peer_rows)
+        print(f"per-page rows written to {path}")
+
+
+def shingle_set(text: str, k: int = 3) -> set:
+    words = tokens(text, False)
+    return {tuple(words[i:i + k]) for i in range(len(words) - k + 1)}
+
+
+def evaluate_json_pages(args, binary: Path) -> None:
+    """--pages: word 3-shingle set recall / precision against the truth's article."""
+    pages = json_pages(Path(args.pages))
+    out, wall = run_feedfold(binary, pages)
+    rows = []
+    for page in pages:
+        got, want = shingle_set(out[page.id].get("text") or ""), shingle_set(page.want or "")
+        common = len(got & want)
+        rows.append({"id": page.id, "R": common / len(want) if want else 1.0,
+                     "P": common / len(got) if got else 0.0, "ms": out[page.id].get("ms") or 0.0,
+                     "strategy": out[page.id].get("strategy")})
+    n = len(rows)
+    print(f"\n== {args.pages}: {n} pages, word 3-shingle sets against the truth's article ==")
+    print(f"mean recall {statistics.fmean(r['R'] for r in rows):.4f}  "
+          f"mean precision {statistics.fmean(r['P'] for r in rows):.4f}  "
+          f"recall < 0.8: {sum(r['R'] < 0.8 for r in rows)}  "
+          f"precision < 0.8: {sum(r['P'] < 0.8 for r in rows)}  "
+          f"ms/page mean {statistics.fmean(r['ms'] for r in rows):.2f}")
+    if args.worst:
+        for key in ("R", "P"):
+            print(f"-- {args.worst} lowest {key}:")
+            for r in sorted(rows, key=lambda r: (r[key], r["id"]))[:args.worst]:
+                print(f"{r['id']:14} R {r['R']:.3f} P {r['P']:.3f} {r['strategy']}")
+    if args.json:
+        path = Path(args.json)
+        path = path.with_name(f"{path.stem}-pages{path.suffix}")
+        with open(path, "w", encoding="utf-8") as f:
+            for r in rows:
+                f.write(json.dumps({"id": r["id"], "R": round(r["R"], 4), "P": round(r["P"], 4),
+                                    "strategy": r["strategy"]}) + "\n")
+        print(f"per-page rows written to {path}")
+
+
 def evaluate_gne(args, binary: Path, corpora: Path) -> None:
     pages = gne_pages(corpora)
     out, wall = run_feedfold(binary, pages)
@@ -554,6 +714,11 @@ def parse_args(argv=None):
                                                  "texts into DIR")
     ap.add_argument("--worst", type=int, default=0, metavar="N", help="print the N worst pages")
     ap.add_argument("--json", metavar="OUT", help="write per-page rows (JSON lines) to OUT")
+    ap.add_argument("--sets", default="readability",
+                    help=f"comma-separated English sets: {', '.join(SETS)}, all, none "
+                         "(default: readability)")
+    ap.add_argument("--pages", metavar="FILE.jsonl", help="also score a JSON-lines page set "
+                                                          "against FILE.truth.jsonl's article")
     ap.add_argument("-v", "--verbose", action="store_true", help="list the GNE pattern lines")
     return ap.parse_args(argv)
 
@@ -565,7 +730,16 @@ def main(argv=None) -> None:
         sys.exit(f"no readability corpus under {corpora}; pass --corpora DIR")
     binary = resolve_bin(args.bin)
     print(f"feedfold: {binary}", file=sys.stderr)
-    evaluate_readability(args, binary, corpora)
+    names = SETS if args.sets == "all" else [n for n in args.sets.split(",") if n and n != "none"]
+    for name in names:
+        if name not in SETS:
+            sys.exit(f"unknown set {name!r}; choose from {', '.join(SETS)}")
+        if name == "readability":
+            evaluate_readability(args, binary, corpora)
+        else:
+            evaluate_set(args, binary, corpora, name)
+    if args.pages:
+        evaluate_json_pages(args, binary)
     if args.gne:
         evaluate_gne(args, binary, corpora)
 

@@ -9,7 +9,12 @@
 //! 2. it is mostly link text, and the other is not;
 //! 3. it carries less than half the prose the other does, the other is not
 //!    link-heavy and holds Readability's text too (Readability dropped part
-//!    of the article, rather than the two finding different blocks).
+//!    of the article, rather than the two finding different blocks);
+//! 4. the two found different blocks, and Readability's is a list (under a
+//!    fifth of it prose: a "Support local business" box, a "Buy the
+//!    book from these retailers" list, a teaser list) while the other is
+//!    mostly running text of comparable size (not many times longer, as a
+//!    page's comments are).
 //!
 //! Prose is text in paragraphs that read as sentences (long enough, few
 //! links), so a longer candidate that only adds menus and link lists does
@@ -71,6 +76,11 @@ impl Draft {
     /// Judges the paragraphs by the cleanup rules.
     pub fn clean(&mut self, context: &Context<'_>) {
         self.keep = cleanup::keep(&self.blocks, context);
+    }
+
+    /// The kept paragraphs, for cleaning another candidate against.
+    pub fn core(&self) -> cleanup::Core {
+        cleanup::Core::new(self.kept())
     }
 
     /// Whether the candidate has no text at all.
@@ -156,6 +166,23 @@ impl Draft {
         want.iter().filter(|p| have.contains(*p)).count() as f64 / want.len() as f64
     }
 }
+
+/// A candidate with little running text: under a fifth of its characters
+/// are in prose paragraphs (long, few links). Lines that merely end like
+/// sentences do not count: a list's "Buy the book from these retailers:"
+/// counts as a line of the list.
+fn is_list(draft: &Draft) -> bool {
+    draft.prose() * 5 < draft.chars()
+}
+
+/// A candidate that is mostly running text, and enough of it for a story.
+fn is_running_text(draft: &Draft) -> bool {
+    draft.prose() * 2 > draft.chars() && draft.prose() >= MIN_STORY
+}
+
+/// Prose characters (non-space) below which a candidate is too little to
+/// replace another: a caption or a blurb, not a story.
+const MIN_STORY: usize = 100;
 
 /// The length at which a paragraph counts as running text: fewer
 /// characters carry a sentence in Chinese than in English.
@@ -247,6 +274,9 @@ fn judge<'a>(r: &'a Draft, d: &'a Draft, summary: Option<&str>) -> (&'a Draft, &
     if r.prose() * 2 < d.prose() && d.link_density() < 0.25 && d.covers(&r.text()) >= 0.8 {
         return (d, "readability kept under half the page's prose");
     }
+    if is_list(r) && is_running_text(d) && d.chars() <= 3 * r.chars() && d.covers(&r.text()) < 0.2 {
+        return (d, "readability found a list; the dense block is the prose");
+    }
     (r, "readability's article")
 }
 
@@ -323,6 +353,47 @@ mod tests {
             winner.map(|d| d.strategy),
             Some(Strategy::Density),
             "{reason}"
+        );
+    }
+
+    #[test]
+    fn a_list_loses_to_the_prose_of_another_block() {
+        let list: String = [
+            "Support Local Business",
+            "AJ Power Supply",
+            "\"Get your mojo going!\"",
+            "4120 Industrial Ave",
+            "412-4525",
+            "Burt's Kitchen",
+            "\"Let's do lunch!\"",
+            "7070 Airport Road",
+            "412-3900",
+        ]
+        .iter()
+        .map(|l| format!("<p>{l}</p>"))
+        .collect();
+        let story = "<p>Sprint Nextel said Friday it plans to lay off 4,000 employees and close 125 stores.</p>\
+             <p>The company has lost more than a million contract customers in the past year.</p>";
+        let drafts = [
+            draft(Strategy::Readability, &list),
+            draft(Strategy::Density, story),
+        ];
+        let (winner, reason) = choose(&drafts, None);
+        assert_eq!(
+            winner.map(|d| d.strategy),
+            Some(Strategy::Density),
+            "{reason}"
+        );
+        // A story told in short lines is not displaced by a much longer
+        // block (comments, say).
+        let comments = "<p>I have read this author for years and this is the best thing written so far, thanks.</p>".repeat(12);
+        let drafts = [
+            draft(Strategy::Readability, &list),
+            draft(Strategy::Density, &comments),
+        ];
+        assert_eq!(
+            choose(&drafts, None).0.map(|d| d.strategy),
+            Some(Strategy::Readability)
         );
     }
 }

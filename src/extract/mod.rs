@@ -1,7 +1,8 @@
 //! Article text from HTML pages: the story, not the page.
 //!
 //! Raw bytes are decoded (see `fetch::charset`), then up to three
-//! candidates are drawn: the site's own `content_selector`, Readability's
+//! candidates are drawn (readers' comments taken off the page first,
+//! [`comments`]): the site's own `content_selector`, Readability's
 //! choice (dom_smoothie), and the densest block of prose ([`density`]).
 //! Each is cut into paragraphs and cleaned of credits, link lists, widgets
 //! and a repeated teaser ([`cleanup`]); [`choose`] keeps the better one by
@@ -12,6 +13,7 @@ pub mod batch;
 mod blocks;
 mod choose;
 mod cleanup;
+mod comments;
 mod density;
 pub mod markup;
 mod published;
@@ -214,6 +216,7 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
     if let Some(rules) = hints.rules {
         rules.remove_from(&document);
     }
+    comments::remove(&document);
     let wanted = |s: Strategy| hints.only.is_none_or(|only| only == s);
     let mut drafts = Vec::new();
     if wanted(Strategy::Selector)
@@ -257,9 +260,23 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
     let context = cleanup::Context {
         title: &title,
         summary: hints.summary,
+        core: None,
     };
+    // The densest block is cleaned first: Readability's candidate is
+    // cleaned of the furniture around it (the site's selector is trusted).
+    drafts.sort_by_key(|d| d.strategy != Strategy::Density);
+    let mut core = None;
     for draft in &mut drafts {
+        let context = cleanup::Context {
+            core: core
+                .as_ref()
+                .filter(|_| draft.strategy == Strategy::Readability),
+            ..context
+        };
         draft.clean(&context);
+        if draft.strategy == Strategy::Density {
+            core = Some(draft.core());
+        }
     }
     if over_budget() {
         return unreadable(OVER_BUDGET);

@@ -1,17 +1,22 @@
 //! Boilerplate that survives main-content selection, cut paragraph by
 //! paragraph: credit and copyright lines, related-link and "more stories"
 //! lists, share widgets, promotions, picture captions, a teaser repeated
-//! before the lead. One file per
+//! before the lead, an author box, readers' comments, furniture around the densest block. One file per
 //! rule, each behind [`Rule`]; a rule only ever marks paragraphs to drop.
 
+mod author;
 mod captions;
 mod credits;
+mod discussion;
+mod edges;
 mod links;
 mod promo;
 mod teaser;
 mod widgets;
 
 use super::blocks::Block;
+
+pub(crate) use edges::Core;
 
 /// What the rules may compare paragraphs against.
 #[derive(Debug, Clone, Copy, Default)]
@@ -20,6 +25,9 @@ pub(crate) struct Context<'a> {
     pub title: &'a str,
     /// The feed's summary of the article, if it had one.
     pub summary: Option<&'a str>,
+    /// The page's densest block, read as paragraphs, when the candidate
+    /// being cleaned is another strategy's.
+    pub core: Option<&'a Core>,
 }
 
 /// One cleanup rule.
@@ -38,7 +46,10 @@ const RULES: &[&dyn Rule] = &[
     &credits::Credits,
     &links::LinkLists,
     &credits::Tail,
+    &discussion::Discussion,
     &teaser::Teaser,
+    &author::AuthorBox,
+    &edges::Edges,
 ];
 
 /// Which paragraphs to keep.

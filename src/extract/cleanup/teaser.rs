@@ -159,7 +159,15 @@ mod tests {
 
     fn run(blocks: &[Block], title: &str, summary: Option<&str>) -> Vec<String> {
         let mut keep = vec![true; blocks.len()];
-        Teaser.apply(blocks, &mut keep, &Context { title, summary });
+        Teaser.apply(
+            blocks,
+            &mut keep,
+            &Context {
+                title,
+                summary,
+                core: None,
+            },
+        );
         kept(blocks, &keep)
     }
 
