@@ -5,6 +5,7 @@
 mod batch;
 mod cluster;
 mod features;
+mod fold;
 pub mod index;
 pub mod jsonl;
 pub mod normalize;

@@ -6,155 +6,43 @@
 //! into character n-grams. Traditional Chinese characters fold to their
 //! Simplified forms ([`super::traditional`]), so both scripts of one story
 //! share their n-grams.
+//!
+//! [`super::fold`] applies these rules in one pass, and finds the tokens as
+//! it goes; [`reference`] (tests only) is the rules written plainly, one
+//! character at a time, that it is checked against.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
+use super::fold::{Folded, boundary_before};
 use super::traditional::simplify;
 use crate::script::is_cjk;
 
-/// Appends the folded form of `text` to `out` (which the caller reuses, so a
-/// fingerprint costs no allocation once the buffer has grown).
+/// Appends the folded form of `text` to `out`, after a space when `out`
+/// is not empty and `text` has letters or digits.
 pub fn fold_into(text: &str, out: &mut String) {
-    let mut folder = Folder {
-        out,
-        pending_space: false,
-    };
-    folder.pending_space = !folder.out.is_empty();
-    // Line breaks never take part in composition, so each line can take its
-    // own path: one odd character does not slow down the whole document.
-    for line in text.split_inclusive('\n') {
-        fold_line(line, &mut folder);
+    thread_local! {
+        static SCRATCH: RefCell<Folded> = RefCell::default();
     }
-}
-
-fn fold_line(line: &str, folder: &mut Folder<'_>) {
-    let (len, pending) = (folder.out.len(), folder.pending_space);
-    if fold_line_fast(line, folder) {
-        return;
-    }
-    // Undo the partial fast attempt and normalise the line as a whole.
-    folder.out.truncate(len);
-    folder.pending_space = pending;
-    if is_nfkc_quick(line.chars()) == IsNormalized::Yes {
-        line.chars().for_each(|c| folder.push(c));
-    } else {
-        line.nfkc().for_each(|c| folder.push(c));
-    }
-}
-
-/// Folds a line whose characters can all be normalised one at a time (no
-/// combining marks or jamo); returns false, part-way, at the first that cannot.
-fn fold_line_fast(line: &str, folder: &mut Folder<'_>) -> bool {
-    let bytes = line.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        let b = bytes[at];
-        if b < 0x80 {
-            folder.push_ascii(b);
-            at += 1;
-            continue;
-        }
-        // Runs of Han ideographs need no NFKC: they are only simplified.
-        let run = han_run(bytes, at);
-        if run > at {
-            folder.push_han_run(&line[at..run]);
-            at = run;
-            continue;
-        }
-        let Some(c) = line.get(at..).and_then(|rest| rest.chars().next()) else {
-            return false;
-        };
-        at += c.len_utf8();
-        match c as u32 {
-            _ if is_nfkc_stable(c) => folder.push(c),
-            // Full-width ASCII: NFKC is the ASCII character itself.
-            0xFF01..=0xFF5E => folder.push_ascii((c as u32 - 0xFEE0) as u8),
-            // General punctuation: NFKC keeps it punctuation (or a space),
-            // a separator either way.
-            0x2000..=0x206F => folder.push_ascii(b' '),
-            _ if per_char_safe(c) => std::iter::once(c).nfkc().for_each(|n| folder.push(n)),
-            _ => return false,
-        }
-    }
-    true
-}
-
-/// End of the run of CJK unified ideographs (U+4E00..=U+9FFF, three bytes
-/// each, lead byte E4..=E9) starting at `at`.
-fn han_run(bytes: &[u8], at: usize) -> usize {
-    let mut end = at;
-    while end + 2 < bytes.len() && (0xE4..=0xE9).contains(&bytes[end]) {
-        let c = u32::from(bytes[end] & 0x0F) << 12
-            | u32::from(bytes[end + 1] & 0x3F) << 6
-            | u32::from(bytes[end + 2] & 0x3F);
-        if !(0x4E00..=0x9FFF).contains(&c) {
-            break;
-        }
-        end += 3;
-    }
-    end
-}
-
-/// Writes folded characters: letters and digits lower-cased, everything else
-/// one separating space.
-struct Folder<'a> {
-    out: &'a mut String,
-    pending_space: bool,
-}
-
-impl Folder<'_> {
-    /// Appends a run of Han characters (no separators inside), each in its
-    /// Simplified form.
-    #[inline]
-    fn push_han_run(&mut self, run: &str) {
-        if self.pending_space {
-            self.out.push(' ');
-            self.pending_space = false;
-        }
-        self.out.extend(run.chars().map(simplify));
-    }
-
-    #[inline]
-    fn push_ascii(&mut self, b: u8) {
-        if !b.is_ascii_alphanumeric() {
-            self.pending_space = !self.out.is_empty();
+    SCRATCH.with_borrow_mut(|folded| {
+        folded.fold(text);
+        let bytes = folded.bytes();
+        if bytes.is_empty() {
             return;
         }
-        if self.pending_space {
-            self.out.push(' ');
-            self.pending_space = false;
+        if !out.is_empty() {
+            out.push(' ');
         }
-        self.out.push(b.to_ascii_lowercase() as char);
-    }
-
-    #[inline]
-    fn push(&mut self, c: char) {
-        let keep = if c.is_ascii() {
-            c.is_ascii_alphanumeric()
-        } else {
-            is_cjk(c) || c.is_alphanumeric()
-        };
-        if !keep {
-            self.pending_space = !self.out.is_empty();
-            return;
-        }
-        if self.pending_space {
-            self.out.push(' ');
-            self.pending_space = false;
-        }
-        if c.is_ascii() {
-            self.out.push(c.to_ascii_lowercase());
-        } else if is_cjk(c) {
-            self.out.push(simplify(c));
-        } else {
-            self.out.extend(c.to_lowercase());
-        }
-    }
+        // Folding writes whole characters: this borrows, it never replaces.
+        out.push_str(&String::from_utf8_lossy(bytes));
+    });
 }
 
 /// Characters whose NFKC form is themselves, by range (no table lookup).
 #[inline]
-fn is_nfkc_stable(c: char) -> bool {
+pub(super) fn is_nfkc_stable(c: char) -> bool {
     c.is_ascii()
         || matches!(c as u32,
             0x00C0..=0x00FF | 0x3041..=0x3096 | 0x30A1..=0x30FA | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
@@ -165,7 +53,7 @@ fn is_nfkc_stable(c: char) -> bool {
 /// compatibility forms (full-width ASCII, CJK and general punctuation,
 /// Latin-1 symbols) that never combine with their neighbours.
 #[inline]
-fn per_char_safe(c: char) -> bool {
+pub(super) fn per_char_safe(c: char) -> bool {
     is_nfkc_stable(c)
         || matches!(c as u32,
             0x00A0..=0x00BF | 0x0100..=0x024F | 0x0370..=0x03FF | 0x0400..=0x04FF | 0x2000..=0x206F
@@ -292,7 +180,7 @@ impl TitleRules {
 
     /// The headline without bracketed labels, lead-in labels and site suffixes.
     pub fn clean(&self, title: &str) -> String {
-        let mut title: String = title.nfkc().collect::<String>().trim().to_owned();
+        let mut title: String = nfkc(title).trim().to_owned();
         loop {
             let before = title.len();
             title = strip_bracket(&title).trim().to_owned();
@@ -309,7 +197,9 @@ impl TitleRules {
     }
 
     fn strip_prefix<'a>(&self, title: &'a str) -> Option<&'a str> {
-        let lower = fold_case(title);
+        // Only the title's start is compared.
+        let longest = self.prefixes.iter().map(String::len).max().unwrap_or(0);
+        let lower = fold_case_head(title, longest);
         let prefix = self
             .prefixes
             .iter()
@@ -373,16 +263,350 @@ fn strip_bracket(title: &str) -> &str {
     }
 }
 
+/// `s` in NFKC: `s` itself when the quick check finds it normalised
+/// already (ASCII always is). Otherwise segment by segment (see
+/// `fold::boundary_before`): a segment of one character whose normal form
+/// is known (itself, or the ASCII of a full-width form, which is what
+/// usually fails the check in Chinese headlines) is copied, the rest
+/// normalised.
+fn nfkc(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() || is_nfkc_quick(s.chars()) == IsNormalized::Yes {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut start = 0;
+    for (at, c) in s.char_indices() {
+        if at > start && boundary_before(c) {
+            nfkc_segment(&s[start..at], &mut out);
+            start = at;
+        }
+    }
+    nfkc_segment(&s[start..], &mut out);
+    Cow::Owned(out)
+}
+
+fn nfkc_segment(segment: &str, out: &mut String) {
+    let mut chars = segment.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        if is_nfkc_stable(c) {
+            out.push(c);
+            return;
+        }
+        if let code @ 0xFF01..=0xFF5E = c as u32 {
+            out.push(char::from((code - 0xFEE0) as u8));
+            return;
+        }
+    }
+    out.extend(segment.nfkc());
+}
+
+/// NFKC, lower case, Simplified Chinese: how titles and their decorations
+/// are compared.
 fn fold_case(s: &str) -> String {
-    s.nfkc()
-        .flat_map(char::to_lowercase)
-        .map(simplify)
-        .collect()
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    let normal = nfkc(s);
+    let mut out = String::with_capacity(normal.len());
+    normal.chars().for_each(|c| fold_case_char(c, &mut out));
+    out
+}
+
+/// A prefix of [`fold_case`]`(s)` at least `limit` bytes long (or all of it).
+fn fold_case_head(s: &str, limit: usize) -> Cow<'_, str> {
+    if s.is_ascii() {
+        return Cow::Owned(s[..limit.min(s.len())].to_ascii_lowercase());
+    }
+    if is_nfkc_quick(s.chars()) != IsNormalized::Yes {
+        return Cow::Owned(fold_case(s));
+    }
+    // Normalised already: folding is character by character.
+    let mut out = String::new();
+    for c in s.chars() {
+        if out.len() >= limit {
+            break;
+        }
+        fold_case_char(c, &mut out);
+    }
+    Cow::Owned(out)
+}
+
+/// One character of normalised text, lower-cased and simplified. CJK
+/// characters have no case.
+#[inline]
+fn fold_case_char(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+    } else if is_cjk(c) {
+        out.push(simplify(c));
+    } else {
+        out.extend(c.to_lowercase().map(simplify));
+    }
+}
+
+/// The rules as first written, one character at a time into a `String`:
+/// what the one-pass folding of [`super::fold`] must equal byte for byte.
+#[cfg(test)]
+pub(super) mod reference {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
+
+    use super::super::traditional::simplify;
+    use super::{is_nfkc_stable, per_char_safe};
+    use crate::script::is_cjk;
+
+    /// Appends the folded form of `text` to `out`.
+    pub fn fold_into(text: &str, out: &mut String) {
+        let mut folder = Folder {
+            out,
+            pending_space: false,
+        };
+        folder.pending_space = !folder.out.is_empty();
+        // Line breaks never take part in composition, so each line can take its
+        // own path: one odd character does not slow down the whole document.
+        for line in text.split_inclusive('\n') {
+            fold_line(line, &mut folder);
+        }
+    }
+
+    fn fold_line(line: &str, folder: &mut Folder<'_>) {
+        let (len, pending) = (folder.out.len(), folder.pending_space);
+        if fold_line_fast(line, folder) {
+            return;
+        }
+        // Undo the partial fast attempt and normalise the line as a whole.
+        folder.out.truncate(len);
+        folder.pending_space = pending;
+        if is_nfkc_quick(line.chars()) == IsNormalized::Yes {
+            line.chars().for_each(|c| folder.push(c));
+        } else {
+            line.nfkc().for_each(|c| folder.push(c));
+        }
+    }
+
+    /// Folds a line whose characters can all be normalised one at a time (no
+    /// combining marks or jamo); returns false, part-way, at the first that cannot.
+    fn fold_line_fast(line: &str, folder: &mut Folder<'_>) -> bool {
+        let bytes = line.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            let b = bytes[at];
+            if b < 0x80 {
+                folder.push_ascii(b);
+                at += 1;
+                continue;
+            }
+            // Runs of Han ideographs need no NFKC: they are only simplified.
+            let run = han_run(bytes, at);
+            if run > at {
+                folder.push_han_run(&line[at..run]);
+                at = run;
+                continue;
+            }
+            let Some(c) = line.get(at..).and_then(|rest| rest.chars().next()) else {
+                return false;
+            };
+            at += c.len_utf8();
+            match c as u32 {
+                _ if is_nfkc_stable(c) => folder.push(c),
+                // Full-width ASCII: NFKC is the ASCII character itself.
+                0xFF01..=0xFF5E => folder.push_ascii((c as u32 - 0xFEE0) as u8),
+                // General punctuation: NFKC keeps it punctuation (or a space),
+                // a separator either way.
+                0x2000..=0x206F => folder.push_ascii(b' '),
+                _ if per_char_safe(c) => std::iter::once(c).nfkc().for_each(|n| folder.push(n)),
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    /// End of the run of CJK unified ideographs (U+4E00..=U+9FFF, three bytes
+    /// each, lead byte E4..=E9) starting at `at`.
+    fn han_run(bytes: &[u8], at: usize) -> usize {
+        let mut end = at;
+        while end + 2 < bytes.len() && (0xE4..=0xE9).contains(&bytes[end]) {
+            let c = u32::from(bytes[end] & 0x0F) << 12
+                | u32::from(bytes[end + 1] & 0x3F) << 6
+                | u32::from(bytes[end + 2] & 0x3F);
+            if !(0x4E00..=0x9FFF).contains(&c) {
+                break;
+            }
+            end += 3;
+        }
+        end
+    }
+
+    /// Writes folded characters: letters and digits lower-cased, everything else
+    /// one separating space.
+    struct Folder<'a> {
+        out: &'a mut String,
+        pending_space: bool,
+    }
+
+    impl Folder<'_> {
+        /// Appends a run of Han characters (no separators inside), each in its
+        /// Simplified form.
+        #[inline]
+        fn push_han_run(&mut self, run: &str) {
+            if self.pending_space {
+                self.out.push(' ');
+                self.pending_space = false;
+            }
+            self.out.extend(run.chars().map(simplify));
+        }
+
+        #[inline]
+        fn push_ascii(&mut self, b: u8) {
+            if !b.is_ascii_alphanumeric() {
+                self.pending_space = !self.out.is_empty();
+                return;
+            }
+            if self.pending_space {
+                self.out.push(' ');
+                self.pending_space = false;
+            }
+            self.out.push(b.to_ascii_lowercase() as char);
+        }
+
+        #[inline]
+        fn push(&mut self, c: char) {
+            let keep = if c.is_ascii() {
+                c.is_ascii_alphanumeric()
+            } else {
+                is_cjk(c) || c.is_alphanumeric()
+            };
+            if !keep {
+                self.pending_space = !self.out.is_empty();
+                return;
+            }
+            if self.pending_space {
+                self.out.push(' ');
+                self.pending_space = false;
+            }
+            if c.is_ascii() {
+                self.out.push(c.to_ascii_lowercase());
+            } else if is_cjk(c) {
+                self.out.push(simplify(c));
+            } else {
+                self.out.extend(c.to_lowercase());
+            }
+        }
+    }
+
+    /// `TitleRules::clean` as first written: every title and decoration
+    /// through the normaliser.
+    pub fn clean(rules: &super::TitleRules, title: &str) -> String {
+        let fold_case = |s: &str| -> String {
+            s.nfkc()
+                .flat_map(char::to_lowercase)
+                .map(simplify)
+                .collect()
+        };
+        let strip_prefix = |title: &str| -> Option<usize> {
+            let lower = fold_case(title);
+            let prefix = rules
+                .prefixes
+                .iter()
+                .find(|p| lower.starts_with(p.as_str()))?;
+            let chars = prefix.chars().count();
+            let cut = title
+                .char_indices()
+                .nth(chars)
+                .map_or(title.len(), |(i, _)| i);
+            (!title[cut..].trim().is_empty()).then_some(cut)
+        };
+        let strip_site = |title: &str| -> Option<usize> {
+            let (at, sep) = super::SEPARATORS
+                .iter()
+                .filter_map(|s| title.rfind(s).map(|i| (i, *s)))
+                .max_by_key(|(i, _)| *i)?;
+            let (head, tail) = (&title[..at], title[at + sep.len()..].trim());
+            let tail_lower = fold_case(tail);
+            let is_site = rules.sites.contains(&tail_lower)
+                || (tail.chars().count() <= 24
+                    && super::SITE_ENDINGS.iter().any(|e| tail_lower.ends_with(e)));
+            (is_site && !head.trim().is_empty()).then_some(at)
+        };
+        let mut title: String = title.nfkc().collect::<String>().trim().to_owned();
+        loop {
+            let before = title.len();
+            title = super::strip_bracket(&title).trim().to_owned();
+            if let Some(cut) = strip_prefix(&title) {
+                title = title[cut..].trim().to_owned();
+            }
+            if let Some(at) = strip_site(&title) {
+                title = title[..at].trim().to_owned();
+            }
+            if title.len() == before {
+                return title;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn title_normalisation_shortcuts_change_nothing() {
+        // `nfkc` and `fold_case` skip the normaliser when they may; these
+        // are the functions as first written.
+        let nfkc_always = |s: &str| s.nfkc().collect::<String>();
+        let fold_case_always = |s: &str| {
+            s.nfkc()
+                .flat_map(char::to_lowercase)
+                .map(simplify)
+                .collect::<String>()
+        };
+        for s in [
+            "",
+            "UPDATE: Port Strike Ends - Reuters",
+            "快訊：臺灣颱風過後鐵路恢復營運 | 新華網",
+            "Ünïcödé — Text ĳssel ½ café ² ºC İstanbul ẞ",
+            "e\u{301}cole ｶﾀｶﾅ ㍿ ① Ⅻ ＡＢＣ１２３ 【獨家】",
+            "\u{1100}\u{1161}\u{11a8} 가 a\u{308}\u{301}\u{323} \u{f900}\u{2f800}",
+        ] {
+            assert_eq!(nfkc(s), nfkc_always(s), "{s}");
+            assert_eq!(fold_case(s), fold_case_always(s), "{s}");
+        }
+        // Every character of the Basic Multilingual Plane (and a few
+        // beyond), alone, after a base letter it might combine with, before
+        // a combining mark, and among Chinese and full-width characters.
+        let rules = TitleRules::default();
+        let beyond = [0x1F600, 0x20000, 0x2F800, 0x30B38];
+        for code in (0..=0xFFFF).chain(beyond) {
+            let Some(c) = char::from_u32(code) else {
+                continue;
+            };
+            if is_cjk(c) {
+                assert!(c.to_lowercase().eq([c]), "U+{code:04X} has case");
+            }
+            for s in [
+                c.to_string(),
+                format!("e{c}"),
+                format!("{c}\u{301}"),
+                format!("快讯：{c}ＡＢ１，港口{c}\u{3099}"),
+            ] {
+                assert_eq!(nfkc(&s), nfkc_always(&s), "U+{code:04X}");
+                assert_eq!(fold_case(&s), fold_case_always(&s), "U+{code:04X}");
+                let full = fold_case_always(&s);
+                for limit in [0, 3, 9, 40] {
+                    let head = fold_case_head(&s, limit);
+                    assert!(
+                        full.starts_with(head.as_ref()) && (head.len() >= limit || head == full),
+                        "U+{code:04X}"
+                    );
+                }
+            }
+            let title = format!("【獨家】{c}UPDATE: 港口{c}罢工结束 - 新华网");
+            assert_eq!(
+                rules.clean(&title),
+                reference::clean(&rules, &title),
+                "U+{code:04X}"
+            );
+        }
+    }
 
     #[test]
     fn folding_drops_punctuation_case_and_width() {

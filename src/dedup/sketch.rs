@@ -148,51 +148,126 @@ pub struct Traits {
     pub title_key: Option<u64>,
 }
 
-/// Builds a sketch from a stream of feature hashes, reusing its buffer.
+/// Builds a sketch from runs of feature hashes, reusing its buffers.
+///
+/// The shingle hashes are collected first and the smallest picked once at
+/// the end: every hash above a bar that [`K`] distinct hashes are very
+/// likely under (set from the count) is dropped in one branch-free pass,
+/// and only the few below are sorted. Should fewer than [`K`] distinct
+/// hashes be under the bar, it is raised and the pick made again, so the
+/// result is always exactly the [`K`] smallest distinct hashes.
 #[derive(Debug, Clone, Default)]
 pub struct SketchBuilder {
+    shingles: Vec<u32>,
     kept: Vec<u32>,
-    previous: Option<u64>,
 }
 
 impl SketchBuilder {
     /// Starts a new text.
     pub fn clear(&mut self) {
+        self.shingles.clear();
         self.kept.clear();
-        self.previous = None;
     }
 
-    /// Ends a run of features (the title, then the body): no shingle spans
-    /// two runs.
-    pub fn break_run(&mut self) {
-        self.previous = None;
+    /// Adds a run of consecutive feature hashes (the title, then the body):
+    /// each pair in a row is a shingle; no shingle spans two runs.
+    pub fn add_run(&mut self, features: &[u64]) {
+        self.shingles
+            .extend(features.windows(2).map(|w| shingle_hash(w[0], w[1])));
     }
 
-    /// Adds the next feature hash of the text.
-    #[inline]
-    pub fn add(&mut self, feature: u64) {
-        let Some(previous) = self.previous.replace(feature) else {
-            return;
-        };
-        // Order matters ("a b" then "b c" is not "b c" then "a b"); the
-        // multiply spreads both into the high bits kept.
-        let mixed = (previous.rotate_left(29) ^ feature).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let hash = (mixed >> 32) as u32;
-        if self.kept.len() >= K && self.kept.last().is_some_and(|&max| hash >= max) {
-            return;
-        }
-        if let Err(at) = self.kept.binary_search(&hash) {
-            if self.kept.len() >= K {
-                self.kept.pop();
-            }
-            self.kept.insert(at, hash);
-        }
+    /// Picks the sketch of the runs added since the last
+    /// [`clear`](Self::clear); [`sketch`](Self::sketch) returns it.
+    pub fn finish(&mut self) {
+        bottom_k(&self.shingles, &mut self.kept);
     }
 
-    /// The sketch of the text added since the last [`clear`](Self::clear).
+    /// The sketch picked by the last [`finish`](Self::finish).
     pub fn sketch(&self) -> Sketch {
         Sketch {
             hashes: self.kept.clone(),
+        }
+    }
+}
+
+/// The 32-bit hash of the shingle of two consecutive features.
+#[inline]
+fn shingle_hash(previous: u64, feature: u64) -> u32 {
+    // Order matters ("a b" then "b c" is not "b c" then "a b"); the
+    // multiply spreads both into the high bits kept.
+    let mixed = (previous.rotate_left(29) ^ feature).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (mixed >> 32) as u32
+}
+
+/// The [`K`] smallest distinct values of `values`, ascending, into `out`.
+fn bottom_k(values: &[u32], out: &mut Vec<u32>) {
+    out.clear();
+    // Hashes are uniform: `n` of them put about K + 6 standard deviations
+    // of the K-th smallest under this bar.
+    let n = values.len().max(1) as u64;
+    let mut bar = ((K as u64 + 72) << 32) / n;
+    loop {
+        let limit = u32::try_from(bar).unwrap_or(u32::MAX);
+        out.resize(values.len(), 0);
+        let mut kept = 0;
+        for &v in values {
+            out[kept] = v;
+            kept += usize::from(v <= limit);
+        }
+        out.truncate(kept);
+        out.sort_unstable();
+        out.dedup();
+        if out.len() >= K || limit == u32::MAX {
+            out.truncate(K);
+            return;
+        }
+        bar = bar.saturating_mul(4);
+    }
+}
+
+/// The builder as first written, one shingle at a time into a sorted list:
+/// what [`SketchBuilder`] must equal.
+#[cfg(test)]
+pub(super) mod reference {
+    use super::{K, Sketch};
+
+    #[derive(Debug, Clone, Default)]
+    pub struct SketchBuilder {
+        kept: Vec<u32>,
+        previous: Option<u64>,
+    }
+
+    impl SketchBuilder {
+        pub fn clear(&mut self) {
+            self.kept.clear();
+            self.previous = None;
+        }
+
+        pub fn break_run(&mut self) {
+            self.previous = None;
+        }
+
+        pub fn add(&mut self, feature: u64) {
+            let Some(previous) = self.previous.replace(feature) else {
+                return;
+            };
+            let mixed = (previous.rotate_left(29) ^ feature).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let hash = (mixed >> 32) as u32;
+            if self.kept.len() >= K && self.kept.last().is_some_and(|&max| hash >= max) {
+                return;
+            }
+            if let Err(at) = self.kept.binary_search(&hash) {
+                if self.kept.len() >= K {
+                    self.kept.pop();
+                }
+                self.kept.insert(at, hash);
+            }
+        }
+
+        pub fn sketch(&self) -> Sketch {
+            Sketch {
+                hashes: self.kept.clone(),
+            }
         }
     }
 }
@@ -202,11 +277,44 @@ mod tests {
     use super::*;
 
     fn sketch_of(features: impl IntoIterator<Item = u64>) -> Sketch {
+        let features: Vec<u64> = features
+            .into_iter()
+            .map(|f| f.wrapping_mul(0xff51_afd7_ed55_8ccd))
+            .collect();
         let mut b = SketchBuilder::default();
-        for f in features {
-            b.add(f.wrapping_mul(0xff51_afd7_ed55_8ccd));
+        b.add_run(&features);
+        b.finish();
+        let sketch = b.sketch();
+        let mut r = reference::SketchBuilder::default();
+        features.iter().for_each(|&f| r.add(f));
+        assert_eq!(sketch, r.sketch());
+        sketch
+    }
+
+    #[test]
+    fn picks_what_the_one_at_a_time_builder_keeps() {
+        // Few shingles, many repeats (fewer than K distinct under the
+        // first bar), runs, and long texts.
+        let mut state = 7u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+            state >> 11
+        };
+        for len in [0usize, 1, 2, 3, 100, 129, 130, 500, 5_000, 40_000] {
+            for distinct in [1u64, 3, 64, 127, 128, 129, 200, u64::MAX] {
+                let features: Vec<u64> = (0..len).map(|_| next() % distinct).collect();
+                let split = len / 3;
+                let mut b = SketchBuilder::default();
+                b.add_run(&features[..split]);
+                b.add_run(&features[split..]);
+                b.finish();
+                let mut r = reference::SketchBuilder::default();
+                features[..split].iter().for_each(|&f| r.add(f));
+                r.break_run();
+                features[split..].iter().for_each(|&f| r.add(f));
+                assert_eq!(b.sketch(), r.sketch(), "len {len}, distinct {distinct}");
+            }
         }
-        b.sketch()
     }
 
     #[test]

@@ -42,6 +42,30 @@ fn dense() -> &'static [char] {
     })
 }
 
+/// The Han fast path's table, one bit per three-byte UTF-8 sequence with
+/// lead byte E4..=E9 (U+4000..=U+9FFF): row `(lead - 0xE4) * 64 + (second
+/// & 0x3F)`, bit `third & 0x3F`. A bit is clear for a CJK unified
+/// ideograph (U+4E00..=U+9FFF) that [`simplify`] leaves as it is, set for
+/// one it changes and for everything below U+4E00. Simplified text reads
+/// only this (3 KB) and copies its characters as they are.
+pub fn han_rows() -> &'static [u64; HAN_ROWS] {
+    static ROWS: OnceLock<[u64; HAN_ROWS]> = OnceLock::new();
+    ROWS.get_or_init(|| {
+        let mut rows = [0u64; HAN_ROWS];
+        for code in 0x4000u32..=0x9FFF {
+            let c = char::from_u32(code).unwrap_or('\u{fffd}');
+            if code < 0x4E00 || simplify(c) != c {
+                let i = (code - 0x4000) as usize;
+                rows[i / 64] |= 1 << (i % 64);
+            }
+        }
+        rows
+    })
+}
+
+/// Rows of [`han_rows`].
+pub const HAN_ROWS: usize = 6 * 64;
+
 /// Characters beyond the basic planes (Extension B and later): rare, so
 /// looked up in the sorted pairs.
 fn sparse(c: char) -> char {
