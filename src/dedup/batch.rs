@@ -10,7 +10,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::cluster::{Evidence, MatchOptions, Neighbour, matched_clusters, survivor};
 use super::index::BandIndex;
-use super::shingle_index::{ShingleIndex, keys};
+use super::shingle_index::ShingleIndex;
 use super::simhash::Simhash;
 use super::sketch::Traits;
 
@@ -140,9 +140,7 @@ impl BatchClusterer {
         let id = self.items.len();
         if simhash.usable() {
             self.index.insert(simhash.fingerprint.0, id as u32);
-            if let Some(sketch) = &traits.sketch {
-                self.shingles.insert(keys(sketch), id as u32);
-            }
+            self.shingles.insert(traits.keys(), id as u32);
         }
         self.items.push(BatchItem {
             cluster,
@@ -162,10 +160,8 @@ impl BatchClusterer {
     fn candidates(&self, fingerprint: u64, traits: &Traits) -> Vec<u32> {
         let mut ids = Vec::new();
         self.index.for_each_match(fingerprint, |id, _| ids.push(id));
-        if let Some(sketch) = &traits.sketch {
-            self.shingles
-                .for_each_candidate(keys(sketch), |id| ids.push(id));
-        }
+        self.shingles
+            .for_each_candidate(traits.keys(), |id| ids.push(id));
         ids.sort_unstable();
         ids.dedup();
         ids

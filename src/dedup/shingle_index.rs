@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use super::sketch::Sketch;
+use super::sketch::{Sketch, Traits};
 
 /// Smallest hashes of each sketch that are indexed.
 pub const KEYS: usize = 16;
@@ -89,6 +89,36 @@ pub fn shares_keys(a: &[u32], b: &[u32]) -> bool {
     a.iter().filter(|key| b.contains(key)).count() >= MIN_SHARED
 }
 
+/// [`shares_keys`] against keys in their stored form, read in place: the
+/// lookup for old items meets every row of a window.
+pub fn shares_stored_keys(keys: &[u32], stored: &[u8]) -> bool {
+    stored
+        .chunks_exact(4)
+        .filter(|c| keys.contains(&u32::from_le_bytes([c[0], c[1], c[2], c[3]])))
+        .count()
+        >= MIN_SHARED
+}
+
+/// Stored form of keys (column `sketch_keys`): little-endian 32-bit words,
+/// ascending, as [`Sketch::to_bytes`] writes a sketch.
+pub fn keys_to_bytes(keys: &[u32]) -> Vec<u8> {
+    keys.iter().flat_map(|key| key.to_le_bytes()).collect()
+}
+
+/// Keys from their stored form; none when it is not one.
+pub fn keys_from_bytes(stored: &[u8]) -> Vec<u32> {
+    Sketch::from_bytes(stored)
+        .map(|keys| keys.hashes().to_vec())
+        .unwrap_or_default()
+}
+
+impl Traits {
+    /// The keys of its sketch (none without one).
+    pub fn keys(&self) -> &[u32] {
+        self.sketch.as_ref().map_or(&[], keys)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +156,10 @@ mod tests {
         );
         assert!(found("nothing in common with either of them at all, not a word").is_empty());
         assert!(shares_keys(keys(&sketch(teaser)), keys(&sketch(&story))));
+        let stored = keys_to_bytes(keys(&sketch(&story)));
+        assert_eq!(keys_from_bytes(&stored), keys(&sketch(&story)));
+        assert!(shares_stored_keys(keys(&sketch(teaser)), &stored));
+        assert!(!shares_stored_keys(keys(&sketch(&other)), &stored));
         index.remove(keys(&sketch(&story)), 1);
         assert!(found_in(&index, &story).is_empty());
     }

@@ -17,9 +17,8 @@ use std::collections::HashMap;
 use sqlx::{Any, Row, Transaction};
 
 use super::StoreError;
-use crate::dedup::Sketch;
 use crate::dedup::index::{BLOCKS, block_values, probe_masks, probe_radius};
-use crate::dedup::shingle_index::ShingleIndex;
+use crate::dedup::shingle_index::{ShingleIndex, keys_from_bytes};
 
 /// How long a loaded copy is kept before it is rebuilt, which drops entries
 /// that have aged out of every window.
@@ -117,7 +116,8 @@ impl Candidates {
             let fingerprint: Option<i64> = row.try_get("fingerprint")?;
             let keys: Option<Vec<u8>> = row.try_get("sketch_keys")?;
             self.last_updated = self.last_updated.max(row.try_get("updated")?);
-            self.put(id, fingerprint, &keys_from_bytes(keys.as_deref()));
+            let keys = keys.as_deref().map(keys_from_bytes).unwrap_or_default();
+            self.put(id, fingerprint, &keys);
         }
         self.in_doubt = true;
         Ok(())
@@ -222,14 +222,6 @@ impl Candidates {
             .map(|(&id, _)| id)
             .collect()
     }
-}
-
-/// Sketch keys as stored (`sketch_keys`); none when absent or unreadable.
-pub(super) fn keys_from_bytes(bytes: Option<&[u8]>) -> Vec<u32> {
-    bytes
-        .and_then(Sketch::from_bytes)
-        .map(|keys| keys.hashes().to_vec())
-        .unwrap_or_default()
 }
 
 /// What one bucket visit costs, in entries of a scan: a visit is a random

@@ -10,13 +10,13 @@ use sqlx::query::Query;
 use sqlx::{Any, Encode, Row, Transaction, Type};
 
 use super::super::StoreError;
-use super::super::candidates::{Candidates, keys_from_bytes};
+use super::super::candidates::Candidates;
 use super::plan::{
     Existing, Known, Merge, NewEntry, NewStory, PENDING, Plan, Row as Stored, Update, time,
 };
 use super::{Incoming, Origin, story_key, usable_fingerprint};
 use crate::dedup::index::{block_values, probe_radius, probes};
-use crate::dedup::shingle_index::{keys, shares_keys};
+use crate::dedup::shingle_index::{keys_to_bytes, shares_stored_keys};
 use crate::dedup::{Sketch, Traits, canonical_url};
 
 /// Parameters per statement, far under SQLite's limit (32,766) and
@@ -81,7 +81,7 @@ pub(super) async fn write(
     restart_stories(tx, &plan.restarts).await?;
     touch_stories(tx, origin.now, &plan.touched).await?;
     for (new, &id) in plan.inserts.iter().zip(&entries) {
-        candidates.put(id, usable_fingerprint(new.item), sketch_keys(new.item));
+        candidates.put(id, usable_fingerprint(new.item), new.item.traits.keys());
     }
     Ok(())
 }
@@ -184,22 +184,11 @@ fn traits_of(row: &AnyRow) -> Result<Traits, StoreError> {
 /// The stored form of an item's sketch, sketch keys and title key.
 fn stored_traits(item: &Incoming) -> (Option<Vec<u8>>, Option<Vec<u8>>, Option<i64>) {
     let traits = &item.traits;
-    let keys = traits.sketch.as_ref().map(|sketch| {
-        keys(sketch)
-            .iter()
-            .flat_map(|key| key.to_le_bytes())
-            .collect()
-    });
     (
         traits.sketch.as_ref().map(Sketch::to_bytes),
-        keys,
+        traits.sketch.as_ref().map(|_| keys_to_bytes(traits.keys())),
         traits.title_key.map(|k| k as i64),
     )
-}
-
-/// An item's sketch keys (none without a sketch).
-pub(super) fn sketch_keys(item: &Incoming) -> &[u32] {
-    item.traits.sketch.as_ref().map_or(&[], keys)
 }
 
 async fn read_existing(
@@ -311,7 +300,7 @@ async fn read_neighbours(
         let to = time.saturating_add(options.window_secs);
         since = since.min(from);
         until = until.max(to);
-        let keys = sketch_keys(item);
+        let keys = item.traits.keys();
         if candidates.covers(from) {
             ids.extend(candidates.near(fp, options.distance));
             ids.extend(candidates.sharing(keys));
@@ -389,10 +378,11 @@ async fn read_by_time(
         .await?;
         for row in rows {
             let fp: i64 = row.try_get("fingerprint")?;
-            let bytes: Option<Vec<u8>> = row.try_get("sketch_keys")?;
-            let keys = keys_from_bytes(bytes.as_deref());
-            let candidate =
-                |o: &Older| (o.fp ^ fp).count_ones() <= distance || shares_keys(&o.keys, &keys);
+            let stored: Option<Vec<u8>> = row.try_get("sketch_keys")?;
+            let stored = stored.as_deref().unwrap_or_default();
+            let candidate = |o: &Older| {
+                (o.fp ^ fp).count_ones() <= distance || shares_stored_keys(&o.keys, stored)
+            };
             if group.iter().any(candidate) {
                 near.push(row.try_get::<i64, _>("id")?);
             }

@@ -18,9 +18,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::super::candidates::Candidates;
-use super::batch::sketch_keys;
 use super::{Incoming, IngestReport, Origin, story_key, usable_fingerprint};
-use crate::dedup::shingle_index::{keys, shares_keys};
+use crate::dedup::shingle_index::shares_keys;
 use crate::dedup::{
     Decision, Evidence, Neighbour, Traits, canonical_url, decide, matched_clusters, survivor,
 };
@@ -339,7 +338,7 @@ impl<'a> Plan<'a> {
             pending.item = item;
             return;
         }
-        candidates.put(id, usable_fingerprint(item), sketch_keys(item));
+        candidates.put(id, usable_fingerprint(item), item.traits.keys());
         match self.updates.iter_mut().find(|u| u.id == id) {
             Some(update) => update.item = item,
             None => self.updates.push(Update { id, item }),
@@ -479,7 +478,7 @@ impl<'a> Plan<'a> {
         let options = self.origin.options;
         let since = time.saturating_sub(options.window_secs);
         let until = time.saturating_add(options.window_secs);
-        let mine = traits.sketch.as_ref().map_or(&[][..], keys);
+        let mine = traits.keys();
         let mut ids = if candidates.covers(since) {
             let mut ids = candidates.near(fingerprint, options.distance);
             ids.extend(candidates.sharing(mine));
@@ -496,7 +495,7 @@ impl<'a> Plan<'a> {
         let candidate = |row: &Row| {
             row.fingerprint
                 .is_some_and(|f| (f as u64 ^ query).count_ones() <= options.distance)
-                || shares_keys(mine, row.traits.sketch.as_ref().map_or(&[][..], keys))
+                || shares_keys(mine, row.traits.keys())
         };
         ids.into_iter()
             .filter(|id| self.rows.get(id).is_some_and(candidate))
