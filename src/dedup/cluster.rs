@@ -83,19 +83,26 @@ impl Evidence {
     /// two entries unless nearly word for word: their bars are
     /// [`SAME_SITE_BARS`] (titles do not lower them).
     pub fn verifies(&self, options: &MatchOptions) -> bool {
-        let (resemblance, containment) = if self.same_site {
+        let (mut resemblance, mut containment) = self.bars(options);
+        if self.same_title && !self.same_site {
+            let discount = |bar: u16| (u32::from(bar) * TITLE_DISCOUNT / 100) as u16;
+            (resemblance, containment) = (discount(resemblance), discount(containment));
+        }
+        self.resemblance >= resemblance
+            || (self.sample >= MIN_SAMPLE && self.containment >= containment)
+    }
+
+    /// The resemblance and containment bars before any title discount:
+    /// the options', or [`SAME_SITE_BARS`] if higher for one site's pages.
+    fn bars(&self, options: &MatchOptions) -> (u16, u16) {
+        if self.same_site {
             (
                 options.resemblance.max(SAME_SITE_BARS.0),
                 options.containment.max(SAME_SITE_BARS.1),
             )
-        } else if self.same_title {
-            let discount = |bar: u16| (u32::from(bar) * TITLE_DISCOUNT / 100) as u16;
-            (discount(options.resemblance), discount(options.containment))
         } else {
             (options.resemblance, options.containment)
-        };
-        self.resemblance >= resemblance
-            || (self.sample >= MIN_SAMPLE && self.containment >= containment)
+        }
     }
 }
 
@@ -282,11 +289,11 @@ impl MatchOptions {
     /// Whether an accepted candidate is strong enough to merge its cluster
     /// with another: verified on resemblance alone, at the full bar (not on
     /// containment, which a round-up of several stories has with each, nor
-    /// helped by the title); without a sketch, within half the one-stage
-    /// distance.
+    /// helped by the title; one site's pages at its stricter bar); without a
+    /// sketch, within half the one-stage distance.
     pub fn bridges(&self, distance: u32, evidence: Option<&Evidence>) -> bool {
         match evidence {
-            Some(e) => e.resemblance >= self.resemblance,
+            Some(e) => e.resemblance >= e.bars(self).0,
             None => distance <= self.distance.min(UNVERIFIED_DISTANCE) / 2,
         }
     }
@@ -552,6 +559,17 @@ mod tests {
         assert_eq!(
             matched_clusters(&[], hash(0), Some(0), &both, options),
             vec![10, 20]
+        );
+        // A page of the same site at 0.7 is accepted (containment) but is
+        // no bridge: that site's bar is 0.8.
+        let same_site = Evidence {
+            same_site: true,
+            ..verified(700, 960, 100, false)
+        };
+        let site = [near(1, 10, 0b1, strong), near(2, 20, 0b11, same_site)];
+        assert_eq!(
+            matched_clusters(&[], hash(0), Some(0), &site, options),
+            vec![10]
         );
         // A round-up holding a teaser of story 20 joins its nearest (10) only.
         let roundup = [near(1, 10, 0b1, strong), near(2, 20, 0b11, contained)];
