@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
-use feedfold::config::Config;
+use feedfold::config::{Config, Fraction};
 use feedfold::daemon::{self, Pipeline};
 use feedfold::dedup::{FeatureOptions, Fingerprinter, MatchOptions};
 use feedfold::publish::{FeedMeta, Format, load_items, render};
@@ -87,12 +87,12 @@ enum Command {
         #[arg(long, default_value_t = 7 * 86_400)]
         window_secs: i64,
         /// Shingle resemblance (0..1) at which a candidate is the same story.
-        #[arg(long, default_value_t = f64::from(feedfold::dedup::DEFAULT_RESEMBLANCE) / 1000.0, value_parser = unit_interval)]
-        resemblance: f64,
+        #[arg(long, default_value_t = Fraction::permille(feedfold::dedup::DEFAULT_RESEMBLANCE))]
+        resemblance: Fraction,
         /// Share (0..1) of the shorter text's shingles inside the longer at
         /// which a candidate is the same story (teasers, truncated copies).
-        #[arg(long, default_value_t = f64::from(feedfold::dedup::DEFAULT_CONTAINMENT) / 1000.0, value_parser = unit_interval)]
-        containment: f64,
+        #[arg(long, default_value_t = Fraction::permille(feedfold::dedup::DEFAULT_CONTAINMENT))]
+        containment: Fraction,
         /// Characters per n-gram in Chinese/Japanese/Korean text (for evaluations; the daemon uses the default).
         #[arg(long, default_value_t = FeatureOptions::default().cjk_ngram)]
         cjk_ngram: usize,
@@ -272,8 +272,8 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
             let options = MatchOptions {
                 distance,
                 window_secs,
-                resemblance: permille(resemblance),
-                containment: permille(containment),
+                resemblance: resemblance.0,
+                containment: containment.0,
             };
             dedup(
                 &file,
@@ -645,19 +645,6 @@ fn verification(e: &feedfold::dedup::Evidence) -> String {
         fraction(e.containment),
         e.sample
     )
-}
-
-/// A command-line fraction between 0 and 1.
-fn unit_interval(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
-        _ => Err(format!("{text:?} is not a number from 0 to 1")),
-    }
-}
-
-/// A fraction from 0 to 1 in thousandths.
-fn permille(fraction: f64) -> u16 {
-    (fraction * 1000.0).round().clamp(0.0, 1000.0) as u16
 }
 
 fn parse_strategy(name: &str) -> Result<feedfold::extract::Strategy, String> {

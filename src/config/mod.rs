@@ -302,6 +302,25 @@ impl TryFrom<f64> for Fraction {
     }
 }
 
+/// From the command line: a number from 0 to 1.
+impl std::str::FromStr for Fraction {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let v: f64 = text
+            .trim()
+            .parse()
+            .map_err(|_| format!("must be a fraction from 0 to 1, not {text:?}"))?;
+        Fraction::try_from(v)
+    }
+}
+
+impl std::fmt::Display for Fraction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", f64::from(self.0) / 1000.0)
+    }
+}
+
 /// What a source serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -752,6 +771,9 @@ mod tests {
             (d.resemblance, d.containment),
             (Fraction(500), Fraction(700))
         );
+        assert_eq!("0.35".parse(), Ok(Fraction(350)));
+        assert_eq!(Fraction(700).to_string(), "0.7");
+        assert!("x".parse::<Fraction>().is_err() && "-0.1".parse::<Fraction>().is_err());
         let e = error_of("[dedup]\nresemblance = 1.5\n");
         assert!(
             e.starts_with("feedfold.toml:2:15: ") && e.contains("from 0 to 1"),
