@@ -497,6 +497,16 @@ fn body_text(entry: &Entry) -> String {
         .unwrap_or_default()
 }
 
+/// The entry with the fingerprint, sketch and title key of its title and `body`.
+fn fingerprinted(fingerprinter: &mut Fingerprinter, entry: Entry, body: &str) -> Incoming {
+    let simhash = Some(fingerprinter.story(&entry.title, body));
+    Incoming {
+        entry,
+        simhash,
+        traits: fingerprinter.traits(),
+    }
+}
+
 /// Each entry with the simhash of its title and body text.
 pub fn fingerprint_entries(entries: Vec<Entry>, rules: TitleRules) -> Vec<Incoming> {
     let mut fingerprinter = Fingerprinter::new(rules, FeatureOptions::default());
@@ -504,13 +514,7 @@ pub fn fingerprint_entries(entries: Vec<Entry>, rules: TitleRules) -> Vec<Incomi
         .into_iter()
         .map(|entry| {
             let body = body_text(&entry);
-            let simhash = Some(fingerprinter.story(&entry.title, &body));
-            let traits = fingerprinter.traits();
-            Incoming {
-                entry,
-                simhash,
-                traits,
-            }
+            fingerprinted(&mut fingerprinter, entry, &body)
         })
         .collect()
 }
@@ -563,13 +567,7 @@ pub fn fingerprint_with_template(
             if let Some(&i) = page_of.get(&entry.id) {
                 pages[i].removed = u32::try_from(removed).unwrap_or(u32::MAX);
             }
-            let simhash = Some(fingerprinter.story(&entry.title, &body));
-            let traits = fingerprinter.traits();
-            Incoming {
-                entry,
-                simhash,
-                traits,
-            }
+            fingerprinted(&mut fingerprinter, entry, &body)
         })
         .collect();
     (items, pages)
