@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use super::sketch::{Sketch, Traits};
+use super::sketch::{Sketch, Traits, hashes_to_bytes};
 
 /// Smallest hashes of each sketch that are indexed.
 pub const KEYS: usize = 16;
@@ -99,10 +99,9 @@ pub fn shares_stored_keys(keys: &[u32], stored: &[u8]) -> bool {
         >= MIN_SHARED
 }
 
-/// Stored form of keys (column `sketch_keys`): little-endian 32-bit words,
-/// ascending, as [`Sketch::to_bytes`] writes a sketch.
+/// Stored form of keys (column `sketch_keys`): that of a sketch.
 pub fn keys_to_bytes(keys: &[u32]) -> Vec<u8> {
-    keys.iter().flat_map(|key| key.to_le_bytes()).collect()
+    hashes_to_bytes(keys)
 }
 
 /// Keys from their stored form; none when it is not one.

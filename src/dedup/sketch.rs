@@ -73,7 +73,7 @@ impl Sketch {
 
     /// Stored form: the hashes as little-endian 32-bit words.
     pub fn to_bytes(&self) -> Vec<u8> {
-        self.hashes.iter().flat_map(|h| h.to_le_bytes()).collect()
+        hashes_to_bytes(&self.hashes)
     }
 
     /// Reads the stored form; `None` when it is not one (wrong length, too
@@ -115,6 +115,11 @@ impl Sketch {
             second_sample: b.len() as u32,
         }
     }
+}
+
+/// Hashes in the stored form of a sketch: little-endian 32-bit words.
+pub fn hashes_to_bytes(hashes: &[u32]) -> Vec<u8> {
+    hashes.iter().flat_map(|h| h.to_le_bytes()).collect()
 }
 
 /// The prefix of an ascending list at most `limit`.
