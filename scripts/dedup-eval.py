@@ -501,15 +501,17 @@ def chrome_rows(lines: list[str], lang: str) -> list[str]:
     return out
 
 
-def make_template(page: Page, log):
+def parse_donor(page: Page, trim, what: str, log):
+    """A donor page parsed and trimmed: (doc, its html, body, article keys: up to 40 paragraph
+    openings), or None when it cannot serve (unparsable, no body, under two key paragraphs)."""
     import lxml.html
     try:
         doc = lxml.html.document_fromstring(page.html_src)
     except Exception as e:  # noqa: BLE001
-        log(f"  no template for {page.key}: {e}")
+        log(f"  no {what} for {page.key}: {e}")
         return None
-    trim_doc(doc)
-    original_html = lxml.html.tostring(doc, encoding="unicode", method="html", doctype="<!DOCTYPE html>")
+    trim(doc)
+    original = lxml.html.tostring(doc, encoding="unicode", method="html", doctype="<!DOCTYPE html>")
     body = doc.find("body")
     if body is None:
         return None
@@ -519,6 +521,15 @@ def make_template(page: Page, log):
         keys = keys[:: max(1, len(keys) // 40)]
     if len(keys) < 2:
         return None
+    return doc, original, body, keys
+
+
+def make_template(page: Page, log):
+    import lxml.html
+    donor = parse_donor(page, trim_doc, "template", log)
+    if donor is None:
+        return None
+    doc, original_html, body, keys = donor
     best, best_len, full = None, None, 0
     cands = []
     for el in body.iter():
@@ -1098,22 +1109,10 @@ def make_template6(page: Page, log):
     replaced (so sidebars inside a wide container stay), (b) `leftover` also counts the donor's
     headline, and (c) the replaced element's tag is recorded. Returns a Template or None."""
     import lxml.html
-    try:
-        doc = lxml.html.document_fromstring(page.html_src)
-    except Exception as e:  # noqa: BLE001
-        log(f"  no v6 template for {page.key}: {e}")
+    donor = parse_donor(page, trim_doc6, "v6 template", log)
+    if donor is None:
         return None
-    trim_doc6(doc)
-    original6 = lxml.html.tostring(doc, encoding="unicode", method="html", doctype="<!DOCTYPE html>")
-    body = doc.find("body")
-    if body is None:
-        return None
-    minlen = 20 if page.lang == "en" else 10
-    keys = [nospace(p)[:30] for p in page.paras if len(nospace(p)) >= minlen]
-    if len(keys) > 40:
-        keys = keys[:: max(1, len(keys) // 40)]
-    if len(keys) < 2:
-        return None
+    doc, original6, body, keys = donor
     # text of every element, computed bottom-up once (text_content() per element is quadratic)
     tx = {}
     for el in reversed(list(body.iter())):
