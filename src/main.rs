@@ -115,9 +115,16 @@ enum Command {
         /// `{"id","text","title","strategy","ms","err"}` per page.
         #[arg(long, conflicts_with_all = ["url", "format"])]
         batch: bool,
-        /// Use only this strategy (readability, density, body), to compare them.
+        /// Use only this strategy (readability, density, anchored, body), to
+        /// compare them.
         #[arg(long, value_name = "NAME", value_parser = parse_strategy)]
         only: Option<feedfold::extract::Strategy>,
+        /// The feed's title for the page, as the daemon passes it.
+        #[arg(long, conflicts_with = "batch")]
+        title: Option<String>,
+        /// The feed's summary of the page (plain text), as the daemon passes it.
+        #[arg(long, conflicts_with = "batch")]
+        summary: Option<String>,
         /// The HTML file (with --batch: the list), or - for standard input.
         #[arg(default_value = "-")]
         file: PathBuf,
@@ -295,8 +302,20 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
             format,
             file,
             only,
+            title,
+            summary,
             ..
-        } => extract(&file, url.as_deref(), format, only),
+        } => {
+            let hints = feedfold::extract::Hints {
+                url: url.as_deref(),
+                feed_title: title.as_deref(),
+                summary: summary.as_deref(),
+                only,
+                report: matches!(format, ExtractFormat::Json),
+                ..Default::default()
+            };
+            extract(&file, &hints, format)
+        }
         Command::Explain { config, item } => explain(&*load_config(config)?, &item).await,
         Command::Split { config, item } => split(&*load_config(config)?, &item).await,
         Command::Opml {
@@ -653,20 +672,28 @@ fn parse_strategy(name: &str) -> Result<feedfold::extract::Strategy, String> {
 
 fn extract(
     file: &Path,
-    url: Option<&str>,
+    hints: &feedfold::extract::Hints<'_>,
     format: ExtractFormat,
-    only: Option<feedfold::extract::Strategy>,
 ) -> Result<ExitCode, Failure> {
-    let hints = feedfold::extract::Hints {
-        url,
-        only,
-        ..Default::default()
-    };
-    let article = feedfold::extract::page(&read_input(file)?, None, &hints).article;
+    let extraction = feedfold::extract::page(&read_input(file)?, None, hints);
+    let article = &extraction.article;
     match format {
         ExtractFormat::Text => out(format_args!("{}\n", article.text))?,
         ExtractFormat::Html => out(format_args!("{}\n", article.html))?,
-        ExtractFormat::Json => out(format_args!("{}\n", serde_json::to_string(&article)?))?,
+        ExtractFormat::Json => {
+            // The article's fields, then how it was chosen.
+            let mut json = serde_json::to_value(article)?;
+            if let Some(fields) = json.as_object_mut() {
+                let chosen = serde_json::json!({
+                    "strategy": extraction.strategy.name(),
+                    "reason": extraction.reason,
+                    "opening": extraction.opening,
+                    "candidates": extraction.candidates,
+                });
+                fields.insert("chosen".into(), chosen);
+            }
+            out(format_args!("{}\n", serde_json::to_string(&json)?))?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -187,6 +187,7 @@ impl Scraper {
                 summary: summary.as_deref(),
                 rules: Some(&rules).filter(|r| !r.is_empty()),
                 only: None,
+                report: false,
             };
             extract::page(&fetched.bytes, None, &hints)
         })

@@ -26,6 +26,10 @@ struct Item {
     text: Option<String>,
     #[serde(default)]
     html: Option<String>,
+    /// The feed's summary of the page, a hint for extraction as in the
+    /// daemon.
+    #[serde(default)]
+    summary: Option<String>,
     #[serde(default)]
     url: Option<String>,
     #[serde(default)]
@@ -257,7 +261,15 @@ fn item_text(item: &Item) -> (String, String) {
     match (&item.text, &item.html) {
         (Some(text), _) => (item.title.clone().unwrap_or_default(), text.clone()),
         (None, Some(html)) => {
-            let article = extract::article(html, item.url.as_deref());
+            // The same hints the daemon gives a scraped page: the item's own
+            // title and summary point extraction at the story.
+            let hints = extract::Hints {
+                url: item.url.as_deref(),
+                feed_title: item.title.as_deref().filter(|t| !t.trim().is_empty()),
+                summary: item.summary.as_deref().filter(|s| !s.trim().is_empty()),
+                ..extract::Hints::default()
+            };
+            let article = extract::extract(html, &hints).article;
             (item.title.clone().unwrap_or(article.title), article.text)
         }
         (None, None) => (item.title.clone().unwrap_or_default(), String::new()),

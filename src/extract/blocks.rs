@@ -33,6 +33,18 @@ impl Block {
             self.link_chars as f64 / self.chars as f64
         }
     }
+
+    /// Whether the paragraph reads as running text: long enough for a
+    /// sentence (fewer characters carry one in Chinese than in English),
+    /// few links.
+    pub fn reads_as_prose(&self) -> bool {
+        let sentence = if self.text.chars().any(crate::script::is_cjk) {
+            20
+        } else {
+            60
+        };
+        self.chars >= sentence && self.link_density() < 0.3
+    }
 }
 
 /// Elements whose text is never content.

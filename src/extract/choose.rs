@@ -16,6 +16,11 @@
 //!    mostly running text of comparable size (not many times longer, as a
 //!    page's comments are).
 //!
+//! Then, whichever won, the story's opening paragraph (found by its summary
+//! or under its headline, see `anchor`) has the last word: a winner that
+//! does not touch it yields to the candidate drawn around it, if that one
+//! is not a list of teasers and says clearly more of the headline's words.
+//!
 //! Prose is text in paragraphs that read as sentences (long enough, few
 //! links), so a longer candidate that only adds menus and link lists does
 //! not win by length. Body text is the last resort.
@@ -25,9 +30,11 @@ use std::collections::HashSet;
 use dom_query::{Document, NodeRef};
 
 use super::Strategy;
+use super::anchor::{Anchor, Found};
 use super::blocks::{self, Block};
 use super::cleanup::{self, Context};
-use crate::script::is_cjk;
+use super::title;
+use super::tokens;
 
 /// One candidate article, cut into paragraphs and judged by the cleanup
 /// rules.
@@ -145,7 +152,7 @@ impl Draft {
     /// Characters in paragraphs that read as running text.
     fn prose(&self) -> usize {
         self.kept()
-            .filter(|b| b.link_density() < 0.3 && b.chars >= prose_length(&b.text))
+            .filter(|b| b.reads_as_prose())
             .map(|b| b.chars)
             .sum()
     }
@@ -184,35 +191,9 @@ fn is_running_text(draft: &Draft) -> bool {
 /// replace another: a caption or a blurb, not a story.
 const MIN_STORY: usize = 100;
 
-/// The length at which a paragraph counts as running text: fewer
-/// characters carry a sentence in Chinese than in English.
-fn prose_length(text: &str) -> usize {
-    if text.chars().any(is_cjk) { 20 } else { 60 }
-}
-
-/// Consecutive token pairs of a text: lowercased words, and single
-/// characters of CJK text.
+/// Consecutive token pairs of a text (see [`tokens::tokens`]).
 fn pairs(text: &str) -> impl Iterator<Item = (String, String)> {
-    let mut tokens = Vec::new();
-    for word in text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        let mut latin = String::new();
-        for c in word.chars() {
-            if is_cjk(c) {
-                if !latin.is_empty() {
-                    tokens.push(std::mem::take(&mut latin));
-                }
-                tokens.push(c.to_string());
-            } else {
-                latin.extend(c.to_lowercase());
-            }
-        }
-        if !latin.is_empty() {
-            tokens.push(latin);
-        }
-    }
+    let tokens = tokens::tokens(text);
     let next = tokens.clone().into_iter().skip(1);
     tokens.into_iter().zip(next)
 }
@@ -244,21 +225,111 @@ fn prune_empty(root: &NodeRef<'_>) {
 pub(crate) fn choose<'a>(
     drafts: &'a [Draft],
     summary: Option<&str>,
+    anchor: Option<&Anchor>,
+    title: &str,
 ) -> (Option<&'a Draft>, &'static str) {
     let find = |s: Strategy| drafts.iter().find(|d| d.strategy == s && d.chars() > 0);
     if let Some(selected) = find(Strategy::Selector) {
         return (Some(selected), "the source's content_selector matched");
     }
     let (readable, dense) = (find(Strategy::Readability), find(Strategy::Density));
-    match (readable, dense) {
+    let (winner, reason) = match (readable, dense) {
         (Some(r), Some(d)) => {
             let (winner, reason) = judge(r, d, summary);
             (Some(winner), reason)
         }
         (Some(r), None) => (Some(r), "readability's article; no dense block to compare"),
         (None, Some(d)) => (Some(d), "readability found no article"),
-        (None, None) => (find(Strategy::Body), "no article found; the page's text"),
+        (None, None) => (None, "no article found; the page's text"),
+    };
+    if let Some(anchor) = anchor
+        && let Some(opening) = opening_elsewhere(drafts, winner, anchor, title)
+    {
+        let reason = match anchor.found {
+            Found::Summary => "only this block holds the paragraph the story's summary opens",
+            Found::Headline => "only this block holds the prose under the story's headline",
+        };
+        return (Some(opening), reason);
     }
+    match winner {
+        Some(winner) => (Some(winner), reason),
+        None => (find(Strategy::Body), reason),
+    }
+}
+
+/// How one candidate measures up, as [`choose`] sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Measures {
+    /// The strategy that drew it.
+    pub strategy: &'static str,
+    /// Non-space characters kept after cleanup.
+    pub chars: usize,
+    /// Of those, characters in paragraphs of running text.
+    pub prose: usize,
+    /// Share of the kept characters inside links.
+    pub link_density: f64,
+    /// Share of the headline's content words its opening says.
+    pub headline: f64,
+    /// Share of the story's opening paragraph it holds, if one was found.
+    pub opening: Option<f64>,
+}
+
+/// Every candidate's measures, for reports.
+pub(crate) fn measures(drafts: &[Draft], anchor: Option<&Anchor>, title: &str) -> Vec<Measures> {
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    drafts
+        .iter()
+        .map(|d| Measures {
+            strategy: d.strategy.name(),
+            chars: d.chars(),
+            prose: d.prose(),
+            link_density: round(d.link_density()),
+            headline: round(title::agreement(title, &d.text())),
+            opening: anchor.map(|a| round(d.covers(&a.text))),
+        })
+        .collect()
+}
+
+/// Share of the opening paragraph's token pairs a candidate must hold to
+/// hold the story's opening.
+const HOLDS_OPENING: f64 = 0.6;
+
+/// Share of the opening paragraph a winner may hold and still be kept: a
+/// story that says part of the paragraph (a caption's sentence, one of its
+/// "highlights") is the story the paragraph belongs to, and the block
+/// holding all of it a piece beside it.
+const TOUCHES_OPENING: f64 = 0.3;
+
+/// Link density above which a block holding the story's opening is a list
+/// of teasers (titles as links, summaries under them), not the story.
+const OPENING_LINKS: f64 = 0.1;
+
+/// By how much more of the headline's words a candidate holding the
+/// story's opening must say than a winner that does not.
+const HEADLINE_MARGIN: f64 = 0.15;
+
+/// The candidate to take instead of `winner` when `winner` misses the
+/// story's opening paragraph: one that holds it, is not a list, and agrees
+/// with the headline clearly more than `winner` does (so a wrong anchor, a
+/// site's tagline matching its generic description, cannot displace a
+/// story that is about its headline).
+fn opening_elsewhere<'a>(
+    drafts: &'a [Draft],
+    winner: Option<&Draft>,
+    anchor: &Anchor,
+    title: &str,
+) -> Option<&'a Draft> {
+    if winner.is_some_and(|w| w.covers(&anchor.text) >= TOUCHES_OPENING) {
+        return None;
+    }
+    let said = winner.map_or(0.0, |w| title::agreement(title, &w.text()));
+    drafts
+        .iter()
+        .filter(|d| d.strategy != Strategy::Body && d.chars() > 0 && !is_list(d))
+        // A block of teasers holds a story's summary too, under a link.
+        .filter(|d| d.link_density() < OPENING_LINKS)
+        .filter(|d| d.covers(&anchor.text) >= HOLDS_OPENING)
+        .find(|d| title::agreement(title, &d.text()) >= said + HEADLINE_MARGIN)
 }
 
 fn judge<'a>(r: &'a Draft, d: &'a Draft, summary: Option<&str>) -> (&'a Draft, &'static str) {
@@ -324,7 +395,7 @@ mod tests {
         let short = draft(Strategy::Readability, &prose);
         let long = draft(Strategy::Density, &paras(4));
         let drafts = [short, long];
-        let (winner, reason) = choose(&drafts, None);
+        let (winner, reason) = choose(&drafts, None, None, "");
         assert_eq!(
             winner.map(|d| d.strategy),
             Some(Strategy::Density),
@@ -334,7 +405,7 @@ mod tests {
         let r = draft(Strategy::Readability, &paras(3));
         let d = draft(Strategy::Density, &paras(4));
         assert_eq!(
-            choose(&[r, d], None).0.map(|d| d.strategy),
+            choose(&[r, d], None, None, "").0.map(|d| d.strategy),
             Some(Strategy::Readability)
         );
 
@@ -348,10 +419,88 @@ mod tests {
         );
         let summary = Some("The union said members were relieved to be back at work on Monday.");
         let drafts = [r, d];
-        let (winner, reason) = choose(&drafts, summary);
+        let (winner, reason) = choose(&drafts, summary, None, "");
         assert_eq!(
             winner.map(|d| d.strategy),
             Some(Strategy::Density),
+            "{reason}"
+        );
+    }
+
+    fn opening(text: &str, found: Found) -> Anchor {
+        Anchor {
+            node: Document::fragment("<p>x</p>").root().id,
+            text: text.to_owned(),
+            found,
+        }
+    }
+
+    const TITLE: &str = "Dowling set for absence after knee injury";
+    const LEDE: &str = "Munster star Ian Dowling is set to spend a spell on the sidelines after sustaining a knee injury.";
+
+    fn gallery() -> String {
+        (0..8)
+            .map(|i| format!("<p>Flags fluttered in Chicago as the president delivered his victory speech, photo {i}.</p>"))
+            .collect()
+    }
+
+    #[test]
+    fn the_block_holding_the_story_opening_beats_one_about_something_else() {
+        let story = format!(
+            "<p>{LEDE}</p><p>The winger could be out for eight weeks with the knee problem.</p>"
+        );
+        let drafts = [
+            draft(Strategy::Readability, &gallery()),
+            draft(Strategy::Density, &gallery()),
+            draft(Strategy::Anchored, &story),
+        ];
+        for found in [Found::Summary, Found::Headline] {
+            let anchor = opening(LEDE, found);
+            let (winner, reason) = choose(&drafts, None, Some(&anchor), TITLE);
+            assert_eq!(
+                winner.map(|d| d.strategy),
+                Some(Strategy::Anchored),
+                "{reason}"
+            );
+        }
+        // No opening found: the longer block stands.
+        let (winner, _) = choose(&drafts, None, None, TITLE);
+        assert_eq!(winner.map(|d| d.strategy), Some(Strategy::Readability));
+    }
+
+    #[test]
+    fn a_winner_about_its_headline_or_touching_the_opening_stands() {
+        let story: String = (0..5)
+            .map(|i| format!("<p>Dowling hurt his knee against Ulster and faces weeks of absence, report {i}.</p>"))
+            .collect();
+        // A list of teasers holds the summary, its titles as links.
+        let teasers = format!(
+            "<h5><a href='/a'>Dowling set for absence</a></h5><p>{LEDE}</p>\
+             <h5><a href='/b'>Another story of the week</a></h5><p>Another summary of another story, written at length.</p>"
+        );
+        let anchor = opening(LEDE, Found::Summary);
+        let drafts = [
+            draft(Strategy::Readability, &story),
+            draft(Strategy::Anchored, &teasers),
+        ];
+        let (winner, reason) = choose(&drafts, None, Some(&anchor), TITLE);
+        assert_eq!(
+            winner.map(|d| d.strategy),
+            Some(Strategy::Readability),
+            "{reason}"
+        );
+        // A block holding the opening but no more about the headline than
+        // the winner does not displace it.
+        let standfirst = format!("<p>{LEDE}</p>");
+        let drafts = [
+            draft(Strategy::Readability, &story),
+            draft(Strategy::Anchored, &standfirst),
+        ];
+        let anchor = opening(LEDE, Found::Headline);
+        let (winner, reason) = choose(&drafts, None, Some(&anchor), TITLE);
+        assert_eq!(
+            winner.map(|d| d.strategy),
+            Some(Strategy::Readability),
             "{reason}"
         );
     }
@@ -378,7 +527,7 @@ mod tests {
             draft(Strategy::Readability, &list),
             draft(Strategy::Density, story),
         ];
-        let (winner, reason) = choose(&drafts, None);
+        let (winner, reason) = choose(&drafts, None, None, "");
         assert_eq!(
             winner.map(|d| d.strategy),
             Some(Strategy::Density),
@@ -392,7 +541,7 @@ mod tests {
             draft(Strategy::Density, &comments),
         ];
         assert_eq!(
-            choose(&drafts, None).0.map(|d| d.strategy),
+            choose(&drafts, None, None, "").0.map(|d| d.strategy),
             Some(Strategy::Readability)
         );
     }

@@ -23,23 +23,68 @@ fn is_chrome(name: &str) -> bool {
     matches!(name, "nav" | "header" | "footer" | "aside" | "menu")
 }
 
+/// The page's containers scored by the prose they hold.
+pub(crate) struct Density<'a> {
+    document: &'a Document,
+    walk: Walk,
+}
+
+impl<'a> Density<'a> {
+    /// Scores every container of the page's body.
+    pub fn of(document: &'a Document) -> Option<Density<'a>> {
+        let body = document.body()?;
+        let mut walk = Walk::default();
+        walk.visit(&body, false);
+        Some(Density { document, walk })
+    }
+
+    /// A container's score, discounted by its own link density.
+    fn plain_score(&self, id: NodeId, score: f64) -> f64 {
+        let density = self.walk.totals.get(&id).map_or(0.0, Stats::link_density);
+        score * (1.0 - density)
+    }
+
+    /// The densest container, if any paragraph of prose was found: of the
+    /// five best by score, the one with least link text for its score.
+    pub fn best(&self) -> Option<NodeRef<'a>> {
+        let mut ranked: Vec<(NodeId, f64)> =
+            self.walk.scores.iter().map(|(id, s)| (*id, *s)).collect();
+        // Ties fall to document order, so the choice does not depend on
+        // the map's iteration order.
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked
+            .into_iter()
+            .take(5)
+            .map(|(id, score)| (id, self.plain_score(id, score)))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map(|(id, _)| NodeRef::new(id, &self.document.tree))
+    }
+
+    /// The best-scoring container among the few that hold `node`: the
+    /// article around a paragraph known to belong to it.
+    pub fn best_holding(&self, node: NodeId) -> Option<NodeRef<'a>> {
+        let node = NodeRef::new(node, &self.document.tree);
+        node.ancestors_it(None)
+            .take_while(NodeRef::is_element)
+            .filter(|a| !is_row_group(a))
+            .take(HOLDING_LEVELS)
+            .filter_map(|a| {
+                let score = self.walk.scores.get(&a.id)?;
+                Some((a, self.plain_score(a.id, *score)))
+            })
+            .filter(|(_, score)| *score > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(a, _)| a)
+    }
+}
+
+/// How far up from a paragraph its article's container is looked for.
+const HOLDING_LEVELS: usize = 6;
+
 /// The page's densest container, if any paragraph of prose was found.
-pub(crate) fn best_container(document: &Document) -> Option<NodeRef<'_>> {
-    let body = document.body()?;
-    let mut walk = Walk::default();
-    walk.visit(&body, false);
-    let mut ranked: Vec<(NodeId, f64)> = walk.scores.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let totals = &walk.totals;
-    ranked
-        .into_iter()
-        .take(5)
-        .map(|(id, score)| {
-            let density = totals.get(&id).map_or(0.0, Stats::link_density);
-            (id, score * (1.0 - density))
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(id, _)| NodeRef::new(id, &document.tree))
+#[cfg(test)]
+fn best_container(document: &Document) -> Option<NodeRef<'_>> {
+    Density::of(document)?.best()
 }
 
 /// One pass over the page, bottom up.
@@ -148,17 +193,29 @@ impl<'a> Frame<'a> {
     }
 }
 
-/// Gives a paragraph's score to its container and the two above it.
+/// Gives a paragraph's score to its container and the two above it. A
+/// table's rows and row groups are not containers of their own: an article
+/// laid out one paragraph per `<tr><td>` scores for its `<table>` as one laid
+/// out in `<p>`s scores for its `<div>`.
 fn credit(paragraph: &NodeRef<'_>, score: f64, scores: &mut HashMap<NodeId, f64>) {
     if score <= 0.0 {
         return;
     }
-    for (depth, ancestor) in paragraph.ancestors_it(Some(3)).enumerate() {
-        if !ancestor.is_element() {
-            break;
-        }
+    let containers = paragraph
+        .ancestors_it(None)
+        .take_while(NodeRef::is_element)
+        .filter(|a| !is_row_group(a));
+    for (depth, ancestor) in containers.take(3).enumerate() {
         *scores.entry(ancestor.id).or_default() += score / (depth as f64 + 1.0);
     }
+}
+
+/// A table row or row group: structure inside one table.
+fn is_row_group(node: &NodeRef<'_>) -> bool {
+    matches!(
+        node.node_name().as_deref(),
+        Some("tr" | "tbody" | "thead" | "tfoot")
+    )
 }
 
 /// Text written straight into a container scores for the container itself.
@@ -167,10 +224,11 @@ fn credit_self(container: &NodeRef<'_>, score: f64, scores: &mut HashMap<NodeId,
         return;
     }
     *scores.entry(container.id).or_default() += score;
-    for (depth, ancestor) in container.ancestors_it(Some(2)).enumerate() {
-        if !ancestor.is_element() {
-            break;
-        }
+    let containers = container
+        .ancestors_it(None)
+        .take_while(NodeRef::is_element)
+        .filter(|a| !is_row_group(a));
+    for (depth, ancestor) in containers.take(2).enumerate() {
         *scores.entry(ancestor.id).or_default() += score / (depth as f64 + 2.0);
     }
 }

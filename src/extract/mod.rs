@@ -1,17 +1,19 @@
 //! Article text from HTML pages: the story, not the page.
 //!
-//! Raw bytes are decoded (see `fetch::charset`), then up to three
+//! Raw bytes are decoded (see `fetch::charset`), then up to four
 //! candidates are drawn (readers' comments taken off the page first,
 //! [`comments`]): the site's own `content_selector`, Readability's
-//! choice (dom_smoothie), and the densest block of prose ([`density`]).
+//! choice (dom_smoothie), the densest block of prose ([`density`]), and
+//! the block around the story's opening paragraph ([`anchor`]).
 //! Each is cut into paragraphs and cleaned of credits, link lists, widgets
 //! and a repeated teaser ([`cleanup`]); [`choose`] keeps the better one by
 //! a stated rule. The title is reconciled against the body ([`title`]) and
 //! the publication time read from metadata or the page ([`published`]).
 
+mod anchor;
 pub mod batch;
 mod blocks;
-mod choose;
+pub mod choose;
 mod cleanup;
 mod comments;
 mod density;
@@ -20,6 +22,7 @@ mod published;
 mod rules;
 mod sanitize;
 mod title;
+mod tokens;
 
 use dom_query::Document;
 
@@ -58,6 +61,9 @@ pub struct Hints<'a> {
     pub rules: Option<&'a SiteRules>,
     /// Use only this strategy (for evaluations).
     pub only: Option<Strategy>,
+    /// Measure every candidate for [`Extraction::candidates`] (costs a
+    /// little time; for `feedfold extract --format json`).
+    pub report: bool,
 }
 
 /// Which way the article was found, most trusted first.
@@ -69,6 +75,9 @@ pub enum Strategy {
     Readability,
     /// The densest block of prose.
     Density,
+    /// The block around the story's opening paragraph (found by its summary
+    /// or under its headline).
+    Anchored,
     /// All visible text of the body.
     Body,
 }
@@ -80,6 +89,7 @@ impl Strategy {
             Strategy::Selector => "selector",
             Strategy::Readability => "readability",
             Strategy::Density => "density",
+            Strategy::Anchored => "anchored",
             Strategy::Body => "body",
         }
     }
@@ -90,6 +100,7 @@ impl Strategy {
             Strategy::Selector,
             Strategy::Readability,
             Strategy::Density,
+            Strategy::Anchored,
             Strategy::Body,
         ]
         .into_iter()
@@ -106,6 +117,11 @@ pub struct Extraction {
     pub strategy: Strategy,
     /// Why it won, in a few words (for `explain` and the store).
     pub reason: &'static str,
+    /// Every candidate and its measures, when [`Hints::report`] asked.
+    pub candidates: Vec<choose::Measures>,
+    /// The story's opening paragraph, as found before choosing (with
+    /// [`Hints::report`]).
+    pub opening: Option<String>,
 }
 
 /// Limit on elements Readability scores: a hostile page cannot make
@@ -168,6 +184,8 @@ fn unreadable(reason: &'static str) -> Extraction {
         },
         strategy: Strategy::Body,
         reason,
+        candidates: Vec::new(),
+        opening: None,
     }
 }
 
@@ -224,10 +242,21 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
     {
         drafts.push(choose::Draft::new(Strategy::Selector, &html));
     }
-    if wanted(Strategy::Density)
-        && let Some(node) = density::best_container(&document)
-    {
-        drafts.push(choose::Draft::of_node(Strategy::Density, &node));
+    let anchor = opening_anchor(&document, &titles, hints);
+    if let Some(scores) = density::Density::of(&document) {
+        let best = scores.best();
+        if wanted(Strategy::Density)
+            && let Some(node) = &best
+        {
+            drafts.push(choose::Draft::of_node(Strategy::Density, node));
+        }
+        // Drawn only where it differs from the densest block.
+        let around = anchor.as_ref().and_then(|a| scores.best_holding(a.node));
+        if wanted(Strategy::Anchored)
+            && let Some(node) = around.filter(|n| best.is_none_or(|b| b.id != n.id))
+        {
+            drafts.push(choose::Draft::of_node(Strategy::Anchored, &node));
+        }
     }
     if over_budget() {
         return unreadable(OVER_BUDGET);
@@ -281,12 +310,17 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
     if over_budget() {
         return unreadable(OVER_BUDGET);
     }
-    let (winner, reason) = choose::choose(&drafts, hints.summary);
+    let (winner, reason) = choose::choose(&drafts, hints.summary, anchor.as_ref(), &title);
     let (text, html, strategy) = match winner {
         Some(d) => (d.text(), sanitize(&d.html(), url), d.strategy),
         None => (String::new(), String::new(), Strategy::Body),
     };
     let lang = meta.lang.or(lang_attr).or_else(|| script_lang(&text));
+    let candidates = if hints.report {
+        choose::measures(&drafts, anchor.as_ref(), &title)
+    } else {
+        Vec::new()
+    };
     Extraction {
         article: Article {
             title,
@@ -298,7 +332,28 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
         },
         strategy,
         reason,
+        candidates,
+        opening: anchor.filter(|_| hints.report).map(|a| a.text),
     }
+}
+
+/// The story's opening paragraph, found by the feed's summary (else the
+/// page's own) or under a heading that says one of the title candidates.
+fn opening_anchor(
+    document: &Document,
+    titles: &[title::Candidate],
+    hints: &Hints<'_>,
+) -> Option<anchor::Anchor> {
+    let page_summary;
+    let summary = match hints.summary {
+        Some(summary) => Some(summary),
+        None => {
+            page_summary = anchor::page_summary(document);
+            page_summary.as_deref()
+        }
+    };
+    let titles: Vec<&str> = titles.iter().map(title::Candidate::text).collect();
+    anchor::find(document, &titles, summary)
 }
 
 #[derive(Default)]
@@ -428,6 +483,32 @@ mod tests {
         );
         assert_eq!(a.text.lines().count(), 4);
         assert!(a.title.contains("Port strike ends"));
+    }
+
+    #[test]
+    fn an_article_laid_out_in_table_rows_is_one_block() {
+        let rows: String = (0..6)
+            .map(|i| format!("<tr><td class='text'>Tottenham and Reading served up another thriller at White Hart Lane, the report said, part {i}.</td></tr>"))
+            .collect();
+        let side: String = (0..4)
+            .map(|i| format!("<div><p>Radio coverage of the state funeral will start at six in the morning on the network, item {i}.</p></div>"))
+            .collect();
+        let page = format!(
+            "<html><body><div id='side'>{side}</div><div id='main'><table>{rows}</table></div></body></html>"
+        );
+        let e = extract(
+            &page,
+            &Hints {
+                only: Some(Strategy::Density),
+                ..Hints::default()
+            },
+        );
+        assert!(
+            e.article.text.starts_with("Tottenham"),
+            "{}",
+            e.article.text
+        );
+        assert_eq!(e.article.text.lines().count(), 6, "{}", e.article.text);
     }
 
     #[test]

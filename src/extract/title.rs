@@ -25,6 +25,47 @@ pub(crate) struct Candidate {
     origin: Origin,
 }
 
+impl Candidate {
+    /// The candidate's text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Share of `title`'s content words (of four letters or more; CJK:
+/// character pairs) that `text`'s opening says too, not counting lines that
+/// are the headline itself or a variant of it (a block that merely
+/// repeats the headline is not thereby about it).
+pub(crate) fn agreement(title: &str, text: &str) -> f64 {
+    let wanted = content_words(title);
+    if wanted.0.is_empty() {
+        return 0.0;
+    }
+    let longest = 2 * title.chars().count() + 20;
+    let is_headline = |line: &str| {
+        let (shared, total) = content_words(line).shared(&wanted);
+        line.chars().count() <= longest && shared * 5 >= total * 4
+    };
+    let opening: String = text
+        .lines()
+        .filter(|line| !is_headline(line))
+        .flat_map(|line| line.chars().chain(['\n']))
+        .take(OPENING)
+        .collect();
+    let (shared, total) = content_words(&opening).shared(&wanted);
+    shared as f64 / total as f64
+}
+
+/// The grams of a text that carry meaning: words of four letters or more,
+/// CJK character pairs.
+fn content_words(text: &str) -> Grams {
+    let mut grams = Grams::of(text);
+    grams
+        .0
+        .retain(|g| g.chars().any(is_cjk) || g.chars().count() >= 4);
+    grams
+}
+
 /// How much of the body the agreement is measured against.
 const OPENING: usize = 2000;
 

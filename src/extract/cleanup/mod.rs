@@ -15,6 +15,7 @@ mod teaser;
 mod widgets;
 
 use super::blocks::Block;
+use super::tokens::squash;
 
 pub(crate) use edges::Core;
 
@@ -72,15 +73,6 @@ fn is_prose(block: &Block) -> bool {
 fn is_separator_only(text: &str) -> bool {
     text.chars()
         .all(|c| c.is_whitespace() || (!c.is_alphanumeric() && c != '%'))
-}
-
-/// Text lowercased, whitespace and punctuation removed, for comparing
-/// paragraphs that differ only in case, spacing or quotes.
-fn squash(text: &str) -> String {
-    text.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 #[cfg(test)]
