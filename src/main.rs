@@ -186,7 +186,10 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     init_logging();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -211,11 +214,53 @@ fn main() -> ExitCode {
     }
 }
 
-/// Writes to stdout; an error (a closed pipe among them) is returned, never
-/// a panic as `print!` would.
+/// Help and version go to stdout with 0; a bad command line, bare
+/// `feedfold` among them, is the user's error: exit 1 with the usage (clap's
+/// own 2 is the code for runtime failures here).
+fn usage_error(error: &clap::Error) -> ExitCode {
+    // Nothing useful is left to do if the terminal is gone.
+    let _ = error.print();
+    if error.use_stderr() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Standard output for commands' results. A reader that has gone away
+/// (`feedfold extract page.html | head`) got what it wanted, so the process
+/// ends quietly with 0 at that write: deciding it here covers writers deep
+/// in the library whose errors wrap the `io::Error` in their own types.
+struct Stdout(std::io::StdoutLock<'static>);
+
+impl Stdout {
+    fn lock() -> Stdout {
+        Stdout(std::io::stdout().lock())
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        exit_on_broken_pipe(self.0.write(buf))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        exit_on_broken_pipe(self.0.flush())
+    }
+}
+
+fn exit_on_broken_pipe<T>(result: std::io::Result<T>) -> std::io::Result<T> {
+    if let Err(e) = &result
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+    result
+}
+
+/// Writes to stdout, flushed; a closed pipe ends the process quietly.
 fn out(text: std::fmt::Arguments<'_>) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = Stdout::lock();
     stdout.write_fmt(text)?;
     stdout.flush()
 }
@@ -244,7 +289,7 @@ fn init_logging() {
 async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
     match command {
         Command::Run(c) => {
-            let path = config_path(c);
+            let path = config_path(c)?;
             let config = Config::load(&path)
                 .map(Arc::new)
                 .map_err(|e| Failure::User(e.into()))?;
@@ -314,26 +359,37 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
     }
 }
 
-fn config_path(arg: ConfigArg) -> PathBuf {
-    arg.config.unwrap_or_else(|| {
-        let local = PathBuf::from("feedfold.toml");
-        if local.exists() {
-            local
-        } else {
-            PathBuf::from("/etc/feedfold/feedfold.toml")
-        }
-    })
+/// Where the config is looked for when neither `-c` nor `FEEDFOLD_CONFIG` names one.
+const DEFAULT_CONFIGS: [&str; 2] = ["feedfold.toml", "/etc/feedfold/feedfold.toml"];
+
+/// The config file named on the command line, else the first default that
+/// exists; with none, a user error naming every path tried.
+fn config_path(arg: ConfigArg) -> Result<PathBuf, Failure> {
+    if let Some(path) = arg.config {
+        return Ok(path);
+    }
+    DEFAULT_CONFIGS
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .ok_or_else(|| {
+            Failure::User(anyhow::anyhow!(
+                "no config file: tried ./{} and {}; name one with -c FILE or FEEDFOLD_CONFIG",
+                DEFAULT_CONFIGS[0],
+                DEFAULT_CONFIGS[1]
+            ))
+        })
 }
 
 fn load_config(arg: ConfigArg) -> Result<Arc<Config>, Failure> {
-    let path = config_path(arg);
+    let path = config_path(arg)?;
     Config::load(&path)
         .map(Arc::new)
         .map_err(|e| Failure::User(e.into()))
 }
 
 fn check(arg: ConfigArg) -> Result<ExitCode, Failure> {
-    let path = config_path(arg);
+    let path = config_path(arg)?;
     let config = Config::load(&path).map_err(|e| Failure::User(e.into()))?;
     let enabled = config.enabled_sources().count();
     out(format_args!(
@@ -464,6 +520,9 @@ async fn fetch(config: Arc<Config>, only: Option<&str>) -> Result<ExitCode, Fail
 }
 
 async fn feed(config: &Config, format: Format, group: Option<String>) -> Result<ExitCode, Failure> {
+    if let Some(group) = &group {
+        known_group(config, group)?;
+    }
     let store = Store::open(&config.database_url()).await?;
     let items = load_items(&store, config, group.as_deref(), Utc::now()).await?;
     store.close().await;
@@ -473,8 +532,33 @@ async fn feed(config: &Config, format: Format, group: Option<String>) -> Result<
         group,
     };
     let doc = render(format, &meta, &items)?;
-    std::io::stdout().write_all(doc.body.as_bytes())?;
+    let mut stdout = Stdout::lock();
+    stdout.write_all(doc.body.as_bytes())?;
+    stdout.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A user error unless some source is in `group`: an unknown group would
+/// print an empty feed, where the server answers 404.
+fn known_group(config: &Config, group: &str) -> Result<(), Failure> {
+    let mut groups: Vec<&str> = config
+        .sources
+        .iter()
+        .flat_map(|s| s.groups.iter().map(String::as_str))
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    if groups.contains(&group) {
+        return Ok(());
+    }
+    let known = if groups.is_empty() {
+        "no source in the config has groups".to_owned()
+    } else {
+        format!("known groups: {}", groups.join(", "))
+    };
+    Err(Failure::User(anyhow::anyhow!(
+        "no group {group:?} in the config; {known}"
+    )))
 }
 
 /// The bytes of FILE, or of standard input for `-`.
@@ -507,7 +591,7 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
     let states = store.source_states().await?;
     store.close().await;
     let now = Utc::now();
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(Stdout::lock());
     if !json {
         writeln!(
             out,
@@ -556,6 +640,7 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
             )?;
         }
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -619,7 +704,7 @@ fn dedup(
             .map_err(Failure::User)?;
         Box::new(std::io::BufReader::new(opened))
     };
-    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let out = std::io::BufWriter::new(Stdout::lock());
     let errors = feedfold::dedup::jsonl::run(input, out, options, features)?;
     for e in &errors {
         eprintln!("{}:{}: {}", file.display(), e.line, e.message);
@@ -676,7 +761,7 @@ fn extract_batch(
     only: Option<feedfold::extract::Strategy>,
 ) -> Result<ExitCode, Failure> {
     let list = read_input(file)?;
-    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let out = std::io::BufWriter::new(Stdout::lock());
     feedfold::extract::batch::run(&list[..], out, only)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -704,7 +789,7 @@ async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
             "no stored item matches {item:?}"
         )));
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(Stdout::lock());
     for id in entries {
         let e = store.explain(id).await?;
         let fp = e
@@ -766,6 +851,7 @@ async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
         }
     }
     store.close().await;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -782,7 +868,7 @@ async fn split(config: &Config, item: &str) -> Result<ExitCode, Failure> {
 
 fn opml_import(arg: ConfigArg, file: &Path) -> Result<ExitCode, Failure> {
     use feedfold::config::edit::{Added, add_sources};
-    let path = config_path(arg);
+    let path = config_path(arg)?;
     let user = |e: anyhow::Error| Failure::User(e);
     // The file must be valid before and after: never write a broken config.
     Config::load(&path).map_err(|e| user(e.into()))?;

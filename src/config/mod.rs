@@ -21,12 +21,14 @@ pub use values::{ByteSize, CronExpr, Duration, Location, Network};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("{path}: {source}")]
+    // The io::Error is part of the message, not a `source`: chained, it was
+    // printed twice by `{:#}`.
+    #[error("{path}: {error}")]
     Read {
         /// The config file.
         path: PathBuf,
         /// Why it could not be read.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file was read but is not a valid configuration.
     #[error("{path}:{line}:{column}: {message}")]
@@ -458,9 +460,9 @@ impl Source {
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.to_owned(),
-            source,
+            error,
         })?;
         let base_dir = path.parent().map(Path::to_owned).unwrap_or_default();
         Config::parse(&text, path, &base_dir)
