@@ -190,7 +190,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
-    init_logging();
+    feedfold::logging::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -272,18 +272,6 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
-}
-
-fn init_logging() {
-    // html5ever reports each parse-error recovery ("foster parenting not
-    // implemented") at warn: one line per malformed page, hundreds a pass.
-    // The page is still parsed, so that is noise, not news.
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FEEDFOLD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,html5ever=error"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
 }
 
 async fn dispatch(command: Command) -> Result<ExitCode, Failure> {

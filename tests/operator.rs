@@ -162,3 +162,125 @@ fn a_missing_config_is_named_once_and_the_defaults_are_listed() {
         "{message}"
     );
 }
+
+/// A config with one source that fails (its file is missing) and one that
+/// works: a fetch logs a warning and an info line.
+fn one_bad_one_good(dir: &Path) -> PathBuf {
+    let feed = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>\
+        <item><guid>1</guid><title>One</title><link>https://example.org/1</link>\
+        <description>Text of one.</description></item></channel></rss>";
+    std::fs::write(dir.join("good.xml"), feed).unwrap();
+    let config = dir.join("feedfold.toml");
+    std::fs::write(
+        &config,
+        "[daemon]\ndatabase = \"sqlite://ff.db\"\n\n[[source]]\nname = \"gone\"\nurl = \"missing.xml\"\n\n\
+         [[source]]\nname = \"good\"\nurl = \"good.xml\"\nscrape = false\n",
+    )
+    .unwrap();
+    config
+}
+
+/// `fetch` on [`one_bad_one_good`] with stderr into a file; returns the log.
+fn fetch_logging_to_file(dir: &Path, env: &[(&str, &str)]) -> String {
+    let config = one_bad_one_good(dir);
+    let log = dir.join("stderr.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let (device, inode) = file_identity(&log);
+    let mut command = bin();
+    command.env("FEEDFOLD_LOG", "info");
+    for (key, value) in env {
+        // An empty JOURNAL_STREAM stands for the log file's own identity.
+        if *key == "JOURNAL_STREAM" && value.is_empty() {
+            command.env(key, format!("{device}:{inode}"));
+        } else {
+            command.env(key, value);
+        }
+    }
+    let status = command
+        .args(["fetch", "-c", config.to_str().unwrap()])
+        .stderr(file)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(2), "one source fails");
+    std::fs::read_to_string(&log).unwrap()
+}
+
+#[cfg(unix)]
+fn file_identity(path: &Path) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let metadata = std::fs::metadata(path).unwrap();
+    (metadata.dev(), metadata.ino())
+}
+
+#[test]
+fn logs_into_a_file_or_pipe_have_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = fetch_logging_to_file(dir.path(), &[]);
+    assert!(
+        log.contains("WARN") && log.contains("fetch failed"),
+        "{log}"
+    );
+    assert!(!log.contains('\u{1b}'), "{log:?}");
+    assert!(
+        !log.starts_with('<'),
+        "no journal prefixes off the journal: {log}"
+    );
+}
+
+/// Under systemd (`JOURNAL_STREAM` names stderr) each line carries its
+/// syslog priority, so `journalctl -p warning` selects the warnings.
+#[test]
+fn journal_lines_carry_syslog_priorities() {
+    let dir = tempfile::tempdir().unwrap();
+    // The value is replaced by the log file's own device and inode.
+    let log = fetch_logging_to_file(dir.path(), &[("JOURNAL_STREAM", "")]);
+    let warning = log.lines().find(|l| l.contains("fetch failed")).unwrap();
+    assert!(warning.starts_with("<4>"), "{log}");
+    let info = log.lines().find(|l| l.contains("fetched")).unwrap();
+    assert!(info.starts_with("<6>"), "{log}");
+    assert!(!log.contains('\u{1b}'), "{log:?}");
+    // The journal stamps lines itself.
+    assert!(!warning.contains("Z "), "{warning}");
+    for line in log.lines().filter(|l| !l.starts_with("feedfold: ")) {
+        assert!(
+            line.starts_with('<'),
+            "every log line has a priority: {line}"
+        );
+    }
+}
+
+/// A `JOURNAL_STREAM` inherited by a process whose stderr goes elsewhere is
+/// not the journal.
+#[test]
+fn an_inherited_journal_stream_elsewhere_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = fetch_logging_to_file(dir.path(), &[("JOURNAL_STREAM", "1:1")]);
+    assert!(!log.lines().any(|l| l.starts_with("<4>")), "{log}");
+}
+
+/// `FEEDFOLD_LOG=debug` shows feedfold's debug lines, not html5ever's
+/// token-by-token trace and parse-error warnings; naming the crate does.
+#[test]
+fn debug_logging_is_about_feedfold_unless_a_crate_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("foster.html");
+    std::fs::write(
+        &page,
+        "<html><body><table>stray<tr>x<td>a</td></tr></table>\
+         <article><p>Two items on a page with a broken table.</p></article></body></html>",
+    )
+    .unwrap();
+    let extract = |level: &str| {
+        let out = bin()
+            .env("FEEDFOLD_LOG", level)
+            .args(["extract", page.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stderr(&out)
+    };
+    let debug = extract("debug");
+    assert!(!debug.contains("html5ever"), "{debug}");
+    let named = extract("html5ever=debug");
+    assert!(named.contains("foster parenting"), "{named}");
+}
