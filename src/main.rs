@@ -379,6 +379,11 @@ fn load_config(arg: ConfigArg) -> Result<Arc<Config>, Failure> {
 fn check(arg: ConfigArg) -> Result<ExitCode, Failure> {
     let path = config_path(arg)?;
     let config = Config::load(&path).map_err(|e| Failure::User(e.into()))?;
+    // Loaded once already, so a failure to read it again is a race, not news.
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    for warning in config.warnings(&text) {
+        eprintln!("{}:{warning}", path.display());
+    }
     let enabled = config.enabled_sources().count();
     out(format_args!(
         "{}: ok ({} sources, {enabled} enabled)\n",

@@ -284,3 +284,70 @@ fn debug_logging_is_about_feedfold_unless_a_crate_is_named() {
     let named = extract("html5ever=debug");
     assert!(named.contains("foster parenting"), "{named}");
 }
+
+/// `check` reports every problem in one run, each at its `file:line:col`.
+#[test]
+fn check_reports_every_problem_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.toml");
+    let text = "[daemon]\nschedul = \"* * * * *\"\nschedule = \"61 * * * *\"\n\n\
+        [fetch]\ntimeout = \"30 fortnights\"\n\n\
+        [[source]]\nname = \"a\"\nurl = \"gopher://example.org/\"\n\n\
+        [[source]]\nname = \"b\"\nurl = \"https://example.org/b\"\n\n\
+        [[source]]\nname = \"b\"\nurl = \"https://example.org/c\"\ngroups = \"zh\"\n";
+    std::fs::write(&path, text).unwrap();
+    let out = run(&["check", "-c", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let p = path.display();
+    let expected = [
+        format!("{p}:2:1: unknown field `schedul`"),
+        format!(
+            "{p}:3:12: bad cron expression \"61 * * * *\": minute field: 61 is out of range 0–59"
+        ),
+        format!("{p}:6:11: unknown duration unit \"fortnights\""),
+        format!("{p}:10:7: unsupported URL scheme \"gopher\""),
+        format!("{p}:17:8: duplicate source name \"b\" (first used on line 13)"),
+        format!("{p}:19:10: invalid type: string \"zh\", expected a sequence"),
+    ];
+    let message = stderr(&out);
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(lines.len(), expected.len(), "{message}");
+    for (line, expected) in lines.iter().zip(&expected) {
+        assert!(
+            line.starts_with(expected.as_str()),
+            "{line}\nexpected {expected}"
+        );
+    }
+}
+
+/// A source file that does not exist is a warning, not an error: it may be
+/// written later (by another program, or before the first fetch).
+#[test]
+fn check_warns_about_source_files_that_do_not_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("here.xml"), "<rss/>").unwrap();
+    let path = dir.path().join("feedfold.toml");
+    std::fs::write(
+        &path,
+        "[[source]]\nname = \"rel\"\nurl = \"feeds/absent.xml\"\n\n\
+         [[source]]\nname = \"abs\"\nurl = \"file:///nonexistent-feedfold/a.xml\"\n\n\
+         [[source]]\nname = \"ok\"\nurl = \"here.xml\"\n",
+    )
+    .unwrap();
+    let out = run(&["check", "-c", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let message = stderr(&out);
+    let p = path.display();
+    assert!(
+        message.contains(&format!("{p}:3:7: warning: source \"rel\": "))
+            && message.contains("feeds/absent.xml does not exist"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "{p}:7:7: warning: source \"abs\": /nonexistent-feedfold/a.xml"
+        )),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 2, "{message}");
+}
