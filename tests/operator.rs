@@ -1,6 +1,8 @@
 //! What a new operator meets first: the binary on a pipe, under systemd's
 //! journal, with a broken config or a typo on the command line.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -350,4 +352,37 @@ fn check_warns_about_source_files_that_do_not_exist() {
         "{message}"
     );
     assert_eq!(message.lines().count(), 2, "{message}");
+}
+
+/// Asks for a PostgreSQL database like the storage tests do; run by
+/// [`a_postgres_skip_is_visible_under_plain_cargo_test`] without the variable.
+#[tokio::test]
+#[ignore = "run by a_postgres_skip_is_visible_under_plain_cargo_test"]
+async fn asks_for_postgres() {
+    if let Some(db) = common::TestDb::postgres().await {
+        db.cleanup().await;
+    }
+}
+
+/// README promises a visible `SKIPPED` when `FEEDFOLD_TEST_POSTGRES` is not
+/// set: this test binary is run again as `cargo test` runs it (output
+/// captured), and the message must still come out.
+#[test]
+fn a_postgres_skip_is_visible_under_plain_cargo_test() {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "asks_for_postgres",
+            "--ignored",
+            "--test-threads=1",
+        ])
+        .env_remove("FEEDFOLD_TEST_POSTGRES")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let message = stderr(&out);
+    assert!(
+        message.contains("SKIPPED: the PostgreSQL halves of the operator tests"),
+        "{message}"
+    );
 }
