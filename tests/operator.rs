@@ -386,3 +386,33 @@ fn a_postgres_skip_is_visible_under_plain_cargo_test() {
         "{message}"
     );
 }
+
+/// A page source whose selectors match nothing says so, naming them,
+/// instead of passing for a quiet news day.
+#[test]
+fn a_list_page_with_no_entries_is_a_warning_naming_the_selector() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("list.html"),
+        "<html><body><div class=\"redesigned\"><a href=\"https://example.org/1\">One</a></div></body></html>",
+    )
+    .unwrap();
+    let config = dir.path().join("feedfold.toml");
+    std::fs::write(
+        &config,
+        "[daemon]\ndatabase = \"sqlite://ff.db\"\n\n[[source]]\nname = \"list\"\nurl = \"list.html\"\n\
+         kind = \"page\"\nrobots = false\nscrape = false\n[source.page]\nitem = \"ul.news li\"\n",
+    )
+    .unwrap();
+    let out = run(&["fetch", "-c", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let message = stderr(&out);
+    let warning = message
+        .lines()
+        .find(|l| l.contains("WARN") && l.contains("no entries"))
+        .unwrap_or_else(|| panic!("no warning in:\n{message}"));
+    assert!(
+        warning.contains("source=list") && warning.contains("\"ul.news li\""),
+        "{warning}"
+    );
+}
