@@ -593,17 +593,10 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
         )?;
     }
     for state in states.iter().filter(|s| s.enabled) {
-        let at = |t: Option<i64>| t.and_then(|t| DateTime::from_timestamp(t, 0));
         let next = config
             .enabled_sources()
             .find(|s| s.name == state.name)
-            .filter(|_| state.gone_at.is_none())
-            .and_then(|s| {
-                let cron = s.schedule(&config.daemon);
-                let first =
-                    feedfold::schedule::first_run(cron, &s.name, at(state.last_fetch_at), now);
-                feedfold::schedule::held_back(cron, &s.name, first, at(state.not_before()))
-            });
+            .and_then(|s| feedfold::serve::next_due(config, s, Some(state), now));
         if json {
             let line = serde_json::json!({
                 "source": state.name, "url": state.url,
@@ -629,40 +622,12 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
                 next.map_or("-".into(), short_time),
                 state.last_status.map_or("-".into(), |s| s.to_string()),
                 state.entries,
-                problem(state),
+                feedfold::serve::problem(state, &short_time),
             )?;
         }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The status line's last column: what is wrong and what feedfold does about it.
-fn problem(state: &feedfold::store::SourceState) -> String {
-    let when = |t: i64| DateTime::from_timestamp(t, 0).map_or_else(String::new, short_time);
-    let mut parts = Vec::new();
-    if let Some(gone) = state.gone_at {
-        parts.push(format!(
-            "GONE (410) since {}: not fetched; change its url or remove it",
-            when(gone)
-        ));
-    } else if let Some(error) = &state.last_error {
-        let mut text = format!("{error} (x{})", state.error_count);
-        if let Some(retry) = state.retry_at {
-            text.push_str(&format!(", retry after {}", when(retry)));
-        }
-        parts.push(text);
-    }
-    if let Some(to) = &state.moved_to {
-        parts.push(format!("moved permanently to {to}: update its url"));
-    }
-    if let Some((holder, until)) = &state.lease {
-        parts.push(format!(
-            "running on {holder} (lease until {})",
-            when(*until)
-        ));
-    }
-    parts.join("; ")
 }
 
 fn short_time(t: DateTime<Utc>) -> String {

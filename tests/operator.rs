@@ -416,3 +416,71 @@ fn a_list_page_with_no_entries_is_a_warning_naming_the_selector() {
         "{warning}"
     );
 }
+
+/// The offline demo in a temp dir, listening on a free port, with `extra`
+/// appended to its config.
+fn demo_listening(dir: &Path, extra: &str) -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    std::fs::create_dir_all(dir.join("demo")).unwrap();
+    for file in std::fs::read_dir(repo.join("demo")).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), dir.join("demo").join(file.file_name())).unwrap();
+    }
+    let text = std::fs::read_to_string(repo.join("demo.toml")).unwrap();
+    let text = text.replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\"");
+    assert!(
+        text.contains("127.0.0.1:0"),
+        "demo.toml's listen line changed"
+    );
+    let path = dir.join("demo.toml");
+    std::fs::write(&path, format!("{text}\n{extra}")).unwrap();
+    path
+}
+
+/// `/sources` is `feedfold status` for a browser: every source, failing
+/// ones first with their error, linked from `/`.
+#[tokio::test]
+async fn the_sources_page_lists_every_source_failing_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken =
+        "[[source]]\nname = \"zz-broken\"\nurl = \"demo/missing.xml\"\ngroups = [\"新闻\"]\n";
+    let daemon = common::daemon::Daemon::start(&demo_listening(dir.path(), broken));
+    daemon.feed_when(|f| f.entries.len() >= 10).await;
+    let base = daemon.feed_url.trim_end_matches("feed.atom").to_owned();
+    let index = reqwest::get(&base).await.unwrap().text().await.unwrap();
+    assert!(index.contains("<a href=\"sources\">Sources</a>"), "{index}");
+    let mut page = String::new();
+    for _ in 0..100 {
+        let response = reqwest::get(format!("{base}sources")).await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        page = response.text().await.unwrap();
+        if page.contains("No such file") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let rows: Vec<&str> = page.split("<tr").skip(2).collect();
+    assert_eq!(rows.len(), 5, "{page}");
+    assert!(
+        rows[0].contains("zz-broken")
+            && rows[0].contains("新闻")
+            && rows[0].contains("No such file"),
+        "the failing source comes first, with its groups and error: {page}"
+    );
+    for name in [
+        "city-daily",
+        "coastal-times",
+        "harbour-wire",
+        "xinhua-style",
+    ] {
+        assert!(page.contains(name), "{name}: {page}");
+    }
+    assert!(page.contains("1 failing"), "{page}");
+    daemon.stop();
+}

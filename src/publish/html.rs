@@ -43,7 +43,7 @@ fn feed_links(groups: &[&str]) -> String {
         let g = escape_html(group);
         nav.push_str(&format!(" · {g}: <a href=\"feeds/{g}.atom\">Atom</a> <a href=\"feeds/{g}.rss\">RSS</a> <a href=\"feeds/{g}.json\">JSON</a>"));
     }
-    nav.push_str("</nav>\n");
+    nav.push_str(" · <a href=\"sources\">Sources</a></nav>\n");
     nav
 }
 
