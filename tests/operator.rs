@@ -484,3 +484,116 @@ async fn the_sources_page_lists_every_source_failing_first() {
     assert!(page.contains("1 failing"), "{page}");
     daemon.stop();
 }
+
+/// An RSS document with one item published at `at`.
+fn one_item_rss(guid: &str, title: &str, link: &str, description: &str, at: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>c</title>\
+         <link>https://example.org/</link><description>d</description><item><guid>{guid}</guid>\
+         <title>{title}</title><link>{link}</link><description><![CDATA[{description}]]></description>\
+         <pubDate>{at}</pubDate></item></channel></rss>"
+    )
+}
+
+/// The web page shows what a reader needs to choose a story: a summary, its
+/// image, how many sources ran it and under which titles, times in
+/// `output.timezone`, and each item's language.
+#[tokio::test]
+async fn the_web_page_shows_summary_image_sources_local_time_and_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let published =
+        chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp() / 60 * 60 - 3600, 0)
+            .unwrap();
+    let at = published.to_rfc2822();
+    let storm = "<p><img src=\"https://img.example.org/storm.jpg\" width=\"640\"></p><p>".to_owned()
+        + &"Gale-force winds closed the harbour and cut power to thousands of homes along the coast on Tuesday. "
+            .repeat(4)
+        + "</p>";
+    let snow =
+        "北方多地迎来今冬首场大范围降雪，气象部门发布寒潮预警，提醒公众注意防寒保暖和交通安全。"
+            .repeat(3);
+    let feeds = [
+        (
+            "wire",
+            one_item_rss(
+                "w1",
+                "Storm hits coast",
+                "https://wire.example.org/storm",
+                &storm,
+                &at,
+            ),
+        ),
+        (
+            "paper",
+            one_item_rss(
+                "p1",
+                "Coast battered by storm",
+                "https://paper.example.org/storm",
+                &storm,
+                &at,
+            ),
+        ),
+        (
+            "xinhua",
+            one_item_rss(
+                "x1",
+                "北方多地迎来今冬首场大范围降雪",
+                "https://xinhua.example.org/snow",
+                &snow,
+                &at,
+            ),
+        ),
+    ];
+    let mut config = "[daemon]\nlisten = \"127.0.0.1:0\"\ndatabase = \"sqlite://ff.db\"\n\n\
+        [output]\ntimezone = \"Asia/Shanghai\"\n\n[fetch]\nscrape = false\n"
+        .to_owned();
+    for (name, body) in &feeds {
+        std::fs::write(dir.path().join(format!("{name}.xml")), body).unwrap();
+        config.push_str(&format!(
+            "\n[[source]]\nname = \"{name}\"\nurl = \"{name}.xml\"\n"
+        ));
+    }
+    let path = dir.path().join("feedfold.toml");
+    std::fs::write(&path, config).unwrap();
+    let daemon = common::daemon::Daemon::start(&path);
+    daemon.feed_when(|f| f.entries.len() == 2).await;
+    let base = daemon.feed_url.trim_end_matches("feed.atom").to_owned();
+    let page = reqwest::get(&base).await.unwrap().text().await.unwrap();
+    daemon.stop();
+
+    let items: Vec<&str> = page.split("<li").skip(1).collect();
+    let storm_item = items.iter().find(|i| i.contains("storm")).unwrap();
+    let snow_item = items.iter().find(|i| i.contains("降雪")).unwrap();
+    assert!(snow_item.starts_with(" lang=\"zh\">"), "{snow_item}");
+    assert!(
+        storm_item.starts_with('>'),
+        "no language guessed for English: {storm_item}"
+    );
+    assert!(
+        storm_item.contains("<img class=\"thumb\" src=\"https://img.example.org/storm.jpg\"")
+            && storm_item.contains("loading=\"lazy\""),
+        "{storm_item}"
+    );
+    assert!(storm_item.contains(" · 2 sources"), "{storm_item}");
+    assert!(
+        storm_item.contains("<p class=\"sum\">Gale-force winds closed the harbour"),
+        "{storm_item}"
+    );
+    let summary = storm_item.split("<p class=\"sum\">").nth(1).unwrap();
+    let summary = &summary[..summary.find("</p>").unwrap()];
+    assert!(
+        summary.chars().count() <= 201 && summary.ends_with('…'),
+        "{summary}"
+    );
+    assert!(
+        storm_item.contains("<span class=\"t\">Storm hits coast</span>")
+            || storm_item.contains("<span class=\"t\">Coast battered by storm</span>"),
+        "the other copy's title is shown: {storm_item}"
+    );
+    let shanghai = published
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d %H:%M CST")
+        .to_string();
+    assert!(storm_item.contains(&shanghai), "{shanghai} in {storm_item}");
+    assert!(!snow_item.contains(" · 2 sources") && !snow_item.contains("Also reported"));
+}

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use values::{ByteSize, CronExpr, Duration, Location, Network};
+pub use values::{ByteSize, CronExpr, Duration, Location, Network, TimeZone};
 
 /// A configuration problem, with where it is.
 #[derive(Debug, thiserror::Error)]
@@ -218,6 +218,10 @@ pub struct Output {
     /// it have made; the feeds are re-rendered when there are any. A daemon's
     /// own changes show at once. Default `5s`.
     pub refresh: Duration,
+    /// Time zone of the times on the web pages (`/`, `/sources`), by IANA
+    /// name such as `"Asia/Shanghai"`. Feeds carry UTC with the offset, as
+    /// readers convert them themselves. Default `"UTC"`.
+    pub timezone: TimeZone,
 }
 
 impl Default for Output {
@@ -228,6 +232,7 @@ impl Default for Output {
             items: NonZeroUsize::new(100).unwrap_or(NonZeroUsize::MIN),
             window: parse_builtin("7d"),
             refresh: parse_builtin("5s"),
+            timezone: TimeZone::default(),
         }
     }
 }

@@ -58,6 +58,42 @@ impl FromStr for Network {
     }
 }
 
+/// A time zone by its IANA name (`"Asia/Shanghai"`, `"Europe/Berlin"`,
+/// `"UTC"`): how times are shown to people. Stored times stay UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl FromStr for TimeZone {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.trim()
+            .parse::<chrono_tz::Tz>()
+            .map(TimeZone)
+            .map_err(|_| {
+                format!(
+                    "unknown time zone {s:?}: use an IANA name such as \"Asia/Shanghai\" or \"UTC\""
+                )
+            })
+    }
+}
+
+/// UTC, the zone feeds are written in.
+impl Default for TimeZone {
+    fn default() -> Self {
+        TimeZone(chrono_tz::UTC)
+    }
+}
+
+impl TimeZone {
+    /// `t` as people read it in this zone: `2026-11-28 22:05 CST`.
+    pub fn show(&self, t: DateTime<Utc>) -> String {
+        t.with_timezone(&self.0)
+            .format("%Y-%m-%d %H:%M %Z")
+            .to_string()
+    }
+}
+
 /// A byte size written as `"512KiB"`, `"15MiB"`, `"1GiB"`, `"2MB"` or a plain number of bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ByteSize(pub u64);
@@ -267,7 +303,7 @@ macro_rules! deserialize_from_str {
     )*};
 }
 
-deserialize_from_str!(Duration, ByteSize, CronExpr, Location, Network);
+deserialize_from_str!(Duration, ByteSize, CronExpr, Location, Network, TimeZone);
 
 #[cfg(test)]
 mod tests {
@@ -320,6 +356,21 @@ mod tests {
         assert!("61 * * * *".parse::<CronExpr>().is_err());
         assert!("every hour".parse::<CronExpr>().is_err());
         assert!("0 0 30 2 *".parse::<CronExpr>().is_err());
+    }
+
+    #[test]
+    fn time_zones_are_iana_names_and_show_local_time() {
+        let t = DateTime::parse_from_rfc3339("2026-11-28T14:05:00Z")
+            .unwrap()
+            .to_utc();
+        let shanghai: TimeZone = "Asia/Shanghai".parse().unwrap();
+        assert_eq!(shanghai.show(t), "2026-11-28 22:05 CST");
+        let utc: TimeZone = "UTC".parse().unwrap();
+        assert_eq!(utc.show(t), "2026-11-28 14:05 UTC");
+        let berlin: TimeZone = "Europe/Berlin".parse().unwrap();
+        assert_eq!(berlin.show(t), "2026-11-28 15:05 CET");
+        let e = "Mars/Olympus".parse::<TimeZone>().unwrap_err();
+        assert!(e.contains("unknown time zone \"Mars/Olympus\""), "{e}");
     }
 
     #[test]

@@ -198,7 +198,8 @@ async fn sources_page(State(state): State<AppState>) -> Response {
             return (StatusCode::SERVICE_UNAVAILABLE, message).into_response();
         }
     };
-    let show = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let zone = config.output.timezone;
+    let show = |t: chrono::DateTime<chrono::Utc>| zone.show(t);
     Html(sources::render(&config, &states, chrono::Utc::now(), &show)).into_response()
 }
 
