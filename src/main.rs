@@ -379,10 +379,8 @@ fn load_config(arg: ConfigArg) -> Result<Arc<Config>, Failure> {
 fn check(arg: ConfigArg) -> Result<ExitCode, Failure> {
     let path = config_path(arg)?;
     let config = Config::load(&path).map_err(|e| Failure::User(e.into()))?;
-    // Loaded once already, so a failure to read it again is a race, not news.
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    for warning in config.warnings(&text) {
-        eprintln!("{}:{warning}", path.display());
+    for warning in config_warnings(&config, &path) {
+        eprintln!("{warning}");
     }
     let enabled = config.enabled_sources().count();
     out(format_args!(
@@ -393,7 +391,22 @@ fn check(arg: ConfigArg) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `file:line:col: warning: …` for each thing in the config that is allowed
+/// but probably wrong.
+fn config_warnings(config: &Config, path: &Path) -> Vec<String> {
+    // Loaded once already, so a failure to read it again is a race, not news.
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    config
+        .warnings(&text)
+        .iter()
+        .map(|w| format!("{}:{w}", path.display()))
+        .collect()
+}
+
 async fn run(config: &Arc<Config>, path: PathBuf) -> Result<ExitCode, Failure> {
+    for warning in config_warnings(config, &path) {
+        tracing::warn!("{warning}");
+    }
     let listener = feedfold::serve::bind(config.daemon.listen)
         .await
         .map_err(|e| Failure::User(e.into()))?;

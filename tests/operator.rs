@@ -482,6 +482,13 @@ async fn the_sources_page_lists_every_source_failing_first() {
         assert!(page.contains(name), "{name}: {page}");
     }
     assert!(page.contains("1 failing"), "{page}");
+    // The daemon says at start what `check` warns about.
+    let log = daemon.log();
+    assert!(
+        log.contains("warning: source \"zz-broken\": ")
+            && log.contains("missing.xml does not exist"),
+        "{log}"
+    );
     daemon.stop();
 }
 
