@@ -604,3 +604,43 @@ async fn the_web_page_shows_summary_image_sources_local_time_and_language() {
     assert!(storm_item.contains(&shanghai), "{shanghai} in {storm_item}");
     assert!(!snow_item.contains(" · 2 sources") && !snow_item.contains("Also reported"));
 }
+
+/// On a terminal logs are coloured, unless `NO_COLOR` says otherwise. The
+/// terminal is a pseudo-terminal from script(1).
+#[test]
+fn logs_on_a_terminal_are_coloured_unless_no_color() {
+    use std::io::Write;
+    if Command::new("script").arg("--version").output().is_err() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: logs_on_a_terminal_are_coloured_unless_no_color needs script(1) from util-linux"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("foster.html");
+    std::fs::write(&page, "<table>stray<tr><td>a</td></tr></table><p>text</p>").unwrap();
+    let on_terminal = |no_color: Option<&str>| {
+        let line = format!(
+            "{} extract {}",
+            env!("CARGO_BIN_EXE_feedfold"),
+            page.display()
+        );
+        let mut script = Command::new("script");
+        // html5ever's parse-error warning: a log line that is always there.
+        script
+            .env("FEEDFOLD_LOG", "html5ever=warn")
+            .env_remove("NO_COLOR")
+            .env_remove("JOURNAL_STREAM")
+            .args(["-qec", &line, "/dev/null"]);
+        if let Some(value) = no_color {
+            script.env("NO_COLOR", value);
+        }
+        let out = script.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(text.contains("foster parenting"), "{text}");
+        text
+    };
+    assert!(on_terminal(None).contains("\u{1b}["));
+    assert!(!on_terminal(Some("1")).contains("\u{1b}["));
+}
