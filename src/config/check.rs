@@ -61,6 +61,11 @@ pub(super) fn deserialize_all<T: serde::de::DeserializeOwned>(text: &str) -> Out
         };
         blanked_keys.extend(key);
         blank(&mut text, range);
+        // Blanking must leave valid TOML; if it did not, what follows would be
+        // errors of ours, not the user's.
+        if toml_edit::Document::parse(text.as_str()).is_err() {
+            break;
+        }
     }
     Outcome {
         value: None,
@@ -95,7 +100,7 @@ fn blank(text: &mut String, range: Range<usize>) {
 fn entry_at(text: &str, at: usize, whole_table: bool) -> Option<(Range<usize>, Option<String>)> {
     let document = toml_edit::Document::parse(text).ok()?;
     let mut found = Found::default();
-    visit_table(document.as_table(), at, &mut found);
+    visit_table(text, document.as_table(), at, &mut found);
     match (whole_table, found.key_value, found.table) {
         (false, Some((range, key)), _) => Some((range, Some(key))),
         (_, _, Some(table)) => Some((table, None)),
@@ -113,7 +118,12 @@ struct Found {
 
 /// Records the key-values and tables of `table` that contain `at`, inner
 /// ones last; returns the table's extent (header to last entry).
-fn visit_table(table: &toml_edit::Table, at: usize, found: &mut Found) -> Option<Range<usize>> {
+fn visit_table(
+    text: &str,
+    table: &toml_edit::Table,
+    at: usize,
+    found: &mut Found,
+) -> Option<Range<usize>> {
     let mut extent = table.span();
     for (key, item) in table.iter() {
         let child = match item {
@@ -121,7 +131,7 @@ fn visit_table(table: &toml_edit::Table, at: usize, found: &mut Found) -> Option
                 let start = table
                     .key(key)
                     .and_then(toml_edit::Key::span)
-                    .map(|s| s.start);
+                    .map(|s| line_start_of_dotted_key(text, s.start));
                 let range = start.zip(value.span()).map(|(s, v)| s..v.end);
                 if let Some(range) = &range
                     && range.contains(&at)
@@ -130,10 +140,10 @@ fn visit_table(table: &toml_edit::Table, at: usize, found: &mut Found) -> Option
                 }
                 range
             }
-            toml_edit::Item::Table(inner) => visit_subtable(inner, at, found),
+            toml_edit::Item::Table(inner) => visit_subtable(text, inner, at, found),
             toml_edit::Item::ArrayOfTables(array) => array
                 .iter()
-                .filter_map(|inner| visit_subtable(inner, at, found))
+                .filter_map(|inner| visit_subtable(text, inner, at, found))
                 .reduce(union),
             toml_edit::Item::None => None,
         };
@@ -145,8 +155,13 @@ fn visit_table(table: &toml_edit::Table, at: usize, found: &mut Found) -> Option
     extent
 }
 
-fn visit_subtable(table: &toml_edit::Table, at: usize, found: &mut Found) -> Option<Range<usize>> {
-    let extent = visit_table(table, at, found)?;
+fn visit_subtable(
+    text: &str,
+    table: &toml_edit::Table,
+    at: usize,
+    found: &mut Found,
+) -> Option<Range<usize>> {
+    let extent = visit_table(text, table, at, found)?;
     // Dotted-key tables (`page.item = …`) have no header of their own.
     if table.span().is_some()
         && extent.contains(&at)
@@ -155,6 +170,25 @@ fn visit_subtable(table: &toml_edit::Table, at: usize, found: &mut Found) -> Opt
         found.table = Some(extent.clone());
     }
     Some(extent)
+}
+
+/// Where the key-value whose last key part starts at `key_start` starts: for
+/// a dotted key (`fetch.timeout = …`) that is the line's first key part,
+/// found by looking back over key characters only (an inline table's `{`
+/// or `,` ends the look).
+fn line_start_of_dotted_key(text: &str, key_start: usize) -> usize {
+    let before = text.get(..key_start).unwrap_or_default();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let prefix = &before[line_start..];
+    let dotted = prefix.trim_end().ends_with('.')
+        && prefix
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '"' | '\'' | ' ' | '\t'));
+    if dotted {
+        line_start + (prefix.len() - prefix.trim_start().len())
+    } else {
+        key_start
+    }
 }
 
 fn union(a: Range<usize>, b: Range<usize>) -> Range<usize> {
@@ -215,6 +249,12 @@ mod tests {
         let bad = deserialize_all::<Doc>("[a]\nn = = 1\n");
         assert!(bad.value.is_none());
         assert_eq!(bad.problems.len(), 1);
+    }
+
+    #[test]
+    fn dotted_keys_are_blanked_whole() {
+        let text = "a.n = 300\na.m = 1\n";
+        assert_eq!(lines_of(text), vec![1, 2]);
     }
 
     #[test]
