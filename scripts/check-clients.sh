@@ -4,7 +4,9 @@
 #     /feed.json is checked as JSON Feed 1.1 by a small stdlib validator
 #     (feedparser 6.0.x has no JSON Feed support);
 #   * newsboat: reloads the Atom and RSS feeds into a temp cache, must list items;
-#   * headless Chromium: screenshot of the index page to target/check-clients/index.png.
+#   * headless Chromium: screenshots of the index page and of /sources to
+#     target/check-clients/index.png and sources.png (look at them: Chinese must
+#     render as text, not boxes).
 # Runs the daemon on a copy of config/demo.toml (+ config/demo/) on a free port in
 # a temp dir, and always stops it on exit.
 #
@@ -52,7 +54,11 @@ if [ -z "$chromium_bin" ]; then
   chromium_bin=$(command -v chromium)
 fi
 # The demo has Chinese stories: without a CJK font Chromium draws them as boxes.
-if [ -z "$(fc-list :lang=zh 2>/dev/null | head -n1)" ]; then apt_install fonts-wqy-zenhei; fi
+if [ -z "$(fc-list :lang=zh 2>/dev/null | head -n1)" ]; then apt_install fonts-wqy-zenhei || true; fi
+cjk_font=$(fc-list :lang=zh family 2>/dev/null | head -n1 | cut -d, -f1)
+if [ -z "$cjk_font" ]; then
+  echo "WARNING: no CJK font (install fonts-wqy-zenhei): Chinese in the screenshots will be boxes" >&2
+fi
 venv="${CHECK_VENV:-/tmp/feedfold-check-venv}"
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import feedparser' 2>/dev/null; then
   python3 -m venv "$venv"
@@ -79,6 +85,15 @@ cp config/demo.toml "$tmp/demo.toml"
 cp -r config/demo "$tmp/demo"
 sed -i -e "s|^listen = \"127.0.0.1:8080\"|listen = \"127.0.0.1:$port\"|" \
        -e "s|^base_url = \"http://127.0.0.1:8080/\"|base_url = \"$base/\"|" "$tmp/demo.toml"
+# One source that fails, with a Chinese name and group: /sources must list it
+# first, with its error, and Chromium must draw its name as text.
+cat >>"$tmp/demo.toml" <<'TOML'
+
+[[source]]
+name = "新华-失效"
+url = "demo/missing.xml"
+groups = ["中文"]
+TOML
 grep -q "127.0.0.1:$port\"" "$tmp/demo.toml" && grep -q "base_url = \"$base/\"" "$tmp/demo.toml" \
   || { echo "check-clients: could not rewrite listen/base_url in demo.toml" >&2; exit 1; }
 
@@ -217,20 +232,23 @@ echo
 echo "== chromium =="
 out_dir=$repo/target/check-clients
 mkdir -p "$out_dir"
-png=$out_dir/index.png
-rm -f "$png"
-shot() {
-  local headless=$1 profile
-  profile=$(mktemp -d "$tmp/chromium.XXXXXX")
-  timeout 90 "$chromium_bin" "$headless" --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --disable-dev-shm-usage --hide-scrollbars \
-    --user-data-dir="$profile" --window-size=420,900 --screenshot="$png" "$base/" \
-    >"$tmp/chromium.log" 2>&1 || true
+shot() {  # URL PNG
+  local url=$1 png=$2 headless profile
+  rm -f "$png"
+  for headless in --headless --headless=new; do
+    profile=$(mktemp -d "$tmp/chromium.XXXXXX")
+    timeout 90 "$chromium_bin" "$headless" --no-sandbox --disable-gpu --disable-quic --no-first-run \
+      --disable-background-networking --disable-component-update --disable-sync \
+      --disable-dev-shm-usage --hide-scrollbars \
+      --user-data-dir="$profile" --window-size="$3" --screenshot="$png" "$url" \
+      >"$tmp/chromium.log" 2>&1 || true
+    [ -s "$png" ] && break
+  done
+  stat -c %s "$png" 2>/dev/null || echo 0
 }
-shot --headless
-[ -s "$png" ] || shot --headless=new
-size=$(stat -c %s "$png" 2>/dev/null || echo 0)
+png=$out_dir/index.png
+size=$(shot "$base/" "$png" 420,900)
+chromium_version=$("$chromium_bin" --version 2>/dev/null | awk '{print $2}')
 # What the screenshot should show: the index page lists the feed's stories.
 index_check=$("$venv/bin/python" - "$base" <<'PY'
 import html, sys, urllib.request
@@ -246,10 +264,40 @@ read -r shown ntitles also feedlinks <<<"$index_check"
 echo "  index page: $shown/$ntitles story titles, $also \"Also reported by\" lines, $feedlinks links to feed.atom"
 if [ "$size" -gt 5000 ] && [ "$shown" -gt 0 ]; then
   echo "  screenshot: $png ($size bytes)"
-  summary+=("chromium $("$chromium_bin" --version 2>/dev/null | awk '{print $2}'): OK ($png, $size bytes; page lists $shown/$ntitles stories, $also 'Also reported by')")
+  summary+=("chromium $chromium_version: OK ($png, $size bytes; page lists $shown/$ntitles stories, $also 'Also reported by')")
 else
   echo "  screenshot $size bytes, index lists $shown stories; chromium log:"; tail -n 20 "$tmp/chromium.log"
   summary+=("chromium: FAIL (screenshot $size bytes, index lists $shown/$ntitles stories)"); fail=1
+fi
+
+# /sources: linked from /, one row per configured source (what `feedfold status` prints).
+png=$out_dir/sources.png
+size=$(shot "$base/sources" "$png" 1000,700)
+sources_check=$(python3 - "$base" "$tmp/demo.toml" <<'PY'
+import html, sys, tomllib, urllib.request
+base, config = sys.argv[1], sys.argv[2]
+names = [s["name"] for s in tomllib.load(open(config, "rb")).get("source", []) if s.get("enabled", True)]
+index = urllib.request.urlopen(base + "/").read().decode("utf-8")
+with urllib.request.urlopen(base + "/sources") as r:
+    status, page = r.status, html.unescape(r.read().decode("utf-8"))
+rows = page.split("<tr")[2:]
+listed = sum(1 for n in names if n in page)
+# The failing source comes first, with its error.
+first_ok = bool(rows) and "新华-失效" in rows[0] and "No such file" in rows[0]
+rows = len(rows) if first_ok else -len(rows)
+linked = int('href="sources"' in index)
+print(f"{status} {rows} {listed} {len(names)} {linked}")
+PY
+) || sources_check="0 0 0 0 0"
+read -r s_status s_rows s_listed s_names s_linked <<<"$sources_check"
+echo "  /sources: http $s_status, $s_rows rows, $s_listed/$s_names sources listed, linked from /: $s_linked"
+if [ "$size" -gt 5000 ] && [ "$s_status" = 200 ] && [ "$s_listed" = "$s_names" ] \
+   && [ "$s_rows" = "$s_names" ] && [ "$s_linked" = 1 ]; then
+  echo "  screenshot: $png ($size bytes)"
+  summary+=("chromium /sources: OK ($png, $size bytes; $s_listed/$s_names sources, linked from /; CJK font: ${cjk_font:-NONE})")
+else
+  echo "  /sources screenshot $size bytes; chromium log:"; tail -n 20 "$tmp/chromium.log"
+  summary+=("chromium /sources: FAIL (http $s_status, $s_listed/$s_names sources, $s_rows rows, linked $s_linked, screenshot $size bytes)"); fail=1
 fi
 
 # --- summary -------------------------------------------------------------------

@@ -193,8 +193,11 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_logging();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    feedfold::logging::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -218,11 +221,53 @@ fn main() -> ExitCode {
     }
 }
 
-/// Writes to stdout; an error (a closed pipe among them) is returned, never
-/// a panic as `print!` would.
+/// Help and version go to stdout with 0; a bad command line, bare
+/// `feedfold` among them, is the user's error: exit 1 with the usage (clap's
+/// own 2 is the code for runtime failures here).
+fn usage_error(error: &clap::Error) -> ExitCode {
+    // Nothing useful is left to do if the terminal is gone.
+    let _ = error.print();
+    if error.use_stderr() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Standard output for commands' results. A reader that has gone away
+/// (`feedfold extract page.html | head`) got what it wanted, so the process
+/// ends quietly with 0 at that write: deciding it here covers writers deep
+/// in the library whose errors wrap the `io::Error` in their own types.
+struct Stdout(std::io::StdoutLock<'static>);
+
+impl Stdout {
+    fn lock() -> Stdout {
+        Stdout(std::io::stdout().lock())
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        exit_on_broken_pipe(self.0.write(buf))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        exit_on_broken_pipe(self.0.flush())
+    }
+}
+
+fn exit_on_broken_pipe<T>(result: std::io::Result<T>) -> std::io::Result<T> {
+    if let Err(e) = &result
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+    result
+}
+
+/// Writes to stdout, flushed; a closed pipe ends the process quietly.
 fn out(text: std::fmt::Arguments<'_>) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = Stdout::lock();
     stdout.write_fmt(text)?;
     stdout.flush()
 }
@@ -236,22 +281,10 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
-fn init_logging() {
-    // html5ever reports each parse-error recovery ("foster parenting not
-    // implemented") at warn: one line per malformed page, hundreds a pass.
-    // The page is still parsed, so that is noise, not news.
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FEEDFOLD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,html5ever=error"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
-}
-
 async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
     match command {
         Command::Run(c) => {
-            let path = config_path(c);
+            let path = config_path(c)?;
             let config = Config::load(&path)
                 .map(Arc::new)
                 .map_err(|e| Failure::User(e.into()))?;
@@ -333,27 +366,41 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
     }
 }
 
-fn config_path(arg: ConfigArg) -> PathBuf {
-    arg.config.unwrap_or_else(|| {
-        let local = PathBuf::from("feedfold.toml");
-        if local.exists() {
-            local
-        } else {
-            PathBuf::from("/etc/feedfold/feedfold.toml")
-        }
-    })
+/// Where the config is looked for when neither `-c` nor `FEEDFOLD_CONFIG` names one.
+const DEFAULT_CONFIGS: [&str; 2] = ["feedfold.toml", "/etc/feedfold/feedfold.toml"];
+
+/// The config file named on the command line, else the first default that
+/// exists; with none, a user error naming every path tried.
+fn config_path(arg: ConfigArg) -> Result<PathBuf, Failure> {
+    if let Some(path) = arg.config {
+        return Ok(path);
+    }
+    DEFAULT_CONFIGS
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .ok_or_else(|| {
+            Failure::User(anyhow::anyhow!(
+                "no config file: tried ./{} and {}; name one with -c FILE or FEEDFOLD_CONFIG",
+                DEFAULT_CONFIGS[0],
+                DEFAULT_CONFIGS[1]
+            ))
+        })
 }
 
 fn load_config(arg: ConfigArg) -> Result<Arc<Config>, Failure> {
-    let path = config_path(arg);
+    let path = config_path(arg)?;
     Config::load(&path)
         .map(Arc::new)
         .map_err(|e| Failure::User(e.into()))
 }
 
 fn check(arg: ConfigArg) -> Result<ExitCode, Failure> {
-    let path = config_path(arg);
+    let path = config_path(arg)?;
     let config = Config::load(&path).map_err(|e| Failure::User(e.into()))?;
+    for warning in config_warnings(&config, &path) {
+        eprintln!("{warning}");
+    }
     let enabled = config.enabled_sources().count();
     out(format_args!(
         "{}: ok ({} sources, {enabled} enabled)\n",
@@ -363,7 +410,22 @@ fn check(arg: ConfigArg) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `file:line:col: warning: …` for each thing in the config that is allowed
+/// but probably wrong.
+fn config_warnings(config: &Config, path: &Path) -> Vec<String> {
+    // Loaded once already, so a failure to read it again is a race, not news.
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    config
+        .warnings(&text)
+        .iter()
+        .map(|w| format!("{}:{w}", path.display()))
+        .collect()
+}
+
 async fn run(config: &Arc<Config>, path: PathBuf) -> Result<ExitCode, Failure> {
+    for warning in config_warnings(config, &path) {
+        tracing::warn!("{warning}");
+    }
     let listener = feedfold::serve::bind(config.daemon.listen)
         .await
         .map_err(|e| Failure::User(e.into()))?;
@@ -483,6 +545,9 @@ async fn fetch(config: Arc<Config>, only: Option<&str>) -> Result<ExitCode, Fail
 }
 
 async fn feed(config: &Config, format: Format, group: Option<String>) -> Result<ExitCode, Failure> {
+    if let Some(group) = &group {
+        known_group(config, group)?;
+    }
     let store = Store::open(&config.database_url()).await?;
     let items = load_items(&store, config, group.as_deref(), Utc::now()).await?;
     store.close().await;
@@ -492,8 +557,33 @@ async fn feed(config: &Config, format: Format, group: Option<String>) -> Result<
         group,
     };
     let doc = render(format, &meta, &items)?;
-    std::io::stdout().write_all(doc.body.as_bytes())?;
+    let mut stdout = Stdout::lock();
+    stdout.write_all(doc.body.as_bytes())?;
+    stdout.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A user error unless some source is in `group`: an unknown group would
+/// print an empty feed, where the server answers 404.
+fn known_group(config: &Config, group: &str) -> Result<(), Failure> {
+    let mut groups: Vec<&str> = config
+        .sources
+        .iter()
+        .flat_map(|s| s.groups.iter().map(String::as_str))
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    if groups.contains(&group) {
+        return Ok(());
+    }
+    let known = if groups.is_empty() {
+        "no source in the config has groups".to_owned()
+    } else {
+        format!("known groups: {}", groups.join(", "))
+    };
+    Err(Failure::User(anyhow::anyhow!(
+        "no group {group:?} in the config; {known}"
+    )))
 }
 
 /// The bytes of FILE, or of standard input for `-`.
@@ -526,7 +616,7 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
     let states = store.source_states().await?;
     store.close().await;
     let now = Utc::now();
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(Stdout::lock());
     if !json {
         writeln!(
             out,
@@ -535,17 +625,10 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
         )?;
     }
     for state in states.iter().filter(|s| s.enabled) {
-        let at = |t: Option<i64>| t.and_then(|t| DateTime::from_timestamp(t, 0));
         let next = config
             .enabled_sources()
             .find(|s| s.name == state.name)
-            .filter(|_| state.gone_at.is_none())
-            .and_then(|s| {
-                let cron = s.schedule(&config.daemon);
-                let first =
-                    feedfold::schedule::first_run(cron, &s.name, at(state.last_fetch_at), now);
-                feedfold::schedule::held_back(cron, &s.name, first, at(state.not_before()))
-            });
+            .and_then(|s| feedfold::serve::next_due(config, s, Some(state), now));
         if json {
             let line = serde_json::json!({
                 "source": state.name, "url": state.url,
@@ -571,39 +654,12 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
                 next.map_or("-".into(), short_time),
                 state.last_status.map_or("-".into(), |s| s.to_string()),
                 state.entries,
-                problem(state),
+                feedfold::serve::problem(state, &short_time),
             )?;
         }
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The status line's last column: what is wrong and what feedfold does about it.
-fn problem(state: &feedfold::store::SourceState) -> String {
-    let when = |t: i64| DateTime::from_timestamp(t, 0).map_or_else(String::new, short_time);
-    let mut parts = Vec::new();
-    if let Some(gone) = state.gone_at {
-        parts.push(format!(
-            "GONE (410) since {}: not fetched; change its url or remove it",
-            when(gone)
-        ));
-    } else if let Some(error) = &state.last_error {
-        let mut text = format!("{error} (x{})", state.error_count);
-        if let Some(retry) = state.retry_at {
-            text.push_str(&format!(", retry after {}", when(retry)));
-        }
-        parts.push(text);
-    }
-    if let Some(to) = &state.moved_to {
-        parts.push(format!("moved permanently to {to}: update its url"));
-    }
-    if let Some((holder, until)) = &state.lease {
-        parts.push(format!(
-            "running on {holder} (lease until {})",
-            when(*until)
-        ));
-    }
-    parts.join("; ")
 }
 
 fn short_time(t: DateTime<Utc>) -> String {
@@ -638,7 +694,7 @@ fn dedup(
             .map_err(Failure::User)?;
         Box::new(std::io::BufReader::new(opened))
     };
-    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let out = std::io::BufWriter::new(Stdout::lock());
     let errors = feedfold::dedup::jsonl::run(input, out, options, features)?;
     for e in &errors {
         eprintln!("{}:{}: {}", file.display(), e.line, e.message);
@@ -703,7 +759,7 @@ fn extract_batch(
     only: Option<feedfold::extract::Strategy>,
 ) -> Result<ExitCode, Failure> {
     let list = read_input(file)?;
-    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let out = std::io::BufWriter::new(Stdout::lock());
     feedfold::extract::batch::run(&list[..], out, only)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -731,7 +787,7 @@ async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
             "no stored item matches {item:?}"
         )));
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(Stdout::lock());
     for id in entries {
         let e = store.explain(id).await?;
         let fp = e
@@ -793,6 +849,7 @@ async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
         }
     }
     store.close().await;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -809,7 +866,7 @@ async fn split(config: &Config, item: &str) -> Result<ExitCode, Failure> {
 
 fn opml_import(arg: ConfigArg, file: &Path) -> Result<ExitCode, Failure> {
     use feedfold::config::edit::{Added, add_sources};
-    let path = config_path(arg);
+    let path = config_path(arg)?;
     let user = |e: anyhow::Error| Failure::User(e);
     // The file must be valid before and after: never write a broken config.
     Config::load(&path).map_err(|e| user(e.into()))?;

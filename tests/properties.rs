@@ -461,7 +461,7 @@ proptest! {
 #[test]
 fn the_stores_lookup_finds_what_brute_force_finds_on_postgres() {
     if std::env::var("FEEDFOLD_TEST_POSTGRES").is_err() {
-        eprintln!("SKIPPED: FEEDFOLD_TEST_POSTGRES is not set");
+        common::postgres_skipped();
         return;
     }
     let mut runner = proptest::test_runner::TestRunner::new(cases(8));

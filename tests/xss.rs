@@ -208,7 +208,7 @@ async fn no_vector_survives_in_any_output() {
     }
     // The page's own <head> (charset, viewport, feed links, stylesheet) is
     // ours; everything from feeds is in <body>.
-    let page = Html::parse_document(&render_page("t", &items, &[]));
+    let page = Html::parse_document(&render_page("t", &items, &[], &Default::default()));
     let body = scraper::Selector::parse("body").unwrap();
     let body = page.select(&body).next().unwrap().inner_html();
     assert!(body.contains("Story 0"), "{body}");

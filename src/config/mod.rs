@@ -4,6 +4,7 @@
 //! field is what the key does, and `Default` gives its default. Any error names
 //! the file, line and column (`feedfold check` prints exactly that).
 
+mod check;
 pub mod edit;
 pub mod opml;
 mod values;
@@ -15,31 +16,59 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use values::{ByteSize, CronExpr, Duration, Location, Network};
+pub use values::{ByteSize, CronExpr, Duration, Location, Network, TimeZone};
 
 /// A configuration problem, with where it is.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("{path}: {source}")]
+    // The io::Error is part of the message, not a `source`: chained, it was
+    // printed twice by `{:#}`.
+    #[error("{path}: {error}")]
     Read {
         /// The config file.
         path: PathBuf,
         /// Why it could not be read.
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    /// The file was read but is not a valid configuration.
-    #[error("{path}:{line}:{column}: {message}")]
+    /// The file was read but is not a valid configuration: every problem
+    /// found, in file order, one `file:line:col: message` line each.
+    #[error("{}", problems.iter().map(|p| format!("{}:{p}", path.display())).collect::<Vec<_>>().join("\n"))]
     Invalid {
         /// The config file.
         path: PathBuf,
-        /// 1-based line of the offending value.
-        line: usize,
-        /// 1-based column (in characters) of the offending value.
-        column: usize,
-        /// What is wrong.
-        message: String,
+        /// What is wrong and where; never empty.
+        problems: Vec<Problem>,
     },
+}
+
+/// One problem (or warning) in a config file, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line of the offending key or value.
+    pub line: usize,
+    /// 1-based column (in characters) of the offending key or value.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Problem {
+    fn at(text: &str, offset: usize, message: String) -> Problem {
+        let (line, column) = line_column(text, offset);
+        Problem {
+            line,
+            column,
+            message,
+        }
+    }
+}
+
+/// `line:col: message`, to follow the file name.
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
 }
 
 /// The whole configuration file.
@@ -189,6 +218,10 @@ pub struct Output {
     /// it have made; the feeds are re-rendered when there are any. A daemon's
     /// own changes show at once. Default `5s`.
     pub refresh: Duration,
+    /// Time zone of the times on the web pages (`/`, `/sources`), by IANA
+    /// name such as `"Asia/Shanghai"`. Feeds carry UTC with the offset, as
+    /// readers convert them themselves. Default `"UTC"`.
+    pub timezone: TimeZone,
 }
 
 impl Default for Output {
@@ -199,6 +232,7 @@ impl Default for Output {
             items: NonZeroUsize::new(100).unwrap_or(NonZeroUsize::MIN),
             window: parse_builtin("7d"),
             refresh: parse_builtin("5s"),
+            timezone: TimeZone::default(),
         }
     }
 }
@@ -438,6 +472,32 @@ pub struct PageRules {
 }
 
 impl Source {
+    /// What is wrong with this source alone, if anything: an empty name,
+    /// bad selectors, page rules that do not match its kind.
+    fn problem(&self) -> Option<String> {
+        let name = &self.name;
+        if name.trim().is_empty() {
+            return Some("source name must not be empty".into());
+        }
+        if let Some(page) = &self.page
+            && let Some(message) = bad_selector(page)
+        {
+            return Some(format!("source {name:?}: {message}"));
+        }
+        if let Err(e) = self.site_rules() {
+            return Some(format!("source {name:?}: {e}"));
+        }
+        match (self.kind, &self.page) {
+            (SourceKind::Page, None) => Some(format!(
+                "source {name:?} has kind = \"page\" but no [source.page] selectors"
+            )),
+            (SourceKind::Feed, Some(_)) => Some(format!(
+                "source {name:?} has [source.page] selectors but kind = \"feed\""
+            )),
+            _ => None,
+        }
+    }
+
     /// The source's `content_selector` and `remove_selectors`, checked.
     pub fn site_rules(&self) -> Result<crate::extract::SiteRules, crate::extract::RulesError> {
         crate::extract::SiteRules::new(self.content_selector.as_deref(), &self.remove_selectors)
@@ -458,89 +518,105 @@ impl Source {
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.to_owned(),
-            source,
+            error,
         })?;
         let base_dir = path.parent().map(Path::to_owned).unwrap_or_default();
         Config::parse(&text, path, &base_dir)
     }
 
     /// Parses and validates config text; `path` is only used in messages.
+    /// On errors, all of them are returned, not only the first.
     pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Config, ConfigError> {
-        let invalid = |span: Option<std::ops::Range<usize>>, message: String| {
-            let (line, column) = line_column(text, span.map_or(0, |s| s.start));
-            ConfigError::Invalid {
-                path: path.to_owned(),
-                line,
-                column,
-                message,
+        let outcome = check::deserialize_all::<Config>(text);
+        let mut problems: Vec<Problem> = outcome
+            .problems
+            .into_iter()
+            .map(|(at, message)| Problem::at(text, at, message))
+            .collect();
+        let config = outcome.value;
+        if let Some(config) = &config {
+            problems.extend(config.semantic_errors(&outcome.text));
+        }
+        problems.sort_by_key(|p| (p.line, p.column));
+        match config {
+            Some(mut config) if problems.is_empty() => {
+                config.base_dir = base_dir.to_owned();
+                // Relative joins against "http://host/feedfold" would drop "feedfold".
+                if !config.output.base_url.path().ends_with('/') {
+                    let path = format!("{}/", config.output.base_url.path());
+                    config.output.base_url.set_path(&path);
+                }
+                Ok(config)
             }
-        };
-        let mut config: Config =
-            toml::from_str(text).map_err(|e| invalid(e.span(), e.message().trim().to_owned()))?;
-        config.base_dir = base_dir.to_owned();
-        // Relative joins against "http://host/feedfold" would drop "feedfold".
-        if !config.output.base_url.path().ends_with('/') {
-            let path = format!("{}/", config.output.base_url.path());
-            config.output.base_url.set_path(&path);
+            _ => Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                problems,
+            }),
         }
-        if let Some((span, message)) = config.semantic_error(text) {
-            return Err(invalid(span, message));
-        }
-        Ok(config)
     }
 
-    /// Checks that span several values: unique names, page rules.
-    fn semantic_error(&self, text: &str) -> Option<(Option<std::ops::Range<usize>>, String)> {
+    /// Checks that span several values: unique names, page rules. Spans
+    /// come from `text`, which the problems are located in.
+    fn semantic_errors(&self, text: &str) -> Vec<Problem> {
+        let mut problems = Vec::new();
         if self.daemon.lease.0 < std::time::Duration::from_secs(3) {
-            return Some((None, "daemon.lease must be at least 3s".into()));
+            problems.push(Problem::at(
+                text,
+                0,
+                "daemon.lease must be at least 3s".into(),
+            ));
         }
         if self.output.refresh.0 < std::time::Duration::from_millis(100) {
-            return Some((None, "output.refresh must be at least 100ms".into()));
+            let message = "output.refresh must be at least 100ms".into();
+            problems.push(Problem::at(text, 0, message));
         }
         let spans = SourceSpans::find(text);
-        let span_of = |i: usize| spans.get(i).map(|s| s.name.span());
+        let start_of = |i: usize| spans.get(i).map_or(0, |s| s.name.span().start);
         let mut seen = HashMap::new();
         for (i, source) in self.sources.iter().enumerate() {
-            if source.name.trim().is_empty() {
-                return Some((span_of(i), "source name must not be empty".into()));
-            }
             if let Some(first) = seen.insert(source.name.as_str(), i) {
-                let (line, _) = line_column(text, span_of(first).map_or(0, |s| s.start));
+                let (line, _) = line_column(text, start_of(first));
                 let message = format!(
                     "duplicate source name {:?} (first used on line {line})",
                     source.name
                 );
-                return Some((span_of(i), message));
+                problems.push(Problem::at(text, start_of(i), message));
             }
-            if let Some(page) = &source.page
-                && let Some(message) = bad_selector(page)
-            {
-                return Some((span_of(i), format!("source {:?}: {message}", source.name)));
-            }
-            if let Err(e) = source.site_rules() {
-                return Some((span_of(i), format!("source {:?}: {e}", source.name)));
-            }
-            match (source.kind, &source.page) {
-                (SourceKind::Page, None) => {
-                    let message = format!(
-                        "source {:?} has kind = \"page\" but no [source.page] selectors",
-                        source.name
-                    );
-                    return Some((span_of(i), message));
-                }
-                (SourceKind::Feed, Some(_)) => {
-                    let message = format!(
-                        "source {:?} has [source.page] selectors but kind = \"feed\"",
-                        source.name
-                    );
-                    return Some((span_of(i), message));
-                }
-                _ => {}
+            if let Some(message) = source.problem() {
+                problems.push(Problem::at(text, start_of(i), message));
             }
         }
-        None
+        problems
+    }
+
+    /// Things that are allowed but probably wrong, each `line:col`: a
+    /// `file://` or relative source path that does not exist (yet).
+    pub fn warnings(&self, text: &str) -> Vec<Problem> {
+        let spans = SourceSpans::find(text);
+        let mut warnings = Vec::new();
+        for (i, source) in self.sources.iter().enumerate() {
+            let Ok(url) = self.source_url(source) else {
+                continue;
+            };
+            let Ok(file) = url.to_file_path() else {
+                continue;
+            };
+            if url.scheme() == "file" && !file.exists() {
+                let at = spans
+                    .get(i)
+                    .and_then(|s| s.url.as_ref())
+                    .map_or(0, |u| u.span().start);
+                let message = format!(
+                    "warning: source {:?}: {} does not exist; fetching it fails until it does",
+                    source.name,
+                    file.display()
+                );
+                warnings.push(Problem::at(text, at, message));
+            }
+        }
+        warnings
     }
 
     /// The database URL with a relative SQLite path resolved against the
@@ -595,9 +671,11 @@ fn bad_selector(page: &PageRules) -> Option<String> {
         .flatten()
         .filter(|css| !css.is_empty())
         .find_map(|css| {
-            scraper::Selector::parse(css)
-                .err()
-                .map(|e| format!("bad CSS selector {css:?}: {e}"))
+            scraper::Selector::parse(css).err().map(|e| {
+                // scraper's text for some errors spans lines; a problem is one line.
+                let reason = e.to_string().replace('\n', ": ");
+                format!("bad CSS selector {css:?}: {reason}")
+            })
         })
 }
 
@@ -634,6 +712,8 @@ struct SourceSpans {
 #[derive(Deserialize)]
 struct NameSpan {
     name: toml::Spanned<String>,
+    #[serde(default)]
+    url: Option<toml::Spanned<String>>,
 }
 
 impl SourceSpans {

@@ -58,6 +58,42 @@ impl FromStr for Network {
     }
 }
 
+/// A time zone by its IANA name (`"Asia/Shanghai"`, `"Europe/Berlin"`,
+/// `"UTC"`): how times are shown to people. Stored times stay UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl FromStr for TimeZone {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.trim()
+            .parse::<chrono_tz::Tz>()
+            .map(TimeZone)
+            .map_err(|_| {
+                format!(
+                    "unknown time zone {s:?}: use an IANA name such as \"Asia/Shanghai\" or \"UTC\""
+                )
+            })
+    }
+}
+
+/// UTC, the zone feeds are written in.
+impl Default for TimeZone {
+    fn default() -> Self {
+        TimeZone(chrono_tz::UTC)
+    }
+}
+
+impl TimeZone {
+    /// `t` as people read it in this zone: `2026-11-28 22:05 CST`.
+    pub fn show(&self, t: DateTime<Utc>) -> String {
+        t.with_timezone(&self.0)
+            .format("%Y-%m-%d %H:%M %Z")
+            .to_string()
+    }
+}
+
 /// A byte size written as `"512KiB"`, `"15MiB"`, `"1GiB"`, `"2MB"` or a plain number of bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ByteSize(pub u64);
@@ -132,6 +168,7 @@ impl FromStr for CronExpr {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        check_cron_fields(s).map_err(|e| format!("bad cron expression {s:?}: {e}"))?;
         let cron = CronParser::builder()
             .seconds(Seconds::Optional)
             .build()
@@ -147,6 +184,65 @@ impl FromStr for CronExpr {
             cron,
         })
     }
+}
+
+/// The fields of a crontab line: name, smallest and largest value.
+const CRON_FIELDS: [(&str, u32, u32); 5] = [
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day-of-month", 1, 31),
+    ("month", 1, 12),
+    ("day-of-week", 0, 7),
+];
+
+/// Field count and numeric ranges, checked before croner so the message
+/// names the field ("minute field: 61 is out of range 0–59"); names (`MON`),
+/// `L`, `W` and `#` are left to croner.
+fn check_cron_fields(s: &str) -> Result<(), String> {
+    let fields: Vec<&str> = s.split_whitespace().collect();
+    let names: Vec<(&str, u32, u32)> = match fields.len() {
+        5 => CRON_FIELDS.to_vec(),
+        6 => std::iter::once(("second", 0, 59))
+            .chain(CRON_FIELDS)
+            .collect(),
+        n => {
+            return Err(format!(
+                "{n} fields; give 5 (minute hour day-of-month month day-of-week) \
+                 or 6 (second first)"
+            ));
+        }
+    };
+    for (field, (name, low, high)) in fields.iter().zip(names) {
+        check_cron_field(field, low, high).map_err(|e| format!("{name} field: {e}"))?;
+    }
+    Ok(())
+}
+
+/// One field: comma-separated `*`, `N`, `N-M`, each with an optional `/STEP`.
+fn check_cron_field(field: &str, low: u32, high: u32) -> Result<(), String> {
+    for part in field.split(',') {
+        let (range, step) = part
+            .split_once('/')
+            .map_or((part, None), |(r, s)| (r, Some(s)));
+        if let Some(step) = step
+            && step.parse::<u32>().map_or(true, |n| n == 0)
+        {
+            return Err(format!("step {step:?} must be a whole number from 1"));
+        }
+        for value in range.split('-') {
+            // Only plain numbers are ours to judge; the rest is croner's.
+            let Ok(n) = value.parse::<u32>() else {
+                if value.is_empty() {
+                    return Err(format!("{part:?} is missing a value"));
+                }
+                continue;
+            };
+            if !(low..=high).contains(&n) {
+                return Err(format!("{n} is out of range {low}–{high}"));
+            }
+        }
+    }
+    Ok(())
 }
 
 impl fmt::Debug for CronExpr {
@@ -207,7 +303,7 @@ macro_rules! deserialize_from_str {
     )*};
 }
 
-deserialize_from_str!(Duration, ByteSize, CronExpr, Location, Network);
+deserialize_from_str!(Duration, ByteSize, CronExpr, Location, Network, TimeZone);
 
 #[cfg(test)]
 mod tests {
@@ -255,9 +351,43 @@ mod tests {
             sunday.next_after(t).unwrap().to_rfc3339(),
             "2026-11-29T06:00:00+00:00"
         );
+        let five_again: CronExpr = "0 9 * * MON-FRI".parse().unwrap();
+        assert_eq!(five_again.as_str(), "0 9 * * MON-FRI");
         assert!("61 * * * *".parse::<CronExpr>().is_err());
         assert!("every hour".parse::<CronExpr>().is_err());
         assert!("0 0 30 2 *".parse::<CronExpr>().is_err());
+    }
+
+    #[test]
+    fn time_zones_are_iana_names_and_show_local_time() {
+        let t = DateTime::parse_from_rfc3339("2026-11-28T14:05:00Z")
+            .unwrap()
+            .to_utc();
+        let shanghai: TimeZone = "Asia/Shanghai".parse().unwrap();
+        assert_eq!(shanghai.show(t), "2026-11-28 22:05 CST");
+        let utc: TimeZone = "UTC".parse().unwrap();
+        assert_eq!(utc.show(t), "2026-11-28 14:05 UTC");
+        let berlin: TimeZone = "Europe/Berlin".parse().unwrap();
+        assert_eq!(berlin.show(t), "2026-11-28 15:05 CET");
+        let e = "Mars/Olympus".parse::<TimeZone>().unwrap_err();
+        assert!(e.contains("unknown time zone \"Mars/Olympus\""), "{e}");
+    }
+
+    #[test]
+    fn cron_errors_name_the_field() {
+        let error = |s: &str| s.parse::<CronExpr>().unwrap_err();
+        assert_eq!(
+            error("61 * * * *"),
+            "bad cron expression \"61 * * * *\": minute field: 61 is out of range 0–59"
+        );
+        assert!(error("0 24 * * *").ends_with("hour field: 24 is out of range 0–23"));
+        assert!(error("0 0 0 * *").ends_with("day-of-month field: 0 is out of range 1–31"));
+        assert!(error("0 0 * 13 *").ends_with("month field: 13 is out of range 1–12"));
+        assert!(error("0 0 * * 1-9").ends_with("day-of-week field: 9 is out of range 0–7"));
+        assert!(error("60 0 * * * *").ends_with("second field: 60 is out of range 0–59"));
+        assert!(error("*/0 * * * *").contains("minute field: step"));
+        assert!(error("* * * *").contains("4 fields; give 5"));
+        assert!(error("0 0 0 * * * *").contains("7 fields; give 5"));
     }
 
     #[test]

@@ -84,6 +84,7 @@ pub async fn run_with_reload(
     let first = Snapshot::build(pipeline.store(), &config, &groups, Utc::now()).await?;
     let (publish_tx, publish_rx) = watch::channel(Arc::new(first));
     let (stop_tx, stop_rx) = watch::channel(false);
+    let (config_tx, config_rx) = watch::channel(config.clone());
 
     let heartbeat = Arc::new(AtomicI64::new(Utc::now().timestamp()));
     let app = router(AppState {
@@ -91,6 +92,7 @@ pub async fn run_with_reload(
         metrics: pipeline.metrics().clone(),
         snapshot: publish_rx,
         store: pipeline.store().clone(),
+        config: config_rx,
     });
     let mut server_stop = stop_rx.clone();
     let server = tokio::spawn(async move {
@@ -112,6 +114,7 @@ pub async fn run_with_reload(
         pipeline: pipeline.clone(),
         groups,
         tx: publish_tx,
+        config_tx,
         version: None,
         unreachable: false,
     };
@@ -147,6 +150,8 @@ struct Publisher {
     pipeline: Pipeline,
     groups: Vec<String>,
     tx: watch::Sender<Arc<Snapshot>>,
+    /// The config `/sources` shows: the one the documents were rendered with.
+    config_tx: watch::Sender<Arc<Config>>,
     /// The database's change counter when the documents were last rendered.
     version: Option<i64>,
     /// Whether the last look at the counter failed (logged once per outage).
@@ -187,6 +192,7 @@ impl Publisher {
             Ok(mut snapshot) => {
                 snapshot.advance_from(&self.tx.borrow(), now);
                 self.tx.send_replace(Arc::new(snapshot));
+                self.config_tx.send_replace(config.clone());
                 self.pipeline.metrics().published(now.timestamp() as f64);
                 self.version = version;
             }

@@ -473,7 +473,11 @@ async fn parse_blocking(source: Source, fetched: Fetched) -> Result<Vec<Entry>, 
                 let url = fetched.final_url.as_str();
                 let html =
                     charset::decode(&fetched.bytes, fetched.content_type.as_deref(), Some(url));
-                source::page::parse(&html, &fetched.final_url, page)
+                let entries = source::page::parse(&html, &fetched.final_url, page)?;
+                if entries.is_empty() {
+                    warn_no_entries(&source.name, page);
+                }
+                Ok(entries)
             }
             _ => source::feed::parse(
                 &fetched.bytes,
@@ -485,6 +489,19 @@ async fn parse_blocking(source: Source, fetched: Fetched) -> Result<Vec<Entry>, 
     })
     .await
     .map_err(|e| PassError::Task(e.to_string()))?
+}
+
+/// A list page that yields nothing is almost always a site redesign the
+/// selectors no longer match; fetched with 200, it would otherwise pass as
+/// "no news" for good.
+fn warn_no_entries(name: &str, page: &crate::config::PageRules) {
+    tracing::warn!(
+        source = %name,
+        "list page yielded no entries: [source.page] item {:?} (with link {:?}) matched nothing \
+         usable; has the page changed?",
+        page.item,
+        page.link
+    );
 }
 
 /// The text an entry is fingerprinted on: its content, else its summary.

@@ -41,6 +41,9 @@ pub struct Item {
     pub content_html: String,
     /// Plain-text summary, at most about 300 characters.
     pub summary: Option<String>,
+    /// The first image of the representative's body, else of its summary
+    /// (1×1 tracking pixels skipped): an absolute http(s) URL.
+    pub image: Option<String>,
     /// The other copies.
     pub also: Vec<AlsoReported>,
 }
@@ -86,7 +89,13 @@ impl Item {
         // from older versions, scraped pages and decoded references
         // (`&#1;` in a body becomes U+0001 once sanitised) are not: every
         // published field is cleaned again here, after decoding.
+        // Feeds often put the picture in the summary and the text in the body.
+        let image = first_image(&content_html).or_else(|| {
+            let summary = rep.summary.as_deref()?;
+            first_image(&sanitize(summary, rep.url.as_deref()))
+        });
         Some(Item {
+            image: image.map(strip_control),
             id: strip_control(format!("tag:feedfold,2026:story/{}", story.key)),
             title: strip_control(plain_line(&rep.title)),
             url: rep.url.clone().map(strip_control),
@@ -104,6 +113,21 @@ impl Item {
             also,
         })
     }
+}
+
+/// The first http(s) image in sanitised HTML; 1×1 tracking pixels are skipped.
+fn first_image(html: &str) -> Option<String> {
+    let selector = scraper::Selector::parse("img[src]").ok()?;
+    let fragment = scraper::Html::parse_fragment(html);
+    fragment
+        .select(&selector)
+        .filter(|img| {
+            let tiny = |a: &str| img.value().attr(a).is_some_and(|v| v.trim() == "1");
+            !(tiny("width") || tiny("height"))
+        })
+        .filter_map(|img| img.value().attr("src"))
+        .find(|src| src.starts_with("http://") || src.starts_with("https://"))
+        .map(str::to_owned)
 }
 
 fn body_len(copy: &StoryCopy) -> usize {

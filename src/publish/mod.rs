@@ -217,6 +217,29 @@ mod tests {
     }
 
     #[test]
+    fn the_image_comes_from_the_body_else_the_summary_and_never_a_pixel() {
+        let image_of = |content: &str, summary: &str| {
+            let mut story = stories().remove(1);
+            story.copies[0].content = Some(content.into());
+            story.copies[0].summary = Some(summary.into());
+            Item::from_story(&story, crate::dedup::DEFAULT_RULES)
+                .unwrap()
+                .image
+        };
+        let pic = "<img src=\"https://img.example.org/a.jpg\">";
+        let pixel = "<img src=\"https://t.example.org/p.gif\" width=\"1\" height=\"1\">";
+        assert_eq!(
+            image_of(&format!("{pixel}<p>x</p>{pic}"), "").as_deref(),
+            Some("https://img.example.org/a.jpg")
+        );
+        assert_eq!(
+            image_of("<p>text</p>", pic).as_deref(),
+            Some("https://img.example.org/a.jpg")
+        );
+        assert_eq!(image_of("<img src=\"javascript:alert(1)\">", pixel), None);
+    }
+
+    #[test]
     fn representative_is_sanitised_and_names_the_others() {
         let items = items();
         let first = &items[0];
@@ -359,7 +382,12 @@ mod tests {
             .iter()
             .filter_map(|s| Item::from_story(s, crate::dedup::DEFAULT_RULES))
             .collect();
-        let page = render_page("merged <b>", &items, &["zh"]);
+        let page = render_page(
+            "merged <b>",
+            &items,
+            &["zh"],
+            &crate::config::TimeZone::default(),
+        );
         assert!(
             page.contains("rel=\"alternate\" type=\"application/atom+xml\" href=\"feed.atom\"")
         );

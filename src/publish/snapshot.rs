@@ -57,7 +57,7 @@ impl Snapshot {
             let items = load_items(store, config, group.map(String::as_str), now).await?;
             if group.is_none() {
                 let names: Vec<&str> = groups.iter().map(String::as_str).collect();
-                page = render_page(&output.title, &items, &names);
+                page = render_page(&output.title, &items, &names, &output.timezone);
             }
             let meta = FeedMeta {
                 title: output.title.clone(),

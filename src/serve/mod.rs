@@ -2,6 +2,7 @@
 //! snapshot, with ETag / Last-Modified, 304 answers and gzip, plus `/healthz`.
 
 mod metrics;
+mod sources;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,10 +17,12 @@ use axum::routing::get;
 use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
 
+use crate::config::Config;
 use crate::publish::{Document, Format, Snapshot};
 use crate::store::Store;
 
 pub use metrics::{FetchResult, Metrics};
+pub use sources::{next_due, problem};
 
 /// What request handlers share.
 #[derive(Clone)]
@@ -32,6 +35,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Unix seconds of the scheduler loop's last turn.
     pub heartbeat: Arc<AtomicI64>,
+    /// The running config (replaced on reload), for `/sources`.
+    pub config: watch::Receiver<Arc<Config>>,
 }
 
 /// The scheduler turns at least this often; `/healthz` fails after two misses.
@@ -43,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(index))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
+        .route("/sources", get(sources_page))
         .route("/{file}", get(merged_feed))
         .route("/feeds/{file}", get(group_feed))
         .layer(CompressionLayer::new())
@@ -176,6 +182,25 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
 async fn index(State(state): State<AppState>) -> Html<String> {
     let snapshot = state.snapshot.borrow().clone();
     Html(snapshot.page().to_owned())
+}
+
+/// `/sources` reads the database at each request: it is a page for a
+/// person checking on the daemon, and must show what is true now.
+async fn sources_page(State(state): State<AppState>) -> Response {
+    let config = state.config.borrow().clone();
+    let states = match tokio::time::timeout(PING_TIMEOUT, state.store.source_states()).await {
+        Ok(Ok(states)) => states,
+        Ok(Err(e)) => {
+            return (StatusCode::SERVICE_UNAVAILABLE, format!("database: {e}\n")).into_response();
+        }
+        Err(_) => {
+            let message = format!("database: no answer within {PING_TIMEOUT:?}\n");
+            return (StatusCode::SERVICE_UNAVAILABLE, message).into_response();
+        }
+    };
+    let zone = config.output.timezone;
+    let show = |t: chrono::DateTime<chrono::Utc>| zone.show(t);
+    Html(sources::render(&config, &states, chrono::Utc::now(), &show)).into_response()
 }
 
 fn not_found() -> Response {

@@ -251,7 +251,7 @@ impl TestDb {
     /// `FEEDFOLD_TEST_POSTGRES` is not set.
     pub async fn postgres() -> Option<TestDb> {
         let Ok(admin_url) = std::env::var("FEEDFOLD_TEST_POSTGRES") else {
-            eprintln!("SKIPPED PostgreSQL half of this test: FEEDFOLD_TEST_POSTGRES is not set");
+            postgres_skipped();
             return None;
         };
         use sqlx::Connection;
@@ -337,4 +337,25 @@ window = "3650d"
 /// A `[[source]]` table.
 pub fn source(name: &str, url: &str, extra: &str) -> String {
     format!("[[source]]\nname = \"{name}\"\nurl = \"{url}\"\n{extra}\n")
+}
+
+/// Says, once per test binary, that its PostgreSQL halves are skipped.
+///
+/// Written to the stderr file descriptor, not with `eprintln!`: the test
+/// harness captures `eprintln!` and shows it only for failing tests, so a
+/// skip said that way is never seen under a plain `cargo test`.
+pub fn postgres_skipped() {
+    use std::io::Write;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let binary = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .and_then(|s| s.rsplit_once('-').map(|(name, _hash)| name.to_owned()))
+            .unwrap_or_default();
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: the PostgreSQL halves of the {binary} tests (FEEDFOLD_TEST_POSTGRES is not set; .ci/run sets it)"
+        );
+    });
 }
