@@ -290,6 +290,8 @@ mod tests {
             published: None,
             summary: None,
             content: Some(content.into()),
+            enclosures: Vec::new(),
+            categories: Vec::new(),
         }
     }
 
