@@ -27,9 +27,11 @@ pub struct Entry {
     /// Full content, HTML as the source gave it.
     pub content: Option<String>,
     /// Attached media (podcast audio, images), in document order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub enclosures: Vec<Enclosure>,
     /// Categories or tags as the source named them, in document order,
     /// without repeats.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<String>,
 }
 
