@@ -321,6 +321,8 @@ fn fingerprinted(n: usize, fingerprint: u64, at: i64) -> feedfold::store::Incomi
             published: chrono::DateTime::from_timestamp(at, 0),
             summary: None,
             content: Some("x".into()),
+            enclosures: Vec::new(),
+            categories: Vec::new(),
         },
         simhash: Some(feedfold::dedup::Simhash {
             fingerprint: Fingerprint(fingerprint),

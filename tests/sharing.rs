@@ -266,6 +266,8 @@ fn copies(site: usize, stories: usize) -> Vec<Entry> {
                 published: chrono::DateTime::from_timestamp(NOW - 60, 0),
                 summary: None,
                 content: Some(format!("<p>{}</p>", words.join(" "))),
+                enclosures: Vec::new(),
+                categories: Vec::new(),
             }
         })
         .collect()

@@ -86,6 +86,8 @@ fn incoming(spec: &Spec) -> Incoming {
             published: DateTime::from_timestamp(T0 + spec.published, 0),
             summary: None,
             content: Some(text),
+            enclosures: Vec::new(),
+            categories: Vec::new(),
         },
         simhash: Some(Simhash {
             fingerprint: Fingerprint(spec.fingerprint),
@@ -435,6 +437,8 @@ async fn verified_copies_fold_the_same_whatever_the_order() {
                     title: title.into(),
                     author: None,
                     published: DateTime::from_timestamp(T0 + 60 * i as i64, 0),
+                    enclosures: Vec::new(),
+                    categories: Vec::new(),
                     summary: None,
                     content: Some(text.replace('\n', "<br>")),
                 };

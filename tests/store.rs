@@ -40,6 +40,8 @@ fn entry(id: &str, title: &str, url: &str, published: i64) -> Entry {
         published: DateTime::from_timestamp(published, 0),
         summary: Some(format!("<p>{title}</p>")),
         content: None,
+        enclosures: Vec::new(),
+        categories: Vec::new(),
     }
 }
 

@@ -44,6 +44,8 @@ fn item(guid: &str, fingerprint: u64, published: i64, text: &str) -> Incoming {
             published: DateTime::from_timestamp(published, 0),
             summary: Some(format!("<p>{guid}</p>")),
             content: None,
+            enclosures: Vec::new(),
+            categories: Vec::new(),
         },
         simhash: Some(Simhash {
             fingerprint: Fingerprint(fingerprint),

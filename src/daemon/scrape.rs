@@ -291,6 +291,8 @@ mod tests {
             published: None,
             summary: None,
             content: Some(content.into()),
+            enclosures: Vec::new(),
+            categories: Vec::new(),
         }
     }
 

@@ -14,9 +14,9 @@ use feed_rs::model;
 use regex::Regex;
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::{Entry, SourceError, repair};
+use super::{Enclosure, Entry, SourceError, repair};
 use crate::extract::markup::plain_line;
-use crate::extract::{built_in, html_to_text};
+use crate::extract::{built_in, html_to_text, sanitize};
 use crate::fetch::charset;
 
 /// Parses a feed document fetched from `base_url`; `content_type` is the
@@ -76,40 +76,13 @@ fn reparse(
 
 fn parse_raw(bytes: &[u8], base_url: &str) -> Result<model::Feed, String> {
     match parse_guarded(bytes, base_url) {
-        Err(Panicked) => {
-            // feed-rs 3.0 slices one byte before an e-mail address in an
-            // author field, which panics when a non-ASCII character such as
-            // a full-width "（" stands there: "新华网（webmaster@news.cn）".
-            // Rather than lose the feed, try again with a space there.
-            let spaced = std::str::from_utf8(bytes)
-                .ok()
-                .and_then(space_before_emails);
-            match spaced.map(|text| parse_guarded(text.as_bytes(), base_url)) {
-                Some(Ok(parsed)) => parsed.map_err(|e| e.to_string()),
-                _ => Err("the feed parser panicked".to_owned()),
-            }
-        }
         Ok(parsed) => parsed.map_err(|e| e.to_string()),
+        Err(Panicked) => Err("the feed parser panicked".to_owned()),
     }
 }
 
 /// The feed parser panicked (caught).
 struct Panicked;
-
-/// `text` with a space between a non-ASCII character and an e-mail address
-/// right after it, if there is any such place.
-fn space_before_emails(text: &str) -> Option<String> {
-    match EMAIL_AFTER_NON_ASCII.replace_all(text, "$1 $2") {
-        Cow::Owned(spaced) => Some(spaced),
-        Cow::Borrowed(_) => None,
-    }
-}
-
-/// A non-ASCII character directly followed by the local part of an e-mail
-/// address. A constant pattern (compiled by the fuzz regression test that
-/// takes this path), so no input reaches `built_in`'s panic.
-static EMAIL_AFTER_NON_ASCII: LazyLock<Regex> =
-    LazyLock::new(|| built_in(r"([^\x00-\x7F])([A-Za-z0-9._%+-]+@)"));
 
 fn parse_guarded(
     bytes: &[u8],
@@ -180,7 +153,12 @@ fn convert(entry: model::Entry) -> Entry {
         .links
         .iter()
         .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .or_else(|| entry.links.first())
+        .or_else(|| {
+            entry
+                .links
+                .iter()
+                .find(|l| l.rel.as_deref() != Some("enclosure"))
+        })
         .map(|l| l.href.trim().to_owned())
         .filter(|href| url::Url::parse(href).is_ok_and(|u| matches!(u.scheme(), "http" | "https")));
     let summary = entry
@@ -215,7 +193,55 @@ fn convert(entry: model::Entry) -> Entry {
         published,
         summary,
         content,
+        enclosures: enclosures(&entry.links, &entry.media),
+        categories: categories(&entry.categories),
     }
+}
+
+/// RSS `<enclosure>`s and Media RSS files (feed-rs reads both as media
+/// objects), then Atom `link rel="enclosure"` and JSON Feed attachments;
+/// each URL once, http(s) only, as item links.
+fn enclosures(links: &[model::Link], media: &[model::MediaObject]) -> Vec<Enclosure> {
+    let from_media = media.iter().flat_map(|m| &m.content).filter_map(|c| {
+        Some(Enclosure {
+            url: c.url.as_ref()?.to_string(),
+            mime: c.content_type.as_ref().map(|t| t.to_string()),
+            length: c.size,
+        })
+    });
+    let from_links = links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some("enclosure"))
+        .map(|l| Enclosure {
+            url: l.href.trim().to_owned(),
+            mime: l.media_type.clone(),
+            length: l.length,
+        });
+    let mut seen = std::collections::HashSet::new();
+    from_media
+        .chain(from_links)
+        .filter(|e| url::Url::parse(&e.url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
+        .map(|e| Enclosure {
+            mime: e
+                .mime
+                .map(|m| m.trim().to_owned())
+                .filter(|m| !m.is_empty()),
+            // Feeds write 0 (or junk) when they do not know the size.
+            length: e.length.filter(|&n| n > 0),
+            ..e
+        })
+        .filter(|e| seen.insert(e.url.clone()))
+        .collect()
+}
+
+/// Category terms, trimmed, each once.
+fn categories(categories: &[model::Category]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    categories
+        .iter()
+        .map(|c| plain_line(&repair::decode_html_entities(&c.term)))
+        .filter(|term| !term.is_empty() && seen.insert(term.clone()))
+        .collect()
 }
 
 /// A person's display name. RSS writes `email (Name)`, which arrives as the
@@ -249,7 +275,43 @@ fn title_text(text: &model::Text) -> String {
         } else {
             repair::decode_html_entities(&text.content).into_owned()
         };
-    plain_line(&raw)
+    let line = plain_line(&raw);
+    if line.is_empty() && text.content.contains('<') {
+        // A title that is only markup (an image, say) has no text, but it is
+        // not untitled either. Other readers show the markup; titles here
+        // never carry markup (readers render them as HTML), so the image's
+        // own words stand in: its alt or title text, else its file name.
+        return markup_title(&sanitize(&text.content, None));
+    }
+    line
+}
+
+/// `alt="…"`, `title="…"` or `src="…"` in sanitised markup (ammonia
+/// writes attributes double-quoted). A constant pattern the title tests
+/// exercise, so no input reaches `built_in`'s panic.
+static MARKUP_WORDS: LazyLock<Regex> = LazyLock::new(|| built_in(r#"\b(alt|title|src)="([^"]*)""#));
+
+/// The words a markup-only title stands for, or "" if it has none.
+fn markup_title(html: &str) -> String {
+    let mut src = None;
+    for caps in MARKUP_WORDS.captures_iter(html) {
+        let value = plain_line(&repair::decode_html_entities(&caps[2]));
+        if value.is_empty() {
+            continue;
+        }
+        if &caps[1] == "src" {
+            src.get_or_insert(value);
+        } else {
+            return value;
+        }
+    }
+    // The file name, without query, of the first source.
+    src.and_then(|s| {
+        let path = s.split(['?', '#']).next().unwrap_or("");
+        path.rsplit('/').next().map(str::to_owned)
+    })
+    .filter(|name| !name.is_empty())
+    .unwrap_or_default()
 }
 
 /// The start of the body, for items that have no title at all.
@@ -322,6 +384,58 @@ mod tests {
             {"id":"1","url":"https://example.org/1","content_text":"A story without a title about ports"}]}"#;
         let entries = parse(json, None, BASE).unwrap();
         assert_eq!(entries[0].title, "A story without a title about ports");
+    }
+
+    #[test]
+    fn real_world_variants_keep_their_items() {
+        // JSON Feed with a bare-number version, a numeric id and no feed title.
+        let json = br#"{"version":1.1,"items":[{"id":7,"title":"Seven","url":"https://example.org/7",
+            "tags":["a","b",{"x":3}],"attachments":[{"url":"https://example.org/7.mp3","mime_type":"audio/mpeg","size_in_bytes":"1200"}]}]}"#;
+        let entries = parse(json, None, BASE).unwrap();
+        assert_eq!(entries[0].id, "7");
+        assert_eq!(entries[0].title, "Seven");
+        assert_eq!(entries[0].url.as_deref(), Some("https://example.org/7"));
+        assert_eq!(entries[0].categories, ["a", "b"]);
+        assert_eq!(
+            entries[0].enclosures,
+            [Enclosure {
+                url: "https://example.org/7.mp3".into(),
+                mime: Some("audio/mpeg".into()),
+                length: Some(1200)
+            }]
+        );
+        // RSS 1.0 items without <link>: rdf:about is their id and link.
+        let rdf = br#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+            xmlns:dc="http://purl.org/dc/elements/1.1/"><channel rdf:about="https://example.org/"><title>t</title></channel>
+            <item rdf:about="https://example.org/1"><dc:title>One</dc:title><dc:subject>Port</dc:subject></item></rdf:RDF>"#;
+        let entries = parse(rdf, None, BASE).unwrap();
+        assert_eq!(entries[0].id, "https://example.org/1");
+        assert_eq!(entries[0].url.as_deref(), Some("https://example.org/1"));
+        assert_eq!(entries[0].title, "One");
+        assert_eq!(entries[0].categories, ["Port"]);
+        // Atom: a <source>, a base64 title, naked markup, an enclosure link.
+        let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+            <entry><id>urn:1</id><title type="text/html" mode="base64">RXhhbXBsZSA8Yj5BdG9tPC9iPg==</title>
+              <source><id>urn:s</id><title>elsewhere</title><updated>2026-01-01T00:00:00Z</updated></source>
+              <link rel="enclosure" href="https://example.org/a.mp4" type="video/mp4" length="0"/>
+              <category term="news"/></entry>
+            <entry><id>urn:2</id><title>Example <b>Atom</b></title></entry>
+            <entry><id>urn:3</id><title type="html">&lt;img src="https://example.org/i/cam.jpg"&gt;</title></entry>
+            <entry><id>urn:4</id><title></title><summary>Only a summary</summary></entry></feed>"#;
+        let entries = parse(atom, None, BASE).unwrap();
+        let titles: Vec<&str> = entries.iter().map(|e| e.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["Example Atom", "Example Atom", "cam.jpg", "Only a summary"]
+        );
+        assert_eq!(entries[0].enclosures[0].url, "https://example.org/a.mp4");
+        assert_eq!(entries[0].enclosures[0].length, None);
+        assert_eq!(entries[0].url, None);
+        assert_eq!(entries[0].categories, ["news"]);
+        // An e-mail address right after a full-width bracket (feed-rs 3.0 panicked).
+        let rss = "<rss version=\"2.0\"><channel><title>t</title><item><guid>1</guid><title>x</title>\
+            <author>新华网（webmaster@news.cn）</author></item></channel></rss>";
+        assert_eq!(parse(rss.as_bytes(), None, BASE).unwrap().len(), 1);
     }
 
     #[test]

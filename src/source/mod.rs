@@ -26,6 +26,27 @@ pub struct Entry {
     pub summary: Option<String>,
     /// Full content, HTML as the source gave it.
     pub content: Option<String>,
+    /// Attached media (podcast audio, images), in document order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub enclosures: Vec<Enclosure>,
+    /// Categories or tags as the source named them, in document order,
+    /// without repeats.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
+}
+
+/// A media file attached to an entry (RSS `<enclosure>`, Atom
+/// `link rel="enclosure"`, JSON Feed `attachments`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Enclosure {
+    /// Absolute http(s) URL of the file.
+    pub url: String,
+    /// MIME type, if given.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub mime: Option<String>,
+    /// Size in bytes, if given (and not zero: feeds write 0 for unknown).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub length: Option<u64>,
 }
 
 impl Entry {
@@ -41,6 +62,16 @@ impl Entry {
             published: self.published,
             summary: self.summary.map(strip_control),
             content: self.content.map(strip_control),
+            enclosures: self
+                .enclosures
+                .into_iter()
+                .map(|e| Enclosure {
+                    url: strip_control(e.url),
+                    mime: e.mime.map(strip_control),
+                    length: e.length,
+                })
+                .collect(),
+            categories: self.categories.into_iter().map(strip_control).collect(),
         }
     }
 }

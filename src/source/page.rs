@@ -65,6 +65,8 @@ pub fn parse(
                 published,
                 summary: None,
                 content: None,
+                enclosures: Vec::new(),
+                categories: Vec::new(),
             }
             .without_control_chars(),
         );
