@@ -1,15 +1,21 @@
-//! Dedup speed: fingerprint throughput on ~5,000-character articles (English
-//! and Chinese, from ../shared/corpora) and band-index build and query speed
-//! on random fingerprints. One thread. Run through `scripts/bench-dedup.sh`,
-//! which runs Python's `simhash` package on the same inputs and prints ratios.
+//! Dedup speed: fingerprint + sketch throughput on ~5,000-character articles
+//! (English and Chinese, from ../shared/corpora), as the daemon computes
+//! them for each entry; verification cost per candidate (comparing two
+//! sketches); band-index build and query speed on random fingerprints. One
+//! thread. Run through `scripts/bench-dedup.sh`, which runs Python's
+//! `simhash` and `datasketch` on the same inputs and prints ratios.
 //!
-//! Writes the documents and fingerprints it used to `$BENCH_OUT` (default
-//! `target/bench-dedup/`) so the peer measures exactly the same data.
+//! Times are CPU time of the benchmark's thread, so a busy machine slows
+//! them less than wall time would.
+//!
+//! Writes the documents, compared pairs and fingerprints it used to
+//! `$BENCH_OUT` (default `target/bench-dedup/`) so the peer measures exactly
+//! the same data.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use feedfold::dedup::{BandIndex, Fingerprinter};
+use feedfold::dedup::{BandIndex, Evidence, Fingerprinter, Traits};
 use feedfold::extract::{article, html_to_text};
 use feedfold::fetch::charset::decode;
 
@@ -43,9 +49,12 @@ fn main() {
         }
         let (rate, per_doc) = fingerprint_rate(docs);
         println!(
-            "fingerprint {lang}: {} docs of {DOC_CHARS} chars, {rate:.0} docs/s, {per_doc:.1} µs/doc",
+            "fingerprint+sketch {lang}: {} docs of {DOC_CHARS} chars, {rate:.0} docs/s, {per_doc:.1} µs/doc",
             docs.len()
         );
+    }
+    if only.is_none() {
+        verify_bench(&english, &chinese, &out);
     }
 
     if std::env::var_os("BENCH_SKIP_INDEX").is_some() {
@@ -100,24 +109,103 @@ fn chunks(texts: &[String], size: usize) -> Vec<String> {
         .collect()
 }
 
-/// Documents per second on one thread, and microseconds per document.
+/// Documents per second on one thread, and microseconds per document: the
+/// fingerprint and the sketch (taken out, as the daemon stores it).
 fn fingerprint_rate(docs: &[String]) -> (f64, f64) {
     let mut f = Fingerprinter::default();
     let mut sink = 0u64;
+    let one = |f: &mut Fingerprinter, d: &str| {
+        let fp = f.text(d).fingerprint.0;
+        fp ^ u64::from(f.sketch().hashes().first().copied().unwrap_or(0))
+    };
     for d in docs {
-        sink ^= f.text(d).fingerprint.0; // warm-up
+        sink ^= one(&mut f, d); // warm-up
     }
-    let started = Instant::now();
+    let started = Clock::start();
     let mut done = 0usize;
     while started.elapsed() < Duration::from_secs(3) {
         for d in docs {
-            sink ^= f.text(d).fingerprint.0;
+            sink ^= one(&mut f, d);
         }
         done += docs.len();
     }
     let secs = started.elapsed().as_secs_f64();
     std::hint::black_box(sink);
     (done as f64 / secs, secs * 1e6 / done as f64)
+}
+
+/// Verification cost per candidate: the second-stage evidence between two
+/// entries (sketch comparison and title keys), on pairs of the benchmark
+/// documents: neighbours in the corpus (often the same article) and random
+/// pairs of one language. The pairs go to `pairs.json` (indexes into the
+/// English documents followed by the Chinese ones) for the peer.
+fn verify_bench(english: &[String], chinese: &[String], out: &Path) {
+    let mut f = Fingerprinter::default();
+    let traits: Vec<Traits> = english
+        .iter()
+        .chain(chinese)
+        .map(|d| {
+            f.story("", d);
+            f.traits()
+        })
+        .collect();
+    let mut rng = SplitMix(7);
+    let mut pairs = Vec::new();
+    for (from, len) in [(0, english.len()), (english.len(), chinese.len())] {
+        for i in 0..len.saturating_sub(1) {
+            pairs.push((from + i, from + i + 1));
+            pairs.push((from + i, from + (rng.next() % len as u64) as usize));
+        }
+    }
+    let mut sink = 0u32;
+    let started = Clock::start();
+    let mut rounds = 0usize;
+    while started.elapsed() < Duration::from_secs(3) {
+        for &(a, b) in &pairs {
+            if let Some(e) = Evidence::between(&traits[a], &traits[b], false) {
+                sink = sink.wrapping_add(u32::from(e.resemblance) + e.sample);
+            }
+        }
+        rounds += 1;
+    }
+    let ns = started.elapsed().as_secs_f64() * 1e9 / (rounds * pairs.len()) as f64;
+    std::hint::black_box(sink);
+    println!(
+        "verify: {} pairs, {ns:.0} ns/candidate (bottom-{} sketch evidence)",
+        pairs.len(),
+        feedfold::dedup::sketch::K
+    );
+    let json = serde_json::to_string(&pairs).expect("serialise pairs");
+    std::fs::write(out.join("pairs.json"), json).expect("write pairs");
+}
+
+/// A stopwatch of the CPU time this thread has run (from
+/// `/proc/thread-self/schedstat`, in nanoseconds), so that other processes
+/// on a busy machine do not count; wall time where that file is missing.
+struct Clock {
+    cpu: Option<u64>,
+    wall: Instant,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            cpu: thread_cpu_ns(),
+            wall: Instant::now(),
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        match (self.cpu, thread_cpu_ns()) {
+            (Some(from), Some(now)) => Duration::from_nanos(now.saturating_sub(from)),
+            _ => self.wall.elapsed(),
+        }
+    }
+}
+
+fn thread_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
 }
 
 struct SplitMix(u64);
@@ -148,13 +236,14 @@ fn index_bench(n: usize, k: u32, out: &Path) {
             }
         })
         .collect();
+    // Wall time: a build takes milliseconds, finer than the CPU clock ticks.
     let started = Instant::now();
     let index = BandIndex::from_items(k, items.iter().copied());
     let build = started.elapsed();
 
     // `query` returns each match once, nearest first, like the peer's
     // `get_near_dups`; the daemon's path (`for_each_match`) is cheaper still.
-    let started = Instant::now();
+    let started = Clock::start();
     let mut found = 0usize;
     for &q in &queries {
         found += index.query(q).len();
@@ -166,7 +255,7 @@ fn index_bench(n: usize, k: u32, out: &Path) {
     for &q in sample {
         expected += items
             .iter()
-            .filter(|(fp, _)| (fp ^ q).count_ones() <= 3)
+            .filter(|(fp, _)| (fp ^ q).count_ones() <= k)
             .count();
         got += index.query(q).len();
     }
@@ -191,7 +280,7 @@ fn parts(docs: &[String]) {
     use feedfold::dedup::normalize::fold_into;
     use feedfold::dedup::{FeatureOptions, for_each_feature};
     let time = |label: &str, f: &mut dyn FnMut(&str) -> u64| {
-        let started = Instant::now();
+        let started = Clock::start();
         let mut sink = 0u64;
         for _ in 0..20 {
             for d in docs {

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::cluster::{Evidence, MatchOptions, Neighbour, matched_clusters, survivor};
+use super::cluster::{
+    Evidence, MatchOptions, Neighbour, matched_clusters, survivor, within_window,
+};
 use super::index::BandIndex;
 use super::shingle_index::ShingleIndex;
 use super::simhash::Simhash;
@@ -81,25 +83,7 @@ impl BatchClusterer {
             .collect();
         same_url.sort_unstable();
         let neighbours = if simhash.usable() && self.options.distance > 0 {
-            self.candidates(simhash.fingerprint.0, &traits)
-                .into_iter()
-                .map(|id| {
-                    let item = &self.items[id as usize];
-                    let cluster = self.find(item.cluster);
-                    Neighbour {
-                        item: i64::from(id),
-                        cluster: cluster as i64,
-                        cluster_started: self.cluster_started[cluster],
-                        fingerprint: item.fingerprint,
-                        time: item.time,
-                        evidence: Evidence::between(
-                            &traits,
-                            &item.traits,
-                            site.is_some() && site == item.site,
-                        ),
-                    }
-                })
-                .collect()
+            self.neighbours(simhash.fingerprint.0, &traits, site, time)
         } else {
             Vec::new()
         };
@@ -153,6 +137,40 @@ impl BatchClusterer {
             self.by_url.entry(url.to_owned()).or_default().push(id);
         }
         cluster
+    }
+
+    /// The candidates inside the time window, with their evidence. The
+    /// window is applied before the sketches are compared (as
+    /// `matched_clusters` would drop the others anyway): over a long input
+    /// most candidates are outside it, and the comparison is the dearer step.
+    fn neighbours(
+        &self,
+        fingerprint: u64,
+        traits: &Traits,
+        site: Option<u64>,
+        time: Option<i64>,
+    ) -> Vec<Neighbour> {
+        self.candidates(fingerprint, traits)
+            .into_iter()
+            .filter_map(|id| {
+                let item = &self.items[id as usize];
+                let cluster = self.find(item.cluster);
+                let mut neighbour = Neighbour {
+                    item: i64::from(id),
+                    cluster: cluster as i64,
+                    cluster_started: self.cluster_started[cluster],
+                    fingerprint: item.fingerprint,
+                    time: item.time,
+                    evidence: None,
+                };
+                if !within_window(&neighbour, time, self.options.window_secs) {
+                    return None;
+                }
+                let same_site = site.is_some() && site == item.site;
+                neighbour.evidence = Evidence::between(traits, &item.traits, same_site);
+                Some(neighbour)
+            })
+            .collect()
     }
 
     /// Items within the radius of `fingerprint`, and items sharing

@@ -311,7 +311,7 @@ pub fn survivor<K: Ord>(clusters: impl IntoIterator<Item = (i64, i64, K)>) -> Op
 
 /// The neighbour is close enough in time, and so is the start of its cluster:
 /// a chain of copies cannot drag a story founded long ago back into the feed.
-fn within_window(n: &Neighbour, time: Option<i64>, window: i64) -> bool {
+pub(super) fn within_window(n: &Neighbour, time: Option<i64>, window: i64) -> bool {
     let Some(time) = time else { return true };
     let window = window.unsigned_abs();
     n.time.is_none_or(|t| t.abs_diff(time) <= window)

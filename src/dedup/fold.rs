@@ -86,6 +86,8 @@ struct Tables {
     han: &'static [u64; HAN_ROWS],
     /// Compatibility characters that fold to separators ([`separator_table`]).
     separators: u128,
+    /// Whether the CPU runs the AVX-512 copies of hashing loops ([`wide_simd`]).
+    wide: bool,
 }
 
 /// A folded text and its feature hashes, in buffers reused from text to text.
@@ -159,11 +161,19 @@ impl Folded {
             punctuation: punctuation(),
             han: han_rows(),
             separators: separator_table(),
+            wide: wide_simd(),
         };
         // As in the rules: line breaks never take part in composition, so
         // each line takes its own path.
-        for line in text.split_inclusive('\n') {
-            self.line(line, tables);
+        // The vectorised memchr: `split_inclusive` searched each short
+        // line of a Chinese text at a cost close to folding it.
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', text.as_bytes()) {
+            self.line(&text[start..=end], tables);
+            start = end + 1;
+        }
+        if start < text.len() {
+            self.line(&text[start..], tables);
         }
         self.separator();
         self.flush_words();
@@ -450,6 +460,10 @@ impl Folded {
             };
             if unchanged_han(w, tables.han) {
                 let utf8 = w & 0x00FF_FFFF;
+                // The Han characters after this one that are copied as they
+                // are: copied at once, and their bigrams hashed in a loop of
+                // their own, below.
+                let rest = han_stretch(bytes, at + 3, tables.han);
                 if separated {
                     // A new CJK token (the run of words was ended by the
                     // first, so there is none to end).
@@ -475,6 +489,30 @@ impl Folded {
                     }
                 }
                 (len, at, last3) = (len + 3, at + 3, Some(utf8));
+                if rest > at {
+                    let stretch = &bytes[at..rest];
+                    buf[len..len + stretch.len()].copy_from_slice(stretch);
+                    let from = count;
+                    if bigrams {
+                        let out = &mut hashes[count..];
+                        count += bigram_hashes(utf8, stretch, out, tables.wide);
+                    } else if let Some(n) = grams {
+                        for end in (len + 3..=len + stretch.len()).step_by(3) {
+                            if chars + (end - len) / 3 >= n {
+                                let start = gram_start(buf, end - 3, n);
+                                hashes[count] = xxh3_64_with_seed(&buf[start..end], SEED);
+                                count += 1;
+                            }
+                        }
+                    }
+                    debug_assert!(grams.is_none() || count - from <= stretch.len() / 3);
+                    chars += stretch.len() / 3;
+                    len += stretch.len();
+                    at = rest;
+                    last3 = stretch
+                        .get(stretch.len() - 3..)
+                        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], 0]));
+                }
                 continue;
             }
             if !tables.is_separator(w) {
@@ -688,6 +726,69 @@ fn unchanged_han(w: u32, han: &[u64; HAN_ROWS]) -> bool {
         .is_some_and(|bits| bits >> (w >> 16 & 0x3F) & 1 == 0)
 }
 
+/// End of the run of Han characters folding copies as they are that starts
+/// at `at` (`at` itself when there is none).
+#[inline(always)]
+fn han_stretch(bytes: &[u8], mut at: usize, han: &[u64; HAN_ROWS]) -> usize {
+    while let Some(&[b0, b1, b2]) = bytes.get(at..at + 3) {
+        if !unchanged_han(u32::from_le_bytes([b0, b1, b2, 0]), han) {
+            break;
+        }
+        at += 3;
+    }
+    at
+}
+
+/// The bigram hashes of a run of three-byte characters (`stretch`) that
+/// follows the character `first` (UTF-8, little-endian), into `out`;
+/// returns how many (one per character of the run). With `wide`, through
+/// the copy compiled for AVX-512, where the hashes are worked out eight at
+/// a time (the hash's 64-bit multiplies need AVX-512DQ to go into vectors).
+#[inline(always)]
+fn bigram_hashes(first: u32, stretch: &[u8], out: &mut [u64], wide: bool) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if wide {
+        // SAFETY: `wide` is set only when the CPU has the features this
+        // copy is compiled for (`wide_simd`).
+        return unsafe { bigram_hashes_avx512(first, stretch, out) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = wide;
+    bigram_hashes_scalar(first, stretch, out)
+}
+
+/// [`bigram_hashes_scalar`] compiled for AVX-512.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl")]
+fn bigram_hashes_avx512(first: u32, stretch: &[u8], out: &mut [u64]) -> usize {
+    bigram_hashes_scalar(first, stretch, out)
+}
+
+/// Whether this CPU runs the AVX-512 copies of the hashing loops.
+pub(super) fn wide_simd() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+#[inline(always)]
+fn bigram_hashes_scalar(first: u32, stretch: &[u8], out: &mut [u64]) -> usize {
+    let mut previous = first;
+    let mut written = 0;
+    for (slot, c) in out.iter_mut().zip(stretch.chunks_exact(3)) {
+        let current = u32::from_le_bytes([c[0], c[1], c[2], 0]);
+        *slot = bigram_hash(previous, current);
+        previous = current;
+        written += 1;
+    }
+    written
+}
+
 /// Start of the n-gram of `n` characters whose last starts at `last`: back
 /// over n - 1 characters (a character starts at every byte that is not
 /// 10xxxxxx).
@@ -797,6 +898,24 @@ fn separator_table() -> u128 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_copies_of_the_bigram_loop_agree() {
+        let text: String = (0..3000u32)
+            .filter_map(|i| char::from_u32(0x4E00 + i.wrapping_mul(7919) % 0x5200))
+            .collect();
+        let bytes = text.as_bytes();
+        let first = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], 0]);
+        let (mut a, mut b) = (vec![0u64; 3000], vec![0u64; 3000]);
+        for len in [0usize, 1, 7, 8, 9, 100, 2999] {
+            let stretch = &bytes[3..3 + 3 * len];
+            assert_eq!(bigram_hashes(first, stretch, &mut a, false), len);
+            assert_eq!(bigram_hashes(first, stretch, &mut b, wide_simd()), len);
+            assert_eq!(a[..len], b[..len], "len {len}");
+            let reference = (0..len).map(|i| xxh3_64_with_seed(&bytes[3 * i..3 * i + 6], SEED));
+            assert!(a[..len].iter().copied().eq(reference), "len {len}");
+        }
+    }
 
     #[test]
     fn bigram_hash_is_xxh3_of_the_six_bytes() {

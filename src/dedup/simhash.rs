@@ -362,6 +362,62 @@ mod tests {
         );
     }
 
+    /// Long stories in English, Simplified and Traditional Chinese and a
+    /// mix: the whole output (fingerprint, feature count, sketch, title key)
+    /// as computed before the speed work of issue 14, so that any faster
+    /// path is provably the same function. Stored fingerprints and sketches
+    /// depend on it: never update these to make a change pass.
+    #[test]
+    fn long_story_outputs_are_pinned() {
+        const EN: &str = "Dock workers at the country's three largest container ports walked out on Monday after talks over pay and automation broke down late on Sunday night, leaving more than forty ships waiting at anchor. The union said the strike would last until the operators withdrew plans to introduce remote-controlled cranes at two terminals, which it says would cost 1,200 jobs over five years. Operators said they had offered a 6.5% rise this year and guarantees on redeployment. \"We have been clear that nobody will lose their job because of new equipment,\" a spokeswoman for the port authority said. Retailers warned that shelves could empty within a fortnight if the dispute dragged on, as most imported food and clothing passes through the three ports.\n\nThe transport minister urged both sides to return to the table and said the government was ready to appoint a mediator. Shipping lines began diverting vessels to smaller ports up the coast, where queues were already growing on Tuesday morning.";
+        const ZH: &str = "新华社北京3月5日电 国务院新闻办公室5日举行新闻发布会，介绍今年春运期间交通运输保障情况。交通运输部有关负责人表示，今年春运全国营业性客运量同比增长百分之八，铁路、民航客运量均创历史新高。\n\n据介绍，春运期间各地加强运力调配，增开夜间高铁和临时航班，重点保障务工人员、学生和探亲旅客出行。针对雨雪冰冻天气，有关部门提前部署，及时清除道路积雪，确保主要干线公路畅通。负责人还表示，下一步将总结春运经验，进一步完善综合交通运输体系，提升旅客出行体验。";
+        const ZH_TRADITIONAL: &str = "新華社北京3月5日電 國務院新聞辦公室5日舉行新聞發布會，介紹今年春運期間交通運輸保障情況。交通運輸部有關負責人表示，今年春運全國營業性客運量同比增長百分之八，鐵路、民航客運量均創歷史新高。據介紹，春運期間各地加強運力調配，增開夜間高鐵和臨時航班，重點保障務工人員、學生和探親旅客出行。";
+        const MIXED: &str = "苹果公司（Apple）周二发布新款iPhone 17，售价999美元起。分析师称 the new model's camera and battery upgrades 将推动年底销量，但关税问题仍是最大的不确定因素。ＡＩ功能、５Ｇ芯片和２ＴＢ存储版本同步上市。";
+        // A long text of many distinct shingles: more than a sketch keeps.
+        let words: Vec<&str> = EN.split_whitespace().chain(ZH.split('，')).collect();
+        let mut state = 0x2026_u64;
+        let long: String = (0..6000)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                words[(state >> 33) as usize % words.len()]
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let cases = [
+            ("UPDATE: Port strike halts container traffic - Reuters", EN),
+            ("（聚焦春运）国务院新闻办介绍春运交通保障情况", ZH),
+            ("國務院新聞辦介紹春運交通保障情況 | 新華網", ZH_TRADITIONAL),
+            ("iPhone 17发布", MIXED),
+            ("", long.as_str()),
+        ];
+        let mut f = Fingerprinter::default();
+        let got: Vec<String> = cases
+            .iter()
+            .map(|(title, body)| {
+                let simhash = f.story(title, body);
+                let sketch = f.sketch();
+                format!(
+                    "{} {} {} {:016x} {:?}",
+                    simhash.fingerprint,
+                    simhash.features,
+                    sketch.hashes().len(),
+                    xxhash_rust::xxh3::xxh3_64(&sketch.to_bytes()),
+                    f.title_key()
+                )
+            })
+            .collect();
+        let pinned = [
+            "472d61c01e2bad6b 169 128 a899fb678946bd79 Some(11277419458074044634)",
+            "7f9fa55c271ce5fa 195 128 6292e3f6373ffbd0 Some(10696050918137911887)",
+            "7dbb355c2734c4f9 132 117 d8a787ca6cf9e2e9 Some(10696050918137911887)",
+            "55d6a86f04a9a673 59 57 27bfb669ef9b5558 Some(636645496772361059)",
+            "3d4fa5cc625cefda 10924 128 35aea33ba4ed5b04 None",
+        ];
+        assert_eq!(got, pinned);
+    }
+
     #[test]
     fn near_duplicates_are_close_and_different_stories_far() {
         let mut f = Fingerprinter::default();

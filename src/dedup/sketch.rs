@@ -127,21 +127,41 @@ fn below(hashes: &[u32], limit: u32) -> &[u32] {
     &hashes[..hashes.partition_point(|&h| h <= limit)]
 }
 
-/// Count of values in both ascending lists.
+/// Count of values in both ascending lists (each strictly ascending).
+///
+/// Eight values of each at a time: all 64 pairs of two blocks are compared
+/// at once (the compiler turns that into a few vector compares), and the
+/// block with the smaller last value moves on, since nothing after the
+/// other block can equal any of its values. The rest goes through a
+/// branch-free merge. A merge one value at a time spent most of a
+/// verification on mispredicted branches.
 fn shared(a: &[u32], b: &[u32]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
+    while let (Some(x), Some(y)) = (a.get(i..i + 8), b.get(j..j + 8)) {
+        n += block_matches(x, y);
+        let (last_x, last_y) = (x[7], y[7]);
+        i += 8 * usize::from(last_x <= last_y);
+        j += 8 * usize::from(last_y <= last_x);
+    }
     while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
+        let (x, y) = (a[i], b[j]);
+        n += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
     }
     n
+}
+
+/// Pairs of equal values between two blocks of eight.
+#[inline(always)]
+fn block_matches(x: &[u32], y: &[u32]) -> usize {
+    let mut n = 0u32;
+    for &v in x {
+        for &w in y {
+            n += u32::from(v == w);
+        }
+    }
+    n as usize
 }
 
 /// What the second stage compares of an entry: its sketch and its title.
@@ -177,8 +197,17 @@ impl SketchBuilder {
     /// Adds a run of consecutive feature hashes (the title, then the body):
     /// each pair in a row is a shingle; no shingle spans two runs.
     pub fn add_run(&mut self, features: &[u64]) {
+        let from = self.shingles.len();
         self.shingles
-            .extend(features.windows(2).map(|w| shingle_hash(w[0], w[1])));
+            .resize(from + features.len().saturating_sub(1), 0);
+        let out = &mut self.shingles[from..];
+        #[cfg(target_arch = "x86_64")]
+        if super::fold::wide_simd() {
+            // SAFETY: the CPU has the features the copy is compiled for.
+            unsafe { shingle_hashes_avx512(features, out) };
+            return;
+        }
+        shingle_hashes(features, out);
     }
 
     /// Picks the sketch of the runs added since the last
@@ -193,6 +222,22 @@ impl SketchBuilder {
             hashes: self.kept.clone(),
         }
     }
+}
+
+/// The shingle hashes of consecutive features, into `out` (one fewer).
+#[inline(always)]
+fn shingle_hashes(features: &[u64], out: &mut [u32]) {
+    for (slot, w) in out.iter_mut().zip(features.windows(2)) {
+        *slot = shingle_hash(w[0], w[1]);
+    }
+}
+
+/// [`shingle_hashes`] compiled for AVX-512, eight at a time (its 64-bit
+/// multiply needs AVX-512DQ to go into vectors).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl")]
+fn shingle_hashes_avx512(features: &[u64], out: &mut [u32]) {
+    shingle_hashes(features, out);
 }
 
 /// The 32-bit hash of the shingle of two consecutive features.
@@ -354,6 +399,41 @@ mod tests {
         let unrelated = sketch_of(10_000..14_000);
         assert!(full.compare(&unrelated).resemblance < 0.02);
         assert_eq!(Sketch::default().compare(&full).containment(), (0.0, 0));
+    }
+
+    #[test]
+    fn both_copies_of_the_shingle_loop_agree() {
+        let features: Vec<u64> = (0..1000u64)
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .collect();
+        let mut b = SketchBuilder::default();
+        b.add_run(&features);
+        let mut scalar = vec![0u32; features.len() - 1];
+        shingle_hashes(&features, &mut scalar);
+        assert_eq!(b.shingles, scalar);
+        b.add_run(&[]);
+        b.add_run(&features[..1]);
+        assert_eq!(b.shingles.len(), features.len() - 1);
+    }
+
+    #[test]
+    fn shared_counts_the_intersection() {
+        let mut state = 11u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+            (state >> 40) as u32 % 300
+        };
+        for len in [0usize, 1, 5, 9, 16, 17, 64, 128, 200, 600] {
+            let mut a: Vec<u32> = (0..len).map(|_| next()).collect();
+            let mut b: Vec<u32> = (0..len / 2 + 3).map(|_| next()).collect();
+            for v in [&mut a, &mut b] {
+                v.sort_unstable();
+                v.dedup();
+            }
+            let expected = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
+            assert_eq!(shared(&a, &b), expected, "len {len}");
+            assert_eq!(shared(&b, &a), expected, "len {len}");
+        }
     }
 
     #[test]
