@@ -603,11 +603,12 @@ fn parse(url: &str, file: &Path) -> Result<ExitCode, Failure> {
     let bytes = read_input(file)?;
     let entries =
         feedfold::source::feed::parse(&bytes, None, url).map_err(|e| Failure::User(e.into()))?;
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(Stdout::lock());
     for entry in entries {
         serde_json::to_writer(&mut out, &entry)?;
         out.write_all(b"\n")?;
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
