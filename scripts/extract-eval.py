@@ -48,7 +48,7 @@ WHAT IT MEASURES
 
   --pages FILE.jsonl  a set of pages as JSON lines {"id","html","url",...} with the truth beside it
           (FILE.truth.jsonl, {"id","article"}), e.g. the dedup dev set's en-pages: each page's html is
-          written once into target/extract-eval-cache/pages/, and feedfold's text is scored against
+          written once into target/extract-eval-cache/pages/<set>-<path hash>/ (rewritten if it changed), and feedfold's text is scored against
           "article" by word 3-shingle sets (the dedup view): mean recall / precision, and the pages
           with recall < 0.8 (a wrong block was chosen) and precision < 0.8 (chrome kept); with
           --worst N the N lowest-recall and N lowest-precision pages.
@@ -306,7 +306,11 @@ def json_pages(path: Path) -> list[Page]:
     for line in truth_path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         truth[row["id"]] = row.get("article")
-    outdir = CACHE / "pages" / path.stem
+    # Keyed by the set's own path, not just its name: sets built with other
+    # seeds share names and ids.
+    import hashlib
+    key = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
+    outdir = CACHE / "pages" / f"{path.stem}-{key}"
     outdir.mkdir(parents=True, exist_ok=True)
     pages = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -314,7 +318,7 @@ def json_pages(path: Path) -> list[Page]:
         if not row.get("html") or row["id"] not in truth:
             continue
         html = outdir / f"{row['id']}.html"
-        if not html.is_file():
+        if not html.is_file() or html.read_text(encoding="utf-8") != row["html"]:
             html.write_text(row["html"], encoding="utf-8")
         pages.append(Page(row["id"], html, row.get("url") or "", truth[row["id"]], None,
                           is_cjk(truth[row["id"]] or "")))

@@ -157,6 +157,21 @@ impl Draft {
             .sum()
     }
 
+    /// Whether the kept paragraphs are teasers: at least three links, most
+    /// of them followed straight by a paragraph of text (a title, then its
+    /// summary). A story's boxes of links come in runs, one text paragraph
+    /// after a whole run.
+    fn is_teaser_list(&self) -> bool {
+        let kept: Vec<&Block> = self.kept().collect();
+        let is_link = |b: &Block| b.link_density() >= 0.6;
+        let links = kept.iter().filter(|b| is_link(b)).count();
+        let titled = kept
+            .windows(2)
+            .filter(|w| is_link(w[0]) && !is_link(w[1]) && w[1].chars >= TEASER)
+            .count();
+        links >= 3 && titled * 2 >= links
+    }
+
     /// Share of the summary's token pairs (words, or characters in CJK
     /// text) found in the text.
     fn covers(&self, summary: &str) -> f64 {
@@ -173,6 +188,9 @@ impl Draft {
         want.iter().filter(|p| have.contains(*p)).count() as f64 / want.len() as f64
     }
 }
+
+/// Characters from which a paragraph after a link can be its summary.
+const TEASER: usize = 40;
 
 /// A candidate with little running text: under a fifth of its characters
 /// are in prose paragraphs (long, few links). Lines that merely end like
@@ -240,7 +258,13 @@ pub(crate) fn choose<'a>(
         }
         (Some(r), None) => (Some(r), "readability's article; no dense block to compare"),
         (None, Some(d)) => (Some(d), "readability found no article"),
-        (None, None) => (None, "no article found; the page's text"),
+        (None, None) => match find(Strategy::Anchored) {
+            Some(a) => (
+                Some(a),
+                "only the block around the story's opening was drawn",
+            ),
+            None => (None, "no article found; the page's text"),
+        },
     };
     if let Some(anchor) = anchor
         && let Some(opening) = opening_elsewhere(drafts, winner, anchor, title)
@@ -300,9 +324,13 @@ const HOLDS_OPENING: f64 = 0.6;
 /// holding all of it a piece beside it.
 const TOUCHES_OPENING: f64 = 0.3;
 
-/// Link density above which a block holding the story's opening is a list
-/// of teasers (titles as links, summaries under them), not the story.
-const OPENING_LINKS: f64 = 0.1;
+/// Link density above which a block holding the story's opening is mostly
+/// links, whatever else it holds.
+const OPENING_LINKS: f64 = 0.5;
+
+/// Share of the headline's words a block holding the story's opening must
+/// say to displace another: one word of three is chance.
+const HEADLINE_AGREES: f64 = 0.4;
 
 /// By how much more of the headline's words a candidate holding the
 /// story's opening must say than a winner that does not.
@@ -327,9 +355,12 @@ fn opening_elsewhere<'a>(
         .iter()
         .filter(|d| d.strategy != Strategy::Body && d.chars() > 0 && !is_list(d))
         // A block of teasers holds a story's summary too, under a link.
-        .filter(|d| d.link_density() < OPENING_LINKS)
+        .filter(|d| d.link_density() < OPENING_LINKS && !d.is_teaser_list())
         .filter(|d| d.covers(&anchor.text) >= HOLDS_OPENING)
-        .find(|d| title::agreement(title, &d.text()) >= said + HEADLINE_MARGIN)
+        .find(|d| {
+            let says = title::agreement(title, &d.text());
+            says >= HEADLINE_AGREES && says >= said + HEADLINE_MARGIN
+        })
 }
 
 fn judge<'a>(r: &'a Draft, d: &'a Draft, summary: Option<&str>) -> (&'a Draft, &'static str) {

@@ -60,11 +60,14 @@ impl<'a> Density<'a> {
             .map(|(id, _)| NodeRef::new(id, &self.document.tree))
     }
 
-    /// The best-scoring container among the few that hold `node`: the
-    /// article around a paragraph known to belong to it.
+    /// The article around a paragraph known to belong to it: of the few
+    /// containers that hold `node`, the nearest that scores nearly as well
+    /// as the best of them (going further up mostly adds the page's
+    /// furniture: link lists, other stories' teasers).
     pub fn best_holding(&self, node: NodeId) -> Option<NodeRef<'a>> {
         let node = NodeRef::new(node, &self.document.tree);
-        node.ancestors_it(None)
+        let scored: Vec<(NodeRef<'a>, f64)> = node
+            .ancestors_it(None)
             .take_while(NodeRef::is_element)
             .filter(|a| !is_row_group(a))
             .take(HOLDING_LEVELS)
@@ -73,13 +76,20 @@ impl<'a> Density<'a> {
                 Some((a, self.plain_score(a.id, *score)))
             })
             .filter(|(_, score)| *score > 0.0)
-            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .collect();
+        let best = scored.iter().map(|(_, s)| *s).fold(0.0, f64::max);
+        scored
+            .into_iter()
+            .find(|(_, score)| *score >= NEARLY * best)
             .map(|(a, _)| a)
     }
 }
 
 /// How far up from a paragraph its article's container is looked for.
 const HOLDING_LEVELS: usize = 6;
+
+/// Share of the best score a nearer container needs to be taken instead.
+const NEARLY: f64 = 0.6;
 
 /// The page's densest container, if any paragraph of prose was found.
 #[cfg(test)]

@@ -85,12 +85,29 @@ impl Rule for LinkLists {
             // A list of links inside the story (a blog post's list of bugs
             // fixed) is content; one before or after it is furniture.
             let edge = first.is_none_or(|f| end <= f) || last.is_none_or(|l| i > l);
-            if is_list(&kinds[i..end], &blocks[i..end]) && (edge || dated_list(&kinds[i..end])) {
+            let run = (&kinds[i..end], &blocks[i..end]);
+            if is_list(run.0, run.1) && (edge || dated_list(run.0) || is_navigation(run.0, run.1)) {
                 keep[i..end].fill(false);
             }
             i = end;
         }
     }
+}
+
+/// Whether a run is a site's navigation: at least five links, most of them
+/// labels of a word or three ("Weather", "Maps & Directions"). A list of
+/// links a story itself gives (bugs fixed, sources) names things at more
+/// length, so this one goes even from the middle of a story, where a
+/// page's layout dropped it between paragraphs.
+fn is_navigation(kinds: &[Kind], blocks: &[Block]) -> bool {
+    let labels: Vec<usize> = blocks
+        .iter()
+        .zip(kinds)
+        .filter(|(_, k)| **k == Kind::Link)
+        .map(|(b, _)| b.text.split_whitespace().count())
+        .collect();
+    let short = labels.iter().filter(|&&words| words <= 3).count();
+    labels.len() >= 5 && short * 4 >= labels.len() * 3
 }
 
 fn dated_list(kinds: &[Kind]) -> bool {
@@ -136,6 +153,38 @@ mod tests {
             kept(&blocks, &keep),
             [prose, "See the full report on the council's site.", prose]
         );
+    }
+
+    #[test]
+    fn navigation_goes_from_mid_story_a_list_of_things_stays() {
+        let prose = "The strike ended on Sunday night after a twelve-day stoppage at the port, the union and the operator said in a joint statement issued late on Sunday evening.";
+        let nav = [
+            "News",
+            "Opinion",
+            "Sports",
+            "Weather",
+            "Maps & Directions",
+            "Your Commute",
+        ];
+        let mut blocks = vec![block(prose, 0)];
+        blocks.extend(nav.iter().map(|n| block(n, n.len())));
+        blocks.push(block(prose, 0));
+        let mut keep = vec![true; blocks.len()];
+        LinkLists.apply(&blocks, &mut keep, &Context::default());
+        assert_eq!(kept(&blocks, &keep), [prose, prose]);
+        let fixed = [
+            "Crash when a feed has no title element",
+            "Wrong charset picked for GBK pages without a meta tag",
+            "Timeouts ignored for redirects to another host",
+            "Duplicate entries after a restart during a fetch",
+            "Scheduler drifting by a second per day on slow disks",
+        ];
+        let mut blocks = vec![block(prose, 0)];
+        blocks.extend(fixed.iter().map(|n| block(n, n.len())));
+        blocks.push(block(prose, 0));
+        let mut keep = vec![true; blocks.len()];
+        LinkLists.apply(&blocks, &mut keep, &Context::default());
+        assert_eq!(kept(&blocks, &keep).len(), 7);
     }
 
     #[test]
