@@ -121,9 +121,17 @@ fn by_headline(page: &[Block], titles: &[&str]) -> Option<Anchor> {
     page.iter()
         .skip(at + 1)
         .take(AFTER_HEADLINE)
-        .filter(|b| !b.heading && b.reads_as_prose())
+        .filter(|b| !b.heading && !b.after_image && b.reads_as_prose() && ends_a_sentence(&b.text))
         .find(|b| title::agreement(headline, &b.text) > 0.0)
         .and_then(|b| anchor(b, Found::Headline))
+}
+
+/// Whether a paragraph ends as a sentence does: a lede does, a picture's
+/// credit ("(Credit: AP/Photo montage by Salon)") or a label does not.
+fn ends_a_sentence(text: &str) -> bool {
+    text.trim_end().ends_with([
+        '.', '!', '?', '"', '\'', '”', '’', '。', '！', '？', '」', '”', '…',
+    ])
 }
 
 fn anchor(block: &Block, found: Found) -> Option<Anchor> {

@@ -466,7 +466,7 @@ mod tests {
         }
     }
 
-    const TITLE: &str = "Dowling set for absence after knee injury";
+    const TITLE: &str = "Dowling out for weeks with knee injury";
     const LEDE: &str = "Munster star Ian Dowling is set to spend a spell on the sidelines after sustaining a knee injury.";
 
     fn gallery() -> String {

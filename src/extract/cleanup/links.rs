@@ -94,16 +94,17 @@ impl Rule for LinkLists {
     }
 }
 
-/// Whether a run is a site's navigation: at least five links, most of them
-/// labels of a word or three ("Weather", "Maps & Directions"). A list of
-/// links a story itself gives (bugs fixed, sources) names things at more
-/// length, so this one goes even from the middle of a story, where a
-/// page's layout dropped it between paragraphs.
+/// Whether a run is a site's navigation: at least five linked list items,
+/// most of them labels of a word or three ("Weather", "Maps & Directions").
+/// A list of links a story itself gives (bugs fixed, sources) names things
+/// at more length, and a table of linked names is data, not a list; so
+/// this one goes even from the middle of a story, where a page's layout
+/// dropped it between paragraphs.
 fn is_navigation(kinds: &[Kind], blocks: &[Block]) -> bool {
     let labels: Vec<usize> = blocks
         .iter()
         .zip(kinds)
-        .filter(|(_, k)| **k == Kind::Link)
+        .filter(|(b, k)| **k == Kind::Link && b.list_item)
         .map(|(b, _)| b.text.split_whitespace().count())
         .collect();
     let short = labels.iter().filter(|&&words| words <= 3).count();
@@ -167,7 +168,11 @@ mod tests {
             "Your Commute",
         ];
         let mut blocks = vec![block(prose, 0)];
-        blocks.extend(nav.iter().map(|n| block(n, n.len())));
+        let item = |text: &str| Block {
+            list_item: true,
+            ..block(text, text.len())
+        };
+        blocks.extend(nav.iter().map(|n| item(n)));
         blocks.push(block(prose, 0));
         let mut keep = vec![true; blocks.len()];
         LinkLists.apply(&blocks, &mut keep, &Context::default());
@@ -180,11 +185,18 @@ mod tests {
             "Scheduler drifting by a second per day on slow disks",
         ];
         let mut blocks = vec![block(prose, 0)];
-        blocks.extend(fixed.iter().map(|n| block(n, n.len())));
+        blocks.extend(fixed.iter().map(|n| item(n)));
         blocks.push(block(prose, 0));
         let mut keep = vec![true; blocks.len()];
         LinkLists.apply(&blocks, &mut keep, &Context::default());
         assert_eq!(kept(&blocks, &keep).len(), 7);
+        // Linked names in table cells are data.
+        let mut blocks = vec![block(prose, 0)];
+        blocks.extend(nav.iter().map(|n| block(n, n.len())));
+        blocks.push(block(prose, 0));
+        let mut keep = vec![true; blocks.len()];
+        LinkLists.apply(&blocks, &mut keep, &Context::default());
+        assert_eq!(kept(&blocks, &keep).len(), 8);
     }
 
     #[test]
