@@ -29,25 +29,6 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// The shipped offline demo, copied to a temp dir and set to listen on a free port.
-fn demo_copy(dir: &Path) -> PathBuf {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-    std::fs::create_dir_all(dir.join("demo")).unwrap();
-    for file in std::fs::read_dir(repo.join("demo")).unwrap() {
-        let file = file.unwrap();
-        std::fs::copy(file.path(), dir.join("demo").join(file.file_name())).unwrap();
-    }
-    let text = std::fs::read_to_string(repo.join("demo.toml")).unwrap();
-    let text = text.replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\"");
-    assert!(
-        text.contains("127.0.0.1:0"),
-        "demo.toml's listen line changed; update this test"
-    );
-    let path = dir.join("demo.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 #[test]
 fn check_accepts_the_shipped_configs() {
     for name in ["demo.toml", "feedfold.toml"] {
@@ -210,7 +191,7 @@ fn titles(feed: &feed_rs::model::Feed) -> Vec<String> {
 #[tokio::test]
 async fn the_offline_demo_serves_a_merged_feed_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let daemon = Daemon::start(&demo_copy(dir.path()));
+    let daemon = Daemon::start(&common::demo_copy(dir.path(), ""));
     let feed = daemon.feed_when(|f| f.entries.len() >= 10).await;
     let titles = titles(&feed);
     assert!(

@@ -359,3 +359,23 @@ pub fn postgres_skipped() {
         );
     });
 }
+
+/// The shipped offline demo copied to `dir`, set to listen on a free port,
+/// with `extra` appended to its config.
+pub fn demo_copy(dir: &Path, extra: &str) -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+    std::fs::create_dir_all(dir.join("demo")).unwrap();
+    for file in std::fs::read_dir(repo.join("demo")).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), dir.join("demo").join(file.file_name())).unwrap();
+    }
+    let text = std::fs::read_to_string(repo.join("demo.toml")).unwrap();
+    let text = text.replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\"");
+    assert!(
+        text.contains("127.0.0.1:0"),
+        "demo.toml's listen line changed; update this helper"
+    );
+    let path = dir.join("demo.toml");
+    std::fs::write(&path, format!("{text}\n{extra}")).unwrap();
+    path
+}
