@@ -77,7 +77,7 @@ enum Command {
         file: PathBuf,
     },
     /// Cluster JSON-lines items ({"id","title","text"} or {"id","title","html","url"},
-    /// optional "published", "source"); print {"id","cluster"} lines in input order.
+    /// optional "published", "source", "summary"); print {"id","cluster"} lines in input order.
     Dedup {
         /// Largest Hamming distance (bits of 64) at which an item is a candidate;
         /// candidates are then verified on their shingle sketches.
