@@ -14,7 +14,7 @@ use feed_rs::model;
 use regex::Regex;
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::{Enclosure, Entry, SourceError, repair};
+use super::{Enclosure, Entry, SourceError, base, repair};
 use crate::extract::markup::plain_line;
 use crate::extract::{built_in, html_to_text, sanitize};
 use crate::fetch::charset;
@@ -43,7 +43,7 @@ pub fn parse(
     let entries = feed
         .entries
         .into_iter()
-        .map(|e| convert(e).without_control_chars())
+        .map(|e| convert(e, base_url).without_control_chars())
         // A feed that repeats an item keeps its first copy.
         .filter(|entry| seen.insert(entry.id.clone()))
         .collect();
@@ -146,7 +146,7 @@ fn fix_encoding<'a>(bytes: &'a [u8], content_type: Option<&str>, base_url: &str)
     ))
 }
 
-fn convert(entry: model::Entry) -> Entry {
+fn convert(entry: model::Entry, base_url: &str) -> Entry {
     // Only web links: a `javascript:` or `data:` link from a feed must never
     // become an item link readers click.
     let url = entry
@@ -164,11 +164,13 @@ fn convert(entry: model::Entry) -> Entry {
     let summary = entry
         .summary
         .map(|t| t.content)
-        .filter(|s| !s.trim().is_empty());
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| with_base(s, entry.summary_base.as_deref(), base_url));
     let content = entry
         .content
         .and_then(|c| c.body)
-        .filter(|s| !s.trim().is_empty());
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| with_base(s, entry.content_base.as_deref(), base_url));
     let title = entry
         .title
         .map(|t| title_text(&t))
@@ -195,6 +197,15 @@ fn convert(entry: model::Entry) -> Entry {
         content,
         enclosures: enclosures(&entry.links, &entry.media),
         categories: categories(&entry.categories),
+    }
+}
+
+/// `html` with its relative references resolved against the `xml:base` in
+/// scope where it was, if the document set one (see `super::base`).
+fn with_base(html: String, in_scope: Option<&str>, document: &str) -> String {
+    match base::declared_base(in_scope, document) {
+        Some(declared) => base::resolve_relative(&html, &declared).into_owned(),
+        None => html,
     }
 }
 
@@ -376,6 +387,45 @@ mod tests {
             "2026-11-02T03:04:05+00:00"
         );
         assert_eq!(entries[0].content.as_deref(), Some("<p>Body</p>"));
+    }
+
+    #[test]
+    fn xml_base_resolves_links_files_and_references_in_html() {
+        let atom = br#"<?xml version="1.0" encoding="utf-8"?>
+            <feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://example.com/parent/">
+            <title>t</title><id>urn:x</id><updated>2026-11-01T00:00:00Z</updated>
+            <entry xml:base="http://example.com/"><id>urn:e1</id><title>T</title>
+            <updated>2026-11-02T03:04:05Z</updated>
+            <link href="story.html"/><link rel="enclosure" href="audio/ep.mp3" type="audio/mpeg"/>
+            <summary type="html">&lt;a href="s.html"&gt;s&lt;/a&gt;</summary>
+            <content type="xhtml" xml:base="test/"><div xmlns="http://www.w3.org/1999/xhtml">Example <a href="test.html">test</a> <img src="/i.png"/></div></content>
+            </entry></feed>"#;
+        let entry = &parse(atom, None, BASE).unwrap()[0];
+        assert_eq!(entry.url.as_deref(), Some("http://example.com/story.html"));
+        assert_eq!(entry.enclosures[0].url, "http://example.com/audio/ep.mp3");
+        assert_eq!(
+            entry.summary.as_deref(),
+            Some(r#"<a href="http://example.com/s.html">s</a>"#)
+        );
+        let content = entry.content.as_deref().unwrap();
+        assert!(
+            content.contains(r#"href="http://example.com/test/test.html""#)
+                && content.contains(r#"src="http://example.com/i.png""#),
+            "{content}"
+        );
+        // RSS with a base on the root, and a feed without one: its relative
+        // references are left for the publisher (resolved against the item link).
+        let rss = r#"<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xml:base="http://any.test/">
+            <channel><title>t</title><item><title>x</title>
+            <content:encoded>&lt;a href=&quot;&#192;&quot;&gt;uri&lt;/a&gt;</content:encoded></item></channel></rss>"#;
+        let entry = &parse(rss.as_bytes(), None, BASE).unwrap()[0];
+        assert_eq!(
+            entry.content.as_deref(),
+            Some(r#"<a href="http://any.test/%C3%80">uri</a>"#)
+        );
+        let plain = rss.replace(r#" xml:base="http://any.test/""#, "");
+        let entry = &parse(plain.as_bytes(), None, BASE).unwrap()[0];
+        assert_eq!(entry.content.as_deref(), Some("<a href=\"\u{c0}\">uri</a>"));
     }
 
     #[test]

@@ -230,13 +230,17 @@ fn handle_entry<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRe
 
             (NS::Atom, "content") => {
                 entry.base = handle_base_attr(&child);
+                entry.content_base = child.xml_base.as_ref().map(|u| u.to_string());
                 entry.language = handle_language_attr(&child);
                 entry.content = handle_content(child)?;
             }
 
             (NS::Atom, "link") => if_some_then(handle_link(child), |link| entry.links.push(link)),
 
-            (NS::Atom, "summary") => entry.summary = handle_text(child)?,
+            (NS::Atom, "summary") => {
+                entry.summary_base = child.xml_base.as_ref().map(|u| u.to_string());
+                entry.summary = handle_text(child)?
+            }
 
             (NS::Atom, "category") => if_some_then(handle_category(child), |category| entry.categories.push(category)),
 

@@ -219,7 +219,10 @@ fn handle_item<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRes
 
             (NS::RSS, "link") => if_some_then(common::handle_link(None, child), |link| entry.links.push(link)),
 
-            (NS::RSS, "description") => entry.summary = common::handle_encoded(child)?,
+            (NS::RSS, "description") => {
+                entry.summary_base = child.xml_base.as_ref().map(|u| u.to_string());
+                entry.summary = common::handle_encoded(child)?
+            }
 
             (NS::RSS, "author") => if_some_then(handle_contact("author", child), |person| entry.authors.push(person)),
 
@@ -241,7 +244,10 @@ fn handle_item<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRes
 
             (NS::RSS, "updated") | (NS::Atom, "updated") => entry.updated = common::handle_timestamp(parser, child),
 
-            (NS::Content, "encoded") => entry.content = handle_content_encoded(child)?,
+            (NS::Content, "encoded") => {
+                entry.content_base = child.xml_base.as_ref().map(|u| u.to_string());
+                entry.content = handle_content_encoded(child)?
+            }
 
             (NS::DublinCore, "creator") => if_some_then(child.child_as_text(), |name| entry.authors.push(Person::parse(&name).role("creator"))),
 
