@@ -429,6 +429,42 @@ mod tests {
     }
 
     #[test]
+    fn dublin_core_itunes_and_atom_03_fallbacks_give_authors_and_dates() {
+        let rss = br#"<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"
+            xmlns:dcterms="http://purl.org/dc/terms/" xmlns:itunes="http://www.itunes.com/DTDs/Podcast-1.0.dtd">
+            <channel><title>t</title>
+            <item><guid>1</guid><title>a</title><dc:author>Example editor</dc:author>
+              <dcterms:issued>2003-12-31T10:14:55Z</dcterms:issued></item>
+            <item><guid>2</guid><title>b</title><itunes:author>Mark Pilgrim</itunes:author>
+              <dcterms:modified>2004-01-01T00:00:00Z</dcterms:modified></item>
+            <item><guid>3</guid><title>c</title><author>x@example.org (Ann)</author><itunes:author>Show</itunes:author>
+              <pubDate>Sat, 21 Nov 2026 08:00:00 +0000</pubDate><dcterms:created>2003-12-31T10:14:55Z</dcterms:created></item>
+            </channel></rss>"#;
+        let entries = parse(rss, None, BASE).unwrap();
+        let got: Vec<(Option<&str>, String)> = entries
+            .iter()
+            .map(|e| (e.author.as_deref(), e.published.unwrap().to_rfc3339()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("Example editor"), "2003-12-31T10:14:55+00:00".into()),
+                (Some("Mark Pilgrim"), "2004-01-01T00:00:00+00:00".into()),
+                (Some("Ann"), "2026-11-21T08:00:00+00:00".into()),
+            ]
+        );
+        let atom03 = br#"<feed version="0.3" xmlns="http://purl.org/atom/ns#" xmlns:dc="http://purl.org/dc/elements/1.1/">
+            <entry><id>e</id><title>t</title><dc:creator>Cy</dc:creator>
+            <created>2010-12-01T10:14:55Z</created><created>2003-12-31T10:14:55Z</created></entry></feed>"#;
+        let entry = &parse(atom03, None, BASE).unwrap()[0];
+        assert_eq!(entry.author.as_deref(), Some("Cy"));
+        assert_eq!(
+            entry.published.unwrap().to_rfc3339(),
+            "2003-12-31T10:14:55+00:00"
+        );
+    }
+
+    #[test]
     fn json_feed_and_untitled_items() {
         let json = br#"{"version":"https://jsonfeed.org/version/1.1","title":"j","items":[
             {"id":"1","url":"https://example.org/1","content_text":"A story without a title about ports"}]}"#;

@@ -604,6 +604,8 @@ pub(crate) enum NS {
     // Extensions
     Content,
     DublinCore,
+    // feedfold patch: DCMI terms (dcterms:created, issued, modified).
+    DublinCoreTerms,
     MediaRSS,
     Itunes,
     Podcast,
@@ -621,7 +623,10 @@ impl NS {
             "http://purl.org/rss/1.0/modules/content/" => NS::Content,
             "http://purl.org/dc/elements/1.1/" => NS::DublinCore,
             "http://search.yahoo.com/mrss/" => NS::MediaRSS,
-            "http://www.itunes.com/dtds/podcast-1.0.dtd" => NS::Itunes,
+            // feedfold patch: Apple's own documentation once spelled it
+            // with capitals, and podcasts copied that spelling.
+            "http://www.itunes.com/dtds/podcast-1.0.dtd" | "http://www.itunes.com/DTDs/Podcast-1.0.dtd" => NS::Itunes,
+            "http://purl.org/dc/terms/" => NS::DublinCoreTerms,
             "https://podcastindex.org/namespace/1.0" => NS::Podcast,
             "http://wellformedweb.org/CommentAPI/" => NS::WellFormedWebComments,
 

@@ -216,6 +216,8 @@ fn handle_entry<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRe
 
     // Parse the entry
     let mut entry = Entry::default();
+    // feedfold patch: fallbacks, applied when the entry has nothing better.
+    let (mut created, mut modified, mut dc_authors) = (None, None, Vec::new());
     for child in element.children() {
         let child = child?;
         match child.ns_and_tag() {
@@ -249,6 +251,16 @@ fn handle_entry<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRe
             // Some feeds have "pubDate" instead of "published"
             (NS::Atom, "published") | (NS::Atom, "pubDate") => if_some_then(child.child_as_text(), |text| entry.published = parser.parse_timestamp(&text)),
 
+            // feedfold patch: Atom 0.3's <created> (1.0 dropped it) and
+            // dcterms dates stand in for a missing <published>; the last
+            // one written wins, as for <published>.
+            (NS::Atom, "created") | (NS::DublinCoreTerms, "created" | "issued") => {
+                if_some_then(child.child_as_text(), |text| created = parser.parse_timestamp(&text))
+            }
+            (NS::DublinCoreTerms, "modified") => if_some_then(child.child_as_text(), |text| modified = parser.parse_timestamp(&text)),
+            // feedfold patch: Dublin Core authors, for entries without <author>.
+            (NS::DublinCore, "creator" | "author") => if_some_then(child.child_as_text(), |name| dc_authors.push(Person::parse(&name).role("author"))),
+
             (NS::Atom, "rights") => entry.rights = handle_text(child)?,
 
             // According to https://validator.w3.org/feed/docs/warning/CommentRSS.html we need to support both
@@ -262,6 +274,12 @@ fn handle_entry<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRe
             // Nothing required for unknown elements
             _ => {}
         }
+    }
+
+    entry.published = entry.published.or(created);
+    entry.updated = entry.updated.or(modified);
+    if entry.authors.is_empty() {
+        entry.authors = dc_authors;
     }
 
     // Handle completion of an entry, potentially emitting media objects if we've found them along the way

@@ -106,6 +106,11 @@ fn handle_item<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRes
 
             (NS::DublinCore, "creator") => if_some_then(child.child_as_text(), |name| entry.authors.push(Person::parse(&name).role("creator"))),
 
+            // feedfold patch: dc:author and dcterms dates, as in RSS 2.0.
+            (NS::DublinCore, "author") => if_some_then(child.child_as_text(), |name| entry.authors.push(Person::parse(&name).role("author"))),
+            (NS::DublinCoreTerms, "created" | "issued") if entry.published.is_none() => entry.published = common::handle_timestamp(parser, child),
+            (NS::DublinCoreTerms, "modified") => entry.updated = common::handle_timestamp(parser, child),
+
             (NS::DublinCore, "date") => entry.published = common::handle_timestamp(parser, child),
 
             (NS::DublinCore, "description") if entry.summary.is_none() => entry.summary = common::handle_text(child),
