@@ -171,10 +171,20 @@ fn convert(entry: model::Entry, base_url: &str) -> Entry {
         .and_then(|c| c.body)
         .filter(|s| !s.trim().is_empty())
         .map(|s| with_base(s, entry.content_base.as_deref(), base_url));
+    // A video or podcast item may name itself only in its media:title.
     let title = entry
         .title
-        .map(|t| title_text(&t))
+        .as_ref()
+        .map(title_text)
         .filter(|t| !t.is_empty())
+        .or_else(|| {
+            entry
+                .media
+                .iter()
+                .filter_map(|m| m.title.as_ref())
+                .map(title_text)
+                .find(|t| !t.is_empty())
+        })
         .unwrap_or_else(|| fallback_title(summary.as_deref().or(content.as_deref())));
     let authors: Vec<&str> = entry.authors.iter().filter_map(author_name).collect();
     let published = entry.published.or(entry.updated);
@@ -462,6 +472,26 @@ mod tests {
             entry.published.unwrap().to_rfc3339(),
             "2003-12-31T10:14:55+00:00"
         );
+    }
+
+    #[test]
+    fn media_titles_and_rss_090_items_are_read() {
+        let media = br#"<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>t</title>
+            <item><guid>v1</guid><media:title>Launch video</media:title></item>
+            <item><guid>v2</guid><title>Own title</title><media:title>Not this</media:title></item>
+            </channel></rss>"#;
+        let titles: Vec<String> = parse(media, None, BASE)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.title)
+            .collect();
+        assert_eq!(titles, ["Launch video", "Own title"]);
+        let rss090 = br#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://my.netscape.com/rdf/simple/0.9/">
+            <channel><title>c</title><link>https://example.org/</link></channel>
+            <item><title>Item title</title><link>https://example.org/1</link></item></rdf:RDF>"#;
+        let entries = parse(rss090, None, BASE).unwrap();
+        assert_eq!(entries[0].title, "Item title");
+        assert_eq!(entries[0].url.as_deref(), Some("https://example.org/1"));
     }
 
     #[test]

@@ -616,7 +616,9 @@ impl NS {
     //noinspection HttpUrlsUsage
     fn parse(s: &str) -> NS {
         match s {
-            "http://purl.org/rss/1.0/" => NS::RSS,
+            // feedfold patch: RSS 0.90 is RSS 1.0's ancestor, with the same
+            // shape (items beside the channel) under Netscape's namespace.
+            "http://purl.org/rss/1.0/" | "http://my.netscape.com/rdf/simple/0.9/" => NS::RSS,
             "http://www.w3.org/2005/Atom" => NS::Atom,
 
             // Extension namespaces
