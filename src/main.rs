@@ -603,7 +603,9 @@ fn parse(url: &str, file: &Path) -> Result<ExitCode, Failure> {
     let bytes = read_input(file)?;
     let entries =
         feedfold::source::feed::parse(&bytes, None, url).map_err(|e| Failure::User(e.into()))?;
-    let mut out = std::io::stdout().lock();
+    // An entry longer than stdout's line buffer is written from inside
+    // serde_json, whose error hides a closed pipe: `Stdout` sees it first.
+    let mut out = Stdout::lock();
     for entry in entries {
         serde_json::to_writer(&mut out, &entry)?;
         out.write_all(b"\n")?;
