@@ -495,6 +495,18 @@ mod tests {
     }
 
     #[test]
+    fn atom_links_written_as_text_are_read() {
+        let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:x</id>
+            <entry><id>urn:1</id><title>a</title><link> https://example.org/a </link></entry>
+            <entry><id>urn:2</id><title>b</title><link rel="enclosure">https://example.org/b.mp3</link>
+              <link rel="alternate" href="https://example.org/b"/></entry></feed>"#;
+        let entries = parse(atom, None, BASE).unwrap();
+        assert_eq!(entries[0].url.as_deref(), Some("https://example.org/a"));
+        assert_eq!(entries[1].url.as_deref(), Some("https://example.org/b"));
+        assert_eq!(entries[1].enclosures[0].url, "https://example.org/b.mp3");
+    }
+
+    #[test]
     fn json_feed_and_untitled_items() {
         let json = br#"{"version":"https://jsonfeed.org/version/1.1","title":"j","items":[
             {"id":"1","url":"https://example.org/1","content_text":"A story without a title about ports"}]}"#;

@@ -325,8 +325,12 @@ fn handle_language_attr<R: BufRead>(element: &Element<R>) -> Option<String> {
 
 // Handles an Atom <link>
 pub(crate) fn handle_link<R: BufRead>(element: Element<R>) -> Option<Link> {
-    // Always need an href
-    element.attr_value("href").map(|href| {
+    // Always need an href. feedfold patch: a link written RSS-style, its
+    // URL as text content, is read too.
+    let href = element
+        .attr_value("href")
+        .or_else(|| element.child_as_text().map(|text| text.trim().to_string()).filter(|text| !text.is_empty()));
+    href.map(|href| {
         let mut link = Link::new(href, element.xml_base.as_ref());
 
         for attr in element.attributes {
