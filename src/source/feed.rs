@@ -507,6 +507,18 @@ mod tests {
     }
 
     #[test]
+    fn userland_rss_namespace_and_atom_items_are_read() {
+        let userland = br#"<r:rss version="2.0" xmlns:r="http://backend.userland.com/rss2"><r:channel>
+            <r:title>t</r:title><r:item><r:title>Namespaced</r:title><r:link>https://example.org/n</r:link></r:item>
+            </r:channel></r:rss>"#;
+        let entries = parse(userland, None, BASE).unwrap();
+        assert_eq!(entries[0].title, "Namespaced");
+        let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:x</id>
+            <item><id>urn:1</id><title>Item for entry</title></item></feed>"#;
+        assert_eq!(parse(atom, None, BASE).unwrap()[0].title, "Item for entry");
+    }
+
+    #[test]
     fn json_feed_and_untitled_items() {
         let json = br#"{"version":"https://jsonfeed.org/version/1.1","title":"j","items":[
             {"id":"1","url":"https://example.org/1","content_text":"A story without a title about ports"}]}"#;

@@ -618,7 +618,8 @@ impl NS {
         match s {
             // feedfold patch: RSS 0.90 is RSS 1.0's ancestor, with the same
             // shape (items beside the channel) under Netscape's namespace.
-            "http://purl.org/rss/1.0/" | "http://my.netscape.com/rdf/simple/0.9/" => NS::RSS,
+            // UserLand's namespace for RSS 2.0 (2002, soon withdrawn) is RSS.
+            "http://purl.org/rss/1.0/" | "http://my.netscape.com/rdf/simple/0.9/" | "http://backend.userland.com/rss2" => NS::RSS,
             "http://www.w3.org/2005/Atom" => NS::Atom,
 
             // Extension namespaces

@@ -47,7 +47,8 @@ pub(crate) fn parse_feed<R: BufRead>(parser: &Parser, root: Element<R>) -> Parse
 
             (NS::Atom, "subtitle") => feed.description = handle_text(child)?,
 
-            (NS::Atom, "entry") => if_some_then(handle_entry(parser, child)?, |entry| feed.entries.push(entry)),
+            // feedfold patch: an <item> (RSS's word) written for <entry> is one.
+            (NS::Atom, "entry" | "item") => if_some_then(handle_entry(parser, child)?, |entry| feed.entries.push(entry)),
 
             // Nothing required for unknown elements
             _ => {}
