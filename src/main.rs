@@ -603,6 +603,8 @@ fn parse(url: &str, file: &Path) -> Result<ExitCode, Failure> {
     let bytes = read_input(file)?;
     let entries =
         feedfold::source::feed::parse(&bytes, None, url).map_err(|e| Failure::User(e.into()))?;
+    // serde_json's error hides a closed pipe; `Stdout` sees it first and
+    // exits quietly.
     let mut out = std::io::BufWriter::new(Stdout::lock());
     for entry in entries {
         serde_json::to_writer(&mut out, &entry)?;

@@ -539,3 +539,126 @@ async fn the_daemon_backs_off_failures_and_honours_max_age_and_retry_after() {
     assert_eq!(server.hits("cached.xml"), 1, "max-age holds it for an hour");
     assert_eq!(busy.hits("limited.xml"), 1, "Retry-After holds it a minute");
 }
+
+/// A podcast feed: one episode with a file and categories (one of each
+/// unfit to publish), and one plain item.
+fn podcast(file: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Pod</title><link>https://pod.example.org/</link><description>d</description>
+<item><guid>ep-1</guid><title>Episode 1: the port strike</title><link>https://pod.example.org/ep1</link>
+<description>{}</description><pubDate>Sat, 21 Nov 2026 08:00:00 +0000</pubDate>
+<enclosure url="javascript:alert(1)" length="1" type="audio/mpeg"/>
+<enclosure url="https://cdn.example.org/{file}" length="12345" type="audio/mpeg"/>
+<category>Labour</category><category> Labour </category><category>港口</category></item>
+<item><guid>ep-0</guid><title>Trailer</title><link>https://pod.example.org/trailer</link>
+<description>{}</description><pubDate>Fri, 20 Nov 2026 08:00:00 +0000</pubDate></item>
+</channel></rss>"#,
+        common::story_text(1),
+        common::story_text(2)
+    )
+}
+
+/// The same episode page from an Atom source: its own categories and file.
+fn podcast_mirror() -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Mirror</title><id>urn:mirror</id><updated>2026-11-21T09:00:00Z</updated>
+<entry><id>urn:mirror:1</id><title>Episode 1</title><updated>2026-11-21T09:00:00Z</updated>
+<link href="https://pod.example.org/ep1"/>
+<link rel="enclosure" href="https://mirror.example.org/copy.mp3" type="audio/mpeg" length="99"/>
+<category term="Mirrored"/><summary>{}</summary></entry>
+</feed>"#,
+        common::story_text(1)
+    )
+}
+
+/// An item's files (URL, length) and category terms.
+type Media = (Vec<(String, Option<u64>)>, Vec<String>);
+
+/// Each item's files and category terms in a rendered document, as
+/// feed-rs reads them back.
+fn files_and_terms(body: &str) -> Vec<Media> {
+    let feed = feed_rs::parser::parse(body.as_bytes()).unwrap();
+    feed.entries
+        .iter()
+        .map(|entry| {
+            let mut files: Vec<(String, Option<u64>)> = entry
+                .links
+                .iter()
+                .filter(|l| l.rel.as_deref() == Some("enclosure"))
+                .map(|l| (l.href.clone(), l.length))
+                .collect();
+            files.extend(
+                entry
+                    .media
+                    .iter()
+                    .flat_map(|m| &m.content)
+                    .filter_map(|c| Some((c.url.as_ref()?.to_string(), c.size))),
+            );
+            let terms = entry.categories.iter().map(|c| c.term.clone()).collect();
+            (files, terms)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn enclosures_and_categories_reach_every_format_and_follow_edits() {
+    let server = FixtureServer::start().await;
+    server.set("mirror.xml", Fixture::feed(podcast_mirror()));
+    let dir = tempfile::tempdir().unwrap();
+    for db in TestDb::all().await {
+        server.set("pod.xml", Fixture::feed(podcast("ep1.mp3")));
+        let sources = source("pod", &server.url("pod.xml"), "priority = 5")
+            + &source("mirror", &server.url("mirror.xml"), "");
+        let pipeline = pipeline_for(dir.path(), &db, &sources).await;
+        daemon::fetch_pass(&pipeline, None).await.unwrap();
+        let episode = (
+            vec![("https://cdn.example.org/ep1.mp3".to_owned(), Some(12345))],
+            vec!["Labour".to_owned(), "港口".to_owned()],
+        );
+        let plain = (Vec::new(), Vec::new());
+        let load = || async {
+            let config = pipeline.config();
+            let items =
+                feedfold::publish::load_items(pipeline.store(), config, None, chrono::Utc::now())
+                    .await
+                    .unwrap();
+            let meta = feedfold::publish::FeedMeta {
+                title: "t".into(),
+                base_url: config.output.base_url.clone(),
+                group: None,
+            };
+            feedfold::publish::Format::ALL.map(|format| {
+                let doc = feedfold::publish::render(format, &meta, &items).unwrap();
+                (format, files_and_terms(&doc.body))
+            })
+        };
+        // Two stories: the episode (folded with the mirror's copy, whose
+        // file and category stay out) and the trailer.
+        for (format, got) in load().await {
+            assert_eq!(
+                got,
+                [episode.clone(), plain.clone()],
+                "{} {format:?}",
+                db.label
+            );
+        }
+
+        server.set("pod.xml", Fixture::feed(podcast("ep1-fixed.mp3")));
+        daemon::fetch_pass(&pipeline, Some("pod")).await.unwrap();
+        for (format, got) in load().await {
+            assert_eq!(
+                got[0].0,
+                [(
+                    "https://cdn.example.org/ep1-fixed.mp3".to_owned(),
+                    Some(12345)
+                )],
+                "{} {format:?}: a changed file is an edit",
+                db.label
+            );
+        }
+        pipeline.store().close().await;
+        db.cleanup().await;
+    }
+}

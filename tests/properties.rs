@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use feedfold::dedup::normalize::fold;
 use feedfold::dedup::{BandIndex, Fingerprint, Fingerprinter, TitleRules, canonical_url};
 use feedfold::publish::{FeedMeta, Format, Item, render};
-use feedfold::source::strip_control;
+use feedfold::source::{Enclosure, strip_control};
 use feedfold::store::{StoryCopy, StoryRecord};
 use proptest::prelude::*;
 
@@ -554,18 +554,33 @@ fn copy() -> impl Strategy<Value = StoryCopy> {
         proptest::option::of(tricky_string(120)),
         proptest::option::of(tricky_string(200)),
         0i64..4_000_000_000,
+        (
+            proptest::collection::vec(http_url(), 0..3),
+            proptest::collection::vec(tricky_string(20), 0..3),
+        ),
     )
         .prop_map(
-            |(source, priority, title, url, author, summary, content, published)| StoryCopy {
-                guid: format!("{source}-{published}"),
-                source,
-                priority,
-                url: url.and_then(|u| canonical_url(&u)),
-                title,
-                author,
-                summary,
-                content,
-                published,
+            |(source, priority, title, url, author, summary, content, published, (files, tags))| {
+                StoryCopy {
+                    guid: format!("{source}-{published}"),
+                    source,
+                    priority,
+                    url: url.and_then(|u| canonical_url(&u)),
+                    title,
+                    author,
+                    summary,
+                    content,
+                    published,
+                    enclosures: files
+                        .into_iter()
+                        .map(|url| Enclosure {
+                            url,
+                            mime: Some("audio/mpeg".into()),
+                            length: Some(1),
+                        })
+                        .collect(),
+                    categories: tags,
+                }
             },
         )
 }
@@ -613,8 +628,14 @@ proptest! {
                 prop_assert_eq!(&entry.id, &item.id, "{:?}", format);
                 let title = entry.title.as_ref().map(|t| t.content.trim().to_owned()).unwrap_or_default();
                 prop_assert_eq!(title, expected_title(&item.title), "{:?}", format);
-                let link = entry.links.first().map(|l| l.href.clone());
+                let link = entry
+                    .links
+                    .iter()
+                    .find(|l| l.rel.as_deref() != Some("enclosure"))
+                    .map(|l| l.href.clone());
                 prop_assert_eq!(link, item.url.clone(), "{:?}", format);
+                let terms: Vec<String> = entry.categories.iter().map(|c| c.term.clone()).collect();
+                prop_assert_eq!(&terms, &item.categories, "{:?}", format);
             }
         }
     }

@@ -1,6 +1,6 @@
 //! Atom 1.0 (RFC 4287): one `id` and `updated` per entry, a `rel="self"` link.
 
-use atom_syndication::{Content, Entry, Feed, Generator, Link, Person, Text};
+use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Text};
 use chrono::{DateTime, Utc};
 
 use super::{FeedMeta, Format, Item, PublishError};
@@ -55,6 +55,18 @@ fn entry(item: &Item) -> Entry {
             .url
             .iter()
             .map(|u| link(u.clone(), "alternate", Some("text/html")))
+            .chain(item.enclosures.iter().map(|e| Link {
+                length: e.length.map(|n| n.to_string()),
+                ..link(e.url.clone(), "enclosure", e.mime.as_deref())
+            }))
+            .collect(),
+        categories: item
+            .categories
+            .iter()
+            .map(|term| Category {
+                term: term.clone(),
+                ..Category::default()
+            })
             .collect(),
         summary: item.summary.clone().map(Text::plain),
         content: Some(Content {

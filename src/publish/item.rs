@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::dedup::{Candidate, RepresentativeRule, representative};
 use crate::extract::markup::{escape_html, plain_line};
 use crate::extract::{html_to_text, sanitize};
-use crate::source::strip_control;
+use crate::source::{Enclosure, strip_control};
 use crate::store::{StoryCopy, StoryRecord};
 
 /// Another source's copy of the same story.
@@ -44,6 +44,15 @@ pub struct Item {
     /// The first image of the representative's body, else of its summary
     /// (1×1 tracking pixels skipped): an absolute http(s) URL.
     pub image: Option<String>,
+    /// The representative's attached media: http(s) only, each URL once.
+    /// A podcast episode is one file, so the copy whose text is published
+    /// also gives the file; other copies' files are not added to it.
+    pub enclosures: Vec<Enclosure>,
+    /// The representative's categories, as plain lines, each once. Only the
+    /// representative's, like its title and body: each site files a story
+    /// under its own scheme ("World", "国际", "Top stories"), and a union
+    /// would mix those schemes in one item.
+    pub categories: Vec<String>,
     /// The other copies.
     pub also: Vec<AlsoReported>,
 }
@@ -110,9 +119,69 @@ impl Item {
                 .map(html_to_text)
                 .map(|t| shorten(&strip_control(t), 300))
                 .filter(|t| !t.is_empty()),
+            enclosures: clean_enclosures(&rep.enclosures),
+            categories: clean_categories(&rep.categories),
             also,
         })
     }
+}
+
+/// Most categories an item carries: a feed that tags every item with its
+/// whole keyword list must not bloat the merged feed.
+const MAX_CATEGORIES: usize = 20;
+
+/// Most enclosures an item carries; RSS readers show only the first.
+const MAX_ENCLOSURES: usize = 10;
+
+/// Enclosures fit to publish. Stored ones were checked on the way in, but
+/// rows from older versions and other writers were not, and a URL ends up
+/// in an attribute readers fetch.
+fn clean_enclosures(enclosures: &[Enclosure]) -> Vec<Enclosure> {
+    let mut seen = std::collections::HashSet::new();
+    enclosures
+        .iter()
+        .filter_map(|e| {
+            let url = web_url(&e.url)?;
+            Some(Enclosure {
+                url,
+                mime: e.mime.as_deref().and_then(media_type),
+                length: e.length.filter(|&n| n > 0),
+            })
+        })
+        .filter(|e| seen.insert(e.url.clone()))
+        .take(MAX_ENCLOSURES)
+        .collect()
+}
+
+/// `url` if it is an absolute http(s) URL, serialised by the URL parser
+/// (so spaces and other characters come out percent-encoded).
+fn web_url(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(strip_control(url.trim().to_owned()).as_str()).ok()?;
+    matches!(parsed.scheme(), "http" | "https").then(|| parsed.to_string())
+}
+
+/// A MIME type of the form `type/subtype` (parameters dropped, lowercased);
+/// anything else is unknown rather than passed on.
+fn media_type(mime: &str) -> Option<String> {
+    let essence = mime.split(';').next()?.trim().to_ascii_lowercase();
+    let (kind, sub) = essence.split_once('/')?;
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    (token(kind) && token(sub)).then_some(essence)
+}
+
+/// Categories as plain lines without controls, empty and repeated ones dropped.
+fn clean_categories(categories: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    categories
+        .iter()
+        .map(|c| plain_line(&strip_control(c.clone())))
+        .filter(|c| !c.is_empty() && seen.insert(c.clone()))
+        .take(MAX_CATEGORIES)
+        .collect()
 }
 
 /// The first http(s) image in sanitised HTML; 1×1 tracking pixels are skipped.

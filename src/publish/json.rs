@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{AlsoReported, FeedMeta, Format, Item, PublishError};
+use super::{AlsoReported, FeedMeta, Format, Item, PublishError, UNKNOWN_TYPE};
 
 #[derive(Serialize)]
 struct JsonFeed<'a> {
@@ -27,8 +27,21 @@ struct JsonItem<'a> {
     authors: Vec<Author<'a>>,
     /// JSON Feed 1.0's singular form, still read by older readers.
     author: Author<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<Attachment<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    tags: &'a [String],
     #[serde(rename = "_feedfold")]
     feedfold: Extension<'a>,
+}
+
+/// JSON Feed 1.1 requires `mime_type`; the size is optional.
+#[derive(Serialize)]
+struct Attachment<'a> {
+    url: &'a str,
+    mime_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_in_bytes: Option<u64>,
 }
 
 #[derive(Serialize, Clone, Copy)]
@@ -71,6 +84,16 @@ fn item(item: &Item) -> JsonItem<'_> {
         date_modified: item.updated.to_rfc3339(),
         authors: vec![author],
         author,
+        attachments: item
+            .enclosures
+            .iter()
+            .map(|e| Attachment {
+                url: &e.url,
+                mime_type: e.mime.as_deref().unwrap_or(UNKNOWN_TYPE),
+                size_in_bytes: e.length,
+            })
+            .collect(),
+        tags: &item.categories,
         feedfold: Extension {
             about: "https://github.com/feedfold/feedfold",
             source: &item.source,

@@ -17,6 +17,10 @@ pub use html::render_page;
 pub use item::{AlsoReported, Item};
 pub use snapshot::{Snapshot, load_items};
 
+/// The MIME type written for an enclosure whose feed named none, where the
+/// format requires one (RSS `type`, JSON Feed `mime_type`).
+pub(crate) const UNKNOWN_TYPE: &str = "application/octet-stream";
+
 /// A feed format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Format {
@@ -147,6 +151,7 @@ pub fn render(format: Format, meta: &FeedMeta, items: &[Item]) -> Result<Documen
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Enclosure;
     use crate::store::{StoryCopy, StoryRecord};
 
     fn copy(source: &str, priority: i64, title: &str, url: &str, content: &str) -> StoryCopy {
@@ -160,6 +165,8 @@ mod tests {
             summary: Some("<p>Short &amp; sweet.</p>".into()),
             content: Some(content.into()),
             published: 1_795_000_000,
+            enclosures: Vec::new(),
+            categories: Vec::new(),
         }
     }
 
@@ -295,6 +302,125 @@ mod tests {
             );
             assert_eq!(doc.last_modified.timestamp(), 1_795_000_200);
         }
+    }
+
+    /// The first story, its copies carrying files and categories (some unfit).
+    fn stories_with_media() -> Vec<StoryRecord> {
+        let mut stories = stories();
+        let file = |url: &str, mime: Option<&str>, length: Option<u64>| Enclosure {
+            url: url.into(),
+            mime: mime.map(Into::into),
+            length,
+        };
+        // "high" is the representative; "low" is not.
+        stories[0].copies[1].enclosures = vec![
+            file("javascript:alert(1)", Some("audio/mpeg"), Some(5)),
+            file(
+                "https://cdn.example.org/ep 1.mp3",
+                Some("Audio/MPEG; x=1"),
+                Some(1234),
+            ),
+            file("https://cdn.example.org/ep1.jpg", Some("<b>"), Some(0)),
+        ];
+        stories[0].copies[1].categories = vec![
+            " World ".into(),
+            "World".into(),
+            "a\u{1}b <i>c</i>".into(),
+            "".into(),
+        ];
+        stories[0].copies[0].enclosures = vec![file("https://b.example.org/other.mp3", None, None)];
+        stories[0].copies[0].categories = vec!["Elsewhere".into()];
+        stories
+    }
+
+    #[test]
+    fn items_carry_the_representatives_files_and_categories_cleaned() {
+        let items: Vec<Item> = stories_with_media()
+            .iter()
+            .filter_map(|s| Item::from_story(s, crate::dedup::DEFAULT_RULES))
+            .collect();
+        let first = &items[0];
+        assert_eq!(first.source, "high");
+        let files: Vec<(&str, Option<&str>, Option<u64>)> = first
+            .enclosures
+            .iter()
+            .map(|e| (e.url.as_str(), e.mime.as_deref(), e.length))
+            .collect();
+        assert_eq!(
+            files,
+            [
+                (
+                    "https://cdn.example.org/ep%201.mp3",
+                    Some("audio/mpeg"),
+                    Some(1234)
+                ),
+                ("https://cdn.example.org/ep1.jpg", None, None),
+            ]
+        );
+        assert_eq!(first.categories, ["World", "ab c"]);
+        assert!(items[1].enclosures.is_empty() && items[1].categories.is_empty());
+    }
+
+    #[test]
+    fn every_format_carries_files_and_categories() {
+        let items: Vec<Item> = stories_with_media()
+            .iter()
+            .filter_map(|s| Item::from_story(s, crate::dedup::DEFAULT_RULES))
+            .collect();
+        for format in Format::ALL {
+            let body = render(format, &meta(), &items).unwrap().body;
+            let feed = feed_rs::parser::parse(body.as_bytes()).unwrap();
+            let entry = &feed.entries[0];
+            let terms: Vec<&str> = entry.categories.iter().map(|c| c.term.as_str()).collect();
+            assert_eq!(terms, ["World", "ab c"], "{format:?}");
+            let mut files: Vec<String> = entry
+                .links
+                .iter()
+                .filter(|l| l.rel.as_deref() == Some("enclosure"))
+                .map(|l| l.href.clone())
+                .collect();
+            files.extend(
+                entry
+                    .media
+                    .iter()
+                    .flat_map(|m| &m.content)
+                    .filter_map(|c| c.url.as_ref().map(|u| u.to_string())),
+            );
+            // RSS has room for one enclosure an item.
+            let expected = if format == Format::Rss { 1 } else { 2 };
+            assert_eq!(files.len(), expected, "{format:?}: {files:?}\n{body}");
+            assert_eq!(files[0], "https://cdn.example.org/ep%201.mp3", "{format:?}");
+        }
+        let rss = render(Format::Rss, &meta(), &items).unwrap().body;
+        assert!(
+            rss.contains(r#"<enclosure url="https://cdn.example.org/ep%201.mp3" length="1234" type="audio/mpeg"/>"#),
+            "{rss}"
+        );
+        let atom = render(Format::Atom, &meta(), &items).unwrap().body;
+        let atom = feed_rs::parser::parse(atom.as_bytes()).unwrap();
+        let link = atom.entries[0]
+            .links
+            .iter()
+            .find(|l| l.rel.as_deref() == Some("enclosure"))
+            .unwrap();
+        assert_eq!(
+            (link.length, link.media_type.as_deref()),
+            (Some(1234), Some("audio/mpeg"))
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&render(Format::Json, &meta(), &items).unwrap().body).unwrap();
+        assert_eq!(
+            json["items"][0]["attachments"],
+            serde_json::json!([
+                {"url": "https://cdn.example.org/ep%201.mp3", "mime_type": "audio/mpeg", "size_in_bytes": 1234},
+                {"url": "https://cdn.example.org/ep1.jpg", "mime_type": "application/octet-stream"},
+            ])
+        );
+        assert_eq!(
+            json["items"][0]["tags"],
+            serde_json::json!(["World", "ab c"])
+        );
+        assert!(json["items"][1].get("attachments").is_none());
     }
 
     #[test]

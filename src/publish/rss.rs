@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
-use rss::{Channel, Guid, Item as RssItem};
+use rss::{Category, Channel, Enclosure, Guid, Item as RssItem};
 
-use super::{FeedMeta, Format, Item, PublishError};
+use super::{FeedMeta, Format, Item, PublishError, UNKNOWN_TYPE};
 
 pub(super) fn render(
     meta: &FeedMeta,
@@ -62,6 +62,21 @@ fn item(item: &Item) -> RssItem {
             permalink: false,
         }),
         pub_date: Some(item.published.to_rfc2822()),
+        // RSS 2.0 allows one enclosure per item, and requires its length and
+        // type: 0 is the customary "unknown" length.
+        enclosure: item.enclosures.first().map(|e| Enclosure {
+            url: e.url.clone(),
+            length: e.length.unwrap_or(0).to_string(),
+            mime_type: e.mime.clone().unwrap_or_else(|| UNKNOWN_TYPE.into()),
+        }),
+        categories: item
+            .categories
+            .iter()
+            .map(|name| Category {
+                name: name.clone(),
+                domain: None,
+            })
+            .collect(),
         dublin_core_ext: Some(DublinCoreExtension {
             creators: vec![creator],
             ..DublinCoreExtension::default()

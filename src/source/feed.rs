@@ -14,7 +14,7 @@ use feed_rs::model;
 use regex::Regex;
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::{Enclosure, Entry, SourceError, repair};
+use super::{Enclosure, Entry, SourceError, base, repair};
 use crate::extract::markup::plain_line;
 use crate::extract::{built_in, html_to_text, sanitize};
 use crate::fetch::charset;
@@ -43,7 +43,7 @@ pub fn parse(
     let entries = feed
         .entries
         .into_iter()
-        .map(|e| convert(e).without_control_chars())
+        .map(|e| convert(e, base_url).without_control_chars())
         // A feed that repeats an item keeps its first copy.
         .filter(|entry| seen.insert(entry.id.clone()))
         .collect();
@@ -146,7 +146,7 @@ fn fix_encoding<'a>(bytes: &'a [u8], content_type: Option<&str>, base_url: &str)
     ))
 }
 
-fn convert(entry: model::Entry) -> Entry {
+fn convert(entry: model::Entry, base_url: &str) -> Entry {
     // Only web links: a `javascript:` or `data:` link from a feed must never
     // become an item link readers click.
     let url = entry
@@ -164,15 +164,27 @@ fn convert(entry: model::Entry) -> Entry {
     let summary = entry
         .summary
         .map(|t| t.content)
-        .filter(|s| !s.trim().is_empty());
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| with_base(s, entry.summary_base.as_deref(), base_url));
     let content = entry
         .content
         .and_then(|c| c.body)
-        .filter(|s| !s.trim().is_empty());
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| with_base(s, entry.content_base.as_deref(), base_url));
+    // A video or podcast item may name itself only in its media:title.
     let title = entry
         .title
-        .map(|t| title_text(&t))
+        .as_ref()
+        .map(title_text)
         .filter(|t| !t.is_empty())
+        .or_else(|| {
+            entry
+                .media
+                .iter()
+                .filter_map(|m| m.title.as_ref())
+                .map(title_text)
+                .find(|t| !t.is_empty())
+        })
         .unwrap_or_else(|| fallback_title(summary.as_deref().or(content.as_deref())));
     let authors: Vec<&str> = entry.authors.iter().filter_map(author_name).collect();
     let published = entry.published.or(entry.updated);
@@ -195,6 +207,15 @@ fn convert(entry: model::Entry) -> Entry {
         content,
         enclosures: enclosures(&entry.links, &entry.media),
         categories: categories(&entry.categories),
+    }
+}
+
+/// `html` with its relative references resolved against the `xml:base` in
+/// scope where it was, if the document set one (see `super::base`).
+fn with_base(html: String, in_scope: Option<&str>, document: &str) -> String {
+    match base::declared_base(in_scope, document) {
+        Some(declared) => base::resolve_relative(&html, &declared).into_owned(),
+        None => html,
     }
 }
 
@@ -376,6 +397,125 @@ mod tests {
             "2026-11-02T03:04:05+00:00"
         );
         assert_eq!(entries[0].content.as_deref(), Some("<p>Body</p>"));
+    }
+
+    #[test]
+    fn xml_base_resolves_links_files_and_references_in_html() {
+        let atom = br#"<?xml version="1.0" encoding="utf-8"?>
+            <feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://example.com/parent/">
+            <title>t</title><id>urn:x</id><updated>2026-11-01T00:00:00Z</updated>
+            <entry xml:base="http://example.com/"><id>urn:e1</id><title>T</title>
+            <updated>2026-11-02T03:04:05Z</updated>
+            <link href="story.html"/><link rel="enclosure" href="audio/ep.mp3" type="audio/mpeg"/>
+            <summary type="html">&lt;a href="s.html"&gt;s&lt;/a&gt;</summary>
+            <content type="xhtml" xml:base="test/"><div xmlns="http://www.w3.org/1999/xhtml">Example <a href="test.html">test</a> <img src="/i.png"/></div></content>
+            </entry></feed>"#;
+        let entry = &parse(atom, None, BASE).unwrap()[0];
+        assert_eq!(entry.url.as_deref(), Some("http://example.com/story.html"));
+        assert_eq!(entry.enclosures[0].url, "http://example.com/audio/ep.mp3");
+        assert_eq!(
+            entry.summary.as_deref(),
+            Some(r#"<a href="http://example.com/s.html">s</a>"#)
+        );
+        let content = entry.content.as_deref().unwrap();
+        assert!(
+            content.contains(r#"href="http://example.com/test/test.html""#)
+                && content.contains(r#"src="http://example.com/i.png""#),
+            "{content}"
+        );
+        // RSS with a base on the root, and a feed without one: its relative
+        // references are left for the publisher (resolved against the item link).
+        let rss = r#"<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xml:base="http://any.test/">
+            <channel><title>t</title><item><title>x</title>
+            <content:encoded>&lt;a href=&quot;&#192;&quot;&gt;uri&lt;/a&gt;</content:encoded></item></channel></rss>"#;
+        let entry = &parse(rss.as_bytes(), None, BASE).unwrap()[0];
+        assert_eq!(
+            entry.content.as_deref(),
+            Some(r#"<a href="http://any.test/%C3%80">uri</a>"#)
+        );
+        let plain = rss.replace(r#" xml:base="http://any.test/""#, "");
+        let entry = &parse(plain.as_bytes(), None, BASE).unwrap()[0];
+        assert_eq!(entry.content.as_deref(), Some("<a href=\"\u{c0}\">uri</a>"));
+    }
+
+    #[test]
+    fn dublin_core_itunes_and_atom_03_fallbacks_give_authors_and_dates() {
+        let rss = br#"<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"
+            xmlns:dcterms="http://purl.org/dc/terms/" xmlns:itunes="http://www.itunes.com/DTDs/Podcast-1.0.dtd">
+            <channel><title>t</title>
+            <item><guid>1</guid><title>a</title><dc:author>Example editor</dc:author>
+              <dcterms:issued>2003-12-31T10:14:55Z</dcterms:issued></item>
+            <item><guid>2</guid><title>b</title><itunes:author>Mark Pilgrim</itunes:author>
+              <dcterms:modified>2004-01-01T00:00:00Z</dcterms:modified></item>
+            <item><guid>3</guid><title>c</title><author>x@example.org (Ann)</author><itunes:author>Show</itunes:author>
+              <pubDate>Sat, 21 Nov 2026 08:00:00 +0000</pubDate><dcterms:created>2003-12-31T10:14:55Z</dcterms:created></item>
+            </channel></rss>"#;
+        let entries = parse(rss, None, BASE).unwrap();
+        let got: Vec<(Option<&str>, String)> = entries
+            .iter()
+            .map(|e| (e.author.as_deref(), e.published.unwrap().to_rfc3339()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("Example editor"), "2003-12-31T10:14:55+00:00".into()),
+                (Some("Mark Pilgrim"), "2004-01-01T00:00:00+00:00".into()),
+                (Some("Ann"), "2026-11-21T08:00:00+00:00".into()),
+            ]
+        );
+        let atom03 = br#"<feed version="0.3" xmlns="http://purl.org/atom/ns#" xmlns:dc="http://purl.org/dc/elements/1.1/">
+            <entry><id>e</id><title>t</title><dc:creator>Cy</dc:creator>
+            <created>2010-12-01T10:14:55Z</created><created>2003-12-31T10:14:55Z</created></entry></feed>"#;
+        let entry = &parse(atom03, None, BASE).unwrap()[0];
+        assert_eq!(entry.author.as_deref(), Some("Cy"));
+        assert_eq!(
+            entry.published.unwrap().to_rfc3339(),
+            "2003-12-31T10:14:55+00:00"
+        );
+    }
+
+    #[test]
+    fn media_titles_and_rss_090_items_are_read() {
+        let media = br#"<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>t</title>
+            <item><guid>v1</guid><media:title>Launch video</media:title></item>
+            <item><guid>v2</guid><title>Own title</title><media:title>Not this</media:title></item>
+            </channel></rss>"#;
+        let titles: Vec<String> = parse(media, None, BASE)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.title)
+            .collect();
+        assert_eq!(titles, ["Launch video", "Own title"]);
+        let rss090 = br#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://my.netscape.com/rdf/simple/0.9/">
+            <channel><title>c</title><link>https://example.org/</link></channel>
+            <item><title>Item title</title><link>https://example.org/1</link></item></rdf:RDF>"#;
+        let entries = parse(rss090, None, BASE).unwrap();
+        assert_eq!(entries[0].title, "Item title");
+        assert_eq!(entries[0].url.as_deref(), Some("https://example.org/1"));
+    }
+
+    #[test]
+    fn atom_links_written_as_text_are_read() {
+        let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:x</id>
+            <entry><id>urn:1</id><title>a</title><link> https://example.org/a </link></entry>
+            <entry><id>urn:2</id><title>b</title><link rel="enclosure">https://example.org/b.mp3</link>
+              <link rel="alternate" href="https://example.org/b"/></entry></feed>"#;
+        let entries = parse(atom, None, BASE).unwrap();
+        assert_eq!(entries[0].url.as_deref(), Some("https://example.org/a"));
+        assert_eq!(entries[1].url.as_deref(), Some("https://example.org/b"));
+        assert_eq!(entries[1].enclosures[0].url, "https://example.org/b.mp3");
+    }
+
+    #[test]
+    fn userland_rss_namespace_and_atom_items_are_read() {
+        let userland = br#"<r:rss version="2.0" xmlns:r="http://backend.userland.com/rss2"><r:channel>
+            <r:title>t</r:title><r:item><r:title>Namespaced</r:title><r:link>https://example.org/n</r:link></r:item>
+            </r:channel></r:rss>"#;
+        let entries = parse(userland, None, BASE).unwrap();
+        assert_eq!(entries[0].title, "Namespaced");
+        let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:x</id>
+            <item><id>urn:1</id><title>Item for entry</title></item></feed>"#;
+        assert_eq!(parse(atom, None, BASE).unwrap()[0].title, "Item for entry");
     }
 
     #[test]

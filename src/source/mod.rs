@@ -2,6 +2,7 @@
 //! fixes for broken ones in `repair`) and HTML list pages (`page`). Both
 //! produce the same [`Entry`].
 
+pub mod base;
 pub mod feed;
 pub mod page;
 pub mod repair;

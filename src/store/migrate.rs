@@ -75,6 +75,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0011_sketches.sql"),
         include_str!("../../migrations/postgres/0011_sketches.sql"),
     ),
+    (
+        12,
+        "enclosures and categories of entries",
+        include_str!("../../migrations/sqlite/0012_enclosures.sql"),
+        include_str!("../../migrations/postgres/0012_enclosures.sql"),
+    ),
 ];
 
 /// Applies every migration not yet applied, under a lock, so daemons

@@ -7,6 +7,7 @@ mod candidates;
 mod clusters;
 mod entries;
 mod leases;
+mod media;
 mod migrate;
 mod sources;
 mod stories;

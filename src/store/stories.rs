@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, media};
+use crate::source::Enclosure;
 
 /// One source's copy of a story.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,10 @@ pub struct StoryCopy {
     pub content: Option<String>,
     /// Publication time (clamped to arrival), Unix seconds.
     pub published: i64,
+    /// Attached media, as the feed gave them.
+    pub enclosures: Vec<Enclosure>,
+    /// Categories, as the feed gave them.
+    pub categories: Vec<String>,
 }
 
 /// A story with all its copies, earliest published first (ties by source
@@ -57,7 +62,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT st.story_key, st.published AS story_published, st.updated AS story_updated,
                     src.name AS source, src.priority, e.guid, e.url, e.title, e.author, e.summary,
-                    e.content, COALESCE(e.published, e.first_seen) AS published
+                    e.content, e.enclosures, e.categories, COALESCE(e.published, e.first_seen) AS published
              FROM (SELECT s.id, s.story_key, s.published, s.updated FROM stories s
                    WHERE s.published >= $1 AND s.merged_into IS NULL
                      AND ($3 IS NULL OR EXISTS (
@@ -106,5 +111,7 @@ fn copy_from_row(row: &sqlx::any::AnyRow) -> Result<StoryCopy, StoreError> {
         summary: row.try_get("summary")?,
         content: row.try_get("content")?,
         published: row.try_get("published")?,
+        enclosures: media::enclosures_of(row)?,
+        categories: media::categories_of(row)?,
     })
 }

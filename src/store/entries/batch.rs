@@ -9,8 +9,8 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, Encode, Row, Transaction, Type};
 
-use super::super::StoreError;
 use super::super::candidates::Candidates;
+use super::super::{StoreError, media};
 use super::plan::{
     Existing, Known, Merge, NewEntry, NewStory, PENDING, Plan, Row as Stored, Update, time,
 };
@@ -199,7 +199,8 @@ async fn read_existing(
 ) -> Result<HashMap<String, Existing>, StoreError> {
     let sql = |list: &str| {
         format!(
-            "SELECT e.guid, e.url, e.title, e.author, e.summary, e.content, {ROW_COLUMNS}
+            "SELECT e.guid, e.url, e.title, e.author, e.summary, e.content, e.enclosures,
+                    e.categories, {ROW_COLUMNS}
              WHERE e.source_id = $1 AND e.guid IN ({list})"
         )
     };
@@ -214,6 +215,8 @@ async fn read_existing(
             summary: row.try_get("summary")?,
             content: row.try_get("content")?,
             published: row.try_get("published")?,
+            enclosures: media::enclosures_of(&row)?,
+            categories: media::categories_of(&row)?,
         };
         existing.insert(row.try_get("guid")?, entry);
     }
@@ -517,13 +520,13 @@ async fn insert_entries(
     inserts: &[NewEntry<'_>],
     stories: &[i64],
 ) -> Result<Vec<i64>, StoreError> {
-    const WIDTH: usize = 16;
+    const WIDTH: usize = 18;
     let mut ids = HashMap::new();
     for chunk in inserts.chunks(MAX_PARAMS / WIDTH) {
         let sql = format!(
             "INSERT INTO entries (source_id, guid, url, canonical_url, title, author, summary,
                  content, published, first_seen, updated, story_id, fingerprint, sketch,
-                 sketch_keys, title_key)
+                 sketch_keys, title_key, enclosures, categories)
              VALUES {} RETURNING id, guid",
             tuples(1, chunk.len(), WIDTH)
         );
@@ -547,7 +550,9 @@ async fn insert_entries(
                 .bind(usable_fingerprint(new.item))
                 .bind(sketch)
                 .bind(sketch_keys)
-                .bind(title_key);
+                .bind(title_key)
+                .bind(media::enclosures_json(&entry.enclosures))
+                .bind(media::categories_json(&entry.categories));
         }
         for row in query.fetch_all(&mut **tx).await? {
             ids.insert(
@@ -567,7 +572,8 @@ async fn update_entries(tx: &mut Tx, now: i64, updates: &[Update<'_>]) -> Result
         sqlx::query(
             "UPDATE entries SET url = $2, title = $3, author = $4, summary = $5, content = $6,
                  published = $7, updated = $8, fingerprint = $9, canonical_url = $10,
-                 sketch = $11, sketch_keys = $12, title_key = $13
+                 sketch = $11, sketch_keys = $12, title_key = $13, enclosures = $14,
+                 categories = $15
              WHERE id = $1",
         )
         .bind(update.id)
@@ -583,6 +589,8 @@ async fn update_entries(tx: &mut Tx, now: i64, updates: &[Update<'_>]) -> Result
         .bind(sketch)
         .bind(sketch_keys)
         .bind(title_key)
+        .bind(media::enclosures_json(&entry.enclosures))
+        .bind(media::categories_json(&entry.categories))
         .execute(&mut **tx)
         .await?;
     }

@@ -23,6 +23,7 @@ use crate::dedup::shingle_index::shares_keys;
 use crate::dedup::{
     Decision, Evidence, Neighbour, Traits, canonical_url, decide, matched_clusters, survivor,
 };
+use crate::source::Enclosure;
 
 /// Pending ids start here, above any stored id: a pending row sorts after
 /// every stored one, as its real id will, and ties in `decide` (lowest
@@ -59,6 +60,8 @@ pub(super) struct Text<'a> {
     pub summary: Option<&'a str>,
     pub content: Option<&'a str>,
     pub published: Option<i64>,
+    pub enclosures: &'a [Enclosure],
+    pub categories: &'a [String],
 }
 
 impl<'a> Text<'a> {
@@ -71,6 +74,8 @@ impl<'a> Text<'a> {
             summary: entry.summary.as_deref(),
             content: entry.content.as_deref(),
             published: published(item),
+            enclosures: &entry.enclosures,
+            categories: &entry.categories,
         }
     }
 }
@@ -85,6 +90,8 @@ pub(super) struct Existing {
     pub summary: Option<String>,
     pub content: Option<String>,
     pub published: Option<i64>,
+    pub enclosures: Vec<Enclosure>,
+    pub categories: Vec<String>,
 }
 
 impl Existing {
@@ -96,6 +103,8 @@ impl Existing {
             summary: self.summary.as_deref(),
             content: self.content.as_deref(),
             published: self.published,
+            enclosures: &self.enclosures,
+            categories: &self.categories,
         }
     }
 }

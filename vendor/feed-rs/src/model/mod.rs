@@ -316,6 +316,12 @@ pub struct Entry {
     /// Atom (optional): The base url specified on the item to resolve any relative
     /// references found within the scope on the item
     pub base: Option<String>,
+    /// feedfold patch: the base URI in scope at the summary element (its
+    /// own `xml:base`, else its ancestors', else the document's), against
+    /// which relative references in the summary resolve.
+    pub summary_base: Option<String>,
+    /// feedfold patch: the base URI in scope at the content element.
+    pub content_base: Option<String>,
 }
 
 impl Default for Entry {
@@ -336,6 +342,8 @@ impl Default for Entry {
             media: Vec::new(),
             language: None,
             base: None,
+            summary_base: None,
+            content_base: None,
         }
     }
 }

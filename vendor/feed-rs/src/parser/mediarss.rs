@@ -69,8 +69,10 @@ impl MediaRssState {
 }
 
 fn emit_media_objects(mut scope: Scope, entry: &mut Entry) {
-    // If we have content at this scope, then build a media object for it
-    if !scope.pending.is_empty() {
+    // If we have content at this scope, then build a media object for it.
+    // feedfold patch: a media:title with no file and no group below it
+    // (the item's only title, often) gets an object too, not dropped.
+    if !scope.pending.is_empty() || (scope.title.is_some() && scope.children.is_empty()) {
         // Build a media object for this scope
         let mut media_obj = MediaObject::new(MediaObjectSource::MediaRSS);
         media_obj.title = scope.title.clone();

@@ -604,6 +604,8 @@ pub(crate) enum NS {
     // Extensions
     Content,
     DublinCore,
+    // feedfold patch: DCMI terms (dcterms:created, issued, modified).
+    DublinCoreTerms,
     MediaRSS,
     Itunes,
     Podcast,
@@ -614,14 +616,20 @@ impl NS {
     //noinspection HttpUrlsUsage
     fn parse(s: &str) -> NS {
         match s {
-            "http://purl.org/rss/1.0/" => NS::RSS,
+            // feedfold patch: RSS 0.90 is RSS 1.0's ancestor, with the same
+            // shape (items beside the channel) under Netscape's namespace.
+            // UserLand's namespace for RSS 2.0 (2002, soon withdrawn) is RSS.
+            "http://purl.org/rss/1.0/" | "http://my.netscape.com/rdf/simple/0.9/" | "http://backend.userland.com/rss2" => NS::RSS,
             "http://www.w3.org/2005/Atom" => NS::Atom,
 
             // Extension namespaces
             "http://purl.org/rss/1.0/modules/content/" => NS::Content,
             "http://purl.org/dc/elements/1.1/" => NS::DublinCore,
             "http://search.yahoo.com/mrss/" => NS::MediaRSS,
-            "http://www.itunes.com/dtds/podcast-1.0.dtd" => NS::Itunes,
+            // feedfold patch: Apple's own documentation once spelled it
+            // with capitals, and podcasts copied that spelling.
+            "http://www.itunes.com/dtds/podcast-1.0.dtd" | "http://www.itunes.com/DTDs/Podcast-1.0.dtd" => NS::Itunes,
+            "http://purl.org/dc/terms/" => NS::DublinCoreTerms,
             "https://podcastindex.org/namespace/1.0" => NS::Podcast,
             "http://wellformedweb.org/CommentAPI/" => NS::WellFormedWebComments,
 

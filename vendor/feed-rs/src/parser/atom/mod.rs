@@ -47,7 +47,8 @@ pub(crate) fn parse_feed<R: BufRead>(parser: &Parser, root: Element<R>) -> Parse
 
             (NS::Atom, "subtitle") => feed.description = handle_text(child)?,
 
-            (NS::Atom, "entry") => if_some_then(handle_entry(parser, child)?, |entry| feed.entries.push(entry)),
+            // feedfold patch: an <item> (RSS's word) written for <entry> is one.
+            (NS::Atom, "entry" | "item") => if_some_then(handle_entry(parser, child)?, |entry| feed.entries.push(entry)),
 
             // Nothing required for unknown elements
             _ => {}
@@ -216,6 +217,8 @@ fn handle_entry<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRe
 
     // Parse the entry
     let mut entry = Entry::default();
+    // feedfold patch: fallbacks, applied when the entry has nothing better.
+    let (mut created, mut modified, mut dc_authors) = (None, None, Vec::new());
     for child in element.children() {
         let child = child?;
         match child.ns_and_tag() {
@@ -230,13 +233,17 @@ fn handle_entry<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRe
 
             (NS::Atom, "content") => {
                 entry.base = handle_base_attr(&child);
+                entry.content_base = child.xml_base.as_ref().map(|u| u.to_string());
                 entry.language = handle_language_attr(&child);
                 entry.content = handle_content(child)?;
             }
 
             (NS::Atom, "link") => if_some_then(handle_link(child), |link| entry.links.push(link)),
 
-            (NS::Atom, "summary") => entry.summary = handle_text(child)?,
+            (NS::Atom, "summary") => {
+                entry.summary_base = child.xml_base.as_ref().map(|u| u.to_string());
+                entry.summary = handle_text(child)?
+            }
 
             (NS::Atom, "category") => if_some_then(handle_category(child), |category| entry.categories.push(category)),
 
@@ -244,6 +251,16 @@ fn handle_entry<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRe
 
             // Some feeds have "pubDate" instead of "published"
             (NS::Atom, "published") | (NS::Atom, "pubDate") => if_some_then(child.child_as_text(), |text| entry.published = parser.parse_timestamp(&text)),
+
+            // feedfold patch: Atom 0.3's <created> (1.0 dropped it) and
+            // dcterms dates stand in for a missing <published>; the last
+            // one written wins, as for <published>.
+            (NS::Atom, "created") | (NS::DublinCoreTerms, "created" | "issued") => {
+                if_some_then(child.child_as_text(), |text| created = parser.parse_timestamp(&text))
+            }
+            (NS::DublinCoreTerms, "modified") => if_some_then(child.child_as_text(), |text| modified = parser.parse_timestamp(&text)),
+            // feedfold patch: Dublin Core authors, for entries without <author>.
+            (NS::DublinCore, "creator" | "author") => if_some_then(child.child_as_text(), |name| dc_authors.push(Person::parse(&name).role("author"))),
 
             (NS::Atom, "rights") => entry.rights = handle_text(child)?,
 
@@ -258,6 +275,12 @@ fn handle_entry<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRe
             // Nothing required for unknown elements
             _ => {}
         }
+    }
+
+    entry.published = entry.published.or(created);
+    entry.updated = entry.updated.or(modified);
+    if entry.authors.is_empty() {
+        entry.authors = dc_authors;
     }
 
     // Handle completion of an entry, potentially emitting media objects if we've found them along the way
@@ -303,8 +326,12 @@ fn handle_language_attr<R: BufRead>(element: &Element<R>) -> Option<String> {
 
 // Handles an Atom <link>
 pub(crate) fn handle_link<R: BufRead>(element: Element<R>) -> Option<Link> {
-    // Always need an href
-    element.attr_value("href").map(|href| {
+    // Always need an href. feedfold patch: a link written RSS-style, its
+    // URL as text content, is read too.
+    let href = element
+        .attr_value("href")
+        .or_else(|| element.child_as_text().map(|text| text.trim().to_string()).filter(|text| !text.is_empty()));
+    href.map(|href| {
         let mut link = Link::new(href, element.xml_base.as_ref());
 
         for attr in element.attributes {

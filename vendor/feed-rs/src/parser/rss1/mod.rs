@@ -94,11 +94,22 @@ fn handle_item<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRes
 
             (NS::RSS, "link") => if_some_then(common::handle_link(None, child), |link| entry.links.push(link)),
 
-            (NS::RSS, "description") => entry.summary = common::handle_text(child),
+            (NS::RSS, "description") => {
+                entry.summary_base = child.xml_base.as_ref().map(|u| u.to_string());
+                entry.summary = common::handle_text(child)
+            }
 
-            (NS::Content, "encoded") => content_encoded = common::handle_encoded(child)?,
+            (NS::Content, "encoded") => {
+                entry.content_base = child.xml_base.as_ref().map(|u| u.to_string());
+                content_encoded = common::handle_encoded(child)?
+            }
 
             (NS::DublinCore, "creator") => if_some_then(child.child_as_text(), |name| entry.authors.push(Person::parse(&name).role("creator"))),
+
+            // feedfold patch: dc:author and dcterms dates, as in RSS 2.0.
+            (NS::DublinCore, "author") => if_some_then(child.child_as_text(), |name| entry.authors.push(Person::parse(&name).role("author"))),
+            (NS::DublinCoreTerms, "created" | "issued") if entry.published.is_none() => entry.published = common::handle_timestamp(parser, child),
+            (NS::DublinCoreTerms, "modified") => entry.updated = common::handle_timestamp(parser, child),
 
             (NS::DublinCore, "date") => entry.published = common::handle_timestamp(parser, child),
 

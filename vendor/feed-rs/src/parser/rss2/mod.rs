@@ -2,7 +2,7 @@ use mediatype::{MediaTypeBuf, names};
 use std::collections::HashSet;
 use std::io::BufRead;
 
-use crate::model::{Category, Content, Entry, Feed, FeedType, Generator, Image, Link, LinkTarget, MediaContent, MediaObject, MediaObjectSource, Person};
+use crate::model::{Category, Content, Entry, Feed, FeedType, Generator, Image, Link, LinkTarget, MediaContent, MediaCredit, MediaObject, MediaObjectSource, Person};
 use crate::parser::itunes::{handle_itunes_channel_element, handle_itunes_item_element};
 use crate::parser::podcast::{handle_podcast_channel_element, handle_podcast_item_element};
 use crate::parser::util::{if_ok_then_some, if_some_then};
@@ -211,6 +211,8 @@ fn handle_item<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRes
     // Note we have started a new MediaRSS entry scope
     parser.mediarss.entry_begin();
     let mut permalink = false;
+    // feedfold patch: fallbacks, applied when the item has nothing better.
+    let (mut terms_published, mut terms_updated, mut itunes_author) = (None, None, None);
 
     for child in element.children() {
         let child = child?;
@@ -219,7 +221,10 @@ fn handle_item<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRes
 
             (NS::RSS, "link") => if_some_then(common::handle_link(None, child), |link| entry.links.push(link)),
 
-            (NS::RSS, "description") => entry.summary = common::handle_encoded(child)?,
+            (NS::RSS, "description") => {
+                entry.summary_base = child.xml_base.as_ref().map(|u| u.to_string());
+                entry.summary = common::handle_encoded(child)?
+            }
 
             (NS::RSS, "author") => if_some_then(handle_contact("author", child), |person| entry.authors.push(person)),
 
@@ -241,9 +246,25 @@ fn handle_item<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRes
 
             (NS::RSS, "updated") | (NS::Atom, "updated") => entry.updated = common::handle_timestamp(parser, child),
 
-            (NS::Content, "encoded") => entry.content = handle_content_encoded(child)?,
+            (NS::Content, "encoded") => {
+                entry.content_base = child.xml_base.as_ref().map(|u| u.to_string());
+                entry.content = handle_content_encoded(child)?
+            }
 
             (NS::DublinCore, "creator") => if_some_then(child.child_as_text(), |name| entry.authors.push(Person::parse(&name).role("creator"))),
+
+            // feedfold patch: dc:author (not in Dublin Core, but written) is an
+            // author; dcterms dates are dates.
+            (NS::DublinCore, "author") => if_some_then(child.child_as_text(), |name| entry.authors.push(Person::parse(&name).role("author"))),
+            (NS::DublinCoreTerms, "created" | "issued") => if_some_then(common::handle_timestamp(parser, child), |t| terms_published = Some(t)),
+            (NS::DublinCoreTerms, "modified") => if_some_then(common::handle_timestamp(parser, child), |t| terms_updated = Some(t)),
+
+            // feedfold patch: an episode's itunes:author is its author when it
+            // has no other (and stays a media credit too).
+            (NS::Itunes, "author") => if_some_then(child.child_as_text(), |name| {
+                itunes_media_obj.credits.push(MediaCredit::new(name.clone()));
+                itunes_author = Some(name);
+            }),
 
             // iTunes elements populate the corresponding MediaObject
             (NS::Itunes, _) => handle_itunes_item_element(child, &mut itunes_media_obj)?,
@@ -264,6 +285,13 @@ fn handle_item<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRes
             // Nothing required for unknown elements
             _ => {}
         }
+    }
+
+    // feedfold patch: fallbacks read above.
+    entry.published = entry.published.or(terms_published);
+    entry.updated = entry.updated.or(terms_updated);
+    if entry.authors.is_empty() {
+        if_some_then(itunes_author, |name| entry.authors.push(Person::parse(&name).role("author")));
     }
 
     // Finalise parsing the MediaRSS namespace, emitting MediaObjects if found
