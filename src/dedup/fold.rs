@@ -497,17 +497,10 @@ impl Folded {
                     // its bigram's key written (hashed, all at once, when
                     // the text is folded: runs average eight characters,
                     // too short for a vector loop of their own).
-                    let mut previous = utf8;
-                    while let Some(&[b0, b1, b2]) = bytes.get(at..at + 3) {
-                        let current = u32::from_le_bytes([b0, b1, b2, 0]);
-                        if !unchanged_han(current, tables.han) {
-                            break;
-                        }
-                        buf[len..len + 4].copy_from_slice(&current.to_le_bytes());
-                        hashes[count] = bigram_key(previous, current);
-                        (count, chars, len, at) = (count + 1, chars + 1, len + 3, at + 3);
-                        previous = current;
-                    }
+                    let (src, dst) = (&bytes[at..], &mut buf[len..]);
+                    let (n, previous) =
+                        han_bigrams(src, dst, &mut hashes[count..], utf8, tables.han);
+                    (count, chars, len, at) = (count + n, chars + n, len + 3 * n, at + 3 * n);
                     last3 = Some(previous);
                     continue;
                 }
@@ -758,6 +751,37 @@ fn han_stretch(bytes: &[u8], mut at: usize, han: &[u64; HAN_ROWS]) -> usize {
         at += 3;
     }
     at
+}
+
+/// The run of Han characters folding copies as they are at the start of
+/// `src`, copied to `dst` with the key of each one's bigram (after
+/// `previous` first) in `keys`; returns how many, and the last. One
+/// induction variable and slices of their own keep the loop's state in
+/// registers.
+#[inline(always)]
+fn han_bigrams(
+    src: &[u8],
+    dst: &mut [u8],
+    keys: &mut [u64],
+    mut previous: u32,
+    han: &[u64; HAN_ROWS],
+) -> (usize, u32) {
+    let mut n = 0;
+    for ((c, d), key) in src
+        .chunks_exact(3)
+        .zip(dst.chunks_exact_mut(3))
+        .zip(keys.iter_mut())
+    {
+        let current = u32::from_le_bytes([c[0], c[1], c[2], 0]);
+        if !unchanged_han(current, han) {
+            break;
+        }
+        d.copy_from_slice(c);
+        *key = bigram_key(previous, current);
+        previous = current;
+        n += 1;
+    }
+    (n, previous)
 }
 
 /// The bigram hashes of `keys` ([`bigram_key`]s), in place. With `wide`,
