@@ -177,6 +177,11 @@ impl Folded {
         }
         self.separator();
         self.flush_words();
+        if let Some((_, 2)) = self.grams {
+            // Every slot holds a bigram's key but those of the spans,
+            // whatever they hold, which are hashed next.
+            finish_bigrams(&mut self.hashes[..self.nhashes], tables.wide);
+        }
         for &(slot, from, to) in &self.spans {
             self.hashes[slot] = xxh3_64_with_seed(&self.buf[from..to], SEED);
         }
@@ -460,10 +465,6 @@ impl Folded {
             };
             if unchanged_han(w, tables.han) {
                 let utf8 = w & 0x00FF_FFFF;
-                // The Han characters after this one that are copied as they
-                // are: copied at once, and their bigrams hashed in a loop of
-                // their own, below.
-                let rest = han_stretch(bytes, at + 3, tables.han);
                 if separated {
                     // A new CJK token (the run of words was ended by the
                     // first, so there is none to end).
@@ -475,28 +476,42 @@ impl Folded {
                 chars += 1;
                 match last3 {
                     Some(last) if bigrams => {
-                        hashes[count] = bigram_hash(last, utf8);
+                        hashes[count] = bigram_key(last, utf8);
                         count += 1;
                     }
                     _ => {
                         if let Some(n) = grams
                             && chars >= n
                         {
+                            // Hashed with the spans: the bytes are final.
                             let from = gram_start(buf, len, n);
-                            hashes[count] = xxh3_64_with_seed(&buf[from..len + 3], SEED);
+                            spans.push((count, from, len + 3));
                             count += 1;
                         }
                     }
                 }
                 (len, at, last3) = (len + 3, at + 3, Some(utf8));
+                if bigrams {
+                    // The Han characters after this one that are copied as
+                    // they are, in one pass: each is classified, copied and
+                    // its bigram's key written (hashed, all at once, when
+                    // the text is folded: runs average eight characters,
+                    // too short for a vector loop of their own).
+                    let (src, dst) = (&bytes[at..], &mut buf[len..]);
+                    let (n, previous) =
+                        han_bigrams(src, dst, &mut hashes[count..], utf8, tables.han);
+                    (count, chars, len, at) = (count + n, chars + n, len + 3 * n, at + 3 * n);
+                    last3 = Some(previous);
+                    continue;
+                }
+                // The Han characters after this one that are copied as they
+                // are: copied at once, and their n-grams hashed in a loop of
+                // their own.
+                let rest = han_stretch(bytes, at, tables.han);
                 if rest > at {
                     let stretch = &bytes[at..rest];
                     buf[len..len + stretch.len()].copy_from_slice(stretch);
-                    let from = count;
-                    if bigrams {
-                        let out = &mut hashes[count..];
-                        count += bigram_hashes(utf8, stretch, out, tables.wide);
-                    } else if let Some(n) = grams {
+                    if let Some(n) = grams {
                         for end in (len + 3..=len + stretch.len()).step_by(3) {
                             if chars + (end - len) / 3 >= n {
                                 let start = gram_start(buf, end - 3, n);
@@ -505,7 +520,6 @@ impl Folded {
                             }
                         }
                     }
-                    debug_assert!(grams.is_none() || count - from <= stretch.len() / 3);
                     chars += stretch.len() / 3;
                     len += stretch.len();
                     at = rest;
@@ -739,29 +753,59 @@ fn han_stretch(bytes: &[u8], mut at: usize, han: &[u64; HAN_ROWS]) -> usize {
     at
 }
 
-/// The bigram hashes of a run of three-byte characters (`stretch`) that
-/// follows the character `first` (UTF-8, little-endian), into `out`;
-/// returns how many (one per character of the run). With `wide`, through
-/// the copy compiled for AVX-512, where the hashes are worked out eight at
-/// a time (the hash's 64-bit multiplies need AVX-512DQ to go into vectors).
+/// The run of Han characters folding copies as they are at the start of
+/// `src`, copied to `dst` with the key of each one's bigram (after
+/// `previous` first) in `keys`; returns how many, and the last. One
+/// induction variable and slices of their own keep the loop's state in
+/// registers.
 #[inline(always)]
-fn bigram_hashes(first: u32, stretch: &[u8], out: &mut [u64], wide: bool) -> usize {
+fn han_bigrams(
+    src: &[u8],
+    dst: &mut [u8],
+    keys: &mut [u64],
+    mut previous: u32,
+    han: &[u64; HAN_ROWS],
+) -> (usize, u32) {
+    let mut n = 0;
+    for ((c, d), key) in src
+        .chunks_exact(3)
+        .zip(dst.chunks_exact_mut(3))
+        .zip(keys.iter_mut())
+    {
+        let current = u32::from_le_bytes([c[0], c[1], c[2], 0]);
+        if !unchanged_han(current, han) {
+            break;
+        }
+        d.copy_from_slice(c);
+        *key = bigram_key(previous, current);
+        previous = current;
+        n += 1;
+    }
+    (n, previous)
+}
+
+/// The bigram hashes of `keys` ([`bigram_key`]s), in place. With `wide`,
+/// through the copy compiled for AVX-512, where the hashes are worked out
+/// eight at a time (the hash's 64-bit multiplies need AVX-512DQ to go into
+/// vectors).
+#[inline(always)]
+fn finish_bigrams(keys: &mut [u64], wide: bool) {
     #[cfg(target_arch = "x86_64")]
     if wide {
         // SAFETY: `wide` is set only when the CPU has the features this
         // copy is compiled for (`wide_simd`).
-        return unsafe { bigram_hashes_avx512(first, stretch, out) };
+        return unsafe { finish_bigrams_avx512(keys) };
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = wide;
-    bigram_hashes_scalar(first, stretch, out)
+    finish_bigrams_scalar(keys)
 }
 
-/// [`bigram_hashes_scalar`] compiled for AVX-512.
+/// [`finish_bigrams_scalar`] compiled for AVX-512.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl")]
-fn bigram_hashes_avx512(first: u32, stretch: &[u8], out: &mut [u64]) -> usize {
-    bigram_hashes_scalar(first, stretch, out)
+fn finish_bigrams_avx512(keys: &mut [u64]) {
+    finish_bigrams_scalar(keys)
 }
 
 /// Whether this CPU runs the AVX-512 copies of the hashing loops.
@@ -777,16 +821,17 @@ pub(super) fn wide_simd() -> bool {
 }
 
 #[inline(always)]
-fn bigram_hashes_scalar(first: u32, stretch: &[u8], out: &mut [u64]) -> usize {
-    let mut previous = first;
-    let mut written = 0;
-    for (slot, c) in out.iter_mut().zip(stretch.chunks_exact(3)) {
-        let current = u32::from_le_bytes([c[0], c[1], c[2], 0]);
-        *slot = bigram_hash(previous, current);
-        previous = current;
-        written += 1;
+fn finish_bigrams_scalar(keys: &mut [u64]) {
+    for key in keys {
+        *key = bigram_hash(*key as u32, (*key >> 32) as u32);
     }
-    written
+}
+
+/// The two characters of a bigram (UTF-8, little-endian) in one word, for
+/// [`finish_bigrams`].
+#[inline(always)]
+fn bigram_key(first: u32, second: u32) -> u64 {
+    u64::from(first) | u64::from(second) << 32
 }
 
 /// Start of the n-gram of `n` characters whose last starts at `last`: back
@@ -905,15 +950,18 @@ mod tests {
             .filter_map(|i| char::from_u32(0x4E00 + i.wrapping_mul(7919) % 0x5200))
             .collect();
         let bytes = text.as_bytes();
-        let first = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], 0]);
-        let (mut a, mut b) = (vec![0u64; 3000], vec![0u64; 3000]);
+        let char_at =
+            |i: usize| u32::from_le_bytes([bytes[3 * i], bytes[3 * i + 1], bytes[3 * i + 2], 0]);
         for len in [0usize, 1, 7, 8, 9, 100, 2999] {
-            let stretch = &bytes[3..3 + 3 * len];
-            assert_eq!(bigram_hashes(first, stretch, &mut a, false), len);
-            assert_eq!(bigram_hashes(first, stretch, &mut b, wide_simd()), len);
-            assert_eq!(a[..len], b[..len], "len {len}");
+            let keys: Vec<u64> = (0..len)
+                .map(|i| bigram_key(char_at(i), char_at(i + 1)))
+                .collect();
+            let (mut a, mut b) = (keys.clone(), keys);
+            finish_bigrams(&mut a, false);
+            finish_bigrams(&mut b, wide_simd());
+            assert_eq!(a, b, "len {len}");
             let reference = (0..len).map(|i| xxh3_64_with_seed(&bytes[3 * i..3 * i + 6], SEED));
-            assert!(a[..len].iter().copied().eq(reference), "len {len}");
+            assert!(a.iter().copied().eq(reference), "len {len}");
         }
     }
 
