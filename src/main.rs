@@ -734,7 +734,11 @@ fn extract(
     hints: &feedfold::extract::Hints<'_>,
     format: ExtractFormat,
 ) -> Result<ExitCode, Failure> {
-    let extraction = feedfold::extract::page(&read_input(file)?, None, hints);
+    let bytes = read_input(file)?;
+    if let Err(not) = feedfold::extract::sniff::check(&bytes) {
+        return Err(Failure::User(anyhow::anyhow!("{}: {not}", file.display())));
+    }
+    let extraction = feedfold::extract::page(&bytes, None, hints);
     let article = &extraction.article;
     match format {
         ExtractFormat::Text => out(format_args!("{}\n", article.text))?,

@@ -772,3 +772,34 @@ fn a_closed_stdout_ends_a_command_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Bytes that are not a page (a PDF, an image, a text file) get a clear
+/// error and exit 1, not their bytes printed as an article.
+#[test]
+fn extract_refuses_what_is_not_an_html_page() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes, what) in [
+        ("a.pdf", &b"%PDF-1.7\n1 0 obj\n"[..], "a PDF document"),
+        (
+            "a.png",
+            &b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"[..],
+            "a PNG image",
+        ),
+        (
+            "passwd",
+            &b"root:x:0:0:root:/root:/bin/bash\n"[..],
+            "no markup",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let out = feedfold(&["extract", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
+        let message = stderr(&out);
+        assert!(
+            message.contains("not an HTML page") && message.contains(what),
+            "{name}: {message}"
+        );
+        assert!(out.stdout.is_empty(), "{name}");
+    }
+}

@@ -66,7 +66,9 @@ pub fn run(
                     title: extraction.article.title,
                     strategy: extraction.strategy.name(),
                     ms: started.elapsed().as_secs_f64() * 1000.0,
-                    err: None,
+                    err: super::sniff::check(&bytes)
+                        .err()
+                        .map(|e| format!("{path}: {e}")),
                 }
             }
             Err(e) => Outcome {

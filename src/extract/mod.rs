@@ -21,6 +21,7 @@ pub mod markup;
 mod published;
 mod rules;
 mod sanitize;
+pub mod sniff;
 mod title;
 mod tokens;
 
@@ -193,6 +194,9 @@ fn unreadable(reason: &'static str) -> Extraction {
 /// valid UTF-8, HTTP charset, `<meta>` declaration, detection hinted by the
 /// URL's top-level domain).
 pub fn page(bytes: &[u8], content_type: Option<&str>, hints: &Hints<'_>) -> Extraction {
+    if let Err(not) = sniff::check(bytes) {
+        return unreadable(not.reason());
+    }
     let html = crate::fetch::charset::decode(bytes, content_type.or(hints.content_type), hints.url);
     extract(&html, hints)
 }
