@@ -51,7 +51,12 @@ pub fn run(
         let id = fields.next().unwrap_or_default();
         let path = fields.next().unwrap_or_default();
         let url = fields.next().map(str::trim).filter(|u| !u.is_empty());
-        let outcome = match std::fs::read(path) {
+        let read = std::fs::read(path).map_err(|e| e.to_string());
+        let page_bytes = read.and_then(|b| match super::sniff::check(&b) {
+            Ok(()) => Ok(b),
+            Err(not) => Err(not.to_string()),
+        });
+        let outcome = match page_bytes {
             Ok(bytes) => {
                 let started = Instant::now();
                 let hints = Hints {
@@ -66,9 +71,7 @@ pub fn run(
                     title: extraction.article.title,
                     strategy: extraction.strategy.name(),
                     ms: started.elapsed().as_secs_f64() * 1000.0,
-                    err: super::sniff::check(&bytes)
-                        .err()
-                        .map(|e| format!("{path}: {e}")),
+                    err: None,
                 }
             }
             Err(e) => Outcome {
