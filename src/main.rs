@@ -99,6 +99,10 @@ enum Command {
         /// Words per shingle in other text (for evaluations; the daemon uses the default).
         #[arg(long, default_value_t = FeatureOptions::default().word_shingle)]
         word_shingle: usize,
+        /// Add "why" to each line: the rule, the item matched with its distance
+        /// and shingle figures, or the candidate that came nearest.
+        #[arg(long)]
+        explain: bool,
         /// The JSON-lines file, or - for standard input.
         #[arg(default_value = "-")]
         file: PathBuf,
@@ -307,6 +311,7 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
             containment,
             cjk_ngram,
             word_shingle,
+            explain,
             file,
         } => {
             let options = MatchOptions {
@@ -322,6 +327,7 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
                     cjk_ngram,
                     word_shingle,
                 },
+                explain,
             )
         }
         Command::Extract {
@@ -687,6 +693,7 @@ fn dedup(
     file: &Path,
     options: MatchOptions,
     features: FeatureOptions,
+    explain: bool,
 ) -> Result<ExitCode, Failure> {
     // Streamed, not read whole: the line cap bounds what is held at once.
     let input: Box<dyn std::io::BufRead> = if file == Path::new("-") {
@@ -698,7 +705,7 @@ fn dedup(
         Box::new(std::io::BufReader::new(opened))
     };
     let out = std::io::BufWriter::new(Stdout::lock());
-    let errors = feedfold::dedup::jsonl::run(input, out, options, features)?;
+    let errors = feedfold::dedup::jsonl::run(input, out, options, features, explain)?;
     for e in &errors {
         eprintln!("{}:{}: {}", file.display(), e.line, e.message);
     }

@@ -610,6 +610,18 @@ fn fingerprint_and_dedup_follow_the_contract() {
         .collect();
     assert_eq!(clusters, ["1", "2", "1"]);
     assert_eq!(lines[2]["id"], "3");
+
+    // --explain: the same clusters, and why.
+    let out = feedfold(&["dedup", "--explain", input.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&out.stdout);
+    assert_eq!(lines[0]["why"]["rule"], "new");
+    assert_eq!(lines[1]["why"]["rule"], "new");
+    let why = &lines[2]["why"];
+    assert_eq!(why["rule"], "verified", "{why}");
+    assert_eq!(why["matched"]["item"], "1", "{why}");
+    assert_eq!(why["matched"]["same_title"], true, "{why}");
+    assert_eq!(why["matched"]["resemblance"], 1.0, "{why}");
 }
 
 #[tokio::test]

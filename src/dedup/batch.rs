@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::cluster::{
-    Evidence, MatchOptions, Neighbour, matched_clusters, survivor, within_window,
+    Decision, Evidence, MatchOptions, Neighbour, decide, matched_clusters, survivor, within_window,
 };
 use super::index::BandIndex;
 use super::shingle_index::ShingleIndex;
@@ -30,6 +30,23 @@ pub struct BatchClusterer {
     merged_into: Vec<usize>,
     /// Items by canonical URL.
     by_url: HashMap<String, Vec<usize>>,
+    /// Why each item is where it is, when asked for.
+    explanations: Option<Vec<Explanation>>,
+}
+
+/// Why an item joined its cluster, or started one: the decision of the
+/// daemon's rule, and when nothing matched, the candidate that came
+/// nearest to matching (what `feedfold dedup --explain` prints).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Explanation {
+    /// The rule's decision; item and cluster numbers are input positions.
+    pub decision: Decision,
+    /// For a new cluster: the candidate with the most shared text
+    /// (resemblance, then containment), its distance and evidence.
+    pub nearest_rejected: Option<(i64, u32, Option<Evidence>)>,
+    /// Candidates found (by fingerprint radius or by shared sketch keys)
+    /// inside the time window.
+    pub candidates: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -52,7 +69,22 @@ impl BatchClusterer {
             cluster_started: Vec::new(),
             merged_into: Vec::new(),
             by_url: HashMap::new(),
+            explanations: None,
         }
+    }
+
+    /// An empty clusterer that keeps an [`Explanation`] for every item.
+    pub fn explaining(options: MatchOptions) -> BatchClusterer {
+        BatchClusterer {
+            explanations: Some(Vec::new()),
+            ..BatchClusterer::new(options)
+        }
+    }
+
+    /// Why item number `item` joined its cluster (when made by
+    /// [`explaining`](Self::explaining)).
+    pub fn explanation(&self, item: usize) -> Option<&Explanation> {
+        self.explanations.as_ref()?.get(item)
     }
 
     /// Adds the next item and returns the number of the cluster it joins
@@ -87,6 +119,9 @@ impl BatchClusterer {
         } else {
             Vec::new()
         };
+        if let Some(explanations) = &mut self.explanations {
+            explanations.push(explain(&same_url, simhash, time, &neighbours, self.options));
+        }
         let url_clusters: Vec<i64> = same_url.iter().map(|&(_, c)| c).collect();
         let matched = matched_clusters(
             &url_clusters,
@@ -196,6 +231,44 @@ impl BatchClusterer {
             cluster = self.merged_into[cluster];
         }
         cluster
+    }
+}
+
+/// The decision for one item, and the nearest miss when it starts a
+/// cluster.
+fn explain(
+    same_url: &[(i64, i64)],
+    simhash: Simhash,
+    time: Option<i64>,
+    neighbours: &[Neighbour],
+    options: MatchOptions,
+) -> Explanation {
+    let decision = decide(
+        same_url.first().copied(),
+        Some(simhash),
+        time,
+        neighbours.iter().copied(),
+        options,
+    );
+    let query = simhash.fingerprint.0;
+    let nearest_rejected = matches!(decision, Decision::New)
+        .then(|| {
+            neighbours
+                .iter()
+                .map(|n| (n.item, (n.fingerprint ^ query).count_ones(), n.evidence))
+                .max_by_key(|&(item, distance, evidence)| {
+                    let e = evidence.unwrap_or_default();
+                    (
+                        e.resemblance.max(e.containment),
+                        std::cmp::Reverse((distance, item)),
+                    )
+                })
+        })
+        .flatten();
+    Explanation {
+        decision,
+        nearest_rejected,
+        candidates: neighbours.len(),
     }
 }
 

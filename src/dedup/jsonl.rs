@@ -9,6 +9,8 @@ use chrono::DateTime;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::batch::Explanation;
+use super::cluster::{Decision, Evidence};
 use super::template::{Templates, page_keys_of};
 use super::{
     BatchClusterer, FeatureOptions, Fingerprinter, MatchOptions, Simhash, TitleRules, Traits,
@@ -63,14 +65,16 @@ pub enum JsonlError {
 
 /// Clusters the items read from `input` and writes one result line per
 /// usable item to `output`. Unusable lines (not JSON, not UTF-8, longer
-/// than [`MAX_LINE`]) are skipped and returned.
+/// than [`MAX_LINE`]) are skipped and returned. With `explain`, each line
+/// also says why (see [`why`]).
 pub fn run(
     input: impl BufRead,
     output: impl Write,
     options: MatchOptions,
     features: FeatureOptions,
+    explain: bool,
 ) -> Result<Vec<LineError>, JsonlError> {
-    run_capped(input, output, options, features, MAX_LINE)
+    run_capped(input, output, options, features, explain, MAX_LINE)
 }
 
 fn run_capped(
@@ -78,10 +82,15 @@ fn run_capped(
     mut output: impl Write,
     options: MatchOptions,
     features: FeatureOptions,
+    explain: bool,
     max_line: usize,
 ) -> Result<Vec<LineError>, JsonlError> {
     let (items, errors) = read_items(&mut input, max_line)?;
-    let mut clusterer = BatchClusterer::new(options);
+    let mut clusterer = if explain {
+        BatchClusterer::explaining(options)
+    } else {
+        BatchClusterer::new(options)
+    };
     // Ids in input order; written when the input ends, since a later item
     // can merge two earlier clusters.
     let mut ids: Vec<Value> = Vec::new();
@@ -95,11 +104,60 @@ fn run_capped(
     let mut names: HashMap<usize, usize> = HashMap::new();
     for (at, id) in ids.iter().enumerate() {
         let first = *names.entry(clusterer.cluster_of(at)).or_insert(at);
-        let result = serde_json::json!({ "id": id, "cluster": ids[first] });
+        let mut result = serde_json::json!({ "id": id, "cluster": ids[first] });
+        if let Some(explanation) = clusterer.explanation(at) {
+            result["why"] = why(explanation, &ids);
+        }
         writeln!(output, "{result}")?;
     }
     output.flush()?;
     Ok(errors)
+}
+
+/// An item's explanation as JSON: the rule (`same-url`, `verified`,
+/// `simhash`, `new`), the item matched (by input id) with the distance in
+/// bits and the second stage's figures (resemblance, containment and its
+/// sample, equal titles, same site), or for a new cluster the candidate that
+/// came nearest (`nearest_rejected`), and how many candidates there were.
+pub fn why(explanation: &Explanation, ids: &[Value]) -> Value {
+    let id = |item: i64| {
+        usize::try_from(item)
+            .ok()
+            .and_then(|i| ids.get(i))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let stage = |item: i64, distance: Option<u32>, evidence: Option<Evidence>| {
+        let mut v = serde_json::json!({ "item": id(item), "distance": distance });
+        if let Some(e) = evidence {
+            v["resemblance"] = (f64::from(e.resemblance) / 1000.0).into();
+            v["containment"] = (f64::from(e.containment) / 1000.0).into();
+            v["sample"] = e.sample.into();
+            v["same_title"] = e.same_title.into();
+            v["same_site"] = e.same_site.into();
+        }
+        v
+    };
+    let decision = explanation.decision;
+    let mut v = serde_json::json!({
+        "rule": decision.rule(),
+        "candidates": explanation.candidates,
+    });
+    match decision {
+        Decision::SameUrl { matched, .. } => v["matched"] = stage(matched, None, None),
+        Decision::NearDuplicate {
+            matched,
+            distance,
+            evidence,
+            ..
+        } => v["matched"] = stage(matched, Some(distance), evidence),
+        Decision::New => {
+            if let Some((item, distance, evidence)) = explanation.nearest_rejected {
+                v["nearest_rejected"] = stage(item, Some(distance), evidence);
+            }
+        }
+    }
+    v
 }
 
 /// Each item's fingerprint, sketch and title key. Every site's template is
@@ -356,6 +414,7 @@ mod tests {
             &mut out,
             MatchOptions::default(),
             FeatureOptions::default(),
+            false,
         )
         .unwrap();
         let lines = String::from_utf8(out)
@@ -456,6 +515,7 @@ mod tests {
             &mut out,
             MatchOptions::default(),
             FeatureOptions::default(),
+            false,
             max_line,
         )
         .unwrap();

@@ -18,7 +18,7 @@ mod traditional;
 mod traditional_table;
 mod url;
 
-pub use batch::BatchClusterer;
+pub use batch::{BatchClusterer, Explanation};
 pub use cluster::{
     DEFAULT_CONTAINMENT, DEFAULT_DISTANCE, DEFAULT_RESEMBLANCE, Decision, Evidence, MatchOptions,
     Neighbour, UNVERIFIED_DISTANCE, decide, matched_clusters, survivor,

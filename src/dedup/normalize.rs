@@ -184,7 +184,7 @@ impl TitleRules {
         loop {
             let before = title.len();
             title = strip_bracket(&title).trim().to_owned();
-            if let Some(rest) = self.strip_prefix(&title) {
+            if let Some(rest) = self.strip_prefix(&title).or_else(|| strip_wire_tag(&title)) {
                 title = rest.trim().to_owned();
             }
             if let Some(rest) = self.strip_site(&title) {
@@ -225,6 +225,81 @@ impl TitleRules {
             || (tail.chars().count() <= 24 && SITE_ENDINGS.iter().any(|e| tail_lower.ends_with(e)));
         (is_site && !head.trim().is_empty()).then_some(head)
     }
+}
+
+/// Wire-service slugs written in capitals and glued to the headline by a
+/// hyphen: "UPDATE 2-", "RPT-", "EXCLUSIVE-", "WRAPUP 1-" (Reuters style),
+/// possibly several ("RPT-UPDATE 1-").
+const WIRE_TAGS: &[&str] = &[
+    "UPDATE",
+    "RPT",
+    "REFILE",
+    "CORRECTED",
+    "CORRECTION",
+    "EXCLUSIVE",
+    "WRAPUP",
+    "INSIGHT",
+    "ANALYSIS",
+    "FACTBOX",
+    "TIMELINE",
+    "PREVIEW",
+    "FOCUS",
+    "BRIEF",
+    "BREAKINGVIEWS",
+    "URGENT",
+    "NEWSMAKER",
+    "INTERVIEW",
+    "EXPLAINER",
+    "GRAPHIC",
+    "POLL",
+];
+
+/// The headline after its wire slugs, if it starts with any (see
+/// [`WIRE_TAGS`]); the slug must be followed by the headline itself.
+fn strip_wire_tag(title: &str) -> Option<&str> {
+    let mut rest = title;
+    while let Some(tag) = WIRE_TAGS.iter().find(|t| rest.starts_with(**t)) {
+        let after = rest[tag.len()..].trim_start_matches(|c: char| c == ' ' || c.is_ascii_digit());
+        let next = after.strip_prefix('-')?;
+        if !next.starts_with(|c: char| c.is_alphanumeric() || "\"'‘“".contains(c)) {
+            return None;
+        }
+        rest = next;
+    }
+    (rest.len() < title.len()).then_some(rest)
+}
+
+/// Separators before a trailing site or section name, for [`without_site_tail`].
+const TAIL_SEPARATORS: &[&str] = &[" | ", " - ", " – ", " — ", " · ", "_", "|"];
+
+/// A cleaned title (see [`TitleRules::clean`]) without a short trailing
+/// segment after a separator, which on a page's `<title>` is most often a
+/// site or section name the tables do not know ("… | Opinionator",
+/// "… - Metro"): the form that title keys compare. Not for display: a
+/// short tail can be the headline's own ("… - again"), which only costs a
+/// title key its one vote. Short: up to three words and 30 characters (12 in CJK text), no sentence
+/// punctuation; what is left must still be a headline (four words; six
+/// characters in CJK text). `None` when there is no such segment.
+pub fn without_site_tail(title: &str) -> Option<&str> {
+    let (at, sep) = TAIL_SEPARATORS
+        .iter()
+        .filter_map(|s| title.rfind(s).map(|i| (i, *s)))
+        .max_by_key(|(i, _)| *i)?;
+    let (head, tail) = (title[..at].trim(), title[at + sep.len()..].trim());
+    let cjk = |s: &str| s.chars().filter(|c| crate::script::is_cjk(*c)).count();
+    let words = |s: &str| s.split_whitespace().count();
+    let short = if cjk(tail) > 0 {
+        tail.chars().count() <= 12
+    } else {
+        words(tail) <= 3 && tail.chars().count() <= 30
+    };
+    let long = if cjk(head) > 0 {
+        head.chars().count() >= 6
+    } else {
+        words(head) >= 4
+    };
+    let sentence = tail.contains(['.', '?', '!', ',', '。', '？', '！', '，']);
+    (!tail.is_empty() && short && long && !sentence).then_some(head)
 }
 
 /// A leading `(…)`, `【…】`, `[…]`, `〔…〕` or `「…」` label of up to 20 characters.
@@ -531,7 +606,8 @@ pub(super) mod reference {
         loop {
             let before = title.len();
             title = super::strip_bracket(&title).trim().to_owned();
-            if let Some(cut) = strip_prefix(&title) {
+            let wire = || super::strip_wire_tag(&title).map(|rest| title.len() - rest.len());
+            if let Some(cut) = strip_prefix(&title).or_else(wire) {
                 title = title[cut..].trim().to_owned();
             }
             if let Some(at) = strip_site(&title) {
@@ -673,8 +749,55 @@ mod tests {
             ("Dock workers return - Harbour Wire", "Dock workers return"),
             ("东海港区码头通过验收 | 新华网", "东海港区码头通过验收"),
             ("东海港区码头通过验收_网易新闻", "东海港区码头通过验收"),
+            ("UPDATE 2-Port strike ends", "Port strike ends"),
+            ("RPT-UPDATE 1-Port strike ends", "Port strike ends"),
+            (
+                "EXCLUSIVE-Port operator plans sale",
+                "Port operator plans sale",
+            ),
         ] {
             assert_eq!(rules.clean(raw), clean, "{raw}");
+        }
+    }
+
+    #[test]
+    fn wire_slugs_need_the_hyphen_and_a_headline() {
+        let rules = TitleRules::default();
+        for title in [
+            "UPDATES to port rules draw criticism",
+            "FOCUS groups back port plan",
+            "UPDATE 2-",
+            "POLL- ",
+        ] {
+            assert_eq!(rules.clean(title), title.trim(), "{title}");
+        }
+    }
+
+    #[test]
+    fn title_keys_drop_a_short_unknown_site_tail() {
+        for (title, head) in [
+            (
+                "Canoeist's wife in police custody | Opinionator",
+                Some("Canoeist's wife in police custody"),
+            ),
+            (
+                "Dock workers return to the port - Metro Desk",
+                Some("Dock workers return to the port"),
+            ),
+            (
+                "东海港区码头通过验收_宁波频道",
+                Some("东海港区码头通过验收"),
+            ),
+            // Too little would be left, the tail is long, or is a sentence.
+            ("Port strike - again", None),
+            (
+                "Dock workers return to the port - and the city breathes again",
+                None,
+            ),
+            ("Dock workers return to the port - Why now?", None),
+            ("No separator in this headline", None),
+        ] {
+            assert_eq!(without_site_tail(title), head, "{title}");
         }
     }
 

@@ -6,7 +6,7 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::features::FeatureOptions;
 use super::fold::Folded;
-use super::normalize::TitleRules;
+use super::normalize::{TitleRules, without_site_tail};
 use super::sketch::{Sketch, SketchBuilder, Traits};
 
 /// Seed of the feature hash ("feedfold" in ASCII). Never change it.
@@ -94,6 +94,9 @@ impl Fingerprinter {
         self.sketch.clear();
         let clean = self.rules.clean(title);
         let mut features = self.add(&clean, TITLE_WEIGHT);
+        if let Some(head) = without_site_tail(&clean) {
+            self.folded.fold(head);
+        }
         let title = String::from_utf8_lossy(self.folded.bytes());
         let title = title.trim();
         self.title_key = (!title.is_empty()).then(|| xxh3_64_with_seed(title.as_bytes(), SEED));
@@ -485,6 +488,10 @@ mod tests {
             self.sketch.clear();
             let clean = crate::dedup::normalize::reference::clean(&self.rules, title);
             let mut features = self.add(&clean, TITLE_WEIGHT);
+            if let Some(head) = without_site_tail(&clean) {
+                self.folded.clear();
+                crate::dedup::normalize::reference::fold_into(head, &mut self.folded);
+            }
             let key = (!self.folded.trim().is_empty())
                 .then(|| xxh3_64_with_seed(self.folded.trim().as_bytes(), SEED));
             features += self.add(body, 1);
