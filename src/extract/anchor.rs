@@ -126,11 +126,12 @@ fn by_headline(page: &[Block], titles: &[&str]) -> Option<Anchor> {
         .and_then(|b| anchor(b, Found::Headline))
 }
 
-/// Whether a paragraph ends as a sentence does: a lede does, a picture's
-/// credit ("(Credit: AP/Photo montage by Salon)") or a label does not.
+/// Whether a paragraph ends as a sentence does: a lede does (or ends in a
+/// colon before the quote it introduces), a picture's credit ("(Credit:
+/// AP/Photo montage by Salon)") or a label does not.
 fn ends_a_sentence(text: &str) -> bool {
     text.trim_end().ends_with([
-        '.', '!', '?', '"', '\'', '”', '’', '。', '！', '？', '」', '”', '…',
+        '.', '!', '?', '"', '\'', '”', '’', '。', '！', '？', '」', '”', '…', ':', '：',
     ])
 }
 
@@ -186,6 +187,14 @@ mod tests {
         assert_eq!(found.found, Found::Headline);
         assert_eq!(found.text, STORY);
         assert!(find(&doc, &["Another story entirely"], None).is_none());
+        // A lede may end in the colon before the quote it introduces.
+        let lede =
+            "WASHINGTON (Reuters) - In his essay On Providence, Seneca says this about absence:";
+        let doc = page(&format!(
+            "<h1>Dowling set for absence</h1><p>(Photo: AP)</p><div>{lede}</div>"
+        ));
+        let found = find(&doc, &["Dowling set for absence"], None).unwrap();
+        assert_eq!(found.text, lede);
     }
 
     #[test]

@@ -330,7 +330,7 @@ const OPENING_LINKS: f64 = 0.5;
 
 /// Share of the headline's words a block holding the story's opening must
 /// say to displace another: one word of three is chance.
-const HEADLINE_AGREES: f64 = 0.4;
+const HEADLINE_AGREES: f64 = 0.3;
 
 /// By how much more of the headline's words a candidate holding the
 /// story's opening must say than a winner that does not.

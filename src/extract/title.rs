@@ -6,6 +6,7 @@
 
 use dom_query::Document;
 
+use super::tokens::squash;
 use crate::script::is_cjk;
 
 /// Where a title candidate came from, most trusted first: the order
@@ -79,6 +80,9 @@ const WEAK: f64 = 0.34;
 /// winner that another candidate continues (a cut-off `og:title`, a title
 /// ending in "…") is completed.
 pub(crate) fn reconcile(candidates: &[Candidate], body: &str) -> String {
+    if let Some(confirmed) = confirmed_feed_title(candidates) {
+        return complete(&confirmed.text, candidates);
+    }
     let opening: String = body.chars().take(OPENING).collect();
     let opening = Grams::of(&opening);
     let scored: Vec<(f64, f64, &Candidate)> = candidates
@@ -104,6 +108,26 @@ pub(crate) fn reconcile(candidates: &[Candidate], body: &str) -> String {
         .or_else(|| scored.iter().min_by_key(|(_, _, c)| c.origin));
     best.map(|(_, _, c)| complete(&c.text, candidates))
         .unwrap_or_default()
+}
+
+/// The feed's title when the page says it too, word for word, as its
+/// heading, its meta title or its `<title>` (or a part of it): two sources
+/// agreeing on a headline outweigh the body, whose densest block may be
+/// the site's "about us" footer naming the site that the `<title>` also
+/// names. Only a headline of three words (six CJK characters) or more: a
+/// bare site name can be a feed's title and a page's logo at once.
+fn confirmed_feed_title(candidates: &[Candidate]) -> Option<&Candidate> {
+    let feed = candidates.iter().find(|c| c.origin == Origin::Feed)?;
+    let long_enough = if feed.text.chars().any(is_cjk) {
+        feed.text.chars().filter(|c| !c.is_whitespace()).count() >= 6
+    } else {
+        feed.text.split_whitespace().count() >= 3
+    };
+    let key = squash(&feed.text);
+    let confirmed = candidates
+        .iter()
+        .any(|c| c.origin != Origin::Feed && squash(&c.text) == key);
+    (long_enough && confirmed).then_some(feed)
 }
 
 /// The shortest candidate that continues `title` past a cut (not past a
@@ -301,6 +325,26 @@ mod tests {
                 "Nothing related."
             ),
             "Port strike ends after 12 days"
+        );
+    }
+
+    #[test]
+    fn a_feed_title_the_page_repeats_beats_a_footer_naming_the_site() {
+        let document = Document::from(
+            "<html><head><title>Chelsea hoping to sign Anelka | U.S. | Reuters</title></head>\
+             <body><h1>Chelsea hoping to sign Anelka</h1></body></html>",
+        );
+        let footer = "Reuters is the world's largest international multimedia news agency.";
+        let feed = Some("Chelsea hoping to sign Anelka");
+        assert_eq!(
+            reconcile(&candidates(&document, feed), footer),
+            "Chelsea hoping to sign Anelka"
+        );
+        // Unconfirmed by the page, or a bare name: the body decides.
+        assert_eq!(reconcile(&candidates(&document, None), footer), "Reuters");
+        assert_eq!(
+            reconcile(&candidates(&document, Some("Reuters")), footer),
+            "Reuters"
         );
     }
 }
