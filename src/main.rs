@@ -354,15 +354,48 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
         Command::Opml {
             command: OpmlCommand::Export(c),
         } => {
+            let config = load_config(c)?;
+            let titles = stored_feed_titles(&config).await;
             out(format_args!(
                 "{}",
-                feedfold::config::opml::export(&*load_config(c)?)
+                feedfold::config::opml::export_with_titles(&config, &titles)
             ))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Opml {
             command: OpmlCommand::Import { config, file },
         } => opml_import(config, &file),
+    }
+}
+
+/// The feeds' own titles (by source name) from the database, for display
+/// names in OPML. Best effort: an export needs no database, so none (or
+/// one that cannot be read, which is logged) gives no titles, and a SQLite
+/// file that does not exist is not created.
+async fn stored_feed_titles(config: &Config) -> std::collections::HashMap<String, String> {
+    let url = config.database_url();
+    if let Some(file) = url.strip_prefix("sqlite://")
+        && !Path::new(file.split('?').next().unwrap_or(file)).exists()
+    {
+        return Default::default();
+    }
+    let states = match Store::open(&url).await {
+        Ok(store) => {
+            let states = store.source_states().await;
+            store.close().await;
+            states
+        }
+        Err(e) => Err(e),
+    };
+    match states {
+        Ok(states) => states
+            .into_iter()
+            .filter_map(|s| Some((s.name, s.feed_title?)))
+            .collect(),
+        Err(e) => {
+            tracing::warn!("feeds' own titles not read, sources are named by config only: {e}");
+            Default::default()
+        }
     }
 }
 
@@ -628,13 +661,12 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
         )?;
     }
     for state in states.iter().filter(|s| s.enabled) {
-        let next = config
-            .enabled_sources()
-            .find(|s| s.name == state.name)
-            .and_then(|s| feedfold::serve::next_due(config, s, Some(state), now));
+        let source = config.enabled_sources().find(|s| s.name == state.name);
+        let next = source.and_then(|s| feedfold::serve::next_due(config, s, Some(state), now));
+        let title = feedfold::serve::display_name(source, Some(state), &state.name);
         if json {
             let line = serde_json::json!({
-                "source": state.name, "url": state.url,
+                "source": state.name, "title": title, "url": state.url,
                 "last_fetch": state.last_fetch_at, "last_success": state.last_success_at,
                 "next_due": next.map(|t| t.timestamp()), "status": state.last_status,
                 "errors": state.error_count, "last_error": state.last_error, "entries": state.entries,
@@ -652,7 +684,11 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
             writeln!(
                 out,
                 "{:<24} {:<20} {:<20} {:>6} {:>7}  {}",
-                state.name,
+                if title == state.name {
+                    title
+                } else {
+                    format!("{} ({title})", state.name)
+                },
                 when(state.last_fetch_at),
                 next.map_or("-".into(), short_time),
                 state.last_status.map_or("-".into(), |s| s.to_string()),
@@ -806,6 +842,9 @@ async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
             "  story tag:feedfold,2026:story/{}  fingerprint {fp}",
             e.story
         )?;
+        for line in filter_lines(config, &store.entry_copy(id).await?) {
+            writeln!(out, "  {line}")?;
+        }
         if let Some(url) = &e.url
             && let Some(article) = store.articles(&[url.as_str()]).await?.remove(url)
         {
@@ -858,6 +897,38 @@ async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
     store.close().await;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the `keep`/`drop` rules say about a stored copy: the rule that
+/// keeps it out of the merged feed or out of its groups' feeds; nothing
+/// when no rule applies to it at all.
+fn filter_lines(config: &Config, copy: &feedfold::store::StoryCopy) -> Vec<String> {
+    use feedfold::publish::held_by;
+    let groups = config
+        .source(&copy.source)
+        .map(|s| s.groups.as_slice())
+        .unwrap_or_default();
+    let merged = held_by(config, None, copy);
+    let mut lines: Vec<String> = merged
+        .iter()
+        .map(|held| format!("filters: not in any feed: {held}"))
+        .collect();
+    for group in groups.iter().filter(|_| merged.is_none()) {
+        if let Some(held) = held_by(config, Some(group), copy) {
+            lines.push(format!("filters: not in group {group:?}'s feed: {held}"));
+        }
+    }
+    let ruled = config
+        .source(&copy.source)
+        .is_some_and(|s| !s.filter.is_empty())
+        || !config.output.filter.is_empty()
+        || groups
+            .iter()
+            .any(|g| config.groups.get(g).is_some_and(|t| !t.filter.is_empty()));
+    if lines.is_empty() && ruled {
+        lines.push("filters: shown (no keep/drop rule holds it back)".into());
+    }
+    lines
 }
 
 async fn split(config: &Config, item: &str) -> Result<ExitCode, Failure> {

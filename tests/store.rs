@@ -27,6 +27,7 @@ fn plain(entries: &[Entry]) -> Vec<Incoming> {
             entry: e.clone(),
             simhash: None,
             traits: Default::default(),
+            held: false,
         })
         .collect()
 }

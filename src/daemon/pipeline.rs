@@ -15,6 +15,7 @@ use crate::dedup::template::{Templates, page_keys_of};
 use crate::dedup::{FeatureOptions, Fingerprinter, MatchOptions, TitleRules};
 use crate::extract::html_to_text;
 use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, Limits, Validators, charset};
+use crate::filter::{Fields, Filter};
 use crate::schedule::{backoff, slot};
 use crate::serve::{FetchResult, Metrics};
 use crate::source::{self, Entry, SourceError};
@@ -402,7 +403,10 @@ impl Pipeline {
         if fetched.not_modified() {
             return Ok((IngestReport::default(), fetched));
         }
-        let entries = parse_blocking(source.clone(), fetched.clone()).await?;
+        let (feed_title, entries) = parse_blocking(source.clone(), fetched.clone()).await?;
+        if let Some(title) = &feed_title {
+            self.store.record_feed_title(id, title).await?;
+        }
         let entries = self.scraper.enrich(&self.config, source, entries).await;
         let rules = self.title_rules.clone();
         // The site's template: what the store learnt from its earlier pages,
@@ -413,10 +417,14 @@ impl Pipeline {
         let stored = self.store.stored_guids(id, &guids).await?;
         let learnt = self.store.site_template(&source.name, now).await?;
         let site = source.name.clone();
+        let filter = source.filter.clone();
         let (items, pages) = tokio::task::spawn_blocking(move || {
             let mut templates = Templates::default();
             templates.load(&site, learnt);
-            fingerprint_with_template(entries, rules, &mut templates, &site, &stored)
+            let (mut items, pages) =
+                fingerprint_with_template(entries, rules, &mut templates, &site, &stored);
+            hold_filtered(&filter, &mut items);
+            (items, pages)
         })
         .await
         .map_err(|e| PassError::Task(e.to_string()))?;
@@ -466,9 +474,13 @@ fn success(now: i64, fetched: &Fetched, cap: std::time::Duration) -> Success<'_>
 
 /// Parses off the async threads: it is CPU work, and a parsed HTML tree
 /// cannot cross an await.
-async fn parse_blocking(source: Source, fetched: Fetched) -> Result<Vec<Entry>, PassError> {
+/// Returns the entries and, for a feed, its own title.
+async fn parse_blocking(
+    source: Source,
+    fetched: Fetched,
+) -> Result<(Option<String>, Vec<Entry>), PassError> {
     tokio::task::spawn_blocking(move || {
-        let entries = match (source.kind, &source.page) {
+        let parsed = match (source.kind, &source.page) {
             (SourceKind::Page, Some(page)) => {
                 let url = fetched.final_url.as_str();
                 let html =
@@ -477,15 +489,16 @@ async fn parse_blocking(source: Source, fetched: Fetched) -> Result<Vec<Entry>, 
                 if entries.is_empty() {
                     warn_no_entries(&source.name, page);
                 }
-                Ok(entries)
+                Ok((None, entries))
             }
-            _ => source::feed::parse(
+            _ => source::feed::parse_feed(
                 &fetched.bytes,
                 fetched.content_type.as_deref(),
                 fetched.final_url.as_str(),
-            ),
+            )
+            .map(|feed| (feed.title, feed.entries)),
         }?;
-        Ok(entries)
+        Ok(parsed)
     })
     .await
     .map_err(|e| PassError::Task(e.to_string()))?
@@ -514,6 +527,36 @@ fn body_text(entry: &Entry) -> String {
         .unwrap_or_default()
 }
 
+/// Marks the items `filter` (a source's `keep`/`drop` rules) does not pass
+/// as held: stored, but kept out of other stories and of the feeds.
+pub fn hold_filtered(filter: &Filter, items: &mut [Incoming]) {
+    if filter.is_empty() {
+        return;
+    }
+    for item in items {
+        let entry = &item.entry;
+        let text = if filter.reads_text() {
+            body_text(entry)
+        } else {
+            String::new()
+        };
+        let summary = entry
+            .summary
+            .as_deref()
+            .map(html_to_text)
+            .unwrap_or_default();
+        let fields = Fields {
+            title: &entry.title,
+            link: entry.url.as_deref(),
+            author: entry.author.as_deref(),
+            summary: &summary,
+            text: &text,
+            categories: &entry.categories,
+        };
+        item.held = !filter.verdict(&fields).passes();
+    }
+}
+
 /// The entry with the fingerprint, sketch and title key of its title and `body`.
 fn fingerprinted(fingerprinter: &mut Fingerprinter, entry: Entry, body: &str) -> Incoming {
     let simhash = Some(fingerprinter.story(&entry.title, body));
@@ -521,6 +564,7 @@ fn fingerprinted(fingerprinter: &mut Fingerprinter, entry: Entry, body: &str) ->
         entry,
         simhash,
         traits: fingerprinter.traits(),
+        held: false,
     }
 }
 

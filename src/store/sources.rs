@@ -58,6 +58,8 @@ pub struct SourceState {
     /// The daemon running it now and until when its lease lasts (Unix
     /// seconds), if one is (see `store::leases`).
     pub lease: Option<(String, i64)>,
+    /// The feed's own title, as last fetched.
+    pub feed_title: Option<String>,
 }
 
 impl SourceState {
@@ -103,6 +105,7 @@ const STATE_COLUMNS: &str =
     "SELECT s.id, s.name, s.url, s.enabled, s.etag, s.last_modified, s.last_fetch_at,
         s.last_success_at, s.last_status, s.last_error, s.error_count,
         s.retry_at, s.fresh_until, s.gone_at, s.moved_to, s.lease_owner, s.lease_until,
+        s.feed_title,
         (SELECT COUNT(*) FROM entries e WHERE e.source_id = s.id) AS entries
     FROM sources s";
 
@@ -156,6 +159,35 @@ impl Store {
         tx.mark_changed().await?;
         tx.commit().await?;
         Ok(ids)
+    }
+
+    /// Records the title a source's feed gives itself; the feeds are
+    /// re-rendered when it changed, as it names the source in them.
+    pub async fn record_feed_title(&self, source_id: i64, title: &str) -> Result<(), StoreError> {
+        // Titles rarely change: look before taking the write lock.
+        let stored: Option<Option<String>> =
+            sqlx::query_scalar("SELECT feed_title FROM sources WHERE id = $1")
+                .bind(source_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        if stored.flatten().as_deref() == Some(title) {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE sources SET feed_title = $2
+             WHERE id = $1 AND (feed_title IS NULL OR feed_title <> $2)",
+        )
+        .bind(source_id)
+        .bind(title)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if changed > 0 {
+            tx.mark_changed().await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Every source row, by name.
@@ -257,5 +289,6 @@ fn state_from_row(row: &sqlx::any::AnyRow) -> Result<SourceState, StoreError> {
         lease: row
             .try_get::<Option<String>, _>("lease_owner")?
             .zip(row.try_get::<Option<i64>, _>("lease_until")?),
+        feed_title: row.try_get("feed_title")?,
     })
 }
