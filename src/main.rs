@@ -14,6 +14,7 @@ use feedfold::daemon::{self, Pipeline};
 use feedfold::dedup::{FeatureOptions, Fingerprinter, MatchOptions};
 use feedfold::publish::{FeedMeta, Format, load_items, render};
 use feedfold::store::Store;
+use unicode_width::UnicodeWidthStr;
 
 /// A news aggregator that folds duplicate stories into one merged feed.
 #[derive(Parser)]
@@ -653,18 +654,18 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
     store.close().await;
     let now = Utc::now();
     let mut out = std::io::BufWriter::new(Stdout::lock());
-    if !json {
-        writeln!(
-            out,
-            "{:<24} {:<20} {:<20} {:>6} {:>7}  LAST ERROR",
-            "SOURCE", "LAST FETCH", "NEXT DUE", "STATUS", "ENTRIES"
-        )?;
-    }
-    for state in states.iter().filter(|s| s.enabled) {
-        let source = config.enabled_sources().find(|s| s.name == state.name);
-        let next = source.and_then(|s| feedfold::serve::next_due(config, s, Some(state), now));
-        let title = feedfold::serve::display_name(source, Some(state), &state.name);
-        if json {
+    let rows: Vec<_> = states
+        .iter()
+        .filter(|s| s.enabled)
+        .map(|state| {
+            let source = config.enabled_sources().find(|s| s.name == state.name);
+            let next = source.and_then(|s| feedfold::serve::next_due(config, s, Some(state), now));
+            let title = feedfold::serve::display_name(source, Some(state), &state.name);
+            (state, next, title)
+        })
+        .collect();
+    if json {
+        for (state, next, title) in rows {
             let line = serde_json::json!({
                 "source": state.name, "title": title, "url": state.url,
                 "last_fetch": state.last_fetch_at, "last_success": state.last_success_at,
@@ -676,26 +677,45 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
                 "lease_until": state.lease.as_ref().map(|(_, until)| until),
             });
             writeln!(out, "{line}")?;
-        } else {
-            let when = |t: Option<i64>| {
-                t.and_then(|t| DateTime::from_timestamp(t, 0))
-                    .map_or("never".into(), short_time)
-            };
-            writeln!(
-                out,
-                "{:<24} {:<20} {:<20} {:>6} {:>7}  {}",
-                if title == state.name {
-                    title
-                } else {
-                    format!("{} ({title})", state.name)
-                },
-                when(state.last_fetch_at),
-                next.map_or("-".into(), short_time),
-                state.last_status.map_or("-".into(), |s| s.to_string()),
-                state.entries,
-                feedfold::serve::problem(state, &short_time),
-            )?;
         }
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    // "name (Display Name)" when they differ; the column is as wide as the
+    // widest, counted in terminal cells (a Chinese character takes two).
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|(state, _, title)| match *title == state.name {
+            true => title.clone(),
+            false => format!("{} ({title})", state.name),
+        })
+        .collect();
+    let width = labels.iter().map(|l| l.width()).max().unwrap_or(0).max(24);
+    let pad = |label: &str| format!("{label}{}", " ".repeat(width - label.width()));
+    writeln!(
+        out,
+        "{} {:<20} {:<20} {:>6} {:>7}  LAST ERROR",
+        pad("SOURCE"),
+        "LAST FETCH",
+        "NEXT DUE",
+        "STATUS",
+        "ENTRIES"
+    )?;
+    let when = |t: Option<i64>| {
+        t.and_then(|t| DateTime::from_timestamp(t, 0))
+            .map_or("never".into(), short_time)
+    };
+    for ((state, next, _), label) in rows.iter().zip(&labels) {
+        writeln!(
+            out,
+            "{} {:<20} {:<20} {:>6} {:>7}  {}",
+            pad(label),
+            when(state.last_fetch_at),
+            next.map_or("-".into(), short_time),
+            state.last_status.map_or("-".into(), |s| s.to_string()),
+            state.entries,
+            feedfold::serve::problem(state, &short_time),
+        )?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
