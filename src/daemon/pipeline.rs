@@ -324,11 +324,15 @@ impl Pipeline {
             .fetch_and_store(source, id, &state.validators, &mut verdict.status)
             .await;
         let recorded = match &result {
-            Ok((_, fetched)) => {
+            Ok((_, fetched, feed_title)) => {
                 if let Some(to) = &fetched.moved_to {
                     tracing::warn!(source = name, %to, "moved permanently (301/308): update its url in the config");
                 }
-                let ok = success(now, fetched, self.config.fetch.backoff_max.0);
+                let mut ok = success(now, fetched, self.config.fetch.backoff_max.0);
+                // Written (and the feeds re-rendered) only when it changed.
+                ok.feed_title = feed_title
+                    .as_deref()
+                    .filter(|t| state.feed_title.as_deref() != Some(*t));
                 verdict.not_before = ok.fresh_until;
                 self.store.record_success(id, &ok).await
             }
@@ -345,7 +349,7 @@ impl Pipeline {
         if let Err(error) = recorded {
             tracing::error!(source = name, %error, "could not record the fetch state");
         }
-        result.map(|(report, _)| report)
+        result.map(|(report, ..)| report)
     }
 
     /// How a failure is recorded: when to try again, and whether to at all.
@@ -390,7 +394,7 @@ impl Pipeline {
         id: i64,
         validators: &Validators,
         status: &mut Option<u16>,
-    ) -> Result<(IngestReport, Fetched), PassError> {
+    ) -> Result<(IngestReport, Fetched, Option<String>), PassError> {
         let url = self.config.source_url(source).map_err(PassError::Url)?;
         let limits = Limits::for_source(&self.config, source);
         let fetched = if source.kind == SourceKind::Page && source.robots {
@@ -401,12 +405,9 @@ impl Pipeline {
         let fetched = fetched.inspect_err(|e| *status = e.status())?;
         *status = Some(fetched.status);
         if fetched.not_modified() {
-            return Ok((IngestReport::default(), fetched));
+            return Ok((IngestReport::default(), fetched, None));
         }
         let (feed_title, entries) = parse_blocking(source.clone(), fetched.clone()).await?;
-        if let Some(title) = &feed_title {
-            self.store.record_feed_title(id, title).await?;
-        }
         let entries = self.scraper.enrich(&self.config, source, entries).await;
         let rules = self.title_rules.clone();
         // The site's template: what the store learnt from its earlier pages,
@@ -440,7 +441,7 @@ impl Pipeline {
                 Some((&source.name, &pages)),
             )
             .await?;
-        Ok((report, fetched))
+        Ok((report, fetched, feed_title))
     }
 }
 
@@ -469,6 +470,7 @@ fn success(now: i64, fetched: &Fetched, cap: std::time::Duration) -> Success<'_>
         validators: &fetched.validators,
         fresh_until: fetched.fresh_for.map(|d| after(now, d.min(cap))),
         moved_to: fetched.moved_to.as_ref().map(url::Url::as_str),
+        feed_title: None,
     }
 }
 

@@ -82,6 +82,9 @@ pub struct Success<'a> {
     pub fresh_until: Option<i64>,
     /// Where a permanent redirect pointed, if one did.
     pub moved_to: Option<&'a str>,
+    /// The feed's own title, when it differs from the one stored: written,
+    /// and the feeds marked for re-rendering, as it names the source there.
+    pub feed_title: Option<&'a str>,
 }
 
 /// A fetch that did not work.
@@ -161,35 +164,6 @@ impl Store {
         Ok(ids)
     }
 
-    /// Records the title a source's feed gives itself; the feeds are
-    /// re-rendered when it changed, as it names the source in them.
-    pub async fn record_feed_title(&self, source_id: i64, title: &str) -> Result<(), StoreError> {
-        // Titles rarely change: look before taking the write lock.
-        let stored: Option<Option<String>> =
-            sqlx::query_scalar("SELECT feed_title FROM sources WHERE id = $1")
-                .bind(source_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        if stored.flatten().as_deref() == Some(title) {
-            return Ok(());
-        }
-        let mut tx = self.begin_write().await?;
-        let changed = sqlx::query(
-            "UPDATE sources SET feed_title = $2
-             WHERE id = $1 AND (feed_title IS NULL OR feed_title <> $2)",
-        )
-        .bind(source_id)
-        .bind(title)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if changed > 0 {
-            tx.mark_changed().await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Every source row, by name.
     pub async fn source_states(&self) -> Result<Vec<SourceState>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!("{STATE_COLUMNS} ORDER BY s.name"));
@@ -219,7 +193,8 @@ impl Store {
                  last_status = $5, last_error = NULL, error_count = 0, retry_at = NULL,
                  fresh_until = $6, gone_at = NULL, moved_to = $7,
                  lease_owner = CASE WHEN lease_owner = $8 THEN NULL ELSE lease_owner END,
-                 lease_until = CASE WHEN lease_owner = $8 THEN NULL ELSE lease_until END
+                 lease_until = CASE WHEN lease_owner = $8 THEN NULL ELSE lease_until END,
+                 feed_title = COALESCE($9, feed_title)
              WHERE id = $1",
         )
         .bind(source_id)
@@ -230,8 +205,14 @@ impl Store {
         .bind(ok.fresh_until)
         .bind(ok.moved_to)
         .bind(self.holder())
+        .bind(ok.feed_title)
         .execute(&self.pool)
         .await?;
+        if ok.feed_title.is_some() {
+            sqlx::query("UPDATE changes SET version = version + 1 WHERE id = 1")
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(())
     }
 
