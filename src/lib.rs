@@ -10,6 +10,7 @@ pub mod daemon;
 pub mod dedup;
 pub mod extract;
 pub mod fetch;
+pub mod filter;
 pub mod logging;
 pub mod publish;
 pub mod schedule;

@@ -14,6 +14,7 @@ use feedfold::daemon::{self, Pipeline};
 use feedfold::dedup::{FeatureOptions, Fingerprinter, MatchOptions};
 use feedfold::publish::{FeedMeta, Format, load_items, render};
 use feedfold::store::Store;
+use unicode_width::UnicodeWidthStr;
 
 /// A news aggregator that folds duplicate stories into one merged feed.
 #[derive(Parser)]
@@ -360,15 +361,48 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
         Command::Opml {
             command: OpmlCommand::Export(c),
         } => {
+            let config = load_config(c)?;
+            let titles = stored_feed_titles(&config).await;
             out(format_args!(
                 "{}",
-                feedfold::config::opml::export(&*load_config(c)?)
+                feedfold::config::opml::export_with_titles(&config, &titles)
             ))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Opml {
             command: OpmlCommand::Import { config, file },
         } => opml_import(config, &file),
+    }
+}
+
+/// The feeds' own titles (by source name) from the database, for display
+/// names in OPML. Best effort: an export needs no database, so none (or
+/// one that cannot be read, which is logged) gives no titles, and a SQLite
+/// file that does not exist is not created.
+async fn stored_feed_titles(config: &Config) -> std::collections::HashMap<String, String> {
+    let url = config.database_url();
+    if let Some(file) = url.strip_prefix("sqlite://")
+        && !Path::new(file.split('?').next().unwrap_or(file)).exists()
+    {
+        return Default::default();
+    }
+    let states = match Store::open(&url).await {
+        Ok(store) => {
+            let states = store.source_states().await;
+            store.close().await;
+            states
+        }
+        Err(e) => Err(e),
+    };
+    match states {
+        Ok(states) => states
+            .into_iter()
+            .filter_map(|s| Some((s.name, s.feed_title?)))
+            .collect(),
+        Err(e) => {
+            tracing::warn!("feeds' own titles not read, sources are named by config only: {e}");
+            Default::default()
+        }
     }
 }
 
@@ -626,21 +660,20 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
     store.close().await;
     let now = Utc::now();
     let mut out = std::io::BufWriter::new(Stdout::lock());
-    if !json {
-        writeln!(
-            out,
-            "{:<24} {:<20} {:<20} {:>6} {:>7}  LAST ERROR",
-            "SOURCE", "LAST FETCH", "NEXT DUE", "STATUS", "ENTRIES"
-        )?;
-    }
-    for state in states.iter().filter(|s| s.enabled) {
-        let next = config
-            .enabled_sources()
-            .find(|s| s.name == state.name)
-            .and_then(|s| feedfold::serve::next_due(config, s, Some(state), now));
-        if json {
+    let rows: Vec<_> = states
+        .iter()
+        .filter(|s| s.enabled)
+        .map(|state| {
+            let source = config.enabled_sources().find(|s| s.name == state.name);
+            let next = source.and_then(|s| feedfold::serve::next_due(config, s, Some(state), now));
+            let title = feedfold::serve::display_name(source, Some(state), &state.name);
+            (state, next, title)
+        })
+        .collect();
+    if json {
+        for (state, next, title) in rows {
             let line = serde_json::json!({
-                "source": state.name, "url": state.url,
+                "source": state.name, "title": title, "url": state.url,
                 "last_fetch": state.last_fetch_at, "last_success": state.last_success_at,
                 "next_due": next.map(|t| t.timestamp()), "status": state.last_status,
                 "errors": state.error_count, "last_error": state.last_error, "entries": state.entries,
@@ -650,22 +683,45 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
                 "lease_until": state.lease.as_ref().map(|(_, until)| until),
             });
             writeln!(out, "{line}")?;
-        } else {
-            let when = |t: Option<i64>| {
-                t.and_then(|t| DateTime::from_timestamp(t, 0))
-                    .map_or("never".into(), short_time)
-            };
-            writeln!(
-                out,
-                "{:<24} {:<20} {:<20} {:>6} {:>7}  {}",
-                state.name,
-                when(state.last_fetch_at),
-                next.map_or("-".into(), short_time),
-                state.last_status.map_or("-".into(), |s| s.to_string()),
-                state.entries,
-                feedfold::serve::problem(state, &short_time),
-            )?;
         }
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    // "name (Display Name)" when they differ; the column is as wide as the
+    // widest, counted in terminal cells (a Chinese character takes two).
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|(state, _, title)| match *title == state.name {
+            true => title.clone(),
+            false => format!("{} ({title})", state.name),
+        })
+        .collect();
+    let width = labels.iter().map(|l| l.width()).max().unwrap_or(0).max(24);
+    let pad = |label: &str| format!("{label}{}", " ".repeat(width - label.width()));
+    writeln!(
+        out,
+        "{} {:<20} {:<20} {:>6} {:>7}  LAST ERROR",
+        pad("SOURCE"),
+        "LAST FETCH",
+        "NEXT DUE",
+        "STATUS",
+        "ENTRIES"
+    )?;
+    let when = |t: Option<i64>| {
+        t.and_then(|t| DateTime::from_timestamp(t, 0))
+            .map_or("never".into(), short_time)
+    };
+    for ((state, next, _), label) in rows.iter().zip(&labels) {
+        writeln!(
+            out,
+            "{} {:<20} {:<20} {:>6} {:>7}  {}",
+            pad(label),
+            when(state.last_fetch_at),
+            next.map_or("-".into(), short_time),
+            state.last_status.map_or("-".into(), |s| s.to_string()),
+            state.entries,
+            feedfold::serve::problem(state, &short_time),
+        )?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -813,6 +869,9 @@ async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
             "  story tag:feedfold,2026:story/{}  fingerprint {fp}",
             e.story
         )?;
+        for line in filter_lines(config, &store.entry_copy(id).await?) {
+            writeln!(out, "  {line}")?;
+        }
         if let Some(url) = &e.url
             && let Some(article) = store.articles(&[url.as_str()]).await?.remove(url)
         {
@@ -865,6 +924,38 @@ async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
     store.close().await;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the `keep`/`drop` rules say about a stored copy: the rule that
+/// keeps it out of the merged feed or out of its groups' feeds; nothing
+/// when no rule applies to it at all.
+fn filter_lines(config: &Config, copy: &feedfold::store::StoryCopy) -> Vec<String> {
+    use feedfold::publish::held_by;
+    let groups = config
+        .source(&copy.source)
+        .map(|s| s.groups.as_slice())
+        .unwrap_or_default();
+    let merged = held_by(config, None, copy);
+    let mut lines: Vec<String> = merged
+        .iter()
+        .map(|held| format!("filters: not in any feed: {held}"))
+        .collect();
+    for group in groups.iter().filter(|_| merged.is_none()) {
+        if let Some(held) = held_by(config, Some(group), copy) {
+            lines.push(format!("filters: not in group {group:?}'s feed: {held}"));
+        }
+    }
+    let ruled = config
+        .source(&copy.source)
+        .is_some_and(|s| !s.filter.is_empty())
+        || !config.output.filter.is_empty()
+        || groups
+            .iter()
+            .any(|g| config.groups.get(g).is_some_and(|t| !t.filter.is_empty()));
+    if lines.is_empty() && ruled {
+        lines.push("filters: shown (no keep/drop rule holds it back)".into());
+    }
+    lines
 }
 
 async fn split(config: &Config, item: &str) -> Result<ExitCode, Failure> {

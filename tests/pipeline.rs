@@ -161,7 +161,7 @@ async fn daemon_serves_each_story_once_in_every_format() {
         .and_then(|c| c.body.clone())
         .unwrap();
     assert!(
-        html.contains("Also reported by") && html.contains("wire-b"),
+        html.contains("Also reported by") && html.contains(">B</a>"),
         "{html}"
     );
     assert!(

@@ -329,6 +329,7 @@ fn fingerprinted(n: usize, fingerprint: u64, at: i64) -> feedfold::store::Incomi
             features: 1000,
         }),
         traits: same_text(),
+        held: false,
     }
 }
 
@@ -563,6 +564,7 @@ fn copy() -> impl Strategy<Value = StoryCopy> {
             |(source, priority, title, url, author, summary, content, published, (files, tags))| {
                 StoryCopy {
                     guid: format!("{source}-{published}"),
+                    source_title: None,
                     source,
                     priority,
                     url: url.and_then(|u| canonical_url(&u)),

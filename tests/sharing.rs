@@ -44,6 +44,7 @@ async fn finish(store: &Store, source_id: i64, at: i64) {
         validators: &validators,
         fresh_until: None,
         moved_to: None,
+        feed_title: None,
     };
     store.record_success(source_id, &ok).await.unwrap();
 }

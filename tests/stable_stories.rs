@@ -94,6 +94,7 @@ fn incoming(spec: &Spec) -> Incoming {
             features: 100,
         }),
         traits: Default::default(),
+        held: false,
     }
 }
 

@@ -27,6 +27,7 @@ fn plain(entries: &[Entry]) -> Vec<Incoming> {
             entry: e.clone(),
             simhash: None,
             traits: Default::default(),
+            held: false,
         })
         .collect()
 }
@@ -247,6 +248,7 @@ fn success(at: i64, status: u16, validators: &Validators) -> Success<'_> {
         validators,
         fresh_until: None,
         moved_to: None,
+        feed_title: None,
     }
 }
 

@@ -55,6 +55,7 @@ fn item(guid: &str, fingerprint: u64, published: i64, text: &str) -> Incoming {
             sketch: Some(fingerprinter.sketch()),
             title_key: None,
         },
+        held: false,
     }
 }
 

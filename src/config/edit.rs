@@ -61,7 +61,13 @@ pub fn add_sources(
             report.push(Added::AlreadyThere(name.clone()));
             continue;
         }
-        let name = unique_name(&slug(&sub.title), &names);
+        // A name feedfold exported is kept (made unique); others come from
+        // the title.
+        let given = sub.extra.iter().find(|(k, _)| k == "name").map(|(_, v)| v);
+        let name = unique_name(
+            &given.map_or_else(|| slug(&sub.title), |n| n.trim().to_owned()),
+            &names,
+        );
         sources.push(table_for(&name, sub));
         names.insert(name.clone());
         urls.push((sub.url.clone(), name.clone()));
@@ -71,15 +77,18 @@ pub fn add_sources(
 }
 
 fn table_for(name: &str, sub: &Subscription) -> Table {
-    let mut table = Table::new();
-    table.insert("name", value(name));
-    table.insert("url", value(sub.url.as_str()));
     let extra = |key: &str| {
         sub.extra
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     };
+    let mut table = Table::new();
+    table.insert("name", value(name));
+    table.insert("url", value(sub.url.as_str()));
+    if extra("name").is_some() && sub.title != name {
+        table.insert("title", value(sub.title.as_str()));
+    }
     if extra("kind") == Some("page") {
         table.insert("kind", value("page"));
     }
@@ -186,9 +195,13 @@ mod tests {
 
     #[test]
     fn export_then_import_loses_nothing() {
-        let text = "[[source]]\nname = \"a\"\nurl = \"https://a.example.org/feed\"\ngroups = [\"world\", \"en\"]\npriority = 7\nschedule = \"*/5 * * * *\"\nenabled = false\n\n[[source]]\nname = \"p\"\nurl = \"https://p.example.org/list\"\nkind = \"page\"\n[source.page]\nitem = \"ul.news li\"\ndate = \"span.date\"\n\n[[source]]\nname = \"plain\"\nurl = \"https://x.example.org/rss\"\n";
+        let text = "[[source]]\nname = \"a\"\ntitle = \"Agence A\"\nurl = \"https://a.example.org/feed\"\ngroups = [\"world\", \"en\"]\npriority = 7\nschedule = \"*/5 * * * *\"\nenabled = false\n\n[[source]]\nname = \"p\"\nurl = \"https://p.example.org/list\"\nkind = \"page\"\n[source.page]\nitem = \"ul.news li\"\ndate = \"span.date\"\n\n[[source]]\nname = \"plain\"\nurl = \"https://x.example.org/rss\"\n";
         let original = Config::parse(text, Path::new("f.toml"), Path::new("/")).unwrap();
         let exported = opml::export(&original);
+        assert!(
+            exported.contains("text=\"Agence A\"") && exported.contains("feedfold:name=\"a\""),
+            "{exported}"
+        );
         let (rebuilt, _) =
             add_sources("", &opml::import(&exported).unwrap().subscriptions).unwrap();
         let round = Config::parse(&rebuilt, Path::new("f.toml"), Path::new("/")).unwrap();
@@ -198,8 +211,8 @@ mod tests {
                 .iter()
                 .map(|s| {
                     format!(
-                        "{}|{:?}|{:?}|{:?}|{}|{}|{:?}",
-                        s.name, s.url, s.kind, s.groups, s.priority, s.enabled, s.page
+                        "{}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}",
+                        s.name, s.title, s.url, s.kind, s.groups, s.priority, s.enabled, s.page
                     )
                 })
                 .collect();

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::filter::{Filter, Rule};
 pub use values::{ByteSize, CronExpr, Duration, Location, Network, TimeZone};
 
 /// A configuration problem, with where it is.
@@ -90,6 +91,9 @@ pub struct Config {
     /// `[[source]]`: the feeds and pages to follow.
     #[serde(default, rename = "source")]
     pub sources: Vec<Source>,
+    /// `[group.NAME]`: settings of the per-group feeds, by group name.
+    #[serde(default, rename = "group")]
+    pub groups: std::collections::BTreeMap<String, Group>,
     /// The folder relative paths in this file are resolved against.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -222,6 +226,35 @@ pub struct Output {
     /// name such as `"Asia/Shanghai"`. Feeds carry UTC with the offset, as
     /// readers convert them themselves. Default `"UTC"`.
     pub timezone: TimeZone,
+    /// Rules an entry must match (one of them) to appear in any feed or on
+    /// the web page; see [`crate::filter`]. Default none: all are kept.
+    pub keep: Vec<Rule>,
+    /// Rules that take a matching entry out of every feed and the web
+    /// page; they win over `keep`. Default none.
+    pub drop: Vec<Rule>,
+    /// Publish titles without the wire and site decorations that dedup
+    /// strips for comparison (`(聚焦疫情防控)`, `BREAKING:`, ` - Reuters`);
+    /// the title as the source wrote it stays in the item's metadata.
+    /// Default true.
+    pub clean_titles: bool,
+    /// `keep` and `drop` compiled, once per load.
+    #[serde(skip)]
+    pub filter: Filter,
+}
+
+/// `[group.NAME]`: one group feed's settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Group {
+    /// Rules an entry must match (one of them) to appear in this group's
+    /// feeds, besides `output.keep`. Default none.
+    pub keep: Vec<Rule>,
+    /// Rules that take a matching entry out of this group's feeds, besides
+    /// `output.drop`. Default none.
+    pub drop: Vec<Rule>,
+    /// `keep` and `drop` compiled, once per load.
+    #[serde(skip)]
+    pub filter: Filter,
 }
 
 impl Default for Output {
@@ -233,6 +266,10 @@ impl Default for Output {
             window: parse_builtin("7d"),
             refresh: parse_builtin("5s"),
             timezone: TimeZone::default(),
+            keep: Vec::new(),
+            drop: Vec::new(),
+            clean_titles: true,
+            filter: Filter::default(),
         }
     }
 }
@@ -421,6 +458,23 @@ pub struct Source {
     /// extraction (ads, "read more" boxes, captions).
     #[serde(default)]
     pub remove_selectors: Vec<String>,
+    /// Name shown to readers ("Also reported by", `/`, `/sources`,
+    /// `status`, OPML). Default: the feed's own title once fetched, else
+    /// `name`.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Rules an entry must match (one of them) to be published and folded
+    /// with other sources' copies. Entries that fail are still stored, so a
+    /// changed rule applies to them too. Default none: all are kept.
+    #[serde(default)]
+    pub keep: Vec<Rule>,
+    /// Rules that keep a matching entry out of every feed and out of other
+    /// stories; they win over `keep`. Default none.
+    #[serde(default)]
+    pub drop: Vec<Rule>,
+    /// `keep` and `drop` compiled, once per load.
+    #[serde(skip)]
+    pub filter: Filter,
 }
 
 /// When to fetch an entry's article page.
@@ -543,6 +597,7 @@ impl Config {
         match config {
             Some(mut config) if problems.is_empty() => {
                 config.base_dir = base_dir.to_owned();
+                config.compile_filters();
                 // Relative joins against "http://host/feedfold" would drop "feedfold".
                 if !config.output.base_url.path().ends_with('/') {
                     let path = format!("{}/", config.output.base_url.path());
@@ -572,6 +627,7 @@ impl Config {
             let message = "output.refresh must be at least 100ms".into();
             problems.push(Problem::at(text, 0, message));
         }
+        problems.extend(self.bad_rules(text));
         let spans = SourceSpans::find(text);
         let start_of = |i: usize| spans.get(i).map_or(0, |s| s.name.span().start);
         let mut seen = HashMap::new();
@@ -591,11 +647,64 @@ impl Config {
         problems
     }
 
+    /// Every `keep`/`drop` rule whose regex does not compile, located at
+    /// the rule and naming its scope.
+    fn bad_rules(&self, text: &str) -> Vec<Problem> {
+        let mut scopes: Vec<(String, &[Rule], &[Rule])> = Vec::new();
+        scopes.push(("output".into(), &self.output.keep, &self.output.drop));
+        for (name, group) in &self.groups {
+            scopes.push((format!("group {name:?}"), &group.keep, &group.drop));
+        }
+        for source in &self.sources {
+            let scope = format!("source {:?}", source.name);
+            scopes.push((scope, &source.keep, &source.drop));
+        }
+        let mut problems = Vec::new();
+        for (scope, keep, drop) in scopes {
+            let kinds = [("keep", keep), ("drop", drop)];
+            for (kind, rule) in kinds
+                .iter()
+                .flat_map(|(k, rs)| rs.iter().map(move |r| (k, r)))
+            {
+                if let Some(e) = rule.error() {
+                    let message = format!("{scope}: {kind} rule: {e}");
+                    problems.push(Problem::at(text, rule.span.start, message));
+                }
+            }
+        }
+        problems
+    }
+
+    /// Compiles every scope's `keep` and `drop` rules.
+    pub fn compile_filters(&mut self) {
+        self.output.filter = Filter::new(&self.output.keep, &self.output.drop);
+        for group in self.groups.values_mut() {
+            group.filter = Filter::new(&group.keep, &group.drop);
+        }
+        for source in &mut self.sources {
+            source.filter = Filter::new(&source.keep, &source.drop);
+        }
+    }
+
+    /// The source named `name`, if the config has it.
+    pub fn source(&self, name: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+
     /// Things that are allowed but probably wrong, each `line:col`: a
-    /// `file://` or relative source path that does not exist (yet).
+    /// `file://` or relative source path that does not exist (yet), a
+    /// `[group.NAME]` table no source belongs to.
     pub fn warnings(&self, text: &str) -> Vec<Problem> {
         let spans = SourceSpans::find(text);
         let mut warnings = Vec::new();
+        for name in self.groups.keys() {
+            if !self.sources.iter().any(|s| s.groups.contains(name)) {
+                let at = text.find(&format!("[group.{name}]")).unwrap_or(0);
+                let message =
+                    format!("warning: [group.{name}]: no source has {name:?} in its groups");
+                warnings.push(Problem::at(text, at, message));
+            }
+        }
         for (i, source) in self.sources.iter().enumerate() {
             let Ok(url) = self.source_url(source) else {
                 continue;
@@ -916,6 +1025,69 @@ mod tests {
         assert!(
             e.starts_with("feedfold.toml:2:8: source \"p\": bad CSS selector \"ul[[\""),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn filters_parse_at_every_scope_and_compile() {
+        let config = parse(
+            "[output]\ndrop = [\"title:(?-i)AD\"]\nclean_titles = false\n\
+             [group.zh]\nkeep = [\"疫情\"]\n\
+             [[source]]\nname = \"a\"\nurl = \"a.xml\"\ngroups = [\"zh\"]\ntitle = \"A 报\"\n\
+             keep = [\"strike\", \"category:world\"]\ndrop = [\"link:/sport/\"]\n",
+        )
+        .unwrap();
+        assert!(!config.output.clean_titles);
+        assert!(!config.output.filter.is_empty());
+        assert!(!config.groups["zh"].filter.is_empty());
+        let a = config.source("a").unwrap();
+        assert_eq!(a.title.as_deref(), Some("A 报"));
+        assert_eq!(a.keep.len(), 2);
+        assert!(!a.filter.is_empty());
+        assert!(parse("").unwrap().output.clean_titles);
+    }
+
+    #[test]
+    fn a_bad_regex_names_its_scope_line_and_column() {
+        let text = "[output]\ndrop = [\"ok\", \"(中文\"]\n\n[group.g]\nkeep = [\"[z-a]\"]\n\n\
+                    [[source]]\nname = \"hn\"\nurl = \"a.xml\"\ndrop = [\"title:*x\"]\n";
+        let e = error_of(text);
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 3, "{e}");
+        assert!(
+            lines[0].starts_with(
+                "feedfold.toml:2:15: output: drop rule: bad regular expression \"(中文\": "
+            ),
+            "{e}"
+        );
+        assert!(
+            lines[1].starts_with(
+                "feedfold.toml:5:9: group \"g\": keep rule: bad regular expression \"[z-a]\""
+            ),
+            "{e}"
+        );
+        assert!(
+            lines[2].starts_with(
+                "feedfold.toml:10:9: source \"hn\": drop rule: bad regular expression \"title:*x\""
+            ),
+            "{e}"
+        );
+        let e = error_of("[group.g]\nkeep = \"x\"\n");
+        assert!(e.starts_with("feedfold.toml:2:8: "), "{e}");
+    }
+
+    #[test]
+    fn a_group_table_no_source_has_is_a_warning() {
+        let text = "[group.world]\ndrop = [\"x\"]\n[[source]]\nname = \"a\"\nurl = \"https://example.org/\"\ngroups = [\"zh\"]\n";
+        let config = parse(text).unwrap();
+        let warnings: Vec<String> = config
+            .warnings(text)
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        assert_eq!(
+            warnings,
+            ["1:1: warning: [group.world]: no source has \"world\" in its groups"]
         );
     }
 

@@ -55,6 +55,17 @@ const NAMESPACE: &str = "https://github.com/feedfold/feedfold/opml";
 /// Writes the config's sources as OPML 2.0, grouped into folders by their
 /// first group.
 pub fn export(config: &Config) -> String {
+    export_with_titles(config, &std::collections::HashMap::new())
+}
+
+/// [`export`], each outline titled with its source's display name: its
+/// `title`, else its feed's own title from `feed_titles` (by source name),
+/// else its name. A title other than the name carries the name along in
+/// `feedfold:name`, so importing the file back keeps the names.
+pub fn export_with_titles(
+    config: &Config,
+    feed_titles: &std::collections::HashMap<String, String>,
+) -> String {
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\" xmlns:feedfold=\"{NAMESPACE}\">\n<head><title>{}</title></head>\n<body>\n",
         escape_html(&config.output.title)
@@ -67,7 +78,7 @@ pub fn export(config: &Config) -> String {
     folders.sort_unstable();
     folders.dedup();
     for source in config.sources.iter().filter(|s| s.groups.is_empty()) {
-        out.push_str(&outline(config, source, "  "));
+        out.push_str(&outline(config, feed_titles, source, "  "));
     }
     for folder in folders {
         out.push_str(&format!(
@@ -79,7 +90,7 @@ pub fn export(config: &Config) -> String {
             .iter()
             .filter(|s| s.groups.first().map(String::as_str) == Some(folder))
         {
-            out.push_str(&outline(config, source, "    "));
+            out.push_str(&outline(config, feed_titles, source, "    "));
         }
         out.push_str("  </outline>\n");
     }
@@ -87,19 +98,33 @@ pub fn export(config: &Config) -> String {
     out
 }
 
-fn outline(config: &Config, source: &Source, indent: &str) -> String {
+fn outline(
+    config: &Config,
+    feed_titles: &std::collections::HashMap<String, String>,
+    source: &Source,
+    indent: &str,
+) -> String {
     let url = match &source.url {
         Location::Url(url) => url.to_string(),
         Location::Path(path) => config
             .source_url(source)
             .map_or_else(|_| path.clone(), |u| u.to_string()),
     };
+    let title = source
+        .title
+        .as_ref()
+        .or_else(|| feed_titles.get(&source.name))
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or(&source.name);
     let mut attrs = vec![
         ("type", "rss".to_owned()),
-        ("text", source.name.clone()),
-        ("title", source.name.clone()),
+        ("text", title.clone()),
+        ("title", title.clone()),
         ("xmlUrl", url),
     ];
+    if *title != source.name {
+        attrs.push(("feedfold:name", source.name.clone()));
+    }
     if !source.groups.is_empty() {
         let categories: Vec<String> = source.groups.iter().map(|g| format!("/{g}")).collect();
         attrs.push(("category", categories.join(",")));

@@ -15,6 +15,7 @@ use crate::dedup::template::{Templates, page_keys_of};
 use crate::dedup::{FeatureOptions, Fingerprinter, MatchOptions, TitleRules};
 use crate::extract::html_to_text;
 use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, Limits, Validators, charset};
+use crate::filter::{Fields, Filter};
 use crate::schedule::{backoff, slot};
 use crate::serve::{FetchResult, Metrics};
 use crate::source::{self, Entry, SourceError};
@@ -323,11 +324,15 @@ impl Pipeline {
             .fetch_and_store(source, id, &state.validators, &mut verdict.status)
             .await;
         let recorded = match &result {
-            Ok((_, fetched)) => {
+            Ok((_, fetched, feed_title)) => {
                 if let Some(to) = &fetched.moved_to {
                     tracing::warn!(source = name, %to, "moved permanently (301/308): update its url in the config");
                 }
-                let ok = success(now, fetched, self.config.fetch.backoff_max.0);
+                let mut ok = success(now, fetched, self.config.fetch.backoff_max.0);
+                // Written (and the feeds re-rendered) only when it changed.
+                ok.feed_title = feed_title
+                    .as_deref()
+                    .filter(|t| state.feed_title.as_deref() != Some(*t));
                 verdict.not_before = ok.fresh_until;
                 self.store.record_success(id, &ok).await
             }
@@ -344,7 +349,7 @@ impl Pipeline {
         if let Err(error) = recorded {
             tracing::error!(source = name, %error, "could not record the fetch state");
         }
-        result.map(|(report, _)| report)
+        result.map(|(report, ..)| report)
     }
 
     /// How a failure is recorded: when to try again, and whether to at all.
@@ -389,7 +394,7 @@ impl Pipeline {
         id: i64,
         validators: &Validators,
         status: &mut Option<u16>,
-    ) -> Result<(IngestReport, Fetched), PassError> {
+    ) -> Result<(IngestReport, Fetched, Option<String>), PassError> {
         let url = self.config.source_url(source).map_err(PassError::Url)?;
         let limits = Limits::for_source(&self.config, source);
         let fetched = if source.kind == SourceKind::Page && source.robots {
@@ -400,9 +405,9 @@ impl Pipeline {
         let fetched = fetched.inspect_err(|e| *status = e.status())?;
         *status = Some(fetched.status);
         if fetched.not_modified() {
-            return Ok((IngestReport::default(), fetched));
+            return Ok((IngestReport::default(), fetched, None));
         }
-        let entries = parse_blocking(source.clone(), fetched.clone()).await?;
+        let (feed_title, entries) = parse_blocking(source.clone(), fetched.clone()).await?;
         let entries = self.scraper.enrich(&self.config, source, entries).await;
         let rules = self.title_rules.clone();
         // The site's template: what the store learnt from its earlier pages,
@@ -413,10 +418,14 @@ impl Pipeline {
         let stored = self.store.stored_guids(id, &guids).await?;
         let learnt = self.store.site_template(&source.name, now).await?;
         let site = source.name.clone();
+        let filter = source.filter.clone();
         let (items, pages) = tokio::task::spawn_blocking(move || {
             let mut templates = Templates::default();
             templates.load(&site, learnt);
-            fingerprint_with_template(entries, rules, &mut templates, &site, &stored)
+            let (mut items, pages) =
+                fingerprint_with_template(entries, rules, &mut templates, &site, &stored);
+            hold_filtered(&filter, &mut items);
+            (items, pages)
         })
         .await
         .map_err(|e| PassError::Task(e.to_string()))?;
@@ -432,7 +441,7 @@ impl Pipeline {
                 Some((&source.name, &pages)),
             )
             .await?;
-        Ok((report, fetched))
+        Ok((report, fetched, feed_title))
     }
 }
 
@@ -461,14 +470,19 @@ fn success(now: i64, fetched: &Fetched, cap: std::time::Duration) -> Success<'_>
         validators: &fetched.validators,
         fresh_until: fetched.fresh_for.map(|d| after(now, d.min(cap))),
         moved_to: fetched.moved_to.as_ref().map(url::Url::as_str),
+        feed_title: None,
     }
 }
 
 /// Parses off the async threads: it is CPU work, and a parsed HTML tree
 /// cannot cross an await.
-async fn parse_blocking(source: Source, fetched: Fetched) -> Result<Vec<Entry>, PassError> {
+/// Returns the entries and, for a feed, its own title.
+async fn parse_blocking(
+    source: Source,
+    fetched: Fetched,
+) -> Result<(Option<String>, Vec<Entry>), PassError> {
     tokio::task::spawn_blocking(move || {
-        let entries = match (source.kind, &source.page) {
+        let parsed = match (source.kind, &source.page) {
             (SourceKind::Page, Some(page)) => {
                 let url = fetched.final_url.as_str();
                 let html =
@@ -477,15 +491,16 @@ async fn parse_blocking(source: Source, fetched: Fetched) -> Result<Vec<Entry>, 
                 if entries.is_empty() {
                     warn_no_entries(&source.name, page);
                 }
-                Ok(entries)
+                Ok((None, entries))
             }
-            _ => source::feed::parse(
+            _ => source::feed::parse_feed(
                 &fetched.bytes,
                 fetched.content_type.as_deref(),
                 fetched.final_url.as_str(),
-            ),
+            )
+            .map(|feed| (feed.title, feed.entries)),
         }?;
-        Ok(entries)
+        Ok(parsed)
     })
     .await
     .map_err(|e| PassError::Task(e.to_string()))?
@@ -514,6 +529,36 @@ fn body_text(entry: &Entry) -> String {
         .unwrap_or_default()
 }
 
+/// Marks the items `filter` (a source's `keep`/`drop` rules) does not pass
+/// as held: stored, but kept out of other stories and of the feeds.
+pub fn hold_filtered(filter: &Filter, items: &mut [Incoming]) {
+    if filter.is_empty() {
+        return;
+    }
+    for item in items {
+        let entry = &item.entry;
+        let text = if filter.reads_text() {
+            body_text(entry)
+        } else {
+            String::new()
+        };
+        let summary = entry
+            .summary
+            .as_deref()
+            .map(html_to_text)
+            .unwrap_or_default();
+        let fields = Fields {
+            title: &entry.title,
+            link: entry.url.as_deref(),
+            author: entry.author.as_deref(),
+            summary: &summary,
+            text: &text,
+            categories: &entry.categories,
+        };
+        item.held = !filter.verdict(&fields).passes();
+    }
+}
+
 /// The entry with the fingerprint, sketch and title key of its title and `body`.
 fn fingerprinted(fingerprinter: &mut Fingerprinter, entry: Entry, body: &str) -> Incoming {
     let simhash = Some(fingerprinter.story(&entry.title, body));
@@ -521,6 +566,7 @@ fn fingerprinted(fingerprinter: &mut Fingerprinter, entry: Entry, body: &str) ->
         entry,
         simhash,
         traits: fingerprinter.traits(),
+        held: false,
     }
 }
 

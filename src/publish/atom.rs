@@ -1,9 +1,12 @@
 //! Atom 1.0 (RFC 4287): one `id` and `updated` per entry, a `rel="self"` link.
 
+use std::collections::BTreeMap;
+
+use atom_syndication::extension::{Extension, ExtensionMap};
 use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Text};
 use chrono::{DateTime, Utc};
 
-use super::{FeedMeta, Format, Item, PublishError};
+use super::{FeedMeta, Format, Item, NAMESPACE, PublishError};
 
 pub(super) fn render(
     meta: &FeedMeta,
@@ -28,6 +31,7 @@ pub(super) fn render(
             version: Some(env!("CARGO_PKG_VERSION").into()),
         }),
         entries: items.iter().map(entry).collect(),
+        namespaces: BTreeMap::from([("feedfold".into(), NAMESPACE.into())]),
         ..Feed::default()
     };
     let bytes = feed.write_to(Vec::new()).map_err(|e| PublishError::Write {
@@ -41,7 +45,10 @@ pub(super) fn render(
 }
 
 fn entry(item: &Item) -> Entry {
-    let author = item.author.clone().unwrap_or_else(|| item.source.clone());
+    let author = item
+        .author
+        .clone()
+        .unwrap_or_else(|| item.source_title.clone());
     Entry {
         id: item.id.clone(),
         title: Text::plain(item.title.clone()),
@@ -74,6 +81,7 @@ fn entry(item: &Item) -> Entry {
             content_type: Some("html".into()),
             ..Content::default()
         }),
+        extensions: original_title(item),
         ..Entry::default()
     }
 }
@@ -85,4 +93,20 @@ fn link(href: String, rel: &str, mime: Option<&str>) -> Link {
         mime_type: mime.map(Into::into),
         ..Link::default()
     }
+}
+
+/// `<feedfold:original-title>` when the published title was cleaned.
+fn original_title(item: &Item) -> ExtensionMap {
+    let Some(original) = &item.original_title else {
+        return ExtensionMap::default();
+    };
+    let element = Extension {
+        name: "feedfold:original-title".into(),
+        value: Some(original.clone()),
+        ..Extension::default()
+    };
+    BTreeMap::from([(
+        "feedfold".into(),
+        BTreeMap::from([("original-title".into(), vec![element])]),
+    )])
 }

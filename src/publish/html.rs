@@ -78,7 +78,7 @@ fn story(item: &Item, zone: &TimeZone) -> String {
     });
     let mut out = format!(
         "<li{lang}>{image}{headline}<div class=\"meta\">{} · <time datetime=\"{}\">{}</time>{}</div>",
-        escape_html(&item.source),
+        escape_html(&item.source_title),
         item.published.to_rfc3339(),
         zone.show(item.published),
         source_count(item)
@@ -111,7 +111,7 @@ fn also(also: &[AlsoReported]) -> String {
     let others: Vec<String> = also
         .iter()
         .map(|a| {
-            let name = escape_html(&a.source);
+            let name = escape_html(&a.source_title);
             let source = match web_link(a.url.as_deref()) {
                 Some(url) => format!(
                     "<a href=\"{url}\" title=\"{}\" rel=\"noopener noreferrer\">{name}</a>",

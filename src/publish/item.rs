@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::dedup::{Candidate, RepresentativeRule, representative};
+use crate::dedup::{Candidate, RepresentativeRule, TitleRules, representative};
 use crate::extract::markup::{escape_html, plain_line};
 use crate::extract::{html_to_text, sanitize};
 use crate::source::{Enclosure, strip_control};
@@ -12,8 +12,11 @@ use crate::store::{StoryCopy, StoryRecord};
 /// Another source's copy of the same story.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AlsoReported {
-    /// Source name.
+    /// Source name: the config's stable key.
     pub source: String,
+    /// The source's display name (its `title`, else its feed's title, else
+    /// its name).
+    pub source_title: String,
     /// That copy's title.
     pub title: String,
     /// That copy's link.
@@ -25,14 +28,20 @@ pub struct AlsoReported {
 pub struct Item {
     /// Stable public id: a tag URI from the story key.
     pub id: String,
-    /// The representative's title.
+    /// The representative's title (cleaned of wire and site decorations
+    /// with `output.clean_titles`).
     pub title: String,
+    /// The representative's title as its source wrote it, when the
+    /// published title was cleaned into something else.
+    pub original_title: Option<String>,
     /// The representative's link.
     pub url: Option<String>,
     /// The representative's author.
     pub author: Option<String>,
-    /// The source the representative came from.
+    /// The source the representative came from (its name).
     pub source: String,
+    /// That source's display name.
+    pub source_title: String,
     /// When the story first appeared.
     pub published: DateTime<Utc>,
     /// When any copy last changed.
@@ -81,6 +90,7 @@ impl Item {
             .filter(|&(i, c)| i != chosen && c.source != rep.source)
             .map(|(_, c)| AlsoReported {
                 source: strip_control(c.source.clone()),
+                source_title: display_name(c),
                 title: strip_control(plain_line(&c.title)),
                 url: c.url.clone().map(strip_control),
             })
@@ -107,9 +117,11 @@ impl Item {
             image: image.map(strip_control),
             id: strip_control(format!("tag:feedfold,2026:story/{}", story.key)),
             title: strip_control(plain_line(&rep.title)),
+            original_title: None,
             url: rep.url.clone().map(strip_control),
             author: rep.author.as_deref().map(plain_line).map(strip_control),
             source: strip_control(rep.source.clone()),
+            source_title: display_name(rep),
             published: timestamp(story.published),
             updated: timestamp(story.updated),
             content_html: strip_control(content_html),
@@ -124,6 +136,65 @@ impl Item {
             also,
         })
     }
+}
+
+impl Item {
+    /// The item with its title cleaned of the wire and site decorations
+    /// `rules` strip for comparison (`(聚焦疫情防控)`, `BREAKING:`,
+    /// ` - Reuters`), the original kept in `original_title`. A title that
+    /// would be left empty, or is already clean, stays as it is.
+    pub fn with_clean_title(mut self, rules: &TitleRules) -> Item {
+        let cleaned = clean_title(rules, &self.title);
+        if !cleaned.is_empty() && cleaned != self.title {
+            self.original_title = Some(std::mem::replace(&mut self.title, cleaned));
+        }
+        self
+    }
+}
+
+/// `title` without its decorations, as it was written: dedup's cleaning
+/// works on the NFKC form (full-width `：` becomes `:`), so the cleaned
+/// text is mapped back onto the original characters where it can be.
+fn clean_title(rules: &TitleRules, title: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let cleaned = rules.clean(title);
+    if cleaned.is_empty() {
+        return cleaned;
+    }
+    // Each original character's NFKC form, and where it starts in the
+    // concatenation (which equals the NFKC of the whole but for rare
+    // compositions across characters; then the cleaned form is used).
+    let mut normal = String::with_capacity(title.len());
+    let mut starts = Vec::new();
+    for (at, c) in title.char_indices() {
+        starts.push((normal.len(), at));
+        normal.extend(c.nfkc());
+    }
+    let (Some(from), true) = (normal.find(&cleaned), !starts.is_empty()) else {
+        return cleaned;
+    };
+    let to = from + cleaned.len();
+    let start = starts.iter().find(|&&(n, _)| n == from).map(|&(_, o)| o);
+    let end = starts
+        .iter()
+        .find(|&&(n, _)| n == to)
+        .map(|&(_, o)| o)
+        .or((to == normal.len()).then_some(title.len()));
+    match (start, end) {
+        (Some(start), Some(end)) => title[start..end].to_owned(),
+        _ => cleaned,
+    }
+}
+
+/// A copy's source as readers see it: its display name, else its name.
+fn display_name(copy: &StoryCopy) -> String {
+    let name = copy
+        .source_title
+        .as_deref()
+        .map(plain_line)
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| copy.source.clone());
+    strip_control(name)
 }
 
 /// Most categories an item carries: a feed that tags every item with its
@@ -213,7 +284,7 @@ fn also_html(also: &[AlsoReported]) -> String {
     let links: Vec<String> = also
         .iter()
         .map(|a| {
-            let name = escape_html(&a.source);
+            let name = escape_html(&a.source_title);
             match a
                 .url
                 .as_deref()

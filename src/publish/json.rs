@@ -53,6 +53,9 @@ struct Author<'a> {
 struct Extension<'a> {
     about: &'static str,
     source: &'a str,
+    source_title: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_title: Option<&'a str>,
     also_reported_by: &'a [AlsoReported],
 }
 
@@ -72,7 +75,7 @@ pub(super) fn render(meta: &FeedMeta, items: &[Item]) -> Result<String, PublishE
 
 fn item(item: &Item) -> JsonItem<'_> {
     let author = Author {
-        name: item.author.as_deref().unwrap_or(&item.source),
+        name: item.author.as_deref().unwrap_or(&item.source_title),
     };
     JsonItem {
         id: &item.id,
@@ -97,6 +100,8 @@ fn item(item: &Item) -> JsonItem<'_> {
         feedfold: Extension {
             about: "https://github.com/feedfold/feedfold",
             source: &item.source,
+            source_title: &item.source_title,
+            original_title: item.original_title.as_deref(),
             also_reported_by: &item.also,
         },
     }

@@ -7,6 +7,7 @@ mod html;
 mod item;
 mod json;
 mod rss;
+mod shown;
 mod snapshot;
 
 use chrono::{DateTime, Utc};
@@ -15,7 +16,12 @@ use xxhash_rust::xxh3::xxh3_64;
 pub use crate::extract::markup::escape_html;
 pub use html::render_page;
 pub use item::{AlsoReported, Item};
+pub use shown::{Held, held_by, shown};
 pub use snapshot::{Snapshot, load_items};
+
+/// The XML namespace of feedfold's own elements in Atom and RSS items
+/// (`feedfold:original-title`); readers skip elements they do not know.
+pub const NAMESPACE: &str = "https://github.com/feedfold/feedfold/ns/1";
 
 /// The MIME type written for an enclosure whose feed named none, where the
 /// format requires one (RSS `type`, JSON Feed `mime_type`).
@@ -157,6 +163,7 @@ mod tests {
     fn copy(source: &str, priority: i64, title: &str, url: &str, content: &str) -> StoryCopy {
         StoryCopy {
             source: source.into(),
+            source_title: None,
             priority,
             guid: format!("{source}-{title}"),
             url: Some(url.into()),
@@ -421,6 +428,69 @@ mod tests {
             serde_json::json!(["World", "ab c"])
         );
         assert!(json["items"][1].get("attachments").is_none());
+    }
+
+    #[test]
+    fn clean_titles_lose_wire_decorations_as_written_and_keep_the_original() {
+        let rules = crate::dedup::TitleRules::default();
+        let cleaned = |title: &str| {
+            let mut story = stories().remove(1);
+            story.copies[0].title = title.into();
+            let item = Item::from_story(&story, crate::dedup::DEFAULT_RULES).unwrap();
+            let item = item.with_clean_title(&rules);
+            (item.title, item.original_title)
+        };
+        let (title, original) = cleaned("BREAKING: Port Strike Ends - Reuters");
+        assert_eq!(title, "Port Strike Ends");
+        assert_eq!(
+            original.as_deref(),
+            Some("BREAKING: Port Strike Ends - Reuters")
+        );
+        // Full-width punctuation is kept as written, not NFKC-folded.
+        let (title, original) = cleaned("(聚焦疫情防控)人力资源社会保障部：切实关心激励");
+        assert_eq!(title, "人力资源社会保障部：切实关心激励");
+        assert!(original.is_some());
+        assert_eq!(cleaned("【快讯】温州 新增病例").0, "温州 新增病例");
+        // Nothing to strip, or nothing left after stripping: unchanged.
+        assert_eq!(
+            cleaned("Port strike ends"),
+            ("Port strike ends".into(), None)
+        );
+        assert_eq!(cleaned("UPDATE:"), ("UPDATE:".into(), None));
+    }
+
+    #[test]
+    fn cleaned_titles_and_display_names_reach_every_format() {
+        let mut story = stories().remove(0);
+        story.copies[1].title = "UPDATE: Port strike ends | 新华网".into();
+        story.copies[0].source_title = Some("Low & Times".into());
+        let item = Item::from_story(&story, crate::dedup::DEFAULT_RULES)
+            .unwrap()
+            .with_clean_title(&crate::dedup::TitleRules::default());
+        assert_eq!(item.also[0].source_title, "Low & Times");
+        assert!(
+            item.content_html.contains(">Low &amp; Times</a>"),
+            "{}",
+            item.content_html
+        );
+        let items = [item];
+        for format in Format::ALL {
+            let body = render(format, &meta(), &items).unwrap().body;
+            let feed = feed_rs::parser::parse(body.as_bytes()).unwrap();
+            let title = &feed.entries[0].title.as_ref().unwrap().content;
+            assert_eq!(title, "Port strike ends", "{format:?}");
+            let original = match format {
+                Format::Json => "\"original_title\": \"UPDATE: Port strike ends | 新华网\"",
+                _ => {
+                    "<feedfold:original-title>UPDATE: Port strike ends | 新华网</feedfold:original-title>"
+                }
+            };
+            assert!(body.contains(original), "{format:?}\n{body}");
+            assert!(
+                body.contains(NAMESPACE) || format == Format::Json,
+                "{format:?}"
+            );
+        }
     }
 
     #[test]

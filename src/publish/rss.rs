@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
+use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Enclosure, Guid, Item as RssItem};
 
-use super::{FeedMeta, Format, Item, PublishError, UNKNOWN_TYPE};
+use super::{FeedMeta, Format, Item, NAMESPACE, PublishError, UNKNOWN_TYPE};
 
 pub(super) fn render(
     meta: &FeedMeta,
@@ -35,6 +36,7 @@ pub(super) fn render(
         namespaces: BTreeMap::from([
             ("atom".into(), "http://www.w3.org/2005/Atom".into()),
             ("dc".into(), "http://purl.org/dc/elements/1.1/".into()),
+            ("feedfold".into(), NAMESPACE.into()),
         ]),
         items: items.iter().map(item).collect(),
         ..Channel::default()
@@ -52,7 +54,10 @@ pub(super) fn render(
 }
 
 fn item(item: &Item) -> RssItem {
-    let creator = item.author.clone().unwrap_or_else(|| item.source.clone());
+    let creator = item
+        .author
+        .clone()
+        .unwrap_or_else(|| item.source_title.clone());
     RssItem {
         title: Some(item.title.clone()),
         link: item.url.clone(),
@@ -81,6 +86,23 @@ fn item(item: &Item) -> RssItem {
             creators: vec![creator],
             ..DublinCoreExtension::default()
         }),
+        extensions: original_title(item),
         ..RssItem::default()
     }
+}
+
+/// `<feedfold:original-title>` when the published title was cleaned.
+fn original_title(item: &Item) -> ExtensionMap {
+    let Some(original) = &item.original_title else {
+        return ExtensionMap::default();
+    };
+    let element = Extension {
+        name: "feedfold:original-title".into(),
+        value: Some(original.clone()),
+        ..Extension::default()
+    };
+    BTreeMap::from([(
+        "feedfold".into(),
+        BTreeMap::from([("original-title".into(), vec![element])]),
+    )])
 }

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{Document, FeedMeta, Format, Item, PublishError, render, render_page};
+use super::{Document, FeedMeta, Format, Item, PublishError, render, render_page, shown};
 use crate::config::Config;
+use crate::dedup::TitleRules;
 use crate::store::Store;
 
 /// The stories one feed shows, newest first, as items.
@@ -21,14 +22,33 @@ pub async fn load_items(
     let since = now
         .checked_sub_signed(window)
         .map_or(i64::MIN, |t| t.timestamp());
-    let stories = store
-        .recent_stories(since, output.items.get(), group)
-        .await?;
+    let wanted = output.items.get();
     let rules = &config.dedup.representative;
-    Ok(stories
-        .iter()
-        .filter_map(|s| Item::from_story(s, rules))
-        .collect())
+    let titles = output
+        .clean_titles
+        .then(|| TitleRules::with_extra(&config.dedup.title_prefixes, &config.dedup.title_sites));
+    // Stories whose every copy a rule holds back leave gaps: read further
+    // back until the feed is full, the window is exhausted, or (against a
+    // rule that drops nearly everything) 64 times the feed was read.
+    let mut limit = wanted;
+    loop {
+        let stories = store.recent_stories(since, limit, group).await?;
+        let exhausted = stories.len() < limit;
+        let items: Vec<Item> = stories
+            .into_iter()
+            .filter_map(|s| shown(config, group, s))
+            .filter_map(|s| Item::from_story(&s, rules))
+            .map(|item| match &titles {
+                Some(titles) => item.with_clean_title(titles),
+                None => item,
+            })
+            .take(wanted)
+            .collect();
+        if items.len() >= wanted || exhausted || limit >= wanted.saturating_mul(64) {
+            return Ok(items);
+        }
+        limit = limit.saturating_mul(4);
+    }
 }
 
 /// The merged feed and every group feed, in every format.

@@ -22,7 +22,7 @@ use crate::publish::{Document, Format, Snapshot};
 use crate::store::Store;
 
 pub use metrics::{FetchResult, Metrics};
-pub use sources::{next_due, problem};
+pub use sources::{display_name, next_due, problem};
 
 /// What request handlers share.
 #[derive(Clone)]

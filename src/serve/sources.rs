@@ -40,6 +40,16 @@ pub fn next_due(
     )
 }
 
+/// A source's display name: its config `title`, else its feed's own title
+/// as last fetched, else its name.
+pub fn display_name(source: Option<&Source>, state: Option<&SourceState>, name: &str) -> String {
+    source
+        .and_then(|s| s.title.clone())
+        .or_else(|| state.and_then(|s| s.feed_title.clone()))
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| name.to_owned())
+}
+
 /// Whether a source needs looking at: gone, or its last fetch failed.
 fn failing(state: Option<&SourceState>) -> bool {
     state.is_some_and(|s| s.gone_at.is_some() || s.last_error.is_some())
@@ -90,13 +100,20 @@ fn row(
         t.and_then(|t| DateTime::from_timestamp(t, 0))
             .map_or_else(|| "never".to_owned(), show_time)
     };
-    let groups = if source.groups.is_empty() {
+    let shown = display_name(Some(source), state, &source.name);
+    // The name is what the config, logs and `feedfold status` use.
+    let mut notes: Vec<&str> = Vec::new();
+    if shown != source.name {
+        notes.push(&source.name);
+    }
+    let groups = source.groups.join(", ");
+    if !groups.is_empty() {
+        notes.push(&groups);
+    }
+    let groups = if notes.is_empty() {
         String::new()
     } else {
-        format!(
-            "<div class=\"g\">{}</div>",
-            escape_html(&source.groups.join(", "))
-        )
+        format!("<div class=\"g\">{}</div>", escape_html(&notes.join(" · ")))
     };
     let status = state
         .and_then(|s| s.last_status)
@@ -105,7 +122,7 @@ fn row(
     format!(
         "<tr{}><td>{}{groups}</td><td>{status}</td><td>{}</td><td>{next}</td><td class=\"n\">{}</td><td class=\"err\">{}</td></tr>\n",
         if failing(state) { " class=\"bad\"" } else { "" },
-        escape_html(&source.name),
+        escape_html(&shown),
         when(state.and_then(|s| s.last_fetch_at)),
         state.map_or(0, |s| s.entries),
         escape_html(&state.map(|s| problem(s, show_time)).unwrap_or_default()),

@@ -27,6 +27,25 @@ pub fn parse(
     content_type: Option<&str>,
     base_url: &str,
 ) -> Result<Vec<Entry>, SourceError> {
+    parse_feed(bytes, content_type, base_url).map(|feed| feed.entries)
+}
+
+/// A feed document's own title and its entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    /// The feed's title as one plain line, if it has a non-empty one.
+    pub title: Option<String>,
+    /// Its entries, as [`parse`] returns them.
+    pub entries: Vec<Entry>,
+}
+
+/// [`parse`], also reading the feed's own title (a source's default
+/// display name).
+pub fn parse_feed(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    base_url: &str,
+) -> Result<Parsed, SourceError> {
     let mut text = fix_encoding(bytes, content_type, base_url);
     // What feed-rs would silently drop rather than reject is fixed up front.
     if let Some(upgraded) = repair::upgrade_atom03(&text) {
@@ -47,7 +66,12 @@ pub fn parse(
         // A feed that repeats an item keeps its first copy.
         .filter(|entry| seen.insert(entry.id.clone()))
         .collect();
-    Ok(entries)
+    let title = feed
+        .title
+        .as_ref()
+        .map(|t| super::strip_control(title_text(t)))
+        .filter(|t| !t.trim().is_empty());
+    Ok(Parsed { title, entries })
 }
 
 /// The second try, after repair. The error keeps feed-rs's complaint about

@@ -25,6 +25,10 @@ pub struct Incoming {
     /// Its sketch and title key, for verifying candidates (default: none;
     /// matched on the fingerprint alone).
     pub traits: Traits,
+    /// Held back by its source's `keep`/`drop` rules: stored in a story of
+    /// its own, without fingerprint, sketch or canonical URL, so it neither
+    /// joins another story nor is found by later entries.
+    pub held: bool,
 }
 
 /// What one ingest did.
@@ -136,8 +140,25 @@ impl Store {
 
 fn usable_fingerprint(item: &Incoming) -> Option<i64> {
     item.simhash
-        .filter(Simhash::usable)
+        .filter(|s| s.usable() && !item.held)
         .map(|s| s.fingerprint.to_i64())
+}
+
+/// The sketch and title key an item is matched on; none for a held item.
+fn matching_traits(item: &Incoming) -> &Traits {
+    static NONE: std::sync::LazyLock<Traits> = std::sync::LazyLock::new(Traits::default);
+    if item.held { &NONE } else { &item.traits }
+}
+
+/// The canonical URL an item is matched on; none for a held item.
+fn matching_url(item: &Incoming) -> Option<String> {
+    if item.held {
+        return None;
+    }
+    item.entry
+        .url
+        .as_deref()
+        .and_then(crate::dedup::canonical_url)
 }
 
 /// A stable story key: the same in every database that sees the same founding entry.

@@ -81,6 +81,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0012_enclosures.sql"),
         include_str!("../../migrations/postgres/0012_enclosures.sql"),
     ),
+    (
+        15,
+        "feed titles of sources",
+        include_str!("../../migrations/sqlite/0015_feed_titles.sql"),
+        include_str!("../../migrations/postgres/0015_feed_titles.sql"),
+    ),
 ];
 
 /// Applies every migration not yet applied, under a lock, so daemons

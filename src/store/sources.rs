@@ -58,6 +58,8 @@ pub struct SourceState {
     /// The daemon running it now and until when its lease lasts (Unix
     /// seconds), if one is (see `store::leases`).
     pub lease: Option<(String, i64)>,
+    /// The feed's own title, as last fetched.
+    pub feed_title: Option<String>,
 }
 
 impl SourceState {
@@ -80,6 +82,9 @@ pub struct Success<'a> {
     pub fresh_until: Option<i64>,
     /// Where a permanent redirect pointed, if one did.
     pub moved_to: Option<&'a str>,
+    /// The feed's own title, when it differs from the one stored: written,
+    /// and the feeds marked for re-rendering, as it names the source there.
+    pub feed_title: Option<&'a str>,
 }
 
 /// A fetch that did not work.
@@ -103,6 +108,7 @@ const STATE_COLUMNS: &str =
     "SELECT s.id, s.name, s.url, s.enabled, s.etag, s.last_modified, s.last_fetch_at,
         s.last_success_at, s.last_status, s.last_error, s.error_count,
         s.retry_at, s.fresh_until, s.gone_at, s.moved_to, s.lease_owner, s.lease_until,
+        s.feed_title,
         (SELECT COUNT(*) FROM entries e WHERE e.source_id = s.id) AS entries
     FROM sources s";
 
@@ -187,7 +193,8 @@ impl Store {
                  last_status = $5, last_error = NULL, error_count = 0, retry_at = NULL,
                  fresh_until = $6, gone_at = NULL, moved_to = $7,
                  lease_owner = CASE WHEN lease_owner = $8 THEN NULL ELSE lease_owner END,
-                 lease_until = CASE WHEN lease_owner = $8 THEN NULL ELSE lease_until END
+                 lease_until = CASE WHEN lease_owner = $8 THEN NULL ELSE lease_until END,
+                 feed_title = COALESCE($9, feed_title)
              WHERE id = $1",
         )
         .bind(source_id)
@@ -198,8 +205,14 @@ impl Store {
         .bind(ok.fresh_until)
         .bind(ok.moved_to)
         .bind(self.holder())
+        .bind(ok.feed_title)
         .execute(&self.pool)
         .await?;
+        if ok.feed_title.is_some() {
+            sqlx::query("UPDATE changes SET version = version + 1 WHERE id = 1")
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(())
     }
 
@@ -257,5 +270,6 @@ fn state_from_row(row: &sqlx::any::AnyRow) -> Result<SourceState, StoreError> {
         lease: row
             .try_get::<Option<String>, _>("lease_owner")?
             .zip(row.try_get::<Option<i64>, _>("lease_until")?),
+        feed_title: row.try_get("feed_title")?,
     })
 }

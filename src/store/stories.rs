@@ -13,6 +13,10 @@ use crate::source::Enclosure;
 pub struct StoryCopy {
     /// The source's name.
     pub source: String,
+    /// The source's display name, when it has one other than its name:
+    /// its feed's own title as stored (the publisher puts the config's
+    /// `title` here first).
+    pub source_title: Option<String>,
     /// The source's priority.
     pub priority: i64,
     /// The source's GUID for the item.
@@ -61,7 +65,7 @@ impl Store {
     ) -> Result<Vec<StoryRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT st.story_key, st.published AS story_published, st.updated AS story_updated,
-                    src.name AS source, src.priority, e.guid, e.url, e.title, e.author, e.summary,
+                    src.name AS source, src.feed_title, src.priority, e.guid, e.url, e.title, e.author, e.summary,
                     e.content, e.enclosures, e.categories, COALESCE(e.published, e.first_seen) AS published
              FROM (SELECT s.id, s.story_key, s.published, s.updated FROM stories s
                    WHERE s.published >= $1 AND s.merged_into IS NULL
@@ -100,9 +104,28 @@ impl Store {
     }
 }
 
+impl Store {
+    /// One stored entry as a story copy, for judging it against the
+    /// config's rules (`feedfold explain`).
+    pub async fn entry_copy(&self, entry: i64) -> Result<StoryCopy, StoreError> {
+        let row = sqlx::query(
+            "SELECT src.name AS source, src.feed_title, src.priority, e.guid, e.url, e.title,
+                    e.author, e.summary, e.content, e.enclosures, e.categories,
+                    COALESCE(e.published, e.first_seen) AS published
+             FROM entries e JOIN sources src ON src.id = e.source_id WHERE e.id = $1",
+        )
+        .bind(entry)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::UnknownEntry(entry.to_string()))?;
+        copy_from_row(&row)
+    }
+}
+
 fn copy_from_row(row: &sqlx::any::AnyRow) -> Result<StoryCopy, StoreError> {
     Ok(StoryCopy {
         source: row.try_get("source")?,
+        source_title: row.try_get("feed_title")?,
         priority: row.try_get("priority")?,
         guid: row.try_get("guid")?,
         url: row.try_get("url")?,

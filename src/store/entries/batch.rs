@@ -17,7 +17,7 @@ use super::plan::{
 use super::{Incoming, Origin, story_key, usable_fingerprint};
 use crate::dedup::index::{block_values, probe_radius, probes};
 use crate::dedup::shingle_index::{keys_to_bytes, shares_stored_keys};
-use crate::dedup::{Sketch, Traits, canonical_url};
+use crate::dedup::{Sketch, Traits};
 
 /// Parameters per statement, far under SQLite's limit (32,766) and
 /// PostgreSQL's (65,535): sqlx-sqlite binds each parameter by name, which
@@ -81,7 +81,11 @@ pub(super) async fn write(
     restart_stories(tx, &plan.restarts).await?;
     touch_stories(tx, origin.now, &plan.touched).await?;
     for (new, &id) in plan.inserts.iter().zip(&entries) {
-        candidates.put(id, usable_fingerprint(new.item), new.item.traits.keys());
+        candidates.put(
+            id,
+            usable_fingerprint(new.item),
+            super::matching_traits(new.item).keys(),
+        );
     }
     Ok(())
 }
@@ -183,7 +187,7 @@ fn traits_of(row: &AnyRow) -> Result<Traits, StoreError> {
 
 /// The stored form of an item's sketch, sketch keys and title key.
 fn stored_traits(item: &Incoming) -> (Option<Vec<u8>>, Option<Vec<u8>>, Option<i64>) {
-    let traits = &item.traits;
+    let traits = super::matching_traits(item);
     (
         traits.sketch.as_ref().map(Sketch::to_bytes),
         traits.sketch.as_ref().map(|_| keys_to_bytes(traits.keys())),
@@ -256,10 +260,7 @@ async fn read_same_urls(
     new: &[&Incoming],
     known: &mut Known,
 ) -> Result<(), StoreError> {
-    let urls: HashSet<String> = new
-        .iter()
-        .filter_map(|i| i.entry.url.as_deref().and_then(canonical_url))
-        .collect();
+    let urls: HashSet<String> = new.iter().filter_map(|i| super::matching_url(i)).collect();
     let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
     let Some(since) = new
         .iter()
@@ -303,7 +304,7 @@ async fn read_neighbours(
         let to = time.saturating_add(options.window_secs);
         since = since.min(from);
         until = until.max(to);
-        let keys = item.traits.keys();
+        let keys = super::matching_traits(item).keys();
         if candidates.covers(from) {
             ids.extend(candidates.near(fp, options.distance));
             ids.extend(candidates.sharing(keys));
@@ -538,7 +539,7 @@ async fn insert_entries(
                 .bind(origin.source_id)
                 .bind(entry.id.as_str())
                 .bind(entry.url.as_deref())
-                .bind(entry.url.as_deref().and_then(canonical_url))
+                .bind(super::matching_url(new.item))
                 .bind(entry.title.as_str())
                 .bind(entry.author.as_deref())
                 .bind(entry.summary.as_deref())
@@ -585,7 +586,7 @@ async fn update_entries(tx: &mut Tx, now: i64, updates: &[Update<'_>]) -> Result
         .bind(super::plan::published(update.item))
         .bind(now)
         .bind(usable_fingerprint(update.item))
-        .bind(entry.url.as_deref().and_then(canonical_url))
+        .bind(super::matching_url(update.item))
         .bind(sketch)
         .bind(sketch_keys)
         .bind(title_key)

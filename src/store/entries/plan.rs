@@ -20,9 +20,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use super::super::candidates::Candidates;
 use super::{Incoming, IngestReport, Origin, story_key, usable_fingerprint};
 use crate::dedup::shingle_index::shares_keys;
-use crate::dedup::{
-    Decision, Evidence, Neighbour, Traits, canonical_url, decide, matched_clusters, survivor,
-};
+use crate::dedup::{Decision, Evidence, Neighbour, Traits, decide, matched_clusters, survivor};
 use crate::source::Enclosure;
 
 /// Pending ids start here, above any stored id: a pending row sorts after
@@ -264,13 +262,15 @@ impl<'a> Plan<'a> {
     fn insert(&mut self, item: &'a Incoming, candidates: &Candidates) -> Decision {
         let options = self.origin.options;
         let time = time(item, self.origin.now);
-        let canonical = item.entry.url.as_deref().and_then(canonical_url);
+        let canonical = super::matching_url(item);
         let same_url = canonical
             .as_deref()
             .map(|url| self.same_url(url, time - options.window_secs))
             .unwrap_or_default();
         let neighbours = match usable_fingerprint(item) {
-            Some(fp) if options.distance > 0 => self.neighbours(candidates, fp, time, &item.traits),
+            Some(fp) if options.distance > 0 => {
+                self.neighbours(candidates, fp, time, super::matching_traits(item))
+            }
             _ => Vec::new(),
         };
         let url_stories: Vec<i64> = same_url.iter().map(|&(_, story)| story).collect();
@@ -315,7 +315,7 @@ impl<'a> Plan<'a> {
             canonical_url: canonical,
             published: published(item),
             first_seen: self.origin.now,
-            traits: item.traits.clone(),
+            traits: super::matching_traits(item).clone(),
         };
         self.put(id, row);
         self.current.insert(&item.entry.id, (id, Text::of(item)));
@@ -335,9 +335,9 @@ impl<'a> Plan<'a> {
         };
         let row = Row {
             fingerprint: usable_fingerprint(item),
-            canonical_url: item.entry.url.as_deref().and_then(canonical_url),
+            canonical_url: super::matching_url(item),
             published: published(item),
-            traits: item.traits.clone(),
+            traits: super::matching_traits(item).clone(),
             ..old.clone()
         };
         self.touch(row.story);
@@ -347,7 +347,11 @@ impl<'a> Plan<'a> {
             pending.item = item;
             return;
         }
-        candidates.put(id, usable_fingerprint(item), item.traits.keys());
+        candidates.put(
+            id,
+            usable_fingerprint(item),
+            super::matching_traits(item).keys(),
+        );
         match self.updates.iter_mut().find(|u| u.id == id) {
             Some(update) => update.item = item,
             None => self.updates.push(Update { id, item }),
