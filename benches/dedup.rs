@@ -49,8 +49,9 @@ fn main() {
         }
         let (rate, per_doc) = fingerprint_rate(docs);
         println!(
-            "fingerprint+sketch {lang}: {} docs of {DOC_CHARS} chars, {rate:.0} docs/s, {per_doc:.1} µs/doc",
-            docs.len()
+            "fingerprint+sketch {lang}: {} docs of {DOC_CHARS} chars, {rate:.0} docs/s, {per_doc:.1} µs/doc, outputs {:016x}",
+            docs.len(),
+            outputs_digest(docs)
         );
     }
     if only.is_none() {
@@ -132,6 +133,31 @@ fn fingerprint_rate(docs: &[String]) -> (f64, f64) {
     let secs = started.elapsed().as_secs_f64();
     std::hint::black_box(sink);
     (done as f64 / secs, secs * 1e6 / done as f64)
+}
+
+/// A digest of everything the benchmark computed (fingerprint, feature
+/// count, sketch, title key of every document, as a story with its first
+/// line for title): equal before and after a speed change means the same
+/// output, bit for bit, on the whole benchmark corpus.
+fn outputs_digest(docs: &[String]) -> u64 {
+    let mut f = Fingerprinter::default();
+    let mut digest = 0u64;
+    let mut mix = |v: u64| {
+        digest = (digest ^ v)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(31);
+    };
+    for d in docs {
+        let title = d.lines().next().unwrap_or("");
+        let s = f.story(title, d);
+        mix(s.fingerprint.0);
+        mix(s.features as u64);
+        mix(f.title_key().unwrap_or(0));
+        f.sketch().hashes().iter().for_each(|&h| mix(u64::from(h)));
+        let t = f.text(d);
+        mix(t.fingerprint.0 ^ t.features as u64);
+    }
+    digest
 }
 
 /// Verification cost per candidate: the second-stage evidence between two

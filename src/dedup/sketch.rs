@@ -184,6 +184,9 @@ pub struct Traits {
 #[derive(Debug, Clone, Default)]
 pub struct SketchBuilder {
     shingles: Vec<u32>,
+    /// Room for the hashes under the bar: only ever grown, so that no pick
+    /// clears it first.
+    scratch: Vec<u32>,
     kept: Vec<u32>,
 }
 
@@ -213,7 +216,7 @@ impl SketchBuilder {
     /// Picks the sketch of the runs added since the last
     /// [`clear`](Self::clear); [`sketch`](Self::sketch) returns it.
     pub fn finish(&mut self) {
-        bottom_k(&self.shingles, &mut self.kept);
+        bottom_k(&self.shingles, &mut self.scratch, &mut self.kept);
     }
 
     /// The sketch picked by the last [`finish`](Self::finish).
@@ -249,24 +252,32 @@ fn shingle_hash(previous: u64, feature: u64) -> u32 {
     (mixed >> 32) as u32
 }
 
-/// The [`K`] smallest distinct values of `values`, ascending, into `out`.
-fn bottom_k(values: &[u32], out: &mut Vec<u32>) {
+/// The [`K`] smallest distinct values of `values`, ascending, into `out`
+/// (`scratch` is room for the values under the bar).
+fn bottom_k(values: &[u32], scratch: &mut Vec<u32>, out: &mut Vec<u32>) {
     out.clear();
+    if scratch.len() < values.len() {
+        scratch.resize(values.len(), 0);
+    }
     // Hashes are uniform: `n` of them put about K + 6 standard deviations
     // of the K-th smallest under this bar.
     let n = values.len().max(1) as u64;
     let mut bar = ((K as u64 + 72) << 32) / n;
     loop {
         let limit = u32::try_from(bar).unwrap_or(u32::MAX);
-        out.resize(values.len(), 0);
         let mut kept = 0;
         for &v in values {
-            out[kept] = v;
+            scratch[kept] = v;
             kept += usize::from(v <= limit);
         }
-        out.truncate(kept);
-        out.sort_unstable();
-        out.dedup();
+        let under = &mut scratch[..kept];
+        under.sort_unstable();
+        out.clear();
+        for &v in under.iter() {
+            if out.last() != Some(&v) {
+                out.push(v);
+            }
+        }
         if out.len() >= K || limit == u32::MAX {
             out.truncate(K);
             return;
