@@ -283,17 +283,11 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
     if wanted(Strategy::Body) && drafts.iter().all(choose::Draft::is_empty) {
         drafts.push(choose::Draft::new(Strategy::Body, &body_html(html)));
     }
-    // The story's opening paragraph, where one was found, is what the
-    // headline must agree with: the densest block may be the site's
-    // "about us" footer, which names the site that the <title> names too.
-    let opening = match &anchor {
-        Some(a) => a.text.clone(),
-        None => drafts
-            .iter()
-            .min_by_key(|d| d.strategy)
-            .map(choose::Draft::text)
-            .unwrap_or_default(),
-    };
+    let opening = drafts
+        .iter()
+        .min_by_key(|d| d.strategy)
+        .map(choose::Draft::text)
+        .unwrap_or_default();
     // The page's title is plain text, even where it wrote `&lt;img…&gt;`.
     let title = markup::plain_line(&title::reconcile(&titles, &opening));
     let context = cleanup::Context {
