@@ -10,11 +10,19 @@
 //! now, so a feed's items older than a day (a third of them) reach past the
 //! in-memory candidate copy and take the band-row lookup, as real feeds do.
 //!
+//! Each setup runs on a store already holding `BENCH_STORED` entries (a
+//! comma list, default `0,10000,100000,1000000`), pre-filled through SQL in
+//! bulk (see `prefill`): one story each, dated 50,000 a day back from an hour
+//! ago, with fingerprints, band rows, sketches and decisions like the real
+//! ones. Only the pass after it is timed, and it goes through the real
+//! ingest path. Each line also gives the database's bytes per stored entry.
+//!
 //! `cargo bench --bench ingest`. Settings: `BENCH_FEEDS` (default 2000),
-//! `BENCH_ITEMS` items per feed (default 25), `FEEDFOLD_BENCH_POSTGRES` an
-//! admin URL (`postgres://postgres@127.0.0.1:5432/test`) to also measure
-//! PostgreSQL in a scratch database, `BENCH_DAEMONS` concurrent processes on
-//! PostgreSQL (default 3), `BENCH_BINARY` another `feedfold` build to run.
+//! `BENCH_ITEMS` items per feed (default 25), `BENCH_STORED`,
+//! `FEEDFOLD_BENCH_POSTGRES` an admin URL
+//! (`postgres://postgres@127.0.0.1:5432/test`) to also measure PostgreSQL in
+//! a scratch database, `BENCH_DAEMONS` concurrent processes on PostgreSQL
+//! (default 3), `BENCH_BINARY` another `feedfold` build to run.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -108,8 +116,13 @@ async fn serve(State(corpus): State<Arc<Corpus>>, UrlPath(name): UrlPath<String>
 
 /// What one setup measured.
 struct Measured {
+    /// Entries stored by the timed pass (not the pre-filled ones).
     entries: i64,
+    /// Entries in the database after it.
+    stored: i64,
     stories: i64,
+    /// The database's size after the pass.
+    bytes: i64,
     requests: usize,
     wall: f64,
     /// Each process's closing line, or why it failed.
@@ -120,10 +133,14 @@ impl Measured {
     fn rate(&self) -> f64 {
         self.entries as f64 / self.wall
     }
+
+    fn bytes_per_entry(&self) -> f64 {
+        self.bytes as f64 / self.stored.max(1) as f64
+    }
 }
 
-/// Runs `processes` copies of `feedfold fetch` at once on `database`, then
-/// counts what they stored.
+/// Runs `processes` copies of `feedfold fetch` at once on `database`, which
+/// holds `prefilled` entries, then counts what they stored.
 fn run_setup(
     runtime: &tokio::runtime::Runtime,
     corpus: &Corpus,
@@ -131,6 +148,7 @@ fn run_setup(
     sources: &str,
     database: &str,
     processes: usize,
+    prefilled: i64,
 ) -> Measured {
     let config = dir.join("feedfold.toml");
     let head = format!(
@@ -173,35 +191,127 @@ fn run_setup(
             }
         }
     }
-    let (entries, stories) = runtime.block_on(count(database));
+    let (stored, stories, bytes) = runtime.block_on(count(database));
     Measured {
-        entries,
+        entries: stored - prefilled,
+        stored,
         stories,
+        bytes,
         requests: corpus.requests.load(Ordering::Relaxed),
         wall,
         summaries,
     }
 }
 
-async fn count(database: &str) -> (i64, i64) {
+/// Entries, stories and the database's size in bytes.
+async fn count(database: &str) -> (i64, i64, i64) {
     let mut conn = AnyConnection::connect(database)
         .await
         .expect("open the bench database");
-    let mut rows = [0i64; 2];
-    for (n, table) in [
+    let size = if database.starts_with("sqlite:") {
+        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+    } else {
+        "SELECT CAST(pg_database_size(current_database()) AS BIGINT)"
+    };
+    let mut rows = [0i64; 3];
+    for (n, sql) in [
         "SELECT COUNT(*) FROM entries",
         "SELECT COUNT(*) FROM stories",
+        size,
     ]
     .into_iter()
     .enumerate()
     {
-        rows[n] = sqlx::query_scalar(table)
+        rows[n] = sqlx::query_scalar(sql)
             .fetch_one(&mut conn)
             .await
             .expect("count rows");
     }
     conn.close().await.ok();
     rows.into()
+}
+
+/// Fills a new database with `count` entries in bulk, through SQL: each its
+/// own story with one `new` decision, four band rows, a 60-word summary, a
+/// 512-byte sketch and 64 bytes of sketch keys (random, so they match
+/// nothing), dated 50,000 a day back from an hour ago (1,000,000 reach back
+/// 20 days). PostgreSQL is then analysed, as autovacuum would have done for
+/// tables grown over days.
+async fn prefill(database: &str, count: i64, now: i64) {
+    let store = feedfold::store::Store::open(database)
+        .await
+        .expect("create the bench database");
+    store.close().await;
+    if count == 0 {
+        return;
+    }
+    let mut conn = AnyConnection::connect(database)
+        .await
+        .expect("open the bench database");
+    let sqlite = database.starts_with("sqlite:");
+    // Per-row values that look random, in each dialect.
+    let (fingerprint, title_key, summary, sketch, keys) = if sqlite {
+        (
+            "random()",
+            "random()",
+            "hex(randomblob(225))",
+            "randomblob(512)",
+            "randomblob(64)",
+        )
+    } else {
+        (
+            "('x' || md5(i::text))::bit(64)::bigint",
+            "('x' || md5((i + 7)::text))::bit(64)::bigint",
+            "repeat(md5(i::text), 14)",
+            "decode(repeat(md5(i::text), 32), 'hex')",
+            "decode(repeat(md5((i + 3)::text), 4), 'hex')",
+        )
+    };
+    let series = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count})"
+    );
+    let at = format!("({now} - 3600 - i * 1728 / 1000)");
+    let statements = [
+        "INSERT INTO sources (id, name, url) VALUES (1000000, 'prefill', 'http://127.0.0.1:9/prefill.xml')"
+            .to_owned(),
+        format!(
+            "{series} INSERT INTO stories (id, story_key, published, updated)
+             SELECT i, 'prefill-' || i, {at}, {at} FROM n"
+        ),
+        format!(
+            "{series} INSERT INTO entries (id, source_id, guid, url, canonical_url, title, summary,
+                 published, first_seen, updated, story_id, fingerprint, sketch, sketch_keys, title_key)
+             SELECT i, 1000000, 'p' || i, 'https://prefill.example.org/' || i,
+                 'https://prefill.example.org/' || i, 'prefill story ' || i, {summary},
+                 {at}, {at}, {at}, i, {fingerprint}, {sketch}, {keys}, {title_key} FROM n"
+        ),
+        "INSERT INTO entry_bands (entry_id, block, value)
+         SELECT e.id, b.block, (e.fingerprint >> (16 * b.block)) & 65535
+         FROM entries e CROSS JOIN (SELECT 0 AS block UNION ALL SELECT 1 UNION ALL SELECT 2
+                                    UNION ALL SELECT 3) b"
+            .to_owned(),
+        "INSERT INTO decisions (entry_id, story_id, rule, decided_at)
+         SELECT id, story_id, 'new', first_seen FROM entries"
+            .to_owned(),
+    ];
+    let analyse = [
+        "SELECT setval(pg_get_serial_sequence('stories', 'id'), (SELECT MAX(id) FROM stories))",
+        "SELECT setval(pg_get_serial_sequence('entries', 'id'), (SELECT MAX(id) FROM entries))",
+        "SELECT setval(pg_get_serial_sequence('sources', 'id'), (SELECT MAX(id) FROM sources))",
+        "ANALYZE",
+    ];
+    let after: &[&str] = if sqlite { &[] } else { &analyse };
+    let statements = statements
+        .into_iter()
+        .chain(after.iter().map(|s| (*s).to_owned()));
+    for sql in statements {
+        // Every statement is built from our own numbers, never input.
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+            .expect("pre-fill the bench database");
+    }
+    conn.close().await.ok();
 }
 
 /// A scratch PostgreSQL database, dropped with this value.
@@ -260,17 +370,58 @@ fn admin_sql(admin: &str, sql: &str) {
 }
 
 fn report(label: &str, m: &Measured, baseline: Option<f64>) {
-    let ratio = baseline.map_or(String::new(), |b| format!("  x{:.2} SQLite", m.rate() / b));
+    let ratio = baseline.map_or(String::new(), |b| format!("  x{:.2} first", m.rate() / b));
     println!(
-        "{label:<22} {:>7} entries {:>7} stories {:>6} requests {:>7.2}s wall {:>8.0} entries/s{ratio}",
+        "{label:<30} {:>8} stored {:>6} new entries {:>7} stories {:>5} requests {:>7.2}s wall \
+         {:>6.0} entries/s {:>5.0} B/entry{ratio}",
+        m.stored,
         m.entries,
         m.stories,
         m.requests,
         m.wall,
-        m.rate()
+        m.rate(),
+        m.bytes_per_entry()
     );
     for (p, summary) in m.summaries.iter().enumerate() {
         println!("    process {p}: {summary}");
+    }
+}
+
+/// Sizes of the store before the timed pass, from `BENCH_STORED`.
+fn stored_sizes() -> Vec<i64> {
+    std::env::var("BENCH_STORED")
+        .unwrap_or_else(|_| "0,10000,100000,1000000".to_owned())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect()
+}
+
+/// One timed pass of `processes` on a new database of `stored` entries.
+struct Setup<'a> {
+    runtime: &'a tokio::runtime::Runtime,
+    corpus: &'a Corpus,
+    dir: &'a Path,
+    sources: &'a str,
+    now: i64,
+}
+
+impl Setup<'_> {
+    fn run(&self, database: &str, stored: i64, processes: usize) -> Measured {
+        let started = Instant::now();
+        self.runtime.block_on(prefill(database, stored, self.now));
+        eprintln!(
+            "(pre-filled {stored} entries in {:.1}s)",
+            started.elapsed().as_secs_f64()
+        );
+        run_setup(
+            self.runtime,
+            self.corpus,
+            self.dir,
+            self.sources,
+            database,
+            processes,
+            stored,
+        )
     }
 }
 
@@ -282,6 +433,7 @@ fn main() {
     let feeds = env_usize("BENCH_FEEDS", 2000);
     let items = env_usize("BENCH_ITEMS", 25);
     let daemons = env_usize("BENCH_DAEMONS", 3).max(1);
+    let sizes = stored_sizes();
     let now = chrono::Utc::now().timestamp();
     let corpus = Arc::new(Corpus {
         feeds: (0..feeds).map(|f| document(f, items, now)).collect(),
@@ -297,26 +449,40 @@ fn main() {
         .map(|f| format!("[[source]]\nname = \"feed-{f}\"\nurl = \"http://{addr}/{f}.xml\"\n\n"))
         .collect();
     let dir = tempfile::tempdir().expect("temp dir");
-    println!("{feeds} feeds x {items} items from http://{addr}/ (one cold pass per setup)");
+    let setup = Setup {
+        runtime: &runtime,
+        corpus: &corpus,
+        dir: dir.path(),
+        sources: &sources,
+        now,
+    };
+    println!(
+        "{feeds} feeds x {items} items from http://{addr}/ (one cold pass per setup, on a store \
+         pre-filled with {sizes:?} entries)"
+    );
 
-    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let base = run_setup(&runtime, &corpus, dir.path(), &sources, &sqlite, 1);
-    report("sqlite", &base, None);
+    let mut first = None;
+    for &stored in &sizes {
+        let file = dir.path().join(format!("bench-{stored}.db"));
+        let sqlite = format!("sqlite://{}", file.display());
+        let measured = setup.run(&sqlite, stored, 1);
+        report(&format!("sqlite, {stored} stored"), &measured, first);
+        first.get_or_insert(measured.rate());
+        std::fs::remove_file(&file).ok();
+    }
 
     let Ok(admin) = std::env::var("FEEDFOLD_BENCH_POSTGRES") else {
         println!("(set FEEDFOLD_BENCH_POSTGRES to also measure PostgreSQL)");
         return;
     };
-    let one = Scratch::create(&admin, "");
-    let measured = run_setup(&runtime, &corpus, dir.path(), &sources, &one.url, 1);
-    report("postgres", &measured, Some(base.rate()));
-    drop(one);
-
-    let many = Scratch::create(&admin, "_k");
-    let measured = run_setup(&runtime, &corpus, dir.path(), &sources, &many.url, daemons);
-    report(
-        &format!("postgres x{daemons} processes"),
-        &measured,
-        Some(base.rate()),
-    );
+    for processes in [1, daemons] {
+        let mut first = None;
+        for &stored in &sizes {
+            let scratch = Scratch::create(&admin, &format!("_{processes}_{stored}"));
+            let measured = setup.run(&scratch.url, stored, processes);
+            let label = format!("postgres x{processes}, {stored} stored");
+            report(&label, &measured, first);
+            first.get_or_insert(measured.rate());
+        }
+    }
 }

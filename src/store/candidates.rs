@@ -62,8 +62,10 @@ pub(super) struct Candidates {
     /// Newest `updated` seen (rows updated since are read again).
     last_updated: i64,
     /// Entries dated before this were not loaded; lookups that reach back
-    /// further must ask the database.
+    /// further must ask the database, or load the span they need.
     cutoff: i64,
+    /// Older time spans loaded whole (see `load_span`), inclusive.
+    spans: Vec<[i64; 2]>,
     /// When the copy was loaded, Unix seconds; `None` when it must be.
     loaded_at: Option<i64>,
     /// A transaction changed the copy and has not committed (yet, or ever):
@@ -101,25 +103,64 @@ impl Candidates {
         // `+ 0` keeps the planner off index `entries_time`, which it would
         // otherwise walk over the whole reach (every row since the cutoff)
         // instead of the few new and edited rows.
+        // Rows dated inside a loaded span are read too (another process may
+        // have written some), and kept only when a span holds them.
+        let oldest = self.spans.iter().map(|s| s[0]).fold(self.cutoff, i64::min);
         let rows = sqlx::query(
-            "SELECT id, fingerprint, sketch_keys, updated FROM entries
+            "SELECT id, fingerprint, sketch_keys, updated,
+                    COALESCE(published, first_seen) AS at FROM entries
              WHERE (id > $1 OR (updated >= $2 AND updated > first_seen))
                AND COALESCE(published, first_seen) + 0 >= $3",
         )
         .bind(self.last_id)
         .bind(self.last_updated)
-        .bind(self.cutoff)
+        .bind(oldest)
         .fetch_all(&mut **tx)
         .await?;
         for row in rows {
-            let id: i64 = row.try_get("id")?;
-            let fingerprint: Option<i64> = row.try_get("fingerprint")?;
-            let keys: Option<Vec<u8>> = row.try_get("sketch_keys")?;
             self.last_updated = self.last_updated.max(row.try_get("updated")?);
-            let keys = keys.as_deref().map(keys_from_bytes).unwrap_or_default();
-            self.put(id, fingerprint, &keys);
+            let at: i64 = row.try_get("at")?;
+            if at >= self.cutoff || self.spans.iter().any(|s| s[0] <= at && at <= s[1]) {
+                self.put_row(&row)?;
+            }
         }
         self.in_doubt = true;
+        Ok(())
+    }
+
+    /// Loads every fingerprinted entry dated inside `span` (inclusive), so
+    /// that lookups for items older than the copy reaches are answered
+    /// from memory: asking the database instead read every row of the
+    /// item's window again for each batch, so a cold pass over feeds of old
+    /// items slowed with every entry stored. Call inside the write
+    /// transaction, after `sync`; the span stays loaded until the rebuild.
+    pub(super) async fn load_span(
+        &mut self,
+        tx: &mut Transaction<'static, Any>,
+        span: [i64; 2],
+    ) -> Result<(), StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, fingerprint, sketch_keys FROM entries
+             WHERE COALESCE(published, first_seen) BETWEEN $1 AND $2
+               AND fingerprint IS NOT NULL",
+        )
+        .bind(span[0])
+        .bind(span[1])
+        .fetch_all(&mut **tx)
+        .await?;
+        for row in &rows {
+            self.put_row(row)?;
+        }
+        self.spans.push(span);
+        Ok(())
+    }
+
+    fn put_row(&mut self, row: &sqlx::any::AnyRow) -> Result<(), StoreError> {
+        let id: i64 = row.try_get("id")?;
+        let fingerprint: Option<i64> = row.try_get("fingerprint")?;
+        let keys: Option<Vec<u8>> = row.try_get("sketch_keys")?;
+        let keys = keys.as_deref().map(keys_from_bytes).unwrap_or_default();
+        self.put(id, fingerprint, &keys);
         Ok(())
     }
 
@@ -128,9 +169,17 @@ impl Candidates {
         self.in_doubt = false;
     }
 
-    /// Whether a lookup reaching back to `since` is answered by the copy.
+    /// Whether a lookup reaching back to `since` is answered by the copy
+    /// as it was loaded (not by an older span).
     pub(super) fn covers(&self, since: i64) -> bool {
         self.loaded_at.is_some() && since >= self.cutoff
+    }
+
+    /// Whether every entry dated from `since` to `until` is in the copy.
+    pub(super) fn covers_span(&self, since: i64, until: i64) -> bool {
+        self.covers(since)
+            || (self.loaded_at.is_some()
+                && self.spans.iter().any(|s| s[0] <= since && until <= s[1]))
     }
 
     /// Records an entry's (new) fingerprint and sketch keys; no
@@ -195,6 +244,23 @@ impl Candidates {
     pub(super) fn sharing(&self, keys: &[u32]) -> Vec<i64> {
         let mut found = Vec::new();
         self.shingles.for_each_candidate(keys, |id| found.push(id));
+        found
+    }
+
+    /// Ids of entries whose value in some block lies within the probe
+    /// radius of `fingerprint`'s (what the band rows offer: a superset of
+    /// those within `distance`), each once.
+    pub(super) fn band_hits(&self, fingerprint: i64, distance: u32) -> Vec<i64> {
+        let masks = probe_masks(probe_radius(distance));
+        let mut found = Vec::new();
+        for (block, value) in block_values(fingerprint as u64) {
+            let lists = &self.blocks[block as usize];
+            for mask in masks {
+                found.extend(lists.get(value as u16 ^ mask).iter().map(|&(id, _)| id));
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
         found
     }
 

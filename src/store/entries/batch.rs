@@ -15,8 +15,8 @@ use super::plan::{
     Existing, Known, Merge, NewEntry, NewStory, PENDING, Plan, Row as Stored, Update, time,
 };
 use super::{Incoming, Origin, story_key, usable_fingerprint};
-use crate::dedup::index::{block_values, probe_radius, probes};
-use crate::dedup::shingle_index::{keys_to_bytes, shares_stored_keys};
+use crate::dedup::index::{block_values, probe_radius};
+use crate::dedup::shingle_index::keys_to_bytes;
 use crate::dedup::{Sketch, Traits};
 
 /// Parameters per statement, far under SQLite's limit (32,766) and
@@ -41,7 +41,7 @@ const ROW_COLUMNS: &str =
 /// entries with their canonical URLs, and their near-duplicate candidates.
 pub(super) async fn read(
     tx: &mut Tx,
-    candidates: &Candidates,
+    candidates: &mut Candidates,
     origin: &Origin<'_>,
     items: &[Incoming],
 ) -> Result<(HashMap<String, Existing>, Known), StoreError> {
@@ -278,12 +278,13 @@ async fn read_same_urls(
     Ok(())
 }
 
-/// Near-duplicate candidates of the new entries, from the in-memory copy
-/// where it reaches back far enough, else from the database, read with a
-/// window that holds every item's.
+/// Near-duplicate candidates of the new entries, from the in-memory copy.
+/// Items older than the copy reaches first load the spans of their windows
+/// into it (see `Candidates::load_span`); their candidates are then found
+/// as the database lookups they replace found them (`older_candidates`).
 async fn read_neighbours(
     tx: &mut Tx,
-    candidates: &Candidates,
+    candidates: &mut Candidates,
     origin: &Origin<'_>,
     new: &[&Incoming],
     known: &mut Known,
@@ -317,6 +318,11 @@ async fn read_neighbours(
             });
         }
     }
+    for (span, _) in overlapping(&older) {
+        if !candidates.covers_span(span[0], span[1]) {
+            candidates.load_span(tx, span).await?;
+        }
+    }
     let window = [since, until];
     let sql = |list: &str| format!("SELECT {ROW_COLUMNS} WHERE e.id IN ({list}) AND {IN_WINDOW}");
     ids.sort_unstable();
@@ -324,14 +330,14 @@ async fn read_neighbours(
     for row in query_in(tx, sql, &window, &ids).await? {
         remember(known, &row)?;
     }
-    known.banded = if probe_radius(options.distance) <= MAX_BAND_RADIUS {
-        // Shingle candidates are not banded: at these radii the old rows
-        // are matched on their fingerprints only.
-        let fingerprints: Vec<i64> = older.iter().map(|o| o.fp).collect();
-        read_banded(tx, &fingerprints, options.distance, window, known).await?
-    } else {
-        read_by_time(tx, &older, options.distance, window, known).await?
-    };
+    let near = older_candidates(candidates, &older, options.distance);
+    let mut found = Vec::new();
+    for row in query_in(tx, sql, &window, &near).await? {
+        found.push(remember(known, &row)?);
+    }
+    found.sort_unstable();
+    found.dedup();
+    known.banded = found;
     Ok(())
 }
 
@@ -345,65 +351,44 @@ struct Older {
     to: i64,
 }
 
-/// The widest probe radius (bits per 16-bit block) looked up in the band
-/// rows. Each radius probes a binomial sum of values per block: up to 2
-/// (`dedup.distance` ≤ 11) that is 137 index seeks per block, one statement
-/// of ≤ 550 parameters, and it touches ~0.8% of the band rows. Radius 3
-/// already touches 4% of all rows (16 bits: 15%, 20 bits: 42%) whatever the
-/// time window, so wider lookups compare the fingerprints inside the window.
+/// The widest probe radius (bits per 16-bit block) at which old items are
+/// offered what the band rows hold. Up to 2 (`dedup.distance` ≤ 11) that is
+/// 137 probes per block and a narrow superset; from radius 3 the bands offer
+/// 4% or more of all entries, so wider lookups take the entries within the
+/// distance or sharing sketch keys.
 const MAX_BAND_RADIUS: u32 = 2;
 
 /// Rows inside the window `$1..$2` whose stories started inside it too.
 const IN_WINDOW: &str =
     "s.published >= $1 AND COALESCE(e.published, e.first_seen) BETWEEN $1 AND $2";
 
-/// Entries within `distance` of one of the `older` items' fingerprints, or
-/// sharing its sketch keys, and inside its window, found by comparing every
-/// fingerprint and key list stored in the windows, one statement per run of
-/// overlapping windows. The cost follows the entries in the windows, not
-/// the distance.
-async fn read_by_time(
-    tx: &mut Tx,
-    older: &[Older],
-    distance: u32,
-    window: [i64; 2],
-    known: &mut Known,
-) -> Result<Vec<i64>, StoreError> {
+/// Candidates of the `older` items, all together, from the copy once their
+/// spans are loaded, each item's own later filtered by the planner. At
+/// narrow radii, every entry whose band value lies within the probe radius
+/// in some block (what the band rows offered; shingle candidates are not
+/// banded); at wide ones, as for new items: the entries within the
+/// distance or sharing sketch keys that are not common to hundreds of
+/// entries. (The lookup in the database this replaces also offered every
+/// entry sharing only such common keys: with generated text, thousands of
+/// rows a batch, read again for each, which made a cold pass over 5,000
+/// feeds of old items slow down with every entry stored.)
+fn older_candidates(candidates: &Candidates, older: &[Older], distance: u32) -> Vec<i64> {
     let mut near = Vec::new();
-    for (span, group) in overlapping(older) {
-        let rows = sqlx::query(
-            "SELECT e.id, e.fingerprint, e.sketch_keys FROM entries e
-             WHERE COALESCE(e.published, e.first_seen) BETWEEN $1 AND $2
-               AND e.fingerprint IS NOT NULL",
-        )
-        .bind(span[0])
-        .bind(span[1])
-        .fetch_all(&mut **tx)
-        .await?;
-        for row in rows {
-            let fp: i64 = row.try_get("fingerprint")?;
-            let stored: Option<Vec<u8>> = row.try_get("sketch_keys")?;
-            let stored = stored.as_deref().unwrap_or_default();
-            let candidate = |o: &Older| {
-                (o.fp ^ fp).count_ones() <= distance || shares_stored_keys(&o.keys, stored)
-            };
-            if group.iter().any(candidate) {
-                near.push(row.try_get::<i64, _>("id")?);
-            }
+    for item in older {
+        if probe_radius(distance) <= MAX_BAND_RADIUS {
+            near.extend(candidates.band_hits(item.fp, distance));
+        } else {
+            near.extend(candidates.near(item.fp, distance));
+            near.extend(candidates.sharing(&item.keys));
         }
     }
     near.sort_unstable();
     near.dedup();
-    let sql = |list: &str| format!("SELECT {ROW_COLUMNS} WHERE e.id IN ({list}) AND {IN_WINDOW}");
-    let mut found = Vec::new();
-    for row in query_in(tx, sql, &window, &near).await? {
-        found.push(remember(known, &row)?);
-    }
-    Ok(found)
+    near
 }
 
 /// The items grouped into runs whose windows overlap, each with the span
-/// that covers its run: an archive feed's items a year apart read two small
+/// that covers its run: an archive feed's items a year apart load two small
 /// spans, not the year between them.
 fn overlapping(older: &[Older]) -> Vec<([i64; 2], Vec<Older>)> {
     let mut sorted = older.to_vec();
@@ -419,60 +404,6 @@ fn overlapping(older: &[Older]) -> Vec<([i64; 2], Vec<Older>)> {
         }
     }
     runs
-}
-
-/// Entries inside the window whose band rows fall within the probe radius
-/// of one of these fingerprints in some block (see `dedup::index`): a
-/// superset of those within the distance. One statement per fingerprint:
-/// each already carries hundreds of parameters, and the subquery keeps the
-/// candidate ids in the database.
-async fn read_banded(
-    tx: &mut Tx,
-    fingerprints: &[i64],
-    distance: u32,
-    window: [i64; 2],
-    known: &mut Known,
-) -> Result<Vec<i64>, StoreError> {
-    let mut fingerprints = fingerprints.to_vec();
-    fingerprints.sort_unstable();
-    fingerprints.dedup();
-    let mut found = Vec::new();
-    for fp in fingerprints {
-        let mut params = window.to_vec();
-        let mut parts = Vec::new();
-        band_lookup(fp, distance, &mut parts, &mut params);
-        // UNION (not ALL): an entry close in two blocks is one candidate.
-        let sql = format!(
-            "SELECT {ROW_COLUMNS} WHERE e.id IN ({}) AND {IN_WINDOW}",
-            parts.join(" UNION ")
-        );
-        let mut query = statement(sql);
-        for param in params {
-            query = query.bind(param);
-        }
-        for row in query.fetch_all(&mut **tx).await? {
-            found.push(remember(known, &row)?);
-        }
-    }
-    found.sort_unstable();
-    found.dedup();
-    Ok(found)
-}
-
-/// Adds one `SELECT` per block for the stored entries whose band value
-/// there lies within the probe radius, numbering after `params`.
-fn band_lookup(fingerprint: i64, distance: u32, parts: &mut Vec<String>, params: &mut Vec<i64>) {
-    let radius = probe_radius(distance);
-    for (block, value) in block_values(fingerprint as u64) {
-        let values = probes(value as u16, radius);
-        let first = params.len() + 1;
-        params.push(block);
-        params.extend(values.iter().map(|v| i64::from(*v)));
-        parts.push(format!(
-            "SELECT b.entry_id FROM entry_bands b WHERE b.block = ${first} AND b.value IN ({})",
-            placeholders(first + 1, values.len())
-        ));
-    }
 }
 
 /// Inserts the new stories; returns their ids in order.
