@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use feedfold::dedup::{BandIndex, Evidence, Fingerprinter, Traits};
 use feedfold::extract::{article, html_to_text};
-use feedfold::fetch::charset::decode;
+use feedfold::text::charset::decode;
 
 const DOC_CHARS: usize = 5000;
 

@@ -673,7 +673,7 @@ fn fingerprint(file: &Path, html: bool, url: Option<&str>) -> Result<ExitCode, F
     let bytes = read_input(file)?;
     let mut fingerprinter = Fingerprinter::default();
     let simhash = if html {
-        let text = feedfold::fetch::charset::decode(&bytes, None, url);
+        let text = feedfold::text::charset::decode(&bytes, None, url);
         let article = feedfold::extract::article(&text, url);
         fingerprinter.story(&article.title, &article.text)
     } else {

@@ -14,7 +14,7 @@ use crate::config::{Config, Source, SourceKind};
 use crate::dedup::template::{Templates, page_keys_of};
 use crate::dedup::{FeatureOptions, Fingerprinter, MatchOptions, TitleRules};
 use crate::extract::html_to_text;
-use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, Limits, Validators, charset};
+use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, Limits, Validators};
 use crate::schedule::{backoff, slot};
 use crate::serve::{FetchResult, Metrics};
 use crate::source::{self, Entry, SourceError};
@@ -22,6 +22,7 @@ use crate::store::{
     Claim, Failure, Incoming, IngestReport, LeaseRequest, PageLines, SourceRecord, SourceState,
     Store, StoreError, StoreOptions, Success,
 };
+use crate::text::charset;
 
 /// How often a claim that found the source's row locked is tried in all,
 /// and how long apart.

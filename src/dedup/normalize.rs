@@ -18,7 +18,7 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 use super::fold::{Folded, boundary_before};
 use super::traditional::simplify;
-use crate::script::is_cjk;
+use crate::text::script::is_cjk;
 
 /// Appends the folded form of `text` to `out`, after a space when `out`
 /// is not empty and `text` has letters or digits.
@@ -352,7 +352,7 @@ pub(super) mod reference {
 
     use super::super::traditional::simplify;
     use super::{is_nfkc_stable, per_char_safe};
-    use crate::script::is_cjk;
+    use crate::text::script::is_cjk;
 
     /// Appends the folded form of `text` to `out`.
     pub fn fold_into(text: &str, out: &mut String) {

@@ -15,9 +15,9 @@ use regex::Regex;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{Enclosure, Entry, SourceError, base, repair};
-use crate::extract::markup::plain_line;
 use crate::extract::{built_in, html_to_text, sanitize};
-use crate::fetch::charset;
+use crate::text::charset;
+use crate::text::markup::plain_line;
 
 /// Parses a feed document fetched from `base_url`; `content_type` is the
 /// HTTP `Content-Type` header, whose `charset` is used for bytes without a

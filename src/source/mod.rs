@@ -122,7 +122,7 @@ pub enum SourceError {
     /// time (the parser is quadratic in depth); it is not read.
     #[error(
         "the page nests elements deeper than {} levels; not read",
-        crate::extract::markup::MAX_DEPTH
+        crate::text::markup::MAX_DEPTH
     )]
     TooDeep,
 }

@@ -18,7 +18,9 @@ use std::ops::Range;
 
 use chrono::{DateTime, SecondsFormat};
 
-use super::page::parse_local_date;
+use crate::text::date::parse_local_date;
+use crate::text::entity;
+use crate::text::zone::{CHINA, host_zone, language_zone};
 
 /// Why a document is no feed at all; no repair is tried on these.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -297,17 +299,7 @@ fn html_entity(name: &str) -> Option<(char, Option<char>)> {
     if XML_ENTITIES.contains(&name) {
         return None;
     }
-    named_entity(name)
-}
-
-/// The characters of any HTML named entity (`name` without `&` and `;`).
-pub(crate) fn named_entity(name: &str) -> Option<(char, Option<char>)> {
-    // The table's keys carry the `;` (its legacy forms without one are keys too).
-    let key = format!("{name};");
-    let &(first, second) = web_atoms::NAMED_ENTITIES.get(key.as_str())?;
-    // Prefixes of longer names are in the table with a zero code point.
-    let first = char::from_u32(first).filter(|&c| c != '\0')?;
-    Some((first, char::from_u32(second).filter(|&c| c != '\0')))
+    entity::named(name)
 }
 
 /// `name` and the length of `&name;` at the start of `at`.
@@ -458,11 +450,6 @@ pub fn upgrade_atom03(text: &str) -> Option<String> {
     Some(splice(text, edits))
 }
 
-/// China's offset, for hosts under .cn (and .hk, .mo and .tw, which share
-/// it) and documents in Chinese.
-const CHINA: i64 = 8 * 3600;
-const JAPAN: i64 = 9 * 3600;
-
 /// Rewrites, into RFC 3339, the dates feed-rs cannot read and would drop:
 /// numeric ones without a zone or in Chinese (`2024-08-19 10:30:00`,
 /// `2024/8/19 10:30`, `2024年08月19日 10:30`) in `pubDate`, `dc:date`,
@@ -488,7 +475,7 @@ pub fn fix_dates(text: &str, base_url: &str) -> Option<String> {
             continue;
         }
         let zone = *zone.get_or_insert_with(|| document_zone(text, base_url));
-        let han = date.contains(crate::script::is_han);
+        let han = date.contains(crate::text::script::is_han);
         let offset = zone.or(han.then_some(CHINA)).unwrap_or(0);
         if let Some(date) = parse_local_date(date, offset) {
             edits.push((body, date.to_rfc3339_opts(SecondsFormat::Secs, true)));
@@ -536,30 +523,6 @@ fn document_zone(text: &str, base_url: &str) -> Option<i64> {
     }
     let head = &text[..text.floor_char_boundary(4096)];
     language_zone(declared_language(head)?)
-}
-
-/// The zone of dates that name none, where the host's country tells it
-/// (.cn, .hk, .mo, .tw).
-pub(crate) fn host_zone(base_url: &str) -> Option<i64> {
-    let host = url::Url::parse(base_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))?;
-    [".cn", ".hk", ".mo", ".tw"]
-        .iter()
-        .any(|t| host.ends_with(t))
-        .then_some(CHINA)
-}
-
-/// The zone of dates that name none, where a declared language tells it.
-pub(crate) fn language_zone(language: &str) -> Option<i64> {
-    let language = language.to_ascii_lowercase();
-    if language.starts_with("zh") {
-        Some(CHINA)
-    } else if language.starts_with("ja") {
-        Some(JAPAN)
-    } else {
-        None
-    }
 }
 
 /// `<language>` (RSS), `<dc:language>` or the first `xml:lang`.
