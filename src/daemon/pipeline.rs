@@ -480,7 +480,8 @@ async fn parse_blocking(source: Source, fetched: Fetched) -> Result<Vec<Entry>, 
                 }
                 Ok(entries)
             }
-            _ => source::feed::parse(
+            _ => source::feed::parse_source(
+                &source.name,
                 &fetched.bytes,
                 fetched.content_type.as_deref(),
                 fetched.final_url.as_str(),

@@ -27,17 +27,89 @@ pub fn parse(
     content_type: Option<&str>,
     base_url: &str,
 ) -> Result<Vec<Entry>, SourceError> {
+    parse_reporting(bytes, content_type, base_url).map(|parsed| parsed.entries)
+}
+
+/// A feed's entries and what it took to read them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    /// The entries, each once.
+    pub entries: Vec<Entry>,
+    /// What was done to the document, in order: fixes made to every
+    /// document that needs them (Atom 0.3, dates feed-rs would drop), then,
+    /// when feed-rs rejected it, the repairs that let it be read.
+    pub repairs: Vec<&'static str>,
+    /// feed-rs's complaint about the document as it came, when it rejected
+    /// it and the repairs saved it.
+    pub rejected: Option<String>,
+    /// What a truncated document lost when it was cut after its last
+    /// complete item.
+    pub lost: Option<repair::Lost>,
+}
+
+impl Parsed {
+    /// One line saying what was repaired and lost, or `None` when the
+    /// document was read as it came.
+    pub fn summary(&self) -> Option<String> {
+        if self.repairs.is_empty() {
+            return None;
+        }
+        let mut line = format!("repaired: {}", self.repairs.join(", "));
+        if let Some(rejected) = &self.rejected {
+            line.push_str(&format!(" (feed-rs rejected it as it came: {rejected})"));
+        }
+        if let Some(lost) = &self.lost {
+            line.push_str(&format!("; lost {lost}"));
+        }
+        Some(line)
+    }
+}
+
+/// [`parse`] for the daemon's source `name`, with what had to be repaired
+/// logged under the source's name: a warning when feed-rs rejected the
+/// document as it came (the site serves it broken, and a truncated one
+/// loses items), debug for the routine fixes every such document gets.
+pub fn parse_source(
+    name: &str,
+    bytes: &[u8],
+    content_type: Option<&str>,
+    base_url: &str,
+) -> Result<Vec<Entry>, SourceError> {
+    let parsed = parse_reporting(bytes, content_type, base_url)?;
+    if let Some(summary) = parsed.summary() {
+        if parsed.rejected.is_some() {
+            tracing::warn!(source = %name, entries = parsed.entries.len(), "feed {summary}");
+        } else {
+            tracing::debug!(source = %name, "feed {summary}");
+        }
+    }
+    Ok(parsed.entries)
+}
+
+/// [`parse`], also saying what was repaired and lost on the way.
+pub fn parse_reporting(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    base_url: &str,
+) -> Result<Parsed, SourceError> {
     let mut text = fix_encoding(bytes, content_type, base_url);
+    let mut repairs = Vec::new();
     // What feed-rs would silently drop rather than reject is fixed up front.
     if let Some(upgraded) = repair::upgrade_atom03(&text) {
         text = Cow::Owned(upgraded);
+        repairs.push("read Atom 0.3 as Atom 1.0");
     }
     if let Some(fixed) = repair::fix_dates(&text, base_url) {
         text = Cow::Owned(fixed);
+        repairs.push("rewrote dates feed-rs cannot read");
     }
-    let feed = match parse_raw(text.as_bytes(), base_url) {
-        Ok(feed) => feed,
-        Err(first) => reparse(bytes, &text, base_url, first)?,
+    let (feed, rejected, lost) = match parse_raw(text.as_bytes(), base_url) {
+        Ok(feed) => (feed, None, None),
+        Err(first) => {
+            let (feed, repaired) = reparse(bytes, &text, base_url, first.clone())?;
+            repairs.extend(repaired.applied);
+            (feed, Some(first), repaired.lost)
+        }
     };
     let mut seen = std::collections::HashSet::new();
     let entries = feed
@@ -47,7 +119,12 @@ pub fn parse(
         // A feed that repeats an item keeps its first copy.
         .filter(|entry| seen.insert(entry.id.clone()))
         .collect();
-    Ok(entries)
+    Ok(Parsed {
+        entries,
+        repairs,
+        rejected,
+        lost,
+    })
 }
 
 /// The second try, after repair. The error keeps feed-rs's complaint about
@@ -58,7 +135,7 @@ fn reparse(
     text: &str,
     base_url: &str,
     first: String,
-) -> Result<model::Feed, SourceError> {
+) -> Result<(model::Feed, repair::Repaired), SourceError> {
     if let Some(reason) = repair::diagnose(raw, text) {
         return Err(reason.into());
     }
@@ -66,12 +143,13 @@ fn reparse(
     if repaired.applied.is_empty() {
         return Err(SourceError::Feed(format!("{first} (no repair applies)")));
     }
-    parse_raw(repaired.text.as_bytes(), base_url).map_err(|second| {
-        SourceError::Feed(format!(
+    match parse_raw(repaired.text.as_bytes(), base_url) {
+        Ok(feed) => Ok((feed, repaired)),
+        Err(second) => Err(SourceError::Feed(format!(
             "{first} (after repair: {}; still: {second})",
             repaired.applied.join(", ")
-        ))
-    })
+        ))),
+    }
 }
 
 fn parse_raw(bytes: &[u8], base_url: &str) -> Result<model::Feed, String> {

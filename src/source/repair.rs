@@ -43,6 +43,29 @@ pub struct Repaired {
     pub text: String,
     /// The repairs that changed something, in the order they ran.
     pub applied: Vec<&'static str>,
+    /// What closing a truncated document cut off, when it did.
+    pub lost: Option<Lost>,
+}
+
+/// The tail a truncated document loses when it is cut after its last
+/// complete item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Lost {
+    /// Bytes of text cut off.
+    pub bytes: usize,
+    /// Items or entries that had started in them (cut off unfinished).
+    pub items: usize,
+}
+
+impl std::fmt::Display for Lost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = if self.items == 1 { "" } else { "s" };
+        write!(
+            f,
+            "{} bytes after the last complete item ({} unfinished item{plural})",
+            self.bytes, self.items
+        )
+    }
 }
 
 /// One repair: its name (for error messages) and the function, which
@@ -58,23 +81,34 @@ const STEPS: [Step; 7] = [
         html_entities,
     ),
     ("escaped bare ampersands", bare_ampersands),
-    ("closed a truncated document", close_truncated),
+    (CLOSE_TRUNCATED, close_truncated),
     ("wrapped RSS items in a channel", rss_channel),
 ];
+
+/// The name of the repair that cuts a truncated document, which is the one
+/// that loses text.
+const CLOSE_TRUNCATED: &str = "closed a truncated document";
 
 /// Applies every repair in turn to a document feed-rs rejected.
 pub fn repair(text: &str) -> Repaired {
     let mut current = Cow::Borrowed(text);
     let mut applied = Vec::new();
+    let mut lost = None;
     for (name, step) in STEPS {
+        // Measured on the text this step gets, before it cuts.
+        let tail = (name == CLOSE_TRUNCATED)
+            .then(|| truncation(&current).map(|t| t.lost(&current)))
+            .flatten();
         if let Some(fixed) = step(&current) {
             current = Cow::Owned(fixed);
             applied.push(name);
+            lost = lost.or(tail);
         }
     }
     Repaired {
         text: current.into_owned(),
         applied,
+        lost,
     }
 }
 
@@ -348,6 +382,39 @@ fn bare_ampersands(text: &str) -> Option<String> {
 /// tag; one whose every item is cut off is left to fail: an empty feed
 /// would hide that.
 fn close_truncated(text: &str) -> Option<String> {
+    let truncation = truncation(text)?;
+    let mut fixed = text[..truncation.cut].to_owned();
+    for name in truncation.still_open.iter().rev() {
+        fixed.push_str("</");
+        fixed.push_str(name);
+        fixed.push('>');
+    }
+    (fixed != text).then_some(fixed)
+}
+
+/// Where [`close_truncated`] cuts a document, and the elements it closes.
+struct Truncation<'a> {
+    cut: usize,
+    still_open: Vec<&'a str>,
+}
+
+impl Truncation<'_> {
+    /// What cutting `text` (the text this was found in) loses.
+    fn lost(&self, text: &str) -> Lost {
+        let tail = &text[self.cut..];
+        let items = Tags::new(tail)
+            .filter(|(_, tag)| matches!(tag, Tag::Open { name, .. } if is_item(name)))
+            .count();
+        Lost {
+            bytes: tail.trim_end().len(),
+            items,
+        }
+    }
+}
+
+/// Where a document that ends early should be cut; `None` when it is
+/// complete, or when its every item is cut off.
+fn truncation(text: &str) -> Option<Truncation<'_>> {
     let mut tags = Tags::new(text);
     let mut open: Vec<&str> = Vec::new();
     let mut after_item: Option<(usize, Vec<&str>)> = None;
@@ -381,13 +448,7 @@ fn close_truncated(text: &str) -> Option<String> {
         None if item_started => return None,
         None => (complete_to, open),
     };
-    let mut fixed = text[..cut].to_owned();
-    for name in still_open.iter().rev() {
-        fixed.push_str("</");
-        fixed.push_str(name);
-        fixed.push('>');
-    }
-    (fixed != text).then_some(fixed)
+    Some(Truncation { cut, still_open })
 }
 
 fn is_item(name: &str) -> bool {
@@ -938,6 +999,30 @@ mod tests {
             )
         );
         assert_eq!(bare_ampersands("<t>&amp;</t>"), None);
+    }
+
+    #[test]
+    fn repair_says_what_a_cut_loses_and_only_when_it_cuts() {
+        let atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><id>1</id></entry>\
+                    <entry><id>2</id></entry><entry><id>3";
+        let repaired = repair(atom);
+        assert_eq!(repaired.applied, ["closed a truncated document"]);
+        let lost = repaired.lost.unwrap();
+        assert_eq!(
+            lost,
+            Lost {
+                bytes: "<entry><id>3".len(),
+                items: 1
+            }
+        );
+        assert_eq!(
+            lost.to_string(),
+            "12 bytes after the last complete item (1 unfinished item)"
+        );
+        // Other repairs lose nothing.
+        let repaired = repair("<rss><channel><item><title>A & B</title></item></channel></rss>");
+        assert!(!repaired.applied.is_empty());
+        assert_eq!(repaired.lost, None);
     }
 
     #[test]
