@@ -194,7 +194,7 @@ fn fix_encoding<'a>(bytes: &'a [u8], content_type: Option<&str>, base_url: &str)
     let text = charset::decode_xml(bytes, content_type, Some(base_url));
     let mut edits = Vec::new();
     let mut from = 0;
-    while let Some(found) = text[from..].find("<?xml") {
+    while let Some(found) = memchr::memmem::find(&text.as_bytes()[from..], b"<?xml") {
         let start = from + found;
         // quick-xml ends a processing instruction at the first `?>`; one
         // that never ends is an error to it, but rewriting it is harmless.

@@ -520,6 +520,9 @@ pub fn upgrade_atom03(text: &str) -> Option<String> {
 /// reading is lenient. Returns `None`, having copied nothing, when no date
 /// needs it.
 pub fn fix_dates(text: &str, base_url: &str) -> Option<String> {
+    if !may_hold_numeric_date(text) {
+        return None;
+    }
     let mut zone = None;
     let mut edits = Vec::new();
     for (range, tag) in Tags::new(text) {
@@ -543,6 +546,20 @@ pub fn fix_dates(text: &str, base_url: &str) -> Option<String> {
         }
     }
     (!edits.is_empty()).then(|| splice(text, edits))
+}
+
+/// Whether any element's text (or CDATA section) may start with a year, as
+/// every date [`needs_fixing`] does: four digits right after a `>` or `[`.
+/// Most feeds write RFC 2822 or RFC 3339 dates and have none to fix, and
+/// this byte scan spares them the tag-by-tag walk of the whole document.
+fn may_hold_numeric_date(text: &str) -> bool {
+    memchr::memchr2_iter(b'>', b'[', text.as_bytes()).any(|at| {
+        // Whitespace may come first, as `needs_fixing`'s `trim` allows; `at`
+        // is an ASCII byte, so `at + 1` is a character boundary.
+        let rest = text[at + 1..].trim_start().as_bytes();
+        rest.get(..4)
+            .is_some_and(|year| year.iter().all(u8::is_ascii_digit))
+    })
 }
 
 fn is_date_element(name: &str) -> bool {
@@ -793,7 +810,7 @@ enum Markup<'a> {
 fn markup_at(rest: &str) -> Markup<'_> {
     for (open, close) in [("<!--", "-->"), ("<![CDATA[", "]]>"), ("<?", "?>")] {
         if let Some(inside) = rest.strip_prefix(open) {
-            return match inside.find(close) {
+            return match memchr::memmem::find(inside.as_bytes(), close.as_bytes()) {
                 Some(len) => Markup::Complete(open.len() + len + close.len(), Tag::Verbatim),
                 None => Markup::CutOff,
             };
@@ -999,6 +1016,27 @@ mod tests {
             )
         );
         assert_eq!(bare_ampersands("<t>&amp;</t>"), None);
+    }
+
+    #[test]
+    fn the_date_pre_scan_passes_every_date_that_may_need_fixing() {
+        assert!(may_hold_numeric_date("<pubDate>2024-08-19 10:30</pubDate>"));
+        assert!(may_hold_numeric_date(
+            "<dc:date><![CDATA[ 2024/8/19]]></dc:date>"
+        ));
+        assert!(may_hold_numeric_date(
+            "<pubDate>\u{3000}2024年8月19日</pubDate>"
+        ));
+        assert!(!may_hold_numeric_date(
+            "<pubDate>Tue, 02 Dec 2026 10:30:00 +0000</pubDate><title>In 2026</title>"
+        ));
+        assert!(
+            fix_dates(
+                "<pubDate>\u{3000}2024-08-19 10:30</pubDate>",
+                "https://a.cn/"
+            )
+            .is_some()
+        );
     }
 
     #[test]
