@@ -125,10 +125,10 @@ fn suite_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "xml" || e == "rdf") {
-                if let Ok(bytes) = std::fs::read(&path) {
-                    files.push((path, bytes));
-                }
+            } else if path.extension().is_some_and(|e| e == "xml" || e == "rdf")
+                && let Ok(bytes) = std::fs::read(&path)
+            {
+                files.push((path, bytes));
             }
         }
     }
