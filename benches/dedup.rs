@@ -15,9 +15,12 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+mod support;
+use support::Clock;
+
 use feedfold::dedup::{BandIndex, Evidence, Fingerprinter, Traits};
 use feedfold::extract::{article, html_to_text};
-use feedfold::fetch::charset::decode;
+use feedfold::text::charset::decode;
 
 const DOC_CHARS: usize = 5000;
 
@@ -203,35 +206,6 @@ fn verify_bench(english: &[String], chinese: &[String], out: &Path) {
     );
     let json = serde_json::to_string(&pairs).expect("serialise pairs");
     std::fs::write(out.join("pairs.json"), json).expect("write pairs");
-}
-
-/// A stopwatch of the CPU time this thread has run (from
-/// `/proc/thread-self/schedstat`, in nanoseconds), so that other processes
-/// on a busy machine do not count; wall time where that file is missing.
-struct Clock {
-    cpu: Option<u64>,
-    wall: Instant,
-}
-
-impl Clock {
-    fn start() -> Clock {
-        Clock {
-            cpu: thread_cpu_ns(),
-            wall: Instant::now(),
-        }
-    }
-
-    fn elapsed(&self) -> Duration {
-        match (self.cpu, thread_cpu_ns()) {
-            (Some(from), Some(now)) => Duration::from_nanos(now.saturating_sub(from)),
-            _ => self.wall.elapsed(),
-        }
-    }
-}
-
-fn thread_cpu_ns() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    stat.split_whitespace().next()?.parse().ok()
 }
 
 struct SplitMix(u64);

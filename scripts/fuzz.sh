@@ -11,6 +11,8 @@
 #                repository) to seed empty corpora; default ../shared/corpora
 #                (feedparser/, readability/, gne/), skipped when missing.
 #   FUZZ_NICE    niceness of the fuzzing processes, default 19.
+#   FUZZ_RUNS    stop each target after this many executions (libFuzzer's
+#                -runs) if that comes before SECONDS_PER_TARGET.
 #   FUZZ_SANITIZER  cargo fuzz's -s: "address" (default) finds memory errors
 #                in unsafe code of dependencies; "none" runs several times
 #                as many inputs per second (panics, hangs and memory
@@ -36,7 +38,10 @@ nice_level=${FUZZ_NICE:-19}
 sanitizer=${FUZZ_SANITIZER:-address}
 export RUSTC_BOOTSTRAP=1
 
-nice -n "$nice_level" cargo fuzz build -s "$sanitizer" --release --debug-assertions
+runs=${FUZZ_RUNS:+-runs=$FUZZ_RUNS}
+for target in "${targets[@]}"; do
+    nice -n "$nice_level" cargo fuzz build -s "$sanitizer" --release --debug-assertions "$target"
+done
 
 # Writes seed files for `target` into its corpus directory (when empty).
 seed() {
@@ -101,7 +106,7 @@ for target in "${targets[@]}"; do
     status=0
     nice -n "$nice_level" cargo fuzz run -s "$sanitizer" --release --debug-assertions "$target" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
-        -print_final_stats=1 >"$log" 2>&1 || status=$?
+        -print_final_stats=1 ${runs:+"$runs"} >"$log" 2>&1 || status=$?
     grep -E '^(stat::|Done |#[0-9]+[[:space:]]+(INITED|DONE))|SUMMARY|panicked at|Test unit written' "$log" || true
     [ "$status" -eq 0 ] || echo "!! $target stopped with status $status; full log: $log"
 done

@@ -56,11 +56,17 @@ enum Command {
         #[arg(long, value_name = "G")]
         group: Option<String>,
     },
-    /// Parse one feed document and print its entries as JSON lines.
+    /// Parse one feed document and print its entries as JSON lines; what had
+    /// to be repaired to read it (and what a truncated document lost) is said
+    /// on stderr.
     Parse {
         /// Base URL for relative links and stable ids.
         #[arg(long, default_value = "file:///dev/stdin")]
         url: String,
+        /// jsonl: one entry per line. json: one object with "entries",
+        /// "repairs", "rejected" (feed-rs's complaint before repair) and "lost".
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ParseFormat,
         /// The feed file, or - for standard input.
         #[arg(default_value = "-")]
         file: PathBuf,
@@ -176,6 +182,12 @@ enum OpmlCommand {
     },
     /// Print the configured sources as OPML 2.0.
     Export(ConfigArg),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ParseFormat {
+    Jsonl,
+    Json,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -302,7 +314,7 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
             format,
             group,
         } => feed(&*load_config(config)?, format, group).await,
-        Command::Parse { url, file } => parse(&url, &file),
+        Command::Parse { url, format, file } => parse(&url, format, &file),
         Command::Status { config, json } => status(&*load_config(config)?, json).await,
         Command::Fingerprint { html, url, file } => fingerprint(&file, html, url.as_deref()),
         Command::Dedup {
@@ -639,16 +651,38 @@ fn read_input(file: &Path) -> Result<Vec<u8>, Failure> {
     Ok(bytes)
 }
 
-fn parse(url: &str, file: &Path) -> Result<ExitCode, Failure> {
+fn parse(url: &str, format: ParseFormat, file: &Path) -> Result<ExitCode, Failure> {
     let bytes = read_input(file)?;
-    let entries =
-        feedfold::source::feed::parse(&bytes, None, url).map_err(|e| Failure::User(e.into()))?;
+    let name = if file == Path::new("-") {
+        "standard input".to_owned()
+    } else {
+        file.display().to_string()
+    };
+    let parsed = feedfold::source::feed::parse_reporting(&bytes, None, url)
+        .map_err(|e| Failure::User(anyhow::anyhow!("{name}: {e}")))?;
+    if let Some(summary) = parsed.summary() {
+        eprintln!("{name}: {summary}");
+    }
     // serde_json's error hides a closed pipe; `Stdout` sees it first and
     // exits quietly.
     let mut out = std::io::BufWriter::new(Stdout::lock());
-    for entry in entries {
-        serde_json::to_writer(&mut out, &entry)?;
-        out.write_all(b"\n")?;
+    match format {
+        ParseFormat::Jsonl => {
+            for entry in &parsed.entries {
+                serde_json::to_writer(&mut out, entry)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        ParseFormat::Json => {
+            let report = serde_json::json!({
+                "entries": parsed.entries,
+                "repairs": parsed.repairs,
+                "rejected": parsed.rejected,
+                "lost": parsed.lost,
+            });
+            serde_json::to_writer(&mut out, &report)?;
+            out.write_all(b"\n")?;
+        }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -735,7 +769,7 @@ fn fingerprint(file: &Path, html: bool, url: Option<&str>) -> Result<ExitCode, F
     let bytes = read_input(file)?;
     let mut fingerprinter = Fingerprinter::default();
     let simhash = if html {
-        let text = feedfold::fetch::charset::decode(&bytes, None, url);
+        let text = feedfold::text::charset::decode(&bytes, None, url);
         let article = feedfold::extract::article(&text, url);
         fingerprinter.story(&article.title, &article.text)
     } else {

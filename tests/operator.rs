@@ -636,3 +636,146 @@ fn logs_on_a_terminal_are_coloured_unless_no_color() {
     assert!(on_terminal(None).contains("\u{1b}["));
     assert!(!on_terminal(Some("1")).contains("\u{1b}["));
 }
+
+/// An RSS feed cut off by a size cap inside its third item, with a bare `&`
+/// in the first: feed-rs rejects it as it comes.
+fn truncated_feed() -> String {
+    let item = |n: u32| {
+        format!(
+            "<item><title>第{n}条 News &amp; more</title><link>https://example.org/{n}</link>\
+             <guid>https://example.org/{n}</guid><description>Story {n}.</description></item>"
+        )
+    };
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Cut</title>\
+         <item><title>Rock & roll</title><link>https://example.org/0</link></item>{}{}\
+         <item><title>Third, never fin",
+        item(1),
+        item(2)
+    )
+}
+
+/// Issue 19 item 7a: `feedfold parse` on a truncated feed keeps what it can
+/// and says, on stderr and in `--format json`, what it repaired and what
+/// the cut lost; a feed read as it came says nothing.
+#[test]
+fn parse_says_what_it_repaired_and_what_a_truncated_feed_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.xml");
+    std::fs::write(&path, truncated_feed()).unwrap();
+    let file = path.to_str().unwrap();
+    let out = run(&["parse", "--url", "https://example.org/feed", file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let entries = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(entries.lines().count(), 3, "{entries}");
+    let said = stderr(&out);
+    assert_eq!(said.lines().count(), 1, "{said}");
+    for part in [
+        &format!("{file}: repaired: "),
+        "escaped bare ampersands",
+        "closed a truncated document",
+        "feed-rs rejected it as it came: ",
+        "; lost ",
+        "bytes after the last complete item (1 unfinished item)",
+    ] {
+        assert!(said.contains(part), "{part:?} not in {said}");
+    }
+
+    let out = run(&[
+        "parse",
+        "--format",
+        "json",
+        "--url",
+        "https://example.org/feed",
+        file,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["entries"].as_array().unwrap().len(), 3);
+    assert_eq!(report["entries"][0]["title"], "Rock & roll");
+    let repairs: Vec<&str> = report["repairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        repairs,
+        ["escaped bare ampersands", "closed a truncated document"]
+    );
+    assert!(report["rejected"].as_str().is_some_and(|r| !r.is_empty()));
+    assert_eq!(report["lost"]["items"], 1);
+    assert_eq!(
+        report["lost"]["bytes"],
+        "<item><title>Third, never fin".len()
+    );
+
+    // Whole, the same feed is read as it comes: no word, nothing repaired.
+    let whole = truncated_feed().replace("Rock & roll", "Rock &amp; roll")
+        + "ished</title></item></channel></rss>";
+    std::fs::write(&path, whole).unwrap();
+    let out = run(&["parse", "--format", "json", file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["entries"].as_array().unwrap().len(), 4);
+    assert_eq!(report["repairs"], serde_json::json!([]));
+    assert!(report["rejected"].is_null() && report["lost"].is_null());
+
+    // What cannot be read at all is an error naming the file.
+    std::fs::write(&path, "<html><body>Sign in</body></html>").unwrap();
+    let out = run(&["parse", file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!("{file}: not a feed: looks like HTML")),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// The daemon's pass logs the same repair as a warning naming the source,
+/// and stores the entries the cut left whole, on both backends.
+#[tokio::test]
+async fn a_fetch_pass_logs_what_a_truncated_feed_needed_and_keeps_its_items() {
+    for db in common::TestDb::all().await {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("cut.xml"), truncated_feed()).unwrap();
+        let config = dir.path().join("feedfold.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[daemon]\ndatabase = \"{}\"\n\n[[source]]\nname = \"cut-feed\"\nurl = \"cut.xml\"\n\
+                 scrape = false\n",
+                db.url
+            ),
+        )
+        .unwrap();
+        let config = config.to_str().unwrap().to_owned();
+        let out = tokio::task::spawn_blocking(move || run(&["fetch", "-c", &config]))
+            .await
+            .unwrap();
+        assert!(out.status.success(), "{}: {}", db.label, stderr(&out));
+        let message = stderr(&out);
+        let warning = message
+            .lines()
+            .find(|l| l.contains("WARN") && l.contains("feed repaired"))
+            .unwrap_or_else(|| panic!("{}: no warning in:\n{message}", db.label));
+        for part in [
+            "source=cut-feed",
+            "entries=3",
+            "closed a truncated document",
+            "(1 unfinished item)",
+        ] {
+            assert!(
+                warning.contains(part),
+                "{}: {part:?} not in {warning}",
+                db.label
+            );
+        }
+        let store = feedfold::store::Store::open(&db.url).await.unwrap();
+        let states = store.source_states().await.unwrap();
+        store.close().await;
+        assert_eq!(states[0].entries, 3, "{}", db.label);
+        db.cleanup().await;
+    }
+}

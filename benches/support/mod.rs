@@ -1,6 +1,9 @@
-//! What the loopback benchmarks share: a word list and a deterministic
-//! generator for feed text, and reading settings from the environment.
+//! What the benchmarks share: a word list and a deterministic generator
+//! for feed text, reading settings from the environment, a loopback server
+//! and a stopwatch of thread CPU time.
 #![allow(dead_code)] // each bench uses its own part
+
+use std::time::{Duration, Instant};
 
 /// The vocabulary generated stories are written in.
 pub const WORDS: &[&str] = &[
@@ -80,4 +83,33 @@ pub fn serve_loopback(app: axum::Router) -> (tokio::runtime::Runtime, std::net::
     let addr = listener.local_addr().expect("local address");
     runtime.spawn(async move { axum::serve(listener, app).await });
     (runtime, addr)
+}
+
+/// A stopwatch of the CPU time this thread has run (from
+/// `/proc/thread-self/schedstat`, in nanoseconds), so that other processes
+/// on a busy machine do not count; wall time where that file is missing.
+pub struct Clock {
+    cpu: Option<u64>,
+    wall: Instant,
+}
+
+impl Clock {
+    pub fn start() -> Clock {
+        Clock {
+            cpu: thread_cpu_ns(),
+            wall: Instant::now(),
+        }
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        match (self.cpu, thread_cpu_ns()) {
+            (Some(from), Some(now)) => Duration::from_nanos(now.saturating_sub(from)),
+            _ => self.wall.elapsed(),
+        }
+    }
+}
+
+fn thread_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
 }

@@ -11,9 +11,9 @@ fuzz_target!(|data: &[u8]| {
     let body = parts.next().unwrap_or_default();
     let content_type = content_type.as_deref().filter(|c| !c.is_empty());
     let url = url.as_deref().filter(|u| !u.is_empty());
-    let html = feedfold::fetch::charset::decode(body, content_type, url);
-    let xml = feedfold::fetch::charset::decode_xml(body, content_type, url);
+    let html = feedfold::text::charset::decode(body, content_type, url);
+    let xml = feedfold::text::charset::decode_xml(body, content_type, url);
     // Decoding never invents text from nothing.
     assert!(!body.is_empty() || (html.is_empty() && xml.is_empty()));
-    let _ = feedfold::fetch::charset::encoding_for(body, content_type, url);
+    let _ = feedfold::text::charset::encoding_for(body, content_type, url);
 });

@@ -5,7 +5,8 @@
 //! so small inputs reach the nesting depths that once overflowed the stack.
 #![no_main]
 
-use feedfold::extract::{html_to_text, markup, sanitize};
+use feedfold::extract::{html_to_text, sanitize};
+use feedfold::text::markup;
 use libfuzzer_sys::fuzz_target;
 
 /// Largest document built from one input.

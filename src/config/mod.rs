@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use crate::source::page::PageRules;
 use crate::filter::{Filter, Rule};
 pub use values::{ByteSize, CronExpr, Duration, Location, Network, TimeZone};
 
@@ -508,23 +509,6 @@ impl<'de> Deserialize<'de> for Scrape {
     }
 }
 
-/// `[source.page]`: how to read entries off an HTML list page.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct PageRules {
-    /// CSS selector of one entry in the list, e.g. `ul.news li`.
-    pub item: String,
-    /// CSS selector (inside the item) of the title. Default: the link's text.
-    #[serde(default)]
-    pub title: Option<String>,
-    /// CSS selector of the link, with `@attr` for the attribute. Default `a@href`.
-    #[serde(default = "default_link")]
-    pub link: String,
-    /// CSS selector of the date text, if the list shows one.
-    #[serde(default)]
-    pub date: Option<String>,
-}
-
 impl Source {
     /// What is wrong with this source alone, if anything: an empty name,
     /// bad selectors, page rules that do not match its kind.
@@ -858,10 +842,6 @@ fn default_kind() -> SourceKind {
 
 fn default_true() -> bool {
     true
-}
-
-fn default_link() -> String {
-    "a@href".into()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::{Config, Location, Source, SourceKind};
-use crate::publish::escape_html;
+use crate::text::markup::escape_html;
 
 /// Why an OPML document could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -14,7 +14,7 @@ use crate::config::{Config, Source, SourceKind};
 use crate::dedup::template::{Templates, page_keys_of};
 use crate::dedup::{FeatureOptions, Fingerprinter, MatchOptions, TitleRules};
 use crate::extract::html_to_text;
-use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, Limits, Validators, charset};
+use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, Limits, Validators};
 use crate::filter::{Fields, Filter};
 use crate::schedule::{backoff, slot};
 use crate::serve::{FetchResult, Metrics};
@@ -23,6 +23,7 @@ use crate::store::{
     Claim, Failure, Incoming, IngestReport, LeaseRequest, PageLines, SourceRecord, SourceState,
     Store, StoreError, StoreOptions, Success,
 };
+use crate::text::charset;
 
 /// How often a claim that found the source's row locked is tried in all,
 /// and how long apart.
@@ -503,7 +504,8 @@ async fn parse_blocking(
                 }
                 Ok((None, entries))
             }
-            _ => source::feed::parse_feed(
+            _ => source::feed::parse_source(
+                &source.name,
                 &fetched.bytes,
                 fetched.content_type.as_deref(),
                 fetched.final_url.as_str(),

@@ -238,7 +238,7 @@ pub(super) fn is_teaser(entry: &Entry) -> bool {
         .unwrap_or("");
     let text = html_to_text(html);
     let chars = text.chars().filter(|c| !c.is_whitespace()).count();
-    let cjk = text.chars().any(crate::script::is_han);
+    let cjk = text.chars().any(crate::text::script::is_han);
     let short = chars < if cjk { TEASER_CHARS_CJK } else { TEASER_CHARS };
     let tail = text.trim_end().to_lowercase();
     let cut = [

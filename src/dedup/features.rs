@@ -2,7 +2,7 @@
 //! Hangul; word shingles elsewhere. Each feature is a slice of the folded
 //! string, handed to a callback: nothing is allocated per feature.
 
-use crate::script::is_cjk;
+use crate::text::script::is_cjk;
 
 /// How text is cut into features. Changing these changes every fingerprint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

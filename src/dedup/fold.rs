@@ -24,7 +24,7 @@ use super::features::{FeatureOptions, MAX_GRAM};
 use super::normalize::{is_nfkc_stable, per_char_safe};
 use super::simhash::SEED;
 use super::traditional::{HAN_ROWS, han_rows, simplify};
-use crate::script::is_cjk;
+use crate::text::script::is_cjk;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum State {

@@ -18,7 +18,7 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 use super::fold::{Folded, boundary_before};
 use super::traditional::simplify;
-use crate::script::is_cjk;
+use crate::text::script::is_cjk;
 
 /// Appends the folded form of `text` to `out`, after a space when `out`
 /// is not empty and `text` has letters or digits.
@@ -286,7 +286,7 @@ pub fn without_site_tail(title: &str) -> Option<&str> {
         .filter_map(|s| title.rfind(s).map(|i| (i, *s)))
         .max_by_key(|(i, _)| *i)?;
     let (head, tail) = (title[..at].trim(), title[at + sep.len()..].trim());
-    let cjk = |s: &str| s.chars().filter(|c| crate::script::is_cjk(*c)).count();
+    let cjk = |s: &str| s.chars().filter(|c| crate::text::script::is_cjk(*c)).count();
     let words = |s: &str| s.split_whitespace().count();
     let short = if cjk(tail) > 0 {
         tail.chars().count() <= 12
@@ -427,7 +427,7 @@ pub(super) mod reference {
 
     use super::super::traditional::simplify;
     use super::{is_nfkc_stable, per_char_safe};
-    use crate::script::is_cjk;
+    use crate::text::script::is_cjk;
 
     /// Appends the folded form of `text` to `out`.
     pub fn fold_into(text: &str, out: &mut String) {

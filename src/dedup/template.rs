@@ -149,7 +149,7 @@ pub fn page_keys_of(lines: &[Option<u64>]) -> Vec<u64> {
 fn weight(line: &str) -> usize {
     line.chars()
         .filter(|c| !c.is_whitespace())
-        .map(|c| if crate::script::is_cjk(c) { 2 } else { 1 })
+        .map(|c| if crate::text::script::is_cjk(c) { 2 } else { 1 })
         .sum()
 }
 

@@ -5,6 +5,8 @@
 
 use dom_query::{NodeId, NodeRef};
 
+use crate::text::markup::is_block;
+
 /// One paragraph of text.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Block {
@@ -38,7 +40,7 @@ impl Block {
     /// sentence (fewer characters carry one in Chinese than in English),
     /// few links.
     pub fn reads_as_prose(&self) -> bool {
-        let sentence = if self.text.chars().any(crate::script::is_cjk) {
+        let sentence = if self.text.chars().any(crate::text::script::is_cjk) {
             20
         } else {
             60
@@ -80,50 +82,6 @@ pub(crate) fn is_concealed(node: &NodeRef<'_>) -> bool {
             let style = style.to_ascii_lowercase();
             style.contains("display:none") || style.contains("visibility:hidden")
         })
-}
-
-/// Elements that end one paragraph and start another.
-pub(crate) fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "p" | "div"
-            | "br"
-            | "li"
-            | "ul"
-            | "ol"
-            | "dl"
-            | "dt"
-            | "dd"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "blockquote"
-            | "pre"
-            | "table"
-            | "tr"
-            | "td"
-            | "th"
-            | "section"
-            | "article"
-            | "main"
-            | "header"
-            | "footer"
-            | "nav"
-            | "aside"
-            | "figure"
-            | "figcaption"
-            | "hr"
-            | "form"
-            | "center"
-            | "address"
-            | "details"
-            | "summary"
-            | "body"
-            | "html"
-    )
 }
 
 /// Reads `root`'s subtree as blocks, in document order; empty paragraphs

@@ -13,7 +13,8 @@ use std::collections::HashMap;
 
 use dom_query::{Document, NodeId, NodeRef};
 
-use super::blocks::{is_block, is_concealed, is_hidden};
+use super::blocks::{is_concealed, is_hidden};
+use crate::text::markup::is_block;
 
 /// Paragraphs with fewer non-link characters than this are not prose.
 const MIN_PARAGRAPH: usize = 10;

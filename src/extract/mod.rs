@@ -1,6 +1,6 @@
 //! Article text from HTML pages: the story, not the page.
 //!
-//! Raw bytes are decoded (see `fetch::charset`), then up to four
+//! Raw bytes are decoded (see `text::charset`), then up to four
 //! candidates are drawn (readers' comments taken off the page first,
 //! [`comments`]): the site's own `content_selector`, Readability's
 //! choice (dom_smoothie), the densest block of prose ([`density`]), and
@@ -17,7 +17,6 @@ pub mod choose;
 mod cleanup;
 mod comments;
 mod density;
-pub mod markup;
 mod published;
 mod rules;
 mod sanitize;
@@ -26,6 +25,8 @@ mod title;
 mod tokens;
 
 use dom_query::Document;
+
+use crate::text::markup;
 
 pub use rules::{RulesError, SiteRules};
 pub use sanitize::sanitize;
@@ -197,7 +198,7 @@ pub fn page(bytes: &[u8], content_type: Option<&str>, hints: &Hints<'_>) -> Extr
     if let Err(not) = sniff::check(bytes) {
         return unreadable(not.reason());
     }
-    let html = crate::fetch::charset::decode(bytes, content_type.or(hints.content_type), hints.url);
+    let html = crate::text::charset::decode(bytes, content_type.or(hints.content_type), hints.url);
     extract(&html, hints)
 }
 
@@ -387,29 +388,10 @@ fn body_html(html: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The zone (seconds east of UTC) of times the page writes without one:
-/// the host's country, the declared language, else China's for a page in
-/// Chinese characters, else UTC.
+/// The zone (seconds east of UTC) of times the page writes without one,
+/// UTC when nothing tells.
 fn zone(url: Option<&str>, lang: Option<&str>, html: &str) -> i64 {
-    use crate::source::repair::{host_zone, language_zone};
-    url.and_then(host_zone)
-        .or_else(|| lang.and_then(language_zone))
-        .or_else(|| (cjk_share(html) > 0.3).then_some(8 * 3600))
-        .unwrap_or(0)
-}
-
-/// Share of CJK characters among the first characters of a text.
-fn cjk_share(text: &str) -> f64 {
-    let (mut cjk, mut letters) = (0usize, 0usize);
-    for c in text.chars().filter(|c| c.is_alphabetic()).take(4000) {
-        letters += 1;
-        cjk += usize::from(crate::script::is_cjk(c));
-    }
-    if letters == 0 {
-        0.0
-    } else {
-        cjk as f64 / letters as f64
-    }
+    crate::text::zone::page_zone(url, lang, html).unwrap_or(0)
 }
 
 /// The language a text's script shows, for pages that declare none.
@@ -620,7 +602,7 @@ mod tests {
                     .unwrap();
                 bytes = out;
             }
-            let html = crate::fetch::charset::decode(&bytes, None, None);
+            let html = crate::text::charset::decode(&bytes, None, None);
             let started = std::time::Instant::now();
             let shape = markup::shape(&html, usize::MAX);
             scan += started.elapsed();

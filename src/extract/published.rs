@@ -11,7 +11,7 @@ use regex::Regex;
 
 use crate::extract::built_in;
 
-use crate::source::page::parse_local_date;
+use crate::text::date::parse_local_date;
 
 /// `<meta>` names (or properties, or itemprops) that carry the
 /// publication time, most specific first.

@@ -7,7 +7,7 @@
 use dom_query::Document;
 
 use super::tokens::squash;
-use crate::script::is_cjk;
+use crate::text::script::is_cjk;
 
 /// Where a title candidate came from, most trusted first: the order
 /// breaks ties.

@@ -2,7 +2,7 @@
 //! words of spaced scripts, single characters of CJK text (which has no
 //! spaces to cut at).
 
-use crate::script::is_cjk;
+use crate::text::script::is_cjk;
 
 /// The tokens of `text`, in order.
 pub(crate) fn tokens(text: &str) -> Vec<String> {

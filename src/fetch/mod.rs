@@ -9,7 +9,6 @@
 //! Bytes stay bytes: feed parsers need the raw document to honour its own
 //! encoding declaration.
 
-pub mod charset;
 mod file;
 pub mod freshness;
 pub mod guard;

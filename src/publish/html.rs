@@ -164,7 +164,7 @@ fn script_lang(text: &str) -> Option<&'static str> {
     let count = |f: &dyn Fn(char) -> bool| letters.iter().filter(|c| f(**c)).count();
     let kana = count(&|c| ('\u{3040}'..='\u{30ff}').contains(&c));
     let hangul = count(&|c| ('\u{ac00}'..='\u{d7af}').contains(&c));
-    let han = count(&crate::script::is_han);
+    let han = count(&crate::text::script::is_han);
     let third = letters.len() / 3;
     if kana > letters.len() / 20 && kana + han > third {
         Some("ja")

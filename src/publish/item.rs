@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 
 use crate::dedup::{Candidate, RepresentativeRule, TitleRules, representative};
-use crate::extract::markup::{escape_html, plain_line};
 use crate::extract::{html_to_text, sanitize};
 use crate::source::{Enclosure, strip_control};
 use crate::store::{StoryCopy, StoryRecord};
+use crate::text::markup::{escape_html, plain_line};
 
 /// Another source's copy of the same story.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

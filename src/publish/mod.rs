@@ -13,7 +13,7 @@ mod snapshot;
 use chrono::{DateTime, Utc};
 use xxhash_rust::xxh3::xxh3_64;
 
-pub use crate::extract::markup::escape_html;
+pub use crate::text::markup::escape_html;
 pub use html::render_page;
 pub use item::{AlsoReported, Item};
 pub use shown::{Held, held_by, shown};

@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, Source};
-use crate::extract::markup::escape_html;
 use crate::store::SourceState;
+use crate::text::markup::escape_html;
 
 const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;padding:1rem;max-width:72rem;color:#222}\
 h1{font-size:1.4rem}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;vertical-align:top;border-bottom:1px solid #ddd}\

@@ -15,9 +15,9 @@ use regex::Regex;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::{Enclosure, Entry, SourceError, base, repair};
-use crate::extract::markup::plain_line;
 use crate::extract::{built_in, html_to_text, sanitize};
-use crate::fetch::charset;
+use crate::text::charset;
+use crate::text::markup::plain_line;
 
 /// Parses a feed document fetched from `base_url`; `content_type` is the
 /// HTTP `Content-Type` header, whose `charset` is used for bytes without a
@@ -27,36 +27,92 @@ pub fn parse(
     content_type: Option<&str>,
     base_url: &str,
 ) -> Result<Vec<Entry>, SourceError> {
-    parse_feed(bytes, content_type, base_url).map(|feed| feed.entries)
+    parse_reporting(bytes, content_type, base_url).map(|parsed| parsed.entries)
 }
 
-/// A feed document's own title and its entries.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A feed's entries and what it took to read them.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Parsed {
-    /// The feed's title as one plain line, if it has a non-empty one.
+    /// The feed's title as one plain line, if it has a non-empty one (a
+    /// source's default display name).
     pub title: Option<String>,
-    /// Its entries, as [`parse`] returns them.
+    /// The entries, each once.
     pub entries: Vec<Entry>,
+    /// What was done to the document, in order: fixes made to every
+    /// document that needs them (Atom 0.3, dates feed-rs would drop), then,
+    /// when feed-rs rejected it, the repairs that let it be read.
+    pub repairs: Vec<&'static str>,
+    /// feed-rs's complaint about the document as it came, when it rejected
+    /// it and the repairs saved it.
+    pub rejected: Option<String>,
+    /// What a truncated document lost when it was cut after its last
+    /// complete item.
+    pub lost: Option<repair::Lost>,
 }
 
-/// [`parse`], also reading the feed's own title (a source's default
-/// display name).
-pub fn parse_feed(
+impl Parsed {
+    /// One line saying what was repaired and lost, or `None` when the
+    /// document was read as it came.
+    pub fn summary(&self) -> Option<String> {
+        if self.repairs.is_empty() {
+            return None;
+        }
+        let mut line = format!("repaired: {}", self.repairs.join(", "));
+        if let Some(rejected) = &self.rejected {
+            line.push_str(&format!(" (feed-rs rejected it as it came: {rejected})"));
+        }
+        if let Some(lost) = &self.lost {
+            line.push_str(&format!("; lost {lost}"));
+        }
+        Some(line)
+    }
+}
+
+/// [`parse`] for the daemon's source `name`, with what had to be repaired
+/// logged under the source's name: a warning when feed-rs rejected the
+/// document as it came (the site serves it broken, and a truncated one
+/// loses items), debug for the routine fixes every such document gets.
+pub fn parse_source(
+    name: &str,
+    bytes: &[u8],
+    content_type: Option<&str>,
+    base_url: &str,
+) -> Result<Parsed, SourceError> {
+    let parsed = parse_reporting(bytes, content_type, base_url)?;
+    if let Some(summary) = parsed.summary() {
+        if parsed.rejected.is_some() {
+            tracing::warn!(source = %name, entries = parsed.entries.len(), "feed {summary}");
+        } else {
+            tracing::debug!(source = %name, "feed {summary}");
+        }
+    }
+    Ok(parsed)
+}
+
+/// [`parse`], also reading the feed's title and saying what was repaired and lost on the way.
+pub fn parse_reporting(
     bytes: &[u8],
     content_type: Option<&str>,
     base_url: &str,
 ) -> Result<Parsed, SourceError> {
     let mut text = fix_encoding(bytes, content_type, base_url);
+    let mut repairs = Vec::new();
     // What feed-rs would silently drop rather than reject is fixed up front.
     if let Some(upgraded) = repair::upgrade_atom03(&text) {
         text = Cow::Owned(upgraded);
+        repairs.push("read Atom 0.3 as Atom 1.0");
     }
     if let Some(fixed) = repair::fix_dates(&text, base_url) {
         text = Cow::Owned(fixed);
+        repairs.push("rewrote dates feed-rs cannot read");
     }
-    let feed = match parse_raw(text.as_bytes(), base_url) {
-        Ok(feed) => feed,
-        Err(first) => reparse(bytes, &text, base_url, first)?,
+    let (feed, rejected, lost) = match parse_raw(text.as_bytes(), base_url) {
+        Ok(feed) => (feed, None, None),
+        Err(first) => {
+            let (feed, repaired) = reparse(bytes, &text, base_url, first.clone())?;
+            repairs.extend(repaired.applied);
+            (feed, Some(first), repaired.lost)
+        }
     };
     let mut seen = std::collections::HashSet::new();
     let entries = feed
@@ -71,7 +127,13 @@ pub fn parse_feed(
         .as_ref()
         .map(|t| super::strip_control(title_text(t)))
         .filter(|t| !t.trim().is_empty());
-    Ok(Parsed { title, entries })
+    Ok(Parsed {
+        title,
+        entries,
+        repairs,
+        rejected,
+        lost,
+    })
 }
 
 /// The second try, after repair. The error keeps feed-rs's complaint about
@@ -82,7 +144,7 @@ fn reparse(
     text: &str,
     base_url: &str,
     first: String,
-) -> Result<model::Feed, SourceError> {
+) -> Result<(model::Feed, repair::Repaired), SourceError> {
     if let Some(reason) = repair::diagnose(raw, text) {
         return Err(reason.into());
     }
@@ -90,12 +152,13 @@ fn reparse(
     if repaired.applied.is_empty() {
         return Err(SourceError::Feed(format!("{first} (no repair applies)")));
     }
-    parse_raw(repaired.text.as_bytes(), base_url).map_err(|second| {
-        SourceError::Feed(format!(
+    match parse_raw(repaired.text.as_bytes(), base_url) {
+        Ok(feed) => Ok((feed, repaired)),
+        Err(second) => Err(SourceError::Feed(format!(
             "{first} (after repair: {}; still: {second})",
             repaired.applied.join(", ")
-        ))
-    })
+        ))),
+    }
 }
 
 fn parse_raw(bytes: &[u8], base_url: &str) -> Result<model::Feed, String> {
@@ -140,7 +203,7 @@ fn fix_encoding<'a>(bytes: &'a [u8], content_type: Option<&str>, base_url: &str)
     let text = charset::decode_xml(bytes, content_type, Some(base_url));
     let mut edits = Vec::new();
     let mut from = 0;
-    while let Some(found) = text[from..].find("<?xml") {
+    while let Some(found) = memchr::memmem::find(&text.as_bytes()[from..], b"<?xml") {
         let start = from + found;
         // quick-xml ends a processing instruction at the first `?>`; one
         // that never ends is an error to it, but rewriting it is harmless.

@@ -88,7 +88,7 @@ pub fn strip_control(text: String) -> String {
             || ('\u{80}'..='\u{9f}').contains(&c)
             || matches!(c, '\u{fffe}' | '\u{ffff}')
     };
-    if !text.contains(bad) {
+    if !may_hold_control(text.as_bytes()) || !text.contains(bad) {
         return text;
     }
     text.chars()
@@ -98,6 +98,19 @@ pub fn strip_control(text: String) -> String {
             _ => Some(c),
         })
         .collect()
+}
+
+/// Whether UTF-8 `bytes` may hold a character [`strip_control`] removes: a C0
+/// control byte, or the lead byte of U+0080–U+009F (`C2`) or of U+FFFE/U+FFFF
+/// (`EF`). A byte test the compiler vectorises, so the character-by-character
+/// check runs only on the rare text that may need it.
+fn may_hold_control(bytes: &[u8]) -> bool {
+    let suspect =
+        |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) | (b == 0xc2) | (b == 0xef);
+    // Whole chunks without an early exit, which is what lets it vectorise.
+    bytes
+        .chunks(64)
+        .any(|chunk| chunk.iter().fold(false, |seen, &b| seen | suspect(b)))
 }
 
 /// Why a document could not be read as entries.
@@ -122,7 +135,7 @@ pub enum SourceError {
     /// time (the parser is quadratic in depth); it is not read.
     #[error(
         "the page nests elements deeper than {} levels; not read",
-        crate::extract::markup::MAX_DEPTH
+        crate::text::markup::MAX_DEPTH
     )]
     TooDeep,
 }

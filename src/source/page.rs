@@ -2,12 +2,36 @@
 //! `[source.page]`. Dates in Chinese (`2026年11月28日 14:05`), ISO
 //! (`2026-11-28`, `2026/11/28`) and English (`Nov 28, 2026`) forms are read.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use scraper::{ElementRef, Html, Selector};
+use serde::Deserialize;
 
 use super::{Entry, SourceError};
-use crate::config::PageRules;
-use crate::extract::markup::{self, plain_line};
+use crate::text::date::parse_local_date;
+use crate::text::markup::{self, plain_line};
+use crate::text::script::is_han;
+use crate::text::zone::{CHINA, page_zone};
+
+/// `[source.page]`: how to read entries off an HTML list page.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PageRules {
+    /// CSS selector of one entry in the list, e.g. `ul.news li`.
+    pub item: String,
+    /// CSS selector (inside the item) of the title. Default: the link's text.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// CSS selector of the link, with `@attr` for the attribute. Default `a@href`.
+    #[serde(default = "default_link")]
+    pub link: String,
+    /// CSS selector of the date text, if the list shows one.
+    #[serde(default)]
+    pub date: Option<String>,
+}
+
+fn default_link() -> String {
+    "a@href".into()
+}
 
 /// Reads the entries of a list page fetched from `base_url`.
 pub fn parse(
@@ -28,6 +52,8 @@ pub fn parse(
         return Err(SourceError::TooDeep);
     }
     let document = Html::parse_document(html);
+    let lang = document.root_element().value().attr("lang");
+    let zone = page_zone(Some(base_url.as_str()), lang, html);
     let mut seen = std::collections::HashSet::new();
     let mut entries = Vec::new();
     for node in document.select(&item) {
@@ -55,7 +81,7 @@ pub fn parse(
         let published = date
             .as_ref()
             .and_then(|s| node.select(s).next())
-            .and_then(|d| parse_date(&text_of(d)));
+            .and_then(|d| parse_date(&text_of(d), zone));
         entries.push(
             Entry {
                 id: url.to_string(),
@@ -88,102 +114,12 @@ fn text_of(node: ElementRef<'_>) -> String {
         .join(" ")
 }
 
-/// Reads a date shown on a list page; times without a zone are taken as UTC.
-pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
-    parse_local_date(text, 0)
-}
-
-/// Reads a date in any of the forms `parse_date` knows; `offset` (seconds
-/// east of UTC) is the zone of a date that names none.
-pub(crate) fn parse_local_date(text: &str, offset: i64) -> Option<DateTime<Utc>> {
-    let text = text.trim();
-    if let Ok(t) =
-        DateTime::parse_from_rfc3339(text).or_else(|_| DateTime::parse_from_rfc2822(text))
-    {
-        return Some(t.to_utc());
-    }
-    let (local, zone) = split_zone(text);
-    let naive = numeric_date(local).or_else(|| english_date(local))?;
-    Some(naive.and_utc() - chrono::TimeDelta::seconds(zone.unwrap_or(offset)))
-}
-
-/// Splits a trailing zone (`+08:00`, `+0800`, `-05:00`, `Z`, `UTC`, `GMT`)
-/// off a date, as seconds east of UTC. A zone counts only right after a
-/// time, so the dashes of `2026-11-28` are not taken for one.
-fn split_zone(text: &str) -> (&str, Option<i64>) {
-    let after_time = |head: &str| {
-        head.rfind(':').is_some_and(|colon| {
-            head[colon + 1..]
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '.' || c.is_whitespace())
-        })
-    };
-    for name in ["Z", "UTC", "GMT"] {
-        let cut = text.len().saturating_sub(name.len());
-        if text.is_char_boundary(cut)
-            && text[cut..].eq_ignore_ascii_case(name)
-            && after_time(&text[..cut])
-        {
-            return (text[..cut].trim_end(), Some(0));
-        }
-    }
-    let Some(at) = text.rfind(['+', '-']) else {
-        return (text, None);
-    };
-    let zone = &text[at + 1..];
-    if !after_time(&text[..at]) || !zone.chars().all(|c| c.is_ascii_digit() || c == ':') {
-        return (text, None);
-    }
-    let digits: String = zone.chars().filter(char::is_ascii_digit).collect();
-    let (h, m) = match digits.len() {
-        4 => (&digits[..2], &digits[2..]),
-        2 => (&digits[..], "0"),
-        _ => return (text, None),
-    };
-    let (Ok(h), Ok(m)) = (h.parse::<i64>(), m.parse::<i64>()) else {
-        return (text, None);
-    };
-    if h > 14 || m > 59 {
-        return (text, None);
-    }
-    let sign = if text[at..].starts_with('-') { -1 } else { 1 };
-    (text[..at].trim_end(), Some(sign * (h * 3600 + m * 60)))
-}
-
-/// `2026-11-28`, `2026/11/28 14:05`, `2026年11月28日 14时05分`, `2026.11.28`.
-fn numeric_date(text: &str) -> Option<NaiveDateTime> {
-    let numbers: Vec<u32> = text
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().ok())
-        .collect::<Option<_>>()?;
-    let [year, month, day, rest @ ..] = numbers.as_slice() else {
-        return None;
-    };
-    if !(1990..=2100).contains(year) {
-        return None;
-    }
-    let date = NaiveDate::from_ymd_opt(*year as i32, *month, *day)?;
-    let time = match rest {
-        [h, m, s, ..] => NaiveTime::from_hms_opt(*h, *m, *s)?,
-        [h, m] => NaiveTime::from_hms_opt(*h, *m, 0)?,
-        _ => NaiveTime::MIN,
-    };
-    Some(date.and_time(time))
-}
-
-/// `Nov 28, 2026`, `November 28, 2026`, `28 Nov 2026`.
-fn english_date(text: &str) -> Option<NaiveDateTime> {
-    let cleaned = text.replace(',', " ");
-    let words = cleaned
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ");
-    ["%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y"]
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(&words, f).ok())
-        .map(|d| d.and_time(NaiveTime::MIN))
+/// Reads a date shown on a list page. One without a zone is in the page's
+/// zone, else China's when written in Chinese, else UTC: the rule feeds
+/// (`repair::fix_dates`) and articles follow, so a story's copies agree.
+fn parse_date(text: &str, zone: Option<i64>) -> Option<DateTime<Utc>> {
+    let han = text.contains(is_han);
+    parse_local_date(text, zone.or(han.then_some(CHINA)).unwrap_or(0))
 }
 
 #[cfg(test)]
@@ -215,9 +151,10 @@ mod tests {
             Some("https://example.org/2026/11/a.html")
         );
         assert_eq!(entries[0].title, "第一条 新闻");
+        // Written in Chinese without a zone: Beijing time, as in feeds.
         assert_eq!(
             entries[0].published.unwrap().to_rfc3339(),
-            "2026-11-28T14:05:00+00:00"
+            "2026-11-28T06:05:00+00:00"
         );
         assert_eq!(
             entries[1].published.unwrap().to_rfc3339(),
@@ -236,57 +173,46 @@ mod tests {
     }
 
     #[test]
-    fn dates_in_several_forms() {
-        assert!(parse_date("2026-11-28").is_some());
-        assert!(parse_date("2026/11/28 08:30:15").is_some());
-        assert!(parse_date("28 November 2026").is_some());
-        assert!(parse_date("Sat, 28 Nov 2026 10:00:00 +0800").is_some());
-        assert!(parse_date("2026-13-45").is_none());
+    fn zone_less_dates_are_read_in_the_pages_zone_like_feeds_and_articles() {
+        let list = |lang: &str, date: &str| {
+            format!(
+                r#"<html lang="{lang}"><body><ul class="news"><li><a href="/a">Story</a><span class="date">{date}</span></li></ul></body></html>"#
+            )
+        };
+        let published = |html: &str, base: &str| {
+            let base = url::Url::parse(base).unwrap();
+            let entries = parse(html, &base, &rules("ul.news li", Some("span.date"))).unwrap();
+            entries[0].published.unwrap().to_rfc3339()
+        };
+        let beijing = "2026-12-03T02:30:00+00:00";
+        // The bug: this was read as 10:30 UTC, 8 hours off.
+        let chinese = list("en", "2026年12月03日 10:30");
+        assert_eq!(published(&chinese, "https://example.org/"), beijing);
+        // A numeric date takes its zone from the host or the page's language.
+        let numeric = list("en", "2026-12-03 10:30");
+        assert_eq!(published(&numeric, "https://news.example.cn/"), beijing);
+        let declared = list("zh-CN", "2026-12-03 10:30");
+        assert_eq!(published(&declared, "https://example.org/"), beijing);
+        let tokyo = list("ja", "2026-12-03 10:30");
         assert_eq!(
-            parse_date("2026-11-28 14:05 +0800").unwrap().to_rfc3339(),
-            "2026-11-28T06:05:00+00:00"
+            published(&tokyo, "https://example.org/"),
+            "2026-12-03T01:30:00+00:00"
         );
+        // Nothing says where: UTC; a written zone always wins.
         assert_eq!(
-            parse_date("2026/11/28 14:05:30 +08:00")
-                .unwrap()
-                .to_rfc3339(),
-            "2026-11-28T06:05:30+00:00"
+            published(&numeric, "https://example.org/"),
+            "2026-12-03T10:30:00+00:00"
         );
-        assert!(parse_date("yesterday").is_none());
-        // The dashes of a date are no zone, not even after a time.
-        assert_eq!(split_zone("2026-11-08"), ("2026-11-08", None));
-        assert_eq!(split_zone("14:05 2026-11-08"), ("14:05 2026-11-08", None));
-    }
-
-    #[test]
-    fn zones_west_of_utc_and_named_utc_and_the_default_offset() {
+        let zoned = list("zh", "2026-12-03 10:30 +0000");
         assert_eq!(
-            parse_date("2026-11-28 14:05:00 -0500")
-                .unwrap()
-                .to_rfc3339(),
-            "2026-11-28T19:05:00+00:00"
+            published(&zoned, "https://news.example.cn/"),
+            "2026-12-03T10:30:00+00:00"
         );
-        assert_eq!(
-            parse_date("2026-11-28 14:05 UTC").unwrap().to_rfc3339(),
-            "2026-11-28T14:05:00+00:00"
-        );
-        let china = 8 * 3600;
-        assert_eq!(
-            parse_local_date("2026年11月28日 14:05", china)
-                .unwrap()
-                .to_rfc3339(),
-            "2026-11-28T06:05:00+00:00"
-        );
-        assert_eq!(
-            parse_local_date("2026-11-28 14:05 +0000", china)
-                .unwrap()
-                .to_rfc3339(),
-            "2026-11-28T14:05:00+00:00"
-        );
-        assert_eq!(
-            parse_local_date("2026-11-28", china).unwrap().to_rfc3339(),
-            "2026-11-27T16:00:00+00:00"
-        );
+        // The same date in a feed from the same host gives the same instant.
+        let feed = r#"<rss version="2.0"><channel><title>t</title><item><title>Story</title><link>https://news.example.cn/a</link><pubDate>2026-12-03 10:30</pubDate></item></channel></rss>"#;
+        let fed =
+            crate::source::feed::parse(feed.as_bytes(), None, "https://news.example.cn/").unwrap();
+        assert_eq!(fed[0].published.unwrap().to_rfc3339(), beijing);
     }
 
     #[test]

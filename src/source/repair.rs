@@ -18,7 +18,9 @@ use std::ops::Range;
 
 use chrono::{DateTime, SecondsFormat};
 
-use super::page::parse_local_date;
+use crate::text::date::parse_local_date;
+use crate::text::entity;
+use crate::text::zone::{CHINA, host_zone, language_zone};
 
 /// Why a document is no feed at all; no repair is tried on these.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +43,29 @@ pub struct Repaired {
     pub text: String,
     /// The repairs that changed something, in the order they ran.
     pub applied: Vec<&'static str>,
+    /// What closing a truncated document cut off, when it did.
+    pub lost: Option<Lost>,
+}
+
+/// The tail a truncated document loses when it is cut after its last
+/// complete item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Lost {
+    /// Bytes of text cut off.
+    pub bytes: usize,
+    /// Items or entries that had started in them (cut off unfinished).
+    pub items: usize,
+}
+
+impl std::fmt::Display for Lost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = if self.items == 1 { "" } else { "s" };
+        write!(
+            f,
+            "{} bytes after the last complete item ({} unfinished item{plural})",
+            self.bytes, self.items
+        )
+    }
 }
 
 /// One repair: its name (for error messages) and the function, which
@@ -56,23 +81,34 @@ const STEPS: [Step; 7] = [
         html_entities,
     ),
     ("escaped bare ampersands", bare_ampersands),
-    ("closed a truncated document", close_truncated),
+    (CLOSE_TRUNCATED, close_truncated),
     ("wrapped RSS items in a channel", rss_channel),
 ];
+
+/// The name of the repair that cuts a truncated document, which is the one
+/// that loses text.
+const CLOSE_TRUNCATED: &str = "closed a truncated document";
 
 /// Applies every repair in turn to a document feed-rs rejected.
 pub fn repair(text: &str) -> Repaired {
     let mut current = Cow::Borrowed(text);
     let mut applied = Vec::new();
+    let mut lost = None;
     for (name, step) in STEPS {
+        // Measured on the text this step gets, before it cuts.
+        let tail = (name == CLOSE_TRUNCATED)
+            .then(|| truncation(&current).map(|t| t.lost(&current)))
+            .flatten();
         if let Some(fixed) = step(&current) {
             current = Cow::Owned(fixed);
             applied.push(name);
+            lost = lost.or(tail);
         }
     }
     Repaired {
         text: current.into_owned(),
         applied,
+        lost,
     }
 }
 
@@ -297,17 +333,7 @@ fn html_entity(name: &str) -> Option<(char, Option<char>)> {
     if XML_ENTITIES.contains(&name) {
         return None;
     }
-    named_entity(name)
-}
-
-/// The characters of any HTML named entity (`name` without `&` and `;`).
-pub(crate) fn named_entity(name: &str) -> Option<(char, Option<char>)> {
-    // The table's keys carry the `;` (its legacy forms without one are keys too).
-    let key = format!("{name};");
-    let &(first, second) = web_atoms::NAMED_ENTITIES.get(key.as_str())?;
-    // Prefixes of longer names are in the table with a zero code point.
-    let first = char::from_u32(first).filter(|&c| c != '\0')?;
-    Some((first, char::from_u32(second).filter(|&c| c != '\0')))
+    entity::named(name)
 }
 
 /// `name` and the length of `&name;` at the start of `at`.
@@ -356,6 +382,39 @@ fn bare_ampersands(text: &str) -> Option<String> {
 /// tag; one whose every item is cut off is left to fail: an empty feed
 /// would hide that.
 fn close_truncated(text: &str) -> Option<String> {
+    let truncation = truncation(text)?;
+    let mut fixed = text[..truncation.cut].to_owned();
+    for name in truncation.still_open.iter().rev() {
+        fixed.push_str("</");
+        fixed.push_str(name);
+        fixed.push('>');
+    }
+    (fixed != text).then_some(fixed)
+}
+
+/// Where [`close_truncated`] cuts a document, and the elements it closes.
+struct Truncation<'a> {
+    cut: usize,
+    still_open: Vec<&'a str>,
+}
+
+impl Truncation<'_> {
+    /// What cutting `text` (the text this was found in) loses.
+    fn lost(&self, text: &str) -> Lost {
+        let tail = &text[self.cut..];
+        let items = Tags::new(tail)
+            .filter(|(_, tag)| matches!(tag, Tag::Open { name, .. } if is_item(name)))
+            .count();
+        Lost {
+            bytes: tail.trim_end().len(),
+            items,
+        }
+    }
+}
+
+/// Where a document that ends early should be cut; `None` when it is
+/// complete, or when its every item is cut off.
+fn truncation(text: &str) -> Option<Truncation<'_>> {
     let mut tags = Tags::new(text);
     let mut open: Vec<&str> = Vec::new();
     let mut after_item: Option<(usize, Vec<&str>)> = None;
@@ -389,13 +448,7 @@ fn close_truncated(text: &str) -> Option<String> {
         None if item_started => return None,
         None => (complete_to, open),
     };
-    let mut fixed = text[..cut].to_owned();
-    for name in still_open.iter().rev() {
-        fixed.push_str("</");
-        fixed.push_str(name);
-        fixed.push('>');
-    }
-    (fixed != text).then_some(fixed)
+    Some(Truncation { cut, still_open })
 }
 
 fn is_item(name: &str) -> bool {
@@ -458,11 +511,6 @@ pub fn upgrade_atom03(text: &str) -> Option<String> {
     Some(splice(text, edits))
 }
 
-/// China's offset, for hosts under .cn (and .hk, .mo and .tw, which share
-/// it) and documents in Chinese.
-const CHINA: i64 = 8 * 3600;
-const JAPAN: i64 = 9 * 3600;
-
 /// Rewrites, into RFC 3339, the dates feed-rs cannot read and would drop:
 /// numeric ones without a zone or in Chinese (`2024-08-19 10:30:00`,
 /// `2024/8/19 10:30`, `2024年08月19日 10:30`) in `pubDate`, `dc:date`,
@@ -472,6 +520,9 @@ const JAPAN: i64 = 9 * 3600;
 /// reading is lenient. Returns `None`, having copied nothing, when no date
 /// needs it.
 pub fn fix_dates(text: &str, base_url: &str) -> Option<String> {
+    if !may_hold_numeric_date(text) {
+        return None;
+    }
     let mut zone = None;
     let mut edits = Vec::new();
     for (range, tag) in Tags::new(text) {
@@ -488,13 +539,27 @@ pub fn fix_dates(text: &str, base_url: &str) -> Option<String> {
             continue;
         }
         let zone = *zone.get_or_insert_with(|| document_zone(text, base_url));
-        let han = date.contains(crate::script::is_han);
+        let han = date.contains(crate::text::script::is_han);
         let offset = zone.or(han.then_some(CHINA)).unwrap_or(0);
         if let Some(date) = parse_local_date(date, offset) {
             edits.push((body, date.to_rfc3339_opts(SecondsFormat::Secs, true)));
         }
     }
     (!edits.is_empty()).then(|| splice(text, edits))
+}
+
+/// Whether any element's text (or CDATA section) may start with a year, as
+/// every date [`needs_fixing`] does: four digits right after a `>` or `[`.
+/// Most feeds write RFC 2822 or RFC 3339 dates and have none to fix, and
+/// this byte scan spares them the tag-by-tag walk of the whole document.
+fn may_hold_numeric_date(text: &str) -> bool {
+    memchr::memchr2_iter(b'>', b'[', text.as_bytes()).any(|at| {
+        // Whitespace may come first, as `needs_fixing`'s `trim` allows; `at`
+        // is an ASCII byte, so `at + 1` is a character boundary.
+        let rest = text[at + 1..].trim_start().as_bytes();
+        rest.get(..4)
+            .is_some_and(|year| year.iter().all(u8::is_ascii_digit))
+    })
 }
 
 fn is_date_element(name: &str) -> bool {
@@ -536,30 +601,6 @@ fn document_zone(text: &str, base_url: &str) -> Option<i64> {
     }
     let head = &text[..text.floor_char_boundary(4096)];
     language_zone(declared_language(head)?)
-}
-
-/// The zone of dates that name none, where the host's country tells it
-/// (.cn, .hk, .mo, .tw).
-pub(crate) fn host_zone(base_url: &str) -> Option<i64> {
-    let host = url::Url::parse(base_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))?;
-    [".cn", ".hk", ".mo", ".tw"]
-        .iter()
-        .any(|t| host.ends_with(t))
-        .then_some(CHINA)
-}
-
-/// The zone of dates that name none, where a declared language tells it.
-pub(crate) fn language_zone(language: &str) -> Option<i64> {
-    let language = language.to_ascii_lowercase();
-    if language.starts_with("zh") {
-        Some(CHINA)
-    } else if language.starts_with("ja") {
-        Some(JAPAN)
-    } else {
-        None
-    }
 }
 
 /// `<language>` (RSS), `<dc:language>` or the first `xml:lang`.
@@ -769,7 +810,7 @@ enum Markup<'a> {
 fn markup_at(rest: &str) -> Markup<'_> {
     for (open, close) in [("<!--", "-->"), ("<![CDATA[", "]]>"), ("<?", "?>")] {
         if let Some(inside) = rest.strip_prefix(open) {
-            return match inside.find(close) {
+            return match memchr::memmem::find(inside.as_bytes(), close.as_bytes()) {
                 Some(len) => Markup::Complete(open.len() + len + close.len(), Tag::Verbatim),
                 None => Markup::CutOff,
             };
@@ -975,6 +1016,51 @@ mod tests {
             )
         );
         assert_eq!(bare_ampersands("<t>&amp;</t>"), None);
+    }
+
+    #[test]
+    fn the_date_pre_scan_passes_every_date_that_may_need_fixing() {
+        assert!(may_hold_numeric_date("<pubDate>2024-08-19 10:30</pubDate>"));
+        assert!(may_hold_numeric_date(
+            "<dc:date><![CDATA[ 2024/8/19]]></dc:date>"
+        ));
+        assert!(may_hold_numeric_date(
+            "<pubDate>\u{3000}2024年8月19日</pubDate>"
+        ));
+        assert!(!may_hold_numeric_date(
+            "<pubDate>Tue, 02 Dec 2026 10:30:00 +0000</pubDate><title>In 2026</title>"
+        ));
+        assert!(
+            fix_dates(
+                "<pubDate>\u{3000}2024-08-19 10:30</pubDate>",
+                "https://a.cn/"
+            )
+            .is_some()
+        );
+    }
+
+    #[test]
+    fn repair_says_what_a_cut_loses_and_only_when_it_cuts() {
+        let atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><id>1</id></entry>\
+                    <entry><id>2</id></entry><entry><id>3";
+        let repaired = repair(atom);
+        assert_eq!(repaired.applied, ["closed a truncated document"]);
+        let lost = repaired.lost.unwrap();
+        assert_eq!(
+            lost,
+            Lost {
+                bytes: "<entry><id>3".len(),
+                items: 1
+            }
+        );
+        assert_eq!(
+            lost.to_string(),
+            "12 bytes after the last complete item (1 unfinished item)"
+        );
+        // Other repairs lose nothing.
+        let repaired = repair("<rss><channel><item><title>A & B</title></item></channel></rss>");
+        assert!(!repaired.applied.is_empty());
+        assert_eq!(repaired.lost, None);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use super::{Context, Rule, squash};
 use crate::extract::blocks::Block;
-use crate::script::is_cjk;
+use crate::text::script::is_cjk;
 
 /// Drops non-prose paragraphs outside the densest block's span.
 pub(crate) struct Edges;

@@ -17,9 +17,7 @@
 
 use std::collections::HashMap;
 
-use super::blocks::is_block;
-
-/// Deepest nesting [`shape`] accepts: twice what [`super`] lets through after
+/// Deepest nesting [`shape`] accepts: twice what extraction lets through after
 /// parsing, so a sloppy page that the model over-counts still gets parsed
 /// and measured exactly, while a hostile page is stopped before its parse
 /// gets expensive.
@@ -119,6 +117,50 @@ pub fn text(html: &str) -> String {
     }
     flush(&mut line, &mut out);
     out
+}
+
+/// Elements that end one paragraph and start another.
+pub fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "br"
+            | "li"
+            | "ul"
+            | "ol"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "blockquote"
+            | "pre"
+            | "table"
+            | "tr"
+            | "td"
+            | "th"
+            | "section"
+            | "article"
+            | "main"
+            | "header"
+            | "footer"
+            | "nav"
+            | "aside"
+            | "figure"
+            | "figcaption"
+            | "hr"
+            | "form"
+            | "center"
+            | "address"
+            | "details"
+            | "summary"
+            | "body"
+            | "html"
+    )
 }
 
 /// Escapes text for an HTML attribute or text node.
@@ -225,7 +267,7 @@ fn reference(at: &str) -> Option<(String, usize)> {
             .unwrap_or('\u{fffd}')
             .to_string()
     } else {
-        let (first, second) = crate::source::repair::named_entity(name)?;
+        let (first, second) = super::entity::named(name)?;
         let mut s = first.to_string();
         s.extend(second);
         s

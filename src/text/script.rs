@@ -24,6 +24,20 @@ pub fn is_han(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
+/// Share of CJK characters among the first 4,000 letters of a text.
+pub fn cjk_share(text: &str) -> f64 {
+    let (mut cjk, mut letters) = (0usize, 0usize);
+    for c in text.chars().filter(|c| c.is_alphabetic()).take(4000) {
+        letters += 1;
+        cjk += usize::from(is_cjk(c));
+    }
+    if letters == 0 {
+        0.0
+    } else {
+        cjk as f64 / letters as f64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
