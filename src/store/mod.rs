@@ -3,12 +3,14 @@
 //! columns; queries use `$n` placeholders, which both backends accept.
 
 mod articles;
+mod backup;
 mod candidates;
 mod clusters;
 mod entries;
 mod leases;
 mod media;
 mod migrate;
+mod prune;
 mod sources;
 mod stories;
 mod templates;
@@ -22,9 +24,11 @@ use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use candidates::Candidates;
 
 pub use articles::{ArticleRecord, Scraped};
+pub use backup::BackupError;
 pub use clusters::{DecisionRecord, Explanation, MatchedEntry};
 pub use entries::{Incoming, IngestReport};
 pub use leases::{Claim, LeaseRequest};
+pub use prune::{PRUNE_BATCH, PruneReport, Retention, retention_at};
 pub use sources::{Failure, SourceRecord, SourceState, Success};
 pub use stories::{StoryCopy, StoryRecord};
 pub use templates::{FORGET_AFTER_SECS, MAX_LINES_PER_SITE, PageLines};
@@ -260,6 +264,17 @@ fn pool_options(backend: Backend, chosen: StoreOptions) -> AnyPoolOptions {
             .max_connections(chosen.max_connections.unwrap_or(4))
             .after_connect(|conn, _| {
                 Box::pin(async move {
+                    // Pruning gives freed pages back to the file system
+                    // with incremental vacuum. The mode is chosen when the
+                    // file gets its first table (files from before are
+                    // converted once at start, `migrate::incremental_vacuum`),
+                    // and setting it is a write, refused on a read-only file.
+                    let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    if pages == 0 {
+                        conn.execute("PRAGMA auto_vacuum = INCREMENTAL").await?;
+                    }
                     // WAL lets the feed be read while a fetch writes; the busy
                     // timeout makes a second process wait rather than fail.
                     conn.execute("PRAGMA journal_mode = WAL").await?;
