@@ -988,7 +988,9 @@ async fn backup(config: &Config, path: &Path, force: bool) -> Result<ExitCode, F
             ))?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(e @ (BackupError::Exists(_) | BackupError::BadPath(_))) => Err(Failure::User(e.into())),
+        Err(e @ (BackupError::Exists(_) | BackupError::NoFolder(_) | BackupError::BadPath(_))) => {
+            Err(Failure::User(e.into()))
+        }
         Err(e) => Err(Failure::Runtime(e.into())),
     }
 }

@@ -44,7 +44,10 @@ impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let secs = self.0.as_secs();
         let units = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
-        match units.iter().find(|(n, _)| secs > 0 && secs.is_multiple_of(*n)) {
+        match units
+            .iter()
+            .find(|(n, _)| secs > 0 && secs.is_multiple_of(*n))
+        {
             Some((n, unit)) if self.0.subsec_millis() == 0 => write!(f, "{}{unit}", secs / n),
             _ => write!(f, "{}ms", self.0.as_millis()),
         }

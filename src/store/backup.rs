@@ -13,6 +13,9 @@ pub enum BackupError {
     /// The database is PostgreSQL, which has its own tools.
     #[error("feedfold backup copies SQLite databases; for PostgreSQL use pg_dump")]
     Postgres,
+    /// The folder the copy would go in does not exist.
+    #[error("{0}: no such folder")]
+    NoFolder(PathBuf),
     /// The target path cannot be given to SQLite.
     #[error("{0}: not a usable file name (it must be valid UTF-8)")]
     BadPath(PathBuf),
@@ -47,6 +50,13 @@ impl Store {
         }
         if !force && target.exists() {
             return Err(BackupError::Exists(target.to_owned()));
+        }
+        let folder = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !folder.is_dir() {
+            return Err(BackupError::NoFolder(folder.to_owned()));
         }
         let partial = partial_name(target);
         remove_if_there(&partial)?;
