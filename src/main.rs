@@ -915,7 +915,7 @@ async fn prune(config: &Config, dry_run: bool, source: Option<&str>) -> Result<E
     );
     let configured = |name: &str| config.sources.iter().any(|s| s.name == name);
     let report = match (source, dry_run) {
-        (Some(name), true) => store.prune_source_preview(name).await,
+        (Some(name), true) => store.prune_source_preview(name, configured(name)).await,
         (Some(name), false) => {
             store
                 .prune_source(name, PRUNE_BATCH * 4, configured(name))

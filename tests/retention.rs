@@ -55,6 +55,35 @@ async fn ingest(store: &Store, source: (&str, i64), entries: Vec<Entry>, at: i64
         .unwrap();
 }
 
+/// One copy of `story` from `source`, published at `published` and first
+/// seen at `at`.
+async fn ingest_copy(
+    store: &Store,
+    source: (&str, i64),
+    story: u64,
+    link: &str,
+    published: i64,
+    at: i64,
+) {
+    ingest(
+        store,
+        source,
+        vec![copy(source.0, story, link, published)],
+        at,
+    )
+    .await;
+}
+
+async fn execute(url: &str, sql: &str) {
+    let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+    // Test fixtures, not outside data.
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+}
+
 async fn count(url: &str, sql: &'static str) -> i64 {
     let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
     let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
@@ -63,13 +92,14 @@ async fn count(url: &str, sql: &'static str) -> i64 {
 }
 
 /// Rows per table, in [`PruneReport::tables`] order.
-async fn rows(url: &str) -> [i64; 5] {
+async fn rows(url: &str) -> [i64; 6] {
     [
         count(url, "SELECT COUNT(*) FROM stories").await,
         count(url, "SELECT COUNT(*) FROM entries").await,
         count(url, "SELECT COUNT(*) FROM entry_bands").await,
         count(url, "SELECT COUNT(*) FROM decisions").await,
         count(url, "SELECT COUNT(*) FROM articles").await,
+        count(url, "SELECT COUNT(*) FROM site_templates").await,
     ]
 }
 
@@ -106,7 +136,7 @@ fn article(url: &str) -> ArticleRecord {
     }
 }
 
-fn report_rows(report: &PruneReport) -> [i64; 5] {
+fn report_rows(report: &PruneReport) -> [i64; 6] {
     report.tables().map(|(_, n)| n as i64)
 }
 
@@ -122,47 +152,28 @@ async fn prune_deletes_whole_stories_past_keep_and_spares_the_window() {
         let (a, b) = (("a", ids["a"]), ("b", ids["b"]));
         let old = NOW - 40 * DAY;
         // Story 1: both copies first seen 40 days ago (one link: one story).
-        ingest(
-            &store,
-            a,
-            vec![copy("a", 1, "https://x.example.org/1", old)],
-            old,
-        )
-        .await;
-        ingest(
-            &store,
-            b,
-            vec![copy("b", 1, "https://x.example.org/1", old)],
-            old,
-        )
-        .await;
+        let x = |n: u64| format!("https://x.example.org/{n}");
+        ingest_copy(&store, a, 1, &x(1), old, old).await;
+        ingest_copy(&store, b, 1, &x(1), old, old).await;
         // Story 2: started 40 days ago, but b's copy arrived yesterday.
-        ingest(
-            &store,
-            a,
-            vec![copy("a", 2, "https://x.example.org/2", old)],
-            old,
-        )
-        .await;
-        ingest(
-            &store,
-            b,
-            vec![copy("b", 2, "https://x.example.org/2", old)],
-            NOW - DAY,
-        )
-        .await;
+        ingest_copy(&store, a, 2, &x(2), old, old).await;
+        ingest_copy(&store, b, 2, &x(2), old, NOW - DAY).await;
         // Story 3: two days old, inside the seven-day window.
         let recent = NOW - 2 * DAY;
-        ingest(
-            &store,
-            a,
-            vec![copy("a", 3, "https://x.example.org/3", recent)],
-            recent,
+        ingest_copy(&store, a, 3, &x(3), recent, recent).await;
+        for link in [x(1), x(2)] {
+            store.save_article(&article(&link)).await.unwrap();
+        }
+        // Template lines learnt from a's pages: one last seen 40 days ago
+        // (only on pages past keep), one yesterday.
+        execute(
+            &db.url,
+            &format!(
+                "INSERT INTO site_templates (site, line, pages, last_seen) VALUES ('a', 1, 3, {old}), ('a', 2, 3, {})",
+                NOW - DAY
+            ),
         )
         .await;
-        for link in ["https://x.example.org/1", "https://x.example.org/2"] {
-            store.save_article(&article(link)).await.unwrap();
-        }
         let before = rows(&db.url).await;
         assert_eq!(before[0..2], [3, 5], "{label}: stories, entries before");
 
@@ -184,9 +195,13 @@ async fn prune_deletes_whole_stories_past_keep_and_spares_the_window() {
         );
         // Story 1 went whole: its story, two entries, their 4 band rows
         // each, two decisions, and its article page.
-        assert_eq!(report_rows(&report), [1, 2, 8, 2, 1], "{label}: {report:?}");
+        assert_eq!(
+            report_rows(&report),
+            [1, 2, 8, 2, 1, 1],
+            "{label}: {report:?}"
+        );
         let after = rows(&db.url).await;
-        assert_eq!(after, [2, 3, 12, 3, 1], "{label}: rows left");
+        assert_eq!(after, [2, 3, 12, 3, 1, 1], "{label}: rows left");
         assert_whole(&db.url, label).await;
 
         // With every entry past the keep cutoff, story 2 goes too, but
@@ -244,11 +259,17 @@ async fn prune_source_removes_its_stories_at_once_and_keeps_shared_ones() {
             "{label}"
         );
 
-        let preview = store.prune_source_preview("a").await.unwrap();
+        execute(
+            &db.url,
+            &format!("INSERT INTO site_templates (site, line, pages, last_seen) VALUES ('a', 7, 2, {NOW}), ('b', 7, 2, {NOW})"),
+        )
+        .await;
+        let preview = store.prune_source_preview("a", false).await.unwrap();
         let report = store.prune_source("a", 2, false).await.unwrap();
         assert_eq!(report_rows(&preview), report_rows(&report), "{label}");
         assert_eq!(report_rows(&report)[0..2], [4, 5], "{label}: {report:?}");
         assert!(report.batches >= 3, "{label}: batches of two entries");
+        assert_eq!(report.site_templates, 1, "{label}: a's template lines went");
         // Inside the window too: --source is an explicit order.
         let left = store.recent_stories(0, 10, None).await.unwrap();
         let mut guids: Vec<_> = left
@@ -406,7 +427,7 @@ async fn prune_command_prints_counts_and_dry_run_deletes_nothing() {
         assert_eq!(
             run.replacen("removed", "would remove", 1)
                 .lines()
-                .take(6)
+                .take(7)
                 .collect::<Vec<_>>(),
             dry.lines().collect::<Vec<_>>(),
             "{label}"

@@ -460,6 +460,7 @@ async fn prune_once(store: crate::store::Store, config: Arc<Config>) {
                 entry_bands = report.entry_bands,
                 decisions = report.decisions,
                 articles = report.articles,
+                site_templates = report.site_templates,
                 batches = report.batches,
                 freed_pages = freed.as_ref().ok(),
                 "retention: pruned"

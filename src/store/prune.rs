@@ -46,6 +46,9 @@ pub struct PruneReport {
     pub decisions: u64,
     /// Scraped article pages no remaining entry links to.
     pub articles: u64,
+    /// Learnt site-template lines (see `store::templates`) last seen on a
+    /// page first seen before the retention cutoff, or of a removed source.
+    pub site_templates: u64,
     /// Write transactions used.
     pub batches: u64,
 }
@@ -53,7 +56,13 @@ pub struct PruneReport {
 impl PruneReport {
     /// Whether nothing was (or would be) removed.
     pub fn is_empty(&self) -> bool {
-        self.stories + self.entries + self.entry_bands + self.decisions + self.articles == 0
+        self.stories
+            + self.entries
+            + self.entry_bands
+            + self.decisions
+            + self.articles
+            + self.site_templates
+            == 0
     }
 
     fn add(&mut self, other: &PruneReport) {
@@ -62,6 +71,7 @@ impl PruneReport {
         self.entry_bands += other.entry_bands;
         self.decisions += other.decisions;
         self.articles += other.articles;
+        self.site_templates += other.site_templates;
         self.batches += other.batches;
     }
 }
@@ -90,11 +100,46 @@ impl Store {
             total.add(&report);
             match last {
                 Some(last) => after = Some(last),
-                None => return Ok(total),
+                None => break,
             }
             // Writers queued behind this batch go first.
             tokio::task::yield_now().await;
         }
+        total.site_templates = self.forget_templates(retention.keep_since, false).await?;
+        Ok(total)
+    }
+
+    /// Deletes (or with `dry_run` counts) the site-template lines last seen
+    /// before `since`: they were learnt from pages now past `keep` (the
+    /// lines' own 90-day forgetting, `templates::FORGET_AFTER_SECS`, would
+    /// let them outlive a shorter `keep`). One short transaction per site.
+    async fn forget_templates(&self, since: i64, dry_run: bool) -> Result<u64, StoreError> {
+        let sites: Vec<String> = sqlx::query_scalar("SELECT DISTINCT site FROM site_templates")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut forgotten = 0;
+        for site in sites {
+            if dry_run {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM site_templates WHERE site = $1 AND last_seen < $2",
+                )
+                .bind(&site)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
+                forgotten += u64::try_from(n).unwrap_or(0);
+                continue;
+            }
+            let mut write = self.begin_write().await?;
+            let done = sqlx::query("DELETE FROM site_templates WHERE site = $1 AND last_seen < $2")
+                .bind(&site)
+                .bind(since)
+                .execute(&mut **write)
+                .await?;
+            write.commit().await?;
+            forgotten += done.rows_affected();
+        }
+        Ok(forgotten)
     }
 
     /// One transaction of [`Store::prune`]: up to `limit` stories after
@@ -138,6 +183,12 @@ impl Store {
             let doomed = source_entries(&mut write, source, batch.max(1)).await?;
             if doomed.is_empty() {
                 if !keep_row {
+                    // What was learnt of the site goes with it.
+                    let lines = sqlx::query("DELETE FROM site_templates WHERE site = $1")
+                        .bind(name)
+                        .execute(&mut **write)
+                        .await?;
+                    total.site_templates += lines.rows_affected();
                     sqlx::query("DELETE FROM sources WHERE id = $1")
                         .bind(source)
                         .execute(&mut **write)
@@ -196,11 +247,18 @@ impl Store {
             }
             after = roots.last().copied();
         }
-        preview.finish(&mut conn).await
+        let mut report = preview.finish(&mut conn).await?;
+        drop(conn);
+        report.site_templates = self.forget_templates(retention.keep_since, true).await?;
+        Ok(report)
     }
 
     /// What [`Store::prune_source`] would delete now, without deleting.
-    pub async fn prune_source_preview(&self, name: &str) -> Result<PruneReport, StoreError> {
+    pub async fn prune_source_preview(
+        &self,
+        name: &str,
+        keep_row: bool,
+    ) -> Result<PruneReport, StoreError> {
         let source = self.source_id(name).await?;
         let mut conn = self.pool.acquire().await?;
         let rows = sqlx::query(
@@ -228,7 +286,16 @@ impl Store {
         let stories = with_merged(&mut conn, &empty).await?;
         let mut preview = Preview::default();
         preview.add(&mut conn, &stories, doomed).await?;
-        preview.finish(&mut conn).await
+        let mut report = preview.finish(&mut conn).await?;
+        if !keep_row {
+            let lines: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM site_templates WHERE site = $1")
+                    .bind(name)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            report.site_templates = u64::try_from(lines).unwrap_or(0);
+        }
+        Ok(report)
     }
 
     /// The row id of source `name`.
@@ -443,12 +510,11 @@ async fn delete_entries(
     let unused = unused_pages(conn, doomed, &HashSet::new()).await?;
     let articles = run_text_in(conn, "DELETE FROM articles WHERE url IN", &unused).await?;
     Ok(PruneReport {
-        stories: 0,
         entries,
         entry_bands,
         decisions,
         articles,
-        batches: 0,
+        ..PruneReport::default()
     })
 }
 
@@ -584,6 +650,7 @@ impl Preview {
             entry_bands: self.entry_bands,
             decisions: self.decisions.len() as u64,
             articles,
+            site_templates: 0,
             batches: 0,
         })
     }
@@ -669,13 +736,14 @@ pub fn retention_at(now: i64, keep_secs: i64, window_secs: i64) -> Retention {
 /// Counts, grouped for printing: `(table, rows)` in deletion order.
 impl PruneReport {
     /// Table names and row counts, for printing.
-    pub fn tables(&self) -> [(&'static str, u64); 5] {
+    pub fn tables(&self) -> [(&'static str, u64); 6] {
         [
             ("stories", self.stories),
             ("entries", self.entries),
             ("entry_bands", self.entry_bands),
             ("decisions", self.decisions),
             ("articles", self.articles),
+            ("site_templates", self.site_templates),
         ]
     }
 }
