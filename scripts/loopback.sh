@@ -17,11 +17,13 @@ serve_feeds() {
   done
 }
 
-# daemon_config PORT FEEDS_PORT DATABASE SCHEDULE: the config on stdout.
+# daemon_config PORT FEEDS_PORT DATABASE SCHEDULE [KEEP [WINDOW]]: the config
+# on stdout; retention keeps KEEP (default ten years) and the feed shows
+# WINDOW (default ten years).
 daemon_config() {
-  printf '[daemon]\nlisten = "127.0.0.1:%d"\ndatabase = "sqlite://%s"\nschedule = "%s"\nconcurrency = 16\n\n' "$1" "$3" "$4"
+  printf '[daemon]\nlisten = "127.0.0.1:%d"\ndatabase = "sqlite://%s"\nschedule = "%s"\nconcurrency = 16\nkeep = "%s"\n\n' "$1" "$3" "$4" "${5:-3650d}"
   printf '[fetch]\nallow_networks = ["127.0.0.1"]\nper_domain_concurrency = 16\nper_domain_delay = "0s"\nscrape = false\n\n'
-  printf '[output]\nitems = 50\nwindow = "3650d"\n\n'
+  printf '[output]\nitems = 50\nwindow = "%s"\n\n' "${6:-3650d}"
   for i in $(seq 0 199); do
     printf '[[source]]\nname = "f%d"\nurl = "http://127.0.0.1:%d/feed-%d.xml"\n\n' "$i" "$2" "$i"
   done
@@ -32,7 +34,7 @@ entries() {
   python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM entries').fetchone()[0])" "$1" 2>/dev/null || echo 0
 }
 
-# start_loopback NAME SCHEDULE: builds feedfold, makes $work (removed on
+# start_loopback NAME SCHEDULE [KEEP [WINDOW]]: builds feedfold, makes $work (removed on
 # exit, with every background job), serves the feeds and writes
 # $work/NAME.toml for a daemon on $port reading $work/NAME.db.
 start_loopback() {
@@ -42,5 +44,5 @@ start_loopback() {
   feeds_port=$(free_port)
   port=$(free_port)
   serve_feeds "$work/feeds" "$feeds_port"
-  daemon_config "$port" "$feeds_port" "$work/$1.db" "$2" > "$work/$1.toml"
+  daemon_config "$port" "$feeds_port" "$work/$1.db" "$2" "${3:-3650d}" "${4:-3650d}" > "$work/$1.toml"
 }

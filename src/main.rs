@@ -155,6 +155,29 @@ enum Command {
         /// The item (entry id, article URL or SOURCE:GUID).
         item: String,
     },
+    /// Delete what `daemon.keep` no longer covers now (the daemon also does
+    /// this by itself), printing the rows removed per table.
+    Prune {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Count what would be removed; delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Instead: remove everything source NAME brought, at once (stories
+        /// other sources also carried keep their copies).
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+    },
+    /// Write a consistent copy of the SQLite database to PATH, while daemons run.
+    Backup {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Replace PATH if it exists.
+        #[arg(long)]
+        force: bool,
+        /// The copy to write (a SQLite file; start feedfold on it to restore).
+        path: PathBuf,
+    },
     /// Sources in and out as OPML 2.0 (groups are folders).
     Opml {
         #[command(subcommand)]
@@ -368,6 +391,16 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
             };
             extract(&file, &hints, format)
         }
+        Command::Prune {
+            config,
+            dry_run,
+            source,
+        } => prune(&*load_config(config)?, dry_run, source.as_deref()).await,
+        Command::Backup {
+            config,
+            force,
+            path,
+        } => backup(&*load_config(config)?, &path, force).await,
         Command::Explain { config, item } => explain(&*load_config(config)?, &item).await,
         Command::Split { config, item } => split(&*load_config(config)?, &item).await,
         Command::Opml {
@@ -1001,6 +1034,97 @@ async fn split(config: &Config, item: &str) -> Result<ExitCode, Failure> {
         "entry {entry} is now story tag:feedfold,2026:story/{key}\n"
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn prune(config: &Config, dry_run: bool, source: Option<&str>) -> Result<ExitCode, Failure> {
+    use feedfold::store::{PRUNE_BATCH, StoreError, retention_at};
+    let store = Store::open(&config.database_url()).await?;
+    let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    let retention = retention_at(
+        Utc::now().timestamp(),
+        secs(config.daemon.keep.0),
+        secs(config.output.window.0),
+    );
+    let configured = |name: &str| config.sources.iter().any(|s| s.name == name);
+    let report = match (source, dry_run) {
+        (Some(name), true) => store.prune_source_preview(name, configured(name)).await,
+        (Some(name), false) => {
+            store
+                .prune_source(name, PRUNE_BATCH * 4, configured(name))
+                .await
+        }
+        (None, true) => store.prune_preview(retention, PRUNE_BATCH).await,
+        (None, false) => store.prune(retention, PRUNE_BATCH).await,
+    };
+    let report = match report {
+        Err(StoreError::UnknownSource(name)) => {
+            return Err(Failure::User(anyhow::anyhow!(
+                "no source {name:?} in the database {}",
+                config.database_url()
+            )));
+        }
+        other => other?,
+    };
+    let freed = if dry_run {
+        0
+    } else {
+        store.reclaim_space().await?
+    };
+    store.close().await;
+    let what = match source {
+        Some(name) => format!("everything source {name:?} brought"),
+        None => format!(
+            "stories first seen over {} ago and out of the {} window",
+            config.daemon.keep, config.output.window
+        ),
+    };
+    let verb = if dry_run { "would remove" } else { "removed" };
+    let mut text = format!("{verb} {what}:\n");
+    for (table, rows) in report.tables() {
+        text.push_str(&format!("  {table:<12} {rows:>9}\n"));
+    }
+    if freed > 0 {
+        text.push_str(&format!(
+            "  sqlite: {freed} free pages returned to the file system\n"
+        ));
+    }
+    if source.is_some_and(|name| !dry_run && configured(name)) {
+        text.push_str(
+            "  (the source is still in the config: it is fetched again at its next run)\n",
+        );
+    }
+    out(format_args!("{text}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn backup(config: &Config, path: &Path, force: bool) -> Result<ExitCode, Failure> {
+    use feedfold::store::BackupError;
+    let url = config.database_url();
+    if !url.starts_with("sqlite:") {
+        return Err(Failure::User(anyhow::anyhow!(
+            "feedfold backup copies SQLite databases; this config uses PostgreSQL. Back it up with\n  \
+             pg_dump --format=custom --file {} '{url}'\nand restore with\n  \
+             pg_restore --clean --if-exists --dbname '{url}' {}",
+            path.display(),
+            path.display()
+        )));
+    }
+    let store = Store::open(&url).await?;
+    let result = store.backup(path, force).await;
+    store.close().await;
+    match result {
+        Ok(bytes) => {
+            out(format_args!(
+                "{}: {bytes} bytes, a consistent copy of {url}\n",
+                path.display()
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e @ (BackupError::Exists(_) | BackupError::NoFolder(_) | BackupError::BadPath(_))) => {
+            Err(Failure::User(e.into()))
+        }
+        Err(e) => Err(Failure::Runtime(e.into())),
+    }
 }
 
 fn opml_import(arg: ConfigArg, file: &Path) -> Result<ExitCode, Failure> {

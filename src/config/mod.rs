@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use crate::source::page::PageRules;
 use crate::filter::{Filter, Rule};
+pub use crate::source::page::PageRules;
 pub use values::{ByteSize, CronExpr, Duration, Location, Network, TimeZone};
 
 /// A configuration problem, with where it is.
@@ -129,6 +129,11 @@ pub struct Daemon {
     /// longer than this is cancelled by the server, so a stalled daemon
     /// cannot hold locks the others wait for. Default `60s`.
     pub statement_timeout: Duration,
+    /// How long stored entries are kept, counted from when they were first
+    /// seen: a story whose copies were all first seen longer ago than this,
+    /// and which has left the served window, is deleted with everything
+    /// stored for it. At least `output.window`. Default `90d`.
+    pub keep: Duration,
 }
 
 impl Default for Daemon {
@@ -147,6 +152,7 @@ impl Default for Daemon {
             lease: parse_builtin("2m"),
             pool_size: None,
             statement_timeout: parse_builtin("60s"),
+            keep: parse_builtin("90d"),
         }
     }
 }
@@ -612,6 +618,16 @@ impl Config {
             problems.push(Problem::at(text, 0, message));
         }
         problems.extend(self.bad_rules(text));
+        if self.daemon.keep.0 < self.output.window.0 {
+            // Pointing at `keep` when it is written, else at `window`, which
+            // then grew past the default.
+            let at = KeepSpans::find(text);
+            let message = format!(
+                "daemon.keep ({}) must be at least output.window ({}): stories still in the feed would be deleted",
+                self.daemon.keep, self.output.window
+            );
+            problems.push(Problem::at(text, at, message));
+        }
         let spans = SourceSpans::find(text);
         let start_of = |i: usize| spans.get(i).map_or(0, |s| s.name.span().start);
         let mut seen = HashMap::new();
@@ -794,6 +810,39 @@ fn resolve_database_url(url: &str, base_dir: &Path) -> String {
     }
 }
 
+/// Where `daemon.keep` (else `output.window`) is written, read in a
+/// lenient second pass like [`SourceSpans`]; 0 when neither is.
+#[derive(Deserialize)]
+struct KeepSpans {
+    #[serde(default)]
+    daemon: Option<KeepSpan>,
+    #[serde(default)]
+    output: Option<WindowSpan>,
+}
+
+#[derive(Deserialize)]
+struct KeepSpan {
+    #[serde(default)]
+    keep: Option<toml::Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize)]
+struct WindowSpan {
+    #[serde(default)]
+    window: Option<toml::Spanned<toml::Value>>,
+}
+
+impl KeepSpans {
+    fn find(text: &str) -> usize {
+        let Ok(spans) = toml::from_str::<KeepSpans>(text) else {
+            return 0;
+        };
+        let keep = spans.daemon.and_then(|d| d.keep);
+        let window = spans.output.and_then(|o| o.window);
+        keep.or(window).map_or(0, |v| v.span().start)
+    }
+}
+
 /// Spans of `[[source]]` names, read in a second, lenient pass: only needed to
 /// point at the right line when a check across sources fails.
 #[derive(Deserialize)]
@@ -857,6 +906,23 @@ mod tests {
             Ok(_) => panic!("expected an error for:\n{text}"),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn keep_shorter_than_the_window_is_an_error_at_keep() {
+        let e = error_of("[output]\nwindow = \"7d\"\n\n[daemon]\nkeep = \"3d\"\n");
+        assert!(
+            e.contains(":5:8: daemon.keep (3d) must be at least output.window (7d)"),
+            "{e}"
+        );
+        // Without `keep`, a window past the 90-day default is what is wrong.
+        let e = error_of("[output]\nwindow = \"100d\"\n");
+        assert!(
+            e.contains(":2:10: daemon.keep (90d) must be at least output.window (100d)"),
+            "{e}"
+        );
+        let ok = parse("[daemon]\nkeep = \"7d\"\n[output]\nwindow = \"7d\"\n").unwrap();
+        assert_eq!(ok.daemon.keep.0.as_secs(), 7 * 86_400);
     }
 
     #[test]

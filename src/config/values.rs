@@ -39,6 +39,21 @@ impl FromStr for Duration {
     }
 }
 
+/// The largest whole unit that says it exactly: `7d`, `90s`, `250ms`.
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.0.as_secs();
+        let units = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
+        match units
+            .iter()
+            .find(|(n, _)| secs > 0 && secs.is_multiple_of(*n))
+        {
+            Some((n, unit)) if self.0.subsec_millis() == 0 => write!(f, "{}{unit}", secs / n),
+            _ => write!(f, "{}ms", self.0.as_millis()),
+        }
+    }
+}
+
 /// An IP network written as a CIDR (`"10.0.0.0/8"`, `"fd00::/8"`) or a single
 /// address (`"127.0.0.1"`, meaning just that address).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

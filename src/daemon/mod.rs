@@ -42,6 +42,12 @@ const REFRESH_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long after a change the feeds are re-rendered, at most.
 const PUBLISH_DELAY: Duration = Duration::from_millis(250);
 
+/// How long a daemon's claim on the prune task lasts if it dies mid-run.
+const PRUNE_LEASE_SECS: i64 = 3600;
+
+/// The first prune waits this long after start, so start-up fetches go first.
+const FIRST_PRUNE: Duration = Duration::from_secs(15);
+
 /// Why the daemon could not start or keep running.
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -215,6 +221,8 @@ struct Scheduler {
     publish_at: Option<tokio::time::Instant>,
     /// Shared with `/healthz`: when the loop last turned.
     heartbeat: Arc<AtomicI64>,
+    /// The prune run in progress, if any.
+    pruning: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Scheduler {
@@ -235,6 +243,7 @@ impl Scheduler {
             in_flight: HashMap::new(),
             publish_at: None,
             heartbeat,
+            pruning: None,
         })
     }
 
@@ -248,6 +257,9 @@ impl Scheduler {
         let mut watchdog = tokio::time::interval(period);
         let mut refresh = tokio::time::interval(self.pipeline.config().output.refresh.0);
         refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let every = prune_every(self.pipeline.config());
+        let mut prune = tokio::time::interval_at(tokio::time::Instant::now() + FIRST_PRUNE, every);
+        prune.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             self.start_due();
             let sleep = sleep_until(self.queue.next_due());
@@ -261,6 +273,7 @@ impl Scheduler {
                 }
                 Some(()) = reload.recv() => self.reload().await?,
                 _ = refresh.tick() => self.publisher.refresh().await,
+                _ = prune.tick() => self.start_prune(),
                 () = async { if let Some(due) = publish_due { due.await } }, if publish_due.is_some() => {
                     self.publish_at = None;
                     self.publisher.publish().await;
@@ -269,6 +282,16 @@ impl Scheduler {
             }
         }
         Ok(())
+    }
+
+    /// Starts a prune run in the background unless one is still going.
+    fn start_prune(&mut self) {
+        if self.pruning.as_ref().is_some_and(|run| !run.is_finished()) {
+            return;
+        }
+        let store = self.pipeline.store().clone();
+        let config = self.pipeline.config().clone();
+        self.pruning = Some(tokio::spawn(prune_once(store, config)));
     }
 
     fn start_due(&mut self) {
@@ -365,6 +388,10 @@ impl Scheduler {
 
     /// Lets in-flight passes finish for a while, then abandons the rest.
     async fn drain(&mut self) {
+        // An abandoned prune batch rolls back; the next start prunes again.
+        if let Some(run) = self.pruning.take() {
+            run.abort();
+        }
         let mut changed = self.publish_at.is_some();
         if !self.running.is_empty() {
             tracing::info!(
@@ -389,6 +416,66 @@ impl Scheduler {
         if changed {
             self.publisher.publish().await;
         }
+    }
+}
+
+/// How often retention runs: a tenth of `daemon.keep`, within a minute and
+/// an hour, so nothing outlives `keep` by more than a tenth.
+fn prune_every(config: &Config) -> Duration {
+    (config.daemon.keep.0 / 10).clamp(Duration::from_secs(60), Duration::from_secs(3600))
+}
+
+/// One retention run, when no other daemon sharing the database has done
+/// one lately: deletes in small batches (ingest goes between them), then
+/// gives the freed space back. A failure keeps what earlier batches did
+/// and is logged; the next run starts over.
+async fn prune_once(store: crate::store::Store, config: Arc<Config>) {
+    let now = Utc::now().timestamp();
+    let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    // A little early, so a run due on the tick is not put off a whole period.
+    let every = secs(prune_every(&config)) * 9 / 10;
+    match store
+        .claim_task("prune", now, every, PRUNE_LEASE_SECS)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(error) => {
+            tracing::warn!(%error, "retention: could not claim the prune run; trying at the next one");
+            return;
+        }
+    }
+    let retention = crate::store::retention_at(
+        now,
+        secs(config.daemon.keep.0),
+        secs(config.output.window.0),
+    );
+    match store.prune(retention, crate::store::PRUNE_BATCH).await {
+        Ok(report) if report.is_empty() => tracing::debug!("retention: nothing to prune"),
+        Ok(report) => {
+            let freed = store.reclaim_space().await;
+            tracing::info!(
+                stories = report.stories,
+                entries = report.entries,
+                entry_bands = report.entry_bands,
+                decisions = report.decisions,
+                articles = report.articles,
+                site_templates = report.site_templates,
+                batches = report.batches,
+                freed_pages = freed.as_ref().ok(),
+                "retention: pruned"
+            );
+            if let Err(error) = freed {
+                tracing::warn!(%error, "retention: could not give freed pages back to the file system");
+            }
+        }
+        Err(error) => tracing::error!(
+            %error,
+            "retention: pruning stopped; what earlier batches deleted stays deleted, the rest is tried at the next run"
+        ),
+    }
+    if let Err(error) = store.release_task("prune").await {
+        tracing::debug!(%error, "retention: could not release the prune claim; it lapses");
     }
 }
 

@@ -286,7 +286,11 @@ pub fn without_site_tail(title: &str) -> Option<&str> {
         .filter_map(|s| title.rfind(s).map(|i| (i, *s)))
         .max_by_key(|(i, _)| *i)?;
     let (head, tail) = (title[..at].trim(), title[at + sep.len()..].trim());
-    let cjk = |s: &str| s.chars().filter(|c| crate::text::script::is_cjk(*c)).count();
+    let cjk = |s: &str| {
+        s.chars()
+            .filter(|c| crate::text::script::is_cjk(*c))
+            .count()
+    };
     let words = |s: &str| s.split_whitespace().count();
     let short = if cjk(tail) > 0 {
         tail.chars().count() <= 12

@@ -169,6 +169,19 @@ impl Candidates {
         self.in_doubt = false;
     }
 
+    /// Takes a deleted entry out. The copy is in doubt until the deleting
+    /// transaction commits: rolled back, the copy is rebuilt.
+    pub(super) fn forget(&mut self, id: i64) {
+        self.in_doubt = true;
+        self.put(id, None, &[]);
+    }
+
+    /// Whether the copy waits to be rebuilt (an earlier transaction that
+    /// changed it did not commit).
+    pub(super) fn in_doubt(&self) -> bool {
+        self.in_doubt
+    }
+
     /// Whether a lookup reaching back to `since` is answered by the copy
     /// as it was loaded (not by an older span).
     pub(super) fn covers(&self, since: i64) -> bool {

@@ -82,6 +82,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/postgres/0012_enclosures.sql"),
     ),
     (
+        13,
+        "retention: decisions by story, maintenance leases",
+        include_str!("../../migrations/sqlite/0013_retention.sql"),
+        include_str!("../../migrations/postgres/0013_retention.sql"),
+    ),
+    (
         15,
         "feed titles of sources",
         include_str!("../../migrations/sqlite/0015_feed_titles.sql"),
@@ -115,12 +121,71 @@ pub(super) async fn run(store: &Store) -> Result<(), StoreError> {
     match store.backend {
         Backend::Postgres => migrator.run(&store.pool).await?,
         Backend::Sqlite => {
-            let mut tx = store.pool.begin_with("BEGIN IMMEDIATE").await?;
-            // `run` on a transaction makes this future not `Send` (sqlx's
-            // "Acquire is not general enough"); sqlx offers `run_direct` for it.
-            migrator.run_direct(None, &mut *tx, false).await?;
-            tx.commit().await?;
+            if let Err(error) = migrate_sqlite(store, &migrator).await {
+                // A read-only file that needs no migration still serves
+                // reads (`feed`, `status`, `prune --dry-run`).
+                if !(read_only(&error) && up_to_date(store).await) {
+                    return Err(error);
+                }
+                return Ok(());
+            }
+            incremental_vacuum(store).await?;
         }
+    }
+    Ok(())
+}
+
+async fn migrate_sqlite(store: &Store, migrator: &Migrator) -> Result<(), StoreError> {
+    let mut tx = store.pool.begin_with("BEGIN IMMEDIATE").await?;
+    // `run` on a transaction makes this future not `Send` (sqlx's
+    // "Acquire is not general enough"); sqlx offers `run_direct` for it.
+    migrator.run_direct(None, &mut *tx, false).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether SQLite refused to write because the file (or the URL's
+/// `mode=ro`) is read-only.
+fn read_only(error: &StoreError) -> bool {
+    let text = match error {
+        StoreError::Query(e) => e.to_string(),
+        StoreError::Migrate(e) => e.to_string(),
+        _ => return false,
+    };
+    text.contains("readonly") || text.contains("read-only")
+}
+
+/// Whether every migration compiled in has been applied.
+async fn up_to_date(store: &Store) -> bool {
+    let newest = MIGRATIONS.last().map_or(0, |m| m.0);
+    sqlx::query_scalar::<_, i64>("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&store.pool)
+        .await
+        .is_ok_and(|applied| applied >= newest)
+}
+
+/// Converts a SQLite file made before retention to `auto_vacuum =
+/// INCREMENTAL`, so that pruning can shrink it. The mode of a file that
+/// has tables only changes with a `VACUUM`, which cannot run inside a
+/// transaction and rewrites the whole file, once. If another process holds
+/// the database (a running daemon) or it is read-only, the conversion waits
+/// for a later start: pruning still works, the file just does not shrink.
+async fn incremental_vacuum(store: &Store) -> Result<(), StoreError> {
+    const INCREMENTAL: i64 = 2;
+    let mut conn = store.pool.acquire().await?;
+    let mode: i64 = sqlx::query_scalar("PRAGMA auto_vacuum")
+        .fetch_one(&mut *conn)
+        .await?;
+    if mode == INCREMENTAL {
+        return Ok(());
+    }
+    tracing::info!("converting the SQLite file to incremental auto-vacuum (a one-time VACUUM)");
+    // Set again on this connection: `VACUUM` applies the mode it has.
+    sqlx::query("PRAGMA auto_vacuum = INCREMENTAL")
+        .execute(&mut *conn)
+        .await?;
+    if let Err(error) = sqlx::query("VACUUM").execute(&mut *conn).await {
+        tracing::warn!(%error, "could not convert the SQLite file to incremental auto-vacuum; trying again at the next start");
     }
     Ok(())
 }

@@ -3,12 +3,14 @@
 //! columns; queries use `$n` placeholders, which both backends accept.
 
 mod articles;
+mod backup;
 mod candidates;
 mod clusters;
 mod entries;
 mod leases;
 mod media;
 mod migrate;
+mod prune;
 mod sources;
 mod stories;
 mod templates;
@@ -22,9 +24,11 @@ use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use candidates::Candidates;
 
 pub use articles::{ArticleRecord, Scraped};
+pub use backup::BackupError;
 pub use clusters::{DecisionRecord, Explanation, MatchedEntry};
 pub use entries::{Incoming, IngestReport};
 pub use leases::{Claim, LeaseRequest};
+pub use prune::{PRUNE_BATCH, PruneReport, Retention, retention_at};
 pub use sources::{Failure, SourceRecord, SourceState, Success};
 pub use stories::{StoryCopy, StoryRecord};
 pub use templates::{FORGET_AFTER_SECS, MAX_LINES_PER_SITE, PageLines};
@@ -167,12 +171,13 @@ impl Store {
         };
         // One direct connection first: the pool would retry a refused
         // connection until its acquire timeout, where one clear error is better.
-        AnyConnection::connect(&url)
-            .await
-            .map_err(open_error)?
-            .close()
-            .await
-            .map_err(open_error)?;
+        let mut first = AnyConnection::connect(&url).await.map_err(open_error)?;
+        if backend == Backend::Sqlite {
+            // The pool would retry a failing setup (a full disk cannot make
+            // the WAL index) until its timeout, hiding SQLite's reason.
+            setup_sqlite(&mut first).await.map_err(open_error)?;
+        }
+        first.close().await.map_err(open_error)?;
         let pool = pool_options(backend, options)
             .connect(&url)
             .await
@@ -258,21 +263,7 @@ fn pool_options(backend: Backend, chosen: StoreOptions) -> AnyPoolOptions {
     match backend {
         Backend::Sqlite => options
             .max_connections(chosen.max_connections.unwrap_or(4))
-            .after_connect(|conn, _| {
-                Box::pin(async move {
-                    // WAL lets the feed be read while a fetch writes; the busy
-                    // timeout makes a second process wait rather than fail.
-                    conn.execute("PRAGMA journal_mode = WAL").await?;
-                    conn.execute("PRAGMA busy_timeout = 10000").await?;
-                    conn.execute("PRAGMA synchronous = NORMAL").await?;
-                    conn.execute("PRAGMA foreign_keys = ON").await?;
-                    // A larger page cache than the 2 MB default: ingest
-                    // re-reads the same index pages all the time. (Memory
-                    // mapping the file measured slower: remapping as it grows.)
-                    conn.execute("PRAGMA cache_size = -16384").await?;
-                    Ok(())
-                })
-            }),
+            .after_connect(|conn, _| Box::pin(setup_sqlite(conn))),
         Backend::Postgres => {
             let timeout = chosen.statement_timeout.map(|t| t.as_millis());
             options
@@ -300,6 +291,31 @@ fn pool_options(backend: Backend, chosen: StoreOptions) -> AnyPoolOptions {
                 })
         }
     }
+}
+
+/// Settings every SQLite connection gets.
+async fn setup_sqlite(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    // Pruning gives freed pages back to the file system with incremental
+    // vacuum. The mode is chosen when the file gets its first table (files
+    // from before are converted once at start, `migrate::incremental_vacuum`),
+    // and setting it is a write, refused on a read-only file.
+    let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+        .fetch_one(&mut *conn)
+        .await?;
+    if pages == 0 {
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL").await?;
+    }
+    // WAL lets the feed be read while a fetch writes; the busy timeout makes
+    // a second process wait rather than fail.
+    conn.execute("PRAGMA journal_mode = WAL").await?;
+    conn.execute("PRAGMA busy_timeout = 10000").await?;
+    conn.execute("PRAGMA synchronous = NORMAL").await?;
+    conn.execute("PRAGMA foreign_keys = ON").await?;
+    // A larger page cache than the 2 MB default: ingest re-reads the same
+    // index pages all the time. (Memory mapping the file measured slower:
+    // remapping as it grows.)
+    conn.execute("PRAGMA cache_size = -16384").await?;
+    Ok(())
 }
 
 /// This machine's host name, for lease holders' names.

@@ -310,6 +310,7 @@ listen = "127.0.0.1:0"
 database = "{database_url}"
 schedule = "0 0 1 1 *"
 concurrency = 4
+keep = "3650d"
 
 [fetch]
 timeout = "2s"
