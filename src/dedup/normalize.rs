@@ -260,9 +260,13 @@ fn strip_wire_tag(title: &str) -> Option<&str> {
     let mut rest = title;
     while let Some(tag) = WIRE_TAGS.iter().find(|t| rest.starts_with(**t)) {
         let after = rest[tag.len()..].trim_start_matches(|c: char| c == ' ' || c.is_ascii_digit());
-        let next = after.strip_prefix('-')?;
+        // A word that only begins like a slug ends the slugs, not the
+        // ones already taken off ("RPT-UPDATES to …").
+        let Some(next) = after.strip_prefix('-') else {
+            break;
+        };
         if !next.starts_with(|c: char| c.is_alphanumeric() || "\"'‘“".contains(c)) {
-            return None;
+            break;
         }
         rest = next;
     }
@@ -759,6 +763,7 @@ mod tests {
                 "EXCLUSIVE-Port operator plans sale",
                 "Port operator plans sale",
             ),
+            ("RPT-UPDATES to port rules", "UPDATES to port rules"),
         ] {
             assert_eq!(rules.clean(raw), clean, "{raw}");
         }
