@@ -66,7 +66,7 @@ pub enum JsonlError {
 /// Clusters the items read from `input` and writes one result line per
 /// usable item to `output`. Unusable lines (not JSON, not UTF-8, longer
 /// than [`MAX_LINE`]) are skipped and returned. With `explain`, each line
-/// also says why (see [`why`]).
+/// also says why (see `why` below).
 pub fn run(
     input: impl BufRead,
     output: impl Write,
@@ -119,7 +119,7 @@ fn run_capped(
 /// bits and the second stage's figures (resemblance, containment and its
 /// sample, equal titles, same site), or for a new cluster the candidate that
 /// came nearest (`nearest_rejected`), and how many candidates there were.
-pub fn why(explanation: &Explanation, ids: &[Value]) -> Value {
+fn why(explanation: &Explanation, ids: &[Value]) -> Value {
     let id = |item: i64| {
         usize::try_from(item)
             .ok()
