@@ -16,7 +16,7 @@ use xxhash_rust::xxh3::xxh3_64;
 pub use crate::text::markup::escape_html;
 pub use html::render_page;
 pub use item::{AlsoReported, Item};
-pub use shown::{Held, held_by, shown};
+pub use shown::{Held, Scope, held_by, shown};
 pub use snapshot::{Snapshot, load_items};
 
 /// The XML namespace of feedfold's own elements in Atom and RSS items

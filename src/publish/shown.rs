@@ -7,16 +7,38 @@ use crate::extract::html_to_text;
 use crate::filter::{Fields, Filter, Verdict};
 use crate::store::{StoryCopy, StoryRecord};
 
+/// Whose rules a verdict is; named only when shown, since feeds are
+/// rendered often and copies are rarely held back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// A source's rules, by its name.
+    Source(&'a str),
+    /// `[output]`'s rules.
+    Output,
+    /// A group's rules, by its name.
+    Group(&'a str),
+}
+
+impl std::fmt::Display for Scope<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scope::Source(name) => write!(f, "source {name:?}"),
+            Scope::Output => f.write_str("output"),
+            Scope::Group(name) => write!(f, "group {name:?}"),
+        }
+    }
+}
+
 /// The rules that keep a copy out of a feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Held {
+pub struct Held<'a> {
     /// Whose rules: `source "NAME"`, `output` or `group "NAME"`.
-    pub scope: String,
+    pub scope: Scope<'a>,
     /// What they said.
     pub verdict: Verdict,
 }
 
-impl std::fmt::Display for Held {
+impl std::fmt::Display for Held<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.verdict {
             Verdict::Dropped { rule, field } => write!(
@@ -32,15 +54,15 @@ impl std::fmt::Display for Held {
 
 /// The first scope whose rules keep `copy` out of the feed of `group`
 /// (the merged feed when `None`), or `None` when it is shown there.
-pub fn held_by(config: &Config, group: Option<&str>, copy: &StoryCopy) -> Option<Held> {
+pub fn held_by<'a>(config: &'a Config, group: Option<&str>, copy: &StoryCopy) -> Option<Held<'a>> {
     let source = config.source(&copy.source);
-    let mut scopes: Vec<(String, &Filter)> = Vec::new();
+    let mut scopes: Vec<(Scope<'a>, &Filter)> = Vec::new();
     if let Some(source) = source {
-        scopes.push((format!("source {:?}", source.name), &source.filter));
+        scopes.push((Scope::Source(&source.name), &source.filter));
     }
-    scopes.push(("output".into(), &config.output.filter));
+    scopes.push((Scope::Output, &config.output.filter));
     if let Some((name, table)) = group.and_then(|g| config.groups.get_key_value(g)) {
-        scopes.push((format!("group {name:?}"), &table.filter));
+        scopes.push((Scope::Group(name), &table.filter));
     }
     scopes.retain(|(_, filter)| !filter.is_empty());
     if scopes.is_empty() {
