@@ -167,6 +167,27 @@ struct Publisher {
 impl Publisher {
     /// Re-renders if another daemon sharing the database changed something.
     async fn refresh(&mut self) {
+        let Some(version) = self.read_version().await else {
+            return;
+        };
+        if self.version != Some(version) {
+            self.render(version).await;
+        }
+    }
+
+    /// Re-renders now (after a pass changed something).
+    async fn publish(&mut self) {
+        // Reading the counter first also keeps a database that went down
+        // from holding the scheduler loop in the pool's long acquire wait;
+        // the next refresh that reaches it renders what was missed.
+        if let Some(version) = self.read_version().await {
+            self.render(version).await;
+        }
+    }
+
+    /// The database's change counter, or `None` while it is unreachable
+    /// (said once per outage, and once when it is back).
+    async fn read_version(&mut self) -> Option<i64> {
         // The scheduler loop waits for this, and a database that is down
         // makes the pool wait long for a connection.
         let read = tokio::time::timeout(REFRESH_TIMEOUT, self.pipeline.store().version()).await;
@@ -176,31 +197,31 @@ impl Publisher {
                     tracing::warn!("database reachable again");
                     self.unreachable = false;
                 }
-                if self.version != Some(version) {
-                    self.publish().await;
+                Some(version)
+            }
+            Err(error) => {
+                if !self.unreachable {
+                    tracing::error!(%error, "database unreachable; serving the last feeds until it is back");
+                    self.unreachable = true;
                 }
+                None
             }
-            Err(error) if !self.unreachable => {
-                tracing::error!(%error, "database unreachable; serving the last feeds until it is back");
-                self.unreachable = true;
-            }
-            Err(_) => {}
         }
     }
 
-    async fn publish(&mut self) {
+    /// Renders the documents as of `version` and hands them to the server.
+    async fn render(&mut self, version: i64) {
         let config = self.pipeline.config();
         let now = Utc::now();
-        // Read first: a change that lands while rendering moves the counter
-        // past this, so the next refresh renders again.
-        let version = self.pipeline.store().version().await.ok();
+        // `version` was read first: a change that lands while rendering
+        // moves the counter past it, so the next refresh renders again.
         match Snapshot::build(self.pipeline.store(), config, &self.groups, now).await {
             Ok(mut snapshot) => {
                 snapshot.advance_from(&self.tx.borrow(), now);
                 self.tx.send_replace(Arc::new(snapshot));
                 self.config_tx.send_replace(config.clone());
                 self.pipeline.metrics().published(now.timestamp() as f64);
-                self.version = version;
+                self.version = Some(version);
             }
             // The server keeps the last good documents.
             Err(error) => tracing::error!(%error, "publishing failed; serving the previous feed"),
