@@ -39,6 +39,7 @@ addr=$(sed -n 's/^LISTEN //p' "$out/farm.out")
 } >"$out/feedfold.toml"
 
 pass() {
+    [ -n "${ONLY_COLD:-}" ] && [ "$1" = warm ] && return 0
     local name=$1 wrap=()
     [ -n "${PERF:-}" ] && wrap=(perf record -F 499 -g -o "$out/$name.perf" --)
     /usr/bin/time -v "${wrap[@]}" "$BINARY" fetch -c "$out/feedfold.toml" \

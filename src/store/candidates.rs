@@ -18,7 +18,8 @@ use sqlx::{Any, Row, Transaction};
 
 use super::StoreError;
 use crate::dedup::index::{BLOCKS, block_values, probe_masks, probe_radius};
-use crate::dedup::shingle_index::{ShingleIndex, keys_from_bytes};
+use crate::dedup::shingle_index::ShingleIndex;
+use crate::dedup::{Evidence, MatchOptions, Sketch, Traits};
 
 /// How long a loaded copy is kept before it is rebuilt, which drops entries
 /// that have aged out of every window.
@@ -48,15 +49,22 @@ impl Block {
 /// Stored fingerprints, indexed by their four 16-bit blocks.
 #[derive(Debug, Default)]
 pub(super) struct Candidates {
-    /// Current fingerprint of every entry in the copy.
-    fingerprints: HashMap<i64, u64>,
+    /// Current fingerprint of every entry in the copy, densely and in no
+    /// order, so a scan walks memory in turn; `ids` and `held` are in the
+    /// same order.
+    fingerprints: Vec<u64>,
+    /// Each fingerprint's entry.
+    ids: Vec<i64>,
+    /// What each entry is verified on: candidates are checked here before
+    /// their rows are read, and the keys it files are taken out from here.
+    held: Vec<Held>,
+    /// Each entry's place in the three lists above.
+    slot_of: HashMap<i64, usize>,
     /// Entries by block value, one map per block, each with its current
     /// fingerprint, so a lookup compares without a second map lookup.
     blocks: [Block; 4],
     /// Entries by their sketch keys (see `dedup::shingle_index`).
     shingles: ShingleIndex<i64>,
-    /// Each indexed entry's sketch keys, to take it out again.
-    keys: HashMap<i64, Vec<u32>>,
     /// Highest entry id seen.
     last_id: i64,
     /// Newest `updated` seen (rows updated since are read again).
@@ -71,6 +79,18 @@ pub(super) struct Candidates {
     /// A transaction changed the copy and has not committed (yet, or ever):
     /// the copy may hold rows that were rolled back.
     in_doubt: bool,
+}
+
+/// What the copy keeps of an entry to verify it as a candidate: the
+/// second stage's inputs. With them, a candidate the decision would turn
+/// down is dropped before its row is read back: a wide radius and shared
+/// keys offer, per new entry, a number of candidates that grows with the
+/// store (on generated text, hundreds at 50,000 entries), and reading each
+/// row cost more than all the rest of storing an entry.
+#[derive(Debug)]
+struct Held {
+    traits: Traits,
+    source: i64,
 }
 
 impl Candidates {
@@ -107,7 +127,7 @@ impl Candidates {
         // have written some), and kept only when a span holds them.
         let oldest = self.spans.iter().map(|s| s[0]).fold(self.cutoff, i64::min);
         let rows = sqlx::query(
-            "SELECT id, fingerprint, sketch_keys, updated,
+            "SELECT id, fingerprint, sketch, title_key, source_id, updated,
                     COALESCE(published, first_seen) AS at FROM entries
              WHERE (id > $1 OR (updated >= $2 AND updated > first_seen))
                AND COALESCE(published, first_seen) + 0 >= $3",
@@ -132,35 +152,63 @@ impl Candidates {
     /// that lookups for items older than the copy reaches are answered
     /// from memory: asking the database instead read every row of the
     /// item's window again for each batch, so a cold pass over feeds of old
-    /// items slowed with every entry stored. Call inside the write
-    /// transaction, after `sync`; the span stays loaded until the rebuild.
+    /// items slowed with every entry stored. Only the parts of the span that
+    /// are not loaded yet are read: each feed's old items ask for a span a
+    /// little different from the last, and reading each whole again read
+    /// the store 59 times over in one pass over 2,000 feeds. Call inside
+    /// the write transaction, after `sync`; the span stays loaded until the
+    /// rebuild.
     pub(super) async fn load_span(
         &mut self,
         tx: &mut Transaction<'static, Any>,
         span: [i64; 2],
     ) -> Result<(), StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, fingerprint, sketch_keys FROM entries
-             WHERE COALESCE(published, first_seen) BETWEEN $1 AND $2
-               AND fingerprint IS NOT NULL",
-        )
-        .bind(span[0])
-        .bind(span[1])
-        .fetch_all(&mut **tx)
-        .await?;
-        for row in &rows {
-            self.put_row(row)?;
+        for gap in self.gaps(span) {
+            let rows = sqlx::query(
+                "SELECT id, fingerprint, sketch, title_key, source_id FROM entries
+                 WHERE COALESCE(published, first_seen) BETWEEN $1 AND $2
+                   AND fingerprint IS NOT NULL",
+            )
+            .bind(gap[0])
+            .bind(gap[1])
+            .fetch_all(&mut **tx)
+            .await?;
+            for row in &rows {
+                self.put_row(row)?;
+            }
         }
         self.spans.push(span);
+        self.spans = merged(std::mem::take(&mut self.spans));
         Ok(())
+    }
+
+    /// The parts of `span` that neither the copy's reach nor a loaded span
+    /// holds, ascending.
+    fn gaps(&self, span: [i64; 2]) -> Vec<[i64; 2]> {
+        let mut held = self.spans.clone();
+        held.push([self.cutoff, i64::MAX]);
+        held.sort_unstable();
+        let mut gaps = Vec::new();
+        let mut from = span[0];
+        for [start, end] in held {
+            if from > span[1] || start > span[1] {
+                break;
+            }
+            if start > from {
+                gaps.push([from, start - 1]);
+            }
+            from = from.max(end.saturating_add(1));
+        }
+        if from <= span[1] && from != i64::MAX {
+            gaps.push([from, span[1]]);
+        }
+        gaps
     }
 
     fn put_row(&mut self, row: &sqlx::any::AnyRow) -> Result<(), StoreError> {
         let id: i64 = row.try_get("id")?;
         let fingerprint: Option<i64> = row.try_get("fingerprint")?;
-        let keys: Option<Vec<u8>> = row.try_get("sketch_keys")?;
-        let keys = keys.as_deref().map(keys_from_bytes).unwrap_or_default();
-        self.put(id, fingerprint, &keys);
+        self.put(id, fingerprint, traits_of(row)?, row.try_get("source_id")?);
         Ok(())
     }
 
@@ -173,7 +221,7 @@ impl Candidates {
     /// transaction commits: rolled back, the copy is rebuilt.
     pub(super) fn forget(&mut self, id: i64) {
         self.in_doubt = true;
-        self.put(id, None, &[]);
+        self.put(id, None, Traits::default(), 0);
     }
 
     /// Whether the copy waits to be rebuilt (an earlier transaction that
@@ -195,47 +243,83 @@ impl Candidates {
                 && self.spans.iter().any(|s| s[0] <= since && until <= s[1]))
     }
 
-    /// Records an entry's (new) fingerprint and sketch keys; no
-    /// fingerprint removes it.
-    pub(super) fn put(&mut self, id: i64, fingerprint: Option<i64>, keys: &[u32]) {
-        self.put_keys(id, if fingerprint.is_some() { keys } else { &[] });
-        self.put_fingerprint(id, fingerprint);
-    }
-
-    fn put_keys(&mut self, id: i64, keys: &[u32]) {
-        if let Some(old) = self.keys.remove(&id) {
-            self.shingles.remove(&old, id);
-        }
-        if !keys.is_empty() {
-            self.shingles.insert(keys, id);
-            self.keys.insert(id, keys.to_vec());
-        }
-    }
-
-    fn put_fingerprint(&mut self, id: i64, fingerprint: Option<i64>) {
+    /// Records an entry's (new) fingerprint, sketch and title key, and its
+    /// source; no fingerprint removes it.
+    pub(super) fn put(&mut self, id: i64, fingerprint: Option<i64>, traits: Traits, source: i64) {
         self.last_id = self.last_id.max(id);
-        let fingerprint = fingerprint.map(|f| f as u64);
-        let old = match fingerprint {
-            Some(new) => self.fingerprints.insert(id, new),
-            None => self.fingerprints.remove(&id),
-        };
-        if old == fingerprint {
+        if let Some(slot) = self.slot_of.remove(&id) {
+            self.take_out(slot);
+        }
+        let Some(fingerprint) = fingerprint.map(|f| f as u64) else {
             return;
+        };
+        for (block, value) in block_values(fingerprint) {
+            self.blocks[block as usize]
+                .get_mut(value as u16)
+                .push((id, fingerprint));
         }
-        if let Some(old) = old {
-            for (block, value) in block_values(old) {
-                self.blocks[block as usize]
-                    .get_mut(value as u16)
-                    .retain(|&(other, _)| other != id);
-            }
+        self.shingles.insert(traits.keys(), id);
+        self.slot_of.insert(id, self.ids.len());
+        self.fingerprints.push(fingerprint);
+        self.ids.push(id);
+        self.held.push(Held { traits, source });
+    }
+
+    /// Removes the entry in `slot` from the lists and indexes; the last
+    /// entry moves into its place.
+    fn take_out(&mut self, slot: usize) {
+        let id = self.ids.swap_remove(slot);
+        let fingerprint = self.fingerprints.swap_remove(slot);
+        let held = self.held.swap_remove(slot);
+        if let Some(&moved) = self.ids.get(slot) {
+            self.slot_of.insert(moved, slot);
         }
-        if let Some(new) = fingerprint {
-            for (block, value) in block_values(new) {
-                self.blocks[block as usize]
-                    .get_mut(value as u16)
-                    .push((id, new));
-            }
+        self.shingles.remove(held.traits.keys(), id);
+        for (block, value) in block_values(fingerprint) {
+            self.blocks[block as usize]
+                .get_mut(value as u16)
+                .retain(|&(other, _)| other != id);
         }
+    }
+
+    /// Ids of the entries an item with this fingerprint and these traits,
+    /// from `source`, could be matched with: found within the radius or
+    /// by shared sketch keys, and accepted by the second stage (see
+    /// [`MatchOptions::accepts`]); ascending, each once. Title evidence and
+    /// one site's stricter bars are weighed as `decide` weighs them, so no
+    /// candidate it would accept is missing.
+    pub(super) fn matches(
+        &self,
+        fingerprint: i64,
+        traits: &Traits,
+        source: i64,
+        options: &MatchOptions,
+    ) -> Vec<i64> {
+        let mut ids = self.near(fingerprint, options.distance);
+        ids.extend(self.sharing(traits.keys()));
+        ids.sort_unstable();
+        ids.dedup();
+        ids.retain(|id| self.accepts(*id, fingerprint, traits, source, options));
+        ids
+    }
+
+    /// Whether entry `id` passes the second stage against the item (an
+    /// entry the copy does not hold is let through, to be read and judged).
+    fn accepts(
+        &self,
+        id: i64,
+        fingerprint: i64,
+        traits: &Traits,
+        source: i64,
+        options: &MatchOptions,
+    ) -> bool {
+        let Some(&slot) = self.slot_of.get(&id) else {
+            return true;
+        };
+        let held = &self.held[slot];
+        let distance = (self.fingerprints[slot] ^ fingerprint as u64).count_ones();
+        let evidence = Evidence::between(traits, &held.traits, held.source == source);
+        options.accepts(distance, evidence.as_ref())
     }
 
     /// Ids of entries within `distance` bits of `fingerprint`, each once.
@@ -262,8 +346,23 @@ impl Candidates {
 
     /// Ids of entries whose value in some block lies within the probe
     /// radius of `fingerprint`'s (what the band rows offer: a superset of
-    /// those within `distance`), each once.
-    pub(super) fn band_hits(&self, fingerprint: i64, distance: u32) -> Vec<i64> {
+    /// those within `distance`) that pass the second stage (see
+    /// [`Candidates::matches`]), each once.
+    pub(super) fn band_matches(
+        &self,
+        fingerprint: i64,
+        traits: &Traits,
+        source: i64,
+        options: &MatchOptions,
+    ) -> Vec<i64> {
+        let mut ids = self.band_hits(fingerprint, options.distance);
+        ids.retain(|id| self.accepts(*id, fingerprint, traits, source, options));
+        ids
+    }
+
+    /// Ids of entries whose value in some block lies within the probe
+    /// radius of `fingerprint`'s, each once.
+    fn band_hits(&self, fingerprint: i64, distance: u32) -> Vec<i64> {
         let masks = probe_masks(probe_radius(distance));
         let mut found = Vec::new();
         for (block, value) in block_values(fingerprint as u64) {
@@ -297,10 +396,36 @@ impl Candidates {
     fn scan(&self, fingerprint: u64, distance: u32) -> Vec<i64> {
         self.fingerprints
             .iter()
-            .filter(|&(_, &other)| (other ^ fingerprint).count_ones() <= distance)
-            .map(|(&id, _)| id)
+            .zip(&self.ids)
+            .filter(|&(&other, _)| (other ^ fingerprint).count_ones() <= distance)
+            .map(|(_, &id)| id)
             .collect()
     }
+}
+
+/// Inclusive spans joined where they overlap or touch, ascending.
+fn merged(mut spans: Vec<[i64; 2]>) -> Vec<[i64; 2]> {
+    spans.sort_unstable();
+    let mut out: Vec<[i64; 2]> = Vec::with_capacity(spans.len());
+    for span in spans {
+        match out.last_mut() {
+            Some(last) if span[0] <= last[1].saturating_add(1) => last[1] = last[1].max(span[1]),
+            _ => out.push(span),
+        }
+    }
+    out
+}
+
+/// A row's sketch and title key. A sketch that does not read back (not
+/// written by this version) counts as none: the entry is then matched on its
+/// fingerprint alone.
+pub(super) fn traits_of(row: &sqlx::any::AnyRow) -> Result<Traits, StoreError> {
+    let sketch: Option<Vec<u8>> = row.try_get("sketch")?;
+    let title_key: Option<i64> = row.try_get("title_key")?;
+    Ok(Traits {
+        sketch: sketch.as_deref().and_then(Sketch::from_bytes),
+        title_key: title_key.map(|k| k as u64),
+    })
 }
 
 /// What one bucket visit costs, in entries of a scan: a visit is a random
@@ -328,6 +453,14 @@ fn probing_pays(masks: usize, stored: usize) -> bool {
 mod tests {
     use super::*;
 
+    /// Traits whose sketch is `hashes` (ascending), so its keys are too.
+    fn keyed(hashes: &[u32]) -> Traits {
+        Traits {
+            sketch: Sketch::from_bytes(&crate::dedup::sketch::hashes_to_bytes(hashes)),
+            title_key: None,
+        }
+    }
+
     fn loaded() -> Candidates {
         Candidates {
             loaded_at: Some(0),
@@ -342,10 +475,10 @@ mod tests {
         // Ten flipped bits spread over all four blocks: 3+3+2+2.
         let ten = base ^ 0b111 ^ (0b111 << 16) ^ (0b11 << 32) ^ (0b11 << 48);
         let eleven = ten ^ (1 << 40);
-        c.put(1, Some(base as i64), &[]);
-        c.put(2, Some(ten as i64), &[]);
-        c.put(3, Some(eleven as i64), &[]);
-        c.put(4, None, &[]);
+        c.put(1, Some(base as i64), Traits::default(), 1);
+        c.put(2, Some(ten as i64), Traits::default(), 1);
+        c.put(3, Some(eleven as i64), Traits::default(), 1);
+        c.put(4, None, Traits::default(), 1);
         let mut near = c.near(base as i64, 10);
         near.sort_unstable();
         assert_eq!(near, vec![1, 2]);
@@ -362,7 +495,7 @@ mod tests {
             x ^= x >> 7;
             x ^= x << 17;
             let fp = if id % 10 == 0 { x } else { x & !0xf0f0_0f0f };
-            c.put(id, Some(fp as i64), &[]);
+            c.put(id, Some(fp as i64), Traits::default(), 1);
         }
         for distance in [0, 3, 10, 16, 20, 24] {
             let masks = probe_masks(probe_radius(distance));
@@ -396,7 +529,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                c.put(id, Some(x as i64), &[]);
+                c.put(id, Some(x as i64), Traits::default(), 1);
             }
             for distance in [10, 16, 20] {
                 let masks = probe_masks(probe_radius(distance));
@@ -420,16 +553,55 @@ mod tests {
     }
 
     #[test]
+    fn candidates_the_second_stage_would_turn_down_are_not_offered() {
+        let mut c = loaded();
+        let span = |from: u32, to: u32, title: Option<u64>| Traits {
+            title_key: title,
+            ..keyed(&(from..=to).collect::<Vec<_>>())
+        };
+        let options = MatchOptions::default();
+        // Query: 100 shingles, title 7, from source 1, fingerprint 0.
+        let query = span(1, 100, Some(7));
+        c.put(1, Some(0b1), span(1, 100, None), 2); // a copy
+        c.put(2, Some(0b11), span(51, 150, None), 2); // a third shared
+        c.put(3, Some(0b111), span(51, 150, Some(7)), 2); // the same, same title
+        c.put(4, Some(0b111), span(51, 150, Some(7)), 1); // that, from one site
+        c.put(5, Some(0b1_1111), Traits::default(), 2); // no sketch, 5 bits
+        c.put(6, Some(0x7fff), Traits::default(), 2); // no sketch, 15 bits
+        c.put(7, Some(-1), span(1, 100, None), 2); // a copy 64 bits away
+        assert_eq!(c.matches(0, &query, 1, &options), vec![1, 3, 5, 7]);
+        let narrow = MatchOptions {
+            distance: 3,
+            ..options
+        };
+        assert_eq!(c.band_matches(0, &query, 1, &narrow), vec![1, 3]);
+    }
+
+    #[test]
+    fn only_the_parts_of_a_span_not_yet_held_are_read() {
+        let mut c = loaded();
+        c.cutoff = 1000;
+        assert_eq!(c.gaps([100, 200]), vec![[100, 200]]);
+        assert_eq!(c.gaps([900, 2000]), vec![[900, 999]]);
+        assert!(c.gaps([1000, 2000]).is_empty());
+        c.spans = merged(vec![[300, 400], [100, 200], [201, 250]]);
+        assert_eq!(c.spans, vec![[100, 250], [300, 400]]);
+        assert_eq!(c.gaps([50, 350]), vec![[50, 99], [251, 299]]);
+        assert_eq!(c.gaps([350, 1200]), vec![[401, 999]]);
+        assert!(c.gaps([120, 240]).is_empty());
+    }
+
+    #[test]
     fn a_changed_fingerprint_replaces_the_old_one() {
         let mut c = loaded();
-        c.put(7, Some(0), &[1, 2, 3]);
+        c.put(7, Some(0), keyed(&[1, 2, 3]), 1);
         assert_eq!(c.sharing(&[2, 3, 9]), vec![7]);
-        c.put(7, Some(-1), &[4, 5]);
+        c.put(7, Some(-1), keyed(&[4, 5]), 1);
         assert!(c.near(0, 10).is_empty());
         assert_eq!(c.near(-1, 0), vec![7]);
         assert!(c.sharing(&[2, 3, 9]).is_empty());
         assert_eq!(c.sharing(&[4, 5]), vec![7]);
-        c.put(7, None, &[4, 5]);
+        c.put(7, None, keyed(&[4, 5]), 1);
         assert!(c.near(-1, 0).is_empty());
         assert!(c.sharing(&[4, 5]).is_empty());
     }

@@ -9,7 +9,7 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, Encode, Row, Transaction, Type};
 
-use super::super::candidates::Candidates;
+use super::super::candidates::{Candidates, traits_of};
 use super::super::{StoreError, media};
 use super::plan::{
     Existing, Known, Merge, NewEntry, NewStory, PENDING, Plan, Row as Stored, Update, time,
@@ -17,7 +17,7 @@ use super::plan::{
 use super::{Incoming, Origin, story_key, usable_fingerprint};
 use crate::dedup::index::{block_values, probe_radius};
 use crate::dedup::shingle_index::keys_to_bytes;
-use crate::dedup::{Sketch, Traits};
+use crate::dedup::{MatchOptions, Sketch, Traits};
 
 /// Parameters per statement, far under SQLite's limit (32,766) and
 /// PostgreSQL's (65,535): sqlx-sqlite binds each parameter by name, which
@@ -84,7 +84,8 @@ pub(super) async fn write(
         candidates.put(
             id,
             usable_fingerprint(new.item),
-            super::matching_traits(new.item).keys(),
+            super::matching_traits(new.item).clone(),
+            origin.source_id,
         );
     }
     Ok(())
@@ -171,18 +172,6 @@ fn remember(known: &mut Known, row: &AnyRow) -> Result<i64, StoreError> {
         },
     );
     Ok(id)
-}
-
-/// A row's sketch and title key. A sketch that does not read back (not
-/// written by this version) counts as none: the entry is then matched on its
-/// fingerprint alone.
-fn traits_of(row: &AnyRow) -> Result<Traits, StoreError> {
-    let sketch: Option<Vec<u8>> = row.try_get("sketch")?;
-    let title_key: Option<i64> = row.try_get("title_key")?;
-    Ok(Traits {
-        sketch: sketch.as_deref().and_then(Sketch::from_bytes),
-        title_key: title_key.map(|k| k as u64),
-    })
 }
 
 /// The stored form of an item's sketch, sketch keys and title key.
@@ -305,14 +294,13 @@ async fn read_neighbours(
         let to = time.saturating_add(options.window_secs);
         since = since.min(from);
         until = until.max(to);
-        let keys = super::matching_traits(item).keys();
+        let traits = super::matching_traits(item);
         if candidates.covers(from) {
-            ids.extend(candidates.near(fp, options.distance));
-            ids.extend(candidates.sharing(keys));
+            ids.extend(candidates.matches(fp, traits, origin.source_id, &options));
         } else {
             older.push(Older {
                 fp,
-                keys: keys.to_vec(),
+                traits,
                 from,
                 to,
             });
@@ -330,7 +318,7 @@ async fn read_neighbours(
     for row in query_in(tx, sql, &window, &ids).await? {
         remember(known, &row)?;
     }
-    let near = older_candidates(candidates, &older, options.distance);
+    let near = older_candidates(candidates, &older, origin.source_id, &options);
     let mut found = Vec::new();
     for row in query_in(tx, sql, &window, &near).await? {
         found.push(remember(known, &row)?);
@@ -342,11 +330,11 @@ async fn read_neighbours(
 }
 
 /// A new item older than the in-memory copy reaches: its fingerprint, its
-/// sketch keys and the window its matches must lie in.
+/// sketch and title key, and the window its matches must lie in.
 #[derive(Debug, Clone)]
-struct Older {
+struct Older<'a> {
     fp: i64,
-    keys: Vec<u32>,
+    traits: &'a Traits,
     from: i64,
     to: i64,
 }
@@ -372,14 +360,18 @@ const IN_WINDOW: &str =
 /// entry sharing only such common keys: with generated text, thousands of
 /// rows a batch, read again for each, which made a cold pass over 5,000
 /// feeds of old items slow down with every entry stored.)
-fn older_candidates(candidates: &Candidates, older: &[Older], distance: u32) -> Vec<i64> {
+fn older_candidates(
+    candidates: &Candidates,
+    older: &[Older],
+    source: i64,
+    options: &MatchOptions,
+) -> Vec<i64> {
     let mut near = Vec::new();
     for item in older {
-        if probe_radius(distance) <= MAX_BAND_RADIUS {
-            near.extend(candidates.band_hits(item.fp, distance));
+        if probe_radius(options.distance) <= MAX_BAND_RADIUS {
+            near.extend(candidates.band_matches(item.fp, item.traits, source, options));
         } else {
-            near.extend(candidates.near(item.fp, distance));
-            near.extend(candidates.sharing(&item.keys));
+            near.extend(candidates.matches(item.fp, item.traits, source, options));
         }
     }
     near.sort_unstable();
@@ -390,10 +382,10 @@ fn older_candidates(candidates: &Candidates, older: &[Older], distance: u32) -> 
 /// The items grouped into runs whose windows overlap, each with the span
 /// that covers its run: an archive feed's items a year apart load two small
 /// spans, not the year between them.
-fn overlapping(older: &[Older]) -> Vec<([i64; 2], Vec<Older>)> {
+fn overlapping<'a>(older: &[Older<'a>]) -> Vec<([i64; 2], Vec<Older<'a>>)> {
     let mut sorted = older.to_vec();
     sorted.sort_by_key(|o| o.from);
-    let mut runs: Vec<([i64; 2], Vec<Older>)> = Vec::new();
+    let mut runs: Vec<([i64; 2], Vec<Older<'a>>)> = Vec::new();
     for item in sorted {
         match runs.last_mut() {
             Some((span, group)) if item.from <= span[1] => {

@@ -350,7 +350,8 @@ impl<'a> Plan<'a> {
         candidates.put(
             id,
             usable_fingerprint(item),
-            super::matching_traits(item).keys(),
+            super::matching_traits(item).clone(),
+            self.origin.source_id,
         );
         match self.updates.iter_mut().find(|u| u.id == id) {
             Some(update) => update.item = item,
@@ -493,9 +494,7 @@ impl<'a> Plan<'a> {
         let until = time.saturating_add(options.window_secs);
         let mine = traits.keys();
         let mut ids = if candidates.covers(since) {
-            let mut ids = candidates.near(fingerprint, options.distance);
-            ids.extend(candidates.sharing(mine));
-            ids
+            candidates.matches(fingerprint, traits, self.origin.source_id, &options)
         } else {
             self.banded.clone()
         };
