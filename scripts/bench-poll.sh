@@ -41,7 +41,7 @@ addr=$(sed -n 's/^LISTEN //p' "$out/farm.out")
 pass() {
     [ -n "${ONLY_COLD:-}" ] && [ "$1" = warm ] && return 0
     local name=$1 wrap=()
-    [ -n "${PERF:-}" ] && wrap=(perf record -F 499 -g -o "$out/$name.perf" --)
+    [ -n "${PERF:-}" ] && wrap=(perf record -F ${PERF_FREQ:-499} ${PERF_CG:--g} -o "$out/$name.perf" --)
     /usr/bin/time -v "${wrap[@]}" "$BINARY" fetch -c "$out/feedfold.toml" \
         >/dev/null 2>"$out/$name.log" || { tail -5 "$out/$name.log" >&2; exit 2; }
     awk -v name="$name" '
