@@ -178,6 +178,7 @@ async fn prune_deletes_whole_stories_past_keep_and_spares_the_window() {
         assert_eq!(before[0..2], [3, 5], "{label}: stories, entries before");
 
         let retention = Retention {
+            now: NOW,
             keep_since: NOW - 30 * DAY,
             window_since: NOW - 7 * DAY,
         };
@@ -207,6 +208,7 @@ async fn prune_deletes_whole_stories_past_keep_and_spares_the_window() {
         // With every entry past the keep cutoff, story 2 goes too, but
         // story 3, inside the served window, never does.
         let everything = Retention {
+            now: NOW,
             keep_since: NOW + 1,
             window_since: NOW - 7 * DAY,
         };
@@ -217,7 +219,8 @@ async fn prune_deletes_whole_stories_past_keep_and_spares_the_window() {
         assert_eq!(left[0].copies[0].guid, "a-3", "{label}");
         assert_whole(&db.url, label).await;
 
-        // Ingest goes on after a prune, also for a copy of a deleted story.
+        // Ingest goes on after a prune, also for a copy of a deleted story
+        // (whose tombstone this prune's cutoff, after now, forgot).
         ingest(
             &store,
             b,
@@ -230,6 +233,53 @@ async fn prune_deletes_whole_stories_past_keep_and_spares_the_window() {
             2,
             "{label}"
         );
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_item_its_feed_still_lists_stays_out_after_a_prune_until_it_leaves_the_feed() {
+    for db in TestDb::all().await {
+        let label = db.label;
+        let store = Store::open(&db.url).await.unwrap();
+        let ids = store.sync_sources(&[record("pod")]).await.unwrap();
+        let pod = ("pod", ids["pod"]);
+        let x = |n: u64| format!("https://pod.example.org/{n}");
+        let old = NOW - 40 * DAY;
+        let keep = |now: i64| Retention {
+            now,
+            keep_since: now - 30 * DAY,
+            window_since: now - 7 * DAY,
+        };
+        // A podcast feed lists every episode: episode 1 since 40 days ago.
+        ingest_copy(&store, pod, 1, &x(1), old, old).await;
+        let report = store.prune(keep(NOW), 200).await.unwrap();
+        assert_eq!(report.entries, 1, "{label}");
+        let tombstones = "SELECT COUNT(*) FROM tombstones";
+        assert_eq!(count(&db.url, tombstones).await, 1, "{label}");
+        // Each fetch still lists it, with a new episode: only that is stored.
+        for day in 1..=3 {
+            let at = NOW + day * DAY;
+            let feed = vec![copy("pod", 1, &x(1), old), copy("pod", 2, &x(2), at)];
+            ingest(&store, pod, feed, at).await;
+        }
+        let entries = "SELECT COUNT(*) FROM entries";
+        assert_eq!(count(&db.url, entries).await, 1, "{label}: only episode 2");
+        let seen = "SELECT MAX(last_seen) FROM tombstones";
+        assert_eq!(count(&db.url, seen).await, NOW + 3 * DAY, "{label}");
+        // Listed within `keep`, the tombstone outlives later prunes.
+        store.prune(keep(NOW + 20 * DAY), 200).await.unwrap();
+        assert_eq!(count(&db.url, tombstones).await, 1, "{label}");
+        // Out of the feed for longer than `keep`, it goes: the item would
+        // be new again. (Episode 2, now past `keep` too, is buried.)
+        store.prune(keep(NOW + 40 * DAY), 200).await.unwrap();
+        let first = "SELECT COUNT(*) FROM tombstones WHERE guid = 'pod-1'";
+        assert_eq!(count(&db.url, first).await, 0, "{label}");
+        assert_eq!(count(&db.url, tombstones).await, 1, "{label}: episode 2's");
+        // A source removed at once takes its tombstones along.
+        store.prune_source("pod", 200, false).await.unwrap();
+        assert_eq!(count(&db.url, tombstones).await, 0, "{label}");
         store.close().await;
         db.cleanup().await;
     }
@@ -344,6 +394,7 @@ async fn the_sqlite_file_shrinks_after_a_prune_and_old_files_are_converted() {
     store.reclaim_space().await.unwrap();
     let full = file_size(&path);
     let retention = Retention {
+        now: NOW,
         keep_since: NOW - 30 * DAY,
         window_since: NOW - 7 * DAY,
     };

@@ -101,6 +101,18 @@ impl Store {
         write.synced = true;
         let WriteTx { tx, candidates, .. } = &mut write;
         candidates.sync(tx, now, options.window_secs).await?;
+        let buried = batch::buried(tx, &origin, items).await?;
+        let kept: Vec<Incoming>;
+        let items = if buried.is_empty() {
+            items
+        } else {
+            kept = items
+                .iter()
+                .filter(|i| !buried.contains(&i.entry.id))
+                .cloned()
+                .collect();
+            &kept
+        };
         // Read everything the decisions may look at, decide every item in
         // memory, then write: a handful of statements instead of several
         // per item, each of which costs a round trip.

@@ -93,6 +93,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0015_feed_titles.sql"),
         include_str!("../../migrations/postgres/0015_feed_titles.sql"),
     ),
+    (
+        16,
+        "tombstones of pruned entries",
+        include_str!("../../migrations/sqlite/0016_tombstones.sql"),
+        include_str!("../../migrations/postgres/0016_tombstones.sql"),
+    ),
 ];
 
 /// Applies every migration not yet applied, under a lock, so daemons

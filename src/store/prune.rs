@@ -26,6 +26,8 @@ pub const PRUNE_BATCH: usize = 200;
 /// What retention keeps, as Unix-second cutoffs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retention {
+    /// The time of the run: pruned items' tombstones are dated by it.
+    pub now: i64,
     /// Entries first seen before this are past `daemon.keep`.
     pub keep_since: i64,
     /// Stories that started at or after this are in the served window
@@ -106,7 +108,20 @@ impl Store {
             tokio::task::yield_now().await;
         }
         total.site_templates = self.forget_templates(retention.keep_since, false).await?;
+        self.forget_tombstones(retention.keep_since).await?;
         Ok(total)
+    }
+
+    /// Deletes the tombstones of items no feed has listed since `since`:
+    /// an item that comes back after that is new again.
+    async fn forget_tombstones(&self, since: i64) -> Result<(), StoreError> {
+        let mut write = self.begin_write().await?;
+        sqlx::query("DELETE FROM tombstones WHERE last_seen < $1")
+            .bind(since)
+            .execute(&mut **write)
+            .await?;
+        write.commit().await?;
+        Ok(())
     }
 
     /// Deletes (or with `dry_run` counts) the site-template lines last seen
@@ -165,6 +180,7 @@ impl Store {
         let ids: Vec<i64> = roots.iter().map(|&(_, id)| id).collect();
         let stories = with_merged(&mut write, &ids).await?;
         let doomed = entries_of_stories(&mut write, &stories).await?;
+        bury(&mut write, &doomed, retention.now).await?;
         let mut report = delete_entries(&mut write, &doomed).await?;
         report.add(&delete_stories(&mut write, &stories).await?);
         report.batches = 1;
@@ -195,6 +211,10 @@ impl Store {
                         .execute(&mut **write)
                         .await?;
                     total.site_templates += lines.rows_affected();
+                    sqlx::query("DELETE FROM tombstones WHERE source_id = $1")
+                        .bind(source)
+                        .execute(&mut **write)
+                        .await?;
                     sqlx::query("DELETE FROM sources WHERE id = $1")
                         .bind(source)
                         .execute(&mut **write)
@@ -502,6 +522,27 @@ fn doomed_from(rows: &[AnyRow]) -> Result<Vec<Doomed>, StoreError> {
         .collect()
 }
 
+/// Leaves a tombstone for each of `doomed` (its source and GUID, seen `now`),
+/// so that an item its feed still lists is not stored again as new.
+async fn bury(conn: &mut AnyConnection, doomed: &[Doomed], now: i64) -> Result<(), StoreError> {
+    let ids: Vec<i64> = doomed.iter().map(|d| d.id).collect();
+    for chunk in ids.chunks(CHUNK) {
+        let sql = format!(
+            "INSERT INTO tombstones (source_id, guid, last_seen)
+             SELECT source_id, guid, $1 FROM entries WHERE id IN ({})
+             ON CONFLICT (source_id, guid) DO UPDATE SET last_seen = excluded.last_seen",
+            numbered(2, chunk.len())
+        );
+        // Only numbered placeholders are formatted in; the ids are bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for &id in chunk {
+            query = query.bind(id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Deletes `doomed` entries with their decisions and band rows, and the
 /// article pages no remaining entry links to.
 async fn delete_entries(
@@ -664,12 +705,17 @@ impl Preview {
     }
 }
 
-/// `$1, …, $n`.
-fn placeholders(n: usize) -> String {
-    (1..=n)
+/// `$first, …`, `n` of them.
+fn numbered(first: usize, n: usize) -> String {
+    (first..first + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `$1, …, $n`.
+fn placeholders(n: usize) -> String {
+    numbered(1, n)
 }
 
 /// Rows of `sql(list)` over `ids`, one statement per chunk.
@@ -736,6 +782,7 @@ fn column(rows: &[AnyRow], name: &str) -> Result<Vec<i64>, StoreError> {
 /// The retention cutoffs at `now` for `keep` and `window` (seconds).
 pub fn retention_at(now: i64, keep_secs: i64, window_secs: i64) -> Retention {
     Retention {
+        now,
         keep_since: now.saturating_sub(keep_secs),
         window_since: now.saturating_sub(window_secs),
     }

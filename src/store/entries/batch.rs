@@ -36,6 +36,25 @@ const ROW_COLUMNS: &str =
      (SELECT COUNT(*) FROM entries p WHERE p.story_id = s.id AND p.pinned = 1) AS pinned_members
      FROM entries e JOIN stories s ON s.id = e.story_id";
 
+/// The GUIDs among `items` that retention pruned while the source still
+/// listed them (see `migrations/*/0016_tombstones.sql`): ingest skips them,
+/// and this notes that the feed still lists them, so their tombstones stay.
+pub(super) async fn buried(
+    tx: &mut Tx,
+    origin: &Origin<'_>,
+    items: &[Incoming],
+) -> Result<HashSet<String>, StoreError> {
+    let guids: Vec<&str> = items.iter().map(|i| i.entry.id.as_str()).collect();
+    let sql = |list: &str| {
+        format!(
+            "UPDATE tombstones SET last_seen = $1 WHERE source_id = $2 AND guid IN ({list})
+             RETURNING guid"
+        )
+    };
+    let rows = query_in(tx, sql, &[origin.now, origin.source_id], &guids).await?;
+    rows.iter().map(|row| Ok(row.try_get("guid")?)).collect()
+}
+
 /// Reads what planning needs: this source's stored entries among the
 /// batch's GUIDs, and for the new ones the stories their keys name, the
 /// entries with their canonical URLs, and their near-duplicate candidates.
