@@ -486,6 +486,11 @@ fn check(arg: ConfigArg) -> Result<ExitCode, Failure> {
     for warning in config_warnings(&config, &path) {
         eprintln!("{warning}");
     }
+    // The daemon runs the other sources without these; a check fails on them.
+    let unreadable = credential_problems(&config, &path);
+    if !unreadable.is_empty() {
+        return Err(Failure::User(anyhow::anyhow!("{}", unreadable.join("\n"))));
+    }
     let enabled = config.enabled_sources().count();
     out(format_args!(
         "{}: ok ({} sources, {enabled} enabled)\n",
@@ -507,9 +512,23 @@ fn config_warnings(config: &Config, path: &Path) -> Vec<String> {
         .collect()
 }
 
+/// `file:line:col: source "x": password_file …: why` for each enabled
+/// source whose password or cookie could not be read.
+fn credential_problems(config: &Config, path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    config
+        .credential_problems(&text)
+        .iter()
+        .map(|p| format!("{}:{p}", path.display()))
+        .collect()
+}
+
 async fn run(config: &Arc<Config>, path: PathBuf) -> Result<ExitCode, Failure> {
     for warning in config_warnings(config, &path) {
         tracing::warn!("{warning}");
+    }
+    for problem in credential_problems(config, &path) {
+        tracing::error!("{problem}; that source fails until a reload reads it");
     }
     let listener = feedfold::serve::bind(config.daemon.listen)
         .await

@@ -368,7 +368,14 @@ impl Scheduler {
         };
         notify(&[NotifyState::Reloading]);
         let config = match Config::load(&path) {
-            Ok(config) => Arc::new(config),
+            Ok(config) => {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                for problem in config.credential_problems(&text) {
+                    let at = path.display();
+                    tracing::error!("{at}:{problem}; that source fails until a reload reads it");
+                }
+                Arc::new(config)
+            }
             Err(error) => {
                 tracing::error!(%error, "config reload rejected; the running config stays");
                 notify(&[NotifyState::Ready]);
