@@ -1,6 +1,7 @@
 //! Wiring: the scheduler loop that runs due sources concurrently, publishes
 //! after every change and serves HTTP until told to stop.
 
+pub mod discover;
 mod pipeline;
 mod scrape;
 

@@ -138,6 +138,10 @@ fn interpret_failure(error: &FetchError) -> Option<(RobotsRules, Duration)> {
             Some((RobotsRules::AllowAll, KEEP))
         }
         FetchError::Refused(_) | FetchError::Deferred { .. } | FetchError::Scheme(_) => None,
+        // No connection to the site at all (a name that does not resolve):
+        // the page's own fetch fails the same way and says so, where
+        // "robots.txt disallows" would send the reader the wrong way.
+        FetchError::Connect(_) => None,
         // Too large or oddly redirected: the file exists but is unusable.
         FetchError::TooLarge { .. } | FetchError::Redirect(_) => {
             Some((RobotsRules::AllowAll, KEEP))
@@ -200,5 +204,6 @@ mod tests {
             Some((RobotsRules::DisallowAll, _))
         ));
         assert!(interpret_failure(&FetchError::Refused("x".into())).is_none());
+        assert!(interpret_failure(&FetchError::Connect("dns error".into())).is_none());
     }
 }
