@@ -20,6 +20,7 @@ use axum::routing::get;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use common::daemon::Daemon;
 use common::{Fixture, FixtureServer, rss, source, story_text, write_config};
 
 const PASSWORD: &str = "s3cret-pw-41";
@@ -176,7 +177,7 @@ fn assert_no_secret(what: &str, haystack: &[u8]) {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn credentials_reach_the_feed_and_its_articles_and_nowhere_else() {
     let (site, seen) = locked_site().await;
     let dir = tempfile::tempdir().unwrap();
@@ -242,9 +243,30 @@ async fn credentials_reach_the_feed_and_its_articles_and_nowhere_else() {
         assert_no_secret(&format!("{args:?}"), text(&out).as_bytes());
     }
     assert_no_secret("the SQLite database", &database_bytes(dir.path()));
+
+    // The daemon: its pages and its debug log show no secret either.
+    let daemon = Daemon::start_with(Path::new(config), "debug", &[]);
+    let base = daemon.feed_url.trim_end_matches("feed.atom").to_owned();
+    daemon.feed_when(|f| !f.entries.is_empty()).await;
+    for page in ["sources", "", "feed.json"] {
+        let body = reqwest::get(format!("{base}{page}"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            body.contains("locked") || body.contains("A locked story"),
+            "/{page}: {body}"
+        );
+        assert_no_secret(&format!("/{page}"), body.as_bytes());
+    }
+    let log = daemon.log();
+    daemon.stop();
+    assert_no_secret("the daemon's debug log", log.as_bytes());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_unreadable_password_file_fails_check_and_only_its_source() {
     let server = FixtureServer::start().await;
     let body = rss(
@@ -303,6 +325,21 @@ async fn an_unreadable_password_file_fails_check_and_only_its_source() {
     let status = feedfold(&["status", "-c", config, "--json"], &[]).await;
     let status = String::from_utf8_lossy(&status.stdout).into_owned();
     assert!(status.contains("nowhere.password"), "{status}");
+
+    // The daemon starts, says what is wrong where, and serves the rest.
+    let daemon = Daemon::start(Path::new(config));
+    let logged = daemon.wait_for_log("nowhere.password", 1).await;
+    assert!(logged.contains(&expected), "{logged}");
+    daemon
+        .feed_when(|f| {
+            f.entries.iter().any(|e| {
+                e.title
+                    .as_ref()
+                    .is_some_and(|t| t.content == "An open story")
+            })
+        })
+        .await;
+    daemon.stop();
 
     // Once the file is there, the next run reads it.
     std::fs::write(&missing, "pw\n").unwrap();
@@ -443,4 +480,26 @@ async fn proxies_carry_requests_but_not_past_the_guard() {
     assert_eq!(seen.len(), 2, "{seen:?}");
     assert_eq!(seen[1], format!("GET {} HTTP/1.1", server.url("env.xml")));
     assert_eq!(server.hits("exempt.xml"), 1, "went direct, past no proxy");
+
+    // A proxy that refuses connections is named (without its password),
+    // and only its source fails.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let refusing = format!("proxy = \"http://me:{PASSWORD}@127.0.0.1:{closed_port}\"\n");
+    let sources = [
+        source("refused", &server.url("env.xml"), &refusing),
+        source("direct", &server.url("own.xml"), ""),
+    ]
+    .concat();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("feedfold.db").display());
+    let config = write_config(dir.path(), &db, &sources);
+    let fetched = feedfold(&["fetch", "-c", config.to_str().unwrap()], &[]).await;
+    assert_eq!(fetched.status.code(), Some(2), "{}", text(&fetched));
+    let log_text = text(&fetched);
+    let named = format!("through proxy http://me:redacted@127.0.0.1:{closed_port}/");
+    assert!(log_text.contains(&named), "{log_text}");
+    assert!(log_text.contains("1 failed"), "{log_text}");
+    assert_no_secret("a refusing proxy's error", log_text.as_bytes());
 }

@@ -360,6 +360,7 @@ impl Fetcher {
                 .await
                 .map_err(FetchError::Refused)?;
         }
+        let shown_proxy = proxy.as_ref().map(shown_url);
         let client = self.client(profile.limits.connect_timeout, proxy)?;
         let _permit = self
             .politeness
@@ -373,7 +374,13 @@ impl Fetcher {
             .timeout(budget)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|e| match (classify(e), &shown_proxy) {
+                // Say which proxy: a refusing proxy is not the site's fault.
+                (FetchError::Connect(why), Some(proxy)) => {
+                    FetchError::Connect(format!("through proxy {proxy}: {why}"))
+                }
+                (other, _) => other,
+            })?;
         let status = response.status().as_u16();
         if let (301 | 302 | 303 | 307 | 308, Some(location)) =
             (status, header_string(response.headers(), header::LOCATION))
@@ -450,6 +457,16 @@ impl Fetcher {
         clients.insert(key, client.clone());
         Ok(client)
     }
+}
+
+/// A URL as it may be shown: any password replaced.
+fn shown_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    if shown.password().is_some() {
+        // Only fails for URLs that cannot carry a password; this one does.
+        let _ = shown.set_password(Some("redacted"));
+    }
+    shown.to_string()
 }
 
 /// Locks a mutex whose data stays valid even if a holder panicked (every
