@@ -704,6 +704,7 @@ async fn feed(config: &Config, format: Format, group: Option<String>) -> Result<
         title: config.output.title.clone(),
         base_url: config.output.base_url.clone(),
         group,
+        hub: config.output.websub_hub.as_ref().map(|h| h.0.clone()),
     };
     let doc = render(format, &meta, &items)?;
     let mut stdout = Stdout::lock();

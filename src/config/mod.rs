@@ -246,9 +246,34 @@ pub struct Output {
     /// the title as the source wrote it stays in the item's metadata.
     /// Default true.
     pub clean_titles: bool,
+    /// A WebSub hub (e.g. `https://pubsubhubbub.appspot.com/`): the feeds
+    /// name it in `rel="hub"` links beside their `rel="self"` ones (which
+    /// `base_url` makes, so it must be the address the hub can reach), and
+    /// the daemon pings it (`hub.mode=publish`) for every feed that changed,
+    /// retrying a failed ping after `fetch.backoff`, doubling up to
+    /// `fetch.backoff_max`. Default none.
+    pub websub_hub: Option<HubUrl>,
     /// `keep` and `drop` compiled, once per load.
     #[serde(skip)]
     pub filter: Filter,
+}
+
+/// An `http(s)` URL with a host: where WebSub pings go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubUrl(pub url::Url);
+
+impl<'de> Deserialize<'de> for HubUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let url = url::Url::parse(&text)
+            .map_err(|e| serde::de::Error::custom(format!("bad hub URL {text:?}: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(serde::de::Error::custom(format!(
+                "hub URL {text:?} must be http:// or https:// with a host"
+            )));
+        }
+        Ok(HubUrl(url))
+    }
 }
 
 /// `[group.NAME]`: one group feed's settings.
@@ -278,6 +303,7 @@ impl Default for Output {
             keep: Vec::new(),
             drop: Vec::new(),
             clean_titles: true,
+            websub_hub: None,
             filter: Filter::default(),
         }
     }
@@ -879,6 +905,9 @@ impl Config {
                 warnings.push(Problem::at(text, at, message));
             }
         }
+        if let Some(warning) = self.hub_warning(text) {
+            warnings.push(warning);
+        }
         for (i, source) in self.sources.iter().enumerate() {
             let Ok(url) = self.source_url(source) else {
                 continue;
@@ -900,6 +929,27 @@ impl Config {
             }
         }
         warnings
+    }
+
+    /// A hub cannot fetch feeds whose self links point at this machine's
+    /// loopback address (the default `output.base_url`).
+    fn hub_warning(&self, text: &str) -> Option<Problem> {
+        self.output.websub_hub.as_ref()?;
+        let base = &self.output.base_url;
+        let local = match base.host() {
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified(),
+            None => true,
+        };
+        if !local {
+            return None;
+        }
+        let at = text.find("websub_hub").unwrap_or(0);
+        let message = format!(
+            "warning: output.websub_hub is set but output.base_url is {base}: the hub fetches the feeds from there, so set base_url to the server's public address"
+        );
+        Some(Problem::at(text, at, message))
     }
 
     /// The database URL with a relative SQLite path resolved against the
@@ -1375,6 +1425,26 @@ mod tests {
             problem,
             "source \"s\": password_env: environment variable FEEDFOLD_TEST_UNSET_VARIABLE is not set"
         );
+    }
+
+    #[test]
+    fn a_hub_needs_a_public_base_url() {
+        let text = "[output]\nwebsub_hub = \"https://hub.example.org/\"\n";
+        let config = parse(text).unwrap();
+        let warnings: Vec<String> = config
+            .warnings(text)
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("2:1: warning: output.websub_hub is set but output.base_url is http://127.0.0.1:8080/"),
+            "{warnings:?}"
+        );
+        let public = format!("{text}base_url = \"https://news.example.org/\"\n");
+        assert!(parse(&public).unwrap().warnings(&public).is_empty());
+        let e = error_of("[output]\nwebsub_hub = \"ftp://hub.example.org/\"\n");
+        assert!(e.starts_with("feedfold.toml:2:14: hub URL"), "{e}");
     }
 
     #[test]

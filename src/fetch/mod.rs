@@ -581,7 +581,7 @@ fn classify(error: reqwest::Error) -> FetchError {
 }
 
 /// "a: b: c" from an error and its sources, without repeating the same text.
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = vec![error.to_string()];
     let mut source = error.source();
     while let Some(e) = source {
