@@ -56,7 +56,7 @@ impl<'de> Deserialize<'de> for Secret {
 
 /// A proxy's URL (`http://host:3128`, optionally with `user:password@`),
 /// shown with its password redacted.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ProxyUrl(url::Url);
 
 impl ProxyUrl {

@@ -14,7 +14,7 @@ use url::Url;
 
 use super::politeness::domain_key;
 use super::{FetchError, Limits};
-use crate::config::{Config, Secret, Source};
+use crate::config::{Config, ProxyUrl, Secret, Source};
 
 /// Everything one request needs besides its URL: limits and access.
 #[derive(Debug, Clone)]
@@ -65,7 +65,7 @@ pub struct Access {
     /// Basic auth for the site only.
     basic_auth: Option<(String, Secret)>,
     /// The source's own proxy, over the environment's.
-    proxy: Option<Url>,
+    proxy: Option<ProxyUrl>,
 }
 
 impl Access {
@@ -102,12 +102,12 @@ impl Access {
             site,
             site_headers,
             basic_auth,
-            proxy: source.proxy.as_ref().map(|p| p.expose().clone()),
+            proxy: source.proxy.clone(),
         })
     }
 
     /// The source's own proxy, if it has one.
-    pub fn proxy(&self) -> Option<&Url> {
+    pub fn proxy(&self) -> Option<&ProxyUrl> {
         self.proxy.as_ref()
     }
 
@@ -147,8 +147,8 @@ fn sensitive(mut value: HeaderValue) -> HeaderValue {
 /// curl reads them), read once when the fetcher is made.
 #[derive(Debug, Clone, Default)]
 pub struct EnvProxies {
-    http: Option<Url>,
-    https: Option<Url>,
+    http: Option<ProxyUrl>,
+    https: Option<ProxyUrl>,
     no_proxy: Vec<String>,
 }
 
@@ -163,8 +163,8 @@ impl EnvProxies {
         };
         let proxy = |names: [&str; 2]| {
             let text = var(names)?;
-            match text.trim().parse::<crate::config::ProxyUrl>() {
-                Ok(url) => Some(url.expose().clone()),
+            match text.trim().parse::<ProxyUrl>() {
+                Ok(url) => Some(url),
                 Err(e) => {
                     tracing::warn!("{}: {e}; requests go direct", names[1]);
                     None
@@ -181,7 +181,7 @@ impl EnvProxies {
     }
 
     /// Proxies given directly (for tests and embedding).
-    pub fn new(http: Option<Url>, https: Option<Url>, no_proxy: &str) -> EnvProxies {
+    pub fn new(http: Option<ProxyUrl>, https: Option<ProxyUrl>, no_proxy: &str) -> EnvProxies {
         EnvProxies {
             http,
             https,
@@ -190,7 +190,7 @@ impl EnvProxies {
     }
 
     /// The proxy for `url`, unless `NO_PROXY` exempts its host.
-    pub fn for_url(&self, url: &Url) -> Option<&Url> {
+    pub fn for_url(&self, url: &Url) -> Option<&ProxyUrl> {
         let proxy = match url.scheme() {
             "https" => self.https.as_ref(),
             "http" => self.http.as_ref(),
@@ -273,7 +273,7 @@ mod tests {
 
     #[test]
     fn no_proxy_matches_names_subdomains_addresses_and_ports() {
-        let proxy = Some(url("http://proxy:3128"));
+        let proxy = Some("http://proxy:3128".parse::<ProxyUrl>().unwrap());
         let env = EnvProxies::new(
             proxy.clone(),
             None,

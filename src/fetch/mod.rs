@@ -231,7 +231,7 @@ pub struct Fetcher {
 }
 
 /// What a client is made for: its connect timeout and proxy.
-type ClientKey = (Duration, Option<Url>);
+type ClientKey = (Duration, Option<crate::config::ProxyUrl>);
 
 /// One hop's answer: a response to read, or a redirect to follow.
 enum Hop {
@@ -360,7 +360,8 @@ impl Fetcher {
                 .await
                 .map_err(FetchError::Refused)?;
         }
-        let shown_proxy = proxy.as_ref().map(shown_url);
+        // Display redacts the proxy's password.
+        let shown_proxy = proxy.as_ref().map(ToString::to_string);
         let client = self.client(profile.limits.connect_timeout, proxy)?;
         let _permit = self
             .politeness
@@ -415,7 +416,7 @@ impl Fetcher {
 
     /// The proxy a request to `url` goes through: the source's own, else
     /// the environment's for its scheme unless `NO_PROXY` exempts the host.
-    fn proxy_for(&self, url: &Url, access: &Access) -> Option<Url> {
+    fn proxy_for(&self, url: &Url, access: &Access) -> Option<crate::config::ProxyUrl> {
         access
             .proxy()
             .or_else(|| self.options.proxies.for_url(url))
@@ -425,7 +426,7 @@ impl Fetcher {
     fn client(
         &self,
         connect_timeout: Duration,
-        proxy: Option<Url>,
+        proxy: Option<crate::config::ProxyUrl>,
     ) -> Result<reqwest::Client, FetchError> {
         let mut clients = lock(&self.clients);
         let key = (connect_timeout, proxy);
@@ -442,7 +443,7 @@ impl Fetcher {
             // operator chose: its own address is not vetted, and the
             // target's is checked before each hop instead.
             Some(proxy) => builder.proxy(
-                reqwest::Proxy::all(proxy.as_str())
+                reqwest::Proxy::all(proxy.expose().as_str())
                     .map_err(|e| FetchError::Other(error_chain(&e)))?,
             ),
             // Direct: the environment's proxies are applied by hand above,
@@ -457,16 +458,6 @@ impl Fetcher {
         clients.insert(key, client.clone());
         Ok(client)
     }
-}
-
-/// A URL as it may be shown: any password replaced.
-fn shown_url(url: &Url) -> String {
-    let mut shown = url.clone();
-    if shown.password().is_some() {
-        // Only fails for URLs that cannot carry a password; this one does.
-        let _ = shown.set_password(Some("redacted"));
-    }
-    shown.to_string()
 }
 
 /// Locks a mutex whose data stays valid even if a holder panicked (every
