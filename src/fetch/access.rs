@@ -309,7 +309,7 @@ mod tests {
     fn credentials_go_to_the_sources_own_site_only() {
         let text = "[[source]]\nname = \"a\"\nurl = \"https://feeds.example.com/rss\"\n\
                     username = \"me\"\ncookie = \"s=1\"\nuser_agent = \"Mine/1\"\n\
-                    headers = { X-Key = \"k\" }\n";
+                    headers = { X-Key = \"k\" }\nproxy = \"http://u:pxpass@proxy.example:3128\"\n";
         let config = Config::parse(
             text,
             std::path::Path::new("f.toml"),
@@ -343,5 +343,11 @@ mod tests {
             !shown.contains("s=1") && !shown.contains("\"k\""),
             "{shown}"
         );
+        assert!(
+            !shown.contains("pxpass") && shown.contains("proxy.example"),
+            "{shown}"
+        );
+        let env = EnvProxies::new(config.sources[0].proxy.clone(), None, "");
+        assert!(!format!("{env:?}").contains("pxpass"));
     }
 }
