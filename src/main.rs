@@ -1293,8 +1293,9 @@ async fn add(arg: ConfigArg, request: AddRequest) -> Result<ExitCode, Failure> {
     out(format_args!("{count} {noun} found for {url}:\n"))?;
     for (i, feed) in found.iter().enumerate() {
         let info = &feed.info;
+        let items = if info.items == 1 { "item" } else { "items" };
         out(format_args!(
-            "  {}. {} ({}, {} items)\n     {}\n",
+            "  {}. {} ({}, {} {items})\n     {}\n",
             i + 1,
             info.title.as_deref().unwrap_or("(untitled)"),
             info.kind,

@@ -713,8 +713,7 @@ impl Source {
         };
         let password = keep(password);
         let cookie = keep(cookie);
-        let problem = (!problems.is_empty())
-            .then(|| format!("source {:?}: {}", self.name, problems.join("; ")));
+        let problem = (!problems.is_empty()).then(|| problems.join("; "));
         self.credentials = Credentials {
             password,
             cookie,
@@ -879,7 +878,8 @@ impl Config {
             .enumerate()
             .filter(|(_, s)| s.enabled)
             .filter_map(|(i, source)| {
-                let message = source.credentials.problem.clone()?;
+                let problem = source.credentials.problem.as_ref()?;
+                let message = format!("source {:?}: {problem}", source.name);
                 let at = spans.get(i).map_or(0, NameSpan::secret_start);
                 Some(Problem::at(text, at, message))
             })
@@ -1423,7 +1423,7 @@ mod tests {
         let problem = s.credentials.problem.as_deref().unwrap();
         assert_eq!(
             problem,
-            "source \"s\": password_env: environment variable FEEDFOLD_TEST_UNSET_VARIABLE is not set"
+            "password_env: environment variable FEEDFOLD_TEST_UNSET_VARIABLE is not set"
         );
     }
 

@@ -138,8 +138,9 @@ pub struct Credentials {
     pub password: Option<Secret>,
     /// The `Cookie` header (`cookie` or `cookie_file`).
     pub cookie: Option<Secret>,
-    /// Why a password or cookie could not be read, naming the file or
-    /// variable; the source fails with this until a reload reads it.
+    /// Why a password or cookie could not be read, naming the key and the
+    /// file or variable (`password_file /x: No such file…`); the source
+    /// fails with this until a reload reads it.
     pub problem: Option<String>,
 }
 
