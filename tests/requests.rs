@@ -210,6 +210,9 @@ async fn credentials_reach_the_feed_and_its_articles_and_nowhere_else() {
         "the article page got the credentials too"
     );
     assert_eq!(answers(&seen, "other.xml"), [401]);
+    // robots.txt (asked before the article page) carried them too: it
+    // passed the site's check (and was then "not found", allowing all).
+    assert_eq!(answers(&seen, "robots.txt"), [200]);
     assert!(
         seen.lock()
             .unwrap()

@@ -171,3 +171,47 @@ async fn the_hub_is_named_in_every_feed_and_pinged_after_changes_with_retries() 
         assert!(all.contains(topic), "{topic} is not a feed: {after:?}");
     }
 }
+
+/// A hub that does not answer in time: the ping fails with a warning naming
+/// the hub, the feeds are served and the sources fetched all the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hub_that_times_out_is_logged_and_changes_nothing_else() {
+    async fn stall() -> StatusCode {
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        StatusCode::NO_CONTENT
+    }
+    let app = Router::new().route("/hub", post(stall));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hub = format!("http://{}/hub", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let server = FixtureServer::start().await;
+    let items = [("g1", "Still served", "https://example.org/1", "text")];
+    server.set("wire.xml", Fixture::feed(rss("Wire", &items)));
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("feedfold.db").display());
+    let config = write_config(
+        dir.path(),
+        &db,
+        &source("wire", &server.url("wire.xml"), ""),
+    );
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "base_url = \"http://127.0.0.1:8080/\"",
+        &format!("base_url = \"{BASE}\"\nwebsub_hub = \"{hub}\""),
+    );
+    std::fs::write(&config, text).unwrap();
+    let daemon = Daemon::start(Path::new(&config));
+    daemon
+        .feed_when(|f| {
+            f.entries.iter().any(|e| {
+                e.title
+                    .as_ref()
+                    .is_some_and(|t| t.content == "Still served")
+            })
+        })
+        .await;
+    let log = daemon
+        .wait_for_log("WebSub ping failed (timed out)", 1)
+        .await;
+    daemon.stop();
+    assert!(log.contains(&hub), "{log}");
+}
