@@ -283,13 +283,18 @@ async fn an_unreadable_password_file_fails_check_and_only_its_source() {
         source(
             "locked",
             &server.url("locked.xml"),
-            "username = \"me\"\npassword_file = \"nowhere.password\"\n",
+            "username = \"me\"\npassword_file = \"nowhere.password\"\nschedule = \"* * * * * *\"\n",
         ),
         source("open", &server.url("open.xml"), ""),
     ]
     .concat();
     let db = format!("sqlite://{}", dir.path().join("feedfold.db").display());
     let config = write_config(dir.path(), &db, &sources);
+    // A failing source is tried again soon (its schedule is every second).
+    let quick = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("scrape = false", "scrape = false\nbackoff = \"1s\"");
+    std::fs::write(&config, quick).unwrap();
     let config = config.to_str().unwrap();
 
     let checked = feedfold(&["check", "-c", config], &[]).await;
@@ -342,10 +347,17 @@ async fn an_unreadable_password_file_fails_check_and_only_its_source() {
             })
         })
         .await;
-    daemon.stop();
+    assert_eq!(server.hits("locked.xml"), 0);
 
-    // Once the file is there, the next run reads it.
+    // Once the file is there, a reload reads it and the source is asked.
     std::fs::write(&missing, "pw\n").unwrap();
+    daemon.signal("HUP");
+    let started = std::time::Instant::now();
+    while server.hits("locked.xml") == 0 {
+        assert!(started.elapsed().as_secs() < 20, "{}", daemon.log());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    daemon.stop();
     let checked = feedfold(&["check", "-c", config], &[]).await;
     assert!(checked.status.success(), "{}", text(&checked));
 }
