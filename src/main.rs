@@ -183,6 +183,34 @@ enum Command {
         #[command(subcommand)]
         command: OpmlCommand,
     },
+    /// Find a site's feed and add it to the config file as a [[source]].
+    ///
+    /// URL may be the feed itself or any page of the site: the feeds its
+    /// <link rel="alternate"> tags announce are offered, else the first of
+    /// /feed, /rss, /atom.xml, /feed.xml, /index.xml, /rss.xml and
+    /// /feeds/posts/default that is a feed. Every candidate is fetched
+    /// (SSRF guard, robots.txt for the page, [fetch] limits) and read as a
+    /// feed first. One feed is added at once; several are listed, and none
+    /// is added unless --yes (the first). Comments and layout of the config
+    /// file are kept. A URL already configured is exit 1.
+    Add {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The site's page or feed (https:// is assumed without a scheme).
+        url: String,
+        /// Source name [default: the site's host, e.g. "example-org", made unique]
+        #[arg(long, value_name = "N")]
+        name: Option<String>,
+        /// Display name [default: the feed's own title once fetched]
+        #[arg(long, value_name = "T")]
+        title: Option<String>,
+        /// Group for per-group feeds (repeat for several)
+        #[arg(long = "group", value_name = "G")]
+        groups: Vec<String>,
+        /// When several feeds are found, add the first instead of listing them.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Per source: last fetch, next due, errors, entries.
     Status {
         #[command(flatten)]
@@ -417,6 +445,23 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
         Command::Opml {
             command: OpmlCommand::Import { config, file },
         } => opml_import(config, &file),
+        Command::Add {
+            config,
+            url,
+            name,
+            title,
+            groups,
+            yes,
+        } => {
+            let request = AddRequest {
+                url,
+                name,
+                title,
+                groups,
+                yes,
+            };
+            add(config, request).await
+        }
     }
 }
 
@@ -486,6 +531,11 @@ fn check(arg: ConfigArg) -> Result<ExitCode, Failure> {
     for warning in config_warnings(&config, &path) {
         eprintln!("{warning}");
     }
+    // The daemon runs the other sources without these; a check fails on them.
+    let unreadable = credential_problems(&config, &path);
+    if !unreadable.is_empty() {
+        return Err(Failure::User(anyhow::anyhow!("{}", unreadable.join("\n"))));
+    }
     let enabled = config.enabled_sources().count();
     out(format_args!(
         "{}: ok ({} sources, {enabled} enabled)\n",
@@ -507,9 +557,23 @@ fn config_warnings(config: &Config, path: &Path) -> Vec<String> {
         .collect()
 }
 
+/// `file:line:col: source "x": password_file …: why` for each enabled
+/// source whose password or cookie could not be read.
+fn credential_problems(config: &Config, path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    config
+        .credential_problems(&text)
+        .iter()
+        .map(|p| format!("{}:{p}", path.display()))
+        .collect()
+}
+
 async fn run(config: &Arc<Config>, path: PathBuf) -> Result<ExitCode, Failure> {
     for warning in config_warnings(config, &path) {
         tracing::warn!("{warning}");
+    }
+    for problem in credential_problems(config, &path) {
+        tracing::error!("{problem}; that source fails until a reload reads it");
     }
     let listener = feedfold::serve::bind(config.daemon.listen)
         .await
@@ -640,6 +704,7 @@ async fn feed(config: &Config, format: Format, group: Option<String>) -> Result<
         title: config.output.title.clone(),
         base_url: config.output.base_url.clone(),
         group,
+        hub: config.output.websub_hub.as_ref().map(|h| h.0.clone()),
     };
     let doc = render(format, &meta, &items)?;
     let mut stdout = Stdout::lock();
@@ -1152,9 +1217,7 @@ fn opml_import(arg: ConfigArg, file: &Path) -> Result<ExitCode, Failure> {
             "the imported sources would make the config invalid: {e}"
         ))
     })?;
-    let temp = path.with_extension("toml.tmp");
-    std::fs::write(&temp, &new_text).with_context(|| temp.display().to_string())?;
-    std::fs::rename(&temp, &path).with_context(|| path.display().to_string())?;
+    replace_file(&path, &new_text)?;
     let mut added = 0;
     for entry in &report {
         match entry {
@@ -1167,4 +1230,173 @@ fn opml_import(arg: ConfigArg, file: &Path) -> Result<ExitCode, Failure> {
     }
     eprintln!("feedfold: {added} sources added to {}", path.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `text` beside `path` and renames it into place, so a crash never
+/// leaves half a config.
+fn replace_file(path: &Path, text: &str) -> Result<(), Failure> {
+    let temp = path.with_extension("toml.tmp");
+    std::fs::write(&temp, text).with_context(|| temp.display().to_string())?;
+    std::fs::rename(&temp, path).with_context(|| path.display().to_string())?;
+    Ok(())
+}
+
+/// `feedfold add`'s arguments.
+struct AddRequest {
+    url: String,
+    name: Option<String>,
+    title: Option<String>,
+    groups: Vec<String>,
+    yes: bool,
+}
+
+async fn add(arg: ConfigArg, request: AddRequest) -> Result<ExitCode, Failure> {
+    use feedfold::daemon::discover::{DiscoverError, discover};
+    use feedfold::fetch::{FetchError, FetchOptions, Fetcher, Limits, Profile};
+    let user = |e: anyhow::Error| Failure::User(e);
+    let path = config_path(arg)?;
+    // The file must be valid before and after: never write a broken config.
+    let config = Config::load(&path).map_err(|e| user(e.into()))?;
+    let url = site_url(&request.url).map_err(user)?;
+    if let Some(name) = &request.name
+        && config.source(name).is_some()
+    {
+        return Err(user(anyhow::anyhow!(
+            "a source named {name:?} is already in {}; choose another --name",
+            path.display()
+        )));
+    }
+    already_configured(&config, &url, &path).map_err(user)?;
+    let fetcher = Fetcher::new(&FetchOptions::from_config(&config))?;
+    let profile = Profile::plain(Limits::from_config(&config));
+    let found = match discover(&fetcher, &profile, &url).await {
+        Ok(found) => found,
+        Err(e @ DiscoverError::NoFeeds { .. }) => return Err(user(e.into())),
+        Err(DiscoverError::Fetch { url, error }) => {
+            // The user's URL is at fault for these; the network for the rest.
+            let theirs = matches!(
+                error,
+                FetchError::Refused(_)
+                    | FetchError::Disallowed(_)
+                    | FetchError::Scheme(_)
+                    | FetchError::Status {
+                        status: 400..=499,
+                        ..
+                    }
+            );
+            let e = anyhow::anyhow!("cannot read {url}: {error}");
+            return Err(if theirs { user(e) } else { Failure::Runtime(e) });
+        }
+    };
+    let count = found.len();
+    let noun = if count == 1 { "feed" } else { "feeds" };
+    out(format_args!("{count} {noun} found for {url}:\n"))?;
+    for (i, feed) in found.iter().enumerate() {
+        let info = &feed.info;
+        let items = if info.items == 1 { "item" } else { "items" };
+        out(format_args!(
+            "  {}. {} ({}, {} {items})\n     {}\n",
+            i + 1,
+            info.title.as_deref().unwrap_or("(untitled)"),
+            info.kind,
+            info.items,
+            feed.url
+        ))?;
+    }
+    if count > 1 && !request.yes {
+        return Err(user(anyhow::anyhow!(
+            "several feeds found; add the one you want with `feedfold add -c {} URL-of-the-feed`, or the first with --yes",
+            path.display()
+        )));
+    }
+    let Some(chosen) = found.into_iter().next() else {
+        return Err(user(anyhow::anyhow!("no feed found at {url}")));
+    };
+    already_configured(&config, &chosen.url, &path).map_err(user)?;
+    let name = add_to_config(&path, &chosen.url, &url, &request)?;
+    eprintln!(
+        "feedfold: added source {name:?} ({}) to {}",
+        chosen.url,
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The URL `feedfold add` was given; `example.org` means `https://example.org`.
+fn site_url(text: &str) -> anyhow::Result<url::Url> {
+    let text = text.trim();
+    let with_scheme = if text.contains("://") {
+        text.to_owned()
+    } else {
+        format!("https://{text}")
+    };
+    let url = url::Url::parse(&with_scheme).with_context(|| format!("bad URL {text:?}"))?;
+    anyhow::ensure!(
+        matches!(url.scheme(), "http" | "https") && url.host_str().is_some(),
+        "{text:?} is not an http(s) URL"
+    );
+    Ok(url)
+}
+
+/// An error when a source already fetches `url`.
+fn already_configured(config: &Config, url: &url::Url, path: &Path) -> anyhow::Result<()> {
+    match config
+        .sources
+        .iter()
+        .find(|s| config.source_url(s).is_ok_and(|u| u == *url))
+    {
+        Some(source) => Err(anyhow::anyhow!(
+            "{url} is already in {} as source {:?}",
+            path.display(),
+            source.name
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Appends the `[[source]]` table (through `opml import`'s editor) and
+/// returns its name.
+fn add_to_config(
+    path: &Path,
+    feed: &url::Url,
+    site: &url::Url,
+    request: &AddRequest,
+) -> Result<String, Failure> {
+    use feedfold::config::edit::{Added, add_sources, slug};
+    use feedfold::config::opml::Subscription;
+    let user = |e: anyhow::Error| Failure::User(e);
+    let text = std::fs::read_to_string(path)
+        .with_context(|| path.display().to_string())
+        .map_err(user)?;
+    let host = site.host_str().unwrap_or_default();
+    let name = request
+        .name
+        .clone()
+        .unwrap_or_else(|| slug(host.strip_prefix("www.").unwrap_or(host)));
+    // The editor writes `title` only when it differs from the name.
+    let subscription = Subscription {
+        title: request.title.clone().unwrap_or_else(|| name.clone()),
+        url: feed.to_string(),
+        groups: request.groups.clone(),
+        extra: vec![("name".to_owned(), name)],
+    };
+    let (new_text, report) = add_sources(&text, &[subscription]).map_err(|e| user(e.into()))?;
+    let name = match report.first() {
+        Some(Added::New(name)) => name.clone(),
+        Some(Added::AlreadyThere(name)) => {
+            return Err(user(anyhow::anyhow!(
+                "{feed} is already in {} as source {name:?}",
+                path.display()
+            )));
+        }
+        None => return Err(user(anyhow::anyhow!("nothing to add"))),
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    Config::parse(&new_text, path, base).map_err(|e| {
+        user(anyhow::anyhow!(
+            "the new source would make the config invalid: {e}"
+        ))
+    })?;
+    replace_file(path, &new_text)?;
+    Ok(name)
 }

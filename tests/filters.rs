@@ -163,6 +163,7 @@ async fn render_all(
             title: "t".into(),
             base_url: url::Url::parse("http://127.0.0.1:8080/").unwrap(),
             group: group.map(Into::into),
+            hub: None,
         };
         for format in Format::ALL {
             let body = render(format, &meta, &items).unwrap().body;

@@ -628,6 +628,7 @@ async fn enclosures_and_categories_reach_every_format_and_follow_edits() {
                 title: "t".into(),
                 base_url: config.output.base_url.clone(),
                 group: None,
+                hub: None,
             };
             feedfold::publish::Format::ALL.map(|format| {
                 let doc = feedfold::publish::render(format, &meta, &items).unwrap();

@@ -620,6 +620,7 @@ proptest! {
             title: "merged".into(),
             base_url: url::Url::parse("http://127.0.0.1:8080/").expect("static URL"),
             group: None,
+            hub: None,
         };
         for format in Format::ALL {
             let doc = render(format, &meta, &items).map_err(|e| TestCaseError::fail(e.to_string()))?;

@@ -173,6 +173,7 @@ async fn no_vector_survives_in_any_output() {
         title: "t".into(),
         base_url: config.output.base_url.clone(),
         group: None,
+        hub: None,
     };
     for format in Format::ALL {
         let doc = render(format, &meta, &items).unwrap();

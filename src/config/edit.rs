@@ -1,4 +1,5 @@
-//! Changing the config file in place (`feedfold opml import`): new
+//! Changing the config file in place (`feedfold opml import`, `feedfold
+//! add`): new
 //! `[[source]]` tables are appended with toml_edit, so the user's comments,
 //! order and formatting stay as they were.
 
@@ -122,7 +123,7 @@ fn table_for(name: &str, sub: &Subscription) -> Table {
 
 /// A source name from a feed title: lower case, letters and digits (any
 /// script), other runs as `-`.
-fn slug(title: &str) -> String {
+pub fn slug(title: &str) -> String {
     let mut out = String::new();
     for c in title.chars().flat_map(char::to_lowercase) {
         if c.is_alphanumeric() {

@@ -7,6 +7,7 @@
 mod check;
 pub mod edit;
 pub mod opml;
+pub mod secrets;
 mod values;
 
 use std::collections::HashMap;
@@ -18,6 +19,7 @@ use serde::Deserialize;
 
 use crate::filter::{Filter, Rule};
 pub use crate::source::page::PageRules;
+pub use secrets::{Credentials, ProxyUrl, Secret};
 pub use values::{ByteSize, CronExpr, Duration, Location, Network, TimeZone};
 
 /// A configuration problem, with where it is.
@@ -244,9 +246,34 @@ pub struct Output {
     /// the title as the source wrote it stays in the item's metadata.
     /// Default true.
     pub clean_titles: bool,
+    /// A WebSub hub (e.g. `https://pubsubhubbub.appspot.com/`): the feeds
+    /// name it in `rel="hub"` links beside their `rel="self"` ones (which
+    /// `base_url` makes, so it must be the address the hub can reach), and
+    /// the daemon pings it (`hub.mode=publish`) for every feed that changed,
+    /// retrying a failed ping after `fetch.backoff`, doubling up to
+    /// `fetch.backoff_max`. Default none.
+    pub websub_hub: Option<HubUrl>,
     /// `keep` and `drop` compiled, once per load.
     #[serde(skip)]
     pub filter: Filter,
+}
+
+/// An `http(s)` URL with a host: where WebSub pings go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubUrl(pub url::Url);
+
+impl<'de> Deserialize<'de> for HubUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let url = url::Url::parse(&text)
+            .map_err(|e| serde::de::Error::custom(format!("bad hub URL {text:?}: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(serde::de::Error::custom(format!(
+                "hub URL {text:?} must be http:// or https:// with a host"
+            )));
+        }
+        Ok(HubUrl(url))
+    }
 }
 
 /// `[group.NAME]`: one group feed's settings.
@@ -276,6 +303,7 @@ impl Default for Output {
             keep: Vec::new(),
             drop: Vec::new(),
             clean_titles: true,
+            websub_hub: None,
             filter: Filter::default(),
         }
     }
@@ -482,7 +510,65 @@ pub struct Source {
     /// `keep` and `drop` compiled, once per load.
     #[serde(skip)]
     pub filter: Filter,
+    /// Request headers for this source's own site (its registrable
+    /// domain): the feed, its article pages there, its robots.txt. Never
+    /// sent to other sites its entries link to. Values are secrets.
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, Secret>,
+    /// User-Agent for every request of this source, overriding
+    /// `daemon.user_agent`.
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    /// HTTP basic-auth user for the source's own site; the password comes
+    /// from `password_file` or `password_env` (none: an empty password).
+    #[serde(default)]
+    pub username: Option<String>,
+    /// File holding the basic-auth password (its final line break is not
+    /// part of it). Relative: in `$CREDENTIALS_DIRECTORY` under systemd's
+    /// `LoadCredential=`, else next to the config file.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    /// Environment variable holding the basic-auth password.
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// `Cookie` header for the source's own site, e.g. `"session=abc; lang=en"`.
+    #[serde(default)]
+    pub cookie: Option<Secret>,
+    /// File holding the `Cookie` header (found like `password_file`).
+    #[serde(default)]
+    pub cookie_file: Option<PathBuf>,
+    /// Proxy for every request of this source (`http://host:port`),
+    /// overriding `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
+    #[serde(default)]
+    pub proxy: Option<ProxyUrl>,
+    /// The password and cookie read from their files or variable at load.
+    #[serde(skip)]
+    pub credentials: Credentials,
 }
+
+/// A `cookie_file`'s text, which must fit in one header.
+fn read_cookie_file(path: &Path) -> Result<Secret, String> {
+    let cookie = secrets::read_secret_file(path).map_err(|e| format!("cookie_file {e}"))?;
+    match reqwest::header::HeaderValue::from_str(cookie.expose()) {
+        Ok(_) => Ok(cookie),
+        Err(_) => Err(format!(
+            "cookie_file {}: not a valid header value (control characters or several lines)",
+            path.display()
+        )),
+    }
+}
+
+/// Headers feedfold sets itself: a source may not replace them.
+const MANAGED_HEADERS: [&str; 8] = [
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "if-none-match",
+    "if-modified-since",
+    "accept-encoding",
+    "user-agent",
+];
 
 /// When to fetch an entry's article page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -531,6 +617,9 @@ impl Source {
         if let Err(e) = self.site_rules() {
             return Some(format!("source {name:?}: {e}"));
         }
+        if let Some(message) = self.request_problem() {
+            return Some(format!("source {name:?}: {message}"));
+        }
         match (self.kind, &self.page) {
             (SourceKind::Page, None) => Some(format!(
                 "source {name:?} has kind = \"page\" but no [source.page] selectors"
@@ -540,6 +629,96 @@ impl Source {
             )),
             _ => None,
         }
+    }
+
+    /// What is wrong with the request settings as written (the files they
+    /// name are read later, by [`Source::load_credentials`]).
+    fn request_problem(&self) -> Option<String> {
+        use reqwest::header::{HeaderName, HeaderValue};
+        for (name, value) in &self.headers {
+            let Ok(parsed) = HeaderName::from_bytes(name.as_bytes()) else {
+                return Some(format!("headers: {name:?} is not a valid header name"));
+            };
+            if MANAGED_HEADERS.contains(&parsed.as_str()) {
+                let hint = if parsed == reqwest::header::USER_AGENT {
+                    " (use user_agent)"
+                } else {
+                    ""
+                };
+                return Some(format!("headers: {name} is set by feedfold itself{hint}"));
+            }
+            if HeaderValue::from_str(value.expose()).is_err() {
+                // The value may be a secret: say what is wrong, not what it is.
+                return Some(format!(
+                    "headers: the value of {name} is not a valid header value (control characters or line breaks)"
+                ));
+            }
+        }
+        if let Some(agent) = &self.user_agent
+            && HeaderValue::from_str(agent).is_err()
+        {
+            return Some(format!("user_agent {agent:?} is not a valid header value"));
+        }
+        if self
+            .cookie
+            .as_ref()
+            .is_some_and(|c| HeaderValue::from_str(c.expose()).is_err())
+        {
+            return Some(
+                "cookie is not a valid header value (control characters or line breaks)".into(),
+            );
+        }
+        if self.password_file.is_some() && self.password_env.is_some() {
+            return Some("password_file and password_env are both set; keep one".into());
+        }
+        if self.cookie.is_some() && self.cookie_file.is_some() {
+            return Some("cookie and cookie_file are both set; keep one".into());
+        }
+        match &self.username {
+            None if self.password_file.is_some() || self.password_env.is_some() => {
+                Some("a password is set but no username".into())
+            }
+            Some(user) if user.contains(':') => Some(format!(
+                "username {user:?} contains ':', which basic auth cannot carry"
+            )),
+            _ => None,
+        }
+    }
+
+    /// Reads the password and cookie files (or variable) the source names,
+    /// relative paths resolved by [`secrets::secret_path`]. A failure is
+    /// kept in `credentials.problem`: the source fails, the others run.
+    pub fn load_credentials(&mut self, base_dir: &Path) {
+        let password = match (&self.password_file, &self.password_env) {
+            (Some(file), _) => Some(
+                secrets::read_secret_file(&secrets::secret_path(base_dir, file))
+                    .map_err(|e| format!("password_file {e}")),
+            ),
+            (None, Some(variable)) => {
+                Some(secrets::read_secret_env(variable).map_err(|e| format!("password_env: {e}")))
+            }
+            (None, None) => None,
+        };
+        let cookie = match &self.cookie_file {
+            Some(file) => Some(read_cookie_file(&secrets::secret_path(base_dir, file))),
+            None => self.cookie.clone().map(Ok),
+        };
+        let mut problems = Vec::new();
+        let mut keep = |read: Option<Result<Secret, String>>| match read? {
+            Ok(secret) => Some(secret),
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+        };
+        let password = keep(password);
+        let cookie = keep(cookie);
+        let problem = (!problems.is_empty()).then(|| problems.join("; "));
+        self.credentials = Credentials {
+            password,
+            cookie,
+            problem,
+        };
     }
 
     /// The source's `content_selector` and `remove_selectors`, checked.
@@ -588,6 +767,9 @@ impl Config {
             Some(mut config) if problems.is_empty() => {
                 config.base_dir = base_dir.to_owned();
                 config.compile_filters();
+                for source in &mut config.sources {
+                    source.load_credentials(base_dir);
+                }
                 // Relative joins against "http://host/feedfold" would drop "feedfold".
                 if !config.output.base_url.path().ends_with('/') {
                     let path = format!("{}/", config.output.base_url.path());
@@ -686,6 +868,24 @@ impl Config {
         }
     }
 
+    /// Every enabled source's password or cookie that could not be read,
+    /// located at the key that names it (`check` reports them as errors;
+    /// the daemon logs them and runs the other sources).
+    pub fn credential_problems(&self, text: &str) -> Vec<Problem> {
+        let spans = SourceSpans::find(text);
+        self.sources
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.enabled)
+            .filter_map(|(i, source)| {
+                let problem = source.credentials.problem.as_ref()?;
+                let message = format!("source {:?}: {problem}", source.name);
+                let at = spans.get(i).map_or(0, NameSpan::secret_start);
+                Some(Problem::at(text, at, message))
+            })
+            .collect()
+    }
+
     /// The source named `name`, if the config has it.
     pub fn source(&self, name: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.name == name)
@@ -704,6 +904,9 @@ impl Config {
                     format!("warning: [group.{name}]: no source has {name:?} in its groups");
                 warnings.push(Problem::at(text, at, message));
             }
+        }
+        if let Some(warning) = self.hub_warning(text) {
+            warnings.push(warning);
         }
         for (i, source) in self.sources.iter().enumerate() {
             let Ok(url) = self.source_url(source) else {
@@ -726,6 +929,27 @@ impl Config {
             }
         }
         warnings
+    }
+
+    /// A hub cannot fetch feeds whose self links point at this machine's
+    /// loopback address (the default `output.base_url`).
+    fn hub_warning(&self, text: &str) -> Option<Problem> {
+        self.output.websub_hub.as_ref()?;
+        let base = &self.output.base_url;
+        let local = match base.host() {
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified(),
+            None => true,
+        };
+        if !local {
+            return None;
+        }
+        let at = text.find("websub_hub").unwrap_or(0);
+        let message = format!(
+            "warning: output.websub_hub is set but output.base_url is {base}: the hub fetches the feeds from there, so set base_url to the server's public address"
+        );
+        Some(Problem::at(text, at, message))
     }
 
     /// The database URL with a relative SQLite path resolved against the
@@ -856,6 +1080,24 @@ struct NameSpan {
     name: toml::Spanned<String>,
     #[serde(default)]
     url: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    password_file: Option<toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    password_env: Option<toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    cookie_file: Option<toml::Spanned<toml::Value>>,
+}
+
+impl NameSpan {
+    /// Where the source's secret is named: its password's key, else its
+    /// cookie file's, else its name.
+    fn secret_start(&self) -> usize {
+        [&self.password_file, &self.password_env, &self.cookie_file]
+            .into_iter()
+            .flatten()
+            .next()
+            .map_or(self.name.span().start, |v| v.span().start)
+    }
 }
 
 impl SourceSpans {
@@ -1135,6 +1377,74 @@ mod tests {
             warnings,
             ["1:1: warning: [group.world]: no source has \"world\" in its groups"]
         );
+    }
+
+    #[test]
+    fn request_settings_are_checked_without_showing_secrets() {
+        let source = |extra: &str| {
+            format!("[[source]]\nname = \"s\"\nurl = \"https://example.org/\"\n{extra}\n")
+        };
+        for (extra, wanted) in [
+            (
+                "username = \"u\"\npassword_file = \"a\"\npassword_env = \"B\"",
+                "keep one",
+            ),
+            ("password_env = \"B\"", "no username"),
+            ("username = \"a:b\"", "contains ':'"),
+            ("cookie = \"a\"\ncookie_file = \"c\"", "keep one"),
+            (
+                "headers = { \"Bad Name\" = \"x\" }",
+                "not a valid header name",
+            ),
+            (
+                "headers = { If-None-Match = \"x\" }",
+                "set by feedfold itself",
+            ),
+            ("headers = { User-Agent = \"x\" }", "(use user_agent)"),
+            (
+                "headers = { X-Key = \"top\\nsecret\" }",
+                "not a valid header value",
+            ),
+            ("proxy = \"socks5://p:1080\"", "unsupported proxy scheme"),
+        ] {
+            let e = error_of(&source(extra));
+            assert!(e.contains(wanted), "{extra}: {e}");
+            assert!(!e.contains("secret"), "{e}");
+        }
+        let ok = parse(&source(
+            "username = \"u\"\npassword_env = \"FEEDFOLD_TEST_UNSET_VARIABLE\"\ncookie = \"k=v\"",
+        ))
+        .unwrap();
+        let s = &ok.sources[0];
+        assert_eq!(
+            s.credentials.cookie.as_ref().map(Secret::expose),
+            Some("k=v")
+        );
+        let problem = s.credentials.problem.as_deref().unwrap();
+        assert_eq!(
+            problem,
+            "password_env: environment variable FEEDFOLD_TEST_UNSET_VARIABLE is not set"
+        );
+    }
+
+    #[test]
+    fn a_hub_needs_a_public_base_url() {
+        let text = "[output]\nwebsub_hub = \"https://hub.example.org/\"\n";
+        let config = parse(text).unwrap();
+        let warnings: Vec<String> = config
+            .warnings(text)
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("2:1: warning: output.websub_hub is set but output.base_url is http://127.0.0.1:8080/"),
+            "{warnings:?}"
+        );
+        let public = format!("{text}base_url = \"https://news.example.org/\"\n");
+        assert!(parse(&public).unwrap().warnings(&public).is_empty());
+        let e = error_of("[output]\nwebsub_hub = \"ftp://hub.example.org/\"\n");
+        assert!(e.starts_with("feedfold.toml:2:14: hub URL"), "{e}");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Wiring: the scheduler loop that runs due sources concurrently, publishes
 //! after every change and serves HTTP until told to stop.
 
+pub mod discover;
 mod pipeline;
 mod scrape;
+pub mod websub;
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -123,6 +125,7 @@ pub async fn run_with_reload(
         config_tx,
         version: None,
         unreachable: false,
+        pinger: websub::Pinger::start(&config.daemon.user_agent),
     };
     let mut scheduler = Scheduler::start(pipeline, publisher, config_path, heartbeat).await?;
     notify(&[NotifyState::Ready]);
@@ -162,6 +165,8 @@ struct Publisher {
     version: Option<i64>,
     /// Whether the last look at the counter failed (logged once per outage).
     unreachable: bool,
+    /// Tells `output.websub_hub` which feeds changed.
+    pinger: websub::Pinger,
 }
 
 impl Publisher {
@@ -218,6 +223,7 @@ impl Publisher {
         match Snapshot::build(self.pipeline.store(), config, &self.groups, now).await {
             Ok(mut snapshot) => {
                 snapshot.advance_from(&self.tx.borrow(), now);
+                self.announce(config, &snapshot);
                 self.tx.send_replace(Arc::new(snapshot));
                 self.config_tx.send_replace(config.clone());
                 self.pipeline.metrics().published(now.timestamp() as f64);
@@ -226,6 +232,38 @@ impl Publisher {
             // The server keeps the last good documents.
             Err(error) => tracing::error!(%error, "publishing failed; serving the previous feed"),
         }
+    }
+}
+
+impl Publisher {
+    /// Tells the WebSub hub, if there is one, which feeds `snapshot`
+    /// changed since the one served now (at start: all of them, since they
+    /// may have changed while the daemon was down).
+    fn announce(&self, config: &Config, snapshot: &Snapshot) {
+        let Some(hub) = &config.output.websub_hub else {
+            return;
+        };
+        let served = self.tx.borrow();
+        let topics = snapshot
+            .changed_since(&served)
+            .into_iter()
+            .map(|(group, format)| {
+                let meta = crate::publish::FeedMeta {
+                    title: String::new(),
+                    base_url: config.output.base_url.clone(),
+                    group: group.map(str::to_owned),
+                    hub: None,
+                };
+                meta.self_url(format)
+            })
+            .collect();
+        self.pinger.announce(websub::Announcement {
+            hub: hub.0.clone(),
+            topics,
+            timeout: config.fetch.timeout.0,
+            backoff: config.fetch.backoff.0,
+            backoff_max: config.fetch.backoff_max.0,
+        });
     }
 }
 
@@ -368,7 +406,14 @@ impl Scheduler {
         };
         notify(&[NotifyState::Reloading]);
         let config = match Config::load(&path) {
-            Ok(config) => Arc::new(config),
+            Ok(config) => {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                for problem in config.credential_problems(&text) {
+                    let at = path.display();
+                    tracing::error!("{at}:{problem}; that source fails until a reload reads it");
+                }
+                Arc::new(config)
+            }
             Err(error) => {
                 tracing::error!(%error, "config reload rejected; the running config stays");
                 notify(&[NotifyState::Ready]);

@@ -14,7 +14,7 @@ use crate::config::{Config, Source, SourceKind};
 use crate::dedup::template::{Templates, page_keys_of};
 use crate::dedup::{FeatureOptions, Fingerprinter, MatchOptions, TitleRules};
 use crate::extract::html_to_text;
-use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, Limits, Validators};
+use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, Profile, Validators};
 use crate::filter::{Fields, Filter};
 use crate::schedule::{backoff, slot};
 use crate::serve::{FetchResult, Metrics};
@@ -407,11 +407,11 @@ impl Pipeline {
         status: &mut Option<u16>,
     ) -> Result<(IngestReport, Fetched, Option<String>), PassError> {
         let url = self.config.source_url(source).map_err(PassError::Url)?;
-        let limits = Limits::for_source(&self.config, source);
+        let profile = Profile::for_source(&self.config, source)?;
         let fetched = if source.kind == SourceKind::Page && source.robots {
-            self.fetcher.get_page(&url, validators, &limits).await
+            self.fetcher.get_page(&url, validators, &profile).await
         } else {
-            self.fetcher.get_with(&url, validators, &limits).await
+            self.fetcher.get_with(&url, validators, &profile).await
         };
         let fetched = fetched.inspect_err(|e| *status = e.status())?;
         *status = Some(fetched.status);

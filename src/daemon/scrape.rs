@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::{Config, Scrape, Source, SourceKind};
 use crate::extract::{self, Hints, html_to_text};
-use crate::fetch::{Fetcher, Limits, Validators};
+use crate::fetch::{Fetcher, Profile, Validators};
 use crate::serve::Metrics;
 use crate::source::Entry;
 use crate::store::{ArticleRecord, Scraped, Store};
@@ -156,7 +156,7 @@ impl Scraper {
         url: &str,
     ) -> Result<(u16, Scraped), (Option<u16>, String)> {
         let parsed = url::Url::parse(url).map_err(|e| (None, format!("bad article URL: {e}")))?;
-        let limits = Limits::for_source(config, source);
+        let profile = Profile::for_source(config, source).map_err(|e| (None, e.to_string()))?;
         let fetched = {
             let _slot = self
                 .slots
@@ -165,9 +165,9 @@ impl Scraper {
                 .map_err(|e| (None, e.to_string()))?;
             let none = Validators::default();
             if source.robots {
-                self.fetcher.get_page(&parsed, &none, &limits).await
+                self.fetcher.get_page(&parsed, &none, &profile).await
             } else {
-                self.fetcher.get_with(&parsed, &none, &limits).await
+                self.fetcher.get_with(&parsed, &none, &profile).await
             }
         }
         .map_err(|e| (e.status(), e.to_string()))?;

@@ -46,6 +46,32 @@ impl AddressPolicy {
             None => Ok(()),
         }
     }
+
+    /// For a request a proxy makes on our behalf: resolves `url`'s host
+    /// and refuses it when any address is refused (the proxy may pick any
+    /// of them) or none can be found (nothing to vet). The proxy resolves
+    /// the name again itself, so a DNS answer that changes in between is
+    /// not seen here.
+    pub async fn check_resolved(&self, url: &Url) -> Result<(), String> {
+        self.check_url(url)?;
+        let Some(Host::Domain(host)) = url.host() else {
+            return Ok(());
+        };
+        let port = url.port_or_known_default().unwrap_or(0);
+        let found: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| format!("cannot resolve {host} to check it before asking the proxy: {e}"))?
+            .collect();
+        if found.is_empty() {
+            return Err(format!("{host} has no addresses"));
+        }
+        for addr in found {
+            if let Some(why) = self.refusal(addr.ip()) {
+                return Err(refused(host, addr.ip(), why));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn refused(host: &str, ip: IpAddr, why: &str) -> String {
@@ -281,6 +307,28 @@ mod tests {
                 .check_url(&Url::parse("http://127.0.0.1:9/").unwrap())
                 .is_ok()
         );
+    }
+
+    #[tokio::test]
+    async fn targets_behind_a_proxy_are_vetted_by_their_addresses() {
+        let policy = AddressPolicy::new(vec!["127.0.0.1/32".parse().unwrap()]);
+        let url = |s: &str| Url::parse(s).unwrap();
+        assert!(
+            policy
+                .check_resolved(&url("http://127.0.0.1:9/"))
+                .await
+                .is_ok()
+        );
+        let e = policy
+            .check_resolved(&url("http://169.254.169.254/"))
+            .await
+            .unwrap_err();
+        assert!(e.contains("link-local"), "{e}");
+        let e = AddressPolicy::default()
+            .check_resolved(&url("http://localhost:9/"))
+            .await
+            .unwrap_err();
+        assert!(e.contains("loopback"), "{e}");
     }
 
     #[tokio::test]

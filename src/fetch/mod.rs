@@ -9,6 +9,7 @@
 //! Bytes stay bytes: feed parsers need the raw document to honour its own
 //! encoding declaration.
 
+mod access;
 mod file;
 pub mod freshness;
 pub mod guard;
@@ -23,6 +24,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use tokio::time::Instant;
 use url::Url;
 
+pub use access::{Access, EnvProxies, Profile};
 pub use guard::AddressPolicy;
 pub use politeness::{Politeness, PolitenessOptions};
 pub use robots::Robots;
@@ -80,6 +82,10 @@ pub enum FetchError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The source's password or cookie could not be read when the config
+    /// was loaded (the file or variable and why).
+    #[error("{0}")]
+    Credentials(String),
     /// Any other transport failure, with its cause chain.
     #[error("{0}")]
     Other(String),
@@ -190,6 +196,8 @@ pub struct FetchOptions {
     pub politeness: PolitenessOptions,
     /// The longest `Retry-After` honoured.
     pub max_wait: Duration,
+    /// `HTTP_PROXY`, `HTTPS_PROXY` and `NO_PROXY`.
+    pub proxies: EnvProxies,
 }
 
 impl FetchOptions {
@@ -205,6 +213,7 @@ impl FetchOptions {
                 delay: config.fetch.per_domain_delay.0,
             },
             max_wait: config.fetch.backoff_max.0,
+            proxies: EnvProxies::from_env(),
         }
     }
 }
@@ -216,9 +225,13 @@ pub struct Fetcher {
     policy: AddressPolicy,
     politeness: Politeness,
     robots: Robots,
-    /// One client per connect timeout in use (reqwest fixes it per client).
-    clients: Arc<Mutex<HashMap<Duration, reqwest::Client>>>,
+    /// One client per connect timeout and proxy in use (reqwest fixes
+    /// both per client).
+    clients: Arc<Mutex<HashMap<ClientKey, reqwest::Client>>>,
 }
+
+/// What a client is made for: its connect timeout and proxy.
+type ClientKey = (Duration, Option<crate::config::ProxyUrl>);
 
 /// One hop's answer: a response to read, or a redirect to follow.
 enum Hop {
@@ -237,26 +250,28 @@ impl Fetcher {
             clients: Arc::default(),
         };
         // Build the default client now so a broken TLS setup fails at start.
-        fetcher.client(options.limits.connect_timeout)?;
+        fetcher.client(options.limits.connect_timeout, None)?;
         Ok(fetcher)
     }
 
     /// Downloads `url` under the default limits, sending `validators` as a
     /// conditional request.
     pub async fn get(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
-        self.get_with(url, validators, &self.options.limits).await
+        let profile = Profile::plain(self.options.limits);
+        self.get_with(url, validators, &profile).await
     }
 
-    /// Downloads `url` under `limits`.
+    /// Downloads `url` under `profile`'s limits, with its headers,
+    /// credentials and proxy.
     pub async fn get_with(
         &self,
         url: &Url,
         validators: &Validators,
-        limits: &Limits,
+        profile: &Profile,
     ) -> Result<Fetched, FetchError> {
         match url.scheme() {
-            "http" | "https" => self.get_http(url, validators, limits).await,
-            "file" => file::read(url, limits.max_body).await,
+            "http" | "https" => self.get_http(url, validators, profile).await,
+            "file" => file::read(url, profile.limits.max_body).await,
             other => Err(FetchError::Scheme(other.to_owned())),
         }
     }
@@ -266,10 +281,10 @@ impl Fetcher {
         &self,
         url: &Url,
         validators: &Validators,
-        limits: &Limits,
+        profile: &Profile,
     ) -> Result<Fetched, FetchError> {
         if matches!(url.scheme(), "http" | "https") {
-            let rules = self.robots.rules_for(self, url, limits).await;
+            let rules = self.robots.rules_for(self, url, profile).await;
             if let Some(delay) = rules.crawl_delay() {
                 self.politeness.set_crawl_delay(url, delay);
             }
@@ -277,16 +292,16 @@ impl Fetcher {
                 return Err(FetchError::Disallowed(url.to_string()));
             }
         }
-        self.get_with(url, validators, limits).await
+        self.get_with(url, validators, profile).await
     }
 
     async fn get_http(
         &self,
         url: &Url,
         validators: &Validators,
-        limits: &Limits,
+        profile: &Profile,
     ) -> Result<Fetched, FetchError> {
-        let client = self.client(limits.connect_timeout)?;
+        let limits = &profile.limits;
         let mut budget = limits.timeout;
         let mut current = url.clone();
         let mut visited = vec![url.clone()];
@@ -295,9 +310,7 @@ impl Fetcher {
         let mut still_permanent = true;
         loop {
             let started = Instant::now();
-            let hop = self
-                .hop(&client, &current, validators, budget, limits.max_body)
-                .await?;
+            let hop = self.hop(&current, validators, budget, profile).await?;
             let response = match hop {
                 Hop::Done(response) => response,
                 Hop::Redirect { to, permanent } => {
@@ -327,28 +340,48 @@ impl Fetcher {
     /// One request: guard, politeness, send, classify the status.
     async fn hop(
         &self,
-        client: &reqwest::Client,
         url: &Url,
         validators: &Validators,
         budget: Duration,
-        max_body: u64,
+        profile: &Profile,
     ) -> Result<Hop, FetchError> {
+        let max_body = profile.limits.max_body;
         self.policy.check_url(url).map_err(FetchError::Refused)?;
         if budget.is_zero() {
             return Err(FetchError::Timeout);
         }
+        let proxy = self.proxy_for(url, &profile.access);
+        if proxy.is_some() {
+            // The proxy resolves and connects for us, past the resolver
+            // that guards direct connections: vet the target's addresses
+            // here. (The proxy's own DNS answer may still differ.)
+            self.policy
+                .check_resolved(url)
+                .await
+                .map_err(FetchError::Refused)?;
+        }
+        // Display redacts the proxy's password.
+        let shown_proxy = proxy.as_ref().map(ToString::to_string);
+        let client = self.client(profile.limits.connect_timeout, proxy)?;
         let _permit = self
             .politeness
             .acquire(url, PATIENCE)
             .await
             .map_err(|d| FetchError::Deferred { wait: d.wait })?;
-        let response = client
-            .get(url.clone())
+        let request = profile.access.apply(url, client.get(url.clone()));
+        // Set last, so that no source header can replace the validators.
+        let response = request
             .headers(conditional_headers(validators))
             .timeout(budget)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(|e| match (classify(e), &shown_proxy) {
+                // Say which proxy: a refusing proxy is not the site's fault.
+                (FetchError::Connect(why), Some(proxy)) => {
+                    FetchError::Connect(format!("through proxy {proxy}: {why}"))
+                }
+                (other, _) => other,
+            })?;
         let status = response.status().as_u16();
         if let (301 | 302 | 303 | 307 | 308, Some(location)) =
             (status, header_string(response.headers(), header::LOCATION))
@@ -381,22 +414,48 @@ impl Fetcher {
         Ok(Hop::Done(response))
     }
 
-    fn client(&self, connect_timeout: Duration) -> Result<reqwest::Client, FetchError> {
+    /// The proxy a request to `url` goes through: the source's own, else
+    /// the environment's for its scheme unless `NO_PROXY` exempts the host.
+    fn proxy_for(&self, url: &Url, access: &Access) -> Option<crate::config::ProxyUrl> {
+        access
+            .proxy()
+            .or_else(|| self.options.proxies.for_url(url))
+            .cloned()
+    }
+
+    fn client(
+        &self,
+        connect_timeout: Duration,
+        proxy: Option<crate::config::ProxyUrl>,
+    ) -> Result<reqwest::Client, FetchError> {
         let mut clients = lock(&self.clients);
-        if let Some(client) = clients.get(&connect_timeout) {
+        let key = (connect_timeout, proxy);
+        if let Some(client) = clients.get(&key) {
             return Ok(client.clone());
         }
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .user_agent(self.options.user_agent.clone())
             .connect_timeout(connect_timeout)
             // Redirects are followed by hand so every hop is guarded and seen.
-            .redirect(reqwest::redirect::Policy::none())
-            // A proxy would connect on our behalf, past the address guard.
-            .no_proxy()
-            .dns_resolver(guard::GuardedResolver::new(self.policy.clone()))
+            .redirect(reqwest::redirect::Policy::none());
+        let builder = match &key.1 {
+            // Every request of this client goes to the proxy, which the
+            // operator chose: its own address is not vetted, and the
+            // target's is checked before each hop instead.
+            Some(proxy) => builder.proxy(
+                reqwest::Proxy::all(proxy.expose().as_str())
+                    .map_err(|e| FetchError::Other(error_chain(&e)))?,
+            ),
+            // Direct: the environment's proxies are applied by hand above,
+            // and our resolver guards every address connected to.
+            None => builder
+                .no_proxy()
+                .dns_resolver(guard::GuardedResolver::new(self.policy.clone())),
+        };
+        let client = builder
             .build()
             .map_err(|e| FetchError::Other(error_chain(&e)))?;
-        clients.insert(connect_timeout, client.clone());
+        clients.insert(key, client.clone());
         Ok(client)
     }
 }
@@ -513,7 +572,7 @@ fn classify(error: reqwest::Error) -> FetchError {
 }
 
 /// "a: b: c" from an error and its sources, without repeating the same text.
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = vec![error.to_string()];
     let mut source = error.source();
     while let Some(e) = source {

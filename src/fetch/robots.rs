@@ -11,7 +11,7 @@ use texting_robots::Robot;
 use tokio::time::Instant;
 use url::Url;
 
-use super::{FetchError, Fetcher, Limits, Validators, lock};
+use super::{FetchError, Fetcher, Limits, Profile, Validators, lock};
 
 /// The product token matched against `User-agent:` lines.
 const AGENT: &str = "feedfold";
@@ -84,7 +84,9 @@ pub struct Robots {
 
 impl Robots {
     /// The rules for `url`'s origin, from the cache or fetched now.
-    pub async fn rules_for(&self, fetcher: &Fetcher, url: &Url, limits: &Limits) -> RobotsRules {
+    /// The file is asked for with the profile's headers, credentials and
+    /// proxy: a site that wants them for its pages may want them here too.
+    pub async fn rules_for(&self, fetcher: &Fetcher, url: &Url, profile: &Profile) -> RobotsRules {
         let origin = url.origin().ascii_serialization();
         if let Some(rules) = self.cached(&origin) {
             return rules;
@@ -94,10 +96,14 @@ impl Robots {
         };
         let limits = Limits {
             max_body: MAX_SIZE,
-            ..*limits
+            ..profile.limits
         };
         let fetched = fetcher
-            .get_with(&robots_url, &Validators::default(), &limits)
+            .get_with(
+                &robots_url,
+                &Validators::default(),
+                &profile.with_limits(limits),
+            )
             .await;
         let (rules, keep) = match fetched {
             Ok(fetched) => (RobotsRules::parse(&fetched.bytes), KEEP),
@@ -132,6 +138,10 @@ fn interpret_failure(error: &FetchError) -> Option<(RobotsRules, Duration)> {
             Some((RobotsRules::AllowAll, KEEP))
         }
         FetchError::Refused(_) | FetchError::Deferred { .. } | FetchError::Scheme(_) => None,
+        // No connection to the site at all (a name that does not resolve):
+        // the page's own fetch fails the same way and says so, where
+        // "robots.txt disallows" would send the reader the wrong way.
+        FetchError::Connect(_) => None,
         // Too large or oddly redirected: the file exists but is unusable.
         FetchError::TooLarge { .. } | FetchError::Redirect(_) => {
             Some((RobotsRules::AllowAll, KEEP))
@@ -194,5 +204,6 @@ mod tests {
             Some((RobotsRules::DisallowAll, _))
         ));
         assert!(interpret_failure(&FetchError::Refused("x".into())).is_none());
+        assert!(interpret_failure(&FetchError::Connect("dns error".into())).is_none());
     }
 }

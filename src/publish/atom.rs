@@ -24,7 +24,14 @@ pub(super) fn render(
                 Some("application/atom+xml"),
             ),
             link(meta.base_url.to_string(), "alternate", None),
-        ],
+        ]
+        .into_iter()
+        .chain(
+            meta.hub
+                .iter()
+                .map(|hub| link(hub.to_string(), "hub", None)),
+        )
+        .collect(),
         generator: Some(Generator {
             value: "feedfold".into(),
             uri: Some("https://github.com/feedfold/feedfold".into()),

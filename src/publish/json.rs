@@ -10,7 +10,18 @@ struct JsonFeed<'a> {
     title: String,
     home_page_url: String,
     feed_url: String,
+    /// WebSub hubs (JSON Feed 1.1 `hubs`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<Hub>,
     items: Vec<JsonItem<'a>>,
+}
+
+/// One `hubs` entry.
+#[derive(Serialize)]
+struct Hub {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: String,
 }
 
 #[derive(Serialize)]
@@ -65,6 +76,14 @@ pub(super) fn render(meta: &FeedMeta, items: &[Item]) -> Result<String, PublishE
         title: meta.display_title(),
         home_page_url: meta.base_url.to_string(),
         feed_url: meta.self_url(Format::Json),
+        hubs: meta
+            .hub
+            .iter()
+            .map(|hub| Hub {
+                kind: "WebSub",
+                url: hub.to_string(),
+            })
+            .collect(),
         items: items.iter().map(item).collect(),
     };
     serde_json::to_string_pretty(&feed).map_err(|e| PublishError::Write {

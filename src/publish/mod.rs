@@ -91,6 +91,8 @@ pub struct FeedMeta {
     pub base_url: url::Url,
     /// The group this feed is restricted to, if any.
     pub group: Option<String>,
+    /// The WebSub hub the feed names (`rel="hub"`), if any.
+    pub hub: Option<url::Url>,
 }
 
 impl FeedMeta {
@@ -220,6 +222,7 @@ mod tests {
             title: "merged".into(),
             base_url: url::Url::parse("http://127.0.0.1:8080/").unwrap(),
             group: None,
+            hub: None,
         }
     }
 
@@ -602,6 +605,7 @@ mod tests {
     fn empty_feeds_are_valid_and_group_feeds_link_to_themselves() {
         let meta = FeedMeta {
             group: Some("zh".into()),
+            hub: None,
             ..meta()
         };
         for format in Format::ALL {

@@ -31,7 +31,13 @@ pub(super) fn render(
         generator: Some(concat!("feedfold ", env!("CARGO_PKG_VERSION")).into()),
         last_build_date: Some(updated.to_rfc2822()),
         atom_ext: Some(AtomExtension {
-            links: vec![self_link],
+            links: std::iter::once(self_link)
+                .chain(meta.hub.iter().map(|hub| Link {
+                    href: hub.to_string(),
+                    rel: "hub".into(),
+                    ..Link::default()
+                }))
+                .collect(),
         }),
         namespaces: BTreeMap::from([
             ("atom".into(), "http://www.w3.org/2005/Atom".into()),

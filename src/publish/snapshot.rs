@@ -83,6 +83,7 @@ impl Snapshot {
                 title: output.title.clone(),
                 base_url: output.base_url.clone(),
                 group: group.cloned(),
+                hub: output.websub_hub.as_ref().map(|h| h.0.clone()),
             };
             for format in Format::ALL {
                 documents.insert((group.cloned(), format), render(format, &meta, &items)?);
@@ -122,6 +123,24 @@ impl Snapshot {
                 doc.last_modified = now.max(old.last_modified + chrono::TimeDelta::seconds(1));
             }
         }
+    }
+
+    /// The feeds (group, format) whose text differs from `previous`'s, or
+    /// that it did not have: what a WebSub hub is told about.
+    pub fn changed_since(&self, previous: &Snapshot) -> Vec<(Option<&str>, Format)> {
+        let mut changed: Vec<(Option<&str>, Format)> = self
+            .documents
+            .iter()
+            .filter(|(key, doc)| {
+                previous
+                    .documents
+                    .get(*key)
+                    .is_none_or(|old| old.etag != doc.etag)
+            })
+            .map(|((group, format), _)| (group.as_deref(), *format))
+            .collect();
+        changed.sort_by_key(|(group, format)| (*group, format.extension()));
+        changed
     }
 
     /// The web page for `/`.

@@ -3,6 +3,7 @@
 //! produce the same [`Entry`].
 
 pub mod base;
+pub mod discover;
 pub mod feed;
 pub mod page;
 pub mod repair;
