@@ -350,7 +350,8 @@ impl Scheduler {
         }
         let store = self.pipeline.store().clone();
         let config = self.pipeline.config().clone();
-        self.pruning = Some(tokio::spawn(prune_once(store, config)));
+        let metrics = self.pipeline.metrics().clone();
+        self.pruning = Some(tokio::spawn(prune_once(store, config, metrics)));
     }
 
     fn start_due(&mut self) {
@@ -495,7 +496,11 @@ fn prune_every(config: &Config) -> Duration {
 /// one lately: deletes in small batches (ingest goes between them), then
 /// gives the freed space back. A failure keeps what earlier batches did
 /// and is logged; the next run starts over.
-async fn prune_once(store: crate::store::Store, config: Arc<Config>) {
+async fn prune_once(
+    store: crate::store::Store,
+    config: Arc<Config>,
+    metrics: Arc<crate::serve::Metrics>,
+) {
     let now = Utc::now().timestamp();
     let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
     // A little early, so a run due on the tick is not put off a whole period.
@@ -516,7 +521,9 @@ async fn prune_once(store: crate::store::Store, config: Arc<Config>) {
         secs(config.daemon.keep.0),
         secs(config.output.window.0),
     );
-    match store.prune(retention, crate::store::PRUNE_BATCH).await {
+    let run = store.prune(retention, crate::store::PRUNE_BATCH).await;
+    metrics.pruned(run.is_ok(), Utc::now().timestamp() as f64);
+    match run {
         Ok(report) if report.is_empty() => tracing::debug!("retention: nothing to prune"),
         Ok(report) => {
             let freed = store.reclaim_space().await;

@@ -48,6 +48,8 @@ pub struct Metrics {
     merged: Counter,
     failing_sources: Gauge,
     last_publish: Gauge<f64, AtomicU64>,
+    prunes: Family<Vec<(String, String)>, Counter>,
+    last_prune: Gauge<f64, AtomicU64>,
     failing: Mutex<HashSet<String>>,
 }
 
@@ -105,8 +107,22 @@ impl Metrics {
             "When the feeds were last rendered",
             last_publish.clone(),
         );
+        let prunes = Family::<Vec<(String, String)>, Counter>::default();
+        registry.register(
+            "prunes",
+            "Retention runs by result (ok, error); one that fails every run means the store grows",
+            prunes.clone(),
+        );
+        let last_prune = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "last_prune_success_timestamp_seconds",
+            "When a retention run last finished without error",
+            last_prune.clone(),
+        );
         Metrics {
             registry,
+            prunes,
+            last_prune,
             fetches,
             articles,
             fetch_seconds,
@@ -165,6 +181,18 @@ impl Metrics {
         self.last_publish.set(unix_seconds);
     }
 
+    /// Records one retention run this daemon made, finished at
+    /// `unix_seconds`.
+    pub fn pruned(&self, ok: bool, unix_seconds: f64) {
+        let result = if ok { "ok" } else { "error" };
+        self.prunes
+            .get_or_create(&vec![("result".to_owned(), result.to_owned())])
+            .inc();
+        if ok {
+            self.last_prune.set(unix_seconds);
+        }
+    }
+
     /// The OpenMetrics text exposition.
     pub fn encode(&self) -> String {
         let mut out = String::new();
@@ -185,6 +213,8 @@ mod tests {
         m.record_fetch("b", FetchResult::Error, 1.5, 0, 0);
         m.record_fetch("c", FetchResult::NotModified, 0.01, 0, 0);
         m.published(1_795_000_000.0);
+        m.pruned(true, 1_795_000_100.0);
+        m.pruned(false, 1_795_000_200.0);
         let text = m.encode();
         for line in [
             "feedfold_fetches_total{result=\"ok\"} 1",
@@ -194,6 +224,9 @@ mod tests {
             "feedfold_clusters_formed_total 3",
             "feedfold_sources_failing 1",
             "feedfold_fetch_duration_seconds_count 3",
+            "feedfold_prunes_total{result=\"ok\"} 1",
+            "feedfold_prunes_total{result=\"error\"} 1",
+            "feedfold_last_prune_success_timestamp_seconds 1795000100",
         ] {
             assert!(text.contains(line), "{line} missing:\n{text}");
         }
