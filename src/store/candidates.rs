@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 
+use futures_util::TryStreamExt;
 use sqlx::{Any, Row, Transaction};
 
 use super::StoreError;
@@ -126,7 +127,7 @@ impl Candidates {
         // Rows dated inside a loaded span are read too (another process may
         // have written some), and kept only when a span holds them.
         let oldest = self.spans.iter().map(|s| s[0]).fold(self.cutoff, i64::min);
-        let rows = sqlx::query(
+        let mut rows = sqlx::query(
             "SELECT id, fingerprint, sketch, title_key, source_id, updated,
                     COALESCE(published, first_seen) AS at FROM entries
              WHERE (id > $1 OR (updated >= $2 AND updated > first_seen))
@@ -135,9 +136,8 @@ impl Candidates {
         .bind(self.last_id)
         .bind(self.last_updated)
         .bind(oldest)
-        .fetch_all(&mut **tx)
-        .await?;
-        for row in rows {
+        .fetch(&mut **tx);
+        while let Some(row) = rows.try_next().await? {
             self.last_updated = self.last_updated.max(row.try_get("updated")?);
             let at: i64 = row.try_get("at")?;
             if at >= self.cutoff || self.spans.iter().any(|s| s[0] <= at && at <= s[1]) {
@@ -164,17 +164,18 @@ impl Candidates {
         span: [i64; 2],
     ) -> Result<(), StoreError> {
         for gap in self.gaps(span) {
-            let rows = sqlx::query(
+            // Row by row: a span may be the whole store, and its rows all
+            // at once took several times the memory the copy keeps of them.
+            let mut rows = sqlx::query(
                 "SELECT id, fingerprint, sketch, title_key, source_id FROM entries
                  WHERE COALESCE(published, first_seen) BETWEEN $1 AND $2
                    AND fingerprint IS NOT NULL",
             )
             .bind(gap[0])
             .bind(gap[1])
-            .fetch_all(&mut **tx)
-            .await?;
-            for row in &rows {
-                self.put_row(row)?;
+            .fetch(&mut **tx);
+            while let Some(row) = rows.try_next().await? {
+                self.put_row(&row)?;
             }
         }
         self.spans.push(span);
