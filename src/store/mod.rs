@@ -255,18 +255,21 @@ impl Store {
 }
 
 fn pool_options(backend: Backend, chosen: StoreOptions) -> AnyPoolOptions {
-    // A connection that died (the server restarted, or killed it) is found
-    // by the ping before it is handed out and replaced with a new one.
-    let options = AnyPoolOptions::new()
-        .acquire_timeout(Duration::from_secs(30))
-        .test_before_acquire(true);
+    let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
     match backend {
+        // A SQLite connection is a file handle in this process: it cannot
+        // die the way a server's can, and the ping cost a hand-off to its
+        // worker thread on every acquire.
         Backend::Sqlite => options
+            .test_before_acquire(false)
             .max_connections(chosen.max_connections.unwrap_or(4))
             .after_connect(|conn, _| Box::pin(setup_sqlite(conn))),
         Backend::Postgres => {
             let timeout = chosen.statement_timeout.map(|t| t.as_millis());
+            // A connection that died (the server restarted, or killed it)
+            // is found by the ping before it is handed out, and replaced.
             options
+                .test_before_acquire(true)
                 .max_connections(chosen.max_connections.unwrap_or(10))
                 .after_connect(move |conn, _| {
                     Box::pin(async move {
