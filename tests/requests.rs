@@ -54,11 +54,7 @@ async fn feedfold(args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+    common::output_text(output)
 }
 
 /// What the locked site saw: per path, the status it answered each time.

@@ -195,6 +195,15 @@ async fn serve_fixture(
     response
 }
 
+/// A finished command's stdout then stderr, as text.
+pub fn output_text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
 /// A story's text: 120 words drawn for `seed` alone, so two stories share
 /// few and never fold together.
 pub fn story_text(seed: u64) -> String {
