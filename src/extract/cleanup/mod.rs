@@ -2,7 +2,7 @@
 //! paragraph: credit and copyright lines, related-link and "more stories"
 //! lists, share widgets, promotions, picture captions, a teaser repeated
 //! before the lead, an author box, readers' comments, furniture around the densest block,
-//! advertisement labels, share and comment counters, newsletter boxes, tag
+//! advertisement labels, media labels and credits, share and comment counters, newsletter boxes, tag
 //! lines, tables of contents, related links inside the story. One file per
 //! rule, each behind [`Rule`]; a rule only ever marks paragraphs to drop.
 
@@ -14,6 +14,7 @@ mod credits;
 mod discussion;
 mod edges;
 mod links;
+mod media;
 mod newsletter;
 mod promo;
 mod related;
@@ -52,6 +53,7 @@ const RULES: &[&dyn Rule] = &[
     &widgets::Widgets,
     &adverts::Adverts,
     &counters::Counters,
+    &media::MediaLabels,
     &promo::Promotions,
     &newsletter::Newsletter,
     &tags::Tags,
