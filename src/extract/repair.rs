@@ -17,8 +17,9 @@ use super::built_in;
 /// The opening tag of the document's title.
 static TITLE_OPEN: LazyLock<Regex> = LazyLock::new(|| built_in(r"(?i)<title\b[^>]*>"));
 
-/// A closing title tag.
-static TITLE_CLOSE: LazyLock<Regex> = LazyLock::new(|| built_in(r"(?i)</title"));
+/// A closing title tag: the name must end there ("</titlevalue=…>", a
+/// template's damage, closes nothing).
+static TITLE_CLOSE: LazyLock<Regex> = LazyLock::new(|| built_in(r"(?i)</title[\s/>]"));
 
 /// The page with an unclosed `<title>` closed at the end of its first line
 /// (or before the first tag inside it); other pages unchanged.
@@ -57,6 +58,14 @@ mod tests {
 
         let cut = "<title>BBC SPORT<script>x()</script><body><p>Text</p>";
         assert!(close_title(cut).starts_with("<title>BBC SPORT</title><script>"));
+
+        let misnamed = "<title id=\"T\">Bush to Saudis - CBN News</titlevalue=\"true\" -->\n</head><body><p>Oil.</p>";
+        assert!(
+            close_title(misnamed)
+                .starts_with("<title id=\"T\">Bush to Saudis - CBN News</title></titlevalue"),
+            "{}",
+            close_title(misnamed)
+        );
     }
 
     #[test]
@@ -64,6 +73,7 @@ mod tests {
         for page in [
             "<html><head><title>Port strike ends</title></head><body><p>x</p></body></html>",
             "<html><head><title>Two\nlines</TITLE></head></html>",
+            "<title>Spaced</title >",
             "<p>No title at all</p>",
             "",
         ] {
