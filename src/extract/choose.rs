@@ -287,11 +287,17 @@ pub(crate) fn choose<'a>(
         };
         return (Some(opening), reason);
     }
-    match winner {
-        Some(winner) => (Some(winner), reason),
-        None => (find(Strategy::Body), reason),
+    match (winner, find(Strategy::Body)) {
+        (Some(winner), _) => (Some(winner), reason),
+        (None, Some(body)) => (Some(body), reason),
+        // Candidates were drawn, and cleanup found only page furniture in
+        // them: there is no text to fall back on, and the reason says so.
+        (None, None) => (None, NOTHING_LEFT),
     }
 }
+
+/// Why nothing was chosen when every candidate's text was cleaned away.
+const NOTHING_LEFT: &str = "no article found; the candidates held only page furniture";
 
 /// How one candidate measures up, as [`choose`] sees it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -556,6 +562,18 @@ mod tests {
             Some(Strategy::Readability),
             "{reason}"
         );
+    }
+
+    #[test]
+    fn candidates_cleaned_to_nothing_say_so() {
+        let furniture = "<p>Share this article: Facebook | Twitter | Email</p><p>12 Comments</p>";
+        let drafts = [
+            draft(Strategy::Readability, furniture),
+            draft(Strategy::Density, furniture),
+        ];
+        let (winner, reason) = choose(&drafts, None, None, "");
+        assert!(winner.is_none());
+        assert_eq!(reason, NOTHING_LEFT);
     }
 
     #[test]
