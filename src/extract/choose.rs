@@ -14,7 +14,11 @@
 //!    fifth of it prose: a "Support local business" box, a "Buy the
 //!    book from these retailers" list, a teaser list) while the other is
 //!    mostly running text of comparable size (not many times longer, as a
-//!    page's comments are).
+//!    page's comments are);
+//! 5. it is far shorter than the dense block's prose (under a quarter of
+//!    it, all its text counted), and that block is running text long
+//!    enough for a story: a blog's tagline, a contact or hotline box, an
+//!    "about me" blurb chosen where the page has an article.
 //!
 //! Then, whichever won, the story's opening paragraph (found by its summary
 //! or under its headline, see `anchor`) has the last word: a winner that
@@ -209,6 +213,14 @@ fn is_running_text(draft: &Draft) -> bool {
 /// replace another: a caption or a blurb, not a story.
 const MIN_STORY: usize = 100;
 
+/// How many times a candidate's whole text the page's main prose must
+/// be for the candidate to be a blurb beside the article, not the article.
+const FAR_SHORTER: usize = 4;
+
+/// Prose characters (non-space) from which a block is a page's main prose:
+/// a story's worth, more than a caption or a box of contact details.
+const MAIN_PROSE: usize = 300;
+
 /// Consecutive token pairs of a text (see [`tokens::tokens`]).
 fn pairs(text: &str) -> impl Iterator<Item = (String, String)> {
     let tokens = tokens::tokens(text);
@@ -275,11 +287,17 @@ pub(crate) fn choose<'a>(
         };
         return (Some(opening), reason);
     }
-    match winner {
-        Some(winner) => (Some(winner), reason),
-        None => (find(Strategy::Body), reason),
+    match (winner, find(Strategy::Body)) {
+        (Some(winner), _) => (Some(winner), reason),
+        (None, Some(body)) => (Some(body), reason),
+        // Candidates were drawn, and cleanup found only page furniture in
+        // them: there is no text to fall back on, and the reason says so.
+        (None, None) => (None, NOTHING_LEFT),
     }
 }
+
+/// Why nothing was chosen when every candidate's text was cleaned away.
+const NOTHING_LEFT: &str = "no article found; the candidates held only page furniture";
 
 /// How one candidate measures up, as [`choose`] sees it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -378,6 +396,16 @@ fn judge<'a>(r: &'a Draft, d: &'a Draft, summary: Option<&str>) -> (&'a Draft, &
     }
     if is_list(r) && is_running_text(d) && d.chars() <= 3 * r.chars() && d.covers(&r.text()) < 0.2 {
         return (d, "readability found a list; the dense block is the prose");
+    }
+    if r.chars() * FAR_SHORTER < d.prose()
+        && d.prose() >= MAIN_PROSE
+        && is_running_text(d)
+        && d.link_density() < 0.25
+    {
+        return (
+            d,
+            "readability's block is far shorter than the page's main prose",
+        );
     }
     (r, "readability's article")
 }
@@ -537,6 +565,50 @@ mod tests {
     }
 
     #[test]
+    fn candidates_cleaned_to_nothing_say_so() {
+        let furniture = "<p>Share this article: Facebook | Twitter | Email</p><p>12 Comments</p>";
+        let drafts = [
+            draft(Strategy::Readability, furniture),
+            draft(Strategy::Density, furniture),
+        ];
+        let (winner, reason) = choose(&drafts, None, None, "");
+        assert!(winner.is_none());
+        assert_eq!(reason, NOTHING_LEFT);
+    }
+
+    #[test]
+    fn a_blurb_far_shorter_than_the_main_prose_loses() {
+        let tagline =
+            "<p>Thoughts on food, travel and the odd recipe, from a kitchen in Leeds.</p>";
+        let steps = |n: usize| -> String {
+            (0..n)
+                .map(|i| format!("<p>Brown the onions slowly in butter for twenty minutes before adding the stock, step {i}.</p>"))
+                .collect()
+        };
+        let post = steps(30);
+        let drafts = [
+            draft(Strategy::Readability, tagline),
+            draft(Strategy::Density, &post),
+        ];
+        let (winner, reason) = choose(&drafts, None, None, "");
+        assert_eq!(
+            winner.map(|d| d.strategy),
+            Some(Strategy::Density),
+            "{reason}"
+        );
+        assert!(reason.contains("far shorter"), "{reason}");
+        // A short story beside a block of similar size stands.
+        let drafts = [
+            draft(Strategy::Readability, &steps(3)),
+            draft(Strategy::Density, &steps(5)),
+        ];
+        assert_eq!(
+            choose(&drafts, None, None, "").0.map(|d| d.strategy),
+            Some(Strategy::Readability)
+        );
+    }
+
+    #[test]
     fn a_list_loses_to_the_prose_of_another_block() {
         let list: String = [
             "Support Local Business",
@@ -564,9 +636,9 @@ mod tests {
             Some(Strategy::Density),
             "{reason}"
         );
-        // A story told in short lines is not displaced by a much longer
-        // block (comments, say).
-        let comments = "<p>I have read this author for years and this is the best thing written so far, thanks.</p>".repeat(12);
+        // A story told in short lines is not displaced by a block a few
+        // times longer (comments, say).
+        let comments = "<p>I have read this author for years and this is the best thing written so far, thanks.</p>".repeat(6);
         let drafts = [
             draft(Strategy::Readability, &list),
             draft(Strategy::Density, &comments),

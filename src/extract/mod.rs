@@ -18,6 +18,7 @@ mod cleanup;
 mod comments;
 mod density;
 mod published;
+mod repair;
 mod rules;
 mod sanitize;
 pub mod sniff;
@@ -224,6 +225,8 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
     }
     let started = std::time::Instant::now();
     let over_budget = || started.elapsed() > BUDGET;
+    let mended = repair::close_title(html);
+    let html = mended.as_ref();
     let document = Document::from(html);
     if nesting(&document) > MAX_DEPTH {
         return unreadable(TOO_DEEP);

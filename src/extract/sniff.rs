@@ -8,7 +8,8 @@ pub enum NotHtml {
     /// The bytes start like a known binary format (the whole reason).
     #[error("{0}")]
     Format(&'static str),
-    /// The bytes hold NUL bytes: binary data of some kind.
+    /// The bytes hold many control bytes (NUL and the like): binary data
+    /// of some kind.
     #[error("not an HTML page: binary data")]
     Binary,
     /// The text has no markup at all.
@@ -46,9 +47,16 @@ const MAGIC: &[(&[u8], &str)] = &[
 /// How much of the page is looked at: markup shows up early in any page.
 const SNIFF: usize = 64 * 1024;
 
-/// Checks that `bytes` can be an HTML page: not a known binary format, no
-/// NUL bytes (outside UTF-16, which has a BOM), and some markup (`<` before a
-/// letter, `!` or `/`).
+/// Share of control bytes (NUL, and the other C0 codes text never uses)
+/// above which bytes are binary. Binary formats are full of them (random
+/// bytes hold about one in ten); a real page damaged in transit or capture
+/// can carry a few stray NULs in tens of kilobytes of markup and is still
+/// a page.
+const BINARY_SHARE: f64 = 0.01;
+
+/// Checks that `bytes` can be an HTML page: not a known binary format, few
+/// control bytes (outside UTF-16, which has a BOM), and some markup (`<`
+/// before a letter, `!` or `/`).
 pub fn check(bytes: &[u8]) -> Result<(), NotHtml> {
     if let Some((_, what)) = MAGIC.iter().find(|(magic, _)| bytes.starts_with(magic)) {
         return Err(NotHtml::Format(what));
@@ -61,7 +69,8 @@ pub fn check(bytes: &[u8]) -> Result<(), NotHtml> {
     if utf16 || head.is_empty() {
         return Ok(());
     }
-    if head.contains(&0) {
+    let control = head.iter().filter(|b| is_binary_byte(**b)).count();
+    if control as f64 > BINARY_SHARE * head.len() as f64 {
         return Err(NotHtml::Binary);
     }
     let markup = head.windows(2).any(|w| {
@@ -72,6 +81,13 @@ pub fn check(bytes: &[u8]) -> Result<(), NotHtml> {
     } else {
         Err(NotHtml::NoMarkup)
     }
+}
+
+/// C0 control bytes that no text encoding of a page uses (tab, line
+/// feed, form feed, carriage return and escape, used by ISO-2022, are
+/// text).
+fn is_binary_byte(b: u8) -> bool {
+    b < 0x20 && !matches!(b, b'\t' | b'\n' | 0x0c | b'\r' | 0x1b)
 }
 
 #[cfg(test)]
@@ -97,6 +113,18 @@ mod tests {
             Err(NotHtml::Format("not an HTML page: a WebP image"))
         );
         assert_eq!(check(b"abc\0def <p>"), Err(NotHtml::Binary));
+        // A page with a few stray NULs in its markup is still a page.
+        let mut damaged = b"<html><body>".to_vec();
+        for _ in 0..50 {
+            damaged.extend_from_slice(b"<p>A paragraph of the story, long enough to be one.</p>\n");
+        }
+        damaged[100] = 0;
+        damaged[900] = 0;
+        assert_eq!(check(&damaged), Ok(()));
+        let random: Vec<u8> = (0u32..4096)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        assert_eq!(check(&random), Err(NotHtml::Binary));
         assert_eq!(
             check(b"root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n"),
             Err(NotHtml::NoMarkup)

@@ -1,17 +1,26 @@
 //! Boilerplate that survives main-content selection, cut paragraph by
 //! paragraph: credit and copyright lines, related-link and "more stories"
 //! lists, share widgets, promotions, picture captions, a teaser repeated
-//! before the lead, an author box, readers' comments, furniture around the densest block. One file per
+//! before the lead, an author box, readers' comments, furniture around the densest block,
+//! advertisement labels, media labels and credits, share and comment counters, newsletter boxes, tag
+//! lines, tables of contents, related links inside the story. One file per
 //! rule, each behind [`Rule`]; a rule only ever marks paragraphs to drop.
 
+mod adverts;
 mod author;
 mod captions;
+mod counters;
 mod credits;
 mod discussion;
 mod edges;
 mod links;
+mod media;
+mod newsletter;
 mod promo;
+mod related;
+mod tags;
 mod teaser;
+mod toc;
 mod widgets;
 
 use super::blocks::Block;
@@ -42,7 +51,14 @@ pub(crate) trait Rule {
 /// rules see where credits end.
 const RULES: &[&dyn Rule] = &[
     &widgets::Widgets,
+    &adverts::Adverts,
+    &counters::Counters,
+    &media::MediaLabels,
     &promo::Promotions,
+    &newsletter::Newsletter,
+    &tags::Tags,
+    &toc::Contents,
+    &related::Related,
     &captions::Captions,
     &credits::Credits,
     &links::LinkLists,
