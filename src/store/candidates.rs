@@ -61,6 +61,13 @@ pub(super) struct Candidates {
     held: Vec<Held>,
     /// Each entry's place in the three lists above.
     slot_of: HashMap<i64, usize>,
+    /// Ids in the order their sketches were kept, oldest first (an id put
+    /// again appears again); see [`MAX_SKETCHES`].
+    sketch_order: std::collections::VecDeque<i64>,
+    /// Sketches kept now.
+    sketches: usize,
+    /// Sketches kept at most; 0 stands for [`MAX_SKETCHES`].
+    sketch_cap: usize,
     /// Entries by block value, one map per block, each with its current
     /// fingerprint, so a lookup compares without a second map lookup.
     blocks: [Block; 4],
@@ -88,11 +95,24 @@ pub(super) struct Candidates {
 /// keys offer, per new entry, a number of candidates that grows with the
 /// store (on generated text, hundreds at 50,000 entries), and reading each
 /// row cost more than all the rest of storing an entry.
+///
+/// Sketches are kept for the newest [`MAX_SKETCHES`] entries only (a
+/// scraped article's is 512 bytes; a copy reaching 750,000 entries would
+/// hold 400 MB of them): an older entry keeps its keys, and as a candidate
+/// is let through to be read and judged from its row, as before.
 #[derive(Debug)]
 struct Held {
     traits: Traits,
     source: i64,
+    /// Its sketch keys (see `dedup::shingle_index`), filed in the index and
+    /// kept to take them out again, also once the sketch has gone.
+    keys: Vec<u32>,
+    /// Its sketch was dropped to bound memory: it cannot be judged here.
+    unjudged: bool,
 }
+
+/// Entries whose sketches the copy keeps: about 60 MB of scraped articles'.
+pub const MAX_SKETCHES: usize = 100_000;
 
 impl Candidates {
     /// Brings the copy up to date. Call with the write lock held.
@@ -259,11 +279,44 @@ impl Candidates {
                 .get_mut(value as u16)
                 .push((id, fingerprint));
         }
-        self.shingles.insert(traits.keys(), id);
+        let keys = traits.keys().to_vec();
+        self.shingles.insert(&keys, id);
+        if traits.sketch.is_some() {
+            self.sketches += 1;
+            self.sketch_order.push_back(id);
+        }
         self.slot_of.insert(id, self.ids.len());
         self.fingerprints.push(fingerprint);
         self.ids.push(id);
-        self.held.push(Held { traits, source });
+        self.held.push(Held {
+            traits,
+            source,
+            keys,
+            unjudged: false,
+        });
+        self.drop_old_sketches();
+    }
+
+    /// Drops the oldest sketches past the cap (see [`MAX_SKETCHES`]).
+    fn drop_old_sketches(&mut self) {
+        let cap = if self.sketch_cap == 0 {
+            MAX_SKETCHES
+        } else {
+            self.sketch_cap
+        };
+        while self.sketches > cap {
+            let Some(id) = self.sketch_order.pop_front() else {
+                return;
+            };
+            let Some(&slot) = self.slot_of.get(&id) else {
+                continue;
+            };
+            let held = &mut self.held[slot];
+            if held.traits.sketch.take().is_some() {
+                held.unjudged = true;
+                self.sketches -= 1;
+            }
+        }
     }
 
     /// Removes the entry in `slot` from the lists and indexes; the last
@@ -275,7 +328,10 @@ impl Candidates {
         if let Some(&moved) = self.ids.get(slot) {
             self.slot_of.insert(moved, slot);
         }
-        self.shingles.remove(held.traits.keys(), id);
+        if held.traits.sketch.is_some() {
+            self.sketches -= 1;
+        }
+        self.shingles.remove(&held.keys, id);
         for (block, value) in block_values(fingerprint) {
             self.blocks[block as usize]
                 .get_mut(value as u16)
@@ -338,6 +394,9 @@ impl Candidates {
         options: &MatchOptions,
     ) -> bool {
         let held = &self.held[slot];
+        if held.unjudged {
+            return true;
+        }
         let distance = (self.fingerprints[slot] ^ fingerprint as u64).count_ones();
         let evidence = Evidence::between(traits, &held.traits, held.source == source);
         options.accepts(distance, evidence.as_ref())
@@ -626,6 +685,25 @@ mod tests {
             ..options
         };
         assert_eq!(c.band_matches(0, &query, 1, &narrow), vec![1, 3]);
+    }
+
+    #[test]
+    fn past_the_cap_old_entries_lose_their_sketches_and_are_let_through() {
+        let mut c = loaded();
+        c.sketch_cap = 2;
+        let query = keyed(&(1..=100).collect::<Vec<_>>());
+        let other = keyed(&(201..=300).collect::<Vec<_>>());
+        for id in 1..=3 {
+            c.put(id, Some(id), other.clone(), 2);
+        }
+        // All within the radius, none verifies; entry 1's sketch is gone.
+        assert_eq!(c.matches(0, &query, 1, &MatchOptions::default()), vec![1]);
+        assert_eq!(c.sketches, 2);
+        // Its keys still come out with it.
+        c.put(1, None, Traits::default(), 2);
+        assert!(c.sharing(other.keys()).iter().all(|&id| id != 1));
+        c.put(2, None, Traits::default(), 2);
+        assert_eq!(c.sketches, 1);
     }
 
     #[test]
