@@ -352,70 +352,74 @@ impl Candidates {
         source: i64,
         options: &MatchOptions,
     ) -> Vec<i64> {
-        let masks = probe_masks(probe_radius(options.distance));
-        let mut ids = if probing_pays(masks.len(), self.fingerprints.len()) {
-            self.probe(fingerprint as u64, options.distance, masks)
-        } else {
-            // Most candidates come from here: judged by their place in the
-            // lists, without looking their ids up.
-            let mut slots = self.scan_slots(fingerprint as u64, options.distance);
-            slots.retain(|&slot| self.accepts_slot(slot, fingerprint, traits, source, options));
-            slots.into_iter().map(|slot| self.ids[slot]).collect()
-        };
-        ids.extend(self.sharing(traits.keys()));
+        let mut slots = self.near_slots(fingerprint as u64, options.distance);
+        slots.extend(self.slots_of(&self.sharing(traits.keys())));
+        self.judged(slots, fingerprint, traits, source, options)
+    }
+
+    /// The ids of `slots` (each once) whose entries pass the second stage
+    /// against the item, ascending; an entry whose sketch was dropped is
+    /// let through, to be read and judged.
+    fn judged(
+        &self,
+        mut slots: Vec<usize>,
+        fingerprint: i64,
+        traits: &Traits,
+        source: i64,
+        options: &MatchOptions,
+    ) -> Vec<i64> {
+        slots.sort_unstable();
+        slots.dedup();
+        let mut ids: Vec<i64> = slots
+            .into_iter()
+            .filter(|&slot| {
+                let held = &self.held[slot];
+                let distance = (self.fingerprints[slot] ^ fingerprint as u64).count_ones();
+                held.unjudged || {
+                    let same_site = held.source == source;
+                    let evidence = Evidence::between(traits, &held.traits, same_site);
+                    options.accepts(distance, evidence.as_ref())
+                }
+            })
+            .map(|slot| self.ids[slot])
+            .collect();
         ids.sort_unstable();
-        ids.dedup();
-        ids.retain(|id| self.accepts(*id, fingerprint, traits, source, options));
         ids
     }
 
-    /// Whether entry `id` passes the second stage against the item (an
-    /// entry the copy does not hold is let through, to be read and judged).
-    fn accepts(
-        &self,
-        id: i64,
-        fingerprint: i64,
-        traits: &Traits,
-        source: i64,
-        options: &MatchOptions,
-    ) -> bool {
-        self.slot_of
-            .get(&id)
-            .is_none_or(|&slot| self.accepts_slot(slot, fingerprint, traits, source, options))
+    /// The places in the lists of entries `ids` (every indexed entry has one).
+    fn slots_of(&self, ids: &[i64]) -> Vec<usize> {
+        ids.iter()
+            .filter_map(|id| self.slot_of.get(id).copied())
+            .collect()
     }
 
-    /// [`Candidates::accepts`] for the entry in `slot`.
-    fn accepts_slot(
-        &self,
-        slot: usize,
-        fingerprint: i64,
-        traits: &Traits,
-        source: i64,
-        options: &MatchOptions,
-    ) -> bool {
-        let held = &self.held[slot];
-        if held.unjudged {
-            return true;
+    /// The places of the entries within `distance` bits of `fingerprint`,
+    /// by probing the block lists or scanning, whichever costs less (an
+    /// entry close in several blocks may come more than once).
+    fn near_slots(&self, fingerprint: u64, distance: u32) -> Vec<usize> {
+        let masks = probe_masks(probe_radius(distance));
+        if probing_pays(masks.len(), self.fingerprints.len()) {
+            self.slots_of(&self.probe(fingerprint, distance, masks))
+        } else {
+            self.scan_slots(fingerprint, distance)
         }
-        let distance = (self.fingerprints[slot] ^ fingerprint as u64).count_ones();
-        let evidence = Evidence::between(traits, &held.traits, held.source == source);
-        options.accepts(distance, evidence.as_ref())
     }
 
     /// Ids of entries within `distance` bits of `fingerprint`, each once
     /// (what `matches` offers the second stage from the radius).
     #[cfg(test)]
     fn near(&self, fingerprint: i64, distance: u32) -> Vec<i64> {
-        let masks = probe_masks(probe_radius(distance));
-        let mut found = if probing_pays(masks.len(), self.fingerprints.len()) {
-            self.probe(fingerprint as u64, distance, masks)
-        } else {
-            self.scan(fingerprint as u64, distance)
-        };
-        // An entry close in several blocks is found once per block.
-        found.sort_unstable();
-        found.dedup();
-        found
+        self.ids_of(self.near_slots(fingerprint as u64, distance))
+    }
+
+    /// The ids of `slots`, ascending, each once.
+    #[cfg(test)]
+    fn ids_of(&self, slots: Vec<usize>) -> Vec<i64> {
+        let mut ids: Vec<i64> = slots.into_iter().map(|slot| self.ids[slot]).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 
     /// Ids of entries sharing enough sketch keys with `keys` to be
@@ -437,13 +441,12 @@ impl Candidates {
         source: i64,
         options: &MatchOptions,
     ) -> Vec<i64> {
-        let mut ids = self.band_hits(fingerprint, options.distance);
-        ids.retain(|id| self.accepts(*id, fingerprint, traits, source, options));
-        ids
+        let slots = self.slots_of(&self.band_hits(fingerprint, options.distance));
+        self.judged(slots, fingerprint, traits, source, options)
     }
 
     /// Ids of entries whose value in some block lies within the probe
-    /// radius of `fingerprint`'s, each once.
+    /// radius of `fingerprint`'s (an entry may come once per block).
     fn band_hits(&self, fingerprint: i64, distance: u32) -> Vec<i64> {
         let masks = probe_masks(probe_radius(distance));
         let mut found = Vec::new();
@@ -453,8 +456,6 @@ impl Candidates {
                 found.extend(lists.get(value as u16 ^ mask).iter().map(|&(id, _)| id));
             }
         }
-        found.sort_unstable();
-        found.dedup();
         found
     }
 
@@ -472,13 +473,6 @@ impl Candidates {
             }
         }
         found
-    }
-
-    /// Every fingerprint compared in turn.
-    #[cfg(test)]
-    fn scan(&self, fingerprint: u64, distance: u32) -> Vec<i64> {
-        let slots = self.scan_slots(fingerprint, distance);
-        slots.into_iter().map(|slot| self.ids[slot]).collect()
     }
 
     /// The places in the lists of the fingerprints within `distance`.
@@ -613,8 +607,7 @@ mod tests {
                 let mut probed = c.probe(query, distance, masks);
                 probed.sort_unstable();
                 probed.dedup();
-                let mut scanned = c.scan(query, distance);
-                scanned.sort_unstable();
+                let scanned = c.ids_of(c.scan_slots(query, distance));
                 assert_eq!(probed, scanned, "distance {distance}");
                 assert_eq!(
                     c.near(query as i64, distance),
@@ -649,7 +642,7 @@ mod tests {
                     (started.elapsed().as_secs_f64() * 1e6 / 50.0, found)
                 };
                 let (probe, a) = time(&|q| c.probe(q, distance, masks).len());
-                let (scan, b) = time(&|q| c.scan(q, distance).len());
+                let (scan, b) = time(&|q| c.scan_slots(q, distance).len());
                 println!(
                     "{stored:>7} entries, distance {distance:>2}: probe {probe:>8.1} µs, scan {scan:>8.1} µs, chosen {} ({b} found, {a} probe hits)",
                     if probing_pays(masks.len(), stored as usize) {
