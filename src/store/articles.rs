@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, placeholders};
 
 /// What scraping one article page gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,11 +46,10 @@ impl Store {
         let mut found = HashMap::new();
         // One statement per chunk keeps the bind count under SQLite's limit.
         for chunk in urls.chunks(500) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT url, fetched_at, status, strategy, reason, error, title, text, html, published
                  FROM articles WHERE url IN ({})",
-                marks.join(", ")
+                placeholders(1, chunk.len())
             );
             // Only numbered placeholders are formatted in; the URLs are bound.
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));

@@ -296,6 +296,15 @@ fn pool_options(backend: Backend, chosen: StoreOptions) -> AnyPoolOptions {
     }
 }
 
+/// `$first, $first+1, …` for `n` values: the numbered placeholders the
+/// store formats into statements (only these, never data).
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Settings every SQLite connection gets.
 async fn setup_sqlite(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     // Pruning gives freed pages back to the file system with incremental

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{Backend, Store, StoreError, WriteTx};
+use super::{Backend, Store, StoreError, WriteTx, placeholders};
 
 /// Bind parameters per statement, under SQLite's and PostgreSQL's limits.
 const CHUNK: usize = 500;
@@ -531,7 +531,7 @@ async fn bury(conn: &mut AnyConnection, doomed: &[Doomed], now: i64) -> Result<(
             "INSERT INTO tombstones (source_id, guid, last_seen)
              SELECT source_id, guid, $1 FROM entries WHERE id IN ({})
              ON CONFLICT (source_id, guid) DO UPDATE SET last_seen = excluded.last_seen",
-            numbered(2, chunk.len())
+            placeholders(2, chunk.len())
         );
         // Only numbered placeholders are formatted in; the ids are bound.
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
@@ -609,7 +609,7 @@ async fn unused_pages(
     for chunk in canonicals.chunks(CHUNK) {
         let sql = format!(
             "SELECT id, url FROM entries WHERE canonical_url IN ({})",
-            placeholders(chunk.len())
+            placeholders(1, chunk.len())
         );
         // Only numbered placeholders are formatted in; the links are bound.
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -684,7 +684,7 @@ impl Preview {
         for chunk in unused.chunks(CHUNK) {
             let sql = format!(
                 "SELECT COUNT(*) FROM articles WHERE url IN ({})",
-                placeholders(chunk.len())
+                placeholders(1, chunk.len())
             );
             // Only numbered placeholders are formatted in; the links are bound.
             let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
@@ -705,19 +705,6 @@ impl Preview {
     }
 }
 
-/// `$first, …`, `n` of them.
-fn numbered(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `$1, …, $n`.
-fn placeholders(n: usize) -> String {
-    numbered(1, n)
-}
-
 /// Rows of `sql(list)` over `ids`, one statement per chunk.
 async fn in_list(
     conn: &mut AnyConnection,
@@ -727,7 +714,7 @@ async fn in_list(
     let mut rows = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         // Only numbered placeholders are formatted in; the ids are bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql(&placeholders(chunk.len()))));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql(&placeholders(1, chunk.len()))));
         for id in chunk {
             query = query.bind(*id);
         }
@@ -745,7 +732,7 @@ async fn run_in(
     let mut changed = 0;
     for chunk in ids.chunks(CHUNK) {
         // Only numbered placeholders are formatted in; the ids are bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql(&placeholders(chunk.len()))));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql(&placeholders(1, chunk.len()))));
         for id in chunk {
             query = query.bind(*id);
         }
@@ -762,7 +749,7 @@ async fn run_text_in(
 ) -> Result<u64, StoreError> {
     let mut changed = 0;
     for chunk in values.chunks(CHUNK) {
-        let sql = format!("{head} ({})", placeholders(chunk.len()));
+        let sql = format!("{head} ({})", placeholders(1, chunk.len()));
         // Only numbered placeholders are formatted in; the values are bound.
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for value in chunk {

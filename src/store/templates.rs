@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, placeholders};
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -59,10 +59,7 @@ impl Store {
     ) -> Result<HashSet<String>, StoreError> {
         let mut stored = HashSet::new();
         for chunk in guids.chunks(MAX_PARAMS - 1) {
-            let list = (2..2 + chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = placeholders(2, chunk.len());
             let sql = format!("SELECT guid FROM entries WHERE source_id = $1 AND guid IN ({list})");
             let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(source_id);
             for guid in chunk {

@@ -10,7 +10,7 @@ use sqlx::query::Query;
 use sqlx::{Any, Encode, Row, Transaction, Type};
 
 use super::super::candidates::{Candidates, traits_of};
-use super::super::{StoreError, media};
+use super::super::{StoreError, media, placeholders};
 use super::plan::{
     Existing, Known, Merge, NewEntry, NewStory, PENDING, Plan, Row as Stored, Update, time,
 };
@@ -119,14 +119,6 @@ fn real(id: i64, inserted: &[i64]) -> i64 {
         Some(index) => inserted.get(index).copied().unwrap_or(id),
         None => id,
     }
-}
-
-/// `$first, $first+1, …` for `n` values.
-pub(super) fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// `($first, …), (…)`: `rows` tuples of `width` consecutive placeholders.
