@@ -260,13 +260,44 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     }
 }
 
+/// Caps glibc's malloc arenas at two, unless `MALLOC_ARENA_MAX` says
+/// otherwise. glibc gives threads that allocate at once arenas of their own,
+/// up to eight per core, and memory freed in one is not reused by another:
+/// a cold pass over 5,000 feeds peaked at 134 MiB with the default and 113
+/// MiB with two, at the same speed.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only sets a malloc parameter; this runs before
+        // the runtime starts any thread.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
+
+/// Threads for blocking work (see `main`).
+const BLOCKING_THREADS: usize = 16;
+
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
     feedfold::logging::init();
-    let runtime = match tokio::runtime::Runtime::new() {
+    // Blocking work here is parsing and fingerprinting (CPU-bound) and file
+    // reads: a few threads more than cores keep the cores busy, where the
+    // default of 512 grew one thread (and an allocator arena) per
+    // concurrent pass.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
+        .build();
+    let runtime = match runtime {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("feedfold: cannot start the async runtime: {e}");

@@ -7,7 +7,7 @@ use common::TestDb;
 use feedfold::dedup::MatchOptions;
 use feedfold::fetch::Validators;
 use feedfold::source::Entry;
-use feedfold::store::{Failure, Incoming, SourceRecord, Store, Success};
+use feedfold::store::{Batch, Failure, Incoming, SourceRecord, Store, Success};
 
 fn record(name: &str, priority: i64, groups: &[&str]) -> SourceRecord {
     SourceRecord {
@@ -654,6 +654,80 @@ async fn batches_larger_than_one_statement_store_every_entry() {
     .await;
 }
 
+/// Batches waiting for the write turn are stored in one transaction (group
+/// commit): one that fails is rolled back alone and told why, the others
+/// are stored, and later batches match against what was committed, the
+/// failed batch's entries not among it.
+#[tokio::test]
+async fn waiting_batches_commit_together_and_a_failing_one_alone() {
+    with_each_backend(|store, label| async move {
+        let names: Vec<String> = (0..12).map(|i| format!("s{i}")).collect();
+        let records: Vec<SourceRecord> = names.iter().map(|n| record(n, 0, &[])).collect();
+        let ids = store.sync_sources(&records).await.unwrap();
+        let batch = |source_id: i64, name: &str, guid: &str| Batch {
+            source_id,
+            source_name: name.into(),
+            items: plain(&[entry(
+                guid,
+                &format!("Story {guid}"),
+                &format!("https://x.example.org/{guid}"),
+                NOW,
+            )]),
+            now: NOW,
+            options: MatchOptions::default(),
+            template: None,
+        };
+        // Polled in turn on one thread: the first takes the turn alone, the
+        // rest queue behind it and are stored by one writer, the one whose
+        // source does not exist (a foreign key refuses it) among them.
+        let mut batches: Vec<Batch> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| batch(ids[n], n, &format!("g{i}")))
+            .collect();
+        batches.insert(6, batch(i64::MAX, "gone", "orphan"));
+        let results =
+            futures_util::future::join_all(batches.into_iter().map(|b| store.ingest_batch(b)))
+                .await;
+        for (i, result) in results.iter().enumerate() {
+            match i {
+                6 => assert!(result.is_err(), "{label}: the orphan batch was stored"),
+                _ => assert_eq!(result.as_ref().unwrap().new, 1, "{label}: batch {i}"),
+            }
+        }
+        assert_eq!(
+            store.recent_stories(0, 100, None).await.unwrap().len(),
+            12,
+            "{label}"
+        );
+        assert!(
+            store
+                .find_entries("gone:orphan")
+                .await
+                .unwrap_or_default()
+                .is_empty()
+        );
+        // A copy of a stored entry (same URL) from another source joins its
+        // story; a copy of the orphan starts one.
+        let copies = vec![
+            entry("c3", "Story g3", "https://x.example.org/g3", NOW),
+            entry("c9", "Story orphan", "https://x.example.org/orphan", NOW),
+        ];
+        let report = store
+            .ingest(
+                ids["s0"],
+                "s0",
+                &plain(&copies),
+                NOW + 5,
+                MatchOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!((report.new, report.merged), (2, 1), "{label}");
+    })
+    .await;
+}
+
 /// Pages each of `keys` is counted on in `site`'s stored template (0: none).
 async fn template_pages(store: &Store, site: &str, now: i64, keys: &[u64]) -> Vec<u32> {
     let learnt: std::collections::HashMap<u64, u32> = store
@@ -685,34 +759,22 @@ async fn site_templates_count_new_pages_once_and_stay_bounded() {
         };
         let first = entry("1", "One", "https://x.example.org/1", NOW);
         let pages = [page("1", &old)];
-        store
-            .ingest_learning(
-                a,
-                "a",
-                &plain(std::slice::from_ref(&first)),
-                NOW,
-                options,
-                Some(("a", &pages)),
-            )
-            .await
-            .unwrap();
+        learn(
+            &store,
+            a,
+            &plain(std::slice::from_ref(&first)),
+            NOW,
+            options,
+            &pages,
+        )
+        .await;
         assert_eq!(
             template_pages(&store, "a", NOW, &common[..1]).await,
             [1],
             "{label}"
         );
         // The same entry again (re-fetched) is not counted again.
-        store
-            .ingest_learning(
-                a,
-                "a",
-                &plain(&[first]),
-                NOW + 5,
-                options,
-                Some(("a", &pages)),
-            )
-            .await
-            .unwrap();
+        learn(&store, a, &plain(&[first]), NOW + 5, options, &pages).await;
         assert_eq!(
             template_pages(&store, "a", NOW, &common[..1]).await,
             [1],
@@ -722,17 +784,7 @@ async fn site_templates_count_new_pages_once_and_stay_bounded() {
         // lines on two pages stay.
         let second = entry("2", "Two", "https://x.example.org/2", NOW);
         let pages = [page("2", &new)];
-        store
-            .ingest_learning(
-                a,
-                "a",
-                &plain(&[second]),
-                NOW + 10,
-                options,
-                Some(("a", &pages)),
-            )
-            .await
-            .unwrap();
+        learn(&store, a, &plain(&[second]), NOW + 10, options, &pages).await;
         let learnt = store.site_template("a", NOW + 10).await.unwrap();
         assert_eq!(learnt.len() as i64, MAX_LINES_PER_SITE, "{label}");
         assert_eq!(
@@ -770,17 +822,7 @@ async fn site_templates_count_new_pages_once_and_stay_bounded() {
             keys: vec![42],
             removed: 0,
         }];
-        store
-            .ingest_learning(
-                a,
-                "a",
-                &plain(&[third]),
-                later,
-                options,
-                Some(("a", &pages)),
-            )
-            .await
-            .unwrap();
+        learn(&store, a, &plain(&[third]), later, options, &pages).await;
         assert_eq!(
             store.site_template("a", NOW + 10).await.unwrap(),
             [(42, 1)],
@@ -788,4 +830,24 @@ async fn site_templates_count_new_pages_once_and_stay_bounded() {
         );
     })
     .await;
+}
+
+/// Stores `items` for source "a", counting `pages` into site "a"'s template.
+async fn learn(
+    store: &Store,
+    a: i64,
+    items: &[Incoming],
+    now: i64,
+    options: MatchOptions,
+    pages: &[feedfold::store::PageLines],
+) {
+    let batch = Batch {
+        source_id: a,
+        source_name: "a".into(),
+        items: items.to_vec(),
+        now,
+        options,
+        template: Some(("a".into(), pages.to_vec())),
+    };
+    store.ingest_batch(batch).await.unwrap();
 }

@@ -138,6 +138,18 @@ impl Candidates {
             self.cutoff = now.saturating_sub(reach);
             self.loaded_at = Some(now);
         }
+        self.catch_up(tx).await?;
+        self.in_doubt = true;
+        Ok(())
+    }
+
+    /// Reads the rows stored or edited since the copy last read or was
+    /// given some: [`Candidates::sync`] for a transaction that synced the
+    /// copy already and since stored a batch (see `entries::group`).
+    pub(super) async fn catch_up(
+        &mut self,
+        tx: &mut Transaction<'static, Any>,
+    ) -> Result<(), StoreError> {
         // New rows by id; edited rows (updated after they were first seen)
         // by update time, from the last second seen on: rows inserted in a
         // burst all share their `updated`, and must not be read again. The
@@ -164,7 +176,6 @@ impl Candidates {
                 self.put_row(&row)?;
             }
         }
-        self.in_doubt = true;
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! and every clustering decision recorded.
 
 mod batch;
+pub(super) mod group;
 mod plan;
 
 use sqlx::{Any, Transaction};
@@ -61,12 +62,33 @@ struct Origin<'a> {
     options: MatchOptions,
 }
 
+/// One source's entries to store, owned, so that whichever writer gets the
+/// turn first can store them in its transaction (see [`group`]).
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// The source's id.
+    pub source_id: i64,
+    /// The source's name, for story keys and decisions.
+    pub source_name: String,
+    /// The entries, as parsed and fingerprinted.
+    pub items: Vec<Incoming>,
+    /// When they were fetched (Unix seconds).
+    pub now: i64,
+    /// How entries match.
+    pub options: MatchOptions,
+    /// The site whose template counts (in the same transaction) the text
+    /// lines of each entry stored for the first time, with each entry's
+    /// lines; entries already stored (updated or unchanged) are not counted
+    /// again.
+    pub template: Option<(String, Vec<PageLines>)>,
+}
+
 impl Store {
-    /// Stores a source's entries in one transaction. Re-ingesting the same
-    /// entries changes nothing; a new entry joins the story of an entry with
-    /// the same canonical URL, else of its nearest fingerprint within
-    /// `options`, else starts a story; when it matches members of several
-    /// stories, they merge into the one that started first.
+    /// Stores a source's entries. Re-ingesting the same entries changes
+    /// nothing; a new entry joins the story of an entry with the same
+    /// canonical URL, else of its nearest fingerprint within `options`, else
+    /// starts a story; when it matches members of several stories, they
+    /// merge into the one that started first.
     pub async fn ingest(
         &self,
         source_id: i64,
@@ -75,79 +97,82 @@ impl Store {
         now: i64,
         options: MatchOptions,
     ) -> Result<IngestReport, StoreError> {
-        self.ingest_learning(source_id, source_name, items, now, options, None)
-            .await
-    }
-
-    /// [`Store::ingest`], also counting into `template`'s site (in the same
-    /// transaction) the text lines of each entry stored for the first time;
-    /// entries already stored (updated or unchanged) are not counted again.
-    pub async fn ingest_learning(
-        &self,
-        source_id: i64,
-        source_name: &str,
-        items: &[Incoming],
-        now: i64,
-        options: MatchOptions,
-        template: Option<(&str, &[PageLines])>,
-    ) -> Result<IngestReport, StoreError> {
-        let origin = Origin {
+        self.ingest_batch(Batch {
             source_id,
-            source_name,
+            source_name: source_name.to_owned(),
+            items: items.to_vec(),
             now,
             options,
-        };
-        let mut write = self.begin_write().await?;
-        write.synced = true;
-        let WriteTx { tx, candidates, .. } = &mut write;
-        candidates.sync(tx, now, options.window_secs).await?;
-        let buried = batch::buried(tx, &origin, items).await?;
-        let kept: Vec<Incoming>;
-        let items = if buried.is_empty() {
-            items
-        } else {
-            kept = items
-                .iter()
-                .filter(|i| !buried.contains(&i.entry.id))
-                .cloned()
-                .collect();
-            &kept
-        };
-        // Read everything the decisions may look at, decide every item in
-        // memory, then write: a handful of statements instead of several
-        // per item, each of which costs a round trip.
-        let (existing, known) = batch::read(tx, candidates, &origin, items).await?;
-        let mut plan = Plan::new(&origin, &existing, known);
-        for item in items {
-            plan.add(item, candidates);
-        }
-        let removed: HashMap<&str, u32> = template
-            .iter()
-            .flat_map(|(_, pages)| pages.iter())
-            .map(|p| (p.guid.as_str(), p.removed))
-            .collect();
-        batch::write(tx, candidates, &origin, &plan, &removed).await?;
-        if let Some((site, pages)) = template {
-            let by_guid: HashMap<&str, &[u64]> = pages
-                .iter()
-                .map(|p| (p.guid.as_str(), p.keys.as_slice()))
-                .collect();
-            let mut counted = HashSet::new();
-            let stored: Vec<&[u64]> = plan
-                .inserts
-                .iter()
-                .filter(|new| counted.insert(new.item.entry.id.as_str()))
-                .filter_map(|new| by_guid.get(new.item.entry.id.as_str()).copied())
-                .collect();
-            templates::record(tx, site, &stored, now).await?;
-        }
-        let report = plan.report;
-        if report.changed() {
-            write.mark_changed().await?;
-        }
-        write.commit().await?;
-        Ok(report)
+            template: None,
+        })
+        .await
     }
+}
+
+/// Stores one batch inside `write` (its own savepoint, see [`group`]).
+async fn store_batch(write: &mut WriteTx, batch: &Batch) -> Result<IngestReport, StoreError> {
+    let origin = Origin {
+        source_id: batch.source_id,
+        source_name: &batch.source_name,
+        now: batch.now,
+        options: batch.options,
+    };
+    let (now, options) = (batch.now, batch.options);
+    let WriteTx {
+        tx,
+        candidates,
+        synced,
+    } = write;
+    // The first batch of a transaction syncs the copy; later ones (or one
+    // after a batch that failed, see `group`) read what changed since.
+    match *synced {
+        true => candidates.catch_up(tx).await?,
+        false => candidates.sync(tx, now, options.window_secs).await?,
+    }
+    *synced = true;
+    let buried = batch::buried(tx, &origin, &batch.items).await?;
+    let kept: Vec<Incoming>;
+    let items = if buried.is_empty() {
+        &batch.items
+    } else {
+        kept = batch
+            .items
+            .iter()
+            .filter(|i| !buried.contains(&i.entry.id))
+            .cloned()
+            .collect();
+        &kept
+    };
+    // Read everything the decisions may look at, decide every item in
+    // memory, then write: a handful of statements instead of several
+    // per item, each of which costs a round trip.
+    let (existing, known) = batch::read(tx, candidates, &origin, items).await?;
+    let mut plan = Plan::new(&origin, &existing, known);
+    for item in items {
+        plan.add(item, candidates);
+    }
+    let removed: HashMap<&str, u32> = batch
+        .template
+        .iter()
+        .flat_map(|(_, pages)| pages.iter())
+        .map(|p| (p.guid.as_str(), p.removed))
+        .collect();
+    batch::write(tx, candidates, &origin, &plan, &removed).await?;
+    if let Some((site, pages)) = &batch.template {
+        let by_guid: HashMap<&str, &[u64]> = pages
+            .iter()
+            .map(|p| (p.guid.as_str(), p.keys.as_slice()))
+            .collect();
+        let mut counted = HashSet::new();
+        let stored: Vec<&[u64]> = plan
+            .inserts
+            .iter()
+            .filter(|new| counted.insert(new.item.entry.id.as_str()))
+            .filter_map(|new| by_guid.get(new.item.entry.id.as_str()).copied())
+            .collect();
+        templates::record(tx, site, &stored, now).await?;
+    }
+    Ok(plan.report)
 }
 
 fn usable_fingerprint(item: &Incoming) -> Option<i64> {

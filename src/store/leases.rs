@@ -103,7 +103,7 @@ impl Store {
             .bind(request.slot)
             .bind(request.now)
             .bind(dead)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.writer())
             .await?;
         Ok(won.is_some())
     }
@@ -159,7 +159,7 @@ impl Store {
         .bind(source_id)
         .bind(&*self.holder)
         .bind(until)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await?;
         Ok(done.rows_affected() > 0)
     }

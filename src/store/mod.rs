@@ -26,7 +26,7 @@ use candidates::Candidates;
 pub use articles::{ArticleRecord, Scraped};
 pub use backup::BackupError;
 pub use clusters::{DecisionRecord, Explanation, MatchedEntry};
-pub use entries::{Incoming, IngestReport};
+pub use entries::{Batch, Incoming, IngestReport};
 pub use leases::{Claim, LeaseRequest};
 pub use prune::{PRUNE_BATCH, PruneReport, Retention, retention_at};
 pub use sources::{Failure, SourceRecord, SourceState, Success};
@@ -59,6 +59,14 @@ pub enum StoreError {
     /// The database did not answer in time.
     #[error("no answer from the database within {0:?}")]
     Timeout(Duration),
+    /// The transaction a batch shared with others failed as a whole (the
+    /// batch itself may have been fine; nothing of it was stored).
+    #[error("database error in a shared write: {0}")]
+    Shared(String),
+    /// The writer storing a batch with its own stopped before it committed
+    /// (its task was cancelled); nothing of the batch was stored.
+    #[error("the write was abandoned before it committed")]
+    Abandoned,
 }
 
 /// Which database is behind the pool.
@@ -74,21 +82,33 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Where this process writes. On SQLite a pool of one connection of its
+    /// own: writers take turns anyway, and its page cache (the indexes
+    /// ingest walks) stays warm because no other connection's commit
+    /// empties it, while the readers keep small caches. On PostgreSQL the
+    /// same pool as reads.
+    writer: AnyPool,
     backend: Backend,
     /// This process's writers take turns here before they open a write
     /// transaction, so waiting costs neither a pooled connection nor
     /// SQLite's busy timeout (which fails the write when it runs out). The
     /// turn also guards the in-memory copy of the fingerprints.
     write_turn: Arc<tokio::sync::Mutex<Candidates>>,
+    /// Batches of entries waiting for the turn (see `entries::group`).
+    waiting: Arc<entries::group::Waiting>,
     /// This process's name in lease rows (see [`Store::holder`]).
     holder: Arc<str>,
 }
+
+/// This process's turn to write, which also guards the in-memory copy of
+/// the fingerprints.
+type Turn = tokio::sync::OwnedMutexGuard<Candidates>;
 
 /// A write transaction, holding this process's turn to write until it
 /// commits or is dropped (rolled back).
 pub(crate) struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
-    candidates: tokio::sync::OwnedMutexGuard<Candidates>,
+    candidates: Turn,
     /// Set when this transaction brought the fingerprint copy up to date:
     /// only its commit vouches for the copy again.
     synced: bool,
@@ -111,6 +131,12 @@ impl WriteTx {
 }
 
 impl WriteTx {
+    /// Runs one statement without parameters.
+    pub(crate) async fn execute(&mut self, sql: &'static str) -> Result<(), sqlx::Error> {
+        sqlx::query(sql).execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
     /// Records that this transaction changes what the feeds show, for
     /// daemons that share the database (see [`Store::version`]).
     pub(crate) async fn mark_changed(&mut self) -> Result<(), sqlx::Error> {
@@ -175,17 +201,28 @@ impl Store {
         if backend == Backend::Sqlite {
             // The pool would retry a failing setup (a full disk cannot make
             // the WAL index) until its timeout, hiding SQLite's reason.
-            setup_sqlite(&mut first).await.map_err(open_error)?;
+            setup_sqlite(&mut first, READ_CACHE_KIB)
+                .await
+                .map_err(open_error)?;
         }
         first.close().await.map_err(open_error)?;
         let pool = pool_options(backend, options)
             .connect(&url)
             .await
             .map_err(open_error)?;
+        let writer = match backend {
+            Backend::Sqlite => sqlite_writer_options()
+                .connect(&url)
+                .await
+                .map_err(open_error)?,
+            Backend::Postgres => pool.clone(),
+        };
         let store = Store {
             pool,
+            writer,
             backend,
             write_turn: Arc::new(tokio::sync::Mutex::new(Candidates::default())),
+            waiting: Arc::default(),
             holder: holder_name().into(),
         };
         migrate::run(&store).await?;
@@ -214,7 +251,13 @@ impl Store {
 
     /// Waits for in-flight queries and closes every connection.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
+    }
+
+    /// The pool writes go through (see the field of that name).
+    fn writer(&self) -> &AnyPool {
+        &self.writer
     }
 
     /// On SQLite, this process's turn to write, for a single-statement write
@@ -233,10 +276,15 @@ impl Store {
     /// Writers wait for each other instead of failing or racing.
     async fn begin_write(&self) -> Result<WriteTx, StoreError> {
         let turn = self.write_turn.clone().lock_owned().await;
+        self.begin_write_holding(turn).await
+    }
+
+    /// [`Store::begin_write`] for a writer that already holds the turn.
+    async fn begin_write_holding(&self, turn: Turn) -> Result<WriteTx, StoreError> {
         let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 // One writer at a time, as on SQLite: concurrent ingests of
                 // one story must not each start a cluster. (Finer-grained
                 // locking per fingerprint block is the scale-out work.)
@@ -263,7 +311,7 @@ fn pool_options(backend: Backend, chosen: StoreOptions) -> AnyPoolOptions {
         Backend::Sqlite => options
             .test_before_acquire(false)
             .max_connections(chosen.max_connections.unwrap_or(4))
-            .after_connect(|conn, _| Box::pin(setup_sqlite(conn))),
+            .after_connect(|conn, _| Box::pin(setup_sqlite(conn, READ_CACHE_KIB))),
         Backend::Postgres => {
             let timeout = chosen.statement_timeout.map(|t| t.as_millis());
             // A connection that died (the server restarted, or killed it)
@@ -305,8 +353,25 @@ fn placeholders(first: usize, n: usize) -> String {
         .join(", ")
 }
 
-/// Settings every SQLite connection gets.
-async fn setup_sqlite(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+/// The page cache of a SQLite connection that reads: point lookups, and a
+/// writer's commit empties it anyway (SQLite's default size).
+const READ_CACHE_KIB: i64 = 2048;
+
+/// The page cache of the SQLite connection that writes: ingest re-reads the
+/// same index pages all the time.
+const WRITE_CACHE_KIB: i64 = 8192;
+
+/// The SQLite pool that writes: one connection (see [`Store::writer`]).
+fn sqlite_writer_options() -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(30))
+        .test_before_acquire(false)
+        .max_connections(1)
+        .after_connect(|conn, _| Box::pin(setup_sqlite(conn, WRITE_CACHE_KIB)))
+}
+
+/// Settings every SQLite connection gets, with a page cache of `cache_kib`.
+async fn setup_sqlite(conn: &mut AnyConnection, cache_kib: i64) -> Result<(), sqlx::Error> {
     // Pruning gives freed pages back to the file system with incremental
     // vacuum. The mode is chosen when the file gets its first table (files
     // from before are converted once at start, `migrate::incremental_vacuum`),
@@ -323,10 +388,10 @@ async fn setup_sqlite(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     conn.execute("PRAGMA busy_timeout = 10000").await?;
     conn.execute("PRAGMA synchronous = NORMAL").await?;
     conn.execute("PRAGMA foreign_keys = ON").await?;
-    // A larger page cache than the 2 MB default: ingest re-reads the same
-    // index pages all the time. (Memory mapping the file measured slower:
-    // remapping as it grows.)
-    conn.execute("PRAGMA cache_size = -16384").await?;
+    // (Memory mapping the file measured slower than a page cache:
+    // remapping as it grows.) A number, not data from outside.
+    let cache = format!("PRAGMA cache_size = -{cache_kib}");
+    conn.execute(sqlx::AssertSqlSafe(cache)).await?;
     Ok(())
 }
 

@@ -371,7 +371,7 @@ impl Store {
         let mut freed = 0;
         loop {
             let _turn = self.write_turn.lock().await;
-            let mut conn = self.pool.acquire().await?;
+            let mut conn = self.writer().acquire().await?;
             let before: i64 = sqlx::query_scalar("PRAGMA freelist_count")
                 .fetch_one(&mut *conn)
                 .await?;
@@ -424,7 +424,7 @@ impl Store {
         .bind(now.saturating_add(ttl))
         .bind(now)
         .bind(now.saturating_sub(every))
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.writer())
         .await?;
         Ok(won.is_some())
     }
@@ -435,7 +435,7 @@ impl Store {
         sqlx::query("UPDATE maintenance SET until = NULL WHERE task = $1 AND owner = $2")
             .bind(task)
             .bind(&*self.holder)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await?;
         Ok(())
     }

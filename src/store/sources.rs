@@ -206,11 +206,11 @@ impl Store {
         .bind(ok.moved_to)
         .bind(self.holder())
         .bind(ok.feed_title)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await?;
         if ok.feed_title.is_some() {
             sqlx::query("UPDATE changes SET version = version + 1 WHERE id = 1")
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await?;
         }
         Ok(())
@@ -241,7 +241,7 @@ impl Store {
         .bind(failed.retry_at)
         .bind(i64::from(failed.gone))
         .bind(self.holder())
-        .execute(&self.pool)
+        .execute(self.writer())
         .await?;
         Ok(())
     }
