@@ -386,8 +386,9 @@ impl Scheduler {
         self.pruning = Some(tokio::spawn(prune_once(store, config, metrics)));
     }
 
-    /// Starts the WebSub subscriber's run unless one is still going. A
-    /// wake-up while it runs is not lost: the run reads every row.
+    /// Starts the WebSub subscriber's run unless one is still going (which
+    /// reads the rows again before it ends, so a hub recorded meanwhile is
+    /// seen; failing that, the next tick sees it).
     fn start_subscribing(&mut self) {
         if self
             .subscribing
@@ -508,6 +509,8 @@ impl Scheduler {
         self.publisher.pipeline = self.pipeline.clone();
         self.publisher.groups = config_groups(&config);
         self.publisher.publish().await;
+        // Sources that left or opted out are unsubscribed now.
+        self.start_subscribing();
         tracing::info!(
             sources = config.enabled_sources().count(),
             "config reloaded"

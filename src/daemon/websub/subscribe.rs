@@ -10,6 +10,7 @@
 //! with a conditional UPDATE before its hub is asked, so one of them does.
 
 use chrono::Utc;
+use futures_util::StreamExt;
 use url::Url;
 
 use crate::config::{Config, is_loopback};
@@ -22,35 +23,71 @@ use super::super::Pipeline;
 /// How long a daemon holds a subscription while it talks to the hub.
 const CLAIM_SECS: i64 = 120;
 
-/// Subscribes, renews and unsubscribes whatever is due now.
+/// Hubs asked at once: a hub that stalls until the timeout must not hold
+/// up the others.
+const AT_ONCE: usize = 8;
+
+/// Subscribes, renews and unsubscribes whatever is due now, reading again
+/// until nothing is: hubs that sources' passes recorded while it ran (their
+/// wake-ups found it busy) are seen by the next read.
 pub async fn run_due(pipeline: Pipeline) {
+    // Each round acts only on rows it claimed, and acting moves their next
+    // attempt on (or holds the claim), so rounds end; the bound is for
+    // safety alone.
+    for _ in 0..MAX_ROUNDS {
+        if run_once(&pipeline).await == 0 {
+            break;
+        }
+    }
+}
+
+/// Reads of the subscriptions in one run, at most.
+const MAX_ROUNDS: usize = 16;
+
+/// One read of the subscriptions, acting on those due that this daemon
+/// claimed; returns how many it acted on.
+async fn run_once(pipeline: &Pipeline) -> usize {
     let subs = match pipeline.store().subscriptions().await {
         Ok(subs) => subs,
         Err(error) => {
             tracing::warn!(%error, "WebSub: could not read subscriptions; trying again later");
-            return;
+            return 0;
         }
     };
     let now = Utc::now().timestamp();
-    for sub in subs {
-        let wanted = wanted(pipeline.config(), &sub);
-        let due = sub.next_attempt <= now;
-        // Giving up a subscription does not wait for its next attempt.
-        let leaving = !wanted && sub.state != SubState::Unsubscribing;
-        if !(due || leaving) {
-            continue;
-        }
-        let claimed = pipeline
-            .store()
-            .claim_subscription(sub.source_id, sub.next_attempt, now, now + CLAIM_SECS)
-            .await;
-        match claimed {
-            Ok(true) if wanted => subscribe(&pipeline, sub, now).await,
-            Ok(true) => leave(&pipeline, sub, now).await,
-            Ok(false) => {}
-            Err(error) => tracing::warn!(%error, "WebSub: could not claim a subscription"),
+    let due: Vec<Subscription> = subs
+        .into_iter()
+        .filter(|sub| {
+            // Giving up a subscription does not wait for its next attempt.
+            let leaving = !wanted(pipeline.config(), sub) && sub.state != SubState::Unsubscribing;
+            sub.next_attempt <= now || leaving
+        })
+        .collect();
+    futures_util::stream::iter(due)
+        .map(|sub| act(pipeline, sub, now))
+        .buffer_unordered(AT_ONCE)
+        .filter(|acted| std::future::ready(*acted))
+        .count()
+        .await
+}
+
+/// Claims `sub` and subscribes or leaves, as the config now wants; false
+/// when another daemon has it.
+async fn act(pipeline: &Pipeline, sub: Subscription, now: i64) -> bool {
+    let claimed = pipeline
+        .store()
+        .claim_subscription(sub.source_id, sub.next_attempt, now, now + CLAIM_SECS)
+        .await;
+    match claimed {
+        Ok(true) if wanted(pipeline.config(), &sub) => subscribe(pipeline, sub, now).await,
+        Ok(true) => leave(pipeline, sub, now).await,
+        Ok(false) => return false,
+        Err(error) => {
+            tracing::warn!(%error, "WebSub: could not claim a subscription");
+            return false;
         }
     }
+    true
 }
 
 /// Whether `sub`'s source is still configured to be subscribed.
