@@ -148,11 +148,12 @@ pub fn discover(header: &DocLinks, document: &DocLinks, fetched_from: &Url) -> O
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
     };
     let hub = web(links.hub.as_deref()?)?;
+    // A `file://` feed has no topic a hub could fetch.
     let topic = links
         .topic
         .as_deref()
         .and_then(web)
-        .unwrap_or_else(|| fetched_from.clone());
+        .or_else(|| web(fetched_from.as_str()))?;
     Some(HubLinks { hub, topic })
 }
 
