@@ -820,8 +820,10 @@ fn parse(url: &str, format: ParseFormat, file: &Path) -> Result<ExitCode, Failur
 async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
     let store = Store::open(&config.database_url()).await?;
     let states = store.source_states().await?;
+    let subscriptions = store.subscriptions().await?;
     store.close().await;
     let now = Utc::now();
+    let subscription_of = |id: i64| subscriptions.iter().find(|s| s.source_id == id);
     let mut out = std::io::BufWriter::new(Stdout::lock());
     let rows: Vec<_> = states
         .iter()
@@ -844,6 +846,10 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
                 "gone_since": state.gone_at, "moved_to": state.moved_to,
                 "running_on": state.lease.as_ref().map(|(holder, _)| holder),
                 "lease_until": state.lease.as_ref().map(|(_, until)| until),
+                "websub": subscription_of(state.id).map(|s| s.state.as_str()),
+                "websub_hub": subscription_of(state.id).map(|s| &s.hub),
+                "websub_lease_until": subscription_of(state.id).and_then(|s| s.lease_until),
+                "websub_error": subscription_of(state.id).and_then(|s| s.last_error.as_ref()),
             });
             writeln!(out, "{line}")?;
         }
@@ -886,8 +892,52 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode, Failure> {
             feedfold::serve::problem(state, &short_time),
         )?;
     }
+    write_subscriptions(&mut out, &rows, &subscriptions, &pad)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `status`'s WebSub table, when any source has a subscription.
+fn write_subscriptions(
+    out: &mut impl Write,
+    rows: &[(&feedfold::store::SourceState, Option<DateTime<Utc>>, String)],
+    subscriptions: &[feedfold::store::Subscription],
+    pad: &dyn Fn(&str) -> String,
+) -> std::io::Result<()> {
+    let listed: Vec<_> = rows
+        .iter()
+        .filter_map(|(state, ..)| {
+            let sub = subscriptions.iter().find(|s| s.source_id == state.id)?;
+            Some((state, sub))
+        })
+        .collect();
+    if listed.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} {:<13} {:<20} HUB  LAST ERROR",
+        pad("WEBSUB"),
+        "STATE",
+        "LEASE UNTIL"
+    )?;
+    for (state, sub) in listed {
+        let lease = sub
+            .lease_until
+            .and_then(|t| DateTime::from_timestamp(t, 0))
+            .map_or("-".into(), short_time);
+        writeln!(
+            out,
+            "{} {:<13} {:<20} {}  {}",
+            pad(&state.name),
+            sub.state.as_str(),
+            lease,
+            sub.hub,
+            sub.last_error.as_deref().unwrap_or("")
+        )?;
+    }
+    Ok(())
 }
 
 fn short_time(t: DateTime<Utc>) -> String {

@@ -851,3 +851,96 @@ async fn learn(
     };
     store.ingest_batch(batch).await.unwrap();
 }
+
+/// WebSub subscriptions: a hub noted once is due once; two daemons sharing
+/// the database (two pools here) claim it, and one wins; a change of hub
+/// starts over with the new secret; an update written against a state that
+/// changed meanwhile is not applied.
+#[tokio::test]
+async fn websub_subscriptions_are_noted_once_and_claimed_by_one_daemon() {
+    use feedfold::store::{Advertised, SubState, SubUpdate};
+    for db in TestDb::all().await {
+        let label = db.label;
+        let one = Store::open(&db.url).await.unwrap();
+        let two = Store::open(&db.url).await.unwrap();
+        let ids = one.sync_sources(&[record("a", 0, &[])]).await.unwrap();
+        let id = ids["a"];
+        let ad = |hub: &'static str, secret: &'static str| Advertised {
+            hub,
+            topic: "https://a.example.org/feed",
+            callback_id: "cb1",
+            secret,
+        };
+        assert!(
+            one.note_hub(id, &ad("https://hub.one/", "s1"), NOW)
+                .await
+                .unwrap()
+        );
+        // The same hub again is nothing new, whoever notes it.
+        assert!(
+            !two.note_hub(id, &ad("https://hub.one/", "s2"), NOW)
+                .await
+                .unwrap()
+        );
+        let sub = one.subscription_by_callback("cb1").await.unwrap().unwrap();
+        assert_eq!(
+            (sub.state, sub.secret.as_str(), sub.source.as_deref()),
+            (SubState::New, "s1", Some("a")),
+            "{label}"
+        );
+        let claims = futures_util::future::join(
+            one.claim_subscription(id, sub.next_attempt, NOW, NOW + 120),
+            two.claim_subscription(id, sub.next_attempt, NOW, NOW + 120),
+        )
+        .await;
+        assert_eq!(
+            [claims.0.unwrap(), claims.1.unwrap()]
+                .iter()
+                .filter(|won| **won)
+                .count(),
+            1,
+            "{label}: exactly one daemon asks the hub"
+        );
+        let pending = SubUpdate {
+            state: SubState::Pending,
+            lease_until: None,
+            next_attempt: NOW + 3600,
+            failures: 0,
+            last_error: None,
+        };
+        assert!(one.update_subscription(&sub, &pending, NOW).await.unwrap());
+        // Written against the old state ("new"): the row moved on, so not applied.
+        let failed = SubUpdate {
+            state: SubState::Failed,
+            ..pending.clone()
+        };
+        assert!(!two.update_subscription(&sub, &failed, NOW).await.unwrap());
+        assert_eq!(
+            one.subscription_of(id).await.unwrap().unwrap().state,
+            SubState::Pending,
+            "{label}"
+        );
+        // Another hub: a new subscription, due now, with the new secret.
+        assert!(
+            one.note_hub(id, &ad("https://hub.two/", "s3"), NOW + 5)
+                .await
+                .unwrap()
+        );
+        let moved = one.subscription_of(id).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                moved.state,
+                moved.hub.as_str(),
+                moved.secret.as_str(),
+                moved.next_attempt
+            ),
+            (SubState::New, "https://hub.two/", "s3", NOW + 5),
+            "{label}"
+        );
+        one.delete_subscription(id).await.unwrap();
+        assert!(one.subscriptions().await.unwrap().is_empty(), "{label}");
+        one.close().await;
+        two.close().await;
+        db.cleanup().await;
+    }
+}

@@ -253,6 +253,12 @@ pub struct Output {
     /// retrying a failed ping after `fetch.backoff`, doubling up to
     /// `fetch.backoff_max`. Default none.
     pub websub_hub: Option<HubUrl>,
+    /// Subscribe to the WebSub hubs that sources' feeds advertise, so new
+    /// items are pushed to `<base_url>websub/<id>` as they are published;
+    /// polling goes on as before. `base_url` must be an address the hubs
+    /// can reach (a loopback one serves only hubs on this machine). A
+    /// source opts out with `websub = false`. Default false.
+    pub websub_subscribe: bool,
     /// `keep` and `drop` compiled, once per load.
     #[serde(skip)]
     pub filter: Filter,
@@ -304,6 +310,7 @@ impl Default for Output {
             drop: Vec::new(),
             clean_titles: true,
             websub_hub: None,
+            websub_subscribe: false,
             filter: Filter::default(),
         }
     }
@@ -467,6 +474,10 @@ pub struct Source {
     /// browsers and feed readers). Default true.
     #[serde(default = "default_true")]
     pub robots: bool,
+    /// Subscribe to the WebSub hub this source's feed advertises, when
+    /// `output.websub_subscribe` is on. Default true.
+    #[serde(default = "default_true")]
+    pub websub: bool,
     /// Whole-request timeout for this source, overriding `fetch.timeout`.
     #[serde(default)]
     pub timeout: Option<Duration>,
@@ -908,6 +919,9 @@ impl Config {
         if let Some(warning) = self.hub_warning(text) {
             warnings.push(warning);
         }
+        if let Some(warning) = self.subscribe_warning(text) {
+            warnings.push(warning);
+        }
         for (i, source) in self.sources.iter().enumerate() {
             let Ok(url) = self.source_url(source) else {
                 continue;
@@ -936,18 +950,25 @@ impl Config {
     fn hub_warning(&self, text: &str) -> Option<Problem> {
         self.output.websub_hub.as_ref()?;
         let base = &self.output.base_url;
-        let local = match base.host() {
-            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified(),
-            None => true,
-        };
-        if !local {
+        if !is_loopback(base) {
             return None;
         }
         let at = text.find("websub_hub").unwrap_or(0);
         let message = format!(
             "warning: output.websub_hub is set but output.base_url is {base}: the hub fetches the feeds from there, so set base_url to the server's public address"
+        );
+        Some(Problem::at(text, at, message))
+    }
+
+    /// Hubs elsewhere cannot call back to a loopback `output.base_url`.
+    fn subscribe_warning(&self, text: &str) -> Option<Problem> {
+        let base = &self.output.base_url;
+        if !self.output.websub_subscribe || !is_loopback(base) {
+            return None;
+        }
+        let at = text.find("websub_subscribe").unwrap_or(0);
+        let message = format!(
+            "warning: output.websub_subscribe is on but output.base_url is {base}: hubs call back there, so only hubs on this machine can be subscribed to; set base_url to the server's public address"
         );
         Some(Problem::at(text, at, message))
     }
@@ -1131,6 +1152,17 @@ where
 
 fn default_kind() -> SourceKind {
     SourceKind::Feed
+}
+
+/// Whether `url` points at this machine only (loopback, unspecified, or
+/// `localhost`), where no hub elsewhere can reach it.
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified(),
+        None => true,
+    }
 }
 
 fn default_true() -> bool {
@@ -1447,6 +1479,26 @@ mod tests {
         assert!(parse(&public).unwrap().warnings(&public).is_empty());
         let e = error_of("[output]\nwebsub_hub = \"ftp://hub.example.org/\"\n");
         assert!(e.starts_with("feedfold.toml:2:14: hub URL"), "{e}");
+    }
+
+    #[test]
+    fn subscribing_warns_about_a_loopback_base_url() {
+        let text = "[output]\nwebsub_subscribe = true\n";
+        let config = parse(text).unwrap();
+        let warnings: Vec<String> = config
+            .warnings(text)
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("2:1: warning: output.websub_subscribe is on but output.base_url is http://127.0.0.1:8080/"),
+            "{warnings:?}"
+        );
+        let public = format!("{text}base_url = \"https://news.example.org/\"\n");
+        assert!(parse(&public).unwrap().warnings(&public).is_empty());
+        let off = "[output]\nwebsub_subscribe = false\n";
+        assert!(parse(off).unwrap().warnings(off).is_empty());
     }
 
     #[test]

@@ -44,6 +44,14 @@ const REFRESH_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long after a change the feeds are re-rendered, at most.
 const PUBLISH_DELAY: Duration = Duration::from_millis(250);
 
+/// How often WebSub subscriptions are looked at for renewal, retries and
+/// sources that left (a hub found by a pass wakes the subscriber at once).
+const SUBSCRIBE_EVERY: Duration = Duration::from_secs(60);
+
+/// Verified WebSub pushes waiting to be ingested; the hub retries one that
+/// finds the queue full.
+const PUSH_QUEUE: usize = 64;
+
 /// How long a daemon's claim on the prune task lasts if it dies mid-run.
 const PRUNE_LEASE_SECS: i64 = 3600;
 
@@ -95,12 +103,14 @@ pub async fn run_with_reload(
     let (config_tx, config_rx) = watch::channel(config.clone());
 
     let heartbeat = Arc::new(AtomicI64::new(Utc::now().timestamp()));
+    let (push_tx, push_rx) = mpsc::channel(PUSH_QUEUE);
     let app = router(AppState {
         heartbeat: heartbeat.clone(),
         metrics: pipeline.metrics().clone(),
         snapshot: publish_rx,
         store: pipeline.store().clone(),
         config: config_rx,
+        pushes: Some(push_tx),
     });
     let mut server_stop = stop_rx.clone();
     let server = tokio::spawn(async move {
@@ -127,7 +137,8 @@ pub async fn run_with_reload(
         unreachable: false,
         pinger: websub::Pinger::start(&config.daemon.user_agent),
     };
-    let mut scheduler = Scheduler::start(pipeline, publisher, config_path, heartbeat).await?;
+    let mut scheduler =
+        Scheduler::start(pipeline, publisher, config_path, heartbeat, push_rx).await?;
     notify(&[NotifyState::Ready]);
     let loop_result = scheduler.run(stop_rx, reload).await;
     notify(&[NotifyState::Stopping]);
@@ -282,6 +293,12 @@ struct Scheduler {
     heartbeat: Arc<AtomicI64>,
     /// The prune run in progress, if any.
     pruning: Option<tokio::task::JoinHandle<()>>,
+    /// The WebSub subscriber's run in progress, if any.
+    subscribing: Option<tokio::task::JoinHandle<()>>,
+    /// Verified WebSub pushes from the callback route.
+    push_rx: mpsc::Receiver<crate::serve::websub::Push>,
+    /// Pushes being ingested; each says whether it changed anything.
+    pushes: JoinSet<bool>,
 }
 
 impl Scheduler {
@@ -290,6 +307,7 @@ impl Scheduler {
         publisher: Publisher,
         config_path: Option<PathBuf>,
         heartbeat: Arc<AtomicI64>,
+        push_rx: mpsc::Receiver<crate::serve::websub::Push>,
     ) -> Result<Scheduler, DaemonError> {
         let queue = initial_queue(&pipeline, Utc::now()).await?;
         tracing::info!(sources = queue.len(), "scheduler started");
@@ -303,6 +321,9 @@ impl Scheduler {
             publish_at: None,
             heartbeat,
             pruning: None,
+            subscribing: None,
+            push_rx,
+            pushes: JoinSet::new(),
         })
     }
 
@@ -319,10 +340,13 @@ impl Scheduler {
         let every = prune_every(self.pipeline.config());
         let mut prune = tokio::time::interval_at(tokio::time::Instant::now() + FIRST_PRUNE, every);
         prune.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut subscribe = tokio::time::interval(SUBSCRIBE_EVERY);
+        subscribe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             self.start_due();
             let sleep = sleep_until(self.queue.next_due());
             let publish_due = self.publish_at.map(tokio::time::sleep_until);
+            let wake = self.pipeline.websub_wake().clone();
             tokio::select! {
                 () = stopped(&mut stop) => break,
                 () = sleep => {}
@@ -333,6 +357,14 @@ impl Scheduler {
                 Some(()) = reload.recv() => self.reload().await?,
                 _ = refresh.tick() => self.publisher.refresh().await,
                 _ = prune.tick() => self.start_prune(),
+                _ = subscribe.tick() => self.start_subscribing(),
+                () = wake.notified() => self.start_subscribing(),
+                Some(push) = self.push_rx.recv() => self.start_push(push),
+                Some(done) = self.pushes.join_next() => {
+                    if done.unwrap_or(false) && self.publish_at.is_none() {
+                        self.publish_at = Some(tokio::time::Instant::now() + PUBLISH_DELAY);
+                    }
+                }
                 () = async { if let Some(due) = publish_due { due.await } }, if publish_due.is_some() => {
                     self.publish_at = None;
                     self.publisher.publish().await;
@@ -352,6 +384,38 @@ impl Scheduler {
         let config = self.pipeline.config().clone();
         let metrics = self.pipeline.metrics().clone();
         self.pruning = Some(tokio::spawn(prune_once(store, config, metrics)));
+    }
+
+    /// Starts the WebSub subscriber's run unless one is still going (which
+    /// reads the rows again before it ends, so a hub recorded meanwhile is
+    /// seen; failing that, the next tick sees it).
+    fn start_subscribing(&mut self) {
+        if self
+            .subscribing
+            .as_ref()
+            .is_some_and(|run| !run.is_finished())
+        {
+            return;
+        }
+        let pipeline = self.pipeline.clone();
+        self.subscribing = Some(tokio::spawn(websub::subscribe::run_due(pipeline)));
+    }
+
+    /// Ingests a verified WebSub push in the background.
+    fn start_push(&mut self, push: crate::serve::websub::Push) {
+        let pipeline = self.pipeline.clone();
+        self.pushes.spawn(async move {
+            match pipeline.ingest_push(&push).await {
+                Ok(report) => {
+                    tracing::info!(source = %push.source, new = report.new, updated = report.updated, "WebSub push ingested");
+                    report.changed()
+                }
+                Err(error) => {
+                    tracing::warn!(source = %push.source, %error, "WebSub push could not be ingested; the next poll fetches the feed");
+                    false
+                }
+            }
+        });
     }
 
     fn start_due(&mut self) {
@@ -445,6 +509,8 @@ impl Scheduler {
         self.publisher.pipeline = self.pipeline.clone();
         self.publisher.groups = config_groups(&config);
         self.publisher.publish().await;
+        // Sources that left or opted out are unsubscribed now.
+        self.start_subscribing();
         tracing::info!(
             sources = config.enabled_sources().count(),
             "config reloaded"
@@ -459,6 +525,12 @@ impl Scheduler {
         if let Some(run) = self.pruning.take() {
             run.abort();
         }
+        // A subscriber run abandoned mid-way leaves a claim that lapses; a
+        // push not ingested yet is in the feed the next poll fetches.
+        if let Some(run) = self.subscribing.take() {
+            run.abort();
+        }
+        self.pushes.shutdown().await;
         let mut changed = self.publish_at.is_some();
         if !self.running.is_empty() {
             tracing::info!(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 use super::DaemonError;
 use super::scrape::Scraper;
@@ -17,11 +17,13 @@ use crate::extract::html_to_text;
 use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher, Profile, Validators};
 use crate::filter::{Fields, Filter};
 use crate::schedule::{backoff, slot};
+use crate::serve::websub::Push;
 use crate::serve::{FetchResult, Metrics};
+use crate::source::hubs::{self, DocLinks};
 use crate::source::{self, Entry, SourceError};
 use crate::store::{
-    Batch, Claim, Failure, Incoming, IngestReport, LeaseRequest, PageLines, SourceRecord,
-    SourceState, Store, StoreError, StoreOptions, Success,
+    Advertised, Batch, Claim, Failure, Incoming, IngestReport, LeaseRequest, PageLines,
+    SourceRecord, SourceState, Store, StoreError, StoreOptions, Success,
 };
 use crate::text::charset;
 
@@ -128,24 +130,38 @@ pub struct Pipeline {
     passes: Arc<Semaphore>,
     title_rules: TitleRules,
     metrics: Arc<Metrics>,
+    /// Woken when a source's feed names a hub we should subscribe to.
+    websub_wake: Arc<Notify>,
+}
+
+/// A document read as a source's entries.
+struct Document {
+    /// A feed's own title.
+    title: Option<String>,
+    entries: Vec<Entry>,
+    /// A feed's WebSub hub and self links.
+    links: DocLinks,
 }
 
 impl Pipeline {
     /// Opens the database, records the configured sources and builds the client.
     pub async fn new(config: Arc<Config>) -> Result<Pipeline, DaemonError> {
         let store = Store::open_with(&config.database_url(), store_options(&config)).await?;
-        Pipeline::with_store(config, store, Arc::new(Metrics::new())).await
+        let metrics = Arc::new(Metrics::new());
+        Pipeline::with_store(config, store, metrics, Arc::default()).await
     }
 
     /// The same database under a new config (SIGHUP).
     pub async fn reconfigured(&self, config: Arc<Config>) -> Result<Pipeline, DaemonError> {
-        Pipeline::with_store(config, self.store.clone(), self.metrics.clone()).await
+        let (store, metrics) = (self.store.clone(), self.metrics.clone());
+        Pipeline::with_store(config, store, metrics, self.websub_wake.clone()).await
     }
 
     async fn with_store(
         config: Arc<Config>,
         store: Store,
         metrics: Arc<Metrics>,
+        websub_wake: Arc<Notify>,
     ) -> Result<Pipeline, DaemonError> {
         let records: Vec<SourceRecord> = config
             .sources
@@ -175,7 +191,23 @@ impl Pipeline {
             passes,
             title_rules,
             metrics,
+            websub_wake,
         })
+    }
+
+    /// The HTTP client.
+    pub(crate) fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
+
+    /// Notified when a WebSub subscription became due.
+    pub(crate) fn websub_wake(&self) -> &Arc<Notify> {
+        &self.websub_wake
+    }
+
+    /// The row id of the source `name`.
+    pub(crate) fn source_id(&self, name: &str) -> Option<i64> {
+        self.ids.get(name).copied()
     }
 
     /// The configuration this pipeline runs.
@@ -425,7 +457,55 @@ impl Pipeline {
         if fetched.not_modified() {
             return Ok((IngestReport::default(), fetched, None));
         }
-        let (feed_title, entries) = parse_blocking(source.clone(), fetched.clone()).await?;
+        let (report, feed_title) = self.ingest_document(source, id, &fetched, true).await?;
+        Ok((report, fetched, feed_title))
+    }
+
+    /// Stores content a WebSub hub pushed for a source, as a poll stores
+    /// what it fetched: the same parsing, scraping, filters, dedup and
+    /// store. The source's fetch state (validators, schedule) stays as the
+    /// last poll left it.
+    pub async fn ingest_push(&self, push: &Push) -> Result<IngestReport, PassError> {
+        let source = self
+            .config
+            .enabled_sources()
+            .find(|s| s.name == push.source && s.kind == SourceKind::Feed)
+            .ok_or_else(|| PassError::UnknownSource(push.source.clone()))?;
+        let id = self
+            .source_id(&source.name)
+            .filter(|&id| id == push.source_id)
+            .ok_or_else(|| PassError::UnknownSource(push.source.clone()))?;
+        let url = self.config.source_url(source).map_err(PassError::Url)?;
+        let fetched = Fetched {
+            status: 200,
+            bytes: push.body.clone(),
+            content_type: push.content_type.clone(),
+            validators: Validators::default(),
+            final_url: url,
+            moved_to: None,
+            fresh_for: None,
+            links: Vec::new(),
+        };
+        // A push's links say nothing about where to subscribe: the poll's
+        // HTTP headers do, and they are not here.
+        let (report, _) = self.ingest_document(source, id, &fetched, false).await?;
+        Ok(report)
+    }
+
+    /// Parses `fetched` as `source`'s document and stores its entries;
+    /// with `discover`, also records the WebSub hub it advertises.
+    async fn ingest_document(
+        &self,
+        source: &Source,
+        id: i64,
+        fetched: &Fetched,
+        discover: bool,
+    ) -> Result<(IngestReport, Option<String>), PassError> {
+        let document = parse_blocking(source.clone(), fetched.clone()).await?;
+        if discover {
+            self.note_hub(source, id, fetched, &document.links).await;
+        }
+        let (feed_title, entries) = (document.title, document.entries);
         let entries = self.scraper.enrich(&self.config, source, entries).await;
         let rules = self.title_rules.clone();
         // The site's template: what the store learnt from its earlier pages,
@@ -456,8 +536,52 @@ impl Pipeline {
             template: Some((source.name.clone(), pages)),
         };
         let report = self.store.ingest_batch(batch).await?;
-        Ok((report, fetched, feed_title))
+        Ok((report, feed_title))
     }
+
+    /// Records the hub `source`'s feed advertises, when subscribing is on
+    /// for it, and wakes the subscriber if a subscription became due. A
+    /// failure here costs the push, never the poll: it is logged.
+    async fn note_hub(&self, source: &Source, id: i64, fetched: &Fetched, links: &DocLinks) {
+        if !self.config.output.websub_subscribe || !source.websub || source.kind != SourceKind::Feed
+        {
+            return;
+        }
+        let header = hubs::from_link_header(&fetched.links);
+        let Some(found) = hubs::discover(&header, links, &fetched.final_url) else {
+            return;
+        };
+        let (callback_id, secret) = match (random_hex(16), random_hex(32)) {
+            (Ok(id), Ok(secret)) => (id, secret),
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::warn!(source = %source.name, %error, "cannot subscribe to the WebSub hub: no random numbers");
+                return;
+            }
+        };
+        let ad = Advertised {
+            hub: found.hub.as_str(),
+            topic: found.topic.as_str(),
+            callback_id: &callback_id,
+            secret: &secret,
+        };
+        match self.store.note_hub(id, &ad, Utc::now().timestamp()).await {
+            Ok(true) => {
+                tracing::info!(source = %source.name, hub = %found.hub, topic = %found.topic, "feed advertises a WebSub hub; subscribing");
+                self.websub_wake.notify_one();
+            }
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(source = %source.name, %error, "could not record the feed's WebSub hub");
+            }
+        }
+    }
+}
+
+/// `bytes` random bytes from the operating system, as hex.
+fn random_hex(bytes: usize) -> Result<String, getrandom::Error> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf)?;
+    Ok(hex::encode(buf))
 }
 
 /// The pool the config asks for.
@@ -491,11 +615,8 @@ fn success(now: i64, fetched: &Fetched, cap: std::time::Duration) -> Success<'_>
 
 /// Parses off the async threads: it is CPU work, and a parsed HTML tree
 /// cannot cross an await.
-/// Returns the entries and, for a feed, its own title.
-async fn parse_blocking(
-    source: Source,
-    fetched: Fetched,
-) -> Result<(Option<String>, Vec<Entry>), PassError> {
+/// Returns the entries and, for a feed, its own title and hub links.
+async fn parse_blocking(source: Source, fetched: Fetched) -> Result<Document, PassError> {
     tokio::task::spawn_blocking(move || {
         let parsed = match (source.kind, &source.page) {
             (SourceKind::Page, Some(page)) => {
@@ -506,7 +627,11 @@ async fn parse_blocking(
                 if entries.is_empty() {
                     warn_no_entries(&source.name, page);
                 }
-                Ok((None, entries))
+                Ok(Document {
+                    title: None,
+                    entries,
+                    links: DocLinks::default(),
+                })
             }
             _ => source::feed::parse_source(
                 &source.name,
@@ -514,7 +639,11 @@ async fn parse_blocking(
                 fetched.content_type.as_deref(),
                 fetched.final_url.as_str(),
             )
-            .map(|feed| (feed.title, feed.entries)),
+            .map(|feed| Document {
+                title: feed.title,
+                entries: feed.entries,
+                links: feed.links,
+            }),
         }?;
         Ok(parsed)
     })

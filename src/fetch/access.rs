@@ -130,6 +130,44 @@ impl Access {
         request
     }
 
+    /// A digest of everything a request to `url` carries beside the URL
+    /// (User-Agent, and on the source's own site its headers, cookie and
+    /// basic auth) and of the way it goes (proxy): two profiles with the
+    /// same key get the same answer from the site. Secrets go into the
+    /// digest only, never into a key anyone can read back.
+    pub fn request_key(&self, url: &Url) -> u128 {
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut field = |part: &[u8]| {
+            bytes.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            bytes.extend_from_slice(part);
+        };
+        field(self.user_agent.as_ref().map_or(b"", |v| v.as_bytes()));
+        field(
+            self.proxy
+                .as_ref()
+                .map_or("", |p| p.expose().as_str())
+                .as_bytes(),
+        );
+        if self.is_own_site(url) {
+            let mut headers: Vec<(&str, &[u8])> = self
+                .site_headers
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_bytes()))
+                .collect();
+            headers.sort_unstable();
+            for (name, value) in headers {
+                field(name.as_bytes());
+                field(value);
+            }
+            if let Some((user, password)) = &self.basic_auth {
+                field(b"basic");
+                field(user.as_bytes());
+                field(password.expose().as_bytes());
+            }
+        }
+        xxhash_rust::xxh3::xxh3_128(&bytes)
+    }
+
     /// Whether `url` is on the source's site, where its credentials go.
     pub fn is_own_site(&self, url: &Url) -> bool {
         self.site

@@ -33,5 +33,6 @@ pub(super) async fn read(url: &Url, max_body: u64) -> Result<Fetched, FetchError
         final_url: url.clone(),
         moved_to: None,
         fresh_for: None,
+        links: Vec::new(),
     })
 }

@@ -136,6 +136,8 @@ pub struct Fetched {
     pub moved_to: Option<Url>,
     /// How long the server says the document stays fresh.
     pub fresh_for: Option<Duration>,
+    /// The `Link` header values (RFC 8288), for WebSub discovery.
+    pub links: Vec<String>,
 }
 
 impl Fetched {
@@ -414,6 +416,42 @@ impl Fetcher {
         Ok(Hop::Done(response))
     }
 
+    /// POSTs a form to `url` (a WebSub hub) and returns the status. The
+    /// SSRF guard applies as to any fetch, since hubs are named by feeds;
+    /// redirects are not followed (a hub that moves answers 3xx, which the
+    /// caller takes as a failure) and the answer's body is not read.
+    pub async fn post_form(
+        &self,
+        url: &Url,
+        form: &[(&str, &str)],
+        timeout: Duration,
+    ) -> Result<u16, FetchError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(FetchError::Scheme(url.scheme().to_owned()));
+        }
+        self.policy.check_url(url).map_err(FetchError::Refused)?;
+        let proxy = self.options.proxies.for_url(url).cloned();
+        if proxy.is_some() {
+            self.policy
+                .check_resolved(url)
+                .await
+                .map_err(FetchError::Refused)?;
+        }
+        let client = self.client(self.options.limits.connect_timeout, proxy)?;
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let response = client
+            .post(url.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(response.status().as_u16())
+    }
+
     /// The proxy a request to `url` goes through: the source's own, else
     /// the environment's for its scheme unless `NO_PROXY` exempts the host.
     fn proxy_for(&self, url: &Url, access: &Access) -> Option<crate::config::ProxyUrl> {
@@ -513,6 +551,11 @@ async fn read_response(
         final_url,
         moved_to: None,
         fresh_for: freshness::fresh_for(&headers, SystemTime::now()),
+        links: headers
+            .get_all(header::LINK)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect(),
     })
 }
 

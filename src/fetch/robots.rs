@@ -1,7 +1,18 @@
 //! robots.txt for HTML pages and article scraping (feeds are exempt, as in
-//! browsers and feed readers). Read per origin, cached for a day, and
-//! interpreted as RFC 9309 says: a missing file (4xx) allows everything, an
-//! unreachable one (5xx, 429, network failure) disallows everything for now.
+//! browsers and feed readers). Read per origin and access profile, cached
+//! for a day, and interpreted as RFC 9309 says: a missing file (4xx) allows
+//! everything, an unreachable one (5xx, 429, network failure) disallows
+//! everything for now.
+//!
+//! Why per access profile, not per origin alone: the file is asked for with
+//! the source's headers, cookie, basic auth and proxy, because a site that
+//! wants them for its pages often wants them for everything (asked bare,
+//! it answers 401, which RFC 9309 reads as "allow all", and its real rules
+//! would be missed). What one source's credentials fetched must then not
+//! answer for another source on the same origin with other credentials, or
+//! none: the site may show each a different file, and the other source
+//! would act on a file it could not itself have read. The cost is one more
+//! robots.txt request per distinct profile and origin, once a day.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -76,10 +87,14 @@ fn crawl_delay(seconds: f32) -> Option<Duration> {
     Duration::try_from_secs_f32(capped).ok()
 }
 
-/// robots.txt files by origin. Cheap to clone.
+/// What a cached file is filed under: the origin, and the digest of what
+/// the request for it carried (see [`super::Access::request_key`]).
+type CacheKey = (String, u128);
+
+/// robots.txt files by origin and access profile. Cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct Robots {
-    cache: Arc<Mutex<HashMap<String, (Instant, RobotsRules)>>>,
+    cache: Arc<Mutex<HashMap<CacheKey, (Instant, RobotsRules)>>>,
 }
 
 impl Robots {
@@ -87,13 +102,16 @@ impl Robots {
     /// The file is asked for with the profile's headers, credentials and
     /// proxy: a site that wants them for its pages may want them here too.
     pub async fn rules_for(&self, fetcher: &Fetcher, url: &Url, profile: &Profile) -> RobotsRules {
-        let origin = url.origin().ascii_serialization();
-        if let Some(rules) = self.cached(&origin) {
-            return rules;
-        }
         let Ok(robots_url) = url.join("/robots.txt") else {
             return RobotsRules::AllowAll;
         };
+        let key = (
+            url.origin().ascii_serialization(),
+            profile.access.request_key(&robots_url),
+        );
+        if let Some(rules) = self.cached(&key) {
+            return rules;
+        }
         let limits = Limits {
             max_body: MAX_SIZE,
             ..profile.limits
@@ -114,14 +132,14 @@ impl Robots {
             },
         };
         let mut cache = lock(&self.cache);
-        cache.insert(origin, (Instant::now() + keep, rules.clone()));
+        cache.insert(key, (Instant::now() + keep, rules.clone()));
         rules
     }
 
-    fn cached(&self, origin: &str) -> Option<RobotsRules> {
+    fn cached(&self, key: &CacheKey) -> Option<RobotsRules> {
         let cache = lock(&self.cache);
         cache
-            .get(origin)
+            .get(key)
             .filter(|(until, _)| *until > Instant::now())
             .map(|(_, rules)| rules.clone())
     }
@@ -153,6 +171,74 @@ fn interpret_failure(error: &FetchError) -> Option<(RobotsRules, Duration)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A site whose robots.txt depends on the cookie: members may crawl
+    /// everything, everyone else nothing.
+    async fn members_only_site() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        use axum::http::HeaderMap;
+        let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = asked.clone();
+        let app = axum::Router::new().route(
+            "/robots.txt",
+            axum::routing::get(move |headers: HeaderMap| {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let member = headers.get("cookie").is_some_and(|c| c == "member=1");
+                async move {
+                    if member {
+                        "User-agent: *\nAllow: /\n"
+                    } else {
+                        "User-agent: *\nDisallow: /\n"
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (format!("http://{addr}"), asked)
+    }
+
+    #[tokio::test]
+    async fn one_sources_credentials_never_answer_for_another() {
+        let (site, asked) = members_only_site().await;
+        let text = format!(
+            "[fetch]\nallow_networks = [\"127.0.0.1\"]\n\
+             [[source]]\nname = \"member\"\nurl = \"{site}/a\"\ncookie = \"member=1\"\n\
+             [[source]]\nname = \"guest\"\nurl = \"{site}/b\"\n\
+             [[source]]\nname = \"member-too\"\nurl = \"{site}/c\"\ncookie = \"member=1\"\n"
+        );
+        let config = crate::config::Config::parse(
+            &text,
+            std::path::Path::new("f.toml"),
+            std::path::Path::new("/"),
+        )
+        .unwrap();
+        let fetcher = Fetcher::new(&super::super::FetchOptions::from_config(&config)).unwrap();
+        let robots = Robots::default();
+        let profile = |i: usize| Profile::for_source(&config, &config.sources[i]).unwrap();
+        let page = Url::parse(&format!("{site}/story")).unwrap();
+        assert!(
+            robots
+                .rules_for(&fetcher, &page, &profile(0))
+                .await
+                .allows(&page)
+        );
+        // The guest asks for itself, and is refused.
+        assert!(
+            !robots
+                .rules_for(&fetcher, &page, &profile(1))
+                .await
+                .allows(&page)
+        );
+        // Same credentials, same answer: from the cache.
+        assert!(
+            robots
+                .rules_for(&fetcher, &page, &profile(2))
+                .await
+                .allows(&page)
+        );
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
 
     #[test]
     fn rules_for_our_agent_apply() {

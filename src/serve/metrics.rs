@@ -50,6 +50,7 @@ pub struct Metrics {
     last_publish: Gauge<f64, AtomicU64>,
     prunes: Family<Vec<(String, String)>, Counter>,
     last_prune: Gauge<f64, AtomicU64>,
+    pushes: Family<Vec<(String, String)>, Counter>,
     failing: Mutex<HashSet<String>>,
 }
 
@@ -119,8 +120,15 @@ impl Metrics {
             "When a retention run last finished without error",
             last_prune.clone(),
         );
+        let pushes = Family::<Vec<(String, String)>, Counter>::default();
+        registry.register(
+            "websub_pushes",
+            "WebSub content pushed by hubs, by result (accepted, bad_signature, unknown, busy)",
+            pushes.clone(),
+        );
         Metrics {
             registry,
+            pushes,
             prunes,
             last_prune,
             fetches,
@@ -133,6 +141,15 @@ impl Metrics {
             last_publish,
             failing: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Records one WebSub push: `accepted` (ingested), `bad_signature`
+    /// (discarded), `unknown` (no such subscription) or `busy` (refused
+    /// for now, the hub retries).
+    pub fn record_push(&self, result: &str) {
+        self.pushes
+            .get_or_create(&vec![("result".to_owned(), result.to_owned())])
+            .inc();
     }
 
     /// Records one article page: `result` is `scraped`, `cached` or

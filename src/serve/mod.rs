@@ -3,6 +3,7 @@
 
 mod metrics;
 mod sources;
+pub mod websub;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub heartbeat: Arc<AtomicI64>,
     /// The running config (replaced on reload), for `/sources`.
     pub config: watch::Receiver<Arc<Config>>,
+    /// Where verified WebSub pushes go to be ingested; `None` refuses them.
+    pub pushes: Option<tokio::sync::mpsc::Sender<websub::Push>>,
 }
 
 /// The scheduler turns at least this often; `/healthz` fails after two misses.
@@ -49,6 +52,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route("/sources", get(sources_page))
+        .route(
+            "/websub/{id}",
+            get(websub::verify_intent).post(websub::receive),
+        )
         .route("/{file}", get(merged_feed))
         .route("/feeds/{file}", get(group_feed))
         .layer(CompressionLayer::new())

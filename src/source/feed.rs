@@ -48,6 +48,8 @@ pub struct Parsed {
     /// What a truncated document lost when it was cut after its last
     /// complete item.
     pub lost: Option<repair::Lost>,
+    /// The WebSub hub and self links the document carries.
+    pub links: super::hubs::DocLinks,
 }
 
 impl Parsed {
@@ -114,6 +116,11 @@ pub fn parse_reporting(
             (feed, Some(first), repaired.lost)
         }
     };
+    let mut links = super::hubs::from_feed_links(&feed.links);
+    if links.hub.is_none() {
+        // feed-rs does not read JSON Feed's `hubs`.
+        links = super::hubs::from_json(&text);
+    }
     let mut seen = std::collections::HashSet::new();
     let entries = feed
         .entries
@@ -133,6 +140,7 @@ pub fn parse_reporting(
         repairs,
         rejected,
         lost,
+        links,
     })
 }
 

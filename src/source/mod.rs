@@ -5,6 +5,7 @@
 pub mod base;
 pub mod discover;
 pub mod feed;
+pub mod hubs;
 pub mod page;
 pub mod repair;
 

@@ -99,6 +99,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0016_tombstones.sql"),
         include_str!("../../migrations/postgres/0016_tombstones.sql"),
     ),
+    (
+        17,
+        "WebSub subscriptions to sources' hubs",
+        include_str!("../../migrations/sqlite/0017_websub_subscriptions.sql"),
+        include_str!("../../migrations/postgres/0017_websub_subscriptions.sql"),
+    ),
 ];
 
 /// Applies every migration not yet applied, under a lock, so daemons

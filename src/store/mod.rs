@@ -14,6 +14,7 @@ mod prune;
 mod sources;
 mod stories;
 mod templates;
+mod websub;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +33,7 @@ pub use prune::{PRUNE_BATCH, PruneReport, Retention, retention_at};
 pub use sources::{Failure, SourceRecord, SourceState, Success};
 pub use stories::{StoryCopy, StoryRecord};
 pub use templates::{FORGET_AFTER_SECS, MAX_LINES_PER_SITE, PageLines};
+pub use websub::{Advertised, SubState, SubUpdate, Subscription};
 
 /// A database problem.
 #[derive(Debug, thiserror::Error)]
