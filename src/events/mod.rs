@@ -25,7 +25,7 @@ pub use group::{Grouping, Story, group};
 
 /// Default score two stories need to share an event (measured on the dev
 /// set, `scripts/events-eval.py`; see README "Related coverage").
-pub const DEFAULT_THRESHOLD: f32 = 0.40;
+pub const DEFAULT_THRESHOLD: f32 = 0.37;
 
 /// Default window: stories further apart than this never share an event.
 pub const DEFAULT_WINDOW_SECS: i64 = 72 * 3600;
