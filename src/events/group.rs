@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use super::EventOptions;
 use super::idf::DocFreq;
 use super::index::{INDEXED_TERMS, InvertedIndex};
-use super::score::{Profile, Score, score};
+use super::score::{Profile, Score, explained, score};
 use super::terms::{Terms, terms};
 
 /// One story as events need it.
@@ -50,13 +50,14 @@ pub fn group(stories: &[Story], options: &EventOptions) -> Grouping {
     let all: Vec<Terms> = stories.iter().map(|s| terms(&s.title, &s.body)).collect();
     let mut df = DocFreq::default();
     for t in &all {
-        df.add(t.counts.keys());
+        df.add(t.counts.iter().map(|(term, _)| term));
     }
     let profiles: Vec<Profile> = all
         .iter()
         .zip(stories)
         .map(|(t, s)| Profile::new(t, &df, s.time, s.sources.clone()))
         .collect();
+    drop(all);
     group_profiles(stories, &profiles, options)
 }
 
@@ -96,6 +97,7 @@ pub fn group_profiles(stories: &[Story], profiles: &[Profile], options: &EventOp
             if let Some(s) = score(&profiles[i], &profiles[j], options.window_secs)
                 && s.value >= options.threshold
             {
+                let s = explained(&profiles[i], &profiles[j], options.window_secs).unwrap_or(s);
                 edges.push((s.value, i, j, s));
             }
         }

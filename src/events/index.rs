@@ -14,7 +14,7 @@ pub const MIN_SHARED: u32 = 2;
 
 /// Stories a posting list holds before its term counts as too common to
 /// find candidates by (the term stays in the vectors).
-pub const DEFAULT_POSTING_CAP: usize = 2_000;
+pub const DEFAULT_POSTING_CAP: usize = 1_000;
 
 /// Term → stories (by index) that have it among their strongest terms.
 #[derive(Debug, Clone)]

@@ -29,9 +29,9 @@ pub fn run(
     events: EventOptions,
     explain: bool,
 ) -> Result<Vec<LineError>, JsonlError> {
-    let clustered = cluster(input, options, features, explain)?;
+    let mut clustered = cluster(input, options, features, explain)?;
+    let (stories, story_of, named_by) = stories(&mut clustered.items);
     let items = &clustered.items;
-    let (stories, story_of, named_by) = stories(items);
     let grouping = group(&stories, &events);
     let name = |story: usize| items[named_by[story]].id.clone();
     write(output, items, |at| {
@@ -70,8 +70,9 @@ fn round(x: f32) -> f64 {
 
 /// One story per cluster, in order of first appearance; each item's story;
 /// and each story's cluster-naming item. A story's key is that item's
-/// index, zero-padded so keys order like indices.
-fn stories(items: &[ClusteredItem]) -> (Vec<Story>, Vec<usize>, Vec<usize>) {
+/// index, zero-padded so keys order like indices. The texts move from the
+/// items into the stories (only the lead's is kept): the output needs ids.
+fn stories(items: &mut [ClusteredItem]) -> (Vec<Story>, Vec<usize>, Vec<usize>) {
     let mut by_cluster: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (at, item) in items.iter().enumerate() {
         by_cluster.entry(item.cluster).or_default().push(at);
@@ -95,10 +96,17 @@ fn stories(items: &[ClusteredItem]) -> (Vec<Story>, Vec<usize>, Vec<usize>) {
             story_of[m] = stories.len();
         }
         named_by.push(cluster);
+        let (title, body) = (
+            std::mem::take(&mut items[lead].title),
+            std::mem::take(&mut items[lead].body),
+        );
+        for &m in &members {
+            items[m].body = String::new();
+        }
         stories.push(Story {
             key: format!("{cluster:012}"),
-            title: items[lead].title.clone(),
-            body: items[lead].body.clone(),
+            title,
+            body,
             time: members.iter().map(|&m| items[m].time).min().unwrap_or(0),
             sources: members
                 .iter()

@@ -80,7 +80,8 @@ pub struct Score {
     pub same_source: bool,
     /// Seconds between the stories.
     pub gap_secs: i64,
-    /// Shared terms with their contribution to `cosine`, largest first.
+    /// Shared terms with their contribution to `cosine`, largest first
+    /// (filled by [`explained`] only).
     pub shared: Vec<(u64, f32)>,
 }
 
@@ -91,7 +92,7 @@ pub fn score(a: &Profile, b: &Profile, window_secs: i64) -> Option<Score> {
     if !a.eligible || !b.eligible || gap_secs > window_secs {
         return None;
     }
-    let (cosine, shared) = a.body.shared(&b.body);
+    let cosine = a.body.cosine(&b.body);
     let title = a.title.cosine(&b.title);
     let entities = a.entities.cosine(&b.entities);
     let same_source = a.sources.iter().any(|s| b.sources.binary_search(s).is_ok());
@@ -105,7 +106,15 @@ pub fn score(a: &Profile, b: &Profile, window_secs: i64) -> Option<Score> {
         entities,
         same_source,
         gap_secs,
-        shared,
+        shared: Vec::new(),
+    })
+}
+
+/// [`score`] with the shared terms filled in, for explanations.
+pub fn explained(a: &Profile, b: &Profile, window_secs: i64) -> Option<Score> {
+    score(a, b, window_secs).map(|mut s| {
+        s.shared = a.body.shared(&b.body).1;
+        s
     })
 }
 
@@ -122,7 +131,7 @@ mod tests {
         let all: Vec<Terms> = texts.iter().map(|(t, b, _, _)| terms(t, b)).collect();
         let mut df = DocFreq::default();
         for t in &all {
-            df.add(t.counts.keys());
+            df.add(t.counts.iter().map(|(term, _)| term));
         }
         all.iter()
             .zip(texts)
@@ -138,7 +147,7 @@ mod tests {
             ("Port strike ends", PORT, 3600, "a"),
             ("Port strike ends", PORT, 90 * 3600, "c"),
         ]);
-        let near = score(&p[0], &p[1], 72 * 3600).unwrap();
+        let near = explained(&p[0], &p[1], 72 * 3600).unwrap();
         assert!(near.value > 0.9, "{near:?}");
         let own = score(&p[0], &p[2], 72 * 3600).unwrap();
         assert!(own.same_source && own.value < near.value);

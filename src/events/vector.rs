@@ -17,7 +17,7 @@ pub struct TermVector {
 impl TermVector {
     /// The weighted vector of `terms` (too-common terms left out).
     pub fn of(terms: &Terms, df: &DocFreq) -> TermVector {
-        let weighted = terms.counts.iter().filter_map(|(&term, &count)| {
+        let weighted = terms.counts.iter().filter_map(|&(term, count)| {
             if df.too_common(term) {
                 return None;
             }
@@ -91,9 +91,23 @@ impl TermVector {
         (cosine, shared)
     }
 
-    /// Cosine of two unit vectors.
+    /// Cosine of two unit vectors (no allocation: this runs for every
+    /// candidate pair).
     pub fn cosine(&self, other: &TermVector) -> f32 {
-        self.shared(other).0
+        let (mut i, mut j, mut sum) = (0, 0, 0.0);
+        while i < self.entries.len() && j < other.entries.len() {
+            let (a, b) = (self.entries[i], other.entries[j]);
+            match a.0.cmp(&b.0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    sum += a.1 * b.1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        sum
     }
 }
 
@@ -111,11 +125,12 @@ mod tests {
         );
         let mut df = DocFreq::default();
         for t in [&a, &b] {
-            df.add(t.counts.keys());
+            df.add(t.counts.iter().map(|(term, _)| term));
         }
         let (va, vb) = (TermVector::of(&a, &df), TermVector::of(&b, &df));
         assert!((va.cosine(&va) - 1.0).abs() < 1e-4);
         assert_eq!(va.cosine(&vb), 0.0);
+        assert!((va.shared(&va).0 - va.cosine(&va)).abs() < 1e-6);
         assert_eq!(va.strongest(3).len(), 3);
     }
 }
