@@ -12,6 +12,7 @@
 pub mod config;
 pub mod daemon;
 pub mod dedup;
+pub mod events;
 pub mod extract;
 pub mod fetch;
 pub mod filter;

@@ -107,9 +107,20 @@ enum Command {
         #[arg(long, default_value_t = FeatureOptions::default().word_shingle)]
         word_shingle: usize,
         /// Add "why" to each line: the rule, the item matched with its distance
-        /// and shingle figures, or the candidate that came nearest.
+        /// and shingle figures, or the candidate that came nearest (with
+        /// --events also "event_why": the link that put the story in its event).
         #[arg(long)]
         explain: bool,
+        /// Also group stories into events (related coverage): each line gets
+        /// "event", shared by all items of a cluster.
+        #[arg(long)]
+        events: bool,
+        /// Score (0..) two stories need to share an event.
+        #[arg(long, default_value_t = feedfold::events::DEFAULT_THRESHOLD, requires = "events")]
+        event_threshold: f32,
+        /// Stories further apart than this many seconds never share an event.
+        #[arg(long, default_value_t = feedfold::events::DEFAULT_WINDOW_SECS, requires = "events")]
+        event_window_secs: i64,
         /// The JSON-lines file, or - for standard input.
         #[arg(default_value = "-")]
         file: PathBuf,
@@ -407,8 +418,16 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
             cjk_ngram,
             word_shingle,
             explain,
+            events,
+            event_threshold,
+            event_window_secs,
             file,
         } => {
+            let events = events.then_some(feedfold::events::EventOptions {
+                enabled: true,
+                threshold: event_threshold,
+                window_secs: event_window_secs,
+            });
             let options = MatchOptions {
                 distance,
                 window_secs,
@@ -423,6 +442,7 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
                     word_shingle,
                 },
                 explain,
+                events,
             )
         }
         Command::Extract {
@@ -963,6 +983,7 @@ fn dedup(
     options: MatchOptions,
     features: FeatureOptions,
     explain: bool,
+    events: Option<feedfold::events::EventOptions>,
 ) -> Result<ExitCode, Failure> {
     // Streamed, not read whole: the line cap bounds what is held at once.
     let input: Box<dyn std::io::BufRead> = if file == Path::new("-") {
@@ -974,7 +995,12 @@ fn dedup(
         Box::new(std::io::BufReader::new(opened))
     };
     let out = std::io::BufWriter::new(Stdout::lock());
-    let errors = feedfold::dedup::jsonl::run(input, out, options, features, explain)?;
+    let errors = match events {
+        Some(events) => {
+            feedfold::events::jsonl::run(input, out, options, features, events, explain)?
+        }
+        None => feedfold::dedup::jsonl::run(input, out, options, features, explain)?,
+    };
     for e in &errors {
         eprintln!("{}:{}: {}", file.display(), e.line, e.message);
     }

@@ -624,6 +624,80 @@ fn fingerprint_and_dedup_follow_the_contract() {
     assert_eq!(why["matched"]["resemblance"], 1.0, "{why}");
 }
 
+#[test]
+fn dedup_events_adds_an_event_shared_by_clusters_and_write_ups_of_one_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let quake_a = "A magnitude 6.4 earthquake struck the coastal province of Banten early on Tuesday, \
+        collapsing dozens of houses in the town of Pandeglang and killing at least seven people, the \
+        national disaster agency said. Rescuers searched rubble through the morning while aftershocks \
+        rattled the region and schools stayed closed.";
+    let quake_b = "Rescue teams in Pandeglang dug through collapsed houses after Tuesday's magnitude \
+        6.4 earthquake in Banten province, which the disaster agency said killed seven people. \
+        Aftershocks kept residents outdoors and the province closed its schools for the day while \
+        engineers inspected bridges.";
+    let other = [
+        "The city council approved a budget that raises spending on libraries and parks next year.",
+        "A new bridge across the river opened to traffic after three years of construction work.",
+        "The football club confirmed the signing of a midfielder on a four-year contract.",
+        "Heavy snow closed mountain passes and delayed trains across the northern region.",
+        "The central bank kept interest rates unchanged and said inflation was easing slowly.",
+    ];
+    let item = |id: &str, title: &str, text: &str, hour: u32, site: &str| {
+        serde_json::json!({"id": id, "title": title, "text": text, "source": site,
+            "published": format!("2024-05-10T{hour:02}:00:00Z")})
+        .to_string()
+    };
+    let mut lines = vec![
+        item("a", "Banten earthquake kills seven", quake_a, 1, "wire"),
+        item(
+            "a-copy",
+            "UPDATE: Banten earthquake kills seven",
+            quake_a,
+            2,
+            "paper",
+        ),
+        item("b", "Seven dead as quake hits Banten", quake_b, 5, "daily"),
+    ];
+    for (i, o) in other.iter().enumerate() {
+        lines.push(item(&format!("o{i}"), o, o, 3, "misc"));
+    }
+    let input = dir.path().join("items.jsonl");
+    std::fs::write(&input, lines.join("\n")).unwrap();
+
+    let out = feedfold(&["dedup", "--events", input.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got = json_lines(&out.stdout);
+    assert_eq!(got[1]["cluster"], "a");
+    let events: Vec<&str> = got.iter().map(|l| l["event"].as_str().unwrap()).collect();
+    assert_eq!(&events[..3], ["a", "a", "a"], "{got:?}");
+    assert!(
+        events[3..]
+            .iter()
+            .zip(&got[3..])
+            .all(|(e, l)| l["id"] == *e)
+    );
+
+    // A threshold no pair reaches leaves every story its own event.
+    let out = feedfold(&[
+        "dedup",
+        "--events",
+        "--event-threshold",
+        "5",
+        input.to_str().unwrap(),
+    ]);
+    let got = json_lines(&out.stdout);
+    assert_eq!(got[2]["event"], "b");
+    assert_eq!(got[1]["event"], "a", "a cluster always shares one event");
+
+    // Without --events the contract is unchanged.
+    let out = feedfold(&["dedup", input.to_str().unwrap()]);
+    assert!(
+        json_lines(&out.stdout)
+            .iter()
+            .all(|l| l.get("event").is_none())
+    );
+}
+
 #[tokio::test]
 async fn explain_and_split_work_on_stored_items() {
     let server = FixtureServer::start().await;

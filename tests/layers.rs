@@ -19,6 +19,7 @@ const FLOORS: &[&[&str]] = &[
     &["store"],
     &["fetch", "schedule"],
     &["config"],
+    &["events"],
     &["dedup", "filter"],
     &["source"],
     &["extract"],

@@ -91,6 +91,9 @@ pub struct Config {
     /// `[dedup]`: how duplicate stories are folded.
     #[serde(default)]
     pub dedup: Dedup,
+    /// `[events]`: how stories are grouped into events (related coverage).
+    #[serde(default)]
+    pub events: Events,
     /// `[[source]]`: the feeds and pages to follow.
     #[serde(default, rename = "source")]
     pub sources: Vec<Source>,
@@ -359,6 +362,62 @@ impl Default for Dedup {
             title_prefixes: Vec::new(),
             title_sites: Vec::new(),
         }
+    }
+}
+
+/// `[events]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Events {
+    /// Group stories whose write-ups report one event, shown as related
+    /// coverage. Default `true`; `false` makes every story its own event
+    /// everywhere.
+    pub enabled: bool,
+    /// Stories further apart in time never share an event. Default `72h`.
+    pub window: Duration,
+    /// Score two stories need to share an event: weighted term cosine plus a
+    /// fifth of the title cosine, less 0.2 for two stories of one source,
+    /// shrunk by up to a quarter across the window. From 0.1 to 1; default
+    /// 0.37 (chosen on the development set, see README "Related coverage").
+    pub threshold: Fraction,
+}
+
+/// Lowest `events.threshold` accepted: below it nearly any two stories that
+/// share a few rare words would form an event.
+pub const MIN_EVENT_THRESHOLD: u16 = 100;
+
+impl Default for Events {
+    fn default() -> Self {
+        Events {
+            enabled: true,
+            window: parse_builtin("72h"),
+            threshold: Fraction::permille(
+                (crate::events::DEFAULT_THRESHOLD * 1000.0).round() as u16
+            ),
+        }
+    }
+}
+
+impl Events {
+    /// The grouping options these settings give.
+    pub fn options(&self) -> crate::events::EventOptions {
+        crate::events::EventOptions {
+            enabled: self.enabled,
+            window_secs: i64::try_from(self.window.0.as_secs()).unwrap_or(i64::MAX),
+            threshold: f32::from(self.threshold.0) / 1000.0,
+        }
+    }
+
+    /// What is wrong with these settings, if anything.
+    fn problem(&self) -> Option<String> {
+        if self.threshold.0 < MIN_EVENT_THRESHOLD {
+            return Some(format!(
+                "events.threshold must be at least {}: below it stories that share a few words would form events",
+                f64::from(MIN_EVENT_THRESHOLD) / 1000.0
+            ));
+        }
+        (self.window.0 < std::time::Duration::from_secs(3600))
+            .then(|| "events.window must be at least 1h".to_owned())
     }
 }
 
@@ -811,6 +870,10 @@ impl Config {
             problems.push(Problem::at(text, 0, message));
         }
         problems.extend(self.bad_rules(text));
+        if let Some(message) = self.events.problem() {
+            let at = text.find("[events]").unwrap_or(0);
+            problems.push(Problem::at(text, at, message));
+        }
         if self.daemon.keep.0 < self.output.window.0 {
             // Pointing at `keep` when it is written, else at `window`, which
             // then grew past the default.
@@ -1182,6 +1245,28 @@ mod tests {
             Ok(_) => panic!("expected an error for:\n{text}"),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn events_settings_parse_and_are_checked() {
+        let d = parse("").unwrap().events;
+        assert!(d.enabled);
+        assert_eq!(d.window.0.as_secs(), 72 * 3600);
+        assert_eq!(d.options(), crate::events::EventOptions::default());
+        let c = parse("[events]\nenabled = false\nwindow = \"24h\"\nthreshold = 0.5\n").unwrap();
+        let o = c.events.options();
+        assert!(!o.enabled);
+        assert_eq!(o.window_secs, 86_400);
+        assert!((o.threshold - 0.5).abs() < 1e-6);
+        let e = error_of("[events]\nthreshold = 0.05\n");
+        assert!(
+            e.contains(":1:1: events.threshold must be at least 0.1"),
+            "{e}"
+        );
+        let e = error_of("\n[events]\nwindow = \"10m\"\n");
+        assert!(e.contains(":2:1: events.window must be at least 1h"), "{e}");
+        assert!(error_of("[events]\nthreshold = 2\n").contains("fraction"));
+        assert!(error_of("[events]\nspeed = 1\n").contains("speed"));
     }
 
     #[test]

@@ -79,39 +79,121 @@ pub fn run(
 
 fn run_capped(
     mut input: impl BufRead,
-    mut output: impl Write,
+    output: impl Write,
     options: MatchOptions,
     features: FeatureOptions,
     explain: bool,
     max_line: usize,
 ) -> Result<Vec<LineError>, JsonlError> {
-    let (items, errors) = read_items(&mut input, max_line)?;
+    let clustered = cluster_capped(&mut input, options, features, explain, max_line)?;
+    write(output, &clustered.items, |_| Vec::new())?;
+    Ok(clustered.errors)
+}
+
+/// One usable input item after clustering, in input order.
+#[derive(Debug, Clone)]
+pub struct ClusteredItem {
+    /// The item's `id`, as given.
+    pub id: Value,
+    /// Index (in input order) of the first item of its cluster, which names
+    /// the cluster.
+    pub cluster: usize,
+    /// The title as compared (given, or extracted from the page).
+    pub title: String,
+    /// The body with the site's learnt template lines left out.
+    pub body: String,
+    /// Published time (Unix seconds); undated items arrive now.
+    pub time: i64,
+    /// The item's `source`, else its URL's host.
+    pub site: Option<String>,
+    /// With `explain`: why the item is in its cluster.
+    pub why: Option<Value>,
+}
+
+/// What [`cluster`] read and decided.
+#[derive(Debug, Default)]
+pub struct Clustered {
+    /// Every usable item, in input order.
+    pub items: Vec<ClusteredItem>,
+    /// Lines that could not be used.
+    pub errors: Vec<LineError>,
+}
+
+/// Reads and clusters every item of `input`, as [`run`] does, and returns
+/// them (with their compared text) instead of writing them, for stages that
+/// work above stories.
+pub fn cluster(
+    mut input: impl BufRead,
+    options: MatchOptions,
+    features: FeatureOptions,
+    explain: bool,
+) -> Result<Clustered, JsonlError> {
+    cluster_capped(&mut input, options, features, explain, MAX_LINE)
+}
+
+fn cluster_capped(
+    input: &mut impl BufRead,
+    options: MatchOptions,
+    features: FeatureOptions,
+    explain: bool,
+    max_line: usize,
+) -> Result<Clustered, JsonlError> {
+    let (items, errors) = read_items(input, max_line)?;
     let mut clusterer = if explain {
         BatchClusterer::explaining(options)
     } else {
         BatchClusterer::new(options)
     };
-    // Ids in input order; written when the input ends, since a later item
-    // can merge two earlier clusters.
-    let mut ids: Vec<Value> = Vec::new();
-    for (item, (simhash, traits)) in fingerprint_all(&items, features).into_iter().enumerate() {
-        let item = &items[item];
+    let fingerprints = fingerprint_all(&items, features);
+    let mut bodies = Vec::with_capacity(items.len());
+    for (item, (simhash, traits, body)) in items.iter().zip(fingerprints) {
         let (site, url) = (item.site.as_deref(), item.canonical.as_deref());
         clusterer.add(simhash, traits, site, url, Some(item.time));
-        ids.push(item.id.clone());
+        bodies.push(body);
     }
-    // A cluster is named by the id of its first item in the input.
+    // Named when the input ends, since a later item can merge two earlier
+    // clusters; a cluster is named by its first item in the input.
+    let ids: Vec<Value> = items.iter().map(|item| item.id.clone()).collect();
     let mut names: HashMap<usize, usize> = HashMap::new();
-    for (at, id) in ids.iter().enumerate() {
-        let first = *names.entry(clusterer.cluster_of(at)).or_insert(at);
-        let mut result = serde_json::json!({ "id": id, "cluster": ids[first] });
-        if let Some(explanation) = clusterer.explanation(at) {
-            result["why"] = why(explanation, &ids);
+    let clustered = items
+        .into_iter()
+        .zip(bodies)
+        .enumerate()
+        .map(|(at, (item, body))| ClusteredItem {
+            cluster: *names.entry(clusterer.cluster_of(at)).or_insert(at),
+            why: clusterer.explanation(at).map(|e| why(e, &ids)),
+            id: item.id,
+            title: item.title,
+            body,
+            time: item.time,
+            site: item.site,
+        })
+        .collect();
+    Ok(Clustered {
+        items: clustered,
+        errors,
+    })
+}
+
+/// Writes one `{"id","cluster"}` line per item (with `"why"` when
+/// explained), plus the fields `extra` gives for the item at that index.
+pub fn write(
+    mut output: impl Write,
+    items: &[ClusteredItem],
+    extra: impl Fn(usize) -> Vec<(&'static str, Value)>,
+) -> std::io::Result<()> {
+    for (at, item) in items.iter().enumerate() {
+        let name = items.get(item.cluster).map_or(&item.id, |first| &first.id);
+        let mut result = serde_json::json!({ "id": item.id, "cluster": name });
+        if let Some(why) = &item.why {
+            result["why"] = why.clone();
+        }
+        for (key, value) in extra(at) {
+            result[key] = value;
         }
         writeln!(output, "{result}")?;
     }
-    output.flush()?;
-    Ok(errors)
+    output.flush()
 }
 
 /// An item's explanation as JSON: the rule (`same-url`, `verified`,
@@ -160,10 +242,11 @@ fn why(explanation: &Explanation, ids: &[Value]) -> Value {
     v
 }
 
-/// Each item's fingerprint, sketch and title key. Every site's template is
-/// learnt from all its pages before any page is fingerprinted, as a daemon
-/// that has seen the site before would know it.
-fn fingerprint_all(items: &[Prepared], features: FeatureOptions) -> Vec<(Simhash, Traits)> {
+/// Each item's fingerprint, sketch and title key, and the body without its
+/// site's template. Every site's template is learnt from all its pages
+/// before any page is fingerprinted, as a daemon that has seen the site
+/// before would know it.
+fn fingerprint_all(items: &[Prepared], features: FeatureOptions) -> Vec<(Simhash, Traits, String)> {
     let mut templates = Templates::default();
     // Each body is folded once for its line keys, which serve both passes.
     let keys: Vec<Vec<Option<u64>>> = items
@@ -182,14 +265,12 @@ fn fingerprint_all(items: &[Prepared], features: FeatureOptions) -> Vec<(Simhash
         .iter()
         .zip(keys)
         .map(|(item, keys)| {
-            let simhash = match &item.site {
-                Some(site) => {
-                    let body = templates.strip_keyed(site, &item.body, &keys).0;
-                    fingerprinter.story(&item.title, &body)
-                }
-                None => fingerprinter.story(&item.title, &item.body),
+            let body = match &item.site {
+                Some(site) => templates.strip_keyed(site, &item.body, &keys).0,
+                None => item.body.clone(),
             };
-            (simhash, fingerprinter.traits())
+            let simhash = fingerprinter.story(&item.title, &body);
+            (simhash, fingerprinter.traits(), body)
         })
         .collect()
 }
