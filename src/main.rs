@@ -290,8 +290,9 @@ fn limit_malloc_arenas() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn limit_malloc_arenas() {}
 
-/// Threads for blocking work (see `main`).
-const BLOCKING_THREADS: usize = 16;
+/// Threads for blocking work (see `main`): twice the default concurrency of
+/// passes, as DNS lookups share them with parsing.
+const BLOCKING_THREADS: usize = 64;
 
 fn main() -> ExitCode {
     limit_malloc_arenas();
@@ -300,10 +301,9 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     feedfold::logging::init();
-    // Blocking work here is parsing and fingerprinting (CPU-bound) and file
-    // reads: a few threads more than cores keep the cores busy, where the
-    // default of 512 grew one thread (and an allocator arena) per
-    // concurrent pass.
+    // Blocking work here is parsing and fingerprinting (CPU-bound), file
+    // reads and DNS lookups: the default of 512 threads grew one per
+    // concurrent pass and then some; the cap keeps room for slow lookups.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(BLOCKING_THREADS)

@@ -70,6 +70,9 @@ impl Store {
             Ok(scraped) => (Some(scraped), None),
             Err(error) => (None, Some(error.as_str())),
         };
+        // Waiting for the turn, not in SQLite's busy handler: ingest holds
+        // the write lock for whole groups of sources.
+        let _turn = self.small_write_turn().await;
         sqlx::query(
             "INSERT INTO articles (url, fetched_at, status, strategy, reason, error, title, text, html, published)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -88,7 +91,7 @@ impl Store {
         .bind(ok.map(|s| s.text.as_str()))
         .bind(ok.map(|s| s.html.as_str()))
         .bind(ok.and_then(|s| s.published))
-        .execute(&self.pool)
+        .execute(self.writer())
         .await?;
         Ok(())
     }

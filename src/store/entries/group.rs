@@ -70,10 +70,19 @@ impl Store {
             }
             let jobs = self.waiting.take(MAX_GROUP);
             if jobs.is_empty() {
-                // Neither answered nor waiting: its writer was cancelled.
-                return Err(StoreError::Abandoned);
+                // Taken by a writer that committed and is answering, or
+                // that was cancelled (then the answer never comes).
+                drop(turn);
+                return answer.await.unwrap_or(Err(StoreError::Abandoned));
             }
-            self.store_group(turn, jobs).await;
+            // In a task of its own: a writer cancelled while it stores a
+            // group (a push task aborted at shutdown) must not take the
+            // other sources' batches down with it.
+            let store = self.clone();
+            let group = tokio::spawn(async move { store.store_group(turn, jobs).await });
+            // A panic in the group drops its answers: each writer hears
+            // `Abandoned`.
+            let _ = group.await;
         }
     }
 
