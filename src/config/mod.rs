@@ -1486,12 +1486,7 @@ mod tests {
     #[test]
     fn a_group_table_no_source_has_is_a_warning() {
         let text = "[group.world]\ndrop = [\"x\"]\n[[source]]\nname = \"a\"\nurl = \"https://example.org/\"\ngroups = [\"zh\"]\n";
-        let config = parse(text).unwrap();
-        let warnings: Vec<String> = config
-            .warnings(text)
-            .iter()
-            .map(|w| w.to_string())
-            .collect();
+        let warnings = warnings_of(text);
         assert_eq!(
             warnings,
             ["1:1: warning: [group.world]: no source has \"world\" in its groups"]
@@ -1546,22 +1541,27 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_hub_needs_a_public_base_url() {
-        let text = "[output]\nwebsub_hub = \"https://hub.example.org/\"\n";
+    /// What `check` warns about `text`, as printed.
+    fn warnings_of(text: &str) -> Vec<String> {
         let config = parse(text).unwrap();
-        let warnings: Vec<String> = config
+        config
             .warnings(text)
             .iter()
             .map(|w| w.to_string())
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn a_hub_needs_a_public_base_url() {
+        let text = "[output]\nwebsub_hub = \"https://hub.example.org/\"\n";
+        let warnings = warnings_of(text);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(
             warnings[0].starts_with("2:1: warning: output.websub_hub is set but output.base_url is http://127.0.0.1:8080/"),
             "{warnings:?}"
         );
         let public = format!("{text}base_url = \"https://news.example.org/\"\n");
-        assert!(parse(&public).unwrap().warnings(&public).is_empty());
+        assert!(warnings_of(&public).is_empty());
         let e = error_of("[output]\nwebsub_hub = \"ftp://hub.example.org/\"\n");
         assert!(e.starts_with("feedfold.toml:2:14: hub URL"), "{e}");
     }
@@ -1569,19 +1569,14 @@ mod tests {
     #[test]
     fn subscribing_warns_about_a_loopback_base_url() {
         let text = "[output]\nwebsub_subscribe = true\n";
-        let config = parse(text).unwrap();
-        let warnings: Vec<String> = config
-            .warnings(text)
-            .iter()
-            .map(|w| w.to_string())
-            .collect();
+        let warnings = warnings_of(text);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(
             warnings[0].starts_with("2:1: warning: output.websub_subscribe is on but output.base_url is http://127.0.0.1:8080/"),
             "{warnings:?}"
         );
         let public = format!("{text}base_url = \"https://news.example.org/\"\n");
-        assert!(parse(&public).unwrap().warnings(&public).is_empty());
+        assert!(warnings_of(&public).is_empty());
         let off = "[output]\nwebsub_subscribe = false\n";
         assert!(parse(off).unwrap().warnings(off).is_empty());
     }

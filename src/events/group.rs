@@ -156,29 +156,7 @@ pub fn group_profiles(stories: &[Story], profiles: &[Profile], options: &EventOp
 mod tests {
     use super::*;
 
-    const QUAKE_A: &str = "A magnitude 6.4 earthquake struck the coastal province of Banten early on \
-        Tuesday, collapsing dozens of houses in the town of Pandeglang and killing at least seven \
-        people, the national disaster agency said. Rescuers searched rubble through the morning \
-        while aftershocks rattled the region and schools stayed closed.";
-    const QUAKE_B: &str = "Rescue teams in Pandeglang dug through collapsed houses after Tuesday's \
-        magnitude 6.4 earthquake in Banten province, which the disaster agency said killed seven \
-        people. Aftershocks kept residents outdoors and the province closed its schools for the day \
-        while engineers inspected bridges.";
-    const QUAKE_C: &str = "A magnitude 5.1 earthquake shook the mountain district of Sumedang in West \
-        Java on Monday, damaging a mosque and a market, officials said. No deaths were reported and \
-        residents returned home by evening after the district government inspected damaged roads and \
-        cleared landslides near the reservoir.";
-    const PORT: &str = "Dock workers at the container port voted to end their twelve-day strike after \
-        the operator raised its pay offer. Ships waiting offshore began unloading on Thursday and \
-        exporters said perishable cargo had spoiled during the stoppage at the terminal.";
-    const FILLER: [&str; 6] = [
-        "The city council approved a budget that raises spending on libraries and parks next year.",
-        "A new bridge across the river opened to traffic after three years of construction work.",
-        "The football club confirmed the signing of a midfielder on a four-year contract.",
-        "Heavy snow closed mountain passes and delayed trains across the northern region.",
-        "The central bank kept interest rates unchanged and said inflation was easing slowly.",
-        "A museum exhibition of medieval manuscripts drew record crowds over the holiday weekend.",
-    ];
+    use super::super::fixtures::{FILLER, PORT, QUAKE_A, QUAKE_B, QUAKE_C};
 
     fn story(key: &str, title: &str, body: &str, hours: i64, site: &str) -> Story {
         Story {

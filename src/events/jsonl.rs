@@ -121,24 +121,7 @@ fn stories(items: &mut [ClusteredItem]) -> (Vec<Story>, Vec<usize>, Vec<usize>) 
 mod tests {
     use super::*;
 
-    const QUAKE_A: &str = "A magnitude 6.4 earthquake struck the coastal province of Banten early on \
-        Tuesday, collapsing dozens of houses in the town of Pandeglang and killing at least seven \
-        people, the national disaster agency said. Rescuers searched rubble through the morning \
-        while aftershocks rattled the region and schools stayed closed.";
-    const QUAKE_B: &str = "Rescue teams in Pandeglang dug through collapsed houses after Tuesday's \
-        magnitude 6.4 earthquake in Banten province, which the disaster agency said killed seven \
-        people. Aftershocks kept residents outdoors and the province closed its schools for the day \
-        while engineers inspected bridges.";
-    const PORT: &str = "Dock workers at the container port voted to end their twelve-day strike after \
-        the operator raised its pay offer. Ships waiting offshore began unloading on Thursday and \
-        exporters said perishable cargo had spoiled during the stoppage at the terminal.";
-    const OTHER: [&str; 5] = [
-        "The city council approved a budget that raises spending on libraries and parks next year.",
-        "A new bridge across the river opened to traffic after three years of construction work.",
-        "The football club confirmed the signing of a midfielder on a four-year contract.",
-        "Heavy snow closed mountain passes and delayed trains across the northern region.",
-        "The central bank kept interest rates unchanged and said inflation was easing slowly.",
-    ];
+    use super::super::fixtures::{FILLER, PORT, QUAKE_A, QUAKE_B};
 
     fn run_on(lines: &[Value], explain: bool) -> Vec<Value> {
         let input = lines
@@ -196,7 +179,7 @@ mod tests {
                 "harbour",
             ),
         ];
-        for (i, o) in OTHER.iter().enumerate() {
+        for (i, o) in FILLER[..5].iter().enumerate() {
             v.push(item(&format!("o{i}"), o, o, "2024-05-10T04:00:00Z", "misc"));
         }
         v

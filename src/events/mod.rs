@@ -13,6 +13,8 @@
 //! Precision first: very short texts, texts that are mostly digits and
 //! scripts without a rule here never join an event.
 
+#[cfg(test)]
+mod fixtures;
 pub mod group;
 pub mod idf;
 pub mod index;

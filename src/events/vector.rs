@@ -72,20 +72,7 @@ impl TermVector {
     /// Cosine of two unit vectors, and the shared terms with their
     /// contribution (largest first).
     pub fn shared(&self, other: &TermVector) -> (f32, Vec<(u64, f32)>) {
-        let mut shared = Vec::new();
-        let (mut i, mut j) = (0, 0);
-        while i < self.entries.len() && j < other.entries.len() {
-            let (a, b) = (self.entries[i], other.entries[j]);
-            match a.0.cmp(&b.0) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    shared.push((a.0, a.1 * b.1));
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
+        let mut shared: Vec<(u64, f32)> = products(&self.entries, &other.entries).collect();
         let cosine = shared.iter().map(|s| s.1).sum();
         shared.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         (cosine, shared)
@@ -94,21 +81,27 @@ impl TermVector {
     /// Cosine of two unit vectors (no allocation: this runs for every
     /// candidate pair).
     pub fn cosine(&self, other: &TermVector) -> f32 {
-        let (mut i, mut j, mut sum) = (0, 0, 0.0);
-        while i < self.entries.len() && j < other.entries.len() {
-            let (a, b) = (self.entries[i], other.entries[j]);
-            match a.0.cmp(&b.0) {
+        products(&self.entries, &other.entries).map(|s| s.1).sum()
+    }
+}
+
+/// The terms two vectors sorted by term share, each with the product of
+/// its two weights, in term order.
+fn products<'a>(a: &'a [(u64, f32)], b: &'a [(u64, f32)]) -> impl Iterator<Item = (u64, f32)> + 'a {
+    let (mut i, mut j) = (0, 0);
+    std::iter::from_fn(move || {
+        while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
+            match x.0.cmp(&y.0) {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {
-                    sum += a.1 * b.1;
-                    i += 1;
-                    j += 1;
+                    (i, j) = (i + 1, j + 1);
+                    return Some((x.0, x.1 * y.1));
                 }
             }
         }
-        sum
-    }
+        None
+    })
 }
 
 #[cfg(test)]
