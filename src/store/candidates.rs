@@ -127,9 +127,6 @@ impl Candidates {
             .is_some_and(|at| now.saturating_sub(at) < REBUILD_AFTER_SECS);
         if !fresh || self.in_doubt {
             *self = Candidates::default();
-            // Until this transaction commits: a rebuild cut short (an error,
-            // a cancelled writer) must be rebuilt again, not trusted.
-            self.in_doubt = true;
             // An item dated up to one window back looks for matches one more
             // window back: feeds carry items a few days old, and each lookup
             // the copy cannot answer costs a statement with hundreds of
@@ -141,9 +138,10 @@ impl Candidates {
             self.cutoff = now.saturating_sub(reach);
             self.loaded_at = Some(now);
         }
-        self.catch_up(tx).await?;
-        self.in_doubt = true;
-        Ok(())
+        // `catch_up` puts the copy in doubt before it reads: a rebuild cut
+        // short is rebuilt again, and the rows this transaction adds are
+        // vouched for by its commit only.
+        self.catch_up(tx).await
     }
 
     /// Reads the rows stored or edited since the copy last read or was
@@ -153,8 +151,9 @@ impl Candidates {
         &mut self,
         tx: &mut Transaction<'static, Any>,
     ) -> Result<(), StoreError> {
-        // Rows are read in no order: cut short, the copy misses some below
-        // the ids it moved past, and only a rebuild finds them.
+        // Until the transaction commits. Rows are read in no order: cut
+        // short, the copy misses some below the ids it moved past, and only
+        // a rebuild finds them.
         self.in_doubt = true;
         // New rows by id; edited rows (updated after they were first seen)
         // by update time, from the last second seen on: rows inserted in a

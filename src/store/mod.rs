@@ -142,10 +142,8 @@ impl WriteTx {
     /// Records that this transaction changes what the feeds show, for
     /// daemons that share the database (see [`Store::version`]).
     pub(crate) async fn mark_changed(&mut self) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE changes SET version = version + 1 WHERE id = 1")
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
+        self.execute("UPDATE changes SET version = version + 1 WHERE id = 1")
+            .await
     }
 }
 

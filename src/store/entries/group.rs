@@ -114,15 +114,13 @@ impl Store {
             }
             outcomes.push((job, outcome));
         }
-        let committed = match changed {
-            true => write.mark_changed().await.map_err(StoreError::from),
-            false => Ok(()),
+        let committed = async {
+            if changed {
+                write.mark_changed().await?;
+            }
+            write.commit().await
         };
-        let committed = match committed {
-            Ok(()) => write.commit().await.map_err(StoreError::from),
-            Err(error) => Err(error),
-        };
-        if let Err(error) = committed {
+        if let Err(error) = committed.await.map_err(StoreError::from) {
             return answer_all(outcomes.into_iter().map(|(job, _)| job).collect(), &error);
         }
         for (job, outcome) in outcomes {
