@@ -293,8 +293,11 @@ struct Scheduler {
     heartbeat: Arc<AtomicI64>,
     /// The prune run in progress, if any.
     pruning: Option<tokio::task::JoinHandle<()>>,
-    /// The WebSub subscriber's run in progress, if any.
-    subscribing: Option<tokio::task::JoinHandle<()>>,
+    /// The WebSub subscriber's run in progress (one at most).
+    subscribing: JoinSet<()>,
+    /// A wake-up came while a run was going: its read may have preceded
+    /// the hub that woke it, so another run follows.
+    subscribe_again: bool,
     /// Verified WebSub pushes from the callback route.
     push_rx: mpsc::Receiver<crate::serve::websub::Push>,
     /// Pushes being ingested; each says whether it changed anything.
@@ -321,7 +324,8 @@ impl Scheduler {
             publish_at: None,
             heartbeat,
             pruning: None,
-            subscribing: None,
+            subscribing: JoinSet::new(),
+            subscribe_again: false,
             push_rx,
             pushes: JoinSet::new(),
         })
@@ -359,6 +363,11 @@ impl Scheduler {
                 _ = prune.tick() => self.start_prune(),
                 _ = subscribe.tick() => self.start_subscribing(),
                 () = wake.notified() => self.start_subscribing(),
+                Some(_) = self.subscribing.join_next() => {
+                    if std::mem::take(&mut self.subscribe_again) {
+                        self.start_subscribing();
+                    }
+                }
                 Some(push) = self.push_rx.recv() => self.start_push(push),
                 Some(done) = self.pushes.join_next() => {
                     if done.unwrap_or(false) && self.publish_at.is_none() {
@@ -386,19 +395,16 @@ impl Scheduler {
         self.pruning = Some(tokio::spawn(prune_once(store, config, metrics)));
     }
 
-    /// Starts the WebSub subscriber's run unless one is still going (which
-    /// reads the rows again before it ends, so a hub recorded meanwhile is
-    /// seen; failing that, the next tick sees it).
+    /// Starts the WebSub subscriber's run, or, while one is going, another
+    /// right after it: the running one may have read the rows before the
+    /// hub that asked for this was recorded.
     fn start_subscribing(&mut self) {
-        if self
-            .subscribing
-            .as_ref()
-            .is_some_and(|run| !run.is_finished())
-        {
+        if !self.subscribing.is_empty() {
+            self.subscribe_again = true;
             return;
         }
         let pipeline = self.pipeline.clone();
-        self.subscribing = Some(tokio::spawn(websub::subscribe::run_due(pipeline)));
+        self.subscribing.spawn(websub::subscribe::run_due(pipeline));
     }
 
     /// Ingests a verified WebSub push in the background.
@@ -527,9 +533,7 @@ impl Scheduler {
         }
         // A subscriber run abandoned mid-way leaves a claim that lapses; a
         // push not ingested yet is in the feed the next poll fetches.
-        if let Some(run) = self.subscribing.take() {
-            run.abort();
-        }
+        self.subscribing.abort_all();
         self.pushes.shutdown().await;
         let mut changed = self.publish_at.is_some();
         if !self.running.is_empty() {

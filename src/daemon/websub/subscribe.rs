@@ -28,8 +28,8 @@ const CLAIM_SECS: i64 = 120;
 const AT_ONCE: usize = 8;
 
 /// Subscribes, renews and unsubscribes whatever is due now, reading again
-/// until nothing is: hubs that sources' passes recorded while it ran (their
-/// wake-ups found it busy) are seen by the next read.
+/// until a read finds nothing to do. (A hub recorded after the last read
+/// is the scheduler's to see: its wake-up starts another run.)
 pub async fn run_due(pipeline: Pipeline) {
     // Each round acts only on rows it claimed, and acting moves their next
     // attempt on (or holds the claim), so rounds end; the bound is for
