@@ -182,3 +182,69 @@ async fn chrome_leaves_the_fingerprint_and_the_template_survives_a_restart() {
         db.cleanup().await;
     }
 }
+
+/// The published body of each story, by source.
+async fn published(store: &Store, config: &Config) -> Vec<(String, String)> {
+    feedfold::publish::load_items(store, config, None, chrono::Utc::now())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|item| (item.source, item.content_html))
+        .collect()
+}
+
+#[tokio::test]
+async fn published_bodies_leave_the_site_chrome_out_and_stored_text_keeps_it() {
+    let server = FixtureServer::start().await;
+    for db in TestDb::all().await {
+        let label = db.label;
+        let dir = tempfile::tempdir().unwrap();
+        // Three pages of site 1 teach its chrome (the footer's prose-length
+        // lines need three); site 2's one page teaches nothing.
+        server.set("one.xml", feed(&[item(1, 11), item(1, 12), item(1, 13)]));
+        server.set("two.xml", feed(&[item(2, 21)]));
+        let pipeline = pipeline(dir.path(), &db, &server).await;
+        fetch_both(&pipeline).await;
+        let config = pipeline.config();
+        let bodies = published(pipeline.store(), config).await;
+        assert_eq!(bodies.len(), 4, "{label}");
+        for (source, html) in &bodies {
+            let site = if source == "site1" { 1 } else { 2 };
+            let (header, footer) = chrome(site);
+            for line in header.iter().chain(&footer) {
+                assert_eq!(
+                    html.contains(line.as_str()),
+                    site == 2,
+                    "{label}: {source} {line}"
+                );
+            }
+            // The story's own paragraphs all stay.
+            assert_eq!(
+                html.matches("<p>").count(),
+                if site == 1 { 6 } else { 14 },
+                "{label}: {html}"
+            );
+        }
+        // The stored copy keeps what it came with.
+        let stored = pipeline.store().recent_stories(0, 100, None).await.unwrap();
+        let (_, footer) = chrome(1);
+        let kept = stored
+            .iter()
+            .flat_map(|s| &s.copies)
+            .filter(|c| c.source == "site1")
+            .all(|c| {
+                let body = c.content.as_deref().or(c.summary.as_deref());
+                body.is_some_and(|b| b.contains(&footer[5]))
+            });
+        assert!(kept, "{label}: stored text lost its chrome");
+        // Turned off, the chrome is published as it came.
+        let mut off = (**config).clone();
+        off.output.cut_site_templates = false;
+        for (_, html) in published(pipeline.store(), &off).await {
+            assert!(html.contains("Home | World | Business"), "{label}: {html}");
+        }
+        pipeline.store().close().await;
+        drop(pipeline);
+        db.cleanup().await;
+    }
+}

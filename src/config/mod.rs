@@ -249,6 +249,14 @@ pub struct Output {
     /// the title as the source wrote it stays in the item's metadata.
     /// Default true.
     pub clean_titles: bool,
+    /// Publish bodies without the site's template paragraphs: lines its
+    /// other pages carry too (footers, newsletter and promo boxes, credit
+    /// and share lines) that extraction kept, as dedup leaves them out of
+    /// the fingerprint (see `dedup::template`). A paragraph goes only once
+    /// two of the site's stored pages had it (three for prose-length
+    /// ones), never every paragraph of a body, and the stored text keeps
+    /// them. Default true.
+    pub cut_site_templates: bool,
     /// A WebSub hub (e.g. `https://pubsubhubbub.appspot.com/`): the feeds
     /// name it in `rel="hub"` links beside their `rel="self"` ones (which
     /// `base_url` makes, so it must be the address the hub can reach), and
@@ -312,6 +320,7 @@ impl Default for Output {
             keep: Vec::new(),
             drop: Vec::new(),
             clean_titles: true,
+            cut_site_templates: true,
             websub_hub: None,
             websub_subscribe: false,
             filter: Filter::default(),

@@ -101,6 +101,27 @@ impl Templates {
         }
     }
 
+    /// Whether `line` (one paragraph) is a template line of `site`.
+    pub fn is_template_line(&mut self, site: &str, line: &str) -> bool {
+        let Some(known) = self.sites.get(site) else {
+            return false;
+        };
+        let key = key_of(&mut self.folded, line);
+        self.is_known_template(known, line, key)
+    }
+
+    /// Whether a site knows `line`, whose key is `key`, from enough pages.
+    fn is_known_template(&self, known: &Site, line: &str, key: Option<u64>) -> bool {
+        let needed = self.min_pages + u32::from(weight(line) >= PROSE);
+        key.and_then(|k| known.pages.get(&k))
+            .is_some_and(|&pages| pages >= needed)
+    }
+
+    /// Whether anything is known of `site`'s template.
+    pub fn knows(&self, site: &str) -> bool {
+        self.sites.get(site).is_some_and(|s| !s.pages.is_empty())
+    }
+
     /// The text of a page of `site` without its template lines, and how many
     /// lines went. A page that is all template (an extraction that found
     /// only the site's chrome) comes out empty: its chrome says nothing of
@@ -119,11 +140,7 @@ impl Templates {
         let mut kept = String::with_capacity(text.len());
         let mut removed = 0;
         for (line, key) in text.lines().zip(keys) {
-            let needed = self.min_pages + u32::from(weight(line) >= PROSE);
-            let template = key
-                .and_then(|k| known.pages.get(&k))
-                .is_some_and(|&pages| pages >= needed);
-            if template {
+            if self.is_known_template(known, line, *key) {
                 removed += 1;
                 continue;
             }

@@ -229,7 +229,7 @@ fn pairs(text: &str) -> impl Iterator<Item = (String, String)> {
 }
 
 /// Removes elements left without text or media, deepest first.
-fn prune_empty(root: &NodeRef<'_>) {
+pub(crate) fn prune_empty(root: &NodeRef<'_>) {
     let mut elements: Vec<NodeRef<'_>> = root.descendants_it().filter(|n| n.is_element()).collect();
     elements.reverse();
     for element in elements {

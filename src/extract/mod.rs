@@ -16,6 +16,7 @@ mod blocks;
 pub mod choose;
 mod cleanup;
 mod comments;
+mod cut;
 mod density;
 mod published;
 mod repair;
@@ -29,6 +30,7 @@ use dom_query::Document;
 
 use crate::text::markup;
 
+pub use cut::drop_paragraphs;
 pub use rules::{RulesError, SiteRules};
 pub use sanitize::sanitize;
 

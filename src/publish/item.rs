@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::dedup::template::Templates;
 use crate::dedup::{Candidate, RepresentativeRule, TitleRules, representative};
-use crate::extract::{html_to_text, sanitize};
+use crate::extract::{drop_paragraphs, html_to_text, sanitize};
 use crate::source::{Enclosure, strip_control};
 use crate::store::{StoryCopy, StoryRecord};
 use crate::text::markup::{escape_html, plain_line};
@@ -70,18 +71,18 @@ impl Item {
     /// Builds the item for a story, its representative chosen by `rules`;
     /// `None` for a story with no copies.
     pub fn from_story(story: &StoryRecord, rules: &[RepresentativeRule]) -> Option<Item> {
-        let candidates: Vec<Candidate> = story
-            .copies
-            .iter()
-            .map(|c| Candidate {
-                priority: c.priority,
-                body_len: body_len(c),
-                published: c.published,
-                source: &c.source,
-                guid: &c.guid,
-            })
-            .collect();
-        let chosen = representative(&candidates, rules)?;
+        Item::from_story_cut(story, rules, &mut Templates::default())
+    }
+
+    /// As [`Item::from_story`], the representative's body without the
+    /// paragraphs `templates` knows as its site's template (see
+    /// `output.cut_site_templates`).
+    pub fn from_story_cut(
+        story: &StoryRecord,
+        rules: &[RepresentativeRule],
+        templates: &mut Templates,
+    ) -> Option<Item> {
+        let chosen = Item::representative(story, rules)?;
         let rep = &story.copies[chosen];
         let also: Vec<AlsoReported> = story
             .copies
@@ -100,6 +101,11 @@ impl Item {
             .as_deref()
             .or(rep.summary.as_deref())
             .unwrap_or("");
+        let cut = templates
+            .knows(&rep.source)
+            .then(|| drop_paragraphs(body, |line| templates.is_template_line(&rep.source, line)))
+            .flatten();
+        let body = cut.as_ref().map_or(body, |(cut, _)| cut.as_str());
         // The whole body, "also reported" list included, goes through the
         // sanitiser: names and titles in it come from feeds too.
         let content_html = sanitize(&format!("{body}{}", also_html(&also)), rep.url.as_deref());
@@ -139,6 +145,23 @@ impl Item {
 }
 
 impl Item {
+    /// Which of `story`'s copies is published, by `rules`; `None` for a
+    /// story with no copies.
+    pub fn representative(story: &StoryRecord, rules: &[RepresentativeRule]) -> Option<usize> {
+        let candidates: Vec<Candidate> = story
+            .copies
+            .iter()
+            .map(|c| Candidate {
+                priority: c.priority,
+                body_len: body_len(c),
+                published: c.published,
+                source: &c.source,
+                guid: &c.guid,
+            })
+            .collect();
+        representative(&candidates, rules)
+    }
+
     /// The item with its title cleaned of the wire and site decorations
     /// `rules` strip for comparison (`(聚焦疫情防控)`, `BREAKING:`,
     /// ` - Reuters`), the original kept in `original_title`. A title that

@@ -3,6 +3,7 @@
 //! daemon's server and `feedfold feed` print the same bytes.
 
 mod atom;
+mod chrome;
 mod html;
 mod item;
 mod json;

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use super::chrome::SiteChrome;
 use super::{Document, FeedMeta, Format, Item, PublishError, render, render_page, shown};
 use crate::config::Config;
 use crate::dedup::TitleRules;
-use crate::store::Store;
+use crate::store::{Store, StoryRecord};
 
 /// The stories one feed shows, newest first, as items.
 pub async fn load_items(
@@ -16,6 +17,18 @@ pub async fn load_items(
     config: &Config,
     group: Option<&str>,
     now: DateTime<Utc>,
+) -> Result<Vec<Item>, PublishError> {
+    load_items_cut(store, config, group, now, &mut SiteChrome::default()).await
+}
+
+/// As [`load_items`], with the site templates read so far (by the other
+/// feeds of one rendering) in `chrome`.
+async fn load_items_cut(
+    store: &Store,
+    config: &Config,
+    group: Option<&str>,
+    now: DateTime<Utc>,
+    chrome: &mut SiteChrome,
 ) -> Result<Vec<Item>, PublishError> {
     let output = &config.output;
     let window = chrono::TimeDelta::from_std(output.window.0).unwrap_or(chrono::TimeDelta::MAX);
@@ -34,10 +47,21 @@ pub async fn load_items(
     loop {
         let stories = store.recent_stories(since, limit, group).await?;
         let exhausted = stories.len() < limit;
-        let items: Vec<Item> = stories
+        let shown: Vec<(StoryRecord, usize)> = stories
             .into_iter()
             .filter_map(|s| shown(config, group, s))
-            .filter_map(|s| Item::from_story(&s, rules))
+            .filter_map(|s| Item::representative(&s, rules).map(|chosen| (s, chosen)))
+            .take(wanted)
+            .collect();
+        if output.cut_site_templates {
+            let sites = shown
+                .iter()
+                .map(|(s, chosen)| s.copies[*chosen].source.as_str());
+            chrome.load(store, sites, now.timestamp()).await?;
+        }
+        let items: Vec<Item> = shown
+            .iter()
+            .filter_map(|(s, _)| Item::from_story_cut(s, rules, chrome.templates()))
             .map(|item| match &titles {
                 Some(titles) => item.with_clean_title(titles),
                 None => item,
@@ -73,8 +97,10 @@ impl Snapshot {
         let mut documents = HashMap::new();
         let mut page = String::new();
         let feeds = std::iter::once(None).chain(groups.iter().map(Some));
+        let mut chrome = SiteChrome::default();
         for group in feeds {
-            let items = load_items(store, config, group.map(String::as_str), now).await?;
+            let group_name = group.map(String::as_str);
+            let items = load_items_cut(store, config, group_name, now, &mut chrome).await?;
             if group.is_none() {
                 let names: Vec<&str> = groups.iter().map(String::as_str).collect();
                 page = render_page(&output.title, &items, &names, &output.timezone);

@@ -105,6 +105,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0017_websub_subscriptions.sql"),
         include_str!("../../migrations/postgres/0017_websub_subscriptions.sql"),
     ),
+    (
+        18,
+        "site-template lines of two pages or more, for published text",
+        include_str!("../../migrations/sqlite/0018_published_templates.sql"),
+        include_str!("../../migrations/postgres/0018_published_templates.sql"),
+    ),
 ];
 
 /// Applies every migration not yet applied, under a lock, so daemons

@@ -51,6 +51,37 @@ impl Store {
             .collect())
     }
 
+    /// The lines of each of `sites`' templates seen on two pages or more
+    /// (what could be template; [`crate::dedup::template::Templates`] has
+    /// the rule), with their page counts, leaving out lines not seen for
+    /// [`FORGET_AFTER_SECS`] before `now`: what published text leaves out.
+    pub async fn shared_lines(
+        &self,
+        sites: &[&str],
+        now: i64,
+    ) -> Result<HashMap<String, Vec<(u64, u32)>>, StoreError> {
+        let mut lines: HashMap<String, Vec<(u64, u32)>> = HashMap::new();
+        for chunk in sites.chunks(MAX_PARAMS - 1) {
+            let list = placeholders(2, chunk.len());
+            // `pages >= 2` as the partial index `site_templates_shared` says.
+            let sql = format!(
+                "SELECT site, line, pages FROM site_templates
+                 WHERE site IN ({list}) AND pages >= 2 AND last_seen >= $1"
+            );
+            let cutoff = now.saturating_sub(FORGET_AFTER_SECS);
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(cutoff);
+            for site in chunk {
+                query = query.bind(*site);
+            }
+            let rows: Vec<(String, i64, i64)> = query.fetch_all(&self.pool).await?;
+            for (site, line, pages) in rows {
+                let pages = u32::try_from(pages.max(0)).unwrap_or(u32::MAX);
+                lines.entry(site).or_default().push((line as u64, pages));
+            }
+        }
+        Ok(lines)
+    }
+
     /// Which of `guids` the source has stored already.
     pub async fn stored_guids(
         &self,

@@ -1,0 +1,96 @@
+//! Cutting whole paragraphs out of article HTML by what they say: a site's
+//! template lines (its footer, promo and credit boxes, learnt from its
+//! other pages) leave the text feedfold republishes, even where one page's
+//! extraction kept them.
+
+use dom_query::{Document, NodeRef};
+
+use super::blocks::{self, Block};
+use super::choose::prune_empty;
+use super::{MAX_DEPTH, nesting};
+use crate::text::markup;
+
+/// `html` without the paragraphs `drop` picks, each judged by its text as
+/// [`super::html_to_text`] gives it (one line per paragraph), the elements
+/// they leave empty gone too; and how many went. `None` when nothing goes,
+/// when the markup is too deep to cut safely, or when every paragraph
+/// would go: a body of chrome alone is shown as it is rather than as
+/// nothing, so a template learnt wrongly never empties a story.
+pub fn drop_paragraphs(html: &str, mut drop: impl FnMut(&str) -> bool) -> Option<(String, usize)> {
+    if markup::too_complex(html) {
+        return None;
+    }
+    let fragment = Document::fragment(html);
+    if nesting(&fragment) > MAX_DEPTH {
+        return None;
+    }
+    let blocks = blocks::blocks(&fragment.root());
+    let texts = blocks.iter().filter(|b| b.chars > 0).count();
+    let gone: Vec<&Block> = blocks
+        .iter()
+        .filter(|b| b.chars > 0 && drop(&b.text))
+        .collect();
+    if gone.is_empty() || gone.len() == texts {
+        return None;
+    }
+    for block in &gone {
+        for id in &block.nodes {
+            NodeRef::new(*id, &fragment.tree).remove_from_parent();
+        }
+    }
+    let root = fragment.root();
+    prune_empty(&root);
+    // A fragment parses into an `<html>` element; its content is the body.
+    let html = root
+        .children()
+        .into_iter()
+        .find(|n| n.node_name().as_deref() == Some("html"))
+        .map_or_else(|| root.inner_html(), |element| element.inner_html());
+    Some((html.to_string(), gone.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_paragraphs_go_with_the_elements_they_leave_empty() {
+        let html = "<p>Dock workers accepted the offer.</p>\
+                    <div class=promo><p>Sign up for our <a href=/n>newsletter</a></p></div>\
+                    <p>Ships leave on Monday.<br>Share this story</p>\
+                    <figure><img src=/a.jpg></figure>";
+        let chrome = ["Sign up for our newsletter", "Share this story"];
+        let (cut, gone) = drop_paragraphs(html, |line| chrome.contains(&line)).unwrap();
+        assert_eq!(gone, 2);
+        assert!(
+            !cut.contains("newsletter") && !cut.contains("promo"),
+            "{cut}"
+        );
+        assert!(!cut.contains("Share"), "{cut}");
+        assert!(
+            cut.contains("<p>Dock workers accepted the offer.</p>"),
+            "{cut}"
+        );
+        assert!(cut.contains("Ships leave on Monday."), "{cut}");
+        // Pictures have no text, yet stay.
+        assert!(cut.contains("<img src=\"/a.jpg\">"), "{cut}");
+    }
+
+    #[test]
+    fn nothing_named_or_everything_named_leaves_the_body_alone() {
+        let html = "<p>Sign up for our newsletter</p><p>Share this story</p>";
+        assert_eq!(drop_paragraphs(html, |_| false), None);
+        assert_eq!(drop_paragraphs(html, |_| true), None);
+        assert_eq!(drop_paragraphs("", |_| true), None);
+        let deep = "<div>".repeat(100_000);
+        assert_eq!(drop_paragraphs(&deep, |_| true), None);
+    }
+
+    #[test]
+    fn chinese_paragraphs_are_judged_whole() {
+        let html = "<p>新华社北京12月3日电 记者从交通运输部获悉。</p><p>责任编辑：张三</p>";
+        let (cut, gone) = drop_paragraphs(html, |line| line == "责任编辑：张三").unwrap();
+        assert_eq!(gone, 1);
+        assert_eq!(cut, "<p>新华社北京12月3日电 记者从交通运输部获悉。</p>");
+    }
+}
