@@ -94,6 +94,7 @@ SKIP = {"dragnet": {"R237", "R427"}, "cleaneval": {"dev-47"}}
 # whose lxml.html.clean moved out to lxml_html_clean, which justext needs).
 PEER_REQUIREMENTS = ["trafilatura==2.3.1", "lxml_html_clean==0.4.6"]
 SHINGLE = 4
+SITE_TEMPLATES = False  # --site-templates
 CJK_SHARE = 0.30
 LOW_F1 = 0.5
 SHORT_LINE = 40  # a credit line ("责任编辑：霍琦") is short; a body paragraph quoting 记者 is not
@@ -276,6 +277,29 @@ def tsv_urls(path: Path, column: int = 1) -> dict[str, str]:
     return urls
 
 
+STATED_URL = [re.compile(p, re.I) for p in (
+    r'''<link[^>]*rel=["']?canonical["']?[^>]*href=["']?(https?://[^"' >]+)''',
+    r'''<link[^>]*href=["']?(https?://[^"' >]+)["']?[^>]*rel=["']?canonical''',
+    r'''<meta[^>]*property=["']og:url["'][^>]*content=["'](https?://[^"']+)''',
+    r'''<meta[^>]*content=["'](https?://[^"']+)["'][^>]*property=["']og:url''',
+)]
+
+
+def with_stated_urls(pages: list[Page]) -> list[Page]:
+    """Pages without a URL get the one they state (canonical link, og:url), if any: dragnet lists
+    none, and `--site-templates` groups pages by their URL's host."""
+    for page in pages:
+        if page.url:
+            continue
+        text = page.path.read_text(encoding="utf-8", errors="replace")
+        for pattern in STATED_URL:
+            found = pattern.search(text)
+            if found:
+                page.url = found.group(1)
+                break
+    return pages
+
+
 def l3s_pages(corpora: Path) -> list[Page]:
     # Pages whose html lacks the annotated article: their gold cannot be reached.
     pages = gold_pages(corpora, "l3s", "l3s-gn1", tsv_urls(corpora / "l3s-gn1" / "urls.tsv"))
@@ -295,7 +319,7 @@ def set_pages(corpora: Path, name: str) -> list[Page]:
     if name == "l3s":
         return l3s_pages(corpora)
     if name == "dragnet":
-        return gold_pages(corpora, name, "dragnet", {})
+        return with_stated_urls(gold_pages(corpora, name, "dragnet", {}))
     return gold_pages(corpora, name, "cleaneval", tsv_urls(corpora / "cleaneval" / "index.tsv"))
 
 
@@ -345,7 +369,7 @@ def resolve_bin(arg: str | None) -> Path:
 def run_feedfold(binary: Path, pages: list[Page]) -> tuple[dict[str, dict], float]:
     """One `feedfold extract --batch -` over the pages; rows by id, and the process's wall seconds."""
     listing = "".join(f"{p.id}\t{p.path.resolve()}\t{p.url}\n" for p in pages)
-    cmd = [str(binary), "extract", "--batch", "-"]
+    cmd = [str(binary), "extract", "--batch", "-"] + (["--site-templates"] if SITE_TEMPLATES else [])
     print("$", " ".join(cmd), f"< ({len(pages)} lines)", file=sys.stderr)
     start = time.perf_counter()
     proc = subprocess.run(cmd, input=listing.encode(), capture_output=True)
@@ -723,12 +747,17 @@ def parse_args(argv=None):
                          "(default: readability)")
     ap.add_argument("--pages", metavar="FILE.jsonl", help="also score a JSON-lines page set "
                                                           "against FILE.truth.jsonl's article")
+    ap.add_argument("--site-templates", action="store_true",
+                    help="pass --site-templates to feedfold: each page leaves out the paragraphs "
+                         "other pages of its site (URL host) in the set carry, as published bodies do")
     ap.add_argument("-v", "--verbose", action="store_true", help="list the GNE pattern lines")
     return ap.parse_args(argv)
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    global SITE_TEMPLATES
+    SITE_TEMPLATES = args.site_templates
     corpora = Path(args.corpora) if args.corpora else REPO / DEFAULT_CORPORA
     if not (corpora / "readability" / "test-pages").is_dir():
         sys.exit(f"no readability corpus under {corpora}; pass --corpora DIR")

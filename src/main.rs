@@ -137,6 +137,13 @@ enum Command {
         /// `{"id","text","title","strategy","ms","err"}` per page.
         #[arg(long, conflicts_with_all = ["url", "format"])]
         batch: bool,
+        /// With --batch: leave out of each article the paragraphs its site's
+        /// other pages in the list carry too (site = the URL's host), as the
+        /// daemon's published bodies leave out a site's template (see
+        /// `output.cut_site_templates`). Pages are all read before any is
+        /// written.
+        #[arg(long, requires = "batch")]
+        site_templates: bool,
         /// Use only this strategy (readability, density, anchored, body), to
         /// compare them.
         #[arg(long, value_name = "NAME", value_parser = parse_strategy)]
@@ -449,8 +456,9 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
             batch: true,
             file,
             only,
+            site_templates,
             ..
-        } => extract_batch(&file, only),
+        } => extract_batch(&file, only, site_templates),
         Command::Extract {
             url,
             format,
@@ -1066,10 +1074,23 @@ fn extract(
 fn extract_batch(
     file: &Path,
     only: Option<feedfold::extract::Strategy>,
+    site_templates: bool,
 ) -> Result<ExitCode, Failure> {
+    use feedfold::extract::batch;
     let list = read_input(file)?;
     let out = std::io::BufWriter::new(Stdout::lock());
-    feedfold::extract::batch::run(&list[..], out, only)?;
+    if site_templates {
+        let mut pages = batch::extract_all(&list[..], only)?;
+        let cut = feedfold::publish::cut_pages(&mut pages);
+        tracing::info!(
+            pages = pages.len(),
+            paragraphs = cut,
+            "site-template paragraphs left out"
+        );
+        batch::write_all(&pages, out)?;
+    } else {
+        batch::run(&list[..], out, only)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

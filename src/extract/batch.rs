@@ -11,15 +11,27 @@ use serde::Serialize;
 
 use super::{Hints, Strategy, page};
 
-/// One output line.
+/// One listed page, extracted: what its output line says.
 #[derive(Debug, Serialize)]
-struct Outcome<'a> {
-    id: &'a str,
-    text: String,
-    title: String,
-    strategy: &'static str,
-    ms: f64,
-    err: Option<String>,
+pub struct Extracted {
+    /// The page's id in the list.
+    pub id: String,
+    /// Its URL, when the list gave one (not written out).
+    #[serde(skip)]
+    pub url: Option<String>,
+    /// The article's text, one paragraph per line.
+    pub text: String,
+    /// The article's HTML (not written out).
+    #[serde(skip)]
+    pub html: String,
+    /// The article's headline.
+    pub title: String,
+    /// The strategy whose candidate won.
+    pub strategy: &'static str,
+    /// In-process milliseconds from bytes to article.
+    pub ms: f64,
+    /// Why the page could not be read.
+    pub err: Option<String>,
 }
 
 /// Why the run stopped (a page that cannot be read is reported in its own
@@ -35,7 +47,7 @@ pub enum BatchError {
 }
 
 /// Extracts every page listed in `input` and writes one line per listed
-/// page to `output`; blank lines are skipped.
+/// page to `output` as it goes; blank lines are skipped.
 /// `only` restricts extraction to one strategy, for comparing them.
 pub fn run(
     input: impl BufRead,
@@ -43,51 +55,93 @@ pub fn run(
     only: Option<Strategy>,
 ) -> Result<(), BatchError> {
     for line in input.lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
+        if let Some(page) = extract_line(&line?, only) {
+            write_one(&page, &mut output)?;
         }
-        let mut fields = line.splitn(3, '\t');
-        let id = fields.next().unwrap_or_default();
-        let path = fields.next().unwrap_or_default();
-        let url = fields.next().map(str::trim).filter(|u| !u.is_empty());
-        let read = std::fs::read(path).map_err(|e| e.to_string());
-        let page_bytes = read.and_then(|b| match super::sniff::check(&b) {
-            Ok(()) => Ok(b),
-            Err(not) => Err(not.to_string()),
-        });
-        let outcome = match page_bytes {
-            Ok(bytes) => {
-                let started = Instant::now();
-                let hints = Hints {
-                    url,
-                    only,
-                    ..Hints::default()
-                };
-                let extraction = page(&bytes, None, &hints);
-                Outcome {
-                    id,
-                    text: extraction.article.text,
-                    title: extraction.article.title,
-                    strategy: extraction.strategy.name(),
-                    ms: started.elapsed().as_secs_f64() * 1000.0,
-                    err: None,
-                }
-            }
-            Err(e) => Outcome {
+    }
+    output.flush()?;
+    Ok(())
+}
+
+/// Every page listed in `input`, extracted, in order: for a caller that
+/// reads them all before it writes (learning site templates across them).
+pub fn extract_all(
+    input: impl BufRead,
+    only: Option<Strategy>,
+) -> Result<Vec<Extracted>, BatchError> {
+    let mut pages = Vec::new();
+    for line in input.lines() {
+        pages.extend(extract_line(&line?, only));
+    }
+    Ok(pages)
+}
+
+/// Writes one output line per page.
+pub fn write_all(pages: &[Extracted], mut output: impl Write) -> Result<(), BatchError> {
+    for page in pages {
+        write_one(page, &mut output)?;
+    }
+    output.flush()?;
+    Ok(())
+}
+
+fn write_one(page: &Extracted, output: &mut impl Write) -> Result<(), BatchError> {
+    serde_json::to_writer(&mut *output, page)?;
+    output.write_all(b"\n")?;
+    Ok(())
+}
+
+/// The page a list line names, extracted; `None` for a blank line.
+fn extract_line(line: &str, only: Option<Strategy>) -> Option<Extracted> {
+    if line.trim().is_empty() {
+        return None;
+    }
+    let mut fields = line.splitn(3, '\t');
+    let id = fields.next().unwrap_or_default().to_owned();
+    let path = fields.next().unwrap_or_default();
+    let url = fields
+        .next()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned);
+    let read = std::fs::read(path).map_err(|e| e.to_string());
+    let page_bytes = read.and_then(|b| match super::sniff::check(&b) {
+        Ok(()) => Ok(b),
+        Err(not) => Err(not.to_string()),
+    });
+    let bytes = match page_bytes {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return Some(Extracted {
                 id,
+                url,
                 text: String::new(),
+                html: String::new(),
                 title: String::new(),
                 strategy: "none",
                 ms: 0.0,
                 err: Some(format!("{path}: {e}")),
-            },
-        };
-        serde_json::to_writer(&mut output, &outcome)?;
-        output.write_all(b"\n")?;
-    }
-    output.flush()?;
-    Ok(())
+            });
+        }
+    };
+    let started = Instant::now();
+    let hints = Hints {
+        url: url.as_deref(),
+        only,
+        ..Hints::default()
+    };
+    let extraction = page(&bytes, None, &hints);
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    Some(Extracted {
+        id,
+        url,
+        text: extraction.article.text,
+        html: extraction.article.html,
+        title: extraction.article.title,
+        strategy: extraction.strategy.name(),
+        ms,
+        err: None,
+    })
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 use std::collections::HashSet;
 
 use crate::dedup::template::Templates;
+use crate::extract::batch::Extracted;
+use crate::extract::{drop_paragraphs, html_to_text};
 use crate::store::{Store, StoreError};
 
 /// What one rendering knows of its sites' templates.
@@ -41,5 +43,84 @@ impl SiteChrome {
     /// The templates read so far.
     pub fn templates(&mut self) -> &mut Templates {
         &mut self.templates
+    }
+}
+
+/// What the daemon would publish of a batch of extracted pages (`feedfold
+/// extract --batch --site-templates`): each page's site (its URL's host)
+/// learns its template from the other pages of the batch, as the daemon
+/// learns it from a source's stored pages, and each article leaves out its
+/// site's template paragraphs as published bodies do. Pages without a URL
+/// are left as they are. Returns how many paragraphs went in all.
+pub fn cut_pages(pages: &mut [Extracted]) -> usize {
+    let site_of = |page: &Extracted| {
+        let url = url::Url::parse(page.url.as_deref()?).ok()?;
+        url.host_str().map(str::to_owned)
+    };
+    let sites: Vec<Option<String>> = pages.iter().map(site_of).collect();
+    let mut templates = Templates::default();
+    for (page, site) in pages.iter().zip(&sites) {
+        if let Some(site) = site {
+            templates.learn(site, &html_to_text(&page.html));
+        }
+    }
+    let mut cut = 0;
+    for (page, site) in pages.iter_mut().zip(&sites) {
+        let Some(site) = site.as_deref().filter(|s| templates.knows(s)) else {
+            continue;
+        };
+        let kept = drop_paragraphs(&page.html, |line| templates.is_template_line(site, line));
+        if let Some((html, gone)) = kept {
+            page.text = html_to_text(&html);
+            page.html = html;
+            cut += gone;
+        }
+    }
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(id: &str, url: Option<&str>, story: &str) -> Extracted {
+        Extracted {
+            id: id.to_owned(),
+            url: url.map(str::to_owned),
+            text: String::new(),
+            html: format!("<p>{story}</p><p>Sign up for our newsletter</p>"),
+            title: String::new(),
+            strategy: "density",
+            ms: 0.0,
+            err: None,
+        }
+    }
+
+    #[test]
+    fn a_batch_learns_each_sites_template_from_its_other_pages() {
+        let mut pages = vec![
+            page(
+                "1",
+                Some("https://a.example/1"),
+                "Dock workers accept the offer.",
+            ),
+            page(
+                "2",
+                Some("https://a.example/2"),
+                "Ferries stop for the storm.",
+            ),
+            page(
+                "3",
+                Some("https://b.example/3"),
+                "Dock workers accept the offer.",
+            ),
+            page("4", None, "Ferries stop for the storm."),
+        ];
+        assert_eq!(cut_pages(&mut pages), 2);
+        assert_eq!(pages[0].text, "Dock workers accept the offer.");
+        assert_eq!(pages[1].html, "<p>Ferries stop for the storm.</p>");
+        // One page of its site, or no site: nothing to learn from.
+        assert!(pages[2].html.contains("newsletter"));
+        assert!(pages[3].html.contains("newsletter"));
     }
 }

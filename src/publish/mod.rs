@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use xxhash_rust::xxh3::xxh3_64;
 
 pub use crate::text::markup::escape_html;
+pub use chrome::cut_pages;
 pub use html::render_page;
 pub use item::{AlsoReported, Item};
 pub use shown::{Held, Scope, held_by, shown};
