@@ -233,6 +233,17 @@ async fn prune_deletes_whole_stories_past_keep_and_spares_the_window() {
             2,
             "{label}"
         );
+        // The prune run then refreshes the planner's statistics.
+        store.refresh_statistics().await.unwrap();
+        let analysed = if label == "sqlite" {
+            "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'entries'"
+        } else {
+            "SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname = 'entries' AND last_analyze IS NOT NULL"
+        };
+        assert!(
+            count(&db.url, analysed).await > 0,
+            "{label}: entries not analysed"
+        );
         store.close().await;
         db.cleanup().await;
     }

@@ -199,15 +199,17 @@ async fn published_bodies_leave_the_site_chrome_out_and_stored_text_keeps_it() {
     for db in TestDb::all().await {
         let label = db.label;
         let dir = tempfile::tempdir().unwrap();
-        // Three pages of site 1 teach its chrome (the footer's prose-length
-        // lines need three); site 2's one page teaches nothing.
-        server.set("one.xml", feed(&[item(1, 11), item(1, 12), item(1, 13)]));
-        server.set("two.xml", feed(&[item(2, 21)]));
+        // Four pages of site 1 teach its chrome (published bodies need a
+        // short line on three, a prose-length one on four); site 2's two
+        // pages are too few: one story run twice must not lose anything.
+        let one = [item(1, 11), item(1, 12), item(1, 13), item(1, 14)];
+        server.set("one.xml", feed(&one));
+        server.set("two.xml", feed(&[item(2, 21), item(2, 22)]));
         let pipeline = pipeline(dir.path(), &db, &server).await;
         fetch_both(&pipeline).await;
         let config = pipeline.config();
         let bodies = published(pipeline.store(), config).await;
-        assert_eq!(bodies.len(), 4, "{label}");
+        assert_eq!(bodies.len(), 6, "{label}");
         for (source, html) in &bodies {
             let site = if source == "site1" { 1 } else { 2 };
             let (header, footer) = chrome(site);

@@ -623,6 +623,10 @@ async fn prune_once(
             "retention: pruning stopped; what earlier batches deleted stays deleted, the rest is tried at the next run"
         ),
     }
+    // After a prune, and as often on a store that only grows.
+    if let Err(error) = store.refresh_statistics().await {
+        tracing::warn!(%error, "retention: could not refresh the planner's statistics");
+    }
     if let Err(error) = store.release_task("prune").await {
         tracing::debug!(%error, "retention: could not release the prune claim; it lapses");
     }
