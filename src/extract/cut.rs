@@ -11,8 +11,8 @@ use super::{MAX_DEPTH, nesting};
 use crate::text::markup;
 
 /// `html` without the paragraphs `drop` picks, each judged by its text as
-/// [`super::html_to_text`] gives it (one line per paragraph), headings
-/// excepted, the elements they leave empty gone too; and how many went. `None` when nothing goes,
+/// [`super::html_to_text`] gives it (one line per paragraph), the elements
+/// they leave empty gone too; and how many went. `None` when nothing goes,
 /// when the markup is too deep to cut safely, or when every paragraph
 /// would go: a body of chrome alone is shown as it is rather than as
 /// nothing, so a template learnt wrongly never empties a story.
@@ -25,13 +25,10 @@ pub fn drop_paragraphs(html: &str, mut drop: impl FnMut(&str) -> bool) -> Option
         return None;
     }
     let blocks = blocks::blocks(&fragment.root());
-    let texts = blocks.iter().filter(|b| b.chars > 0 && !b.heading).count();
-    // Headings stay: a site that gives every story the same subheads
-    // ("What's the Big Idea?") gives them to the story, and a heading
-    // over a box of chrome says little once the box's lines are gone.
+    let texts = blocks.iter().filter(|b| b.chars > 0).count();
     let gone: Vec<&Block> = blocks
         .iter()
-        .filter(|b| b.chars > 0 && !b.heading && drop(&b.text))
+        .filter(|b| b.chars > 0 && drop(&b.text))
         .collect();
     if gone.is_empty() || gone.len() == texts {
         return None;
@@ -83,11 +80,6 @@ mod tests {
     fn nothing_named_or_everything_named_leaves_the_body_alone() {
         let html = "<p>Sign up for our newsletter</p><p>Share this story</p>";
         assert_eq!(drop_paragraphs(html, |_| false), None);
-        let subheads = "<h2>What's the Big Idea?</h2><p>Ships leave.</p><p>Share this story</p>";
-        assert_eq!(drop_paragraphs(subheads, |_| true), None);
-        let (cut, gone) = drop_paragraphs(subheads, |l| l != "Ships leave.").unwrap();
-        assert_eq!(gone, 1);
-        assert_eq!(cut, "<h2>What's the Big Idea?</h2><p>Ships leave.</p>");
         assert_eq!(drop_paragraphs(html, |_| true), None);
         assert_eq!(drop_paragraphs("", |_| true), None);
         let deep = "<div>".repeat(100_000);
