@@ -50,7 +50,9 @@ impl Row {
 }
 
 /// The fields an edit can change; equal means the item is unchanged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Categories compare as a set: feeds that list an item's tags in another
+/// order on each fetch (from a hash map) have not edited it.
+#[derive(Debug, Clone, Copy, Eq)]
 pub(super) struct Text<'a> {
     pub url: Option<&'a str>,
     pub title: &'a str,
@@ -60,6 +62,34 @@ pub(super) struct Text<'a> {
     pub published: Option<i64>,
     pub enclosures: &'a [Enclosure],
     pub categories: &'a [String],
+}
+
+impl PartialEq for Text<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.url == other.url
+            && self.title == other.title
+            && self.author == other.author
+            && self.summary == other.summary
+            && self.content == other.content
+            && self.published == other.published
+            && self.enclosures == other.enclosures
+            && same_set(self.categories, other.categories)
+    }
+}
+
+/// Whether `a` and `b` hold the same strings, in any order.
+fn same_set(a: &[String], b: &[String]) -> bool {
+    if a == b {
+        return true;
+    }
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut a: Vec<&String> = a.iter().collect();
+    let mut b: Vec<&String> = b.iter().collect();
+    a.sort_unstable();
+    b.sort_unstable();
+    a == b
 }
 
 impl<'a> Text<'a> {
@@ -528,5 +558,36 @@ impl<'a> Plan<'a> {
             time: Some(time),
             evidence: Evidence::between(traits, &row.traits, row.source == self.origin.source_id),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(categories: &[String]) -> Text<'_> {
+        Text {
+            url: None,
+            title: "t",
+            author: None,
+            summary: None,
+            content: None,
+            published: None,
+            enclosures: &[],
+            categories,
+        }
+    }
+
+    fn tags(t: &[&str]) -> Vec<String> {
+        t.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn reordered_categories_are_no_edit_changed_ones_are() {
+        let stored = tags(&["World", "港口"]);
+        assert_eq!(text(&stored), text(&tags(&["港口", "World"])));
+        assert_ne!(text(&stored), text(&tags(&["World", "Sport"])));
+        assert_ne!(text(&stored), text(&tags(&["World"])));
+        assert_ne!(text(&stored), text(&tags(&["World", "港口", "港口"])));
     }
 }
