@@ -276,6 +276,14 @@ async fn round_trip(db: &str, label: &str) {
         .unwrap();
     let text = String::from_utf8_lossy(&status.stdout);
     assert!(text.contains("\"websub\":\"active\""), "{label}: {text}");
+    // So does the sources page.
+    let page = reqwest::get(format!("http://127.0.0.1:{port}/sources"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("pushed by its hub until"), "{label}: {page}");
 
     // The source opts out: the hub is asked to unsubscribe and verifies
     // it; pushes are then refused with 410 Gone.
@@ -339,7 +347,8 @@ async fn hubs_that_fail_leave_their_sources_polled_with_a_warning_naming_each() 
     }
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("feedfold.db").display());
-    let config = subscribing_config(dir.path(), &db, &sources, free_port());
+    let port = free_port();
+    let config = subscribing_config(dir.path(), &db, &sources, port);
     let daemon = Daemon::start(Path::new(&config));
     daemon
         .feed_when(|f| {
@@ -360,5 +369,14 @@ async fn hubs_that_fail_leave_their_sources_polled_with_a_warning_naming_each() 
         assert!(line.contains(why) && line.contains(hub.as_str()), "{line}");
         assert!(line.contains("polled as usual"), "{line}");
     }
+    // The sources page says why each is polled without pushes.
+    let page = reqwest::get(format!("http://127.0.0.1:{port}/sources"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page.matches("hub failed (").count(), cases.len(), "{page}");
+    assert!(page.contains("HTTP 500"), "{page}");
     daemon.stop();
 }

@@ -195,8 +195,18 @@ async fn index(State(state): State<AppState>) -> Html<String> {
 /// person checking on the daemon, and must show what is true now.
 async fn sources_page(State(state): State<AppState>) -> Response {
     let config = state.config.borrow().clone();
-    let states = match tokio::time::timeout(PING_TIMEOUT, state.store.source_states()).await {
-        Ok(Ok(states)) => states,
+    let read = async {
+        let states = state.store.source_states().await?;
+        // Subscriptions only matter where subscribing is on.
+        let subscriptions = if config.output.websub_subscribe {
+            state.store.subscriptions().await?
+        } else {
+            Vec::new()
+        };
+        Ok::<_, crate::store::StoreError>((states, subscriptions))
+    };
+    let (states, subscriptions) = match tokio::time::timeout(PING_TIMEOUT, read).await {
+        Ok(Ok(read)) => read,
         Ok(Err(e)) => {
             return (StatusCode::SERVICE_UNAVAILABLE, format!("database: {e}\n")).into_response();
         }
@@ -207,7 +217,15 @@ async fn sources_page(State(state): State<AppState>) -> Response {
     };
     let zone = config.output.timezone;
     let show = |t: chrono::DateTime<chrono::Utc>| zone.show(t);
-    Html(sources::render(&config, &states, chrono::Utc::now(), &show)).into_response()
+    let now = chrono::Utc::now();
+    Html(sources::render(
+        &config,
+        &states,
+        &subscriptions,
+        now,
+        &show,
+    ))
+    .into_response()
 }
 
 fn not_found() -> Response {

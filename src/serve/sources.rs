@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, Source};
-use crate::store::SourceState;
+use crate::store::{SourceState, SubState, Subscription};
 use crate::text::markup::escape_html;
 
 const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;padding:1rem;max-width:72rem;color:#222}\
@@ -60,10 +60,17 @@ fn failing(state: Option<&SourceState>) -> bool {
 pub fn render(
     config: &Config,
     states: &[SourceState],
+    subscriptions: &[Subscription],
     now: DateTime<Utc>,
     show_time: &dyn Fn(DateTime<Utc>) -> String,
 ) -> String {
     let state_of = |name: &str| states.iter().find(|s| s.name == name);
+    let push_of = |name: &str| {
+        let sub = subscriptions
+            .iter()
+            .find(|s| s.source.as_deref() == Some(name))?;
+        Some(push_note(sub, show_time))
+    };
     let mut sources: Vec<&Source> = config.enabled_sources().collect();
     sources.sort_by_key(|s| (!failing(state_of(&s.name)), s.name.clone()));
     let failing_count = sources
@@ -83,7 +90,8 @@ pub fn render(
     );
     for source in sources {
         let state = state_of(&source.name);
-        out.push_str(&row(config, source, state, now, show_time));
+        let push = push_of(&source.name);
+        out.push_str(&row(config, source, state, push.as_deref(), now, show_time));
     }
     out.push_str("</tbody></table></body></html>\n");
     out
@@ -93,6 +101,7 @@ fn row(
     config: &Config,
     source: &Source,
     state: Option<&SourceState>,
+    push: Option<&str>,
     now: DateTime<Utc>,
     show_time: &dyn Fn(DateTime<Utc>) -> String,
 ) -> String {
@@ -110,6 +119,7 @@ fn row(
     if !groups.is_empty() {
         notes.push(&groups);
     }
+    notes.extend(push);
     let groups = if notes.is_empty() {
         String::new()
     } else {
@@ -127,6 +137,26 @@ fn row(
         state.map_or(0, |s| s.entries),
         escape_html(&state.map(|s| problem(s, show_time)).unwrap_or_default()),
     )
+}
+
+/// Where a source's WebSub subscription stands, in a few words: whether
+/// its hub pushes new items, and if not, why.
+fn push_note(sub: &Subscription, show_time: &dyn Fn(DateTime<Utc>) -> String) -> String {
+    let when = |t: Option<i64>| {
+        t.and_then(|t| DateTime::from_timestamp(t, 0))
+            .map(show_time)
+    };
+    let why = sub.last_error.as_deref().unwrap_or("no reason given");
+    match sub.state {
+        SubState::Active => match when(sub.lease_until) {
+            Some(until) => format!("pushed by its hub until {until}"),
+            None => "pushed by its hub".to_owned(),
+        },
+        SubState::New | SubState::Pending => "asking its hub to push".to_owned(),
+        SubState::Failed => format!("hub failed ({why}); polled"),
+        SubState::Denied => format!("hub refused ({why}); polled"),
+        SubState::Unsubscribing => "leaving its hub".to_owned(),
+    }
 }
 
 /// What is wrong with a source and what feedfold does about it, in words.
