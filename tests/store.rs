@@ -854,7 +854,7 @@ async fn learn(
 
 /// WebSub subscriptions: a hub noted once is due once; two daemons sharing
 /// the database (two pools here) claim it, and one wins; a change of hub
-/// starts over with the new secret; an update written against a state that
+/// starts over with a new callback id and secret; an update written against a state that
 /// changed meanwhile is not applied.
 #[tokio::test]
 async fn websub_subscriptions_are_noted_once_and_claimed_by_one_daemon() {
@@ -868,7 +868,7 @@ async fn websub_subscriptions_are_noted_once_and_claimed_by_one_daemon() {
         let ad = |hub: &'static str, secret: &'static str| Advertised {
             hub,
             topic: "https://a.example.org/feed",
-            callback_id: "cb1",
+            callback_id: if secret == "s3" { "cb2" } else { "cb1" },
             secret,
         };
         assert!(
@@ -937,6 +937,9 @@ async fn websub_subscriptions_are_noted_once_and_claimed_by_one_daemon() {
             (SubState::New, "https://hub.two/", "s3", NOW + 5),
             "{label}"
         );
+        // The old hub's pushes reach an id nobody has any more (410 Gone).
+        assert!(one.subscription_by_callback("cb1").await.unwrap().is_none());
+        assert!(one.subscription_by_callback("cb2").await.unwrap().is_some());
         one.delete_subscription(id).await.unwrap();
         assert!(one.subscriptions().await.unwrap().is_empty(), "{label}");
         one.close().await;

@@ -253,9 +253,9 @@ pub struct Output {
     /// other pages carry too (footers, newsletter and promo boxes, credit
     /// and share lines) that extraction kept, as dedup leaves them out of
     /// the fingerprint (see `dedup::template`). A paragraph goes only once
-    /// two of the site's stored pages had it (three for prose-length
-    /// ones), never every paragraph of a body, and the stored text keeps
-    /// them. Default true.
+    /// three of the site's stored pages had it (four for prose-length
+    /// ones); table cells, code and every paragraph of a body stay, and the
+    /// stored text keeps them all. Default true.
     pub cut_site_templates: bool,
     /// A WebSub hub (e.g. `https://pubsubhubbub.appspot.com/`): the feeds
     /// name it in `rel="hub"` links beside their `rel="self"` ones (which

@@ -117,9 +117,12 @@ impl Templates {
             .is_some_and(|&pages| pages >= needed)
     }
 
-    /// Whether anything is known of `site`'s template.
+    /// Whether `site` has any template line yet (a line seen on enough
+    /// pages): if not, nothing of its pages need be looked at.
     pub fn knows(&self, site: &str) -> bool {
-        self.sites.get(site).is_some_and(|s| !s.pages.is_empty())
+        self.sites
+            .get(site)
+            .is_some_and(|s| s.pages.values().any(|&pages| pages >= self.min_pages))
     }
 
     /// The text of a page of `site` without its template lines, and how many

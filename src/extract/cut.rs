@@ -3,7 +3,9 @@
 //! other pages) leave the text feedfold republishes, even where one page's
 //! extraction kept them.
 
-use dom_query::{Document, NodeRef};
+use std::collections::HashMap;
+
+use dom_query::{Document, NodeId, NodeRef};
 
 use super::blocks::{self, Block};
 use super::choose::prune_empty;
@@ -28,14 +30,23 @@ pub fn drop_paragraphs(html: &str, mut drop: impl FnMut(&str) -> bool) -> Option
     let texts = blocks.iter().filter(|b| b.chars > 0).count();
     let gone: Vec<&Block> = blocks
         .iter()
-        .filter(|b| b.chars > 0 && drop(&b.text))
+        .filter(|b| b.chars > 0 && !in_kept_element(b, &fragment) && drop(&b.text))
         .collect();
     if gone.is_empty() || gone.len() == texts {
         return None;
     }
-    for block in &gone {
-        for id in &block.nodes {
-            NodeRef::new(*id, &fragment.tree).remove_from_parent();
+    // A text node can feed several blocks (lines split at `<br>`); it goes
+    // only with the last of them.
+    let mut uses: HashMap<NodeId, usize> = HashMap::new();
+    for id in blocks.iter().flat_map(|b| &b.nodes) {
+        *uses.entry(*id).or_default() += 1;
+    }
+    for id in gone.iter().flat_map(|b| &b.nodes) {
+        if let Some(left) = uses.get_mut(id) {
+            *left -= 1;
+            if *left == 0 {
+                NodeRef::new(*id, &fragment.tree).remove_from_parent();
+            }
         }
     }
     let root = fragment.root();
@@ -47,6 +58,19 @@ pub fn drop_paragraphs(html: &str, mut drop: impl FnMut(&str) -> bool) -> Option
         .find(|n| n.node_name().as_deref() == Some("html"))
         .map_or_else(|| root.inner_html(), |element| element.inner_html());
     Some((html.to_string(), gone.len()))
+}
+
+/// Whether `block` sits in a table cell or preformatted text: a site's
+/// tables repeat their headers and short cells ("Pts", "2025", "N/A") and
+/// its code listings their common lines on many pages, and a story without
+/// them would be wrong rather than cleaner.
+fn in_kept_element(block: &Block, fragment: &Document) -> bool {
+    let Some(&first) = block.nodes.first() else {
+        return false;
+    };
+    NodeRef::new(first, &fragment.tree)
+        .ancestors_it(None)
+        .any(|a| matches!(a.node_name().as_deref(), Some("td" | "th" | "pre" | "code")))
 }
 
 #[cfg(test)]
@@ -84,6 +108,34 @@ mod tests {
         assert_eq!(drop_paragraphs("", |_| true), None);
         let deep = "<div>".repeat(100_000);
         assert_eq!(drop_paragraphs(&deep, |_| true), None);
+    }
+
+    #[test]
+    fn table_cells_and_code_stay_and_shared_text_nodes_go_only_whole() {
+        let html = "<table><tr><th>Team</th><th>Pts</th></tr><tr><td>Rovers</td><td>12</td></tr></table>\
+                    <pre>import numpy as np\nprint(1)</pre>\
+                    <p>Rovers won again.</p><p>Share this story</p>";
+        let named = [
+            "Team",
+            "Pts",
+            "12",
+            "import numpy as np",
+            "Share this story",
+        ];
+        let (cut, gone) = drop_paragraphs(html, |line| named.contains(&line)).unwrap();
+        assert_eq!(gone, 1, "{cut}");
+        assert!(
+            cut.contains("<th>Pts</th>") && cut.contains("<td>12</td>"),
+            "{cut}"
+        );
+        assert!(cut.contains("import numpy as np\nprint(1)"), "{cut}");
+        // Lines split by <br>: the named one goes, its neighbour stays.
+        let html = "<p>Rovers won.</p><p>Sign up now<br>Ferries stop.</p>";
+        let (cut, _) = drop_paragraphs(html, |line| line == "Sign up now").unwrap();
+        assert!(
+            cut.contains("Ferries stop.") && !cut.contains("Sign up"),
+            "{cut}"
+        );
     }
 
     #[test]

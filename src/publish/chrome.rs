@@ -15,6 +15,7 @@ use crate::store::{Store, StoreError};
 /// to leave a line out of the fingerprint: a site that runs one article
 /// twice (an update under a new id) would otherwise lose the article's
 /// short paragraphs, its subheads and one-line quotes, from both copies.
+/// (`Store::shared_lines` and its index read lines from this many pages.)
 pub const PUBLISH_MIN_PAGES: u32 = 3;
 
 /// What one rendering knows of its sites' templates.

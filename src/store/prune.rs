@@ -402,15 +402,22 @@ impl Store {
     }
 
     /// Brings the query planner's statistics up to date after the tables
-    /// grew or shrank: PostgreSQL `ANALYZE` (autovacuum does it too, where
-    /// it runs; a database with it off, or a daemon that grew a table by
-    /// 50,000 rows since, plans point lookups from empty-table figures),
-    /// SQLite `PRAGMA optimize` (which analyses the tables whose row counts
-    /// moved, sampling at most 1,000 rows of an index).
+    /// grew or shrank. PostgreSQL: `ANALYZE` of feedfold's growing tables
+    /// (autovacuum does it too, where it runs; a database with it off, or a
+    /// daemon that grew a table by 50,000 rows since, plans point lookups
+    /// from empty-table figures), skipping a table another session holds
+    /// (an autovacuum run) rather than queueing behind it. SQLite: `PRAGMA
+    /// optimize` over every table (0x10000: not only those this connection
+    /// read), each index sampled at most 1,000 rows.
     pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
         match self.backend {
             Backend::Postgres => {
-                sqlx::query("ANALYZE").execute(&self.pool).await?;
+                sqlx::query(
+                    "ANALYZE (SKIP_LOCKED) entries, entry_bands, stories, decisions, articles,
+                         site_templates, tombstones, sources",
+                )
+                .execute(&self.pool)
+                .await?;
             }
             Backend::Sqlite => {
                 let _turn = self.write_turn.lock().await;
@@ -418,7 +425,9 @@ impl Store {
                 sqlx::query("PRAGMA analysis_limit = 1000")
                     .execute(&mut *conn)
                     .await?;
-                sqlx::query("PRAGMA optimize").execute(&mut *conn).await?;
+                sqlx::query("PRAGMA optimize = 0x10002")
+                    .execute(&mut *conn)
+                    .await?;
             }
         }
         Ok(())

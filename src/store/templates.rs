@@ -51,10 +51,10 @@ impl Store {
             .collect())
     }
 
-    /// The lines of each of `sites`' templates seen on two pages or more
-    /// (what could be template; [`crate::dedup::template::Templates`] has
-    /// the rule), with their page counts, leaving out lines not seen for
-    /// [`FORGET_AFTER_SECS`] before `now`: what published text leaves out.
+    /// The lines of each of `sites`' templates seen on three pages or more
+    /// (what published text may leave out; [`crate::dedup::template::Templates`]
+    /// has the rule), with their page counts, leaving out lines not seen
+    /// for [`FORGET_AFTER_SECS`] before `now`.
     pub async fn shared_lines(
         &self,
         sites: &[&str],
@@ -63,10 +63,11 @@ impl Store {
         let mut lines: HashMap<String, Vec<(u64, u32)>> = HashMap::new();
         for chunk in sites.chunks(MAX_PARAMS - 1) {
             let list = placeholders(2, chunk.len());
-            // `pages >= 2` as the partial index `site_templates_shared` says.
+            // `pages >= 3` word for word as the partial index
+            // `site_templates_shared` says, so that SQLite uses it.
             let sql = format!(
                 "SELECT site, line, pages FROM site_templates
-                 WHERE site IN ({list}) AND pages >= 2 AND last_seen >= $1"
+                 WHERE site IN ({list}) AND pages >= 3 AND last_seen >= $1"
             );
             let cutoff = now.saturating_sub(FORGET_AFTER_SECS);
             let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(cutoff);

@@ -131,7 +131,9 @@ impl Store {
     /// Records that `source_id`'s feed advertises `ad`. A source seen with
     /// a hub for the first time, with another hub or topic than before, or
     /// coming back after it was unsubscribed, gets a new subscription due
-    /// now (with `ad`'s fresh secret). Returns whether one is due.
+    /// now, with `ad`'s fresh callback id and secret: the old hub's pushes
+    /// then reach an id nobody has and are answered 410 Gone, which tells
+    /// it to stop. Returns whether one is due.
     pub async fn note_hub(
         &self,
         source_id: i64,
@@ -166,7 +168,7 @@ impl Store {
         let changed = sqlx::query(
             "UPDATE websub_subscriptions SET hub = $2, topic = $3, secret = $4, state = 'new',
                 lease_until = NULL, next_attempt = $5, failures = 0, last_error = NULL,
-                claimed_until = 0, updated_at = $5
+                claimed_until = 0, updated_at = $5, callback_id = $9
              WHERE source_id = $1 AND hub = $6 AND topic = $7 AND state = $8",
         )
         .bind(source_id)
@@ -177,6 +179,7 @@ impl Store {
         .bind(&current.hub)
         .bind(&current.topic)
         .bind(current.state.as_str())
+        .bind(ad.callback_id)
         .execute(self.writer())
         .await?;
         Ok(changed.rows_affected() > 0)
