@@ -53,12 +53,24 @@ WHAT IT MEASURES
           with recall < 0.8 (a wrong block was chosen) and precision < 0.8 (chrome kept); with
           --worst N the N lowest-recall and N lowest-precision pages.
 
+  --titles  per set, feedfold's title against a reference title: exact match after case and
+          space folding, token F1 >= 0.8 (lowercased words; letters one by one for CJK) and mean
+          token F1; -v lists every page not matched exactly. References: readability =
+          expected-metadata.json "title" (Readability.js's choice); l3s = the blocks labelled
+          Headline in blocks.jsonl.gz (the first is shown; matching any of them counts); dragnet =
+          the gold's first line (past datelines) when the page states it as a heading (h1-h6, same
+          words) or as a run
+          of three or more words of its <title> or og:/twitter:title (other pages start with a date
+          or the lead and have none); gne (with --gne) = GNE's own titles in result.txt (20 pages,
+          weak); cleaneval has none (its index title is the page's <title>).
+
 RUNNING (from anywhere; paths are resolved against the repo root)
     python3 scripts/extract-eval.py                                   # readability set, feedfold only
     python3 scripts/extract-eval.py --peer --gne /tmp/gne-out --worst 15
     python3 scripts/extract-eval.py --bin target/release/feedfold --json /tmp/run-a.jsonl
     python3 scripts/extract-eval.py --sets all --gne /tmp/gne-out           # every corpus
     python3 scripts/extract-eval.py --sets none --pages /tmp/my6/en-pages.jsonl --worst 10
+    python3 scripts/extract-eval.py --sets readability,l3s,dragnet --gne /tmp/gne-out --titles -v
   The binary is --bin, else $FEEDFOLD_BIN, else target/release/feedfold, else target/debug/feedfold.
   --corpora DIR overrides ../shared/corpora (read at run time; nothing from it is copied into the
   repo). --json OUT writes one row per page (id, P, R, F1, ms, strategy, cjk; peer_* with --peer),
@@ -201,6 +213,7 @@ class Page:
     want: str | None = None  # reference text (None: no reference)
     title: str | None = None  # reference title
     cjk: bool = False
+    other_titles: tuple[str, ...] = ()  # further titles the reference accepts (l3s: every headline)
 
 
 def readability_pages(corpora: Path) -> list[Page]:
@@ -216,15 +229,15 @@ def readability_pages(corpora: Path) -> list[Page]:
     return pages
 
 
-def gne_results(corpora: Path) -> dict[str, str]:
-    """GNE's own content per page id ("<site>/<name>") from gne/result.txt."""
+def gne_results(corpora: Path, field: str = "content") -> dict[str, str]:
+    """GNE's own content (or other field) per page id ("<site>/<name>") from gne/result.txt."""
     results, key, block = {}, None, []
     for line in (corpora / "gne" / "result.txt").read_text(encoding="utf-8").splitlines():
         head = GNE_RESULT_HEAD.match(line)
         if head:
             key, block = head.group(1).removeprefix("tests/"), []
         elif line.startswith("<<<<<") and key:
-            results[key.removesuffix(".html")] = json.loads("\n".join(block))["content"]
+            results[key.removesuffix(".html")] = json.loads("\n".join(block))[field]
             key = None
         elif key:
             block.append(line)
@@ -233,11 +246,12 @@ def gne_results(corpora: Path) -> dict[str, str]:
 
 def gne_pages(corpora: Path) -> list[Page]:
     reference = gne_results(corpora)
+    titles = gne_results(corpora, "title")
     pages = []
     for path in sorted((corpora / "gne" / "tests").glob("*/*.html")):
         pid = f"{path.parent.name}/{path.stem}"
         url = GNE_URL.format(site=path.parent.name, name=path.name)
-        pages.append(Page(pid, path, url, reference.get(pid), None, True))
+        pages.append(Page(pid, path, url, reference.get(pid), titles.get(pid), True))
     return pages
 
 
@@ -303,7 +317,89 @@ def with_stated_urls(pages: list[Page]) -> list[Page]:
 def l3s_pages(corpora: Path) -> list[Page]:
     # Pages whose html lacks the annotated article: their gold cannot be reached.
     pages = gold_pages(corpora, "l3s", "l3s-gn1", tsv_urls(corpora / "l3s-gn1" / "urls.tsv"))
+    headlines = l3s_headlines(corpora)
+    for page in pages:
+        found = headlines.get(page.id, [])
+        page.title, page.other_titles = (found[0], tuple(found[1:])) if found else (None, ())
     return [p for p in pages if _reachable(p)]
+
+
+def l3s_headlines(corpora: Path) -> dict[str, list[str]]:
+    """Every block the assessors labelled Headline (label 1), per page, in page order."""
+    path = corpora / "l3s-gn1" / "blocks.jsonl.gz"
+    out = {}
+    if path.is_file():
+        for line in gzip.decompress(path.read_bytes()).decode("utf-8").splitlines():
+            row = json.loads(line)
+            out[row["id"]] = [text for label, text in row["blocks"] if label == 1 and text.strip()]
+    return out
+
+
+class _Headings(HTMLParser):
+    """The texts a page states as its title: <title>, h1-h6, og:/twitter: title metas."""
+
+    TAGS = {"title", "h1", "h2", "h3", "h4", "h5", "h6"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self.open: list[list[str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.TAGS:
+            self.open.append([])
+        elif tag == "meta":
+            a = dict(attrs)
+            key = (a.get("property") or a.get("name") or "").lower()
+            if key in ("og:title", "twitter:title") and a.get("content"):
+                self.texts.append(a["content"])
+
+    def handle_endtag(self, tag):
+        if tag in self.TAGS and self.open:
+            self.texts.append("".join(self.open.pop()))
+
+    def handle_data(self, data):
+        for part in self.open:
+            part.append(data)
+
+
+DATE_WORDS = set(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
+    "june july august september october november december jan feb mar apr jun jul aug sep sept "
+    "oct nov dec am pm at on posted updated last by".split()
+)
+
+
+def is_date_line(line: str) -> bool:
+    """A dateline ("Thursday, August 09, 2012", "24 July 2012 Last updated at 12:01")."""
+    words = tokens(line, False)
+    return bool(words) and all(w.isdigit() or w in DATE_WORDS for w in words)
+
+
+def dragnet_title(page: Page) -> str | None:
+    """The gold's first line after any datelines, when the page states it as a heading (its words
+    exactly) or as a run of three or more words of its <title> or a meta title: annotators copied
+    the headline first on most pages (a blog's date header above it), but some begin with a byline
+    or the lead, and those pages have no title reference."""
+    lines = [line.strip() for line in (page.want or "").splitlines() if line.strip()][:3]
+    first = next((line for line in lines if not is_date_line(line)), "")
+    words = tokens(first, False)
+    if not words or len(first) > 300:
+        return None
+    parser = _Headings()
+    try:
+        parser.feed(page.path.read_text(encoding="utf-8", errors="replace"))
+    except Exception:  # a malformed page has no usable headings
+        return None
+    for text in parser.texts:
+        stated = tokens(text, False)
+        if stated == words or (len(words) >= 3 and _contains_run(stated, words)):
+            return first
+    return None
+
+
+def _contains_run(haystack: list[str], run: list[str]) -> bool:
+    return any(haystack[i:i + len(run)] == run for i in range(len(haystack) - len(run) + 1))
 
 
 def _reachable(page: Page) -> bool:
@@ -319,7 +415,10 @@ def set_pages(corpora: Path, name: str) -> list[Page]:
     if name == "l3s":
         return l3s_pages(corpora)
     if name == "dragnet":
-        return with_stated_urls(gold_pages(corpora, name, "dragnet", {}))
+        pages = with_stated_urls(gold_pages(corpora, name, "dragnet", {}))
+        for page in pages:
+            page.title = dragnet_title(page)
+        return pages
     return gold_pages(corpora, name, "cleaneval", tsv_urls(corpora / "cleaneval" / "index.tsv"))
 
 
@@ -459,7 +558,7 @@ def score_rows(pages: list[Page], out: dict[str, dict]) -> list[dict]:
             p, r, f = score(got.get("text") or "", page.want, page.cjk)
         rows.append({"id": page.id, "P": p, "R": r, "F1": f, "ms": got.get("ms"),
                      "strategy": got.get("strategy"), "err": got.get("err") or "",
-                     "cjk": page.cjk})
+                     "cjk": page.cjk, "title": got.get("title") or ""})
     return rows
 
 
@@ -483,6 +582,55 @@ def summarise(rows: list[dict]) -> dict:
         "ms_mean": statistics.fmean(ms) if ms else float("nan"),
         "ms_median": statistics.median(ms) if ms else float("nan"),
     }
+
+
+TITLE_F1 = 0.8
+
+
+def title_tokens(text: str, cjk: bool) -> Counter:
+    """A title's words (lowercased \\w+), or its letters and digits one by one when it is CJK."""
+    if cjk:
+        return Counter(c for c in text if c.isalnum())
+    return Counter(WORD_RE.findall(text.casefold()))
+
+
+def title_f1(got: str, want: str) -> float:
+    cjk = is_cjk(want)
+    return prf(title_tokens(got, cjk), title_tokens(want, cjk))[2]
+
+
+def title_rows(pages: list[Page], out: dict[str, dict]) -> list[dict]:
+    """Per page with a reference title: feedfold's title, exact (case/space-folded) match with any
+    accepted reference, and the best token F1."""
+    rows = []
+    for page in pages:
+        if not page.title:
+            continue
+        got = out[page.id].get("title") or ""
+        wanted = (page.title, *page.other_titles)
+        exact = any(normalise_title(got) == normalise_title(w) for w in wanted)
+        rows.append({"id": page.id, "got": got, "want": page.title, "exact": exact,
+                     "f1": max(title_f1(got, w) for w in wanted)})
+    return rows
+
+
+def print_titles(name: str, pages: list[Page], out: dict[str, dict], verbose: bool) -> None:
+    """--titles: exact and token-F1 >= 0.8 rates; with -v every page not matched exactly."""
+    rows = title_rows(pages, out)
+    n = len(rows)
+    if not n:
+        print(f"\n== {name} titles: no page has a reference title ==")
+        return
+    exact = sum(r["exact"] for r in rows)
+    soft = sum(r["f1"] >= TITLE_F1 for r in rows)
+    print(f"\n== {name} titles: {n} of {len(pages)} pages have a reference title ==")
+    print(f"exact (case/space-folded) {exact}/{n} = {exact / n:.3f}   "
+          f"token F1 >= {TITLE_F1} {soft}/{n} = {soft / n:.3f}   "
+          f"mean token F1 {statistics.fmean(r['f1'] for r in rows):.3f}")
+    if verbose:
+        for r in sorted((r for r in rows if not r["exact"]), key=lambda r: (r["f1"], r["id"])):
+            print(f"  {r['id'][:24]:24} F1 {r['f1']:.2f}\n      got:  {r['got'][:150]!r}"
+                  f"\n      want: {r['want'][:150]!r}")
 
 
 def title_match_rate(pages: list[Page], out: dict[str, dict]) -> tuple[int, int]:
@@ -547,7 +695,8 @@ def write_json(path: Path, rows: list[dict], peer_rows: list[dict] | None) -> No
     with open(path, "w", encoding="utf-8") as f:
         for r in rows:
             out = {"id": r["id"], "P": rnd(r["P"], 4), "R": rnd(r["R"], 4), "F1": rnd(r["F1"], 4),
-                   "ms": rnd(r["ms"], 2), "strategy": r["strategy"], "cjk": r["cjk"]}
+                   "ms": rnd(r["ms"], 2), "strategy": r["strategy"], "cjk": r["cjk"],
+                   "title": r.get("title", "")}
             if r["err"]:
                 out["err"] = r["err"]
             if r["id"] in peer:
@@ -648,6 +797,8 @@ def evaluate_readability(args, binary: Path, corpora: Path) -> None:
           "`--only readability` with the cleanup's losses in mind, and the GNE pages, say more")
     hits, total = title_match_rate(pages, out)
     print(f"feedfold title == expected-metadata title (case/space-folded): {hits}/{total}")
+    if args.titles:
+        print_titles("readability", pages, out, args.verbose)
     print(f"feedfold batch process wall time: {wall:.2f} s for {len(pages)} pages "
           f"(includes process start and JSON output)")
     if args.worst:
@@ -668,6 +819,8 @@ def evaluate_set(args, binary: Path, corpora: Path, name: str) -> None:
         peer_rows = score_rows(pages, peer_out)
         columns.append((f"trafilatura {version}", summarise(peer_rows)))
     print_summary(name, columns)
+    if args.titles:
+        print_titles(name, pages, out, args.verbose)
     if args.worst:
         print_worst(rows, peer_rows, args.worst)
     if args.json:
@@ -730,6 +883,8 @@ def evaluate_gne(args, binary: Path, corpora: Path) -> None:
     ms_line = ", ".join(f"{label} {s['ms_mean']:.2f} / {s['ms_median']:.2f}" for label, s in columns)
     print(f"GNE ms/page mean / median over {len(pages)} pages: {ms_line}")
     print_gne_checks(pages, out, peer_out, args.verbose)
+    if args.titles:
+        print_titles("gne (GNE's own titles, 20 pages)", pages, out, args.verbose)
     print(f"feedfold's text per page written to {args.gne}/<site>-<name>.txt")
 
 
@@ -753,7 +908,10 @@ def parse_args(argv=None):
     ap.add_argument("--site-templates", action="store_true",
                     help="pass --site-templates to feedfold: each page leaves out the paragraphs "
                          "other pages of its site (URL host) in the set carry, as published bodies do")
-    ap.add_argument("-v", "--verbose", action="store_true", help="list the GNE pattern lines")
+    ap.add_argument("--titles", action="store_true", help="per set, feedfold's titles against the "
+                    "reference titles: exact (case/space-folded) and token F1 >= 0.8 rates")
+    ap.add_argument("-v", "--verbose", action="store_true", help="list the GNE pattern lines and, "
+                    "with --titles, every title not matched exactly")
     return ap.parse_args(argv)
 
 

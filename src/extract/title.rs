@@ -24,6 +24,11 @@ enum Origin {
 pub(crate) struct Candidate {
     text: String,
     origin: Origin,
+    /// The whole `<title>`, not a part of it cut at a separator.
+    whole: bool,
+    /// The site's name, or a headline with the site's name still on it:
+    /// chosen only when nothing else is left.
+    site: bool,
 }
 
 impl Candidate {
@@ -73,41 +78,125 @@ const OPENING: usize = 2000;
 /// Below this agreement the body says nothing about the title; trust wins.
 const WEAK: f64 = 0.34;
 
+/// From this agreement a headline clearly belongs to the body: a section
+/// label or site name of one or two words then loses to it.
+const CLEAR: f64 = 0.5;
+
+/// A candidate with how much of it the body's opening says.
+struct Scored<'a> {
+    candidate: &'a Candidate,
+    /// Share of its grams the opening says.
+    ratio: f64,
+    /// Agreeing grams less twice the disagreeing.
+    score: f64,
+}
+
+impl<'a> Scored<'a> {
+    fn of(candidate: &'a Candidate, opening: &Grams) -> Scored<'a> {
+        let (shared, total) = opening.shared(&Grams::of(&candidate.text));
+        let ratio = if total == 0 {
+            0.0
+        } else {
+            shared as f64 / total as f64
+        };
+        let score = shared as f64 - 2.0 * (total - shared) as f64;
+        Scored {
+            candidate,
+            ratio,
+            score,
+        }
+    }
+}
+
 /// Chooses among `candidates` the title for an article whose text is
 /// `body`: of those the opening agrees with at all, the one with most
 /// agreeing words less twice the disagreeing (so neither a fragment nor a
-/// title with the site's name appended wins), else the most trusted. A
-/// winner that another candidate continues (a cut-off `og:title`, a title
-/// ending in "…") is completed.
+/// title with the site's name appended wins), else the most trusted. The
+/// site's own name, a section label of one or two words and a whole
+/// `<title>` whose headline part agrees too are passed over while a
+/// headline is left (a site name or label says few words, all of which a
+/// page's byline or dateline may repeat). A winner that another candidate
+/// continues (a cut-off `og:title`, a title ending in "…") is completed.
 pub(crate) fn reconcile(candidates: &[Candidate], body: &str) -> String {
     if let Some(confirmed) = confirmed_feed_title(candidates) {
         return complete(&confirmed.text, candidates);
     }
     let opening: String = body.chars().take(OPENING).collect();
     let opening = Grams::of(&opening);
-    let scored: Vec<(f64, f64, &Candidate)> = candidates
+    let named: Vec<&Candidate> = candidates.iter().filter(|c| !c.site).collect();
+    let pool = if named.is_empty() {
+        candidates.iter().collect()
+    } else {
+        named
+    };
+    let scored: Vec<Scored> = pool.iter().map(|c| Scored::of(c, &opening)).collect();
+    let agreeing: Vec<&Scored> = scored.iter().filter(|s| s.ratio >= WEAK).collect();
+    let best = agreeing
         .iter()
-        .map(|c| {
-            let (shared, total) = opening.shared(&Grams::of(&c.text));
-            let ratio = if total == 0 {
-                0.0
-            } else {
-                shared as f64 / total as f64
-            };
-            (ratio, shared as f64 - 2.0 * (total - shared) as f64, c)
-        })
-        .collect();
-    let best = scored
-        .iter()
-        .filter(|(ratio, _, _)| *ratio >= WEAK)
+        .filter(|s| !outdone_label(s.candidate, &agreeing))
+        .filter(|s| !outdone_by_part(s.candidate, &agreeing, candidates))
         .max_by(|a, b| {
-            a.1.total_cmp(&b.1)
-                .then(b.2.origin.cmp(&a.2.origin))
-                .then(b.2.text.len().cmp(&a.2.text.len()))
+            a.score
+                .total_cmp(&b.score)
+                .then(b.candidate.origin.cmp(&a.candidate.origin))
+                .then(b.candidate.text.len().cmp(&a.candidate.text.len()))
         })
-        .or_else(|| scored.iter().min_by_key(|(_, _, c)| c.origin));
-    best.map(|(_, _, c)| complete(&c.text, candidates))
+        .map(|s| s.candidate)
+        .or_else(|| pool.iter().copied().min_by_key(|c| c.origin));
+    best.map(|c| complete(&c.text, candidates))
         .unwrap_or_default()
+}
+
+/// A section label or a site's name rather than a headline: one or two
+/// words (under five CJK characters).
+fn is_label(text: &str) -> bool {
+    if text.chars().any(is_cjk) {
+        text.chars().filter(|c| c.is_alphanumeric()).count() < 5
+    } else {
+        text.split_whitespace().count() < 3
+    }
+}
+
+/// Whether `label`, one or two words, is a section's or site's name beside
+/// a headline from a source as trusted that clearly agrees with the body
+/// and does not contain it (a short headline with the site's name appended
+/// is no headline beside it; a short `<h1>` outweighs a `<title>`).
+fn outdone_label(label: &Candidate, agreeing: &[&Scored]) -> bool {
+    if !is_label(&label.text) {
+        return false;
+    }
+    let key = squash(&label.text);
+    agreeing.iter().any(|s| {
+        let other = s.candidate;
+        s.ratio >= CLEAR
+            && other.origin <= label.origin
+            && !is_label(&other.text)
+            && !squash(&other.text).contains(&key)
+    })
+}
+
+/// Whether `whole`, the `<title>` or a part of it that no other source
+/// repeats, holds a shorter part that agrees with the body and is at least
+/// half of it: the rest is the site's or section's name, whose words a
+/// byline or dateline may say too.
+fn outdone_by_part(whole: &Candidate, agreeing: &[&Scored], all: &[Candidate]) -> bool {
+    if whole.origin != Origin::Title {
+        return false;
+    }
+    let key = squash(&whole.text);
+    let repeated = all
+        .iter()
+        .any(|c| c.origin != Origin::Title && squash(&c.text) == key);
+    let length = whole.text.chars().count();
+    !repeated
+        && agreeing.iter().any(|s| {
+            let part = s.candidate;
+            part.origin == Origin::Title
+                && !part.whole
+                && part.text.len() < whole.text.len()
+                && whole.text.contains(part.text.as_str())
+                && 2 * part.text.chars().count() >= length
+        })
 }
 
 /// The feed's title when the page says it too, word for word, as its
@@ -154,43 +243,147 @@ fn complete(title: &str, candidates: &[Candidate]) -> String {
 /// document).
 pub(crate) fn candidates(document: &Document, feed_title: Option<&str>) -> Vec<Candidate> {
     let mut out = Vec::new();
-    let mut push = |text: &str, origin: Origin| {
-        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        if !text.is_empty() && text.chars().count() <= 300 {
-            out.push(Candidate { text, origin });
-        }
-    };
+    let mut sites = Vec::new();
     if let Some(title) = feed_title {
-        push(title, Origin::Feed);
+        push(&mut out, title, Origin::Feed, false);
     }
     for node in document.select("meta").iter() {
         let key = ["property", "name"].iter().find_map(|a| node.attr(a));
-        let titled = key.is_some_and(|k| {
-            ["og:title", "twitter:title", "title", "headline"]
-                .iter()
-                .any(|t| k.eq_ignore_ascii_case(t))
-        });
-        if titled && let Some(content) = node.attr("content") {
-            push(&content, Origin::Meta);
+        let is = |names: &[&str]| {
+            key.as_ref()
+                .is_some_and(|k| names.iter().any(|n| k.eq_ignore_ascii_case(n)))
+        };
+        let Some(content) = node.attr("content") else {
+            continue;
+        };
+        if is(&["og:title", "twitter:title", "title", "headline"]) {
+            push(&mut out, &content, Origin::Meta, false);
+        } else if is(&["og:site_name"]) {
+            sites.push(content.split_whitespace().collect::<Vec<_>>().join(" "));
         }
     }
     for node in document.select("h1").iter().take(3) {
-        push(&node.text(), Origin::Heading);
+        push(&mut out, &node.text(), Origin::Heading, false);
     }
-    if let Some(title) = document.select("head title").iter().next() {
-        let title = title.text();
-        push(&title, Origin::Title);
+    if let Some(title) = page_title(document) {
+        push(&mut out, &title, Origin::Title, true);
         for part in site_parts(&title) {
-            push(part, Origin::Title);
+            push(&mut out, part, Origin::Title, false);
+        }
+        sites.extend(colon_site(&title, &out));
+    }
+    mark_sites(&mut out, &sites);
+    out
+}
+
+/// The name before a `<title>`'s first colon when the page's `<h1>` says
+/// just that name and a headline of three words or more follows ("Harbour
+/// Notes: Cranes return to work" under the blog's `<h1>Harbour Notes`): a
+/// blog's name, which blog engines put before the post's title.
+fn colon_site(title: &str, candidates: &[Candidate]) -> Option<String> {
+    let (name, rest) = title.split_once(": ")?;
+    let key = squash(name);
+    let heading = candidates
+        .iter()
+        .any(|c| c.origin == Origin::Heading && squash(&c.text) == key);
+    (heading && !key.is_empty() && rest.split_whitespace().count() >= 3)
+        .then(|| name.trim().to_owned())
+}
+
+/// Adds a candidate, whitespace collapsed, unless empty, overlong or there.
+fn push(out: &mut Vec<Candidate>, text: &str, origin: Origin, whole: bool) {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let there = out.iter().any(|c| c.origin == origin && c.text == text);
+    if !text.is_empty() && text.chars().count() <= 300 && !there {
+        out.push(Candidate {
+            text,
+            origin,
+            whole,
+            site: false,
+        });
+    }
+}
+
+/// The `<title>`: the head's, else the first outside an SVG or MathML
+/// drawing (a `<title>` written after the page's first content is moved
+/// into the body by the parser).
+fn page_title(document: &Document) -> Option<String> {
+    if let Some(title) = document.select("head title").iter().next() {
+        return Some(title.text().to_string());
+    }
+    document
+        .select("title")
+        .iter()
+        .find(|t| !t.is("svg title, math title"))
+        .map(|t| t.text().to_string())
+}
+
+/// Marks the candidates that are a site's name, or a headline with one at
+/// either end past a separator (or a colon), and adds the headline without
+/// it.
+fn mark_sites(candidates: &mut Vec<Candidate>, sites: &[String]) {
+    // A page that names itself after its headline names no site.
+    let sites: Vec<&String> = sites
+        .iter()
+        .filter(|s| {
+            let key = squash(s);
+            !key.is_empty()
+                && !candidates
+                    .iter()
+                    .any(|c| c.origin == Origin::Meta && squash(&c.text) == key)
+        })
+        .collect();
+    let keys: Vec<String> = sites.iter().map(|s| squash(s)).collect();
+    let mut stripped = Vec::new();
+    for c in candidates.iter_mut() {
+        if keys.contains(&squash(&c.text)) {
+            c.site = true;
+        } else if let Some(rest) = sites.iter().find_map(|s| without_site(&c.text, s)) {
+            c.site = true;
+            stripped.push((rest, c.origin));
         }
     }
-    out
+    for (rest, origin) in stripped {
+        push(candidates, &rest, origin, false);
+    }
+}
+
+/// `text` less `site` at its start or end and the separator between them.
+fn without_site(text: &str, site: &str) -> Option<String> {
+    let n = site.len();
+    if site.is_empty() || text.len() <= n {
+        return None;
+    }
+    let head = text.get(..n).filter(|h| h.eq_ignore_ascii_case(site));
+    let tail = text
+        .get(text.len() - n..)
+        .filter(|t| t.eq_ignore_ascii_case(site));
+    let rest = if head.is_some() {
+        text.get(n..)?.trim_start().strip_prefix(is_separator)?
+    } else if tail.is_some() {
+        text.get(..text.len() - n)?
+            .trim_end()
+            .strip_suffix(is_separator)?
+    } else {
+        return None;
+    };
+    let rest = rest.trim_matches(|c: char| c.is_whitespace() || is_separator(c));
+    (rest.chars().count() >= 4).then(|| rest.to_owned())
+}
+
+/// A character that joins a headline to a site's name.
+fn is_separator(c: char) -> bool {
+    matches!(
+        c,
+        '|' | '-' | '–' | '—' | ':' | '·' | '«' | '»' | '_' | '｜' | '－' | '/' | '>' | '•'
+    )
 }
 
 /// Where sites join a headline to their own name ("Port strike ends -
 /// Harbour Wire", "标题_新闻_温州网", "明日股市预测--标题").
 const SEPARATORS: &[&str] = &[
-    " | ", " - ", " – ", " — ", " :: ", " · ", "——", "--", "_", "｜", "|", "－", "—", "-",
+    " | ", " - ", " – ", " — ", " :: ", " · ", " « ", " » ", " • ", "——", "--", "_", "｜", "|",
+    "－", "—", "-",
 ];
 
 fn starts_with_separator(text: &str) -> bool {
@@ -346,5 +539,78 @@ mod tests {
             reconcile(&candidates(&document, Some("Reuters")), footer),
             "Reuters"
         );
+    }
+
+    fn title_of(html: &str, body: &str) -> String {
+        reconcile(&candidates(&Document::from(html), None), body)
+    }
+
+    #[test]
+    fn a_title_the_parser_moved_into_the_body_is_read() {
+        let html = "<html><body><div>Menu</div><title>Harbour cranes return to work</title>\
+            <p>Cranes at the harbour returned to work on Monday.</p></body></html>";
+        let body = "Cranes at the harbour returned to work on Monday.";
+        assert_eq!(title_of(html, body), "Harbour cranes return to work");
+        let svg = "<html><head></head><body><svg><title>Logo</title></svg></body></html>";
+        assert_eq!(title_of(svg, "Logo of the site."), "");
+    }
+
+    #[test]
+    fn the_site_named_by_og_site_name_is_neither_chosen_nor_kept() {
+        let html = r#"<html><head><meta property="og:site_name" content="Harbour Wire">
+            <title>Harbour Wire: Cranes return to work at the port</title></head>
+            <body><h1>Harbour Wire</h1></body></html>"#;
+        let body = "Harbour Wire reporters saw the cranes return to work at the port.";
+        assert_eq!(title_of(html, body), "Cranes return to work at the port");
+        let html = r#"<html><head><meta property="og:site_name" content="Harbour Wire">
+            <title>Cranes return - Harbour Wire</title></head><body></body></html>"#;
+        assert_eq!(
+            title_of(html, "Cranes return, Harbour Wire says."),
+            "Cranes return"
+        );
+    }
+
+    #[test]
+    fn a_section_label_loses_to_a_headline_the_body_agrees_with() {
+        let html = "<html><body><h1>Business</h1>\
+            <h1>Mill closure costs the valley four hundred jobs</h1></body></html>";
+        let body =
+            "Business desk. The mill closure will cost the valley its jobs, the owners said.";
+        assert_eq!(
+            title_of(html, body),
+            "Mill closure costs the valley four hundred jobs"
+        );
+        // A short heading still beats a longer `<title>`.
+        let html = "<html><head><title>Photographs of the northern coast of Wales</title></head>\
+            <body><h1>Welsh coast</h1></body></html>";
+        let body = "The Welsh coast in photographs: the northern beaches in winter.";
+        assert_eq!(title_of(html, body), "Welsh coast");
+    }
+
+    #[test]
+    fn a_whole_title_loses_to_its_headline_part() {
+        let html = "<html><head><title>Ferry timetable changes for winter | Island News Online</title></head></html>";
+        let body = "Ferry timetable changes for winter start next week, the island's news office said online.";
+        assert_eq!(title_of(html, body), "Ferry timetable changes for winter");
+        let html =
+            "<html><head><title>Pickling plums at home « Kitchen Notes</title></head></html>";
+        let body = "Pickling plums at home takes a week. From my kitchen notes: salt first.";
+        assert_eq!(title_of(html, body), "Pickling plums at home");
+        // A part still holding the section's name loses to the headline.
+        let html = "<html><head><title>Cranes return to work | Port News - Harbour Wire</title></head></html>";
+        let body = "Cranes return to work, the port news desk says.";
+        assert_eq!(title_of(html, body), "Cranes return to work");
+    }
+
+    #[test]
+    fn a_blog_name_before_a_colon_comes_off() {
+        let html = "<html><head><title>Harbour Notes: Cranes return to work</title></head>\
+            <body><h1>Harbour Notes</h1></body></html>";
+        let body = "Cranes returned to work at the harbour, my notes say.";
+        assert_eq!(title_of(html, body), "Cranes return to work");
+        // Without the name as the page's heading, the colon is the headline's.
+        let html = "<html><head><title>Mayor: Cranes return to work</title></head></html>";
+        let body = "The mayor said cranes return to work on Monday.";
+        assert_eq!(title_of(html, body), "Mayor: Cranes return to work");
     }
 }
