@@ -151,6 +151,12 @@ fn titles(feed: &feed_rs::model::Feed) -> Vec<String> {
         .collect()
 }
 
+/// The daemon's `/sources` page.
+async fn sources_page(port: u16) -> String {
+    let url = format!("http://127.0.0.1:{port}/sources");
+    reqwest::get(url).await.unwrap().text().await.unwrap()
+}
+
 /// POSTs `body` to the callback as the hub would, signed with `signature`.
 async fn push(callback: &str, body: &str, signature: &str) -> u16 {
     reqwest::Client::new()
@@ -277,12 +283,7 @@ async fn round_trip(db: &str, label: &str) {
     let text = String::from_utf8_lossy(&status.stdout);
     assert!(text.contains("\"websub\":\"active\""), "{label}: {text}");
     // So does the sources page.
-    let page = reqwest::get(format!("http://127.0.0.1:{port}/sources"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = sources_page(port).await;
     assert!(page.contains("pushed by its hub until"), "{label}: {page}");
 
     // The source opts out: the hub is asked to unsubscribe and verifies
@@ -370,12 +371,7 @@ async fn hubs_that_fail_leave_their_sources_polled_with_a_warning_naming_each() 
         assert!(line.contains("polled as usual"), "{line}");
     }
     // The sources page says why each is polled without pushes.
-    let page = reqwest::get(format!("http://127.0.0.1:{port}/sources"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = sources_page(port).await;
     assert_eq!(page.matches("hub failed (").count(), cases.len(), "{page}");
     assert!(page.contains("HTTP 500"), "{page}");
     daemon.stop();
