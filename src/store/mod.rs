@@ -197,14 +197,7 @@ impl Store {
         };
         // One direct connection first: the pool would retry a refused
         // connection until its acquire timeout, where one clear error is better.
-        let mut first = AnyConnection::connect(&url).await.map_err(open_error)?;
-        if backend == Backend::Sqlite {
-            // The pool would retry a failing setup (a full disk cannot make
-            // the WAL index) until its timeout, hiding SQLite's reason.
-            setup_sqlite(&mut first, READ_CACHE_KIB)
-                .await
-                .map_err(open_error)?;
-        }
+        let first = first_connection(&url, backend).await.map_err(open_error)?;
         first.close().await.map_err(open_error)?;
         let pool = pool_options(backend, options)
             .connect(&url)
@@ -376,8 +369,52 @@ fn sqlite_writer_options() -> AnyPoolOptions {
         .after_connect(|conn, _| Box::pin(setup_sqlite(conn, WRITE_CACHE_KIB)))
 }
 
+/// The first connection to the database, set up. On SQLite the pool would
+/// retry a failing setup (a full disk cannot make the WAL index) until its
+/// timeout, hiding SQLite's reason, so it is set up here first. Daemons
+/// starting together on a new file can meet SQLite's "database is locked"
+/// where its busy handler does not wait (one of them turning the file to
+/// WAL while another has it open): that is tried again, a few times.
+async fn first_connection(url: &str, backend: Backend) -> Result<AnyConnection, sqlx::Error> {
+    const ATTEMPTS: u64 = 8;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let opened = match AnyConnection::connect(url).await {
+            Ok(mut conn) if backend == Backend::Sqlite => {
+                match setup_sqlite(&mut conn, READ_CACHE_KIB).await {
+                    Ok(()) => Ok(conn),
+                    Err(error) => {
+                        conn.close().await.ok();
+                        Err(error)
+                    }
+                }
+            }
+            other => other,
+        };
+        match opened {
+            Err(error) if backend == Backend::Sqlite && is_locked(&error) && attempt < ATTEMPTS => {
+                tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+            }
+            opened => return opened,
+        }
+    }
+}
+
+/// SQLite's SQLITE_BUSY or SQLITE_LOCKED, extended codes included.
+fn is_locked(error: &sqlx::Error) -> bool {
+    let code = match error {
+        sqlx::Error::Database(db) => db.code().and_then(|c| c.parse::<i64>().ok()),
+        _ => None,
+    };
+    code.is_some_and(|c| matches!(c & 0xff, 5 | 6))
+}
+
 /// Settings every SQLite connection gets, with a page cache of `cache_kib`.
 async fn setup_sqlite(conn: &mut AnyConnection, cache_kib: i64) -> Result<(), sqlx::Error> {
+    // First, so that the statements below wait for another process's lock
+    // rather than fail.
+    conn.execute("PRAGMA busy_timeout = 10000").await?;
     // Pruning gives freed pages back to the file system with incremental
     // vacuum. The mode is chosen when the file gets its first table (files
     // from before are converted once at start, `migrate::incremental_vacuum`),
@@ -388,10 +425,8 @@ async fn setup_sqlite(conn: &mut AnyConnection, cache_kib: i64) -> Result<(), sq
     if pages == 0 {
         conn.execute("PRAGMA auto_vacuum = INCREMENTAL").await?;
     }
-    // WAL lets the feed be read while a fetch writes; the busy timeout makes
-    // a second process wait rather than fail.
+    // WAL lets the feed be read while a fetch writes.
     conn.execute("PRAGMA journal_mode = WAL").await?;
-    conn.execute("PRAGMA busy_timeout = 10000").await?;
     conn.execute("PRAGMA synchronous = NORMAL").await?;
     conn.execute("PRAGMA foreign_keys = ON").await?;
     // (Memory mapping the file measured slower than a page cache:
