@@ -117,6 +117,16 @@ impl Templates {
             .is_some_and(|&pages| pages >= needed)
     }
 
+    /// `html` (an article body of `site`) without its template paragraphs,
+    /// and how many went; `None` when nothing goes (see
+    /// [`crate::extract::drop_paragraphs`] for what is never cut).
+    pub fn cut_html(&mut self, site: &str, html: &str) -> Option<(String, usize)> {
+        if !self.knows(site) {
+            return None;
+        }
+        crate::extract::drop_paragraphs(html, |line| self.is_template_line(site, line))
+    }
+
     /// Whether `site` has any template line yet (a line seen on enough
     /// pages): if not, nothing of its pages need be looked at.
     pub fn knows(&self, site: &str) -> bool {

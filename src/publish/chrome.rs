@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use crate::dedup::template::Templates;
 use crate::extract::batch::Extracted;
-use crate::extract::{drop_paragraphs, html_to_text};
+use crate::extract::html_to_text;
 use crate::store::{Store, StoreError};
 
 /// Pages of a site a short line must be seen on before published bodies
@@ -83,11 +83,10 @@ pub fn cut_pages(pages: &mut [Extracted]) -> usize {
     }
     let mut cut = 0;
     for (page, site) in pages.iter_mut().zip(&sites) {
-        let Some(site) = site.as_deref().filter(|s| templates.knows(s)) else {
+        let Some(site) = site.as_deref() else {
             continue;
         };
-        let kept = drop_paragraphs(&page.html, |line| templates.is_template_line(site, line));
-        if let Some((html, gone)) = kept {
+        if let Some((html, gone)) = templates.cut_html(site, &page.html) {
             page.text = html_to_text(&html);
             page.html = html;
             cut += gone;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::dedup::template::Templates;
 use crate::dedup::{Candidate, RepresentativeRule, TitleRules, representative};
-use crate::extract::{drop_paragraphs, html_to_text, sanitize};
+use crate::extract::{html_to_text, sanitize};
 use crate::source::{Enclosure, strip_control};
 use crate::store::{StoryCopy, StoryRecord};
 use crate::text::markup::{escape_html, plain_line};
@@ -101,10 +101,7 @@ impl Item {
             .as_deref()
             .or(rep.summary.as_deref())
             .unwrap_or("");
-        let cut = templates
-            .knows(&rep.source)
-            .then(|| drop_paragraphs(body, |line| templates.is_template_line(&rep.source, line)))
-            .flatten();
+        let cut = templates.cut_html(&rep.source, body);
         let body = cut.as_ref().map_or(body, |(cut, _)| cut.as_str());
         // The whole body, "also reported" list included, goes through the
         // sanitiser: names and titles in it come from feeds too.
