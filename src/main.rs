@@ -134,7 +134,7 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: ExtractFormat,
         /// Read `id<TAB>path<TAB>url` lines from FILE and write one JSON line
-        /// `{"id","text","title","strategy","ms","err"}` per page.
+        /// `{"id","text","title","strategy","reason","ms","err"}` per page.
         #[arg(long, conflicts_with_all = ["url", "format"])]
         batch: bool,
         /// With --batch: leave out of each article the paragraphs its site's
@@ -144,6 +144,10 @@ enum Command {
         /// written.
         #[arg(long, requires = "batch")]
         site_templates: bool,
+        /// With --batch: also write every candidate's features and cleaned
+        /// text (`candidates`), for studying how the article is chosen.
+        #[arg(long, requires = "batch")]
+        candidates: bool,
         /// Use only this strategy (readability, density, anchored, body), to
         /// compare them.
         #[arg(long, value_name = "NAME", value_parser = parse_strategy)]
@@ -457,8 +461,13 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
             file,
             only,
             site_templates,
+            candidates,
             ..
-        } => extract_batch(&file, only, site_templates),
+        } => extract_batch(
+            &file,
+            feedfold::extract::batch::Options { only, candidates },
+            site_templates,
+        ),
         Command::Extract {
             url,
             format,
@@ -1073,14 +1082,14 @@ fn extract(
 
 fn extract_batch(
     file: &Path,
-    only: Option<feedfold::extract::Strategy>,
+    options: feedfold::extract::batch::Options,
     site_templates: bool,
 ) -> Result<ExitCode, Failure> {
     use feedfold::extract::batch;
     let list = read_input(file)?;
     let out = std::io::BufWriter::new(Stdout::lock());
     if site_templates {
-        let mut pages = batch::extract_all(&list[..], only)?;
+        let mut pages = batch::extract_all(&list[..], options)?;
         let cut = feedfold::publish::cut_pages(&mut pages);
         tracing::info!(
             pages = pages.len(),
@@ -1089,7 +1098,7 @@ fn extract_batch(
         );
         batch::write_all(&pages, out)?;
     } else {
-        batch::run(&list[..], out, only)?;
+        batch::run(&list[..], out, options)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,14 +1,16 @@
 //! The `feedfold extract --batch` contract, for evaluations over thousands
 //! of pages in one process: lines of `id<TAB>path<TAB>url` in (the URL may
-//! be empty or absent), JSON lines `{"id","text","ms","err"}` out, in input
+//! be empty or absent), JSON lines `{"id","text","title","strategy","reason","ms","err"}` out, in input
 //! order. `ms` is the in-process time from bytes to article, reading the
-//! file excluded.
+//! file excluded. With [`Options::candidates`] each line also carries every
+//! candidate's features and cleaned text, for studying the choice.
 
 use std::io::{BufRead, Write};
 use std::time::Instant;
 
 use serde::Serialize;
 
+use super::choose::Measures;
 use super::{Hints, Strategy, page};
 
 /// One listed page, extracted: what its output line says.
@@ -28,10 +30,38 @@ pub struct Extracted {
     pub title: String,
     /// The strategy whose candidate won.
     pub strategy: &'static str,
+    /// Why it won.
+    pub reason: String,
     /// In-process milliseconds from bytes to article.
     pub ms: f64,
     /// Why the page could not be read.
     pub err: Option<String>,
+    /// Every candidate, when [`Options::candidates`] asked.
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "with_texts")]
+    pub candidates: Vec<Measures>,
+}
+
+/// How a batch is run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Use only this strategy, for comparing them.
+    pub only: Option<Strategy>,
+    /// Write every candidate's features and cleaned text too.
+    pub candidates: bool,
+}
+
+/// Writes candidates with their texts, which reports of one page leave out.
+fn with_texts<S: serde::Serializer>(candidates: &[Measures], s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct WithText<'a> {
+        #[serde(flatten)]
+        measures: &'a Measures,
+        text: &'a str,
+    }
+    s.collect_seq(candidates.iter().map(|m| WithText {
+        measures: m,
+        text: &m.text,
+    }))
 }
 
 /// Why the run stopped (a page that cannot be read is reported in its own
@@ -48,14 +78,13 @@ pub enum BatchError {
 
 /// Extracts every page listed in `input` and writes one line per listed
 /// page to `output` as it goes; blank lines are skipped.
-/// `only` restricts extraction to one strategy, for comparing them.
 pub fn run(
     input: impl BufRead,
     mut output: impl Write,
-    only: Option<Strategy>,
+    options: Options,
 ) -> Result<(), BatchError> {
     for line in input.lines() {
-        if let Some(page) = extract_line(&line?, only) {
+        if let Some(page) = extract_line(&line?, options) {
             write_one(&page, &mut output)?;
         }
     }
@@ -65,13 +94,10 @@ pub fn run(
 
 /// Every page listed in `input`, extracted, in order: for a caller that
 /// reads them all before it writes (learning site templates across them).
-pub fn extract_all(
-    input: impl BufRead,
-    only: Option<Strategy>,
-) -> Result<Vec<Extracted>, BatchError> {
+pub fn extract_all(input: impl BufRead, options: Options) -> Result<Vec<Extracted>, BatchError> {
     let mut pages = Vec::new();
     for line in input.lines() {
-        pages.extend(extract_line(&line?, only));
+        pages.extend(extract_line(&line?, options));
     }
     Ok(pages)
 }
@@ -92,7 +118,7 @@ fn write_one(page: &Extracted, output: &mut impl Write) -> Result<(), BatchError
 }
 
 /// The page a list line names, extracted; `None` for a blank line.
-fn extract_line(line: &str, only: Option<Strategy>) -> Option<Extracted> {
+fn extract_line(line: &str, options: Options) -> Option<Extracted> {
     if line.trim().is_empty() {
         return None;
     }
@@ -119,15 +145,18 @@ fn extract_line(line: &str, only: Option<Strategy>) -> Option<Extracted> {
                 html: String::new(),
                 title: String::new(),
                 strategy: "none",
+                reason: String::new(),
                 ms: 0.0,
                 err: Some(format!("{path}: {e}")),
+                candidates: Vec::new(),
             });
         }
     };
     let started = Instant::now();
     let hints = Hints {
         url: url.as_deref(),
-        only,
+        only: options.only,
+        report: options.candidates,
         ..Hints::default()
     };
     let extraction = page(&bytes, None, &hints);
@@ -139,8 +168,10 @@ fn extract_line(line: &str, only: Option<Strategy>) -> Option<Extracted> {
         html: extraction.article.html,
         title: extraction.article.title,
         strategy: extraction.strategy.name(),
+        reason: extraction.reason.to_string(),
         ms,
         err: None,
+        candidates: extraction.candidates,
     })
 }
 
@@ -163,7 +194,7 @@ mod tests {
             dir.path().display()
         );
         let mut out = Vec::new();
-        run(list.as_bytes(), &mut out, None).unwrap();
+        run(list.as_bytes(), &mut out, Options::default()).unwrap();
         let lines: Vec<serde_json::Value> = String::from_utf8(out)
             .unwrap()
             .lines()

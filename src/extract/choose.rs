@@ -37,6 +37,7 @@ use super::Strategy;
 use super::anchor::{Anchor, Found};
 use super::blocks::{self, Block};
 use super::cleanup::{self, Context};
+use super::features::{self, Features};
 use super::title;
 use super::tokens;
 
@@ -99,7 +100,8 @@ impl Draft {
         self.blocks.is_empty()
     }
 
-    fn kept(&self) -> impl Iterator<Item = &Block> {
+    /// The paragraphs cleanup kept.
+    pub(crate) fn kept(&self) -> impl Iterator<Item = &Block> {
         self.blocks
             .iter()
             .zip(&self.keep)
@@ -141,11 +143,18 @@ impl Draft {
         document.root().inner_html().to_string()
     }
 
-    fn chars(&self) -> usize {
+    /// Non-space characters kept.
+    pub(crate) fn chars(&self) -> usize {
         self.kept().map(|b| b.chars).sum()
     }
 
-    fn link_density(&self) -> f64 {
+    /// Paragraphs kept.
+    pub(crate) fn paragraphs(&self) -> usize {
+        self.kept().count()
+    }
+
+    /// Share of the kept characters inside links.
+    pub(crate) fn link_density(&self) -> f64 {
         let links: usize = self.kept().map(|b| b.link_chars).sum();
         match self.chars() {
             0 => 0.0,
@@ -154,7 +163,7 @@ impl Draft {
     }
 
     /// Characters in paragraphs that read as running text.
-    fn prose(&self) -> usize {
+    pub(crate) fn prose(&self) -> usize {
         self.kept()
             .filter(|b| b.reads_as_prose())
             .map(|b| b.chars)
@@ -165,7 +174,7 @@ impl Draft {
     /// of them followed straight by a paragraph of text (a title, then its
     /// summary). A story's boxes of links come in runs, one text paragraph
     /// after a whole run.
-    fn is_teaser_list(&self) -> bool {
+    pub(crate) fn is_teaser_list(&self) -> bool {
         let kept: Vec<&Block> = self.kept().collect();
         let is_link = |b: &Block| b.link_density() >= 0.6;
         let links = kept.iter().filter(|b| is_link(b)).count();
@@ -304,30 +313,38 @@ const NOTHING_LEFT: &str = "no article found; the candidates held only page furn
 pub struct Measures {
     /// The strategy that drew it.
     pub strategy: &'static str,
-    /// Non-space characters kept after cleanup.
-    pub chars: usize,
-    /// Of those, characters in paragraphs of running text.
-    pub prose: usize,
-    /// Share of the kept characters inside links.
-    pub link_density: f64,
-    /// Share of the headline's content words its opening says.
-    pub headline: f64,
-    /// Share of the story's opening paragraph it holds, if one was found.
-    pub opening: Option<f64>,
+    /// What the choice weighs.
+    #[serde(flatten)]
+    pub features: Features,
+    /// Its cleaned text (not written in reports of one page).
+    #[serde(skip)]
+    pub text: String,
 }
 
 /// Every candidate's measures, for reports.
-pub(crate) fn measures(drafts: &[Draft], anchor: Option<&Anchor>, title: &str) -> Vec<Measures> {
+pub(crate) fn measures(
+    drafts: &[Draft],
+    summary: Option<&str>,
+    anchor: Option<&Anchor>,
+    title: &str,
+) -> Vec<Measures> {
     let round = |x: f64| (x * 1000.0).round() / 1000.0;
     drafts
         .iter()
-        .map(|d| Measures {
+        .zip(features::features(drafts, summary, anchor, title))
+        .map(|(d, f)| Measures {
             strategy: d.strategy.name(),
-            chars: d.chars(),
-            prose: d.prose(),
-            link_density: round(d.link_density()),
-            headline: round(title::agreement(title, &d.text())),
-            opening: anchor.map(|a| round(d.covers(&a.text))),
+            features: Features {
+                link_density: round(f.link_density),
+                punctuation: round(f.punctuation),
+                headline: round(f.headline),
+                opening: f.opening.map(round),
+                summary: f.summary.map(round),
+                holds: round(f.holds),
+                held: round(f.held),
+                ..f
+            },
+            text: d.text(),
         })
         .collect()
 }

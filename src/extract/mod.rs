@@ -18,6 +18,7 @@ mod cleanup;
 mod comments;
 mod cut;
 mod density;
+pub mod features;
 mod published;
 mod repair;
 mod rules;
@@ -327,7 +328,7 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
     };
     let lang = meta.lang.or(lang_attr).or_else(|| script_lang(&text));
     let candidates = if hints.report {
-        choose::measures(&drafts, anchor.as_ref(), &title)
+        choose::measures(&drafts, hints.summary, anchor.as_ref(), &title)
     } else {
         Vec::new()
     };

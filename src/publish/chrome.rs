@@ -107,8 +107,10 @@ mod tests {
             html: format!("<p>{story}</p><p>Sign up for our newsletter</p>"),
             title: String::new(),
             strategy: "density",
+            reason: String::new(),
             ms: 0.0,
             err: None,
+            candidates: Vec::new(),
         }
     }
 
