@@ -110,18 +110,23 @@ fn by_headline(page: &[Block], titles: &[&str]) -> Option<Anchor> {
         .map(|t| squash(t))
         .filter(|t| t.chars().count() >= 8)
         .collect();
-    let says_title = |b: &Block| b.link_density() < 0.5 && titles.contains(&squash(&b.text));
+    let says_title = |b: &Block| titles.contains(&squash(&b.text));
+    // A heading may be a link (a blog post's title links to its own
+    // permalink); a paragraph that is mostly link is a teaser elsewhere.
     let at = page
         .iter()
         .position(|b| b.heading && says_title(b))
-        .or_else(|| page.iter().position(says_title))?;
+        .or_else(|| {
+            page.iter()
+                .position(|b| b.link_density() < 0.5 && says_title(b))
+        })?;
     // The lede says something the headline says: a reprints notice or a
     // cookie banner between the two does not.
     let headline = &page[at].text;
     page.iter()
         .skip(at + 1)
         .take(AFTER_HEADLINE)
-        .filter(|b| !b.heading && !b.after_image && b.reads_as_prose() && ends_a_sentence(&b.text))
+        .filter(|b| !b.heading && b.reads_as_prose() && ends_a_sentence(&b.text))
         .find(|b| title::agreement(headline, &b.text) > 0.0)
         .and_then(|b| anchor(b, Found::Headline))
 }
@@ -195,6 +200,19 @@ mod tests {
         ));
         let found = find(&doc, &["Dowling set for absence"], None).unwrap();
         assert_eq!(found.text, lede);
+        // A blog post's title links to its permalink, and its first
+        // paragraph may come right after a picture.
+        let doc = page(&format!(
+            "<h3><a href='/dowling-set-for-absence'>Dowling set for absence</a></h3>\
+             <div><p><a href='/shop'><img src='knee.png'></a></p><p>{STORY}</p></div>"
+        ));
+        let found = find(&doc, &["Dowling set for absence"], None).unwrap();
+        assert_eq!(found.text, STORY);
+        // A paragraph that is one link says a title in a list of teasers.
+        let doc = page(&format!(
+            "<p><a href='/dowling-set-for-absence'>Dowling set for absence</a></p><p>{STORY}</p>"
+        ));
+        assert!(find(&doc, &["Dowling set for absence"], None).is_none());
     }
 
     #[test]

@@ -363,7 +363,12 @@ fn opening_anchor(
             page_summary.as_deref()
         }
     };
-    let titles: Vec<&str> = titles.iter().map(title::Candidate::text).collect();
+    // A heading that says the site's name (its logo) opens no story.
+    let titles: Vec<&str> = titles
+        .iter()
+        .filter(|t| !t.is_site())
+        .map(title::Candidate::text)
+        .collect();
     anchor::find(document, &titles, summary)
 }
 

@@ -36,6 +36,11 @@ impl Candidate {
     pub fn text(&self) -> &str {
         &self.text
     }
+
+    /// Whether it is the site's name rather than a headline.
+    pub fn is_site(&self) -> bool {
+        self.site
+    }
 }
 
 /// Share of `title`'s content words (of four letters or more; CJK:
@@ -263,7 +268,11 @@ pub(crate) fn candidates(document: &Document, feed_title: Option<&str>) -> Vec<C
         }
     }
     for node in document.select("h1").iter().take(3) {
-        push(&mut out, &node.text(), Origin::Heading, false);
+        let text = node.text();
+        if is_logo(&node) {
+            sites.push(text.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+        push(&mut out, &text, Origin::Heading, false);
     }
     if let Some(title) = page_title(document) {
         push(&mut out, &title, Origin::Title, true);
@@ -288,6 +297,32 @@ fn colon_site(title: &str, candidates: &[Candidate]) -> Option<String> {
         .any(|c| c.origin == Origin::Heading && squash(&c.text) == key);
     (heading && !key.is_empty() && rest.split_whitespace().count() >= 3)
         .then(|| name.trim().to_owned())
+}
+
+/// Whether a heading is the site's logo: all its text one link to the
+/// site's home page (`<h1><a href="/">Harbour Notes</a></h1>`), which blog
+/// engines write above every post.
+fn is_logo(heading: &dom_query::Selection<'_>) -> bool {
+    let links = heading.select("a");
+    let [link] = links.nodes() else {
+        return false;
+    };
+    let whole = squash(&heading.text()) == squash(&link.text());
+    whole && link.attr("href").is_some_and(|href| is_home(href.as_ref()))
+}
+
+/// Whether `href` leads to a site's home page: its root, or its index.
+fn is_home(href: &str) -> bool {
+    let href = href.trim();
+    let path = match url::Url::parse(href) {
+        Ok(url) if url.query().is_none() => url.path().to_owned(),
+        Ok(_) => return false,
+        Err(_) => href.to_owned(),
+    };
+    matches!(
+        path.as_str(),
+        "/" | "./" | "/index.html" | "/index.htm" | "/index.php"
+    )
 }
 
 /// Adds a candidate, whitespace collapsed, unless empty, overlong or there.
@@ -489,6 +524,37 @@ mod tests {
             reconcile(&candidates(&Document::from(html), None), body),
             "男孩因不想上补习班 写下一封信"
         );
+    }
+
+    #[test]
+    fn a_logo_heading_is_the_sites_name() {
+        let html = "<html><head><title>Cranes return to work | Harbour Rumors</title></head><body>\
+            <h1 id='logo'><a href='https://harbour.example/'>Harbour Rumors</a></h1>\
+            <h3><a href='/cranes-return'>Cranes return to work</a></h3></body></html>";
+        // The sidebar names the site more often than the post says its
+        // headline's words.
+        let body =
+            "Harbour Rumors has no affiliation with Harbour Rumors' sponsors. Cranes worked.";
+        let found = candidates(&Document::from(html), None);
+        assert!(
+            found
+                .iter()
+                .any(|c| c.text == "Harbour Rumors" && c.is_site())
+        );
+        assert_eq!(reconcile(&found, body), "Cranes return to work");
+        // A heading linking to a post, or with more than the link, is no logo.
+        for heading in [
+            "<h1><a href='https://harbour.example/cranes'>Harbour Rumors</a></h1>",
+            "<h1><a href='/'>Harbour Rumors</a>: today's post</h1>",
+            "<h1><a href=''>Harbour Rumors</a></h1>",
+            "<h1><a href='/?page=2'>Harbour Rumors</a></h1>",
+        ] {
+            let document = Document::from(format!("<html><body>{heading}</body></html>"));
+            assert!(
+                candidates(&document, None).iter().all(|c| !c.is_site()),
+                "{heading}"
+            );
+        }
     }
 
     #[test]
