@@ -23,7 +23,9 @@
 //! Then, whichever won, the story's opening paragraph (found by its summary
 //! or under its headline, see `anchor`) has the last word: a winner that
 //! does not touch it yields to the candidate drawn around it, if that one
-//! is not a list of teasers and says clearly more of the headline's words.
+//! is not a list of teasers and says clearly more of the headline's words
+//! (a third of them at least, or a sixth where the paragraph was found by
+//! the summary, which is evidence of its own).
 //!
 //! Prose is text in paragraphs that read as sentences (long enough, few
 //! links), so a longer candidate that only adds menus and link lists does
@@ -367,6 +369,9 @@ const OPENING_LINKS: f64 = 0.5;
 /// say to displace another: one word of three is chance.
 const HEADLINE_AGREES: f64 = 0.3;
 
+/// The same share when the opening was found by the story's summary.
+const SUMMARY_HEADLINE_AGREES: f64 = 0.15;
+
 /// By how much more of the headline's words a candidate holding the
 /// story's opening must say than a winner that does not.
 const HEADLINE_MARGIN: f64 = 0.15;
@@ -386,6 +391,12 @@ fn opening_elsewhere<'a>(
         return None;
     }
     let said = winner.map_or(0.0, |w| title::agreement(title, &w.text()));
+    // A paragraph that opens with the story's summary is itself evidence:
+    // the block holding it need only say some of the headline.
+    let agrees = match anchor.found {
+        Found::Summary => SUMMARY_HEADLINE_AGREES,
+        Found::Headline => HEADLINE_AGREES,
+    };
     drafts
         .iter()
         .filter(|d| d.strategy != Strategy::Body && d.chars() > 0 && !is_list(d))
@@ -394,7 +405,7 @@ fn opening_elsewhere<'a>(
         .filter(|d| d.covers(&anchor.text) >= HOLDS_OPENING)
         .find(|d| {
             let says = title::agreement(title, &d.text());
-            says >= HEADLINE_AGREES && says >= said + HEADLINE_MARGIN
+            says >= agrees && says >= said + HEADLINE_MARGIN
         })
 }
 
@@ -541,6 +552,31 @@ mod tests {
         }
         // No opening found: the longer block stands.
         let (winner, _) = choose(&drafts, None, None, TITLE);
+        assert_eq!(winner.map(|d| d.strategy), Some(Strategy::Readability));
+    }
+
+    #[test]
+    fn a_block_opening_with_the_summary_need_say_less_of_the_headline() {
+        let lede = "Treasury Secretary Timothy Geithner warned German leaders against leaving Europe on the edge of a recession.";
+        let story = format!(
+            "<p>{lede}</p><p>He spoke in Berlin after talks with the finance minister on Monday.</p>"
+        );
+        let register = "<p>Thank you for registering.</p><p>We sent an email to you: please click on the link inside the email to complete your registration.</p>\
+             <p>Please register to gain free access to our tools, which are free for every reader.</p>";
+        let drafts = [
+            draft(Strategy::Readability, register),
+            draft(Strategy::Density, &story),
+        ];
+        // One headline word of five in the story's opening.
+        let title = "Geithner Urges Action on Debt Crisis";
+        let (winner, reason) = choose(&drafts, None, Some(&opening(lede, Found::Summary)), title);
+        assert_eq!(
+            winner.map(|d| d.strategy),
+            Some(Strategy::Density),
+            "{reason}"
+        );
+        // Found under the headline instead, that is too little.
+        let (winner, _) = choose(&drafts, None, Some(&opening(lede, Found::Headline)), title);
         assert_eq!(winner.map(|d| d.strategy), Some(Strategy::Readability));
     }
 
