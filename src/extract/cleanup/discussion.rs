@@ -1,7 +1,7 @@
 //! The discussion under a story: once a line opens the readers' comments
 //! ("Comments are now closed for this story", "12 Comments", "Leave a
-//! comment", "Have your say", "网友评论"), everything after it is theirs,
-//! prose included, so it all goes. Only a short line that is nothing but
+//! comment", "Have your say", "网友评论", "0条评论 3人参与网友评论"),
+//! everything after it is theirs, prose included, so it all goes. Only a short line that is nothing but
 //! such a heading counts, and only after the story has begun (some prose
 //! before it), so a sentence about comments inside the story stays; a
 //! heading seen more than twice is a list of posts' comment links, and
@@ -34,7 +34,8 @@ static HEADING: LazyLock<Regex> = LazyLock::new(|| {
             | have\s+your\s+say\S?
             | join\s+the\s+(?:discussion|conversation)\S?
             | discuss\s+this\s+(?:article|story|post)\S?
-            | 网友评论|发表评论|我要评论|热门评论|最新评论|全部评论|评论区
+            | (?:网友|網友|发表|發表|我要|热门|熱門|最新|最热|最熱|全部)[评評][论論]|[评評][论論][区區]
+            | \d+\s*[条條][评評][论論](?:\s*\d+\s*人[参參]与(?:网友|網友)?[评評][论論])?
         )$",
     )
 });
@@ -87,6 +88,28 @@ mod tests {
             kept(&blocks, &keep),
             ["Updated Fri. Jan. 11 2008 10:56 PM ET", story]
         );
+    }
+
+    #[test]
+    fn chinese_comment_counters_open_the_discussion_in_either_script() {
+        let story = "新京报快讯（记者 裴剑飞）今日有网友爆料，有60万个12306账号和410万条联系人数据在暗网低价出售，铁路总公司当晚辟谣。";
+        for counter in ["0条评论 3人参与网友评论", "12 條評論", "最熱評論", "评论区"]
+        {
+            let blocks = [
+                block(story, 0),
+                block(counter, 0),
+                block("比尔伊恩 退出", 0),
+                block("最新评论 徐小明：趋势为王 结构修边", 0),
+            ];
+            let mut keep = vec![true; blocks.len()];
+            Discussion.apply(&blocks, &mut keep, &Context::default());
+            assert_eq!(kept(&blocks, &keep), [story], "{counter}");
+        }
+        // A line that only mentions comments is no heading.
+        let blocks = [block(story, 0), block("评论：这次辟谣来得及时", 0)];
+        let mut keep = vec![true; blocks.len()];
+        Discussion.apply(&blocks, &mut keep, &Context::default());
+        assert!(keep.iter().all(|k| *k));
     }
 
     #[test]
