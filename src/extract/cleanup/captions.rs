@@ -1,6 +1,8 @@
 //! Image captions: photo credits ("（刘通摄）", "视觉中国 资料", "▲图片来自视频
-//! 截图") and short labels right under a picture ("活动现场"). They describe
-//! the picture, not the story, and would skew its fingerprint.
+//! 截图"), news photos' captions that end crediting an agency ("…
+//! (REUTERS/Jose Miguel Gomez)") and short labels right under a picture
+//! ("活动现场"). They describe the picture, not the story, and would skew
+//! its fingerprint.
 
 use std::sync::LazyLock;
 
@@ -26,6 +28,27 @@ static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A news photo's caption, which ends by crediting the picture to an agency
+/// or photographer: "… on Monday. (REUTERS/Jose Miguel Gomez)", "(AP
+/// Photo/Evan Vucci)", "(Photo by Jane Doe/Getty Images)". Copies of one
+/// wire story carry different pictures, so their captions say different
+/// things.
+static AGENCY_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    built_in(
+        r"(?x)
+        [(\[]\s*(?:
+            (?:AP|AFP|REUTERS|Reuters|EPA|Getty\s+Images|Bloomberg|Xinhua|UPI|PA|dpa)
+                (?:\s+Photos?)?\s*/\s*[^()\[\]/]{1,60}(?:/[^()\[\]/]{1,40})?
+            | (?:AP|AFP|REUTERS|Reuters|EPA|Bloomberg|Xinhua|UPI|PA|dpa)\s+Photos?
+            | (?i:photo(?:graph)?s?)(?:\s*:|\s+by|\s+courtesy\s+of)\s*[^()\[\]]{1,60}
+        )[)\]]\.?$",
+    )
+});
+
+/// Longest caption read by its agency credit: a caption is a few
+/// sentences, a story paragraph that ends quoting a photo is longer.
+const LONGEST_CAPTION: usize = 400;
+
 /// Sentence punctuation: a label under a picture has none.
 const SENTENCE: &[char] = &[
     '，', '。', '！', '？', '；', ',', '.', '!', '?', ';', ':', '：',
@@ -35,7 +58,8 @@ impl Rule for Captions {
     fn apply(&self, blocks: &[Block], keep: &mut [bool], _: &Context<'_>) {
         for (block, keep) in blocks.iter().zip(keep.iter_mut()) {
             let length = block.text.chars().count();
-            let credit = length <= 60 && CREDIT.is_match(&block.text);
+            let credit = (length <= 60 && CREDIT.is_match(&block.text))
+                || (length <= LONGEST_CAPTION && AGENCY_CREDIT.is_match(&block.text));
             let label = block.after_image
                 && !block.heading
                 && length <= 30
@@ -51,6 +75,39 @@ impl Rule for Captions {
 mod tests {
     use super::super::{block, kept};
     use super::*;
+
+    #[test]
+    fn news_photo_captions_credited_to_an_agency_go() {
+        let story = "Derby manager Paul Jewell has revealed he has almost completed a deal to sign the striker (Reuters reported on Monday).";
+        let blocks = [
+            block(
+                "Firemen prepare a helicopter with Red Cross stickers at Villavicencio airport in Colombia, December 29, 2007. (REUTERS/Jose Miguel Gomez)",
+                0,
+            ),
+            block(
+                "A marquee announces a fundraiser at the Fox Theatre in Oakland, Calif., Monday, July 23. (AP Photo/Susan Walsh)",
+                0,
+            ),
+            block(
+                "The minister arrives for talks. (Photo by Jane Doe/Getty Images)",
+                0,
+            ),
+            block("Crowds gathered outside the court. [AFP Photo]", 0),
+            block(story, 0),
+            block("Hospital Accounts Payable (AP)", 0),
+            block("The agency's own report followed. (Reuters)", 0),
+        ];
+        let mut keep = vec![true; blocks.len()];
+        Captions.apply(&blocks, &mut keep, &Context::default());
+        assert_eq!(
+            kept(&blocks, &keep),
+            [
+                story,
+                "Hospital Accounts Payable (AP)",
+                "The agency's own report followed. (Reuters)"
+            ]
+        );
+    }
 
     #[test]
     fn credits_and_labels_under_pictures_go() {
