@@ -35,7 +35,6 @@ import importlib.util
 import json
 import math
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
@@ -86,16 +85,7 @@ def candidate_rows(binary: Path, name: str, pages: list, fresh: bool) -> list[di
         lines = cache.read_text(encoding="utf-8").splitlines()
         if lines and json.loads(lines[0]).get("stamp") == stamp:
             return [json.loads(line) for line in lines[1:]]
-    listing = "".join(f"{p.id}\t{p.path.resolve()}\t{p.url}\n" for p in pages)
-    cmd = [str(binary), "extract", "--batch", "--candidates", "-"]
-    print("$", " ".join(cmd), f"< ({len(pages)} lines)", file=sys.stderr)
-    proc = subprocess.run(cmd, input=listing.encode(), capture_output=True)
-    if proc.returncode != 0:
-        sys.exit(f"feedfold exited {proc.returncode}: {proc.stderr.decode(errors='replace')[-2000:]}")
-    out = {}
-    for line in proc.stdout.decode("utf-8").splitlines():
-        row = json.loads(line)
-        out[row["id"]] = row
+    out, _ = ev.run_feedfold(binary, pages, ("--candidates",))
     rows = []
     for page in pages:
         got = out.get(page.id)

@@ -465,13 +465,14 @@ def resolve_bin(arg: str | None) -> Path:
              "build it or pass --bin")
 
 
-def run_feedfold(binary: Path, pages: list[Page]) -> tuple[dict[str, dict], float]:
-    """One `feedfold extract --batch -` over the pages; rows by id, and the process's wall seconds."""
+def run_feedfold(binary: Path, pages: list[Page], extra: tuple[str, ...] = ()) -> tuple[dict[str, dict], float]:
+    """One `feedfold extract --batch -` (plus `extra` flags) over the pages; rows by id, and the
+    process's wall seconds."""
     listing = "".join(f"{p.id}\t{p.path.resolve()}\t{p.url}\n" for p in pages)
     # Readability's test pages all say they are http://fakehost/: one "site" of unrelated pages
     # (and variants of one article), which templates must not be learnt across.
     templates = SITE_TEMPLATES and any(p.url and p.url != READABILITY_URL for p in pages)
-    cmd = [str(binary), "extract", "--batch", "-"] + (["--site-templates"] if templates else [])
+    cmd = [str(binary), "extract", "--batch", "-", *extra] + (["--site-templates"] if templates else [])
     print("$", " ".join(cmd), f"< ({len(pages)} lines)", file=sys.stderr)
     start = time.perf_counter()
     proc = subprocess.run(cmd, input=listing.encode(), capture_output=True)

@@ -438,15 +438,19 @@ fn judge<'a>(r: &'a Draft, d: &'a Draft, summary: Option<&str>) -> (&'a Draft, &
     (r, "readability's article")
 }
 
+/// A candidate read from `html` and cleaned with no context, for tests.
+#[cfg(test)]
+pub(crate) fn cleaned(strategy: Strategy, html: &str) -> Draft {
+    let mut draft = Draft::new(strategy, html);
+    draft.clean(&Context::default());
+    draft
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn draft(strategy: Strategy, html: &str) -> Draft {
-        let mut draft = Draft::new(strategy, html);
-        draft.clean(&Context::default());
-        draft
-    }
+    use super::cleaned as draft;
 
     #[test]
     fn dropped_paragraphs_leave_the_html_too() {

@@ -158,13 +158,7 @@ pub(crate) fn share(want: &HashSet<u64>, have: &HashSet<u64>) -> f64 {
 mod tests {
     use super::*;
     use crate::extract::Strategy;
-    use crate::extract::cleanup::Context;
-
-    fn draft(strategy: Strategy, html: &str) -> Draft {
-        let mut draft = Draft::new(strategy, html);
-        draft.clean(&Context::default());
-        draft
-    }
+    use crate::extract::choose::cleaned as draft;
 
     const STORY: [&str; 3] = [
         "Dock workers at the container terminal voted on Sunday night to accept a revised pay offer.",
