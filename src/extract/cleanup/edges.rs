@@ -4,12 +4,18 @@
 //! furniture (bookmark rows, job listings, "Don't miss" teasers, datelines
 //! of other stories, a byline box) unless they read as sentences. Lines
 //! between the first and the last paragraph the two share are left alone:
-//! sub-headings and list items inside the story stay.
+//! sub-headings and list items inside the story stay. An excerpt that ends
+//! in "Continue reading" or "Read more" ends there: what follows is the
+//! page's, prose included.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use super::{Context, Rule, squash};
 use crate::extract::blocks::Block;
+use crate::extract::built_in;
 use crate::text::script::is_cjk;
 
 /// Drops non-prose paragraphs outside the densest block's span.
@@ -57,6 +63,15 @@ impl Rule for Edges {
             return;
         };
         let shared_chars: usize = shared.iter().map(|&i| blocks[i].chars).sum();
+        // An excerpt that ends in "Continue reading" (the densest block's
+        // last line, or the line after it): the marker and what follows
+        // are the page's, prose included (an e-mail form, a disclaimer).
+        if (shared_chars as f64) >= INSIDE * core.chars as f64
+            && let Some(marker) =
+                (last..blocks.len().min(last + 2)).find(|&i| is_read_more(&blocks[i].text))
+        {
+            keep[marker..].fill(false);
+        }
         let prose = |i: &usize| keep[*i] && is_sentence(&blocks[*i]);
         let all_prose: usize = (0..blocks.len())
             .filter(prose)
@@ -78,6 +93,18 @@ impl Rule for Edges {
             }
         }
     }
+}
+
+/// The link that ends an excerpt ("Read more", "Continue reading »",
+/// "阅读全文"); NYT's "Continue reading the main story", which stands
+/// between paragraphs of a whole story, is not one.
+fn is_read_more(text: &str) -> bool {
+    static READ_MORE: LazyLock<Regex> = LazyLock::new(|| {
+        built_in(
+            r"(?i)^(?:continue\s+reading|read\s+more|read\s+the\s+(?:full|whole|rest\s+of\s+the)\s+(?:story|article|post)|full\s+story|阅读全文|查看全文|点击阅读全文|閱讀全文|查看全文)\s*[»›>…\.\]]*$",
+        )
+    });
+    READ_MORE.is_match(text.trim())
 }
 
 /// A paragraph that reads as running text, not a label: long enough for a
@@ -117,6 +144,30 @@ mod tests {
         };
         Edges.apply(blocks, &mut keep, &context);
         kept(blocks, &keep)
+    }
+
+    #[test]
+    fn what_follows_an_excerpts_read_more_goes_prose_included() {
+        let story: Vec<Block> = STORY.iter().take(2).map(|s| block(s, 0)).collect();
+        let form = "Your Name Your e-mail address (for return address purposes) E-mail address of recipients (separate multiple addresses with commas). Name and both e-mail fields are required.";
+        for marker in ["Continue reading", "Read more »", "阅读全文"] {
+            let mut page = story.clone();
+            page.push(block(marker, marker.len()));
+            page.push(block(form, 0));
+            assert_eq!(run(&page, &story), &STORY[..2], "{marker}");
+            // The marker inside the densest block goes too.
+            let mut core = story.clone();
+            core.push(block(marker, marker.len()));
+            assert_eq!(run(&page, &core), &STORY[..2], "{marker}");
+        }
+        // NYT's marker between paragraphs of a whole story is no excerpt's end.
+        let page = vec![
+            story[0].clone(),
+            story[1].clone(),
+            block("Continue reading the main story", 0),
+            block(STORY[2], 0),
+        ];
+        assert_eq!(run(&page, &story).len(), 4);
     }
 
     #[test]
