@@ -331,10 +331,13 @@ pub(crate) fn measures(
     title: &str,
 ) -> Vec<Measures> {
     let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    let texts: Vec<String> = drafts.iter().map(Draft::text).collect();
+    let features = features::features(drafts, &texts, summary, anchor, title);
     drafts
         .iter()
-        .zip(features::features(drafts, summary, anchor, title))
-        .map(|(d, f)| Measures {
+        .zip(features)
+        .zip(texts)
+        .map(|((d, f), text)| Measures {
             strategy: d.strategy.name(),
             features: Features {
                 link_density: round(f.link_density),
@@ -346,7 +349,7 @@ pub(crate) fn measures(
                 held: round(f.held),
                 ..f
             },
-            text: d.text(),
+            text,
         })
         .collect()
 }

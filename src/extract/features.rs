@@ -52,14 +52,15 @@ pub struct Features {
 /// Summaries shorter than this (characters) say too little to judge by.
 const MIN_SUMMARY: usize = 20;
 
-/// Every draft's features, each measured against the others.
+/// Every draft's features, each measured against the others; `texts`
+/// are the drafts' cleaned texts, in order.
 pub(crate) fn features(
     drafts: &[Draft],
+    texts: &[String],
     summary: Option<&str>,
     anchor: Option<&Anchor>,
     title: &str,
 ) -> Vec<Features> {
-    let texts: Vec<String> = drafts.iter().map(Draft::text).collect();
     let pairs: Vec<HashSet<u64>> = texts.iter().map(|t| pair_hashes(t)).collect();
     let pairs = &pairs;
     let summary = summary
@@ -178,8 +179,10 @@ mod tests {
             draft(Strategy::Readability, &more),
         ];
         let summary = "Dock workers at the container terminal voted on Sunday night";
+        let texts: Vec<String> = drafts.iter().map(Draft::text).collect();
         let f = features(
             &drafts,
+            &texts,
             Some(summary),
             None,
             "Dock workers accept pay offer",
@@ -204,7 +207,8 @@ mod tests {
             draft(Strategy::Density, ""),
             draft(Strategy::Readability, "<p>x</p>"),
         ];
-        let f = features(&drafts, Some("too short"), None, "");
+        let texts: Vec<String> = drafts.iter().map(Draft::text).collect();
+        let f = features(&drafts, &texts, Some("too short"), None, "");
         assert_eq!(f[0].summary, None);
         assert_eq!((f[0].chars, f[0].punctuation, f[0].holds), (0, 0.0, 0.0));
         // The empty candidate is no other candidate to hold.

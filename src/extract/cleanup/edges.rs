@@ -101,7 +101,7 @@ impl Rule for Edges {
 fn is_read_more(text: &str) -> bool {
     static READ_MORE: LazyLock<Regex> = LazyLock::new(|| {
         built_in(
-            r"(?i)^(?:continue\s+reading|read\s+more|read\s+the\s+(?:full|whole|rest\s+of\s+the)\s+(?:story|article|post)|full\s+story|阅读全文|查看全文|点击阅读全文|閱讀全文|查看全文)\s*[»›>…\.\]]*$",
+            r"(?i)^(?:continue\s+reading|read\s+more|read\s+the\s+(?:full|whole|rest\s+of\s+the)\s+(?:story|article|post)|full\s+story|点击阅读全文|阅读全文|閱讀全文|查看全文)\s*[»›>…\.\]]*$",
         )
     });
     READ_MORE.is_match(text.trim())
