@@ -25,7 +25,10 @@
 //! does not touch it yields to the candidate drawn around it, if that one
 //! is not a list of teasers and says clearly more of the headline's words
 //! (a third of them at least, or a sixth where the paragraph was found by
-//! the summary, which is evidence of its own).
+//! the summary, which is evidence of its own, or where the winner is weak:
+//! a list of teasers, or held whole by the block around the opening). A
+//! standfirst standing alone (one paragraph) never displaces running text
+//! many times its length: it sums up the story, it is not the story.
 //!
 //! Prose is text in paragraphs that read as sentences (long enough, few
 //! links), so a longer candidate that only adds menus and link lists does
@@ -394,22 +397,46 @@ fn opening_elsewhere<'a>(
         return None;
     }
     let said = winner.map_or(0.0, |w| title::agreement(title, &w.text()));
-    // A paragraph that opens with the story's summary is itself evidence:
-    // the block holding it need only say some of the headline.
-    let agrees = match anchor.found {
-        Found::Summary => SUMMARY_HEADLINE_AGREES,
-        Found::Headline => HEADLINE_AGREES,
-    };
     drafts
         .iter()
         .filter(|d| d.strategy != Strategy::Body && d.chars() > 0 && !is_list(d))
         // A block of teasers holds a story's summary too, under a link.
         .filter(|d| d.link_density() < OPENING_LINKS && !d.is_teaser_list())
         .filter(|d| d.covers(&anchor.text) >= HOLDS_OPENING)
+        .filter(|d| !winner.is_some_and(|w| is_standfirst_beside(d, w)))
         .find(|d| {
             let says = title::agreement(title, &d.text());
-            says >= agrees && says >= said + HEADLINE_MARGIN
+            says >= headline_bar(anchor, winner, d) && says >= said + HEADLINE_MARGIN
         })
+}
+
+/// The share of the headline's words a block holding the story's opening
+/// must say to displace `winner`. A paragraph that opens with the story's
+/// summary is itself evidence, and so is a winner that is weak on its own:
+/// a list of teasers, or a block wholly inside the one holding the opening
+/// (taking that one then loses nothing the winner had). Either way the
+/// block need only say some of the headline.
+fn headline_bar(anchor: &Anchor, winner: Option<&Draft>, holder: &Draft) -> f64 {
+    let weak_winner =
+        winner.is_some_and(|w| w.is_teaser_list() || holder.covers(&w.text()) >= HOLDS_WINNER);
+    match anchor.found {
+        Found::Summary => SUMMARY_HEADLINE_AGREES,
+        Found::Headline if weak_winner => SUMMARY_HEADLINE_AGREES,
+        Found::Headline => HEADLINE_AGREES,
+    }
+}
+
+/// Share of a winner's token pairs a block must hold to hold the winner.
+const HOLDS_WINNER: f64 = 0.8;
+
+/// Whether `holder` is a story's standfirst standing alone (one paragraph)
+/// beside `winner`, running text many times as long: the summary of the
+/// story, drawn as a block of its own, never the story itself.
+fn is_standfirst_beside(holder: &Draft, winner: &Draft) -> bool {
+    holder.paragraphs() <= 1
+        && holder.chars() * FAR_SHORTER < winner.prose()
+        && winner.prose() >= MAIN_PROSE
+        && is_running_text(winner)
 }
 
 fn judge<'a>(r: &'a Draft, d: &'a Draft, summary: Option<&str>) -> (&'a Draft, &'static str) {
@@ -617,6 +644,86 @@ mod tests {
         ];
         let anchor = opening(LEDE, Found::Headline);
         let (winner, reason) = choose(&drafts, None, Some(&anchor), TITLE);
+        assert_eq!(
+            winner.map(|d| d.strategy),
+            Some(Strategy::Readability),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn a_standfirst_alone_does_not_displace_the_story_it_sums_up() {
+        // A narrative story that opens far from its headline's words, and
+        // its standfirst drawn as a block of its own.
+        let story: String = (0..12)
+            .map(|i| format!("<p>Tracey Owings is fighting hard to keep the home that has been in his family for years, part {i}.</p>"))
+            .collect();
+        let dek = "Liberals question why poor voters who use public assistance still vote for Republicans.";
+        let drafts = [
+            draft(Strategy::Readability, &story),
+            draft(Strategy::Anchored, &format!("<p>{dek}</p>")),
+        ];
+        let title = "Working class voters: why America's poor vote Republican";
+        let (winner, reason) = choose(&drafts, None, Some(&opening(dek, Found::Summary)), title);
+        assert_eq!(
+            winner.map(|d| d.strategy),
+            Some(Strategy::Readability),
+            "{reason}"
+        );
+        // Beside a winner of its own size, the paragraph still wins.
+        let drafts = [
+            draft(Strategy::Readability, &gallery()[..200]),
+            draft(Strategy::Anchored, &format!("<p>{dek}</p>")),
+        ];
+        let (winner, reason) = choose(&drafts, None, Some(&opening(dek, Found::Summary)), title);
+        assert_eq!(
+            winner.map(|d| d.strategy),
+            Some(Strategy::Anchored),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn a_weak_winner_yields_to_the_opening_on_less_headline() {
+        let lede = "Secretary of State Hillary Clinton on Monday pledged new funding to curb the global AIDS pandemic.";
+        let story = format!(
+            "<p>{lede}</p><p>She said drugs now reach developing countries at a faster pace than before.</p>\
+             <p>The initiatives are part of a priority the administration set late last year.</p>"
+        );
+        // One headline word of five ("pledges", "funds" are not said).
+        let title = "U.S. Pledges More Funds to Fight AIDS";
+        let teasers: String = (0..4)
+            .map(|i| format!("<p><a href='/{i}'>Another story of the day, number {i}</a></p><p>A summary of that other story, told in a sentence or two.</p>"))
+            .collect();
+        let anchor = opening(lede, Found::Headline);
+        let drafts = [
+            draft(Strategy::Readability, &teasers),
+            draft(Strategy::Density, &story),
+        ];
+        let (winner, reason) = choose(&drafts, None, Some(&anchor), title);
+        assert_eq!(
+            winner.map(|d| d.strategy),
+            Some(Strategy::Density),
+            "{reason}"
+        );
+        // A notice that the block around the opening holds as well.
+        let notice = "<p>This page is best viewed in an up-to-date web browser with style sheets enabled.</p>";
+        let drafts = [
+            draft(Strategy::Readability, notice),
+            draft(Strategy::Anchored, &format!("{story}{notice}")),
+        ];
+        let (winner, reason) = choose(&drafts, None, Some(&anchor), title);
+        assert_eq!(
+            winner.map(|d| d.strategy),
+            Some(Strategy::Anchored),
+            "{reason}"
+        );
+        // A winner of its own, which the block does not hold, stands.
+        let drafts = [
+            draft(Strategy::Readability, &gallery()),
+            draft(Strategy::Anchored, &story),
+        ];
+        let (winner, reason) = choose(&drafts, None, Some(&anchor), title);
         assert_eq!(
             winner.map(|d| d.strategy),
             Some(Strategy::Readability),
