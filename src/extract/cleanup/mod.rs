@@ -3,7 +3,7 @@
 //! lists, share widgets, promotions, picture captions, a teaser repeated
 //! before the lead, an author box, readers' comments, furniture around the densest block,
 //! advertisement labels, media labels and credits, share and comment counters, newsletter boxes, tag
-//! lines, tables of contents, related links inside the story. One file per
+//! lines, tables of contents, related links and other stories' teasers inside the story. One file per
 //! rule, each behind [`Rule`]; a rule only ever marks paragraphs to drop.
 
 mod adverts;
@@ -13,6 +13,7 @@ mod counters;
 mod credits;
 mod discussion;
 mod edges;
+mod headlines;
 mod links;
 mod media;
 mod newsletter;
@@ -58,6 +59,7 @@ const RULES: &[&dyn Rule] = &[
     &newsletter::Newsletter,
     &tags::Tags,
     &toc::Contents,
+    &headlines::Headlines,
     &related::Related,
     &captions::Captions,
     &credits::Credits,

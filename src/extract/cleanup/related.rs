@@ -1,5 +1,6 @@
 //! Related-story boxes inside the story: a heading that only names the
-//! box ("Related stories", "You may also like:", "Related Posts:") with
+//! box ("Related stories", "You may also like:", "Related Posts:", "TOP
+//! STORIES", "Michigan Environment News") with
 //! the run of links under it, wherever it stands (`links` drops link runs
 //! at the candidate's edges, `credits` what follows a "related" line in
 //! the story's second half; this one also takes a box the page set between
@@ -29,6 +30,8 @@ static HEADING: LazyLock<Regex> = LazyLock::new(|| {
             | recommended\s+(?:for\s+you|stories|articles|reading)
             | most\s+(?:read|popular|viewed|shared|emailed)(?:\s+(?:stories|articles|now|today))?
             | (?:don['’]t\s+miss|trending\s+now|also\s+on\s+\S+(?:\s+\S+)?)
+            | (?:top|latest|featured|popular|other)(?:\s+[\w&'’-]+){0,2}\s+(?:stories|news|headlines|videos?|photos?)
+            | [\w&'’-]+(?:\s+[\w&'’-]+){0,2}\s+(?:news|headlines)
             | 相关阅读|相关新闻|相关文章|相关推荐|推荐阅读|延伸阅读|猜你喜欢
         )\W*$",
     )
@@ -77,6 +80,12 @@ mod tests {
             block(para, 0),
             block("You may also like:", 0),
             block("Union leader steps down", 20),
+            block(para, 0),
+            block("TOP STORIES", 0),
+            block("Ferry fares to rise in spring", 25),
+            block(para, 0),
+            block("Michigan Environment News", 0),
+            block("Wind farm approved off the coast", 28),
             block("Recommended recordings", 0),
             block("Glass: Einstein On The Beach", 0),
         ];
@@ -87,6 +96,8 @@ mod tests {
             [
                 para,
                 labelled,
+                para,
+                para,
                 para,
                 para,
                 "Recommended recordings",
