@@ -46,15 +46,18 @@ fn is_label(block: &Block) -> bool {
             .ends_with(['.', ':', '。', '：', '?', '!'])
 }
 
-/// Whether the paragraphs outside the `runs` (of `kept`) hold a story:
-/// more running text than the runs hold, and a story's worth. A page that
-/// is mostly teasers is an index or a digest, and its teasers are its
-/// content.
+/// Whether the paragraphs outside the `runs` (of `kept`) hold a story: a
+/// story's worth of running text, and at least a third as much as the
+/// runs hold. A page that is mostly teasers is an index or a digest, and
+/// its teasers are its content.
 fn is_beside_a_story(blocks: &[Block], kept: &[usize], runs: &[Range<usize>]) -> bool {
-    let in_run = |at: usize| runs.iter().any(|r| r.contains(&at));
+    let mut in_run = vec![false; kept.len()];
+    for run in runs {
+        in_run[run.clone()].fill(true);
+    }
     let (mut inside, mut prose) = (0, 0);
-    for (at, &i) in kept.iter().enumerate() {
-        if in_run(at) {
+    for (&i, inside_a_run) in kept.iter().zip(in_run) {
+        if inside_a_run {
             inside += blocks[i].chars;
         } else if blocks[i].reads_as_prose() {
             prose += blocks[i].chars;
