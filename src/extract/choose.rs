@@ -417,11 +417,10 @@ fn opening_elsewhere<'a>(
 /// (taking that one then loses nothing the winner had). Either way the
 /// block need only say some of the headline.
 fn headline_bar(anchor: &Anchor, winner: Option<&Draft>, holder: &Draft) -> f64 {
-    let weak_winner =
-        winner.is_some_and(|w| w.is_teaser_list() || holder.covers(&w.text()) >= HOLDS_WINNER);
+    let is_weak = |w: &Draft| w.is_teaser_list() || holder.covers(&w.text()) >= HOLDS_WINNER;
     match anchor.found {
         Found::Summary => SUMMARY_HEADLINE_AGREES,
-        Found::Headline if weak_winner => SUMMARY_HEADLINE_AGREES,
+        Found::Headline if winner.is_some_and(is_weak) => SUMMARY_HEADLINE_AGREES,
         Found::Headline => HEADLINE_AGREES,
     }
 }
@@ -651,6 +650,12 @@ mod tests {
         );
     }
 
+    /// Asserts which strategy's draft `choose` keeps, given the opening.
+    fn assert_chosen(drafts: &[Draft], anchor: &Anchor, title: &str, expected: Strategy) {
+        let (winner, reason) = choose(drafts, None, Some(anchor), title);
+        assert_eq!(winner.map(|d| d.strategy), Some(expected), "{reason}");
+    }
+
     #[test]
     fn a_standfirst_alone_does_not_displace_the_story_it_sums_up() {
         // A narrative story that opens far from its headline's words, and
@@ -659,28 +664,22 @@ mod tests {
             .map(|i| format!("<p>Tracey Owings is fighting hard to keep the home that has been in his family for years, part {i}.</p>"))
             .collect();
         let dek = "Liberals question why poor voters who use public assistance still vote for Republicans.";
+        let standfirst = format!("<p>{dek}</p>");
+        let anchor = opening(dek, Found::Summary);
+        let title = "Working class voters: why America's poor vote Republican";
         let drafts = [
             draft(Strategy::Readability, &story),
-            draft(Strategy::Anchored, &format!("<p>{dek}</p>")),
+            draft(Strategy::Anchored, &standfirst),
         ];
-        let title = "Working class voters: why America's poor vote Republican";
-        let (winner, reason) = choose(&drafts, None, Some(&opening(dek, Found::Summary)), title);
-        assert_eq!(
-            winner.map(|d| d.strategy),
-            Some(Strategy::Readability),
-            "{reason}"
-        );
+        assert_chosen(&drafts, &anchor, title, Strategy::Readability);
         // Beside a winner of its own size, the paragraph still wins.
+        let caption = "<p>Flags fluttered in Chicago as the president delivered his victory speech.</p>\
+             <p>Flags fluttered.</p>";
         let drafts = [
-            draft(Strategy::Readability, &gallery()[..200]),
-            draft(Strategy::Anchored, &format!("<p>{dek}</p>")),
+            draft(Strategy::Readability, caption),
+            draft(Strategy::Anchored, &standfirst),
         ];
-        let (winner, reason) = choose(&drafts, None, Some(&opening(dek, Found::Summary)), title);
-        assert_eq!(
-            winner.map(|d| d.strategy),
-            Some(Strategy::Anchored),
-            "{reason}"
-        );
+        assert_chosen(&drafts, &anchor, title, Strategy::Anchored);
     }
 
     #[test]
@@ -700,35 +699,20 @@ mod tests {
             draft(Strategy::Readability, &teasers),
             draft(Strategy::Density, &story),
         ];
-        let (winner, reason) = choose(&drafts, None, Some(&anchor), title);
-        assert_eq!(
-            winner.map(|d| d.strategy),
-            Some(Strategy::Density),
-            "{reason}"
-        );
+        assert_chosen(&drafts, &anchor, title, Strategy::Density);
         // A notice that the block around the opening holds as well.
         let notice = "<p>This page is best viewed in an up-to-date web browser with style sheets enabled.</p>";
         let drafts = [
             draft(Strategy::Readability, notice),
             draft(Strategy::Anchored, &format!("{story}{notice}")),
         ];
-        let (winner, reason) = choose(&drafts, None, Some(&anchor), title);
-        assert_eq!(
-            winner.map(|d| d.strategy),
-            Some(Strategy::Anchored),
-            "{reason}"
-        );
+        assert_chosen(&drafts, &anchor, title, Strategy::Anchored);
         // A winner of its own, which the block does not hold, stands.
         let drafts = [
             draft(Strategy::Readability, &gallery()),
             draft(Strategy::Anchored, &story),
         ];
-        let (winner, reason) = choose(&drafts, None, Some(&anchor), title);
-        assert_eq!(
-            winner.map(|d| d.strategy),
-            Some(Strategy::Readability),
-            "{reason}"
-        );
+        assert_chosen(&drafts, &anchor, title, Strategy::Readability);
     }
 
     #[test]

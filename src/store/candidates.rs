@@ -508,6 +508,7 @@ impl Candidates {
 
 /// How this CPU compares a fingerprint with every one in the copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 enum Scan {
     /// Eight at a time (AVX-512 with its population count): ~0.16 ns a
     /// fingerprint.
@@ -663,6 +664,14 @@ mod tests {
         }
     }
 
+    /// The next value of a xorshift64 generator in state `x`.
+    fn xorshift(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
     fn loaded() -> Candidates {
         Candidates {
             loaded_at: Some(0),
@@ -692,11 +701,13 @@ mod tests {
         let mut c = loaded();
         let mut x: u64 = 1;
         for id in 0..3000 {
-            // xorshift64, with every tenth entry a near copy of the one before.
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let fp = if id % 10 == 0 { x } else { x & !0xf0f0_0f0f };
+            // Every tenth entry is a near copy of the one before.
+            let value = xorshift(&mut x);
+            let fp = if id % 10 == 0 {
+                value
+            } else {
+                value & !0xf0f0_0f0f
+            };
             c.put(id, Some(fp as i64), Traits::default(), 1);
         }
         for distance in [0, 3, 10, 16, 20, 24] {
@@ -728,10 +739,8 @@ mod tests {
         // Not a multiple of eight, so the tail is scanned too; some
         // fingerprints near the query, some far.
         for id in 0..1_003 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let fingerprint = if id % 5 == 0 { x & 0xff } else { x };
+            let value = xorshift(&mut x);
+            let fingerprint = if id % 5 == 0 { value & 0xff } else { value };
             c.put(id, Some(fingerprint as i64), Traits::default(), 1);
         }
         for distance in [0, 3, 10, 18, 32, 64] {
@@ -752,10 +761,7 @@ mod tests {
         for stored in [20_000, 100_000, 400_000] {
             let mut c = loaded();
             for id in 0..stored {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                c.put(id, Some(x as i64), Traits::default(), 1);
+                c.put(id, Some(xorshift(&mut x) as i64), Traits::default(), 1);
             }
             for distance in [10, 16, 20] {
                 let masks = probe_masks(probe_radius(distance));
@@ -766,9 +772,15 @@ mod tests {
                 };
                 let (probe, a) = time(&|q| c.probe(q, distance, masks).len());
                 let (scan, b) = time(&|q| c.scan_slots(q, distance).len());
-                // SAFETY: the machine this timing runs on has popcnt.
-                let (plain, _) =
-                    time(&|q| unsafe { scan_popcnt(&c.fingerprints, q, distance) }.len());
+                #[cfg(target_arch = "x86_64")]
+                let (plain, _) = if std::arch::is_x86_feature_detected!("popcnt") {
+                    // SAFETY: the CPU has the instruction, checked just above.
+                    time(&|q| unsafe { scan_popcnt(&c.fingerprints, q, distance) }.len())
+                } else {
+                    (f64::NAN, 0)
+                };
+                #[cfg(not(target_arch = "x86_64"))]
+                let plain = f64::NAN;
                 println!(
                     "{stored:>7} entries, distance {distance:>2}: probe {probe:>8.1} µs, scan {scan:>8.1} µs (popcnt alone {plain:>8.1} µs), chosen {} ({b} found, {a} probe hits)",
                     if probing_pays(masks.len(), stored as usize) {

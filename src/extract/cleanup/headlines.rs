@@ -6,7 +6,7 @@
 //! boxes by their heading, `links` runs of links with no summaries); a
 //! short label right above the run ("TOP STORIES") goes with it.
 
-use std::ops::Range;
+use std::ops::{Range, RangeInclusive};
 
 use super::{Context, Rule};
 use crate::extract::blocks::Block;
@@ -21,7 +21,7 @@ const PAIRS: usize = 3;
 const HEADLINE: usize = 120;
 
 /// Shortest and longest summary, in non-space characters.
-const SUMMARY: std::ops::RangeInclusive<usize> = 20..=400;
+const SUMMARY: RangeInclusive<usize> = 20..=400;
 
 /// Longest label above a run, in words.
 const LABEL_WORDS: usize = 4;
