@@ -195,10 +195,10 @@ pub struct MatchOptions {
 /// The default candidate radius, chosen on the development set
 /// (`scripts/dedup-eval.py`): copies of one story in different site chrome
 /// land up to ~20 bits apart, and the sketches, not the radius, keep
-/// different stories apart. With 48 sketch keys, radii of 6, 7, 11 and 18
-/// folded the same pairs on ten seeds but one of ~5,900 (found at 12–18
-/// bits only); a radius of 7 or less is probed in constant time, but those
-/// keys cost more than the scan they save (see README, "Stop 30").
+/// different stories apart. With 48 sketch keys, radii of 6, 7 and 11
+/// folded the same pairs as 18 on ten seeds but one of ~5,900, and 7 is
+/// probed in constant time; those keys cost more than the scan they save
+/// (see README, "Stop 30").
 pub const DEFAULT_DISTANCE: u32 = 18;
 
 /// The default resemblance bar, ‰.
