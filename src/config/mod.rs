@@ -343,9 +343,12 @@ pub struct Dedup {
     pub resemblance: Fraction,
     /// Share of the shorter text's shingles that must occur in the longer
     /// (0 to 1) for a candidate to be the same story: a teaser or a
-    /// truncated copy of a longer one. Default 0.7. Equal cleaned titles
-    /// lower both bars to 60% of themselves; two entries of one source need
-    /// at least 0.8 and 0.95 (their pages share the site's chrome).
+    /// truncated copy of a longer one. Default 0.7. It decides over 12 or
+    /// more sampled shingles, and under 32 only beside equal cleaned titles
+    /// (a sentence or two, such as an editor's note, is carried by many
+    /// stories). Equal cleaned titles lower both bars to 60% of themselves;
+    /// two entries of one source need at least 0.8 and 0.95 (their pages
+    /// share the site's chrome).
     pub containment: Fraction,
     /// Only stories this close in time are compared. Default `7d`.
     pub window: Duration,
