@@ -679,6 +679,17 @@ mod tests {
         }
     }
 
+    /// A copy of `count` entries (ids from 0) whose fingerprints are
+    /// `shape(id, the generator's next value)`; `x` is left at the last.
+    fn filled(count: i64, x: &mut u64, shape: impl Fn(i64, u64) -> u64) -> Candidates {
+        let mut c = loaded();
+        for id in 0..count {
+            let fingerprint = shape(id, xorshift(x));
+            c.put(id, Some(fingerprint as i64), Traits::default(), 1);
+        }
+        c
+    }
+
     #[test]
     fn near_finds_exactly_the_entries_within_the_distance() {
         let mut c = loaded();
@@ -698,18 +709,16 @@ mod tests {
 
     #[test]
     fn probing_and_scanning_find_the_same_entries_at_every_distance() {
-        let mut c = loaded();
         let mut x: u64 = 1;
-        for id in 0..3000 {
-            // Every tenth entry is a near copy of the one before.
-            let value = xorshift(&mut x);
-            let fp = if id % 10 == 0 {
+        // Every tenth entry is a near copy of the one before.
+        let near_copies = |id, value| {
+            if id % 10 == 0 {
                 value
             } else {
                 value & !0xf0f0_0f0f
-            };
-            c.put(id, Some(fp as i64), Traits::default(), 1);
-        }
+            }
+        };
+        let c = filled(3000, &mut x, near_copies);
         for distance in [0, 3, 10, 16, 20, 24] {
             let masks = probe_masks(probe_radius(distance));
             for query in [x, x ^ 0xff, !x, 0] {
@@ -734,15 +743,12 @@ mod tests {
 
     #[test]
     fn the_fast_scan_finds_what_the_plain_one_does() {
-        let mut c = loaded();
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         // Not a multiple of eight, so the tail is scanned too; some
         // fingerprints near the query, some far.
-        for id in 0..1_003 {
-            let value = xorshift(&mut x);
-            let fingerprint = if id % 5 == 0 { value & 0xff } else { value };
-            c.put(id, Some(fingerprint as i64), Traits::default(), 1);
-        }
+        let c = filled(1_003, &mut x, |id, value| {
+            if id % 5 == 0 { value & 0xff } else { value }
+        });
         for distance in [0, 3, 10, 18, 32, 64] {
             for query in [0u64, 0xff, x, !x] {
                 let fast = c.scan_slots(query, distance);
@@ -759,10 +765,7 @@ mod tests {
     fn probe_or_scan_timing() {
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         for stored in [20_000, 100_000, 400_000] {
-            let mut c = loaded();
-            for id in 0..stored {
-                c.put(id, Some(xorshift(&mut x) as i64), Traits::default(), 1);
-            }
+            let c = filled(stored, &mut x, |_, value| value);
             for distance in [10, 16, 20] {
                 let masks = probe_masks(probe_radius(distance));
                 let time = |f: &dyn Fn(u64) -> usize| {
