@@ -170,10 +170,16 @@ enum Command {
         /// The item.
         item: String,
     },
-    /// Take a stored item out of its story, for good.
+    /// Take a stored item out of its story, for good; with --event, take
+    /// its story out of its event (related coverage), for good.
     Split {
         #[command(flatten)]
         config: ConfigArg,
+        /// Split the item's story from its event instead: it is no longer
+        /// listed as related coverage of the event's other stories, nor they
+        /// of it. ITEM may then also be a story's key or tag URI.
+        #[arg(long)]
+        event: bool,
         /// The item (entry id, article URL or SOURCE:GUID).
         item: String,
     },
@@ -498,7 +504,16 @@ async fn dispatch(command: Command) -> Result<ExitCode, Failure> {
             path,
         } => backup(&*load_config(config)?, &path, force).await,
         Command::Explain { config, item } => explain(&*load_config(config)?, &item).await,
-        Command::Split { config, item } => split(&*load_config(config)?, &item).await,
+        Command::Split {
+            config,
+            event: false,
+            item,
+        } => split(&*load_config(config)?, &item).await,
+        Command::Split {
+            config,
+            event: true,
+            item,
+        } => split_event(&*load_config(config)?, &item).await,
         Command::Opml {
             command: OpmlCommand::Export(c),
         } => {
@@ -734,10 +749,21 @@ async fn fetch(config: Arc<Config>, only: Option<&str>) -> Result<ExitCode, Fail
     };
     let all = daemon::fetch_pass_with_progress(&pipeline, only, start, finished).await?;
     bar.finish_and_clear();
-    pipeline.store().close().await;
     let elsewhere = all.len();
     let outcomes: Vec<daemon::PassOutcome> =
         all.into_iter().filter_map(daemon::Scheduled::ran).collect();
+    let changed = outcomes
+        .iter()
+        .any(|o| o.result.as_ref().is_ok_and(|r| r.changed()));
+    let events = if changed {
+        let config = pipeline.config();
+        let served = i64::try_from(config.output.window.0.as_secs()).unwrap_or(i64::MAX);
+        let now = Utc::now().timestamp();
+        Some(daemon::events_pass(pipeline.store(), config.events.options(), served, now).await)
+    } else {
+        None
+    };
+    pipeline.store().close().await;
     let elsewhere = elsewhere - outcomes.len();
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
     let new: usize = outcomes
@@ -754,7 +780,24 @@ async fn fetch(config: Arc<Config>, only: Option<&str>) -> Result<ExitCode, Fail
         "feedfold: {} sources fetched{skipped}, {failed} failed, {new} new entries",
         outcomes.len()
     );
-    Ok(if failed > 0 {
+    let events_failed = match events {
+        Some(Ok(report)) if report.grouped > 0 => {
+            eprintln!(
+                "feedfold: related coverage: {} of {} recent stories in {} event{}",
+                report.grouped,
+                report.stories,
+                report.events,
+                if report.events == 1 { "" } else { "s" }
+            );
+            false
+        }
+        Some(Err(error)) => {
+            eprintln!("feedfold: related coverage not updated: {error}");
+            true
+        }
+        _ => false,
+    };
+    Ok(if failed > 0 || events_failed {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
@@ -1127,8 +1170,12 @@ async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
         )));
     }
     let mut out = std::io::BufWriter::new(Stdout::lock());
+    let mut stories: Vec<String> = Vec::new();
     for id in entries {
         let e = store.explain(id).await?;
+        if !stories.contains(&e.story) {
+            stories.push(e.story.clone());
+        }
         let fp = e
             .fingerprint
             .map_or("none (too little text)".to_owned(), |f| format!("{f:016x}"));
@@ -1190,9 +1237,80 @@ async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
             writeln!(out, "  {when}  {:<9} {why}{template}", d.rule)?;
         }
     }
+    for key in &stories {
+        for line in event_lines(config, &store, key).await? {
+            writeln!(out, "{line}")?;
+        }
+    }
     store.close().await;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Why the story with key `key` shares an event with other stories (related
+/// coverage), or why it does not.
+async fn event_lines(config: &Config, store: &Store, key: &str) -> Result<Vec<String>, Failure> {
+    use feedfold::store::EventState;
+    let head = format!("story tag:feedfold,2026:story/{key}");
+    let view = match store.story_event(key).await? {
+        _ if !config.events.enabled => {
+            return Ok(vec![format!(
+                "{head}: events are off (events.enabled = false)"
+            )]);
+        }
+        EventState::Split => return Ok(vec![format!("{head}: split out of events by the user")]),
+        EventState::Alone => {
+            return Ok(vec![format!(
+                "{head}: in no event (no other story of the last events pass reports the same event)"
+            )]);
+        }
+        EventState::In(view) => view,
+    };
+    let mut names = std::collections::HashMap::new();
+    for k in [key, view.linked.0.as_str()] {
+        if let Some((title, body)) = store.story_text(k).await? {
+            let text = format!("{title}\n{}", feedfold::extract::html_to_text(&body));
+            names.extend(feedfold::events::terms::named_terms(&text));
+        }
+    }
+    let r = &view.row;
+    let terms: Vec<String> = r
+        .terms
+        .iter()
+        .map(|(t, w)| match names.get(t) {
+            Some(name) => format!("{name} {w:.3}"),
+            None => format!("#{t:016x} {w:.3}"),
+        })
+        .collect();
+    let when = DateTime::from_timestamp(view.decided_at, 0).map_or("?".into(), short_time);
+    let mut lines = vec![
+        format!(
+            "{head}: event tag:feedfold,2026:story/{} with {} (decided {when})",
+            view.event_key,
+            other_stories(view.members.len().saturating_sub(1))
+        ),
+        format!(
+            "  linked to story {} {:?}: score {:.3} (term cosine {:.3}, title cosine {:.3}{}), {:.1} h apart; threshold {:.2}",
+            view.linked.0,
+            view.linked.1,
+            r.score,
+            r.cosine,
+            r.title,
+            if r.same_source {
+                ", same source: -0.2"
+            } else {
+                ""
+            },
+            r.gap_secs as f64 / 3600.0,
+            f64::from(config.events.threshold.0) / 1000.0
+        ),
+        format!("  shared terms: {}", terms.join(", ")),
+    ];
+    for (k, title, source) in &view.members {
+        let mark = if k == key { "*" } else { " " };
+        lines.push(format!("  {mark} {k} [{source}] {title:?}"));
+    }
+    Ok(lines)
 }
 
 /// What the `keep`/`drop` rules say about a stored copy: the rule that
@@ -1236,6 +1354,56 @@ async fn split(config: &Config, item: &str) -> Result<ExitCode, Failure> {
         "entry {entry} is now story tag:feedfold,2026:story/{key}\n"
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn split_event(config: &Config, item: &str) -> Result<ExitCode, Failure> {
+    let store = Store::open(&config.database_url()).await?;
+    let key = one_story(&store, item).await?;
+    let before = store.story_event(&key).await?;
+    store.split_event(&key).await?;
+    store.close().await;
+    let was = match before {
+        feedfold::store::EventState::In(view) => format!(
+            "was in an event with {}",
+            other_stories(view.members.len().saturating_sub(1))
+        ),
+        feedfold::store::EventState::Split => "was already split out".to_owned(),
+        feedfold::store::EventState::Alone => "was in no event".to_owned(),
+    };
+    out(format_args!(
+        "story tag:feedfold,2026:story/{key} ({was}) is now out of related coverage for good\n"
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// "1 other story", "3 other stories".
+fn other_stories(n: usize) -> String {
+    match n {
+        1 => "1 other story".to_owned(),
+        n => format!("{n} other stories"),
+    }
+}
+
+/// The one story `item` names (an entry's, or a story key or tag URI).
+async fn one_story(store: &Store, item: &str) -> Result<String, Failure> {
+    let mut keys = Vec::new();
+    for entry in store.find_entries(item).await? {
+        let story = store.explain(entry).await?.story;
+        if !keys.contains(&story) {
+            keys.push(story);
+        }
+    }
+    match keys.len() {
+        1 => Ok(keys.remove(0)),
+        0 => Err(Failure::User(anyhow::anyhow!(
+            "no stored item matches {item:?}"
+        ))),
+        _ => Err(Failure::User(anyhow::anyhow!(
+            "{item:?} matches items of {} stories ({}); name one by its story key",
+            keys.len(),
+            keys.join(", ")
+        ))),
+    }
 }
 
 async fn prune(config: &Config, dry_run: bool, source: Option<&str>) -> Result<ExitCode, Failure> {

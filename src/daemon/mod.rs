@@ -2,6 +2,7 @@
 //! after every change and serves HTTP until told to stop.
 
 pub mod discover;
+mod events;
 mod pipeline;
 mod scrape;
 pub mod websub;
@@ -19,6 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
+pub use events::{EventsReport, MAX_EVENT_STORIES, events_pass};
 pub use pipeline::{
     PassError, PassOutcome, Pipeline, Scheduled, fingerprint_entries, fingerprint_with_template,
     match_options,
@@ -293,6 +295,10 @@ struct Scheduler {
     heartbeat: Arc<AtomicI64>,
     /// The prune run in progress, if any.
     pruning: Option<tokio::task::JoinHandle<()>>,
+    /// The events pass in progress, if any.
+    grouping: Option<tokio::task::JoinHandle<()>>,
+    /// The store's change counter after the last events pass.
+    events_seen: Arc<AtomicI64>,
     /// The WebSub subscriber's run in progress (one at most).
     subscribing: JoinSet<()>,
     /// A wake-up came while a run was going: its read may have preceded
@@ -324,6 +330,8 @@ impl Scheduler {
             publish_at: None,
             heartbeat,
             pruning: None,
+            grouping: None,
+            events_seen: Arc::new(AtomicI64::new(i64::MIN)),
             subscribing: JoinSet::new(),
             subscribe_again: false,
             push_rx,
@@ -344,6 +352,8 @@ impl Scheduler {
         let every = prune_every(self.pipeline.config());
         let mut prune = tokio::time::interval_at(tokio::time::Instant::now() + FIRST_PRUNE, every);
         prune.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut group = tokio::time::interval(events::EVENTS_EVERY);
+        group.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut subscribe = tokio::time::interval(SUBSCRIBE_EVERY);
         subscribe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -361,6 +371,7 @@ impl Scheduler {
                 Some(()) = reload.recv() => self.reload().await?,
                 _ = refresh.tick() => self.publisher.refresh().await,
                 _ = prune.tick() => self.start_prune(),
+                _ = group.tick() => self.start_events(),
                 _ = subscribe.tick() => self.start_subscribing(),
                 () = wake.notified() => self.start_subscribing(),
                 Some(_) = self.subscribing.join_next() => {
@@ -393,6 +404,21 @@ impl Scheduler {
         let config = self.pipeline.config().clone();
         let metrics = self.pipeline.metrics().clone();
         self.pruning = Some(tokio::spawn(prune_once(store, config, metrics)));
+    }
+
+    /// Starts an events pass in the background unless one is still going.
+    fn start_events(&mut self) {
+        if self.grouping.as_ref().is_some_and(|run| !run.is_finished()) {
+            return;
+        }
+        let store = self.pipeline.store().clone();
+        let config = self.pipeline.config();
+        let options = config.events.options();
+        let served = i64::try_from(config.output.window.0.as_secs()).unwrap_or(i64::MAX);
+        let seen = self.events_seen.clone();
+        self.grouping = Some(tokio::spawn(events::events_once(
+            store, options, served, seen,
+        )));
     }
 
     /// Starts the WebSub subscriber's run, or, while one is going, another
@@ -529,6 +555,10 @@ impl Scheduler {
     async fn drain(&mut self) {
         // An abandoned prune batch rolls back; the next start prunes again.
         if let Some(run) = self.pruning.take() {
+            run.abort();
+        }
+        // An abandoned events pass writes nothing (one transaction).
+        if let Some(run) = self.grouping.take() {
             run.abort();
         }
         // A subscriber run abandoned mid-way leaves a claim that lapses; a

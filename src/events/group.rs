@@ -48,17 +48,22 @@ pub struct Grouping {
 /// frequencies from these stories, as a store would have them).
 pub fn group(stories: &[Story], options: &EventOptions) -> Grouping {
     let all: Vec<Terms> = stories.iter().map(|s| terms(&s.title, &s.body)).collect();
-    let mut df = DocFreq::default();
-    for t in &all {
-        df.add(t.counts.iter().map(|(term, _)| term));
-    }
-    let profiles: Vec<Profile> = all
-        .iter()
-        .zip(stories)
-        .map(|(t, s)| Profile::new(t, &df, s.time, s.sources.clone()))
-        .collect();
+    let profiles = profiles(&all, stories);
     drop(all);
     group_profiles(stories, &profiles, options)
+}
+
+/// The profiles of `stories` from their terms (`all`, one per story), with
+/// document frequencies learnt from these stories.
+pub fn profiles(all: &[Terms], stories: &[Story]) -> Vec<Profile> {
+    let mut df = DocFreq::default();
+    for t in all {
+        df.add(t.counts.iter().map(|(term, _)| term));
+    }
+    all.iter()
+        .zip(stories)
+        .map(|(t, s)| Profile::new(t, &df, s.time, s.sources.clone()))
+        .collect()
 }
 
 /// As [`group`], with the profiles already made.

@@ -73,6 +73,13 @@ fn entry(item: &Item) -> Entry {
                 length: e.length.map(|n| n.to_string()),
                 ..link(e.url.clone(), "enclosure", e.mime.as_deref())
             }))
+            // Related coverage: other stories about the event, by their link.
+            .chain(item.related.iter().filter_map(|r| {
+                Some(Link {
+                    title: Some(r.title.clone()),
+                    ..link(r.url.clone()?, "related", Some("text/html"))
+                })
+            }))
             .collect(),
         categories: item
             .categories

@@ -2,7 +2,7 @@
 //! sources that also ran it, and links to the feeds (with autodiscovery).
 //! Server-rendered, a small stylesheet, no JavaScript.
 
-use super::item::AlsoReported;
+use super::item::{AlsoReported, Related};
 use super::{Item, escape_html};
 use crate::config::TimeZone;
 use crate::extract::html_to_text;
@@ -10,10 +10,11 @@ use crate::extract::html_to_text;
 const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#222}\
 h1{font-size:1.4rem}ol{padding:0;list-style:none}ol>li{margin:0 0 1.4rem;overflow:hidden}\
 a{color:#0645ad;text-decoration:none}a:hover{text-decoration:underline}\
-.story{font-size:1.05rem;font-weight:600}.meta,.also,nav{font-size:.85rem;color:#555}\
+.story{font-size:1.05rem;font-weight:600}.meta,.also,.related,nav{font-size:.85rem;color:#555}\
+.related{margin-top:.2rem;padding-left:.6rem;border-left:3px solid #ccd}\
 .sum{margin:.25rem 0;color:#333}.thumb{float:right;margin:0 0 .4rem .8rem;max-width:8rem;max-height:6rem;object-fit:cover;border-radius:3px}\
 .also .t{color:#444}\
-@media(prefers-color-scheme:dark){body{background:#111;color:#ddd}a{color:#8ab4f8}.meta,.also,nav{color:#aaa}.sum,.also .t{color:#ccc}}";
+@media(prefers-color-scheme:dark){body{background:#111;color:#ddd}a{color:#8ab4f8}.meta,.also,.related,nav{color:#aaa}.related{border-color:#445}.sum,.also .t{color:#ccc}}";
 
 /// Characters of a story's text shown under its title.
 const SUMMARY_CHARS: usize = 200;
@@ -32,7 +33,14 @@ pub fn render_page(title: &str, items: &[Item], groups: &[&str], zone: &TimeZone
          <style>{STYLE}</style></head>\n<body><h1>{title}</h1>\n{}<ol>\n",
         feed_links(groups)
     );
+    // A story listed under the lead story of its event (the first of the
+    // event on the page) is not listed again on its own.
+    let mut under_lead = std::collections::HashSet::new();
     for item in items {
+        if under_lead.contains(item.id.as_str()) {
+            continue;
+        }
+        under_lead.extend(item.related.iter().map(|r| r.id.as_str()));
         out.push_str(&story(item, zone));
     }
     if items.is_empty() {
@@ -89,6 +97,9 @@ fn story(item: &Item, zone: &TimeZone) -> String {
     if !item.also.is_empty() {
         out.push_str(&also(&item.also));
     }
+    if !item.related.is_empty() {
+        out.push_str(&related(&item.related));
+    }
     out.push_str("</li>\n");
     out
 }
@@ -131,6 +142,32 @@ fn also(also: &[AlsoReported]) -> String {
     )
 }
 
+/// The event's other stories: "2 more reports: title (source); …".
+fn related(related: &[Related]) -> String {
+    let others: Vec<String> = related
+        .iter()
+        .map(|r| {
+            let title = escape_html(&r.title);
+            let headline = match web_link(r.url.as_deref()) {
+                Some(url) => format!("<a href=\"{url}\" rel=\"noopener noreferrer\">{title}</a>"),
+                None => title,
+            };
+            format!(
+                "{headline} <span class=\"t\">({})</span>",
+                escape_html(&r.source_title)
+            )
+        })
+        .collect();
+    let count = match related.len() {
+        1 => "1 more report".to_owned(),
+        n => format!("{n} more reports"),
+    };
+    format!(
+        "<div class=\"related\">{count}: {}</div>",
+        others.join("; ")
+    )
+}
+
 /// The first ~200 characters of the story's text: the feed's summary, else
 /// its body without the "Also reported by" list; plain text (escaped when
 /// written), `None` when there is nothing beyond the title.
@@ -138,11 +175,17 @@ fn summary(item: &Item) -> Option<String> {
     let text = match &item.summary {
         Some(summary) => summary.clone(),
         None => {
-            let text = html_to_text(&item.content_html);
-            match (item.also.is_empty(), text.rfind("Also reported by")) {
-                (false, Some(cut)) => text[..cut].to_owned(),
-                _ => text,
+            let mut text = html_to_text(&item.content_html);
+            // The footers the body ends with are not its text.
+            for (has, footer) in [
+                (!item.related.is_empty(), "Related coverage:"),
+                (!item.also.is_empty(), "Also reported by"),
+            ] {
+                if let (true, Some(cut)) = (has, text.rfind(footer)) {
+                    text.truncate(cut);
+                }
             }
+            text
         }
     };
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");

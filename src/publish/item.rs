@@ -24,6 +24,22 @@ pub struct AlsoReported {
     pub url: Option<String>,
 }
 
+/// Another story about the same event: related coverage (see
+/// `crate::events`), a different write-up rather than a copy.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Related {
+    /// That story's id (tag URI), as its own item has it.
+    pub id: String,
+    /// Its earliest copy's title.
+    pub title: String,
+    /// That copy's link.
+    pub url: Option<String>,
+    /// That copy's source name.
+    pub source: String,
+    /// That source's display name.
+    pub source_title: String,
+}
+
 /// A story ready to render.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
@@ -65,6 +81,8 @@ pub struct Item {
     pub categories: Vec<String>,
     /// The other copies.
     pub also: Vec<AlsoReported>,
+    /// Other stories about the same event, earliest first.
+    pub related: Vec<Related>,
 }
 
 impl Item {
@@ -118,7 +136,7 @@ impl Item {
         });
         Some(Item {
             image: image.map(strip_control),
-            id: strip_control(format!("tag:feedfold,2026:story/{}", story.key)),
+            id: strip_control(story_id(&story.key)),
             title: strip_control(plain_line(&rep.title)),
             original_title: None,
             url: rep.url.clone().map(strip_control),
@@ -137,6 +155,7 @@ impl Item {
             enclosures: clean_enclosures(&rep.enclosures),
             categories: clean_categories(&rep.categories),
             also,
+            related: Vec::new(),
         })
     }
 }
@@ -157,6 +176,29 @@ impl Item {
             })
             .collect();
         representative(&candidates, rules)
+    }
+
+    /// The item with `related` as its related coverage, also listed at the
+    /// end of its body (after "Also reported by") for readers that show
+    /// only the body.
+    pub fn with_related(mut self, related: Vec<Related>) -> Item {
+        if related.is_empty() {
+            return self;
+        }
+        let related: Vec<Related> = related
+            .into_iter()
+            .map(|r| Related {
+                id: strip_control(r.id),
+                title: strip_control(plain_line(&r.title)),
+                url: r.url.and_then(|u| web_url(&u)),
+                source: strip_control(r.source),
+                source_title: strip_control(plain_line(&r.source_title)),
+            })
+            .collect();
+        let footer = sanitize(&related_html(&related), self.url.as_deref());
+        self.content_html.push_str(&strip_control(footer));
+        self.related = related;
+        self
     }
 
     /// The item with its title cleaned of the wire and site decorations
@@ -205,6 +247,18 @@ fn clean_title(rules: &TitleRules, title: &str) -> String {
         _ => cleaned,
     }
 }
+
+/// The tag URI that is a story's public id.
+pub fn story_id(key: &str) -> String {
+    format!("{STORY_TAG}{key}")
+}
+
+/// The story key in a public id made by [`story_id`].
+pub fn story_key(id: &str) -> Option<&str> {
+    id.strip_prefix(STORY_TAG)
+}
+
+const STORY_TAG: &str = "tag:feedfold,2026:story/";
 
 /// A copy's source as readers see it: its display name, else its name.
 fn display_name(copy: &StoryCopy) -> String {
@@ -322,6 +376,24 @@ fn also_html(also: &[AlsoReported]) -> String {
     format!(
         "<p class=\"feedfold-also\">Also reported by: {}</p>",
         links.join(", ")
+    )
+}
+
+fn related_html(related: &[Related]) -> String {
+    let links: Vec<String> = related
+        .iter()
+        .map(|r| {
+            let title = escape_html(&r.title);
+            let name = escape_html(&r.source_title);
+            match &r.url {
+                Some(url) => format!("<a href=\"{}\">{title}</a> ({name})", escape_html(url)),
+                None => format!("{title} ({name})"),
+            }
+        })
+        .collect();
+    format!(
+        "<p class=\"feedfold-related\">Related coverage: {}</p>",
+        links.join("; ")
     )
 }
 

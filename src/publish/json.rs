@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{AlsoReported, FeedMeta, Format, Item, PublishError, UNKNOWN_TYPE};
+use super::{AlsoReported, FeedMeta, Format, Item, PublishError, Related, UNKNOWN_TYPE};
 
 #[derive(Serialize)]
 struct JsonFeed<'a> {
@@ -68,6 +68,9 @@ struct Extension<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     original_title: Option<&'a str>,
     also_reported_by: &'a [AlsoReported],
+    /// Other stories about the same event (related coverage).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    related: &'a [Related],
 }
 
 pub(super) fn render(meta: &FeedMeta, items: &[Item]) -> Result<String, PublishError> {
@@ -122,6 +125,7 @@ fn item(item: &Item) -> JsonItem<'_> {
             source_title: &item.source_title,
             original_title: item.original_title.as_deref(),
             also_reported_by: &item.also,
+            related: &item.related,
         },
     }
 }

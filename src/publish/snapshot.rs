@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::chrome::SiteChrome;
-use super::{Document, FeedMeta, Format, Item, PublishError, render, render_page, shown};
+use super::item::{story_id, story_key};
+use super::{Document, FeedMeta, Format, Item, PublishError, Related, render, render_page, shown};
 use crate::config::Config;
 use crate::dedup::TitleRules;
-use crate::store::{Store, StoryRecord};
+use crate::store::{RelatedStory, Store, StoryRecord};
 
 /// The stories one feed shows, newest first, as items.
 pub async fn load_items(
@@ -69,10 +70,66 @@ async fn load_items_cut(
             .take(wanted)
             .collect();
         if items.len() >= wanted || exhausted || limit >= wanted.saturating_mul(64) {
-            return Ok(items);
+            return with_related(store, config, group, items).await;
         }
         limit = limit.saturating_mul(4);
     }
+}
+
+/// Most related stories listed under one item.
+const MAX_RELATED: usize = 10;
+
+/// `items`, each with the other stories of its event that the feed of
+/// `group` would show (none with `events.enabled = false`).
+async fn with_related(
+    store: &Store,
+    config: &Config,
+    group: Option<&str>,
+    items: Vec<Item>,
+) -> Result<Vec<Item>, PublishError> {
+    if !config.events.enabled {
+        return Ok(items);
+    }
+    let keys: Vec<&str> = items.iter().filter_map(|i| story_key(&i.id)).collect();
+    let mut found = store.related_stories(&keys, MAX_RELATED).await?;
+    Ok(items
+        .into_iter()
+        .map(|item| {
+            let related = story_key(&item.id)
+                .and_then(|k| found.remove(k))
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|r| related(config, group, r))
+                .collect();
+            item.with_related(related)
+        })
+        .collect())
+}
+
+/// A related story as the feed of `group` lists it; `None` when a
+/// `keep`/`drop` rule holds its copy back there.
+fn related(config: &Config, group: Option<&str>, story: RelatedStory) -> Option<Related> {
+    let shown = shown(
+        config,
+        group,
+        StoryRecord {
+            key: story.key,
+            published: story.published,
+            updated: story.published,
+            copies: vec![story.copy],
+        },
+    )?;
+    let copy = shown.copies.into_iter().next()?;
+    Some(Related {
+        id: story_id(&shown.key),
+        source_title: copy
+            .source_title
+            .clone()
+            .unwrap_or_else(|| copy.source.clone()),
+        title: copy.title,
+        url: copy.url,
+        source: copy.source,
+    })
 }
 
 /// The merged feed and every group feed, in every format.

@@ -111,6 +111,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0018_published_templates.sql"),
         include_str!("../../migrations/postgres/0018_published_templates.sql"),
     ),
+    (
+        19,
+        "events: related coverage of stories",
+        include_str!("../../migrations/sqlite/0019_events.sql"),
+        include_str!("../../migrations/postgres/0019_events.sql"),
+    ),
 ];
 
 /// Applies every migration not yet applied, under a lock, so daemons

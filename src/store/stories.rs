@@ -122,7 +122,7 @@ impl Store {
     }
 }
 
-fn copy_from_row(row: &sqlx::any::AnyRow) -> Result<StoryCopy, StoreError> {
+pub(super) fn copy_from_row(row: &sqlx::any::AnyRow) -> Result<StoryCopy, StoreError> {
     Ok(StoryCopy {
         source: row.try_get("source")?,
         source_title: row.try_get("feed_title")?,

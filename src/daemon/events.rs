@@ -1,0 +1,224 @@
+//! The events pass: groups the recent stories into events (related
+//! coverage) and records each story's event in the store.
+//!
+//! A pass reads every story the feeds may show (`output.window`) and those
+//! one event window older (newest first, [`MAX_EVENT_STORIES`] at most),
+//! learns document frequencies from them,
+//! groups them with [`crate::events::group_profiles`] (an outcome that does
+//! not depend on arrival order) and writes only the rows that changed.
+//! Stories older than that keep the event the last pass gave them. The daemon runs it
+//! when the store changed, on one daemon at a time; `feedfold fetch` after
+//! its pass.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::events::group::{Story, group_profiles, profiles};
+use crate::events::terms::{Terms, terms};
+use crate::events::{EventOptions, Grouping};
+use crate::extract::html_to_text;
+use crate::store::{EventRow, EventStory, Store, StoreError};
+
+/// Most stories one pass reads (the newest): bounds its memory (about
+/// 5 KB of terms a story while it runs) and time.
+pub const MAX_EVENT_STORIES: usize = 20_000;
+
+/// Shared terms kept per link, for `explain`.
+const KEPT_TERMS: usize = 8;
+
+/// How often the daemon looks whether the store changed since its last
+/// events pass.
+pub(super) const EVENTS_EVERY: Duration = Duration::from_secs(60);
+
+/// How long a daemon's claim on the events pass lasts if it dies mid-run.
+const EVENTS_LEASE_SECS: i64 = 900;
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventsReport {
+    /// Stories read.
+    pub stories: usize,
+    /// Of those, stories in an event with others.
+    pub grouped: usize,
+    /// Events with two stories or more.
+    pub events: usize,
+    /// Stories whose event changed (rows written or removed).
+    pub changed: usize,
+    /// Candidate pairs scored.
+    pub scored: usize,
+    /// Whether [`MAX_EVENT_STORIES`] cut the stories read.
+    pub capped: bool,
+}
+
+/// Runs one events pass as of `now` over the stories of `store` that the
+/// feeds may show (`served_secs`, the `output.window`) and those one event
+/// window older, whose stories they may share an event with.
+pub async fn events_pass(
+    store: &Store,
+    options: EventOptions,
+    served_secs: i64,
+    now: i64,
+) -> Result<EventsReport, StoreError> {
+    if !options.enabled {
+        return Ok(EventsReport::default());
+    }
+    let since = now
+        .saturating_sub(served_secs)
+        .saturating_sub(options.window_secs);
+    let mut collected = Collected::default();
+    store
+        .each_event_story(since, MAX_EVENT_STORIES, |s| collected.add(s))
+        .await?;
+    let ids = collected.ids.clone();
+    let (rows, mut report) = tokio::task::spawn_blocking(move || collected.group(&options))
+        .await
+        .map_err(|e| StoreError::Shared(format!("events pass stopped: {e}")))?;
+    report.capped = report.stories >= MAX_EVENT_STORIES;
+    report.changed = store.write_events(&ids, &rows, now).await?;
+    Ok(report)
+}
+
+/// The stories of one pass, their terms worked out as they stream in (so
+/// only one body is held at a time).
+#[derive(Default)]
+struct Collected {
+    ids: Vec<i64>,
+    stories: Vec<Story>,
+    terms: Vec<Terms>,
+}
+
+impl Collected {
+    fn add(&mut self, story: EventStory) {
+        self.terms
+            .push(terms(&story.title, &html_to_text(&story.body)));
+        self.ids.push(story.id);
+        self.stories.push(Story {
+            key: story.key,
+            title: String::new(),
+            body: String::new(),
+            time: story.published,
+            sources: story.sources,
+        });
+    }
+
+    fn group(self, options: &EventOptions) -> (Vec<EventRow>, EventsReport) {
+        let profiles = profiles(&self.terms, &self.stories);
+        drop(self.terms);
+        let grouping = group_profiles(&self.stories, &profiles, options);
+        let rows = rows(&self.ids, &grouping);
+        let mut named: Vec<usize> = rows.iter().map(|r| r.event as usize).collect();
+        named.sort_unstable();
+        named.dedup();
+        let report = EventsReport {
+            stories: self.ids.len(),
+            grouped: rows.len(),
+            events: named.len(),
+            scored: grouping.scored,
+            ..EventsReport::default()
+        };
+        let rows = rows
+            .into_iter()
+            .map(|mut r| {
+                r.event = self.ids[r.event as usize];
+                r.linked = self.ids[r.linked as usize];
+                r
+            })
+            .collect();
+        (rows, report)
+    }
+}
+
+/// A row for every story in an event with others, with story indexes for
+/// ids (the caller maps them).
+fn rows(ids: &[i64], grouping: &Grouping) -> Vec<EventRow> {
+    (0..ids.len())
+        .filter_map(|i| {
+            let (other, s) = grouping.link[i].as_ref()?;
+            Some(EventRow {
+                story: ids[i],
+                event: grouping.event[i] as i64,
+                linked: *other as i64,
+                score: s.value,
+                cosine: s.cosine,
+                title: s.title,
+                same_source: s.same_source,
+                gap_secs: s.gap_secs,
+                terms: s.shared.iter().take(KEPT_TERMS).copied().collect(),
+            })
+        })
+        .collect()
+}
+
+/// One events pass in the daemon, unless the store has not changed since
+/// the last one (`seen`: its change counter then) or another daemon
+/// sharing it ran one within the minute.
+pub(super) async fn events_once(
+    store: Store,
+    options: EventOptions,
+    served_secs: i64,
+    seen: Arc<AtomicI64>,
+) {
+    let Ok(version) = store.version().await else {
+        return;
+    };
+    if !options.enabled || seen.load(Ordering::Relaxed) == version {
+        return;
+    }
+    let now = chrono::Utc::now().timestamp();
+    let every = i64::try_from(EVENTS_EVERY.as_secs()).unwrap_or(60) * 9 / 10;
+    match store
+        .claim_task("events", now, every, EVENTS_LEASE_SECS)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(error) => {
+            tracing::warn!(%error, "events: could not claim the events pass; trying at the next one");
+            return;
+        }
+    }
+    let started = Instant::now();
+    match events_pass(&store, options, served_secs, now).await {
+        Ok(report) => {
+            log_report(&report, started.elapsed());
+            // What this pass wrote moved the counter by one: that is no
+            // news. Anything else that moved it is, at the next look.
+            let settled = version + i64::from(report.changed > 0);
+            seen.store(settled, Ordering::Relaxed);
+        }
+        Err(error) => {
+            tracing::error!(%error, "events: the pass failed; related coverage stays as it was")
+        }
+    }
+    if let Err(error) = store.release_task("events").await {
+        tracing::debug!(%error, "events: could not release the claim; it lapses");
+    }
+}
+
+fn log_report(report: &EventsReport, took: Duration) {
+    let ms = took.as_millis() as u64;
+    if report.capped {
+        tracing::warn!(
+            stories = report.stories,
+            "events: more recent stories than one pass reads; the oldest were left out"
+        );
+    }
+    if report.changed > 0 {
+        tracing::info!(
+            stories = report.stories,
+            events = report.events,
+            grouped = report.grouped,
+            changed = report.changed,
+            ms,
+            "events: related coverage updated"
+        );
+    } else {
+        tracing::debug!(
+            stories = report.stories,
+            scored = report.scored,
+            ms,
+            "events: nothing changed"
+        );
+    }
+}
