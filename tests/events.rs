@@ -214,3 +214,53 @@ async fn the_off_switch_shows_no_related_coverage() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_finds_events_by_itself_and_serves_them() {
+    for db in TestDb::all().await {
+        let server = server().await;
+        let dir = tempfile::tempdir().unwrap();
+        let config = config(&db, dir.path(), &server, "");
+        let daemon = common::daemon::Daemon::start(&config);
+        let related = |entry: &feed_rs::model::Entry| {
+            entry
+                .links
+                .iter()
+                .filter(|l| l.rel.as_deref() == Some("related"))
+                .map(|l| l.href.clone())
+                .collect::<Vec<_>>()
+        };
+        let feed = daemon
+            .feed_when(|f| f.entries.iter().any(|e| !related(e).is_empty()))
+            .await;
+        let linked: std::collections::BTreeMap<String, Vec<String>> = feed
+            .entries
+            .iter()
+            .map(|e| {
+                let title = e.title.as_ref().map(|t| t.content.clone());
+                (title.unwrap_or_default(), related(e))
+            })
+            .filter(|(_, r)| !r.is_empty())
+            .collect();
+        let expected = [
+            (
+                "Seven dead as quake hits Banten",
+                "https://wire.example/quake",
+            ),
+            (
+                "Banten earthquake kills seven",
+                "https://daily.example/banten",
+            ),
+        ]
+        .map(|(t, u)| (t.to_owned(), vec![u.to_owned()]));
+        assert_eq!(linked, expected.into_iter().collect(), "{}", db.label);
+        // The page lists the second write-up under the first, not again.
+        let page_url = daemon.feed_url.trim_end_matches("feed.atom").to_owned();
+        let page = reqwest::get(&page_url).await.unwrap().text().await.unwrap();
+        assert!(page.contains("1 more report: "), "{}: {page}", db.label);
+        let items = page.matches("<li>").count() + page.matches("<li ").count();
+        assert_eq!(items, 9, "{}: {page}", db.label);
+        daemon.stop();
+        db.cleanup().await;
+    }
+}

@@ -28,8 +28,12 @@ pub const MAX_EVENT_STORIES: usize = 20_000;
 const KEPT_TERMS: usize = 8;
 
 /// How often the daemon looks whether the store changed since its last
-/// events pass.
+/// events pass (another daemon sharing it may have changed it); its own
+/// changes ask for a pass at once.
 pub(super) const EVENTS_EVERY: Duration = Duration::from_secs(60);
+
+/// Least time between the starts of two events passes of one daemon.
+pub(super) const EVENTS_GAP: Duration = Duration::from_secs(15);
 
 /// How long a daemon's claim on the events pass lasts if it dies mid-run.
 const EVENTS_LEASE_SECS: i64 = 900;
@@ -152,48 +156,49 @@ fn rows(ids: &[i64], grouping: &Grouping) -> Vec<EventRow> {
 
 /// One events pass in the daemon, unless the store has not changed since
 /// the last one (`seen`: its change counter then) or another daemon
-/// sharing it ran one within the minute.
+/// sharing it is running one. Returns whether any story's event changed.
 pub(super) async fn events_once(
     store: Store,
     options: EventOptions,
     served_secs: i64,
     seen: Arc<AtomicI64>,
-) {
+) -> bool {
     let Ok(version) = store.version().await else {
-        return;
+        return false;
     };
     if !options.enabled || seen.load(Ordering::Relaxed) == version {
-        return;
+        return false;
     }
     let now = chrono::Utc::now().timestamp();
-    let every = i64::try_from(EVENTS_EVERY.as_secs()).unwrap_or(60) * 9 / 10;
-    match store
-        .claim_task("events", now, every, EVENTS_LEASE_SECS)
-        .await
-    {
+    // The claim only keeps two daemons from running passes at once; each
+    // runs after its own changes (the outcome is the same either way).
+    match store.claim_task("events", now, 0, EVENTS_LEASE_SECS).await {
         Ok(true) => {}
-        Ok(false) => return,
+        Ok(false) => return false,
         Err(error) => {
             tracing::warn!(%error, "events: could not claim the events pass; trying at the next one");
-            return;
+            return false;
         }
     }
     let started = Instant::now();
-    match events_pass(&store, options, served_secs, now).await {
+    let changed = match events_pass(&store, options, served_secs, now).await {
         Ok(report) => {
             log_report(&report, started.elapsed());
             // What this pass wrote moved the counter by one: that is no
             // news. Anything else that moved it is, at the next look.
             let settled = version + i64::from(report.changed > 0);
             seen.store(settled, Ordering::Relaxed);
+            report.changed > 0
         }
         Err(error) => {
-            tracing::error!(%error, "events: the pass failed; related coverage stays as it was")
+            tracing::error!(%error, "events: the pass failed; related coverage stays as it was");
+            false
         }
-    }
+    };
     if let Err(error) = store.release_task("events").await {
         tracing::debug!(%error, "events: could not release the claim; it lapses");
     }
+    changed
 }
 
 fn log_report(report: &EventsReport, took: Duration) {

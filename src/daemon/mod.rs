@@ -295,8 +295,13 @@ struct Scheduler {
     heartbeat: Arc<AtomicI64>,
     /// The prune run in progress, if any.
     pruning: Option<tokio::task::JoinHandle<()>>,
-    /// The events pass in progress, if any.
-    grouping: Option<tokio::task::JoinHandle<()>>,
+    /// The events pass in progress (one at most); each says whether it
+    /// changed any story's event.
+    grouping: JoinSet<bool>,
+    /// When the next events pass starts, if one is wanted.
+    events_at: Option<tokio::time::Instant>,
+    /// When the last events pass started.
+    events_started: Option<tokio::time::Instant>,
     /// The store's change counter after the last events pass.
     events_seen: Arc<AtomicI64>,
     /// The WebSub subscriber's run in progress (one at most).
@@ -330,7 +335,9 @@ impl Scheduler {
             publish_at: None,
             heartbeat,
             pruning: None,
-            grouping: None,
+            grouping: JoinSet::new(),
+            events_at: None,
+            events_started: None,
             events_seen: Arc::new(AtomicI64::new(i64::MIN)),
             subscribing: JoinSet::new(),
             subscribe_again: false,
@@ -352,7 +359,12 @@ impl Scheduler {
         let every = prune_every(self.pipeline.config());
         let mut prune = tokio::time::interval_at(tokio::time::Instant::now() + FIRST_PRUNE, every);
         prune.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut group = tokio::time::interval(events::EVENTS_EVERY);
+        // The first look waits: start-up fetches ask for a pass when they
+        // change something.
+        let mut group = tokio::time::interval_at(
+            tokio::time::Instant::now() + events::EVENTS_EVERY,
+            events::EVENTS_EVERY,
+        );
         group.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut subscribe = tokio::time::interval(SUBSCRIBE_EVERY);
         subscribe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -360,6 +372,7 @@ impl Scheduler {
             self.start_due();
             let sleep = sleep_until(self.queue.next_due());
             let publish_due = self.publish_at.map(tokio::time::sleep_until);
+            let events_due = self.events_at.map(tokio::time::sleep_until);
             let wake = self.pipeline.websub_wake().clone();
             tokio::select! {
                 () = stopped(&mut stop) => break,
@@ -371,7 +384,16 @@ impl Scheduler {
                 Some(()) = reload.recv() => self.reload().await?,
                 _ = refresh.tick() => self.publisher.refresh().await,
                 _ = prune.tick() => self.start_prune(),
-                _ = group.tick() => self.start_events(),
+                _ = group.tick() => self.events_soon(),
+                () = async { if let Some(due) = events_due { due.await } }, if events_due.is_some() => {
+                    self.events_at = None;
+                    self.start_events();
+                }
+                Some(done) = self.grouping.join_next() => {
+                    if done.unwrap_or(false) && self.publish_at.is_none() {
+                        self.publish_at = Some(tokio::time::Instant::now() + PUBLISH_DELAY);
+                    }
+                }
                 _ = subscribe.tick() => self.start_subscribing(),
                 () = wake.notified() => self.start_subscribing(),
                 Some(_) = self.subscribing.join_next() => {
@@ -388,6 +410,7 @@ impl Scheduler {
                 () = async { if let Some(due) = publish_due { due.await } }, if publish_due.is_some() => {
                     self.publish_at = None;
                     self.publisher.publish().await;
+                    self.events_soon();
                 }
                 Some(done) = self.running.join_next_with_id() => self.finished(done),
             }
@@ -406,19 +429,33 @@ impl Scheduler {
         self.pruning = Some(tokio::spawn(prune_once(store, config, metrics)));
     }
 
-    /// Starts an events pass in the background unless one is still going.
-    fn start_events(&mut self) {
-        if self.grouping.as_ref().is_some_and(|run| !run.is_finished()) {
+    /// Asks for an events pass: now, or [`events::EVENTS_GAP`] after the
+    /// last one started (so a busy store gets one pass per gap, not one per
+    /// change). A pass that finds the store unchanged does nothing.
+    fn events_soon(&mut self) {
+        if self.events_at.is_some() {
             return;
         }
+        let now = tokio::time::Instant::now();
+        let earliest = self.events_started.map_or(now, |s| s + events::EVENTS_GAP);
+        self.events_at = Some(earliest.max(now));
+    }
+
+    /// Starts an events pass in the background, or, while one is going,
+    /// asks for another after it.
+    fn start_events(&mut self) {
+        if !self.grouping.is_empty() {
+            self.events_at = Some(tokio::time::Instant::now() + events::EVENTS_GAP);
+            return;
+        }
+        self.events_started = Some(tokio::time::Instant::now());
         let store = self.pipeline.store().clone();
         let config = self.pipeline.config();
         let options = config.events.options();
         let served = i64::try_from(config.output.window.0.as_secs()).unwrap_or(i64::MAX);
         let seen = self.events_seen.clone();
-        self.grouping = Some(tokio::spawn(events::events_once(
-            store, options, served, seen,
-        )));
+        self.grouping
+            .spawn(events::events_once(store, options, served, seen));
     }
 
     /// Starts the WebSub subscriber's run, or, while one is going, another
@@ -558,9 +595,7 @@ impl Scheduler {
             run.abort();
         }
         // An abandoned events pass writes nothing (one transaction).
-        if let Some(run) = self.grouping.take() {
-            run.abort();
-        }
+        self.grouping.abort_all();
         // A subscriber run abandoned mid-way leaves a claim that lapses; a
         // push not ingested yet is in the feed the next poll fetches.
         self.subscribing.abort_all();

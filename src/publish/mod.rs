@@ -603,6 +603,100 @@ mod tests {
         }
     }
 
+    /// The two stories of `items()` as one event, the second also naming a
+    /// story outside the feed, with a hostile title and link.
+    fn related_items() -> Vec<Item> {
+        let mut items = items();
+        let of = |item: &Item| Related {
+            id: item.id.clone(),
+            title: item.title.clone(),
+            url: item.url.clone(),
+            source: item.source.clone(),
+            source_title: item.source_title.clone(),
+        };
+        let (first, second) = (of(&items[0]), of(&items[1]));
+        let elsewhere = Related {
+            id: "tag:feedfold,2026:story/00000000000000cc".into(),
+            title: "<script>alert(1)</script>Harbour reopens".into(),
+            url: Some("javascript:alert(2)".into()),
+            source: "wire".into(),
+            source_title: "Wire".into(),
+        };
+        items[0] = items[0].clone().with_related(vec![second]);
+        items[1] = items[1].clone().with_related(vec![first, elsewhere]);
+        items
+    }
+
+    #[test]
+    fn related_coverage_reaches_every_format() {
+        let items = related_items();
+        assert!(
+            items[0].content_html.ends_with("</p>"),
+            "{}",
+            items[0].content_html
+        );
+        let body = &items[0].content_html;
+        assert!(
+            body.contains("Related coverage: <a href=\"https://c.example.org/zh\""),
+            "{body}"
+        );
+        assert_eq!(items[1].related[1].url, None, "javascript: is no link");
+        for format in Format::ALL {
+            let doc = render(format, &meta(), &items).unwrap();
+            assert!(!doc.body.contains("<script>alert"), "{format:?}");
+            let feed = feed_rs::parser::parse(doc.body.as_bytes()).unwrap();
+            assert_eq!(feed.entries.len(), 2);
+            match format {
+                Format::Atom => {
+                    let related: Vec<&str> = feed.entries[0]
+                        .links
+                        .iter()
+                        .filter(|l| l.rel.as_deref() == Some("related"))
+                        .map(|l| l.href.as_str())
+                        .collect();
+                    assert_eq!(related, ["https://c.example.org/zh"]);
+                }
+                Format::Json => {
+                    let json: serde_json::Value = serde_json::from_str(&doc.body).unwrap();
+                    let related = &json["items"][1]["_feedfold"]["related"];
+                    assert_eq!(related[0]["id"], "tag:feedfold,2026:story/00000000000000aa");
+                    assert_eq!(related[1]["title"], "Harbour reopens", "a plain line");
+                    assert!(json["items"][0]["_feedfold"]["related"].is_array());
+                }
+                Format::Rss => assert!(doc.body.contains("Related coverage:")),
+            }
+        }
+    }
+
+    #[test]
+    fn the_web_page_lists_an_events_other_stories_under_its_first() {
+        let grouped = related_items();
+        let page = render_page("merged", &grouped, &[], &crate::config::TimeZone::default());
+        assert_eq!(
+            page.matches("<li").count() - page.matches("<link").count(),
+            1,
+            "{page}"
+        );
+        assert!(
+            page.contains("1 more report: <a href=\"https://c.example.org/zh\""),
+            "{page}"
+        );
+        assert!(
+            !page.contains("Related coverage"),
+            "the summary leaves the footer out: {page}"
+        );
+        let alone = render_page(
+            "merged",
+            &items()[..],
+            &[],
+            &crate::config::TimeZone::default(),
+        );
+        assert_eq!(
+            alone.matches("<li").count() - alone.matches("<link").count(),
+            2
+        );
+    }
+
     #[test]
     fn empty_feeds_are_valid_and_group_feeds_link_to_themselves() {
         let meta = FeedMeta {
