@@ -22,7 +22,10 @@
 //! `FEEDFOLD_BENCH_POSTGRES` an admin URL
 //! (`postgres://postgres@127.0.0.1:5432/test`) to also measure PostgreSQL in
 //! a scratch database, `BENCH_DAEMONS` concurrent processes on PostgreSQL
-//! (default 3), `BENCH_BINARY` another `feedfold` build to run.
+//! (default 3), `BENCH_BINARY` another `feedfold` build to run,
+//! `BENCH_EVENTS=compare` to run each SQLite setup twice, with
+//! `[events] enabled = false` and with the default (the events pass after
+//! the fetch pass), and print what the events pass adds.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -397,6 +400,7 @@ fn stored_sizes() -> Vec<i64> {
 }
 
 /// One timed pass of `processes` on a new database of `stored` entries.
+#[derive(Clone, Copy)]
 struct Setup<'a> {
     runtime: &'a tokio::runtime::Runtime,
     corpus: &'a Corpus,
@@ -462,12 +466,30 @@ fn main() {
     );
 
     let mut first = None;
+    let compare = std::env::var("BENCH_EVENTS").is_ok_and(|v| v == "compare");
     for &stored in &sizes {
         let file = dir.path().join(format!("bench-{stored}.db"));
         let sqlite = format!("sqlite://{}", file.display());
-        let measured = setup.run(&sqlite, stored, 1);
-        report(&format!("sqlite, {stored} stored"), &measured, first);
-        first.get_or_insert(measured.rate());
+        if compare {
+            let off_sources = format!("{sources}[events]\nenabled = false\n");
+            let off = Setup {
+                sources: &off_sources,
+                ..setup
+            };
+            let without = off.run(&sqlite, stored, 1);
+            report(&format!("sqlite, {stored}, events off"), &without, None);
+            std::fs::remove_file(&file).ok();
+            let with = setup.run(&sqlite, stored, 1);
+            report(&format!("sqlite, {stored}, events on"), &with, None);
+            println!(
+                "    the events pass adds {:+.0}% to the pass's wall time",
+                (with.wall / without.wall - 1.0) * 100.0
+            );
+        } else {
+            let measured = setup.run(&sqlite, stored, 1);
+            report(&format!("sqlite, {stored} stored"), &measured, first);
+            first.get_or_insert(measured.rate());
+        }
         std::fs::remove_file(&file).ok();
     }
 

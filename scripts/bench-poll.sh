@@ -45,7 +45,8 @@ pass() {
     /usr/bin/time -v "${wrap[@]}" "$BINARY" fetch -c "$out/feedfold.toml" \
         >/dev/null 2>"$out/$name.log" || { tail -5 "$out/$name.log" >&2; exit 2; }
     awk -v name="$name" '
-        /^feedfold:/ { summary = $0 }
+        /^feedfold: .*sources fetched/ { summary = $0 }
+        /^feedfold: related coverage/ { sub(/^feedfold: /, ""); summary = summary "; " $0 }
         /Elapsed \(wall clock\)/ { wall = $NF }
         /User time/ { user = $NF }
         /System time/ { sys = $NF }

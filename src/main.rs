@@ -781,13 +781,19 @@ async fn fetch(config: Arc<Config>, only: Option<&str>) -> Result<ExitCode, Fail
         outcomes.len()
     );
     let events_failed = match events {
-        Some(Ok(report)) if report.grouped > 0 => {
+        Some(Ok(report)) if report.stories > 0 => {
+            let secs = |d: std::time::Duration| d.as_secs_f64();
             eprintln!(
-                "feedfold: related coverage: {} of {} recent stories in {} event{}",
+                "feedfold: related coverage: {} of {} recent stories in {} event{} \
+                 (events pass {:.2}s: read {:.2}, grouped {:.2}, written {:.2})",
                 report.grouped,
                 report.stories,
                 report.events,
-                if report.events == 1 { "" } else { "s" }
+                if report.events == 1 { "" } else { "s" },
+                secs(report.read + report.grouping + report.write),
+                secs(report.read),
+                secs(report.grouping),
+                secs(report.write),
             );
             false
         }

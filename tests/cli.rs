@@ -212,7 +212,10 @@ async fn the_offline_demo_serves_a_merged_feed_and_stops_on_sigterm() {
     );
     // The edited wire copy under another link folds by fingerprint.
     assert_eq!(
-        titles.iter().filter(|t| t.contains("Storm Brenna")).count(),
+        titles
+            .iter()
+            .filter(|t| t.contains("Ferry services suspended"))
+            .count(),
         1,
         "{titles:?}"
     );
