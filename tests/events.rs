@@ -264,3 +264,23 @@ async fn the_daemon_finds_events_by_itself_and_serves_them() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pruning_a_story_takes_it_out_of_its_event() {
+    for db in TestDb::all().await {
+        let server = server().await;
+        let dir = tempfile::tempdir().unwrap();
+        let config = config(&db, dir.path(), &server, "");
+        assert!(feedfold(&config, &["fetch"]).status.success());
+        let a = "Banten earthquake kills seven";
+        assert_eq!(related_of(&config, a).len(), 1, "{}", db.label);
+        let out = feedfold(&config, &["prune", "--source", "daily"]);
+        assert!(out.status.success(), "{}: {}", db.label, output_text(&out));
+        // The row of the pruned story went with it; the story left behind
+        // lists nothing and says it is in no event once a pass has run.
+        assert!(related_of(&config, a).is_empty(), "{}", db.label);
+        let why = output_text(&feedfold(&config, &["explain", "wire:quake"]));
+        assert!(why.contains("in no event"), "{}: {why}", db.label);
+        db.cleanup().await;
+    }
+}

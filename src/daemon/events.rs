@@ -3,12 +3,12 @@
 //!
 //! A pass reads every story the feeds may show (`output.window`) and those
 //! one event window older (newest first, [`MAX_EVENT_STORIES`] at most),
-//! learns document frequencies from them,
-//! groups them with [`crate::events::group_profiles`] (an outcome that does
+//! learns document frequencies from the newest [`DF_SAMPLE`] of them, groups
+//! them with [`crate::events::group::group_profiles`] (an outcome that does
 //! not depend on arrival order) and writes only the rows that changed.
-//! Stories older than that keep the event the last pass gave them. The daemon runs it
-//! when the store changed, on one daemon at a time; `feedfold fetch` after
-//! its pass.
+//! Stories older than that keep the event the last pass gave them. The
+//! daemon runs it when the store changed, on one daemon at a time;
+//! `feedfold fetch` after its pass.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -19,12 +19,17 @@ use crate::events::idf::DocFreq;
 use crate::events::score::Profile;
 use crate::events::terms::{Terms, terms};
 use crate::events::{EventOptions, Grouping};
-use crate::extract::html_to_text;
 use crate::store::{EventRow, EventStory, Store, StoreError};
 
 /// Most stories one pass reads (the newest): bounds its memory (about
 /// 5 KB of terms a story while it runs) and time.
 pub const MAX_EVENT_STORIES: usize = 20_000;
+
+/// Stories whose terms document frequencies are learnt from: the newest
+/// this many of a pass (all of them in a pass this size or smaller, as
+/// `feedfold dedup --events` learns from all its input). Holding their
+/// term counts costs ~5 KB a story while the pass reads.
+pub const DF_SAMPLE: usize = 5_000;
 
 /// Shared terms kept per link, for `explain`.
 const KEPT_TERMS: usize = 8;
@@ -36,6 +41,13 @@ pub(super) const EVENTS_EVERY: Duration = Duration::from_secs(60);
 
 /// Least time between the starts of two events passes of one daemon.
 pub(super) const EVENTS_GAP: Duration = Duration::from_secs(15);
+
+/// Least time between the starts of two events passes after one that took
+/// `took`: [`EVENTS_GAP`], or ten times the pass, so that a daemon whose
+/// store keeps changing spends at most a tenth of its time on events.
+pub(super) fn gap_after(took: Duration) -> Duration {
+    EVENTS_GAP.max(took * 10)
+}
 
 /// How long a daemon's claim on the events pass lasts if it dies mid-run.
 const EVENTS_LEASE_SECS: i64 = 900;
@@ -80,12 +92,12 @@ pub async fn events_pass(
         .saturating_sub(options.window_secs);
     let started = Instant::now();
     let mut collected = Collected::default();
-    store
-        .each_event_story(since, MAX_EVENT_STORIES, |s| collected.learn(&s))
-        .await?;
+    // Words only: markup is read without a parser (a tenth of the cost of
+    // the DOM `extract::html_to_text` builds).
     store
         .each_event_story(since, MAX_EVENT_STORIES, |s| collected.add(s))
         .await?;
+    collected.settle();
     let ids = collected.ids.clone();
     let read = started.elapsed();
     let (rows, mut report) = tokio::task::spawn_blocking(move || collected.group(&options))
@@ -99,27 +111,48 @@ pub async fn events_pass(
     Ok(report)
 }
 
-/// The stories of one pass as profiles. The stories are read twice: once
-/// to learn document frequencies, once to weigh each story's terms by them
-/// as it streams in. Only profiles (top terms) are then held, never whole
-/// term counts (a 5,000-character article has ~400 distinct terms).
+/// The stories of one pass as profiles. Document frequencies are learnt
+/// from the newest [`DF_SAMPLE`] stories, whose terms are held until then;
+/// every later story is weighed as it streams in, so only profiles (top
+/// terms) are held, never all the term counts of 20,000 articles (a
+/// 5,000-character article has ~400 distinct terms).
 #[derive(Default)]
 struct Collected {
     df: DocFreq,
+    /// The sample's stories and terms, until it is complete.
+    sample: Vec<(EventStory, Terms)>,
+    /// Whether the document frequencies are final.
+    settled: bool,
     ids: Vec<i64>,
     stories: Vec<Story>,
     profiles: Vec<Profile>,
 }
 
 impl Collected {
-    fn learn(&mut self, story: &EventStory) {
-        let t = story_terms(story);
+    fn add(&mut self, mut story: EventStory) {
+        let t = terms(&story.title, &crate::text::markup::text(&story.body));
+        if self.settled {
+            self.push(story, &t);
+            return;
+        }
         self.df.add(t.counts.iter().map(|(term, _)| term));
+        story.body = String::new();
+        self.sample.push((story, t));
+        if self.sample.len() >= DF_SAMPLE {
+            self.settle();
+        }
     }
 
-    fn add(&mut self, story: EventStory) {
-        let t = story_terms(&story);
-        let profile = Profile::new(&t, &self.df, story.published, story.sources);
+    /// Fixes the document frequencies and weighs the sample by them.
+    fn settle(&mut self) {
+        self.settled = true;
+        for (story, t) in std::mem::take(&mut self.sample) {
+            self.push(story, &t);
+        }
+    }
+
+    fn push(&mut self, story: EventStory, t: &Terms) {
+        let profile = Profile::new(t, &self.df, story.published, story.sources);
         self.profiles.push(profile);
         self.ids.push(story.id);
         self.stories.push(Story {
@@ -154,10 +187,6 @@ impl Collected {
             .collect();
         (rows, report)
     }
-}
-
-fn story_terms(story: &EventStory) -> Terms {
-    terms(&story.title, &html_to_text(&story.body))
 }
 
 /// A row for every story in an event with others, with story indexes for

@@ -302,6 +302,8 @@ struct Scheduler {
     events_at: Option<tokio::time::Instant>,
     /// When the last events pass started.
     events_started: Option<tokio::time::Instant>,
+    /// Least time between two events passes' starts: see [`events::gap_after`].
+    events_gap: Duration,
     /// The store's change counter after the last events pass.
     events_seen: Arc<AtomicI64>,
     /// The WebSub subscriber's run in progress (one at most).
@@ -338,6 +340,7 @@ impl Scheduler {
             grouping: JoinSet::new(),
             events_at: None,
             events_started: None,
+            events_gap: events::EVENTS_GAP,
             events_seen: Arc::new(AtomicI64::new(i64::MIN)),
             subscribing: JoinSet::new(),
             subscribe_again: false,
@@ -390,6 +393,8 @@ impl Scheduler {
                     self.start_events();
                 }
                 Some(done) = self.grouping.join_next() => {
+                    let took = self.events_started.map_or(Duration::ZERO, |s| s.elapsed());
+                    self.events_gap = events::gap_after(took);
                     if done.unwrap_or(false) && self.publish_at.is_none() {
                         self.publish_at = Some(tokio::time::Instant::now() + PUBLISH_DELAY);
                     }
@@ -429,15 +434,15 @@ impl Scheduler {
         self.pruning = Some(tokio::spawn(prune_once(store, config, metrics)));
     }
 
-    /// Asks for an events pass: now, or [`events::EVENTS_GAP`] after the
-    /// last one started (so a busy store gets one pass per gap, not one per
-    /// change). A pass that finds the store unchanged does nothing.
+    /// Asks for an events pass: now, or a gap after the last one started
+    /// (so a busy store gets one pass per gap, not one per change). A pass
+    /// that finds the store unchanged does nothing.
     fn events_soon(&mut self) {
         if self.events_at.is_some() {
             return;
         }
         let now = tokio::time::Instant::now();
-        let earliest = self.events_started.map_or(now, |s| s + events::EVENTS_GAP);
+        let earliest = self.events_started.map_or(now, |s| s + self.events_gap);
         self.events_at = Some(earliest.max(now));
     }
 
@@ -445,7 +450,7 @@ impl Scheduler {
     /// asks for another after it.
     fn start_events(&mut self) {
         if !self.grouping.is_empty() {
-            self.events_at = Some(tokio::time::Instant::now() + events::EVENTS_GAP);
+            self.events_at = Some(tokio::time::Instant::now() + self.events_gap);
             return;
         }
         self.events_started = Some(tokio::time::Instant::now());

@@ -1,7 +1,7 @@
 //! Document frequencies learnt from the stories seen, in a bounded table,
 //! and the inverse document frequency they give.
 
-use std::collections::HashMap;
+use super::terms::TermMap;
 
 /// Terms kept by default: enough for the vocabulary of a few hundred
 /// thousand stories (~16 bytes a term plus the map's overhead, ~40 MB).
@@ -10,7 +10,7 @@ pub const DEFAULT_CAPACITY: usize = 2_000_000;
 /// How many stories each term occurred in, out of how many stories.
 #[derive(Debug, Clone)]
 pub struct DocFreq {
-    counts: HashMap<u64, u32>,
+    counts: TermMap<u32>,
     docs: u64,
     capacity: usize,
 }
@@ -25,7 +25,7 @@ impl DocFreq {
     /// An empty table that keeps at most `capacity` terms.
     pub fn with_capacity(capacity: usize) -> DocFreq {
         DocFreq {
-            counts: HashMap::new(),
+            counts: TermMap::default(),
             docs: 0,
             capacity: capacity.max(16),
         }

@@ -5,6 +5,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::terms::TermMap;
+
 /// Strongest terms of a story that are indexed and looked up.
 pub const INDEXED_TERMS: usize = 20;
 
@@ -19,7 +21,7 @@ pub const DEFAULT_POSTING_CAP: usize = 1_000;
 /// Term → stories (by index) that have it among their strongest terms.
 #[derive(Debug, Clone)]
 pub struct InvertedIndex {
-    postings: HashMap<u64, Vec<u32>>,
+    postings: TermMap<Vec<u32>>,
     saturated: HashSet<u64>,
     cap: usize,
 }
@@ -34,7 +36,7 @@ impl InvertedIndex {
     /// An empty index whose posting lists hold at most `cap` stories.
     pub fn with_cap(cap: usize) -> InvertedIndex {
         InvertedIndex {
-            postings: HashMap::new(),
+            postings: TermMap::default(),
             saturated: HashSet::new(),
             cap: cap.max(1),
         }

@@ -42,6 +42,10 @@ impl TermVector {
         // Ties broken by term so the kept set never depends on map order.
         entries.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         entries.truncate(keep);
+        // A long story weighs ~400 terms: without this its vector would
+        // hold their room for as long as it lives (an events pass keeps
+        // 20,000 of them).
+        entries.shrink_to_fit();
         let norm = entries.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
         if norm > 0.0 {
             for e in &mut entries {

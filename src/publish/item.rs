@@ -40,6 +40,18 @@ pub struct Related {
     pub source_title: String,
 }
 
+impl Related {
+    /// The related story with its title cleaned as items' titles are
+    /// (`output.clean_titles`).
+    pub fn with_clean_title(mut self, rules: &TitleRules) -> Related {
+        let cleaned = clean_title(rules, &self.title);
+        if !cleaned.is_empty() {
+            self.title = cleaned;
+        }
+        self
+    }
+}
+
 /// A story ready to render.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {

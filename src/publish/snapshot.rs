@@ -92,6 +92,10 @@ async fn with_related(
     }
     let keys: Vec<&str> = items.iter().filter_map(|i| story_key(&i.id)).collect();
     let mut found = store.related_stories(&keys, MAX_RELATED).await?;
+    let titles = config
+        .output
+        .clean_titles
+        .then(|| TitleRules::with_extra(&config.dedup.title_prefixes, &config.dedup.title_sites));
     Ok(items
         .into_iter()
         .map(|item| {
@@ -100,6 +104,10 @@ async fn with_related(
                 .unwrap_or_default()
                 .into_iter()
                 .filter_map(|r| related(config, group, r))
+                .map(|r| match &titles {
+                    Some(rules) => r.with_clean_title(rules),
+                    None => r,
+                })
                 .collect();
             item.with_related(related)
         })

@@ -94,33 +94,60 @@ const CHUNK: usize = 400;
 impl Store {
     /// Calls `each` with every story published at or after `since` that is
     /// not merged into another and was not split out of events, newest
-    /// first, `limit` at most. Rows stream: one body is held at a time.
+    /// first, `limit` at most. Stories are read [`CHUNK`] at a time, so a
+    /// chunk's bodies are all that is held.
     pub async fn each_event_story(
         &self,
         since: i64,
         limit: usize,
         mut each: impl FnMut(EventStory),
     ) -> Result<(), StoreError> {
-        let mut rows = sqlx::query(
-            "SELECT st.id, st.story_key, st.published, src.name, e.title,
-                    COALESCE(e.content, e.summary, '') AS body
-             FROM (SELECT s.id, s.story_key, s.published FROM stories s
-                   WHERE s.published >= $1 AND s.merged_into IS NULL AND s.event_split = 0
-                   ORDER BY s.published DESC, s.id DESC LIMIT $2) st
-             JOIN entries e ON e.story_id = st.id
-             JOIN sources src ON src.id = e.source_id
-             ORDER BY st.published DESC, st.id DESC, COALESCE(e.published, e.first_seen), src.name, e.guid",
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM stories
+             WHERE published >= $1 AND merged_into IS NULL AND event_split = 0
+             ORDER BY published DESC, id DESC LIMIT $2",
         )
         .bind(since)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch(&self.pool);
-        let mut current: Option<EventStory> = None;
+        .fetch_all(&self.pool)
+        .await?;
+        for chunk in ids.chunks(CHUNK) {
+            let mut stories = self.event_stories(chunk).await?;
+            for id in chunk {
+                if let Some(story) = stories.remove(id) {
+                    each(story);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The stories with these ids, each by its longest copy (ties: the
+    /// earliest), with every source that ran it.
+    async fn event_stories(&self, ids: &[i64]) -> Result<HashMap<i64, EventStory>, StoreError> {
+        let sql = format!(
+            "SELECT s.id, s.story_key, s.published, src.name, e.title,
+                    COALESCE(e.content, e.summary, '') AS body
+             FROM stories s
+             JOIN entries e ON e.story_id = s.id
+             JOIN sources src ON src.id = e.source_id
+             WHERE s.id IN ({})
+             ORDER BY s.id, COALESCE(e.published, e.first_seen), src.name, e.guid",
+            placeholders(1, ids.len())
+        );
+        // Only numbered placeholders are formatted in; the ids are bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let mut rows = query.fetch(&self.pool);
+        let mut stories: HashMap<i64, EventStory> = HashMap::with_capacity(ids.len());
         while let Some(row) = rows.try_next().await? {
             let id: i64 = row.try_get("id")?;
             let source: String = row.try_get("name")?;
             let body: String = row.try_get("body")?;
-            match &mut current {
-                Some(story) if story.id == id => {
+            match stories.get_mut(&id) {
+                Some(story) => {
                     if !story.sources.contains(&source) {
                         story.sources.push(source);
                     }
@@ -130,25 +157,20 @@ impl Store {
                         story.body = body;
                     }
                 }
-                _ => {
-                    if let Some(done) = current.take() {
-                        each(done);
-                    }
-                    current = Some(EventStory {
+                None => {
+                    let story = EventStory {
                         id,
                         key: row.try_get("story_key")?,
                         published: row.try_get("published")?,
                         title: row.try_get("title")?,
                         body,
                         sources: vec![source],
-                    });
+                    };
+                    stories.insert(id, story);
                 }
             }
         }
-        if let Some(done) = current {
-            each(done);
-        }
-        Ok(())
+        Ok(stories)
     }
 
     /// Makes the event rows of the stories in `covered` those in `rows`
@@ -318,10 +340,12 @@ impl Store {
         if split.is_some_and(|s| s != 0) {
             return Ok(EventState::Split);
         }
-        Ok(self
-            .event_view(key)
-            .await?
-            .map_or(EventState::Alone, EventState::In))
+        // A row whose other stories are gone (pruned since the last pass)
+        // is an event of one.
+        Ok(match self.event_view(key).await? {
+            Some(view) if view.members.len() > 1 => EventState::In(view),
+            _ => EventState::Alone,
+        })
     }
 
     async fn event_view(&self, key: &str) -> Result<Option<EventView>, StoreError> {
