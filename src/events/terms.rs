@@ -280,7 +280,6 @@ fn hash(term: &str) -> u64 {
 /// Calls `emit` with every term of `text`, once per occurrence.
 fn each_term(text: &str, mut emit: impl FnMut(&str)) {
     let folded = fold(text);
-    let mut bigram = String::new();
     for token in folded.split(' ').filter(|t| !t.is_empty()) {
         let mut rest = token;
         while !rest.is_empty() {
@@ -293,11 +292,15 @@ fn each_term(text: &str, mut emit: impl FnMut(&str)) {
                 .map_or(rest.len(), |(i, _)| i);
             let (run, tail) = rest.split_at(end);
             if cjk_start {
-                let chars: Vec<char> = run.chars().collect();
-                for pair in chars.windows(2) {
-                    bigram.clear();
-                    bigram.extend(pair);
-                    emit(&bigram);
+                // Each bigram is a slice of the run: from one character's
+                // start to the end of the next.
+                let bounds: Vec<usize> = run
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .chain([run.len()])
+                    .collect();
+                for w in bounds.windows(3) {
+                    emit(&run[w[0]..w[2]]);
                 }
             } else {
                 word(run, &mut emit);
@@ -309,9 +312,16 @@ fn each_term(text: &str, mut emit: impl FnMut(&str)) {
 
 /// One word of a spaced script, when it is a term.
 fn word(run: &str, emit: &mut impl FnMut(&str)) {
-    let chars = run.chars().count();
+    // Most words are ASCII: their length is their byte count, and they
+    // hold no spaceless script.
+    let ascii = run.is_ascii();
+    let chars = if ascii {
+        run.len()
+    } else {
+        run.chars().count()
+    };
     if !(2..=MAX_WORD_CHARS).contains(&chars)
-        || run.chars().any(spaceless_without_rule)
+        || (!ascii && run.chars().any(spaceless_without_rule))
         || is_stop_word(run)
     {
         return;
