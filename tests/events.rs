@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{Fixture, FixtureServer, TestDb, output_text, source, write_config};
@@ -118,7 +118,7 @@ fn related_of(config: &Path, title: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn config(db: &TestDb, dir: &Path, server: &FixtureServer, extra: &str) -> std::path::PathBuf {
+fn config(db: &TestDb, dir: &Path, server: &FixtureServer, extra: &str) -> PathBuf {
     let sources = format!(
         "{}{}{extra}",
         source("wire", &server.url("/wire.xml"), ""),
@@ -127,12 +127,30 @@ fn config(db: &TestDb, dir: &Path, server: &FixtureServer, extra: &str) -> std::
     write_config(dir, &db.url, &sources)
 }
 
+/// The fixture feeds served, and a config for `db` reading them, in a
+/// temp dir of its own.
+struct Setup {
+    server: FixtureServer,
+    dir: tempfile::TempDir,
+    config: PathBuf,
+}
+
+async fn setup(db: &TestDb) -> Setup {
+    let server = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(db, dir.path(), &server, "");
+    Setup {
+        server,
+        dir,
+        config,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_write_ups_of_one_event_list_each_other_and_split_undoes_it() {
     for db in TestDb::all().await {
-        let server = server().await;
-        let dir = tempfile::tempdir().unwrap();
-        let config = config(&db, dir.path(), &server, "");
+        let fixture = setup(&db).await;
+        let (server, config) = (&fixture.server, fixture.config.clone());
         let out = feedfold(&config, &["fetch"]);
         assert!(out.status.success(), "{}: {}", db.label, output_text(&out));
         assert!(
@@ -200,14 +218,13 @@ async fn two_write_ups_of_one_event_list_each_other_and_split_undoes_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_off_switch_shows_no_related_coverage() {
     for db in TestDb::all().await {
-        let server = server().await;
-        let dir = tempfile::tempdir().unwrap();
-        let on = config(&db, dir.path(), &server, "");
+        let fixture = setup(&db).await;
+        let (server, dir, on) = (&fixture.server, fixture.dir.path(), fixture.config.clone());
         assert!(feedfold(&on, &["fetch"]).status.success());
         let a = "Banten earthquake kills seven";
         assert_eq!(related_of(&on, a).len(), 1, "{}", db.label);
         // The same store, events turned off: no feed lists what was found.
-        let off = config(&db, dir.path(), &server, "\n[events]\nenabled = false\n");
+        let off = config(&db, dir, server, "\n[events]\nenabled = false\n");
         assert!(related_of(&off, a).is_empty(), "{}", db.label);
         let why = output_text(&feedfold(&off, &["explain", "wire:quake"]));
         assert!(why.contains("events are off"), "{}: {why}", db.label);
@@ -218,9 +235,8 @@ async fn the_off_switch_shows_no_related_coverage() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_daemon_finds_events_by_itself_and_serves_them() {
     for db in TestDb::all().await {
-        let server = server().await;
-        let dir = tempfile::tempdir().unwrap();
-        let config = config(&db, dir.path(), &server, "");
+        let fixture = setup(&db).await;
+        let config = fixture.config.clone();
         let daemon = common::daemon::Daemon::start(&config);
         let related = |entry: &feed_rs::model::Entry| {
             entry
@@ -268,9 +284,8 @@ async fn the_daemon_finds_events_by_itself_and_serves_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pruning_a_story_takes_it_out_of_its_event() {
     for db in TestDb::all().await {
-        let server = server().await;
-        let dir = tempfile::tempdir().unwrap();
-        let config = config(&db, dir.path(), &server, "");
+        let fixture = setup(&db).await;
+        let config = fixture.config.clone();
         assert!(feedfold(&config, &["fetch"]).status.success());
         let a = "Banten earthquake kills seven";
         assert_eq!(related_of(&config, a).len(), 1, "{}", db.label);
