@@ -276,6 +276,18 @@ async fn the_daemon_finds_events_by_itself_and_serves_them() {
         assert!(page.contains("1 more report: "), "{}: {page}", db.label);
         let items = page.matches("<li>").count() + page.matches("<li ").count();
         assert_eq!(items, 9, "{}: {page}", db.label);
+        let metrics = reqwest::get(format!("{page_url}metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for line in [
+            "feedfold_event_passes_total{result=\"ok\"}",
+            "feedfold_stories_in_events 2",
+        ] {
+            assert!(metrics.contains(line), "{}: {line}: {metrics}", db.label);
+        }
         daemon.stop();
         db.cleanup().await;
     }

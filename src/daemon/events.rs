@@ -19,6 +19,7 @@ use crate::events::idf::DocFreq;
 use crate::events::score::Profile;
 use crate::events::terms::{Terms, terms};
 use crate::events::{EventOptions, Grouping};
+use crate::serve::Metrics;
 use crate::store::{EventRow, EventStory, Store, StoreError};
 
 /// Most stories one pass reads (the newest): bounds its memory (about
@@ -218,6 +219,7 @@ pub(super) async fn events_once(
     options: EventOptions,
     served_secs: i64,
     seen: Arc<AtomicI64>,
+    metrics: Arc<Metrics>,
 ) -> bool {
     let Ok(version) = store.version().await else {
         return false;
@@ -237,7 +239,10 @@ pub(super) async fn events_once(
         }
     }
     let started = Instant::now();
-    let changed = match events_pass(&store, options, served_secs, now).await {
+    let run = events_pass(&store, options, served_secs, now).await;
+    let grouped = run.as_ref().ok().map(|r| r.grouped);
+    metrics.events_passed(grouped, started.elapsed().as_secs_f64());
+    let changed = match run {
         Ok(report) => {
             log_report(&report, started.elapsed());
             // What this pass wrote moved the counter by one: that is no

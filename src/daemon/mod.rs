@@ -459,8 +459,9 @@ impl Scheduler {
         let options = config.events.options();
         let served = i64::try_from(config.output.window.0.as_secs()).unwrap_or(i64::MAX);
         let seen = self.events_seen.clone();
+        let metrics = self.pipeline.metrics().clone();
         self.grouping
-            .spawn(events::events_once(store, options, served, seen));
+            .spawn(events::events_once(store, options, served, seen, metrics));
     }
 
     /// Starts the WebSub subscriber's run, or, while one is going, another

@@ -51,6 +51,9 @@ pub struct Metrics {
     prunes: Family<Vec<(String, String)>, Counter>,
     last_prune: Gauge<f64, AtomicU64>,
     pushes: Family<Vec<(String, String)>, Counter>,
+    event_passes: Family<Vec<(String, String)>, Counter>,
+    event_pass_seconds: Gauge<f64, AtomicU64>,
+    stories_in_events: Gauge,
     failing: Mutex<HashSet<String>>,
 }
 
@@ -126,9 +129,30 @@ impl Metrics {
             "WebSub content pushed by hubs, by result (accepted, bad_signature, unknown, busy)",
             pushes.clone(),
         );
+        let event_passes = Family::<Vec<(String, String)>, Counter>::default();
+        registry.register(
+            "event_passes",
+            "Events passes (related coverage) this daemon ran, by result (ok, error)",
+            event_passes.clone(),
+        );
+        let event_pass_seconds = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "event_pass_duration_seconds",
+            "How long the last events pass took",
+            event_pass_seconds.clone(),
+        );
+        let stories_in_events = Gauge::default();
+        registry.register(
+            "stories_in_events",
+            "Recent stories the last events pass found in an event with others",
+            stories_in_events.clone(),
+        );
         Metrics {
             registry,
             pushes,
+            event_passes,
+            event_pass_seconds,
+            stories_in_events,
             prunes,
             last_prune,
             fetches,
@@ -210,6 +234,20 @@ impl Metrics {
         }
     }
 
+    /// Records one events pass this daemon ran, which took `seconds` and,
+    /// when it succeeded, found `grouped` recent stories in events.
+    pub fn events_passed(&self, grouped: Option<usize>, seconds: f64) {
+        let result = if grouped.is_some() { "ok" } else { "error" };
+        self.event_passes
+            .get_or_create(&vec![("result".to_owned(), result.to_owned())])
+            .inc();
+        self.event_pass_seconds.set(seconds);
+        if let Some(n) = grouped {
+            self.stories_in_events
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
+    }
+
     /// The OpenMetrics text exposition.
     pub fn encode(&self) -> String {
         let mut out = String::new();
@@ -232,6 +270,7 @@ mod tests {
         m.published(1_795_000_000.0);
         m.pruned(true, 1_795_000_100.0);
         m.pruned(false, 1_795_000_200.0);
+        m.events_passed(Some(12), 0.25);
         let text = m.encode();
         for line in [
             "feedfold_fetches_total{result=\"ok\"} 1",
@@ -244,6 +283,9 @@ mod tests {
             "feedfold_prunes_total{result=\"ok\"} 1",
             "feedfold_prunes_total{result=\"error\"} 1",
             "feedfold_last_prune_success_timestamp_seconds 1795000100",
+            "feedfold_event_passes_total{result=\"ok\"} 1",
+            "feedfold_event_pass_duration_seconds 0.25",
+            "feedfold_stories_in_events 12",
         ] {
             assert!(text.contains(line), "{line} missing:\n{text}");
         }
