@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use feedfold::config::{Config, Fraction};
 use feedfold::daemon::{self, Pipeline};
 use feedfold::dedup::{FeatureOptions, Fingerprinter, MatchOptions};
-use feedfold::publish::{FeedMeta, Format, load_items, render};
+use feedfold::publish::{FeedMeta, Format, load_items, render, story_id};
 use feedfold::store::Store;
 use unicode_width::UnicodeWidthStr;
 
@@ -1186,11 +1186,7 @@ async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
             .fingerprint
             .map_or("none (too little text)".to_owned(), |f| format!("{f:016x}"));
         writeln!(out, "entry {} [{}] {:?}", e.entry, e.source, e.title)?;
-        writeln!(
-            out,
-            "  story tag:feedfold,2026:story/{}  fingerprint {fp}",
-            e.story
-        )?;
+        writeln!(out, "  story {}  fingerprint {fp}", story_id(&e.story))?;
         for line in filter_lines(config, &store.entry_copy(id).await?) {
             writeln!(out, "  {line}")?;
         }
@@ -1257,13 +1253,13 @@ async fn explain(config: &Config, item: &str) -> Result<ExitCode, Failure> {
 /// coverage), or why it does not.
 async fn event_lines(config: &Config, store: &Store, key: &str) -> Result<Vec<String>, Failure> {
     use feedfold::store::EventState;
-    let head = format!("story tag:feedfold,2026:story/{key}");
+    let head = format!("story {}", story_id(key));
+    if !config.events.enabled {
+        return Ok(vec![format!(
+            "{head}: events are off (events.enabled = false)"
+        )]);
+    }
     let view = match store.story_event(key).await? {
-        _ if !config.events.enabled => {
-            return Ok(vec![format!(
-                "{head}: events are off (events.enabled = false)"
-            )]);
-        }
         EventState::Split => return Ok(vec![format!("{head}: split out of events by the user")]),
         EventState::Alone => {
             return Ok(vec![format!(
@@ -1275,7 +1271,8 @@ async fn event_lines(config: &Config, store: &Store, key: &str) -> Result<Vec<St
     let mut names = std::collections::HashMap::new();
     for k in [key, view.linked.0.as_str()] {
         if let Some((title, body)) = store.story_text(k).await? {
-            let text = format!("{title}\n{}", feedfold::extract::html_to_text(&body));
+            // Read as the events pass reads it, so the terms are the same.
+            let text = format!("{title}\n{}", feedfold::text::markup::text(&body));
             names.extend(feedfold::events::terms::named_terms(&text));
         }
     }
@@ -1291,8 +1288,8 @@ async fn event_lines(config: &Config, store: &Store, key: &str) -> Result<Vec<St
     let when = DateTime::from_timestamp(view.decided_at, 0).map_or("?".into(), short_time);
     let mut lines = vec![
         format!(
-            "{head}: event tag:feedfold,2026:story/{} with {} (decided {when})",
-            view.event_key,
+            "{head}: event {} with {} (decided {when})",
+            story_id(&view.event_key),
             other_stories(view.members.len().saturating_sub(1))
         ),
         format!(
@@ -1303,9 +1300,12 @@ async fn event_lines(config: &Config, store: &Store, key: &str) -> Result<Vec<St
             r.cosine,
             r.title,
             if r.same_source {
-                ", same source: -0.2"
+                format!(
+                    ", same source: -{}",
+                    feedfold::events::score::SAME_SOURCE_MARGIN
+                )
             } else {
-                ""
+                String::new()
             },
             r.gap_secs as f64 / 3600.0,
             f64::from(config.events.threshold.0) / 1000.0
@@ -1357,7 +1357,8 @@ async fn split(config: &Config, item: &str) -> Result<ExitCode, Failure> {
     let key = store.split(entry, Utc::now().timestamp()).await?;
     store.close().await;
     out(format_args!(
-        "entry {entry} is now story tag:feedfold,2026:story/{key}\n"
+        "entry {entry} is now story {}\n",
+        story_id(&key)
     ))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -1377,7 +1378,8 @@ async fn split_event(config: &Config, item: &str) -> Result<ExitCode, Failure> {
         feedfold::store::EventState::Alone => "was in no event".to_owned(),
     };
     out(format_args!(
-        "story tag:feedfold,2026:story/{key} ({was}) is now out of related coverage for good\n"
+        "story {} ({was}) is now out of related coverage for good\n",
+        story_id(&key)
     ))?;
     Ok(ExitCode::SUCCESS)
 }

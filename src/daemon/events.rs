@@ -22,8 +22,8 @@ use crate::events::{EventOptions, Grouping};
 use crate::serve::Metrics;
 use crate::store::{EventRow, EventStory, Store, StoreError};
 
-/// Most stories one pass reads (the newest): bounds its memory (about
-/// 5 KB of terms a story while it runs) and time.
+/// Most stories one pass reads (the newest): bounds its memory (each
+/// story's top-term profile, ~2 KB, while it runs) and time.
 pub const MAX_EVENT_STORIES: usize = 20_000;
 
 /// Stories whose terms document frequencies are learnt from: the newest
@@ -93,15 +93,12 @@ pub async fn events_pass(
         .saturating_sub(options.window_secs);
     let started = Instant::now();
     let mut collected = Collected::default();
-    // Words only: markup is read without a parser (a tenth of the cost of
-    // the DOM `extract::html_to_text` builds).
     store
         .each_event_story(since, MAX_EVENT_STORIES, |s| collected.add(s))
         .await?;
     collected.settle();
-    let ids = collected.ids.clone();
     let read = started.elapsed();
-    let (rows, mut report) = tokio::task::spawn_blocking(move || collected.group(&options))
+    let (ids, rows, mut report) = tokio::task::spawn_blocking(move || collected.group(&options))
         .await
         .map_err(|e| StoreError::Shared(format!("events pass stopped: {e}")))?;
     report.capped = report.stories >= MAX_EVENT_STORIES;
@@ -131,6 +128,8 @@ struct Collected {
 
 impl Collected {
     fn add(&mut self, mut story: EventStory) {
+        // Words only: markup is read without a parser (a tenth of the cost
+        // of the DOM `extract::html_to_text` builds).
         let t = terms(&story.title, &crate::text::markup::text(&story.body));
         if self.settled {
             self.push(story, &t);
@@ -165,10 +164,12 @@ impl Collected {
         });
     }
 
-    fn group(self, options: &EventOptions) -> (Vec<EventRow>, EventsReport) {
+    /// The stories' ids, a row for each story in an event with others, and
+    /// the report's counts.
+    fn group(self, options: &EventOptions) -> (Vec<i64>, Vec<EventRow>, EventsReport) {
         let grouping = group_profiles(&self.stories, &self.profiles, options);
         let rows = rows(&self.ids, &grouping);
-        let mut named: Vec<usize> = rows.iter().map(|r| r.event as usize).collect();
+        let mut named: Vec<i64> = rows.iter().map(|r| r.event).collect();
         named.sort_unstable();
         named.dedup();
         let report = EventsReport {
@@ -178,28 +179,19 @@ impl Collected {
             scored: grouping.scored,
             ..EventsReport::default()
         };
-        let rows = rows
-            .into_iter()
-            .map(|mut r| {
-                r.event = self.ids[r.event as usize];
-                r.linked = self.ids[r.linked as usize];
-                r
-            })
-            .collect();
-        (rows, report)
+        (self.ids, rows, report)
     }
 }
 
-/// A row for every story in an event with others, with story indexes for
-/// ids (the caller maps them).
+/// A row for every story in an event with others.
 fn rows(ids: &[i64], grouping: &Grouping) -> Vec<EventRow> {
     (0..ids.len())
         .filter_map(|i| {
             let (other, s) = grouping.link[i].as_ref()?;
             Some(EventRow {
                 story: ids[i],
-                event: grouping.event[i] as i64,
-                linked: *other as i64,
+                event: ids[grouping.event[i]],
+                linked: ids[*other],
                 score: s.value,
                 cosine: s.cosine,
                 title: s.title,

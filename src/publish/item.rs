@@ -273,7 +273,7 @@ pub fn story_key(id: &str) -> Option<&str> {
 const STORY_TAG: &str = "tag:feedfold,2026:story/";
 
 /// A copy's source as readers see it: its display name, else its name.
-fn display_name(copy: &StoryCopy) -> String {
+pub(super) fn display_name(copy: &StoryCopy) -> String {
     let name = copy
         .source_title
         .as_deref()

@@ -17,7 +17,7 @@ use xxhash_rust::xxh3::xxh3_64;
 pub use crate::text::markup::escape_html;
 pub use chrome::cut_pages;
 pub use html::render_page;
-pub use item::{AlsoReported, Item, Related};
+pub use item::{AlsoReported, Item, Related, story_id};
 pub use shown::{Held, Scope, held_by, shown};
 pub use snapshot::{Snapshot, load_items};
 

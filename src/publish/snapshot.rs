@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::chrome::SiteChrome;
-use super::item::{story_id, story_key};
+use super::item::{display_name, story_id, story_key};
 use super::{Document, FeedMeta, Format, Item, PublishError, Related, render, render_page, shown};
 use crate::config::Config;
 use crate::dedup::TitleRules;
@@ -70,7 +70,7 @@ async fn load_items_cut(
             .take(wanted)
             .collect();
         if items.len() >= wanted || exhausted || limit >= wanted.saturating_mul(64) {
-            return with_related(store, config, group, items).await;
+            return with_related(store, config, group, titles.as_ref(), items).await;
         }
         limit = limit.saturating_mul(4);
     }
@@ -80,11 +80,13 @@ async fn load_items_cut(
 const MAX_RELATED: usize = 10;
 
 /// `items`, each with the other stories of its event that the feed of
-/// `group` would show (none with `events.enabled = false`).
+/// `group` would show (none with `events.enabled = false`), their titles
+/// cleaned by `titles` as the items' are.
 async fn with_related(
     store: &Store,
     config: &Config,
     group: Option<&str>,
+    titles: Option<&TitleRules>,
     items: Vec<Item>,
 ) -> Result<Vec<Item>, PublishError> {
     if !config.events.enabled {
@@ -92,10 +94,6 @@ async fn with_related(
     }
     let keys: Vec<&str> = items.iter().filter_map(|i| story_key(&i.id)).collect();
     let mut found = store.related_stories(&keys, MAX_RELATED).await?;
-    let titles = config
-        .output
-        .clean_titles
-        .then(|| TitleRules::with_extra(&config.dedup.title_prefixes, &config.dedup.title_sites));
     Ok(items
         .into_iter()
         .map(|item| {
@@ -104,7 +102,7 @@ async fn with_related(
                 .unwrap_or_default()
                 .into_iter()
                 .filter_map(|r| related(config, group, r))
-                .map(|r| match &titles {
+                .map(|r| match titles {
                     Some(rules) => r.with_clean_title(rules),
                     None => r,
                 })
@@ -130,10 +128,7 @@ fn related(config: &Config, group: Option<&str>, story: RelatedStory) -> Option<
     let copy = shown.copies.into_iter().next()?;
     Some(Related {
         id: story_id(&shown.key),
-        source_title: copy
-            .source_title
-            .clone()
-            .unwrap_or_else(|| copy.source.clone()),
+        source_title: display_name(&copy),
         title: copy.title,
         url: copy.url,
         source: copy.source,

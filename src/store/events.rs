@@ -8,7 +8,7 @@ use futures_util::TryStreamExt;
 use sqlx::Row;
 
 use super::stories::copy_from_row;
-use super::{Store, StoreError, StoryCopy, placeholders};
+use super::{Store, StoreError, StoryCopy, in_list, placeholders, run_in};
 
 /// One story as the events pass reads it: its copy with the longest body
 /// stands for it, dated by the story, with every source that ran it.
@@ -203,19 +203,13 @@ impl Store {
             return Ok(0);
         }
         let mut tx = self.begin_write().await?;
-        let replaced: Vec<i64> = changed.iter().map(|r| r.story).collect();
-        for chunk in gone.chunks(CHUNK).chain(replaced.chunks(CHUNK)) {
-            let sql = format!(
-                "DELETE FROM story_events WHERE story_id IN ({})",
-                placeholders(1, chunk.len())
-            );
-            // Only numbered placeholders are formatted in; the ids are bound.
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            query.execute(&mut **tx).await?;
-        }
+        let cleared: Vec<i64> = gone
+            .iter()
+            .copied()
+            .chain(changed.iter().map(|r| r.story))
+            .collect();
+        let delete = |list: &str| format!("DELETE FROM story_events WHERE story_id IN ({list})");
+        run_in(&mut tx, delete, &cleared).await?;
         for row in changed {
             insert_row(&mut tx, row, now).await?;
         }
@@ -228,28 +222,24 @@ impl Store {
 
     /// (event, linked) of the stories in `ids` that have a row.
     async fn stored_events(&self, ids: &[i64]) -> Result<HashMap<i64, (i64, i64)>, StoreError> {
-        let mut found = HashMap::new();
-        for chunk in ids.chunks(CHUNK) {
-            let sql = format!(
+        let select = |list: &str| {
+            format!(
                 "SELECT story_id, event_story_id, linked_story_id FROM story_events
-                 WHERE story_id IN ({})",
-                placeholders(1, chunk.len())
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for row in query.fetch_all(&self.pool).await? {
-                found.insert(
-                    row.try_get("story_id")?,
-                    (
-                        row.try_get("event_story_id")?,
-                        row.try_get("linked_story_id")?,
-                    ),
+                 WHERE story_id IN ({list})"
+            )
+        };
+        let mut conn = self.pool.acquire().await?;
+        in_list(&mut conn, select, ids)
+            .await?
+            .iter()
+            .map(|row| {
+                let pair = (
+                    row.try_get("event_story_id")?,
+                    row.try_get("linked_story_id")?,
                 );
-            }
-        }
-        Ok(found)
+                Ok((row.try_get("story_id")?, pair))
+            })
+            .collect()
     }
 }
 

@@ -20,7 +20,7 @@ mod websub;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::any::{AnyPoolOptions, AnyRow, install_default_drivers};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 use candidates::Candidates;
@@ -343,6 +343,46 @@ fn pool_options(backend: Backend, chosen: StoreOptions) -> AnyPoolOptions {
                 })
         }
     }
+}
+
+/// Ids per `IN (…)` list of [`in_list`] and [`run_in`]: keeps a
+/// statement's binds under SQLite's limit.
+const IN_CHUNK: usize = 500;
+
+/// Rows of `sql(list)` over `ids`, one statement per chunk.
+pub(super) async fn in_list(
+    conn: &mut AnyConnection,
+    sql: impl Fn(&str) -> String,
+    ids: &[i64],
+) -> Result<Vec<AnyRow>, StoreError> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        // Only numbered placeholders are formatted in; the ids are bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql(&placeholders(1, chunk.len()))));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        rows.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(rows)
+}
+
+/// Runs the statement `sql(list)` over `ids`; returns the rows it changed.
+pub(super) async fn run_in(
+    conn: &mut AnyConnection,
+    sql: impl Fn(&str) -> String,
+    ids: &[i64],
+) -> Result<u64, StoreError> {
+    let mut changed = 0;
+    for chunk in ids.chunks(IN_CHUNK) {
+        // Only numbered placeholders are formatted in; the ids are bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql(&placeholders(1, chunk.len()))));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        changed += query.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(changed)
 }
 
 /// `$first, $first+1, …` for `n` values: the numbered placeholders the

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{Backend, Store, StoreError, WriteTx, placeholders};
+use super::{Backend, Store, StoreError, WriteTx, in_list, placeholders, run_in};
 
 /// Bind parameters per statement, under SQLite's and PostgreSQL's limits.
 const CHUNK: usize = 500;
@@ -735,42 +735,6 @@ impl Preview {
             batches: 0,
         })
     }
-}
-
-/// Rows of `sql(list)` over `ids`, one statement per chunk.
-async fn in_list(
-    conn: &mut AnyConnection,
-    sql: impl Fn(&str) -> String,
-    ids: &[i64],
-) -> Result<Vec<AnyRow>, StoreError> {
-    let mut rows = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        // Only numbered placeholders are formatted in; the ids are bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql(&placeholders(1, chunk.len()))));
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        rows.extend(query.fetch_all(&mut *conn).await?);
-    }
-    Ok(rows)
-}
-
-/// Runs the statement `sql(list)` over `ids`; returns the rows it changed.
-async fn run_in(
-    conn: &mut AnyConnection,
-    sql: impl Fn(&str) -> String,
-    ids: &[i64],
-) -> Result<u64, StoreError> {
-    let mut changed = 0;
-    for chunk in ids.chunks(CHUNK) {
-        // Only numbered placeholders are formatted in; the ids are bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql(&placeholders(1, chunk.len()))));
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        changed += query.execute(&mut *conn).await?.rows_affected();
-    }
-    Ok(changed)
 }
 
 /// Runs `head (list)` over text values; returns the rows it changed.
