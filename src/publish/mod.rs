@@ -681,6 +681,14 @@ mod tests {
             page.contains("1 more report: <a href=\"https://c.example.org/zh\""),
             "{page}"
         );
+        // Without a feed summary the page's summary comes from the body,
+        // which ends with the related-coverage footer (and, here, no "Also
+        // reported by" list to cut before it).
+        let mut lead = grouped[1].clone();
+        lead.summary = None;
+        assert!(lead.also.is_empty() && lead.content_html.contains("Related coverage:"));
+        let page = render_page("merged", &[lead], &[], &crate::config::TimeZone::default());
+        assert!(page.contains("<p class=\"sum\">正文</p>"), "{page}");
         assert!(
             !page.contains("Related coverage"),
             "the summary leaves the footer out: {page}"
