@@ -691,7 +691,11 @@ impl Folded {
         } else if is_cjk(c) {
             self.kept(simplify(c));
         } else if c.is_alphanumeric() {
-            c.to_lowercase().for_each(|l| self.kept(l));
+            // `İ` lower-cases to `i` and a combining dot, which is no
+            // letter: keeping it would fold differently the second time.
+            c.to_lowercase()
+                .filter(|l| l.is_alphanumeric())
+                .for_each(|l| self.kept(l));
         } else {
             self.separator();
         }
