@@ -1569,7 +1569,7 @@ def usable_tpl(t) -> bool:
     return t is not None and t.leftover <= 0.1 and 200 <= t.chrome_chars <= 40000
 
 
-def build_pages(lang, pages, seed, log):
+def build_pages(lang, pages, seed, log, donor_corpora=None):
     """One pages file: stories of 1-4 copies, every copy in a different real site's chrome."""
     pages = sorted(pages, key=lambda p: p.key)
     bases, gs = dedupe_bases6(pages, lang, log)
@@ -1620,7 +1620,9 @@ def build_pages(lang, pages, seed, log):
         rest = [i for i in rest if i not in set(chosen)]
     chosen = sorted(chosen + rest[:max(0, target - len(chosen))])
     # donors: every page of the language whose article block could be replaced cleanly
-    donors = [p for p in pages if usable_tpl(p.t6)]
+    donors = [p for p in pages if usable_tpl(p.t6) and (not donor_corpora or p.corpus in donor_corpora)]
+    if not donors:
+        sys.exit(f"dedup-eval: no usable {lang} donor page in corpora {sorted(donor_corpora or [])}")
     drng = random.Random(f"{seed}:{lang}:pages:donors")
     drng.shuffle(donors)
     dweight = [1.0 / (r + 1) ** DONOR_ZIPF for r in range(len(donors))]
@@ -1718,7 +1720,7 @@ def build_pages(lang, pages, seed, log):
     return items, truth, stats
 
 
-def build(shared: Path, out: Path, seed: int) -> dict:
+def build(shared: Path, out: Path, seed: int, donor_corpora=None) -> dict:
     import_build_deps()
     t_start = time.time()
     warnings: list[str] = []
@@ -1732,7 +1734,8 @@ def build(shared: Path, out: Path, seed: int) -> dict:
         p.template = make_template(p, log)
     out.mkdir(parents=True, exist_ok=True)
     seedp = seed_paragraphs(shared)
-    manifest = {"version": VERSION, "seed": seed, "shared": str(shared), "files": {}, "warnings": warnings}
+    manifest = {"version": VERSION, "seed": seed, "shared": str(shared), "files": {}, "warnings": warnings,
+                "donors": sorted(donor_corpora) if donor_corpora else None}
     for lang in ("en", "zh"):
         lp = [p for p in pages if p.lang == lang and not p.short]
         bases = dedupe_bases(lp, log)
@@ -1777,7 +1780,7 @@ def build(shared: Path, out: Path, seed: int) -> dict:
         p.t6 = make_template6(p, log)
     manifest["pages"] = {}
     for lang, lp in (("en", en6), ("zh", zh6)):
-        items, truth, stats = build_pages(lang, lp, seed, log)
+        items, truth, stats = build_pages(lang, lp, seed, log, donor_corpora)
         name = f"{lang}-pages"
         data = "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in items)
         (out / f"{name}.jsonl").write_text(data, encoding="utf-8")
@@ -1994,13 +1997,14 @@ def ensure_data(args) -> dict:
     if not args.rebuild and mf.exists():
         m = json.loads(mf.read_text(encoding="utf-8"))
         if m.get("version") == VERSION and m.get("seed") == args.seed and \
+                m.get("donors") == (sorted(args.donors) if args.donors else None) and \
                 all((args.out / f"{s}.jsonl").exists() for s in SETS):
             return m
     shared = args.shared.resolve()
     if not (shared / "corpora").is_dir():
         sys.exit(f"dedup-eval: corpora not found under {shared} (use --shared DIR)")
     print(f"[dedup-eval] building dev set in {args.out} from {shared} (seed {args.seed})", file=sys.stderr)
-    return build(shared, args.out, args.seed)
+    return build(shared, args.out, args.seed, args.donors)
 
 
 def fmt_pair(a, b):
@@ -2103,6 +2107,9 @@ def main():
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="shared/ dir (default ../shared)")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--rebuild", action="store_true", help="rebuild the dev set even if present")
+    ap.add_argument("--donors", type=lambda v: set(v.split(",")), default=None,
+                    help="pages sets: draw copies' chrome only from these corpora (comma list of readability, "
+                         "l3s-gn1, dragnet, gne; default all). readability holds the most modern, heaviest chrome")
     ap.add_argument("--build-only", action="store_true", help="build the dev set and stop")
     ap.add_argument("--sets", default=",".join(SETS), help="comma list of " + ",".join(SETS))
     ap.add_argument("--distance", type=int)

@@ -290,13 +290,11 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
     if wanted(Strategy::Body) && drafts.iter().all(choose::Draft::is_empty) {
         drafts.push(choose::Draft::new(Strategy::Body, &body_html(html)));
     }
-    let opening = drafts
-        .iter()
-        .min_by_key(|d| d.strategy)
-        .map(choose::Draft::text)
-        .unwrap_or_default();
+    let mut by_trust: Vec<&choose::Draft> = drafts.iter().collect();
+    by_trust.sort_by_key(|d| d.strategy);
+    let openings = by_trust.iter().map(|d| d.text());
     // The page's title is plain text, even where it wrote `&lt;img…&gt;`.
-    let title = markup::plain_line(&title::reconcile(&titles, &opening));
+    let title = markup::plain_line(&title::reconcile_any(&titles, openings));
     let context = cleanup::Context {
         title: &title,
         summary: hints.summary,

@@ -152,6 +152,27 @@ pub(crate) fn reconcile(candidates: &[Candidate], body: &str) -> String {
         .unwrap_or_default()
 }
 
+/// [`reconcile`] against each candidate article in turn, most trusted
+/// first: the first reconciliation that gives a headline rather than a
+/// label wins, else the first. A block that is not the story (a
+/// registration form saying "WSJ", a footer naming the site) agrees only
+/// with the site's name, where the story's own block beside it says the
+/// page's `<h1>`.
+pub(crate) fn reconcile_any(
+    candidates: &[Candidate],
+    bodies: impl IntoIterator<Item = String>,
+) -> String {
+    let mut first = None;
+    for body in bodies {
+        let title = reconcile(candidates, &body);
+        if !is_label(&title) {
+            return title;
+        }
+        first.get_or_insert(title);
+    }
+    first.unwrap_or_else(|| reconcile(candidates, ""))
+}
+
 /// A section label or a site's name rather than a headline: one or two
 /// words (under five CJK characters).
 fn is_label(text: &str) -> bool {
@@ -604,6 +625,29 @@ mod tests {
         assert_eq!(
             reconcile(&candidates(&document, Some("Reuters")), footer),
             "Reuters"
+        );
+    }
+
+    #[test]
+    fn a_block_naming_only_the_site_yields_to_the_story_beside_it() {
+        let document = Document::from(
+            "<html><head><title>Ferry services suspended as gales close in - WSJ.com</title>\
+             </head><body><h1>Ferry services suspended as gales close in</h1></body></html>",
+        );
+        let found = candidates(&document, None);
+        let form = "Please register to gain free access to WSJ tools.\nFirst Name\nLast Name";
+        let story = "Ferry services were suspended on Tuesday as gales closed in on the islands.";
+        assert_eq!(reconcile(&found, form), "WSJ.com");
+        assert_eq!(
+            reconcile_any(&found, [form.to_string(), story.to_string()]),
+            "Ferry services suspended as gales close in"
+        );
+        // Where no block says more than the site's name, the first decides.
+        assert_eq!(reconcile_any(&found, [form.to_string()]), "WSJ.com");
+        assert_eq!(
+            reconcile_any(&found, Vec::new()),
+            reconcile(&found, ""),
+            "no candidate article at all"
         );
     }
 
