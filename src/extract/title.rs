@@ -123,8 +123,14 @@ impl<'a> Scored<'a> {
 /// page's byline or dateline may repeat). A winner that another candidate
 /// continues (a cut-off `og:title`, a title ending in "…") is completed.
 pub(crate) fn reconcile(candidates: &[Candidate], body: &str) -> String {
+    reconciled(candidates, body).0
+}
+
+/// [`reconcile`], and whether the title was chosen by agreement with the
+/// body (or confirmed by the page) rather than by trust alone.
+fn reconciled(candidates: &[Candidate], body: &str) -> (String, bool) {
     if let Some(confirmed) = confirmed_feed_title(candidates) {
-        return complete(&confirmed.text, candidates);
+        return (complete(&confirmed.text, candidates), true);
     }
     let opening: String = body.chars().take(OPENING).collect();
     let opening = Grams::of(&opening);
@@ -146,31 +152,41 @@ pub(crate) fn reconcile(candidates: &[Candidate], body: &str) -> String {
                 .then(b.candidate.origin.cmp(&a.candidate.origin))
                 .then(b.candidate.text.len().cmp(&a.candidate.text.len()))
         })
-        .map(|s| s.candidate)
-        .or_else(|| pool.iter().copied().min_by_key(|c| c.origin));
-    best.map(|c| complete(&c.text, candidates))
-        .unwrap_or_default()
+        .map(|s| s.candidate);
+    let agreed = best.is_some();
+    let best = best.or_else(|| pool.iter().copied().min_by_key(|c| c.origin));
+    let title = best
+        .map(|c| complete(&c.text, candidates))
+        .unwrap_or_default();
+    (title, agreed)
 }
 
 /// [`reconcile`] against each candidate article in turn, most trusted
-/// first: the first reconciliation that gives a headline rather than a
-/// label wins, else the first. A block that is not the story (a
-/// registration form saying "WSJ", a footer naming the site) agrees only
-/// with the site's name, where the story's own block beside it says the
-/// page's `<h1>`.
+/// first: the first headline (not a label) that an article agrees with
+/// gives the title, else the first headline chosen by trust, else the
+/// first reconciliation. A block that is not the story (a registration
+/// form saying "WSJ", a footer naming the site, a "best viewed with style
+/// sheets" notice) agrees with the site's name or with nothing, where the
+/// story's own block beside it says the page's `<h1>`.
 pub(crate) fn reconcile_any(
     candidates: &[Candidate],
     bodies: impl IntoIterator<Item = String>,
 ) -> String {
-    let mut first = None;
+    let (mut first, mut trusted) = (None, None);
     for body in bodies {
-        let title = reconcile(candidates, &body);
-        if !is_label(&title) {
+        let (title, agreed) = reconciled(candidates, &body);
+        let headline = !is_label(&title);
+        if agreed && headline {
             return title;
+        }
+        if headline && trusted.is_none() {
+            trusted = Some(title.clone());
         }
         first.get_or_insert(title);
     }
-    first.unwrap_or_else(|| reconcile(candidates, ""))
+    trusted
+        .or(first)
+        .unwrap_or_else(|| reconcile(candidates, ""))
 }
 
 /// A section label or a site's name rather than a headline: one or two
@@ -179,7 +195,11 @@ fn is_label(text: &str) -> bool {
     if text.chars().any(is_cjk) {
         text.chars().filter(|c| c.is_alphanumeric()).count() < 5
     } else {
-        text.split_whitespace().count() < 3
+        // "Technology | Reuters" is two words, not three.
+        text.split_whitespace()
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .count()
+            < 3
     }
 }
 
@@ -641,6 +661,24 @@ mod tests {
         assert_eq!(
             reconcile_any(&found, [form.to_string(), story.to_string()]),
             "Ferry services suspended as gales close in"
+        );
+        // A headline nothing agrees with (another story's `og:title` left on
+        // the page) yields to the one the story's block says.
+        let document = Document::from(
+            "<html><head><meta property=\"og:title\" content=\"Stuxnet thwarted by code update\">\
+             </head><body><h1>Ferry services suspended as gales close in</h1></body></html>",
+        );
+        let stale = candidates(&document, None);
+        let notice = "This page is best viewed in a browser with style sheets enabled.";
+        assert_eq!(reconcile(&stale, notice), "Stuxnet thwarted by code update");
+        assert_eq!(
+            reconcile_any(&stale, [notice.to_string(), story.to_string()]),
+            "Ferry services suspended as gales close in"
+        );
+        assert_eq!(
+            reconcile_any(&stale, [notice.to_string()]),
+            "Stuxnet thwarted by code update",
+            "trust decides where no block agrees"
         );
         // Where no block says more than the site's name, the first decides.
         assert_eq!(reconcile_any(&found, [form.to_string()]), "WSJ.com");
