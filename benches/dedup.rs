@@ -56,6 +56,10 @@ fn main() {
             docs.len(),
             outputs_digest(docs)
         );
+        let (rate, per_doc, digest) = event_terms_rate(docs);
+        println!(
+            "event terms {lang}: {rate:.0} docs/s, {per_doc:.1} µs/doc, outputs {digest:016x}"
+        );
     }
     if only.is_none() {
         verify_bench(&english, &chinese, &out);
@@ -136,6 +140,32 @@ fn fingerprint_rate(docs: &[String]) -> (f64, f64) {
     let secs = started.elapsed().as_secs_f64();
     std::hint::black_box(sink);
     (done as f64 / secs, secs * 1e6 / done as f64)
+}
+
+/// Documents per second and µs per document through the events pass's
+/// term counting (`events::terms::terms`, the pass's largest read cost),
+/// and a digest of every count, equal before and after a speed change
+/// that changes nothing.
+fn event_terms_rate(docs: &[String]) -> (f64, f64, u64) {
+    use feedfold::events::terms::terms;
+    let mut digest = 0u64;
+    for d in docs {
+        let terms = terms("", d);
+        for (term, count) in terms.counts {
+            digest = digest.rotate_left(7) ^ term ^ u64::from(count);
+        }
+        digest ^= u64::from(terms.digit_share.to_bits());
+    }
+    let started = Clock::start();
+    let mut done = 0usize;
+    while started.elapsed() < Duration::from_secs(3) {
+        for d in docs {
+            std::hint::black_box(terms("", d));
+        }
+        done += docs.len();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    (done as f64 / secs, secs * 1e6 / done as f64, digest)
 }
 
 /// A digest of everything the benchmark computed (fingerprint, feature
