@@ -26,7 +26,9 @@
 //! is not a list of teasers and says clearly more of the headline's words
 //! (a third of them at least, or a sixth where the paragraph was found by
 //! the summary, which is evidence of its own, or where the winner is weak:
-//! a list of teasers, or held whole by the block around the opening). A
+//! a list of teasers, or held whole by the block around the opening; or
+//! any more of them at all where the winner says none of the headline and
+//! is mostly not prose, and the other is running text with more prose). A
 //! standfirst standing alone (one paragraph) never displaces running text
 //! many times its length: it sums up the story, it is not the story.
 //!
@@ -406,8 +408,23 @@ fn opening_elsewhere<'a>(
         .filter(|d| !winner.is_some_and(|w| is_standfirst_beside(d, w)))
         .find(|d| {
             let says = title::agreement(title, &d.text());
-            says >= headline_bar(anchor, winner, d) && says >= said + HEADLINE_MARGIN
+            (says >= headline_bar(anchor, winner, d) && says >= said + HEADLINE_MARGIN)
+                || outweighs_mute(d, winner, said, says)
         })
+}
+
+/// Share of the headline's words under which a winner says nothing of it.
+const MUTE: f64 = 0.05;
+
+/// Whether `holder`, which holds the story's opening, outweighs a `winner`
+/// that misses it, says none of the headline and is mostly not prose (a
+/// list of a site's podcasts, a box of links beside a story of four short
+/// paragraphs): `holder` says some of the headline and is running text.
+fn outweighs_mute(holder: &Draft, winner: Option<&Draft>, said: f64, says: f64) -> bool {
+    said < MUTE
+        && says > said
+        && is_running_text(holder)
+        && winner.is_some_and(|w| w.prose() * 2 < w.chars() && holder.prose() > w.prose())
 }
 
 /// The share of the headline's words a block holding the story's opening
@@ -610,6 +627,34 @@ mod tests {
         );
         // Found under the headline instead, that is too little.
         let (winner, _) = choose(&drafts, None, Some(&opening(lede, Found::Headline)), title);
+        assert_eq!(winner.map(|d| d.strategy), Some(Strategy::Readability));
+    }
+
+    #[test]
+    fn a_list_saying_none_of_the_headline_yields_to_the_opening() {
+        let lede =
+            "Former rapper turned preacher M.C. Hammer is about to become a dotcom entrepreneur.";
+        let story = format!(
+            "<p>{lede}</p><p>He is best known for a hit single, but lost the millions he made in music.</p>\
+             <p>The performer will join the company as co-founder and chief strategy officer.</p>"
+        );
+        // Too short beside the story for the list rules of `judge`.
+        let podcasts = "<p>TED takeaway</p><p>TED ringtones:</p><p>Classic [mp3]</p>";
+        let drafts = [
+            draft(Strategy::Readability, podcasts),
+            draft(Strategy::Density, &story),
+        ];
+        // One headline word of four in the story, none in the list.
+        let title = "Hammer Time In Silicone Valley";
+        let anchor = opening(lede, Found::Headline);
+        let (winner, reason) = choose(&drafts, None, Some(&anchor), title);
+        assert_eq!(
+            winner.map(|d| d.strategy),
+            Some(Strategy::Density),
+            "{reason}"
+        );
+        // A winner that says some of the headline stands.
+        let (winner, _) = choose(&drafts, None, Some(&anchor), "TED ringtones and the Hammer");
         assert_eq!(winner.map(|d| d.strategy), Some(Strategy::Readability));
     }
 
