@@ -102,6 +102,11 @@ impl Draft {
         cleanup::Core::new(self.kept())
     }
 
+    /// The first of `cores` that shares text with this candidate.
+    pub fn nearest<'c>(&self, cores: &'c [cleanup::Core]) -> Option<&'c cleanup::Core> {
+        cores.iter().find(|core| core.overlaps(self.blocks.iter()))
+    }
+
     /// Whether the candidate has no text at all.
     pub fn is_empty(&self) -> bool {
         self.blocks.is_empty()
@@ -206,6 +211,26 @@ impl Draft {
             return 1.0;
         }
         want.iter().filter(|p| have.contains(*p)).count() as f64 / want.len() as f64
+    }
+}
+
+/// Cleans every candidate by the cleanup rules. The densest block and the
+/// block around the story's opening are cleaned first: Readability's
+/// candidate is cleaned of the furniture around the densest block, or where
+/// it shares nothing with that block (another story, a gallery) around the
+/// opening's (the site's selector is trusted).
+pub(crate) fn clean_all(drafts: &mut [Draft], context: &Context<'_>) {
+    let is_core = |d: &Draft| matches!(d.strategy, Strategy::Density | Strategy::Anchored);
+    drafts.sort_by_key(|d| (!is_core(d), d.strategy));
+    let mut cores: Vec<cleanup::Core> = Vec::new();
+    for draft in drafts {
+        let core = (draft.strategy == Strategy::Readability)
+            .then(|| draft.nearest(&cores))
+            .flatten();
+        draft.clean(&Context { core, ..*context });
+        if is_core(draft) {
+            cores.push(draft.core());
+        }
     }
 }
 
@@ -656,6 +681,43 @@ mod tests {
         // A winner that says some of the headline stands.
         let (winner, _) = choose(&drafts, None, Some(&anchor), "TED ringtones and the Hammer");
         assert_eq!(winner.map(|d| d.strategy), Some(Strategy::Readability));
+    }
+
+    #[test]
+    fn readability_is_trimmed_around_the_opening_where_the_densest_block_is_elsewhere() {
+        let lede = "<p>Ferry services to the northern islands were suspended on Tuesday as gales \
+                    closed in, the operator said, with waves of six metres forecast.</p>";
+        let readable = format!(
+            "<p>Posted on Tuesday</p>{lede}<p>Read more</p><p>Check out more articles!</p>\
+             <p>Saving...</p><p>This post has been added to your feed</p>"
+        );
+        let council = "<p>Elsewhere, the council met for a long evening session on the harbour budget, \
+                       where members argued over dredging and the price of berths.</p>";
+        let text_of = |drafts: &[Draft], s: Strategy| {
+            drafts.iter().find(|d| d.strategy == s).map(Draft::text)
+        };
+        let trimmed = |core: &str| {
+            let mut drafts = vec![
+                Draft::new(Strategy::Readability, &readable),
+                Draft::new(Strategy::Density, council),
+                Draft::new(Strategy::Anchored, core),
+            ];
+            clean_all(&mut drafts, &Context::default());
+            text_of(&drafts, Strategy::Readability).unwrap_or_default()
+        };
+        // The opening's block: what Readability adds past "Read more" goes,
+        // and the label before it.
+        let text = trimmed(lede);
+        assert!(text.starts_with("Ferry services"), "{text}");
+        assert!(text.ends_with("forecast."), "{text}");
+        // With no block around the opening, nothing is trimmed.
+        let mut drafts = vec![
+            Draft::new(Strategy::Readability, &readable),
+            Draft::new(Strategy::Density, council),
+        ];
+        clean_all(&mut drafts, &Context::default());
+        let text = text_of(&drafts, Strategy::Readability).unwrap_or_default();
+        assert!(text.contains("Saving..."), "{text}");
     }
 
     #[test]

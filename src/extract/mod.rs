@@ -300,22 +300,7 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
         summary: hints.summary,
         core: None,
     };
-    // The densest block is cleaned first: Readability's candidate is
-    // cleaned of the furniture around it (the site's selector is trusted).
-    drafts.sort_by_key(|d| d.strategy != Strategy::Density);
-    let mut core = None;
-    for draft in &mut drafts {
-        let context = cleanup::Context {
-            core: core
-                .as_ref()
-                .filter(|_| draft.strategy == Strategy::Readability),
-            ..context
-        };
-        draft.clean(&context);
-        if draft.strategy == Strategy::Density {
-            core = Some(draft.core());
-        }
-    }
+    choose::clean_all(&mut drafts, &context);
     if over_budget() {
         return unreadable(OVER_BUDGET);
     }

@@ -43,6 +43,11 @@ impl Core {
         }
         core
     }
+
+    /// Whether the core holds any of `blocks`' paragraphs.
+    pub fn overlaps<'a>(&self, mut blocks: impl Iterator<Item = &'a Block>) -> bool {
+        blocks.any(|b| self.texts.contains(&squash(&b.text)))
+    }
 }
 
 /// Share of the core that must be found in the candidate, and share of the
