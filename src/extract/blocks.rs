@@ -38,15 +38,32 @@ impl Block {
 
     /// Whether the paragraph reads as running text: long enough for a
     /// sentence (fewer characters carry one in Chinese than in English),
-    /// few links.
+    /// few links, and no program code (a page whose `<script>` tag was cut
+    /// off shows its code as text, which is long and has no links).
     pub fn reads_as_prose(&self) -> bool {
         let sentence = if self.text.chars().any(crate::text::script::is_cjk) {
             20
         } else {
             60
         };
-        self.chars >= sentence && self.link_density() < 0.3
+        self.chars >= sentence && self.link_density() < 0.3 && !is_code(&self.text)
     }
+}
+
+/// Whether a text reads as program code: braces or assignments, and code
+/// punctuation (`{ } ; =`) at least one character in fifty, which prose,
+/// where a semicolon is rare and braces never appear, does not reach.
+fn is_code(text: &str) -> bool {
+    let (mut code, mut marks, mut all) = (0usize, 0usize, 0usize);
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        all += 1;
+        match c {
+            '{' | '}' | '=' => (code, marks) = (code + 1, marks + 1),
+            ';' => code += 1,
+            _ => {}
+        }
+    }
+    marks > 0 && code * 50 >= all
 }
 
 /// Elements whose text is never content.
@@ -264,6 +281,17 @@ mod tests {
     fn read(html: &str) -> Vec<Block> {
         let doc = dom_query::Document::fragment(html);
         blocks(&doc.root())
+    }
+
+    #[test]
+    fn code_shown_as_text_is_no_prose() {
+        let code = "pe, fn, false ); EventCache.add(obj, type, fn); } else if (obj.attachEvent) { \
+                    obj[type+fn] = function() { obj.handler( window.event ); }";
+        let prose = "The council voted on Tuesday; the harbour budget passed by seven votes to \
+                     four, and the breakwater (a long-promised project) will be built next year.";
+        let b = read(&format!("<p>{code}</p><p>{prose}</p>"));
+        assert!(!b[0].reads_as_prose(), "{code}");
+        assert!(b[1].reads_as_prose(), "{prose}");
     }
 
     #[test]
