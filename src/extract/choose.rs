@@ -9,7 +9,9 @@
 //! 2. it is mostly link text, and the other is not;
 //! 3. it carries less than half the prose the other does, the other is not
 //!    link-heavy and holds Readability's text too (Readability dropped part
-//!    of the article, rather than the two finding different blocks);
+//!    of the article, rather than the two finding different blocks), unless
+//!    the block around the story's opening is Readability's (two ways of
+//!    finding the story agree on its container);
 //! 4. the two found different blocks, and Readability's is a list (under a
 //!    fifth of it prose: a "Support local business" box, a "Buy the
 //!    book from these retailers" list, a teaser list) while the other is
@@ -306,7 +308,7 @@ pub(crate) fn choose<'a>(
     let (readable, dense) = (find(Strategy::Readability), find(Strategy::Density));
     let (winner, reason) = match (readable, dense) {
         (Some(r), Some(d)) => {
-            let (winner, reason) = judge(r, d, summary);
+            let (winner, reason) = judge(r, d, summary, find(Strategy::Anchored));
             (Some(winner), reason)
         }
         (Some(r), None) => (Some(r), "readability's article; no dense block to compare"),
@@ -480,7 +482,15 @@ fn is_standfirst_beside(holder: &Draft, winner: &Draft) -> bool {
         && is_running_text(winner)
 }
 
-fn judge<'a>(r: &'a Draft, d: &'a Draft, summary: Option<&str>) -> (&'a Draft, &'static str) {
+/// Readability's candidate against the densest block, by rules 1 to 5 of
+/// the module documentation. `around` is the block around the story's
+/// opening, when it was drawn.
+fn judge<'a>(
+    r: &'a Draft,
+    d: &'a Draft,
+    summary: Option<&str>,
+    around: Option<&Draft>,
+) -> (&'a Draft, &'static str) {
     if let Some(summary) = summary.filter(|s| s.chars().count() >= 20)
         && r.covers(summary) < 0.5
         && d.covers(summary) >= 0.8
@@ -490,7 +500,12 @@ fn judge<'a>(r: &'a Draft, d: &'a Draft, summary: Option<&str>) -> (&'a Draft, &
     if r.link_density() > 0.5 && d.link_density() < 0.3 {
         return (d, "readability's text is mostly links");
     }
-    if r.prose() * 2 < d.prose() && d.link_density() < 0.25 && d.covers(&r.text()) >= 0.8 {
+    // Where the block around the story's opening is Readability's, two
+    // ways of finding the story agree on its container: the densest
+    // block's extra prose is the page's, not a part Readability dropped.
+    let agreed = around.is_some_and(|a| same_text(a, r));
+    if r.prose() * 2 < d.prose() && d.link_density() < 0.25 && d.covers(&r.text()) >= 0.8 && !agreed
+    {
         return (d, "readability kept under half the page's prose");
     }
     if is_list(r) && is_running_text(d) && d.chars() <= 3 * r.chars() && d.covers(&r.text()) < 0.2 {
@@ -507,6 +522,11 @@ fn judge<'a>(r: &'a Draft, d: &'a Draft, summary: Option<&str>) -> (&'a Draft, &
         );
     }
     (r, "readability's article")
+}
+
+/// Whether two candidates hold each other's text (most of it).
+fn same_text(a: &Draft, b: &Draft) -> bool {
+    a.covers(&b.text()) >= HOLDS_WINNER && b.covers(&a.text()) >= HOLDS_WINNER
 }
 
 /// A candidate read from `html` and cleaned with no context, for tests.
@@ -718,6 +738,31 @@ mod tests {
         clean_all(&mut drafts, &Context::default());
         let text = text_of(&drafts, Strategy::Readability).unwrap_or_default();
         assert!(text.contains("Saving..."), "{text}");
+    }
+
+    #[test]
+    fn readability_stands_where_the_block_around_the_opening_agrees() {
+        let story = format!(
+            "<p>{LEDE}</p><p>The winger could be out for eight weeks with the knee problem.</p>"
+        );
+        let others: String = (0..6)
+            .map(|i| format!("<p>Elsewhere in the league, another club announced a signing of its own today, number {i}.</p>"))
+            .collect();
+        let drafts = [
+            draft(Strategy::Readability, &story),
+            draft(Strategy::Density, &format!("{story}{others}")),
+            draft(Strategy::Anchored, &story),
+        ];
+        let (winner, reason) = choose(&drafts, None, None, TITLE);
+        assert_eq!(
+            winner.map(|d| d.strategy),
+            Some(Strategy::Readability),
+            "{reason}"
+        );
+        // Without that block, the densest one's extra prose may be a part
+        // Readability dropped.
+        let (winner, _) = choose(&drafts[..2], None, None, TITLE);
+        assert_eq!(winner.map(|d| d.strategy), Some(Strategy::Density));
     }
 
     #[test]
