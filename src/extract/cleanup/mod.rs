@@ -2,12 +2,13 @@
 //! paragraph: credit and copyright lines, related-link and "more stories"
 //! lists, share widgets, promotions, picture captions, a teaser repeated
 //! before the lead, an author box, readers' comments, furniture around the densest block,
-//! advertisement labels, media labels and credits, share and comment counters, newsletter boxes, tag
+//! advertisement labels, notices about the reader's browser, media labels and credits, share and comment counters, newsletter boxes, tag
 //! lines, tables of contents, related links and other stories' teasers inside the story. One file per
 //! rule, each behind [`Rule`]; a rule only ever marks paragraphs to drop.
 
 mod adverts;
 mod author;
+mod browser;
 mod captions;
 mod counters;
 mod credits;
@@ -53,6 +54,7 @@ pub(crate) trait Rule {
 const RULES: &[&dyn Rule] = &[
     &widgets::Widgets,
     &adverts::Adverts,
+    &browser::BrowserNotices,
     &counters::Counters,
     &media::MediaLabels,
     &promo::Promotions,
