@@ -10,7 +10,7 @@ use regex::Regex;
 
 use crate::extract::built_in;
 
-use super::{Context, Rule};
+use super::{Context, Rule, drop_matching};
 use crate::extract::blocks::Block;
 
 /// Drops advertisement labels.
@@ -33,11 +33,7 @@ static LABEL: LazyLock<Regex> = LazyLock::new(|| {
 
 impl Rule for Adverts {
     fn apply(&self, blocks: &[Block], keep: &mut [bool], _: &Context<'_>) {
-        for (block, keep) in blocks.iter().zip(keep.iter_mut()) {
-            if block.text.chars().count() <= LONGEST && LABEL.is_match(block.text.trim()) {
-                *keep = false;
-            }
-        }
+        drop_matching(blocks, keep, LONGEST, &LABEL);
     }
 }
 

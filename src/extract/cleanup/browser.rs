@@ -13,7 +13,7 @@ use regex::Regex;
 
 use crate::extract::built_in;
 
-use super::{Context, Rule};
+use super::{Context, Rule, drop_matching};
 use crate::extract::blocks::Block;
 
 /// Drops browser notices.
@@ -41,11 +41,7 @@ static NOTICE: LazyLock<Regex> = LazyLock::new(|| {
 
 impl Rule for BrowserNotices {
     fn apply(&self, blocks: &[Block], keep: &mut [bool], _: &Context<'_>) {
-        for (block, keep) in blocks.iter().zip(keep.iter_mut()) {
-            if block.text.chars().count() <= LONGEST && NOTICE.is_match(block.text.trim()) {
-                *keep = false;
-            }
-        }
+        drop_matching(blocks, keep, LONGEST, &NOTICE);
     }
 }
 

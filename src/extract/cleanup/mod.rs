@@ -73,6 +73,17 @@ const RULES: &[&dyn Rule] = &[
     &edges::Edges,
 ];
 
+/// Drops every paragraph of at most `longest` characters that `pattern`
+/// matches (trimmed): the shape of the rules that recognise a line by
+/// what it says.
+fn drop_matching(blocks: &[Block], keep: &mut [bool], longest: usize, pattern: &regex::Regex) {
+    for (block, keep) in blocks.iter().zip(keep.iter_mut()) {
+        if block.text.chars().count() <= longest && pattern.is_match(block.text.trim()) {
+            *keep = false;
+        }
+    }
+}
+
 /// Which paragraphs to keep.
 pub(crate) fn keep(blocks: &[Block], context: &Context<'_>) -> Vec<bool> {
     let mut keep = vec![true; blocks.len()];
