@@ -46,24 +46,25 @@ impl Block {
         } else {
             60
         };
-        self.chars >= sentence && self.link_density() < 0.3 && !is_code(&self.text)
+        self.chars >= sentence && self.link_density() < 0.3 && !is_code(&self.text, self.chars)
     }
 }
 
-/// Whether a text reads as program code: braces or assignments, and code
-/// punctuation (`{ } ; =`) at least one character in fifty, which prose,
-/// where a semicolon is rare and braces never appear, does not reach.
-fn is_code(text: &str) -> bool {
-    let (mut code, mut marks, mut all) = (0usize, 0usize, 0usize);
-    for c in text.chars().filter(|c| !c.is_whitespace()) {
-        all += 1;
-        match c {
-            '{' | '}' | '=' => (code, marks) = (code + 1, marks + 1),
-            ';' => code += 1,
+/// Whether a text of `chars` non-space characters reads as program code:
+/// braces or assignments, and code punctuation (`{ } ; =`) at least one
+/// character in fifty, which prose, where a semicolon is rare and braces
+/// never appear, does not reach. Counted over bytes: the marks are ASCII,
+/// and this runs each time a paragraph's prose is weighed.
+fn is_code(text: &str, chars: usize) -> bool {
+    let (mut code, mut marks) = (0usize, 0usize);
+    for b in text.bytes() {
+        match b {
+            b'{' | b'}' | b'=' => (code, marks) = (code + 1, marks + 1),
+            b';' => code += 1,
             _ => {}
         }
     }
-    marks > 0 && code * 50 >= all
+    marks > 0 && code * 50 >= chars
 }
 
 /// Elements whose text is never content.

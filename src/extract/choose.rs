@@ -503,8 +503,10 @@ fn judge<'a>(
     // Where the block around the story's opening is Readability's, two
     // ways of finding the story agree on its container: the densest
     // block's extra prose is the page's, not a part Readability dropped.
-    let agreed = around.is_some_and(|a| same_text(a, r));
-    if r.prose() * 2 < d.prose() && d.link_density() < 0.25 && d.covers(&r.text()) >= 0.8 && !agreed
+    if r.prose() * 2 < d.prose()
+        && d.link_density() < 0.25
+        && d.covers(&r.text()) >= 0.8
+        && !around.is_some_and(|a| same_text(a, r))
     {
         return (d, "readability kept under half the page's prose");
     }
