@@ -272,16 +272,11 @@ async fn the_daemon_finds_events_by_itself_and_serves_them() {
         assert_eq!(linked, expected.into_iter().collect(), "{}", db.label);
         // The page lists the second write-up under the first, not again.
         let page_url = daemon.feed_url.trim_end_matches("feed.atom").to_owned();
-        let page = reqwest::get(&page_url).await.unwrap().text().await.unwrap();
+        let page = common::get_text(&page_url).await;
         assert!(page.contains("1 more report: "), "{}: {page}", db.label);
         let items = page.matches("<li>").count() + page.matches("<li ").count();
         assert_eq!(items, 9, "{}: {page}", db.label);
-        let metrics = reqwest::get(format!("{page_url}metrics"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = common::get_text(&format!("{page_url}metrics")).await;
         for line in [
             "feedfold_event_passes_total{result=\"ok\"}",
             "feedfold_stories_in_events 2",

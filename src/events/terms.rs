@@ -297,15 +297,14 @@ fn each_term(text: &str, mut emit: impl FnMut(&str, u64)) {
             let (run, tail) = rest.split_at(end);
             if cjk_start {
                 // Each bigram is a slice of the run: from one character's
-                // start to the end of the next.
-                let bounds: Vec<usize> = run
-                    .char_indices()
-                    .map(|(i, _)| i)
-                    .chain([run.len()])
-                    .collect();
-                for w in bounds.windows(3) {
-                    let gram = &run[w[0]..w[2]];
-                    emit(gram, hash(gram));
+                // start to the end of the next (no buffer per run).
+                let mut ends = run.char_indices().map(|(i, _)| i).chain([run.len()]);
+                if let (Some(mut from), Some(mut next)) = (ends.next(), ends.next()) {
+                    for end in ends {
+                        let gram = &run[from..end];
+                        emit(gram, hash(gram));
+                        (from, next) = (next, end);
+                    }
                 }
             } else {
                 word(run, &mut emit);

@@ -694,15 +694,10 @@ mod tests {
         // One headline word of four in the story, none in the list.
         let title = "Hammer Time In Silicone Valley";
         let anchor = opening(lede, Found::Headline);
-        let (winner, reason) = choose(&drafts, None, Some(&anchor), title);
-        assert_eq!(
-            winner.map(|d| d.strategy),
-            Some(Strategy::Density),
-            "{reason}"
-        );
+        assert_chosen(&drafts, &anchor, title, Strategy::Density);
         // A winner that says some of the headline stands.
-        let (winner, _) = choose(&drafts, None, Some(&anchor), "TED ringtones and the Hammer");
-        assert_eq!(winner.map(|d| d.strategy), Some(Strategy::Readability));
+        let title = "TED ringtones and the Hammer";
+        assert_chosen(&drafts, &anchor, title, Strategy::Readability);
     }
 
     #[test]
@@ -715,30 +710,29 @@ mod tests {
         );
         let council = "<p>Elsewhere, the council met for a long evening session on the harbour budget, \
                        where members argued over dredging and the price of berths.</p>";
-        let text_of = |drafts: &[Draft], s: Strategy| {
-            drafts.iter().find(|d| d.strategy == s).map(Draft::text)
+        let readability_cleaned = |mut drafts: Vec<Draft>| {
+            clean_all(&mut drafts, &Context::default());
+            drafts
+                .iter()
+                .find(|d| d.strategy == Strategy::Readability)
+                .map(Draft::text)
+                .unwrap_or_default()
         };
-        let trimmed = |core: &str| {
-            let mut drafts = vec![
+        let readable_and_council = || {
+            vec![
                 Draft::new(Strategy::Readability, &readable),
                 Draft::new(Strategy::Density, council),
-                Draft::new(Strategy::Anchored, core),
-            ];
-            clean_all(&mut drafts, &Context::default());
-            text_of(&drafts, Strategy::Readability).unwrap_or_default()
+            ]
         };
         // The opening's block: what Readability adds past "Read more" goes,
         // and the label before it.
-        let text = trimmed(lede);
+        let mut drafts = readable_and_council();
+        drafts.push(Draft::new(Strategy::Anchored, lede));
+        let text = readability_cleaned(drafts);
         assert!(text.starts_with("Ferry services"), "{text}");
         assert!(text.ends_with("forecast."), "{text}");
         // With no block around the opening, nothing is trimmed.
-        let mut drafts = vec![
-            Draft::new(Strategy::Readability, &readable),
-            Draft::new(Strategy::Density, council),
-        ];
-        clean_all(&mut drafts, &Context::default());
-        let text = text_of(&drafts, Strategy::Readability).unwrap_or_default();
+        let text = readability_cleaned(readable_and_council());
         assert!(text.contains("Saving..."), "{text}");
     }
 

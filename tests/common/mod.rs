@@ -195,6 +195,16 @@ async fn serve_fixture(
     response
 }
 
+/// The body of a GET of `url` (a test's own loopback server or daemon).
+pub async fn get_text(url: &str) -> String {
+    reqwest::get(url)
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: body: {e}"))
+}
+
 /// A finished command's stdout then stderr, as text.
 pub fn output_text(output: &std::process::Output) -> String {
     format!(
