@@ -16,6 +16,8 @@
 //! CJK characters, in a row), hashed from the feature hashes already
 //! computed, so the sketch costs one multiply per feature and a compare.
 
+use super::fold::Simd;
+
 /// Hashes kept per text. 128 hashes are 512 bytes stored; the estimates'
 /// standard error is then about 0.04 at resemblance 0.7.
 pub const K: usize = 128;
@@ -204,13 +206,14 @@ impl SketchBuilder {
         self.shingles
             .resize(from + features.len().saturating_sub(1), 0);
         let out = &mut self.shingles[from..];
-        #[cfg(target_arch = "x86_64")]
-        if super::fold::wide_simd() {
-            // SAFETY: the CPU has the features the copy is compiled for.
-            unsafe { shingle_hashes_avx512(features, out) };
-            return;
+        match Simd::detect() {
+            // SAFETY: the CPU has the features each copy is compiled for.
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx512 => unsafe { shingle_hashes_avx512(features, out) },
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx2 => unsafe { shingle_hashes_avx2(features, out) },
+            _ => shingle_hashes(features, out),
         }
-        shingle_hashes(features, out);
     }
 
     /// Picks the sketch of the runs added since the last
@@ -240,6 +243,14 @@ fn shingle_hashes(features: &[u64], out: &mut [u32]) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl")]
 fn shingle_hashes_avx512(features: &[u64], out: &mut [u32]) {
+    shingle_hashes(features, out);
+}
+
+/// [`shingle_hashes`] compiled for AVX2, four at a time (each 64-bit
+/// multiply as three 32-bit ones).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn shingle_hashes_avx2(features: &[u64], out: &mut [u32]) {
     shingle_hashes(features, out);
 }
 
