@@ -408,7 +408,20 @@ fn sqlite_writer_options() -> AnyPoolOptions {
         .acquire_timeout(Duration::from_secs(30))
         .test_before_acquire(false)
         .max_connections(1)
-        .after_connect(|conn, _| Box::pin(setup_sqlite(conn, WRITE_CACHE_KIB)))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                setup_sqlite(conn, WRITE_CACHE_KIB).await?;
+                // Every batch of an ingest has its own savepoint, whose undo
+                // records (a copy of each page it changes) went to a
+                // temporary file: half of a cold poll cycle's 1.8 million
+                // write calls. In memory they are a few MiB at most, freed
+                // at each release. Only here: the pool's connections run
+                // what can need temporary space as large as the database
+                // (the one-time `VACUUM`, an index built by a migration).
+                conn.execute("PRAGMA temp_store = MEMORY").await?;
+                Ok(())
+            })
+        })
 }
 
 /// The first connection to the database, set up. On SQLite the pool would
@@ -471,11 +484,10 @@ async fn setup_sqlite(conn: &mut AnyConnection, cache_kib: i64) -> Result<(), sq
     conn.execute("PRAGMA journal_mode = WAL").await?;
     conn.execute("PRAGMA synchronous = NORMAL").await?;
     conn.execute("PRAGMA foreign_keys = ON").await?;
-    // Every batch of an ingest has its own savepoint, whose undo records
-    // (a copy of each page it changes) went to a temporary file: half of a
-    // cold poll cycle's 1.8 million write calls. In memory they are a few
-    // MiB at most, freed at each release.
-    conn.execute("PRAGMA temp_store = MEMORY").await?;
+    // A commit that finds the WAL past this many pages copies it into the
+    // file. At SQLite's 1,000 nearly every group commit of a poll cycle did,
+    // writing pages that the next commits changed again (and two fsyncs),
+    // with the write turn held; the WAL now grows to ~64 MiB instead.
     conn.execute("PRAGMA wal_autocheckpoint = 16384").await?;
     // (Memory mapping the file measured slower than a page cache:
     // remapping as it grows.) A number, not data from outside.
