@@ -22,6 +22,7 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::features::{FeatureOptions, MAX_GRAM};
 use super::normalize::{is_nfkc_stable, per_char_safe};
+use super::simd::Simd;
 use super::simhash::SEED;
 use super::traditional::{HAN_ROWS, han_rows, simplify};
 use crate::text::script::is_cjk;
@@ -789,8 +790,7 @@ fn han_bigrams(
 /// The bigram hashes of `keys` ([`bigram_key`]s), in place, through the
 /// widest copy this CPU runs: the hash's two 64-bit multiplies go into
 /// vectors natively with AVX-512DQ (eight at a time), and as three 32-bit
-/// multiplies each with AVX2 (four at a time), still about twice the
-/// scalar loop's speed.
+/// multiplies each with AVX2 (four at a time).
 #[inline(always)]
 fn finish_bigrams(keys: &mut [u64], simd: Simd) {
     match simd {
@@ -816,36 +816,6 @@ fn finish_bigrams_avx512(keys: &mut [u64]) {
 #[target_feature(enable = "avx2")]
 fn finish_bigrams_avx2(keys: &mut [u64]) {
     finish_bigrams_scalar(keys)
-}
-
-/// The vector extensions the hashing loops have copies for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Simd {
-    /// AVX-512F, DQ and VL.
-    Avx512,
-    /// AVX2.
-    Avx2,
-    /// Neither (or not x86-64).
-    Scalar,
-}
-
-impl Simd {
-    /// The widest this CPU runs.
-    pub(super) fn detect() -> Simd {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f")
-                && std::arch::is_x86_feature_detected!("avx512dq")
-                && std::arch::is_x86_feature_detected!("avx512vl")
-            {
-                return Simd::Avx512;
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                return Simd::Avx2;
-            }
-        }
-        Simd::Scalar
-    }
 }
 
 #[inline(always)]
@@ -933,8 +903,11 @@ fn punctuation() -> &'static [(u32, u64); 64] {
         let separators = separator_table();
         let mut rows = [(0u32, 0u64); 64];
         for base in [0x2000u32, 0x2040, 0x3000, 0xFF00, 0xFF40] {
+            // The rows' bases are all three-byte characters.
             let mut utf8 = [0u8; 4];
-            char::from_u32(base).map(|c| c.encode_utf8(&mut utf8));
+            if let Some(c) = char::from_u32(base) {
+                c.encode_utf8(&mut utf8);
+            }
             let prefix = u32::from_le_bytes([utf8[0], utf8[1], 0, 0]);
             let mut bits = 0u64;
             for bit in 0..64 {

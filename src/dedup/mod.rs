@@ -11,6 +11,7 @@ pub mod jsonl;
 pub mod normalize;
 mod representative;
 pub mod shingle_index;
+mod simd;
 mod simhash;
 pub mod sketch;
 pub mod template;

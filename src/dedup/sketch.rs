@@ -16,7 +16,7 @@
 //! CJK characters, in a row), hashed from the feature hashes already
 //! computed, so the sketch costs one multiply per feature and a compare.
 
-use super::fold::Simd;
+use super::simd::Simd;
 
 /// Hashes kept per text. 128 hashes are 512 bytes stored; the estimates'
 /// standard error is then about 0.04 at resemblance 0.7.

@@ -14,7 +14,7 @@ use regex::Regex;
 
 use crate::extract::built_in;
 
-use super::{Context, Rule};
+use super::{Context, Rule, drop_matching};
 use crate::extract::blocks::Block;
 
 /// Drops counter and action lines.
@@ -51,15 +51,8 @@ static NOTICE: LazyLock<Regex> = LazyLock::new(|| {
 
 impl Rule for Counters {
     fn apply(&self, blocks: &[Block], keep: &mut [bool], _: &Context<'_>) {
-        for (block, keep) in blocks.iter().zip(keep.iter_mut()) {
-            let length = block.text.chars().count();
-            let text = block.text.trim();
-            if (length <= LONGEST && LINE.is_match(text))
-                || (length <= NOTICE_LONGEST && NOTICE.is_match(text))
-            {
-                *keep = false;
-            }
-        }
+        drop_matching(blocks, keep, LONGEST, &LINE);
+        drop_matching(blocks, keep, NOTICE_LONGEST, &NOTICE);
     }
 }
 
