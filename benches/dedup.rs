@@ -117,6 +117,19 @@ fn chunks(texts: &[String], size: usize) -> Vec<String> {
         .collect()
 }
 
+/// Whether a timed loop goes on after `rounds` rounds: for three seconds,
+/// or for exactly `$BENCH_ROUNDS` rounds when set (a fixed amount of work,
+/// for counting cycles with `perf stat` on a busy machine).
+fn keep_going(started: &Clock, rounds: usize) -> bool {
+    match std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+    {
+        Some(fixed) => rounds < fixed,
+        None => started.elapsed() < Duration::from_secs(3),
+    }
+}
+
 /// Documents per second on one thread, and microseconds per document: the
 /// fingerprint and the sketch (taken out, as the daemon stores it).
 fn fingerprint_rate(docs: &[String]) -> (f64, f64) {
@@ -131,7 +144,7 @@ fn fingerprint_rate(docs: &[String]) -> (f64, f64) {
     }
     let started = Clock::start();
     let mut done = 0usize;
-    while started.elapsed() < Duration::from_secs(3) {
+    while keep_going(&started, done / docs.len()) {
         for d in docs {
             sink ^= one(&mut f, d);
         }
@@ -158,7 +171,7 @@ fn event_terms_rate(docs: &[String]) -> (f64, f64, u64) {
     }
     let started = Clock::start();
     let mut done = 0usize;
-    while started.elapsed() < Duration::from_secs(3) {
+    while keep_going(&started, done / docs.len()) {
         for d in docs {
             std::hint::black_box(terms("", d));
         }

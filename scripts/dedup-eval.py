@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Development set and scorer for `feedfold dedup` (near-duplicate story clustering). Version 6.
+"""Development set and scorer for `feedfold dedup` (near-duplicate story clustering). Version 7.
 
 SETUP (building the set needs these; scoring an already built set with the binary is stdlib only):
     python3 -m venv /tmp/evalvenv && /tmp/evalvenv/bin/pip install trafilatura lxml lxml_html_clean \
@@ -25,6 +25,8 @@ WHAT IT BUILDS
     en-text en-html zh-text zh-html   the version 5 sets, built exactly as in version 5 (byte-identical
                                       files for the same seed; their construction is described below)
     en-pages zh-pages                 version 6: html only, "wire copies in other real sites' chrome"
+                                      version 7: a donor's <meta name="Headline"> (and itemprop=headline)
+                                      is rewritten to the copy's title like og:title (was left stale)
   + <name>.truth.jsonl per file + manifest.json (counts, sha256, and for the pages sets the stats:
   stories, copies, natural duplicates, same-event pairs, donors, chromes shared by stories, edits).
   text items {"id","title","text","published","source"}; html items {"id","title","html","url",
@@ -52,7 +54,7 @@ WHAT IT BUILDS
   make_template6 finds the smallest element holding >= 80% of the page's gold paragraphs (sampled
   30-char keys) and replaces it -- or, when that element also holds other blocks, only the run of its
   children from the first to the last article child -- by one slot; donor's h1 / exact-title elements,
-  <title> (keeping the site's suffix), og:/twitter: meta, canonical, description and keywords are
+  <title> (keeping the site's suffix), og:/twitter:/Headline meta, canonical, description and keywords are
   rewritten; a donor is used only when <= 10% of its article keys are left in the chrome and it has
   200..40000 chars of chrome. Nav, sidebars, related links, comments, photo galleries, captions, footers
   all stay. Copy 0 sits in its own page's chrome when that page is usable (its own site and source),
@@ -171,7 +173,7 @@ from pathlib import Path
 
 SCRIPT = Path(__file__).resolve()
 REPO = SCRIPT.parent.parent
-VERSION = 6
+VERSION = 7
 DEFAULT_SEED = 20240510
 DEFAULT_OUT = Path("/tmp/feedfold-dedup-eval")
 VENV_PY = Path("/tmp/evalvenv/bin/python")
@@ -583,7 +585,7 @@ def make_template(page: Page, log):
         t.text = M_TITLE + suffix
         for m in head.iter("meta"):
             k = (m.get("property") or m.get("name") or "").lower()
-            if k in ("og:title", "twitter:title", "title"):
+            if k in ("og:title", "twitter:title", "title", "headline"):
                 m.set("content", M_TITLE)
             elif k in ("description", "og:description", "twitter:description"):
                 m.set("content", M_DESC)
@@ -1227,7 +1229,8 @@ def make_template6(page: Page, log):
         t.text = M_TITLE + suffix
         for m in head.iter("meta"):
             k = (m.get("property") or m.get("name") or "").lower()
-            if k in ("og:title", "twitter:title", "title"):
+            if k in ("og:title", "twitter:title", "title", "headline") or \
+                    (m.get("itemprop") or "").lower() == "headline":
                 m.set("content", M_TITLE)
             elif k in ("description", "og:description", "twitter:description"):
                 m.set("content", M_DESC)

@@ -267,8 +267,9 @@ fn shingle_hash(previous: u64, feature: u64) -> u32 {
 /// (`scratch` is room for the values under the bar).
 fn bottom_k(values: &[u32], scratch: &mut Vec<u32>, out: &mut Vec<u32>) {
     out.clear();
-    if scratch.len() < values.len() {
-        scratch.resize(values.len(), 0);
+    // Room for a whole vector past the last value kept.
+    if scratch.len() < values.len() + 16 {
+        scratch.resize(values.len() + 16, 0);
     }
     // Hashes are uniform: `n` of them put about K + 6 standard deviations
     // of the K-th smallest under this bar.
@@ -276,11 +277,7 @@ fn bottom_k(values: &[u32], scratch: &mut Vec<u32>, out: &mut Vec<u32>) {
     let mut bar = ((K as u64 + 72) << 32) / n;
     loop {
         let limit = u32::try_from(bar).unwrap_or(u32::MAX);
-        let mut kept = 0;
-        for &v in values {
-            scratch[kept] = v;
-            kept += usize::from(v <= limit);
-        }
+        let kept = under_bar(values, limit, scratch);
         let under = &mut scratch[..kept];
         under.sort_unstable();
         out.clear();
@@ -295,6 +292,60 @@ fn bottom_k(values: &[u32], scratch: &mut Vec<u32>, out: &mut Vec<u32>) {
         }
         bar = bar.saturating_mul(4);
     }
+}
+
+/// The values of `values` at or under `limit`, in order, to the front of
+/// `scratch` (at least 16 longer than `values`); returns how many. The
+/// one pass over every shingle hash a text has, so it has a vector copy.
+fn under_bar(values: &[u32], limit: u32, scratch: &mut [u32]) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if Simd::detect() == Simd::Avx512 {
+        // SAFETY: the CPU has AVX-512F (`Simd::detect`).
+        return unsafe { under_bar_avx512(values, limit, scratch) };
+    }
+    under_bar_scalar(values, limit, scratch)
+}
+
+/// [`under_bar`] without a branch per value.
+fn under_bar_scalar(values: &[u32], limit: u32, scratch: &mut [u32]) -> usize {
+    let mut kept = 0;
+    for &v in values {
+        scratch[kept] = v;
+        kept += usize::from(v <= limit);
+    }
+    kept
+}
+
+/// [`under_bar`] sixteen values at a time: those under the bar are
+/// compressed to the front of a register, which is stored whole (hence
+/// the room in `scratch`); the compressing store is slow on some CPUs.
+///
+/// # Safety
+///
+/// The CPU must run AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn under_bar_avx512(values: &[u32], limit: u32, scratch: &mut [u32]) -> usize {
+    use std::arch::x86_64::{
+        _mm512_cmple_epu32_mask, _mm512_loadu_si512, _mm512_maskz_compress_epi32,
+        _mm512_set1_epi32, _mm512_storeu_si512,
+    };
+    assert!(scratch.len() >= values.len() + 16);
+    let bar = _mm512_set1_epi32(limit as i32);
+    let mut kept = 0;
+    let mut chunks = values.chunks_exact(16);
+    for chunk in &mut chunks {
+        // SAFETY: `chunk` is 16 values; `kept` <= the values read so far,
+        // so 16 from `kept` on are inside `scratch` (asserted above).
+        unsafe {
+            let v = _mm512_loadu_si512(chunk.as_ptr().cast());
+            let under = _mm512_cmple_epu32_mask(v, bar);
+            let packed = _mm512_maskz_compress_epi32(under, v);
+            _mm512_storeu_si512(scratch.as_mut_ptr().add(kept).cast(), packed);
+            kept += under.count_ones() as usize;
+        }
+    }
+    kept + under_bar_scalar(chunks.remainder(), limit, &mut scratch[kept..])
 }
 
 /// The builder as first written, one shingle at a time into a sorted list:
@@ -385,6 +436,26 @@ mod tests {
                 r.break_run();
                 features[split..].iter().for_each(|&f| r.add(f));
                 assert_eq!(b.sketch(), r.sketch(), "len {len}, distinct {distinct}");
+            }
+        }
+    }
+
+    #[test]
+    fn both_copies_of_the_bar_pass_agree() {
+        let mut state = 11u64;
+        let values: Vec<u32> = (0..1_000)
+            .map(|_| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                (state >> 32) as u32
+            })
+            .collect();
+        for len in [0usize, 1, 15, 16, 17, 33, 1_000] {
+            for limit in [0, 1 << 28, u32::MAX / 2, u32::MAX] {
+                let (mut a, mut b) = (vec![0; len + 16], vec![0; len + 16]);
+                let n = under_bar_scalar(&values[..len], limit, &mut a);
+                assert_eq!(under_bar(&values[..len], limit, &mut b), n);
+                assert_eq!(a[..n], b[..n], "len {len}, limit {limit}");
+                assert!(a[..n].iter().all(|&v| v <= limit));
             }
         }
     }
