@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Development set and scorer for `feedfold dedup` (near-duplicate story clustering). Version 7.
+"""Development set and scorer for `feedfold dedup` (near-duplicate story clustering). Version 8.
 
 SETUP (building the set needs these; scoring an already built set with the binary is stdlib only):
     python3 -m venv /tmp/evalvenv && /tmp/evalvenv/bin/pip install trafilatura lxml lxml_html_clean \
@@ -27,6 +27,8 @@ WHAT IT BUILDS
     en-pages zh-pages                 version 6: html only, "wire copies in other real sites' chrome"
                                       version 7: a donor's <meta name="Headline"> (and itemprop=headline)
                                       is rewritten to the copy's title like og:title (was left stale)
+                                      version 8: title/description/url metas are rewritten anywhere in the
+                                      page, not only in <head>; '"' in a title is escaped in attributes
   + <name>.truth.jsonl per file + manifest.json (counts, sha256, and for the pages sets the stats:
   stories, copies, natural duplicates, same-event pairs, donors, chromes shared by stories, edits).
   text items {"id","title","text","published","source"}; html items {"id","title","html","url",
@@ -173,7 +175,7 @@ from pathlib import Path
 
 SCRIPT = Path(__file__).resolve()
 REPO = SCRIPT.parent.parent
-VERSION = 7
+VERSION = 8
 DEFAULT_SEED = 20240510
 DEFAULT_OUT = Path("/tmp/feedfold-dedup-eval")
 VENV_PY = Path("/tmp/evalvenv/bin/python")
@@ -441,6 +443,7 @@ def dedupe_bases(pages: list[Page], log) -> list[tuple[Page, list[Page]]]:
 # ---- page templates (real chrome) ----
 
 M_TITLE, M_BODY, M_DESC, M_URL = "FFXTITLEXFF", "FFXBODYXFF", "FFXDESCXFF", "FFXURLXFF"
+M_TITLE_ATTR = "FFXATTRTITLEXFF"   # v8, pages sets: the title inside an attribute value (quotes escaped)
 DROP_TAGS = ("script", "style", "noscript", "svg", "iframe", "template", "object", "embed", "canvas",
              "video", "audio", "picture", "source")
 
@@ -1166,6 +1169,19 @@ def make_template6(page: Page, log):
                 slot.set("id", node.get("id"))
             node.getparent().replace(node, slot)
     nt = nospace(page.title)
+    # title/description/url metas anywhere in the page (feedfold reads every <meta>, not only the
+    # head's; v7 and before rewrote the head's only), before the inline boxes below are copied
+    for m in doc.iter("meta"):
+        k = (m.get("property") or m.get("name") or "").lower()
+        if k in ("og:title", "twitter:title", "title", "headline") or \
+                (m.get("itemprop") or "").lower() == "headline":
+            m.set("content", M_TITLE_ATTR)
+        elif k in ("description", "og:description", "twitter:description"):
+            m.set("content", M_DESC)
+        elif k in ("og:url", "twitter:url"):
+            m.set("content", M_URL)
+        elif k in ("keywords", "news_keywords"):
+            m.set("content", "")
     # chrome boxes that real pages also put inside an article (related-links lists, teaser and promo
     # boxes): copies of up to 6 of the donor's own, the most prose-like first (longest sentence-ish
     # run of text without a link), for render_article to interleave
@@ -1227,17 +1243,6 @@ def make_template6(page: Page, log):
         for c in list(t):
             t.remove(c)
         t.text = M_TITLE + suffix
-        for m in head.iter("meta"):
-            k = (m.get("property") or m.get("name") or "").lower()
-            if k in ("og:title", "twitter:title", "title", "headline") or \
-                    (m.get("itemprop") or "").lower() == "headline":
-                m.set("content", M_TITLE)
-            elif k in ("description", "og:description", "twitter:description"):
-                m.set("content", M_DESC)
-            elif k in ("og:url", "twitter:url"):
-                m.set("content", M_URL)
-            elif k in ("keywords", "news_keywords"):
-                m.set("content", "")
         for l in head.iter("link"):
             if (l.get("rel") or "").lower() == "canonical":
                 l.set("href", M_URL)
@@ -1698,6 +1703,7 @@ def build_pages(lang, pages, seed, log, donor_corpora=None):
             art = render_article(c.paras, lang, c.style, c.ctx, url,
                                  random.Random(f"{seed}:{lang}:markup:{c.group}#{c.idx}"))
             page = (c.tpl.html.replace(M_BODY, art).replace(M_TITLE, htmlmod.escape(c.title, quote=False))
+                    .replace(M_TITLE_ATTR, htmlmod.escape(c.title))   # attribute values: quotes escaped
                     .replace(M_DESC, htmlmod.escape(desc)).replace(M_URL, htmlmod.escape(url)))
         item = {"id": f"{lang}-p{n:04d}", "title": c.title, "html": page, "url": url,
                 "published": published, "source": c.site}

@@ -355,6 +355,32 @@ async fn sources_sync_by_name_and_keep_fetch_state() {
 }
 
 #[tokio::test]
+async fn syncing_an_unchanged_config_writes_nothing() {
+    with_each_backend(|store, label| async move {
+        let config = [record("a", 1, &["x", "y"]), record("b", 0, &[])];
+        let ids = store.sync_sources(&config).await.unwrap();
+        let before = store.version().await.unwrap();
+        // The same sources, groups in another order: nothing to write, so
+        // the served feeds are not rendered again.
+        let same = [record("a", 1, &["y", "x"]), record("b", 0, &[])];
+        assert_eq!(store.sync_sources(&same).await.unwrap(), ids, "{label}");
+        assert_eq!(store.version().await.unwrap(), before, "{label}");
+
+        // A changed group is written; a dropped source is disabled and
+        // comes back enabled with its id.
+        store.sync_sources(&[record("a", 1, &["x"])]).await.unwrap();
+        let after = store.version().await.unwrap();
+        assert!(after > before, "{label}");
+        assert!(!store.source_state("b").await.unwrap().enabled, "{label}");
+        let back = store.sync_sources(&config).await.unwrap();
+        assert_eq!(back, ids, "{label}");
+        assert!(store.source_state("b").await.unwrap().enabled, "{label}");
+        assert!(store.version().await.unwrap() > after, "{label}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn reopening_the_database_keeps_everything() {
     let db = TestDb::sqlite();
     let store = Store::open(&db.url).await.unwrap();

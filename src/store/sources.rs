@@ -1,11 +1,13 @@
 //! Source rows: kept in step with the config, and their fetch state.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sqlx::Row;
 
 use super::{Store, StoreError};
 use crate::fetch::Validators;
+
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 /// A source as the config describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,51 +117,41 @@ const STATE_COLUMNS: &str =
 impl Store {
     /// Inserts or updates the configured sources by name and returns their ids.
     /// Sources no longer in the config keep their rows (and entries) but are
-    /// marked disabled.
+    /// marked disabled. Only what differs from the stored rows is written:
+    /// `feedfold fetch` syncs every source at each start, and rewriting
+    /// 5,000 unchanged rows (and their groups) took 10,000 statements.
     pub async fn sync_sources(
         &self,
         sources: &[SourceRecord],
     ) -> Result<HashMap<String, i64>, StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE sources SET enabled = 0")
-            .execute(&mut **tx)
-            .await?;
-        let mut ids = HashMap::new();
-        for source in sources {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO sources (name, url, priority, enabled) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (name) DO UPDATE SET priority = $3, enabled = $4,
-                     etag = CASE WHEN sources.url = $2 THEN sources.etag END,
-                     last_modified = CASE WHEN sources.url = $2 THEN sources.last_modified END,
-                     retry_at = CASE WHEN sources.url = $2 THEN sources.retry_at END,
-                     fresh_until = CASE WHEN sources.url = $2 THEN sources.fresh_until END,
-                     gone_at = CASE WHEN sources.url = $2 THEN sources.gone_at END,
-                     moved_to = CASE WHEN sources.url = $2 THEN sources.moved_to END,
-                     error_count = CASE WHEN sources.url = $2 THEN sources.error_count ELSE 0 END,
-                     url = $2
-                 RETURNING id",
-            )
-            .bind(&source.name)
-            .bind(&source.url)
-            .bind(source.priority)
-            .bind(i64::from(source.enabled))
-            .fetch_one(&mut **tx)
-            .await?;
-            sqlx::query("DELETE FROM source_groups WHERE source_id = $1")
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-            for group in &source.groups {
-                sqlx::query("INSERT INTO source_groups (source_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(id)
-                    .bind(group)
+        let stored = stored_sources(&mut tx).await?;
+        let configured: HashSet<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+        let mut changed = false;
+        for (name, row) in &stored {
+            if row.record.enabled && !configured.contains(name.as_str()) {
+                sqlx::query("UPDATE sources SET enabled = 0 WHERE id = $1")
+                    .bind(row.id)
                     .execute(&mut **tx)
                     .await?;
+                changed = true;
             }
+        }
+        let mut ids = HashMap::new();
+        for source in sources {
+            let id = match stored.get(&source.name) {
+                Some(row) if row.record.same_as(source) => row.id,
+                _ => {
+                    changed = true;
+                    upsert_source(&mut tx, source).await?
+                }
+            };
             ids.insert(source.name.clone(), id);
         }
         // Names, priorities and groups decide how stories are shown.
-        tx.mark_changed().await?;
+        if changed {
+            tx.mark_changed().await?;
+        }
         tx.commit().await?;
         Ok(ids)
     }
@@ -245,6 +237,91 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// A source's row as stored, to compare with the config.
+struct StoredSource {
+    id: i64,
+    record: SourceRecord,
+}
+
+impl SourceRecord {
+    /// Whether storing `other` would change nothing (groups as sets).
+    fn same_as(&self, other: &SourceRecord) -> bool {
+        let groups = |r: &SourceRecord| r.groups.iter().cloned().collect::<BTreeSet<_>>();
+        self.url == other.url
+            && self.priority == other.priority
+            && self.enabled == other.enabled
+            && groups(self) == groups(other)
+    }
+}
+
+/// Every stored source with its groups, by name.
+async fn stored_sources(tx: &mut Tx) -> Result<HashMap<String, StoredSource>, StoreError> {
+    let rows = sqlx::query("SELECT id, name, url, priority, enabled FROM sources")
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut by_id = HashMap::new();
+    for row in &rows {
+        let record = SourceRecord {
+            name: row.try_get("name")?,
+            url: row.try_get("url")?,
+            priority: row.try_get("priority")?,
+            groups: Vec::new(),
+            enabled: row.try_get::<i64, _>("enabled")? != 0,
+        };
+        by_id.insert(row.try_get::<i64, _>("id")?, record);
+    }
+    let groups = sqlx::query("SELECT source_id, name FROM source_groups")
+        .fetch_all(&mut **tx)
+        .await?;
+    for row in &groups {
+        if let Some(record) = by_id.get_mut(&row.try_get::<i64, _>("source_id")?) {
+            record.groups.push(row.try_get("name")?);
+        }
+    }
+    Ok(by_id
+        .into_iter()
+        .map(|(id, record)| (record.name.clone(), StoredSource { id, record }))
+        .collect())
+}
+
+/// Inserts or updates one source and its groups; returns its id. A new
+/// URL forgets what was learnt about the old one.
+async fn upsert_source(tx: &mut Tx, source: &SourceRecord) -> Result<i64, StoreError> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO sources (name, url, priority, enabled) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (name) DO UPDATE SET priority = $3, enabled = $4,
+             etag = CASE WHEN sources.url = $2 THEN sources.etag END,
+             last_modified = CASE WHEN sources.url = $2 THEN sources.last_modified END,
+             retry_at = CASE WHEN sources.url = $2 THEN sources.retry_at END,
+             fresh_until = CASE WHEN sources.url = $2 THEN sources.fresh_until END,
+             gone_at = CASE WHEN sources.url = $2 THEN sources.gone_at END,
+             moved_to = CASE WHEN sources.url = $2 THEN sources.moved_to END,
+             error_count = CASE WHEN sources.url = $2 THEN sources.error_count ELSE 0 END,
+             url = $2
+         RETURNING id",
+    )
+    .bind(&source.name)
+    .bind(&source.url)
+    .bind(source.priority)
+    .bind(i64::from(source.enabled))
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM source_groups WHERE source_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    for group in &source.groups {
+        sqlx::query(
+            "INSERT INTO source_groups (source_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(group)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(id)
 }
 
 fn state_from_row(row: &sqlx::any::AnyRow) -> Result<SourceState, StoreError> {
