@@ -530,7 +530,7 @@ impl Scheduler {
             }
         };
         if let Some(name) = self.in_flight.remove(&id) {
-            reschedule(self.pipeline.config(), &mut self.queue, &name, hold);
+            reschedule(&self.pipeline, &mut self.queue, &name, hold);
         }
         if changed && self.publish_at.is_none() {
             self.publish_at = Some(tokio::time::Instant::now() + PUBLISH_DELAY);
@@ -565,14 +565,14 @@ impl Scheduler {
         {
             tracing::warn!("daemon.listen and daemon.database take effect at the next restart");
         }
-        let old = self.pipeline.config().clone();
+        let old = self.pipeline.clone();
         self.pipeline = self.pipeline.reconfigured(config.clone()).await?;
         let mut queue = initial_queue(&self.pipeline, Utc::now()).await?;
         for source in config.enabled_sources() {
             // Unchanged sources keep their slot; in-flight ones are rescheduled
             // when they finish.
-            let unchanged = old.enabled_sources().any(|o| {
-                o.name == source.name && o.schedule(&old.daemon) == source.schedule(&config.daemon)
+            let unchanged = old.enabled_source(&source.name).is_some_and(|o| {
+                o.schedule(&old.config().daemon) == source.schedule(&config.daemon)
             });
             if let Some(at) = self.queue.due_at(&source.name).filter(|_| unchanged) {
                 queue.insert(&source.name, at);
@@ -742,11 +742,12 @@ impl Hold {
 /// Puts a source back in the queue at its next scheduled time, unless it is
 /// gone, and not before what holds it back; or sooner, when a lost claim
 /// asks to try the same run again.
-fn reschedule(config: &Config, queue: &mut DueQueue, name: &str, hold: Hold) {
+fn reschedule(pipeline: &Pipeline, queue: &mut DueQueue, name: &str, hold: Hold) {
     if hold.gone {
         return;
     }
-    let Some(source) = config.enabled_sources().find(|s| s.name == name) else {
+    let config = pipeline.config();
+    let Some(source) = pipeline.enabled_source(name) else {
         return;
     };
     let cron = source.schedule(&config.daemon);
@@ -764,9 +765,10 @@ fn reschedule(config: &Config, queue: &mut DueQueue, name: &str, hold: Hold) {
 async fn initial_queue(pipeline: &Pipeline, now: DateTime<Utc>) -> Result<DueQueue, DaemonError> {
     let config = pipeline.config();
     let states = pipeline.store().source_states().await?;
+    let states: HashMap<&str, &SourceState> = states.iter().map(|s| (s.name.as_str(), s)).collect();
     let mut queue = DueQueue::new();
     for source in config.enabled_sources() {
-        let state = states.iter().find(|s| s.name == source.name);
+        let state = states.get(source.name.as_str()).copied();
         if let Some(gone) = state.and_then(|s| s.gone_at) {
             tracing::warn!(
                 source = %source.name,
