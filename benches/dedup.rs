@@ -117,14 +117,15 @@ fn chunks(texts: &[String], size: usize) -> Vec<String> {
         .collect()
 }
 
-/// Whether a timed loop goes on after `rounds` rounds: for three seconds,
-/// or for exactly `$BENCH_ROUNDS` rounds when set (a fixed amount of work,
-/// for counting cycles with `perf stat` on a busy machine).
+/// Whether the fingerprint or event-terms loop goes on after `rounds`
+/// rounds: for three seconds, or for exactly `$BENCH_ROUNDS` rounds when
+/// set above zero (a fixed amount of work, to compare builds on a busy
+/// machine; the other parts stay timed).
 fn keep_going(started: &Clock, rounds: usize) -> bool {
-    match std::env::var("BENCH_ROUNDS")
+    let fixed = std::env::var("BENCH_ROUNDS")
         .ok()
-        .and_then(|r| r.parse().ok())
-    {
+        .and_then(|r| r.parse().ok());
+    match fixed.filter(|&n: &usize| n > 0) {
         Some(fixed) => rounds < fixed,
         None => started.elapsed() < Duration::from_secs(3),
     }

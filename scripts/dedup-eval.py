@@ -588,7 +588,7 @@ def make_template(page: Page, log):
         t.text = M_TITLE + suffix
         for m in head.iter("meta"):
             k = (m.get("property") or m.get("name") or "").lower()
-            if k in ("og:title", "twitter:title", "title", "headline"):
+            if k in ("og:title", "twitter:title", "title"):
                 m.set("content", M_TITLE)
             elif k in ("description", "og:description", "twitter:description"):
                 m.set("content", M_DESC)

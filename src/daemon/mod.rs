@@ -584,6 +584,11 @@ impl Scheduler {
         self.publisher.pipeline = self.pipeline.clone();
         self.publisher.groups = config_groups(&config);
         self.publisher.publish().await;
+        // New `[events]` settings or window regroup what is stored: the
+        // next events pass runs even if no content changed (syncing an
+        // unchanged config no longer moves the change counter).
+        self.events_seen.store(i64::MIN, Ordering::Relaxed);
+        self.events_soon();
         // Sources that left or opted out are unsubscribed now.
         self.start_subscribing();
         tracing::info!(

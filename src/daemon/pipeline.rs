@@ -186,13 +186,12 @@ impl Pipeline {
         let title_rules =
             TitleRules::with_extra(&config.dedup.title_prefixes, &config.dedup.title_sites);
         let scraper = Scraper::new(fetcher.clone(), store.clone(), &config, metrics.clone());
-        let enabled = config
-            .sources
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.enabled)
-            .map(|(i, s)| (s.name.clone(), i))
-            .collect();
+        let mut enabled = std::collections::HashMap::new();
+        for (i, source) in config.sources.iter().enumerate().filter(|(_, s)| s.enabled) {
+            // The first of a name, as a scan finds it (a parsed config
+            // has no two).
+            enabled.entry(source.name.clone()).or_insert(i);
+        }
         Ok(Pipeline {
             config,
             store,
