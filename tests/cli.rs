@@ -337,6 +337,52 @@ async fn sighup_stops_a_removed_source_and_applies_changed_schedules() {
     assert!(status.success(), "{status}");
 }
 
+#[tokio::test]
+async fn sighup_runs_the_events_pass_again_though_nothing_was_fetched() {
+    let server = FixtureServer::start().await;
+    let items = [
+        (
+            "1",
+            "Harbour reopens",
+            "https://x.example.org/1",
+            "The harbour reopened.",
+        ),
+        (
+            "2",
+            "Ferries resume",
+            "https://x.example.org/2",
+            "Ferries resumed.",
+        ),
+    ];
+    server.set("a.xml", Fixture::feed(rss("a", &items)));
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("ff.db").display());
+    // Fetched once, at start: after that nothing moves the change counter.
+    let sources = source("a", &server.url("a.xml"), "schedule = \"0 0 1 1 *\"");
+    let config = write_config(dir.path(), &db, &sources);
+    let daemon = Daemon::start_with(&config, "feedfold=debug", &[]);
+    let pass = "feedfold::daemon::events: events: ";
+    daemon.wait_for_log(pass, 1).await;
+    // A reload may bring new [events] settings: stories are grouped again
+    // even though the unchanged config wrote nothing.
+    write_config(dir.path(), &db, &sources);
+    daemon.signal("HUP");
+    daemon.wait_for_log("config reloaded", 1).await;
+    // Passes keep a gap of 15 s between their starts: more than
+    // `wait_for_log` allows on a loaded machine.
+    let started = std::time::Instant::now();
+    while daemon.log().lines().filter(|l| l.contains(pass)).count() < 2 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "no events pass after the reload:\n{}",
+            daemon.log()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let status = daemon.stop();
+    assert!(status.success(), "{status}");
+}
+
 /// The datagrams a service manager would receive on `NOTIFY_SOCKET`, read
 /// on a thread of their own as they arrive.
 struct NotifySocket {
