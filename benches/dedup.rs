@@ -117,15 +117,20 @@ fn chunks(texts: &[String], size: usize) -> Vec<String> {
         .collect()
 }
 
-/// Whether the fingerprint or event-terms loop goes on after `rounds`
-/// rounds: for three seconds, or for exactly `$BENCH_ROUNDS` rounds when
-/// set above zero (a fixed amount of work, to compare builds on a busy
-/// machine; the other parts stay timed).
-fn keep_going(started: &Clock, rounds: usize) -> bool {
-    let fixed = std::env::var("BENCH_ROUNDS")
+/// The rounds of the corpus the fingerprint and event-terms loops run:
+/// `$BENCH_ROUNDS` when set above zero (a fixed amount of work, to compare
+/// builds on a busy machine; the other parts stay timed), else as many as
+/// three seconds take.
+fn fixed_rounds() -> Option<usize> {
+    let rounds = std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok());
-    match fixed.filter(|&n: &usize| n > 0) {
+    rounds.filter(|&n: &usize| n > 0)
+}
+
+/// Whether a loop goes on after `rounds` rounds (see [`fixed_rounds`]).
+fn keep_going(fixed: Option<usize>, started: &Clock, rounds: usize) -> bool {
+    match fixed {
         Some(fixed) => rounds < fixed,
         None => started.elapsed() < Duration::from_secs(3),
     }
@@ -143,9 +148,10 @@ fn fingerprint_rate(docs: &[String]) -> (f64, f64) {
     for d in docs {
         sink ^= one(&mut f, d); // warm-up
     }
+    let fixed = fixed_rounds();
     let started = Clock::start();
     let mut done = 0usize;
-    while keep_going(&started, done / docs.len()) {
+    while keep_going(fixed, &started, done / docs.len()) {
         for d in docs {
             sink ^= one(&mut f, d);
         }
@@ -170,9 +176,10 @@ fn event_terms_rate(docs: &[String]) -> (f64, f64, u64) {
         }
         digest ^= u64::from(terms.digit_share.to_bits());
     }
+    let fixed = fixed_rounds();
     let started = Clock::start();
     let mut done = 0usize;
-    while keep_going(&started, done / docs.len()) {
+    while keep_going(fixed, &started, done / docs.len()) {
         for d in docs {
             std::hint::black_box(terms("", d));
         }

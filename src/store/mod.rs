@@ -108,6 +108,9 @@ pub struct Store {
 /// the fingerprints.
 type Turn = tokio::sync::OwnedMutexGuard<Candidates>;
 
+/// A transaction on either backend, as the store's statements take it.
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
 /// A write transaction, holding this process's turn to write until it
 /// commits or is dropped (rolled back).
 pub(crate) struct WriteTx {

@@ -4,10 +4,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, Tx};
 use crate::fetch::Validators;
-
-type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 /// A source as the config describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,7 +246,9 @@ struct StoredSource {
 impl SourceRecord {
     /// Whether storing `other` would change nothing (groups as sets).
     fn same_as(&self, other: &SourceRecord) -> bool {
-        let groups = |r: &SourceRecord| r.groups.iter().cloned().collect::<BTreeSet<_>>();
+        fn groups(r: &SourceRecord) -> BTreeSet<&str> {
+            r.groups.iter().map(String::as_str).collect()
+        }
         self.url == other.url
             && self.priority == other.priority
             && self.enabled == other.enabled

@@ -5,9 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Store, StoreError, placeholders};
-
-type Tx = sqlx::Transaction<'static, sqlx::Any>;
+use super::{Store, StoreError, Tx, placeholders};
 
 /// Lines kept per site at most; past it, the site's lines seen on one page
 /// only go, the least recently seen first.

@@ -7,10 +7,10 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
-use sqlx::{Any, Encode, Row, Transaction, Type};
+use sqlx::{Any, Encode, Row, Type};
 
 use super::super::candidates::{Candidates, traits_of};
-use super::super::{StoreError, media, placeholders};
+use super::super::{StoreError, Tx, media, placeholders};
 use super::plan::{
     Existing, Known, Merge, NewEntry, NewStory, PENDING, Plan, Row as Stored, Update, time,
 };
@@ -25,8 +25,6 @@ use crate::dedup::{MatchOptions, Sketch, Traits};
 /// of a statement's parameters (at 8,000 it took most of ingest's time).
 /// A feed's worth of items still fits in one statement.
 const MAX_PARAMS: usize = 1000;
-
-type Tx = Transaction<'static, Any>;
 
 /// The columns of `plan::Row`, with the story's start, key, and whether it
 /// holds an entry the user split out.
