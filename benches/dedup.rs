@@ -170,7 +170,9 @@ fn event_terms_rate(docs: &[String]) -> (f64, f64, u64) {
     use feedfold::events::terms::terms;
     let mut digest = 0u64;
     for d in docs {
-        let terms = terms("", d);
+        let mut terms = terms("", d);
+        // In term order, whatever order counting left them in.
+        terms.counts.sort_unstable();
         for (term, count) in terms.counts {
             digest = digest.rotate_left(7) ^ term ^ u64::from(count);
         }

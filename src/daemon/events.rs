@@ -16,11 +16,12 @@ use std::time::{Duration, Instant};
 
 use crate::events::group::{Story, group_profiles};
 use crate::events::idf::DocFreq;
+use crate::events::parallel;
 use crate::events::score::Profile;
 use crate::events::terms::{Terms, terms};
 use crate::events::{EventOptions, Grouping};
 use crate::serve::Metrics;
-use crate::store::{EventRow, EventStory, Store, StoreError};
+use crate::store::{EVENT_STORIES_CHUNK, EventRow, EventStory, Store, StoreError};
 
 /// Most stories one pass reads (the newest): bounds its memory (each
 /// story's top-term profile, ~2 KB, while it runs) and time.
@@ -31,6 +32,9 @@ pub const MAX_EVENT_STORIES: usize = 20_000;
 /// `feedfold dedup --events` learns from all its input). Holding their
 /// term counts costs ~5 KB a story while the pass reads.
 pub const DF_SAMPLE: usize = 5_000;
+
+/// Stories to a unit of parallel work while reading.
+const STORIES_PER_BLOCK: usize = 16;
 
 /// Shared terms kept per link, for `explain`.
 const KEPT_TERMS: usize = 8;
@@ -92,11 +96,7 @@ pub async fn events_pass(
         .saturating_sub(served_secs)
         .saturating_sub(options.window_secs);
     let started = Instant::now();
-    let mut collected = Collected::default();
-    store
-        .each_event_story(since, MAX_EVENT_STORIES, |s| collected.add(s))
-        .await?;
-    collected.settle();
+    let collected = read_stories(store, since).await?;
     let read = started.elapsed();
     let (ids, rows, mut report) = tokio::task::spawn_blocking(move || collected.group(&options))
         .await
@@ -107,6 +107,32 @@ pub async fn events_pass(
     report.changed = store.write_events(&ids, &rows, now).await?;
     report.write = started.elapsed() - read - report.grouping;
     Ok(report)
+}
+
+/// Reads the stories of a pass, newest first, and makes their profiles.
+/// The database reads the next chunk while a blocking thread counts the
+/// terms of the last one on every core.
+async fn read_stories(store: &Store, since: i64) -> Result<Collected, StoreError> {
+    let ids = store.event_story_ids(since, MAX_EVENT_STORIES).await?;
+    let (chunks, mut next) = tokio::sync::mpsc::channel::<Vec<EventStory>>(2);
+    let counting = tokio::task::spawn_blocking(move || {
+        let mut collected = Collected::default();
+        while let Some(chunk) = next.blocking_recv() {
+            collected.add(chunk);
+        }
+        collected.settle();
+        collected
+    });
+    for chunk in ids.chunks(EVENT_STORIES_CHUNK) {
+        let stories = store.event_stories(chunk).await?;
+        if chunks.send(stories).await.is_err() {
+            break;
+        }
+    }
+    drop(chunks);
+    counting
+        .await
+        .map_err(|e| StoreError::Shared(format!("events pass stopped: {e}")))
 }
 
 /// The stories of one pass as profiles. Document frequencies are learnt
@@ -127,41 +153,56 @@ struct Collected {
 }
 
 impl Collected {
-    fn add(&mut self, mut story: EventStory) {
+    /// Adds a chunk of stories, newest first.
+    fn add(&mut self, chunk: Vec<EventStory>) {
         // Words only: markup is read without a parser (a tenth of the cost
         // of the DOM `extract::html_to_text` builds).
-        let t = terms(&story.title, &crate::text::markup::text(&story.body));
-        if self.settled {
-            self.push(story, &t);
-            return;
+        let counted = parallel::map(&chunk, STORIES_PER_BLOCK, |s| {
+            terms(&s.title, &crate::text::markup::text(&s.body))
+        });
+        let mut chunk = chunk.into_iter().zip(counted);
+        while !self.settled {
+            let Some((mut story, t)) = chunk.next() else {
+                return;
+            };
+            self.df.add(t.counts.iter().map(|(term, _)| term));
+            story.body = String::new();
+            self.sample.push((story, t));
+            if self.sample.len() >= DF_SAMPLE {
+                self.settle();
+            }
         }
-        self.df.add(t.counts.iter().map(|(term, _)| term));
-        story.body = String::new();
-        self.sample.push((story, t));
-        if self.sample.len() >= DF_SAMPLE {
-            self.settle();
-        }
+        let rest: Vec<(EventStory, Terms)> = chunk.collect();
+        self.push_all(rest);
     }
 
     /// Fixes the document frequencies and weighs the sample by them.
     fn settle(&mut self) {
-        self.settled = true;
-        for (story, t) in std::mem::take(&mut self.sample) {
-            self.push(story, &t);
+        if self.settled {
+            return;
         }
+        self.settled = true;
+        let sample = std::mem::take(&mut self.sample);
+        self.push_all(sample);
     }
 
-    fn push(&mut self, story: EventStory, t: &Terms) {
-        let profile = Profile::new(t, &self.df, story.published, story.sources);
-        self.profiles.push(profile);
-        self.ids.push(story.id);
-        self.stories.push(Story {
-            key: story.key,
-            title: String::new(),
-            body: String::new(),
-            time: story.published,
-            sources: Vec::new(),
+    /// Weighs stories by the settled document frequencies, in order.
+    fn push_all(&mut self, stories: Vec<(EventStory, Terms)>) {
+        let df = &self.df;
+        let profiles = parallel::map(&stories, STORIES_PER_BLOCK, |(story, t)| {
+            Profile::new(t, df, story.published, story.sources.clone())
         });
+        self.profiles.extend(profiles);
+        for (story, _) in stories {
+            self.ids.push(story.id);
+            self.stories.push(Story {
+                key: story.key,
+                title: String::new(),
+                body: String::new(),
+                time: story.published,
+                sources: Vec::new(),
+            });
+        }
     }
 
     /// The stories' ids, a row for each story in an event with others, and

@@ -12,7 +12,8 @@ use std::collections::HashSet;
 
 use super::EventOptions;
 use super::idf::DocFreq;
-use super::index::{INDEXED_TERMS, InvertedIndex};
+use super::index::{INDEXED_TERMS, InvertedIndex, Scratch};
+use super::parallel;
 use super::score::{Profile, Score, explained, score};
 use super::terms::{Terms, terms};
 
@@ -47,7 +48,7 @@ pub struct Grouping {
 /// The events of `stories` (all of them, learnt together: document
 /// frequencies from these stories, as a store would have them).
 pub fn group(stories: &[Story], options: &EventOptions) -> Grouping {
-    let all: Vec<Terms> = stories.iter().map(|s| terms(&s.title, &s.body)).collect();
+    let all: Vec<Terms> = parallel::map(stories, STORIES_PER_BLOCK, |s| terms(&s.title, &s.body));
     let profiles = profiles(&all, stories);
     drop(all);
     group_profiles(stories, &profiles, options)
@@ -60,10 +61,46 @@ pub fn profiles(all: &[Terms], stories: &[Story]) -> Vec<Profile> {
     for t in all {
         df.add(t.counts.iter().map(|(term, _)| term));
     }
-    all.iter()
-        .zip(stories)
-        .map(|(t, s)| Profile::new(t, &df, s.time, s.sources.clone()))
-        .collect()
+    parallel::map_blocks(all.len(), STORIES_PER_BLOCK, |r| {
+        r.map(|i| Profile::new(&all[i], &df, stories[i].time, stories[i].sources.clone()))
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Stories to a unit of parallel work: enough that handing it out costs
+/// nothing next to it, few enough that the threads finish together.
+const STORIES_PER_BLOCK: usize = 64;
+
+/// The candidate pairs `(i, j)`, `i` in `stories` and `j > i`, that pass
+/// the threshold, with their scores; and how many candidates were scored.
+fn passing_pairs(
+    stories: std::ops::Range<usize>,
+    strongest: &[Vec<u64>],
+    index: &InvertedIndex,
+    profiles: &[Profile],
+    options: &EventOptions,
+) -> (usize, Vec<(f32, usize, usize, Score)>) {
+    let mut scratch = Scratch::default();
+    let (mut scored, mut edges) = (0, Vec::new());
+    for i in stories {
+        for (j, _) in index.candidates_with(&strongest[i], &mut scratch) {
+            let j = j as usize;
+            if j <= i {
+                continue;
+            }
+            scored += 1;
+            if let Some(s) = score(&profiles[i], &profiles[j], options.window_secs)
+                && s.value >= options.threshold
+            {
+                let s = explained(&profiles[i], &profiles[j], options.window_secs).unwrap_or(s);
+                edges.push((s.value, i, j, s));
+            }
+        }
+    }
+    (scored, edges)
 }
 
 /// As [`group`], with the profiles already made.
@@ -77,35 +114,24 @@ pub fn group_profiles(stories: &[Story], profiles: &[Profile], options: &EventOp
     if !options.enabled {
         return grouping;
     }
-    let strongest: Vec<Vec<u64>> = profiles
-        .iter()
-        .map(|p| {
-            if p.eligible {
-                p.body.strongest(INDEXED_TERMS)
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
+    let strongest: Vec<Vec<u64>> = parallel::map(profiles, STORIES_PER_BLOCK, |p| {
+        if p.eligible {
+            p.body.strongest(INDEXED_TERMS)
+        } else {
+            Vec::new()
+        }
+    });
     let mut index = InvertedIndex::default();
     for (i, terms) in strongest.iter().enumerate() {
         index.add(u32::try_from(i).unwrap_or(u32::MAX), terms);
     }
     let mut edges: Vec<(f32, usize, usize, Score)> = Vec::new();
-    for (i, terms) in strongest.iter().enumerate() {
-        for (j, _) in index.candidates(terms) {
-            let j = j as usize;
-            if j <= i {
-                continue;
-            }
-            grouping.scored += 1;
-            if let Some(s) = score(&profiles[i], &profiles[j], options.window_secs)
-                && s.value >= options.threshold
-            {
-                let s = explained(&profiles[i], &profiles[j], options.window_secs).unwrap_or(s);
-                edges.push((s.value, i, j, s));
-            }
-        }
+    let found = parallel::map_blocks(n, STORIES_PER_BLOCK, |stories| {
+        passing_pairs(stories, &strongest, &index, profiles, options)
+    });
+    for (scored, block) in found {
+        grouping.scored += scored;
+        edges.extend(block);
     }
     let key = |i: usize| stories[i].key.as_str();
     edges.sort_by(|a, b| {

@@ -76,15 +76,29 @@ impl DocFreq {
     /// Inverse document frequency, smoothed so a term never seen weighs
     /// most and one in every story weighs nearly nothing.
     pub fn idf(&self, term: u64) -> f32 {
+        self.idf_of(self.df(term))
+    }
+
+    fn idf_of(&self, df: u32) -> f32 {
         let n = self.docs as f64;
-        ((n + 1.0) / (f64::from(self.df(term)) + 0.5)).ln().max(0.0) as f32
+        ((n + 1.0) / (f64::from(df) + 0.5)).ln().max(0.0) as f32
     }
 
     /// True when `term` is too common to say what a story is about: in more
     /// than a tenth of the stories, once there are enough of them.
     pub fn too_common(&self, term: u64) -> bool {
-        let cap = (self.docs / 10).max(5);
-        u64::from(self.df(term)) > cap
+        self.too_common_at(self.df(term))
+    }
+
+    fn too_common_at(&self, df: u32) -> bool {
+        u64::from(df) > (self.docs / 10).max(5)
+    }
+
+    /// The term's [`DocFreq::idf`], or `None` when it is
+    /// [`DocFreq::too_common`]: one lookup for both.
+    pub fn weight(&self, term: u64) -> Option<f32> {
+        let df = self.df(term);
+        (!self.too_common_at(df)).then(|| self.idf_of(df))
     }
 }
 

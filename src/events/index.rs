@@ -3,7 +3,7 @@
 //! [`MIN_SHARED`] of them, so the work grows with the posting lists, not
 //! with the number of stories.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::terms::TermMap;
 
@@ -17,6 +17,14 @@ pub const MIN_SHARED: u32 = 2;
 /// Stories a posting list holds before its term counts as too common to
 /// find candidates by (the term stays in the vectors).
 pub const DEFAULT_POSTING_CAP: usize = 1_000;
+
+/// Room [`InvertedIndex::candidates_with`] counts in; all zero between
+/// lookups.
+#[derive(Debug, Clone, Default)]
+pub struct Scratch {
+    hits: Vec<u32>,
+    touched: Vec<u32>,
+}
 
 /// Term → stories (by index) that have it among their strongest terms.
 #[derive(Debug, Clone)]
@@ -62,14 +70,34 @@ impl InvertedIndex {
     /// Stories sharing at least [`MIN_SHARED`] of `strongest`, with the
     /// number shared, in story order.
     pub fn candidates(&self, strongest: &[u64]) -> Vec<(u32, u32)> {
-        let mut hits: HashMap<u32, u32> = HashMap::new();
+        self.candidates_with(strongest, &mut Scratch::default())
+    }
+
+    /// As [`InvertedIndex::candidates`], counting in `scratch`: one counter
+    /// per story, reused from one lookup to the next, instead of a hash map
+    /// built per lookup.
+    pub fn candidates_with(&self, strongest: &[u64], scratch: &mut Scratch) -> Vec<(u32, u32)> {
+        let Scratch { hits, touched } = scratch;
         for term in strongest {
             for &story in self.postings.get(term).map_or(&[][..], Vec::as_slice) {
-                *hits.entry(story).or_default() += 1;
+                let at = story as usize;
+                if at >= hits.len() {
+                    hits.resize(at + 1, 0);
+                }
+                if hits[at] == 0 {
+                    touched.push(story);
+                }
+                hits[at] += 1;
             }
         }
-        let mut found: Vec<(u32, u32)> =
-            hits.into_iter().filter(|&(_, n)| n >= MIN_SHARED).collect();
+        let mut found = Vec::new();
+        for &story in touched.iter() {
+            let n = std::mem::take(&mut hits[story as usize]);
+            if n >= MIN_SHARED {
+                found.push((story, n));
+            }
+        }
+        touched.clear();
         found.sort_unstable();
         found
     }

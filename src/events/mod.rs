@@ -19,6 +19,7 @@ pub mod group;
 pub mod idf;
 pub mod index;
 pub mod jsonl;
+pub mod parallel;
 pub mod score;
 pub mod terms;
 pub mod vector;

@@ -91,18 +91,16 @@ pub enum EventState {
 /// Rows per statement: keeps binds under SQLite's limit.
 const CHUNK: usize = 400;
 
+/// Most stories one [`Store::event_stories`] read takes.
+pub const EVENT_STORIES_CHUNK: usize = CHUNK;
+
 impl Store {
-    /// Calls `each` with every story published at or after `since` that is
-    /// not merged into another and was not split out of events, newest
-    /// first, `limit` at most. Stories are read [`CHUNK`] at a time, so a
-    /// chunk's bodies are all that is held.
-    pub async fn each_event_story(
-        &self,
-        since: i64,
-        limit: usize,
-        mut each: impl FnMut(EventStory),
-    ) -> Result<(), StoreError> {
-        let ids: Vec<i64> = sqlx::query_scalar(
+    /// The ids of the stories published at or after `since` that are not
+    /// merged into another and were not split out of events, newest first,
+    /// `limit` at most. Read them with [`Store::event_stories`], a chunk
+    /// at a time, so that a chunk's bodies are all that is held.
+    pub async fn event_story_ids(&self, since: i64, limit: usize) -> Result<Vec<i64>, StoreError> {
+        let ids = sqlx::query_scalar(
             "SELECT id FROM stories
              WHERE published >= $1 AND merged_into IS NULL AND event_split = 0
              ORDER BY published DESC, id DESC LIMIT $2",
@@ -111,20 +109,22 @@ impl Store {
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
-        for chunk in ids.chunks(CHUNK) {
-            let mut stories = self.event_stories(chunk).await?;
-            for id in chunk {
-                if let Some(story) = stories.remove(id) {
-                    each(story);
-                }
-            }
-        }
-        Ok(())
+        Ok(ids)
+    }
+
+    /// The stories with these ids (at most [`EVENT_STORIES_CHUNK`]), in
+    /// the order of `ids`; ids no longer stored are left out.
+    pub async fn event_stories(&self, ids: &[i64]) -> Result<Vec<EventStory>, StoreError> {
+        let mut found = self.event_stories_by_id(ids).await?;
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
     /// The stories with these ids, each by its longest copy (ties: the
     /// earliest), with every source that ran it.
-    async fn event_stories(&self, ids: &[i64]) -> Result<HashMap<i64, EventStory>, StoreError> {
+    async fn event_stories_by_id(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, EventStory>, StoreError> {
         let sql = format!(
             "SELECT s.id, s.story_key, s.published, src.name, e.title,
                     COALESCE(e.content, e.summary, '') AS body

@@ -29,7 +29,7 @@ pub use articles::{ArticleRecord, Scraped};
 pub use backup::BackupError;
 pub use clusters::{DecisionRecord, Explanation, MatchedEntry};
 pub use entries::{Batch, Incoming, IngestReport};
-pub use events::{EventRow, EventState, EventStory, EventView, RelatedStory};
+pub use events::{EVENT_STORIES_CHUNK, EventRow, EventState, EventStory, EventView, RelatedStory};
 pub use leases::{Claim, LeaseRequest};
 pub use prune::{PRUNE_BATCH, PruneReport, Retention, retention_at};
 pub use sources::{Failure, SourceRecord, SourceState, Success};
