@@ -59,7 +59,7 @@ async fn run_once(pipeline: &Pipeline) -> usize {
         .into_iter()
         .filter(|sub| {
             // Giving up a subscription does not wait for its next attempt.
-            let leaving = !wanted(pipeline.config(), sub) && sub.state != SubState::Unsubscribing;
+            let leaving = !wanted(pipeline, sub) && sub.state != SubState::Unsubscribing;
             sub.next_attempt <= now || leaving
         })
         .collect();
@@ -79,7 +79,7 @@ async fn act(pipeline: &Pipeline, sub: Subscription, now: i64) -> bool {
         .claim_subscription(sub.source_id, sub.next_attempt, now, now + CLAIM_SECS)
         .await;
     match claimed {
-        Ok(true) if wanted(pipeline.config(), &sub) => subscribe(pipeline, sub, now).await,
+        Ok(true) if wanted(pipeline, &sub) => subscribe(pipeline, sub, now).await,
         Ok(true) => leave(pipeline, sub, now).await,
         Ok(false) => return false,
         Err(error) => {
@@ -90,12 +90,16 @@ async fn act(pipeline: &Pipeline, sub: Subscription, now: i64) -> bool {
     true
 }
 
-/// Whether `sub`'s source is still configured to be subscribed.
-fn wanted(config: &Config, sub: &Subscription) -> bool {
-    config.output.websub_subscribe
-        && config
-            .enabled_sources()
-            .any(|s| Some(&s.name) == sub.source.as_ref() && s.websub)
+/// Whether `sub`'s source is still configured to be subscribed (looked up
+/// by name in the pipeline's index: a scan of the config per subscription
+/// grew with the square of the sources).
+fn wanted(pipeline: &Pipeline, sub: &Subscription) -> bool {
+    pipeline.config().output.websub_subscribe
+        && sub
+            .source
+            .as_deref()
+            .and_then(|name| pipeline.enabled_source(name))
+            .is_some_and(|s| s.websub)
 }
 
 /// Asks the hub for the subscription (new, retried, or renewed).
