@@ -50,6 +50,40 @@ async fn finish(store: &Store, source_id: i64, at: i64) {
 }
 
 #[tokio::test]
+async fn a_won_claim_brings_the_fetch_state_a_lost_one_does_not() {
+    for db in TestDb::all().await {
+        let label = db.label;
+        let a = Store::open(&db.url).await.unwrap();
+        let b = Store::open(&db.url).await.unwrap();
+        let wire = a.sync_sources(&[record("wire")]).await.unwrap()["wire"];
+        let validators = Validators {
+            etag: Some("\"v7\"".into()),
+            last_modified: Some("Mon, 07 Dec 2026 05:00:00 GMT".into()),
+        };
+        let ok = Success {
+            at: NOW - 100,
+            status: 200,
+            validators: &validators,
+            fresh_until: None,
+            moved_to: None,
+            feed_title: Some("Wire desk"),
+        };
+        a.record_success(wire, &ok).await.unwrap();
+        let (claim, state) = a.claim_for_fetch(lease(wire, NOW, NOW)).await.unwrap();
+        assert_eq!(claim, Claim::Won, "{label}");
+        let state = state.expect("a won claim reads the row");
+        assert_eq!(state, a.fetch_state("wire").await.unwrap(), "{label}");
+        assert_eq!(state.validators, validators, "{label}");
+        assert_eq!(state.feed_title.as_deref(), Some("Wire desk"), "{label}");
+        assert_eq!(state.error_count, 0, "{label}");
+        let (claim, state) = b.claim_for_fetch(lease(wire, NOW, NOW + 1)).await.unwrap();
+        assert!(matches!(claim, Claim::Held { .. }), "{label}: {claim:?}");
+        assert_eq!(state, None, "{label}");
+        assert!(b.fetch_state("nowhere").await.is_err(), "{label}");
+    }
+}
+
+#[tokio::test]
 async fn one_claim_per_slot_and_a_lapsed_lease_is_taken_over() {
     for db in TestDb::all().await {
         let label = db.label;

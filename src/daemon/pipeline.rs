@@ -22,8 +22,8 @@ use crate::serve::{FetchResult, Metrics};
 use crate::source::hubs::{self, DocLinks};
 use crate::source::{self, Entry, SourceError};
 use crate::store::{
-    Advertised, Batch, Claim, Failure, Incoming, IngestReport, LeaseRequest, PageLines,
-    SourceRecord, SourceState, Store, StoreError, StoreOptions, Success,
+    Advertised, Batch, Claim, Failure, FetchState, Incoming, IngestReport, LeaseRequest, PageLines,
+    SourceRecord, Store, StoreError, StoreOptions, Success,
 };
 use crate::text::charset;
 
@@ -246,7 +246,7 @@ impl Pipeline {
     pub async fn run_source(&self, name: &str) -> PassOutcome {
         // Never closed, so this only fails if it were; then run unthrottled.
         let _pass = self.passes.acquire().await.ok();
-        Box::pin(self.run_pass(name)).await
+        Box::pin(self.run_pass(name, None)).await
     }
 
     /// Runs one source for its current scheduled time, if this daemon wins
@@ -264,11 +264,11 @@ impl Pipeline {
     async fn run_claimed(&self, name: &str) -> Scheduled {
         let Some(id) = self.ids.get(name).copied() else {
             // The pass reports the unknown source.
-            return Scheduled::Ran(self.run_pass(name).await);
+            return Scheduled::Ran(self.run_pass(name, None).await);
         };
         match self.claim(name, id).await {
-            Claim::Won => Scheduled::Ran(self.run_leased(name, id).await),
-            claim => {
+            (Claim::Won, state) => Scheduled::Ran(self.run_leased(name, id, state).await),
+            (claim, _) => {
                 tracing::debug!(source = name, ?claim, "not run here");
                 Scheduled::Skipped {
                     source: name.to_owned(),
@@ -278,9 +278,11 @@ impl Pipeline {
         }
     }
 
-    async fn claim(&self, name: &str, source_id: i64) -> Claim {
+    /// Claims a source's current slot; a won claim brings the source's
+    /// fetch state with it.
+    async fn claim(&self, name: &str, source_id: i64) -> (Claim, Option<FetchState>) {
         let Some(source) = self.enabled_source(name) else {
-            return Claim::Won;
+            return (Claim::Won, None);
         };
         let cron = source.schedule(&self.config.daemon);
         let ttl = i64::try_from(self.config.daemon.lease.0.as_secs()).unwrap_or(i64::MAX);
@@ -292,27 +294,32 @@ impl Pipeline {
                 now: now.timestamp(),
                 ttl,
             };
-            match self.store.claim(request).await {
-                Ok(Claim::Busy) => tokio::time::sleep(BUSY_WAIT).await,
-                Ok(claim) => return claim,
+            match self.store.claim_for_fetch(request).await {
+                Ok((Claim::Busy, _)) => tokio::time::sleep(BUSY_WAIT).await,
+                Ok(claimed) => return claimed,
                 Err(error) => {
                     tracing::warn!(source = name, %error, "could not claim the source; trying again soon");
-                    return Claim::Busy;
+                    return (Claim::Busy, None);
                 }
             }
         }
-        Claim::Busy
+        (Claim::Busy, None)
     }
 
     /// Runs a claimed source, renewing the lease every third of its length.
-    async fn run_leased(&self, name: &str, source_id: i64) -> PassOutcome {
+    async fn run_leased(
+        &self,
+        name: &str,
+        source_id: i64,
+        state: Option<FetchState>,
+    ) -> PassOutcome {
         // The renewals run beside the pass, never instead of it: a renewal
         // awaited inside a `select!` arm stops polling the pass, and on
         // SQLite the renewal waits for the write turn, which the pass may
         // hold mid-ingest; the two then waited for each other for good
         // (seen as a cold pass over 5,000 feeds stopping after 1,344).
         tokio::select! {
-            outcome = self.run_pass(name) => outcome,
+            outcome = self.run_pass(name, state) => outcome,
             never = self.renew_forever(name, source_id) => match never {},
         }
     }
@@ -337,10 +344,12 @@ impl Pipeline {
         }
     }
 
-    async fn run_pass(&self, name: &str) -> PassOutcome {
+    /// Runs one pass over a source; `state` is its fetch state when the
+    /// claim already read it.
+    async fn run_pass(&self, name: &str, state: Option<FetchState>) -> PassOutcome {
         let started = Instant::now();
         let mut verdict = Verdict::default();
-        let result = self.pass(name, &mut verdict).await;
+        let result = self.pass(name, state, &mut verdict).await;
         let outcome = PassOutcome {
             source: name.to_owned(),
             status: verdict.status,
@@ -372,7 +381,12 @@ impl Pipeline {
         );
     }
 
-    async fn pass(&self, name: &str, verdict: &mut Verdict) -> Result<IngestReport, PassError> {
+    async fn pass(
+        &self,
+        name: &str,
+        state: Option<FetchState>,
+        verdict: &mut Verdict,
+    ) -> Result<IngestReport, PassError> {
         let source = self
             .enabled_source(name)
             .ok_or_else(|| PassError::UnknownSource(name.into()))?;
@@ -381,9 +395,12 @@ impl Pipeline {
             .get(name)
             .ok_or_else(|| PassError::UnknownSource(name.into()))?;
         let now = Utc::now().timestamp();
-        let state = self.store.source_state(name).await.inspect_err(|_| {
-            verdict.not_before = Some(now.saturating_add(STORE_RETRY_SECS as i64));
-        })?;
+        let state = match state {
+            Some(state) => state,
+            None => self.store.fetch_state(name).await.inspect_err(|_| {
+                verdict.not_before = Some(now.saturating_add(STORE_RETRY_SECS as i64));
+            })?,
+        };
         let result = self
             .fetch_and_store(source, id, &state.validators, &mut verdict.status)
             .await;
@@ -420,7 +437,7 @@ impl Pipeline {
     fn failure<'a>(
         &self,
         now: i64,
-        state: &SourceState,
+        state: &FetchState,
         error: &PassError,
         status: Option<u16>,
         text: &'a str,

@@ -6,7 +6,8 @@
 
 use sqlx::Row;
 
-use super::{Backend, Store, StoreError};
+use super::sources::{FETCH_STATE_COLUMNS, fetch_state_from_row};
+use super::{Backend, FetchState, Store, StoreError};
 
 /// What a claim found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,7 @@ pub struct LeaseRequest {
 /// by another daemon, the slot is new or its holder never finished (the
 /// lease lapsed with `lease_until` still set), and nothing holds it back.
 /// `$6`, when set, names a holder known to be dead, whose lease counts as lapsed.
+/// It returns the row's [`FetchState`], so a won run needs no second read.
 const CLAIM: &str = "UPDATE sources SET lease_owner = $2, lease_until = $3, claimed_slot = $4
      WHERE id = (SELECT id FROM sources WHERE id = $1
          AND (lease_until IS NULL OR lease_until < $5 OR lease_owner = $2 OR lease_owner = $6)
@@ -56,7 +58,7 @@ const CLAIM: &str = "UPDATE sources SET lease_owner = $2, lease_until = $3, clai
          AND gone_at IS NULL
          AND COALESCE(retry_at, 0) <= $5 AND COALESCE(fresh_until, 0) <= $5
          {lock})
-     RETURNING id";
+     RETURNING id, {state}";
 
 impl Store {
     /// This process's name in lease rows (see [`super::StoreOptions::holder`]).
@@ -71,31 +73,45 @@ impl Store {
     /// A lease held by a process on this host that no longer runs (killed, or
     /// crashed) is taken over at once rather than when it lapses.
     pub async fn claim(&self, request: LeaseRequest) -> Result<Claim, StoreError> {
-        if self.try_claim(request, None).await? {
-            return Ok(Claim::Won);
+        Ok(self.claim_for_fetch(request).await?.0)
+    }
+
+    /// As [`Store::claim`], with the source's [`FetchState`] when the claim
+    /// is won (read by the claim's own statement).
+    pub async fn claim_for_fetch(
+        &self,
+        request: LeaseRequest,
+    ) -> Result<(Claim, Option<FetchState>), StoreError> {
+        if let Some(state) = self.try_claim(request, None).await? {
+            return Ok((Claim::Won, Some(state)));
         }
         let (claim, owner) = self.why_not(request).await?;
         let dead = owner.filter(|o| matches!(claim, Claim::Held { .. }) && holder_is_dead(o));
-        let Some(dead) = dead else { return Ok(claim) };
-        if self.try_claim(request, Some(&dead)).await? {
+        let Some(dead) = dead else {
+            return Ok((claim, None));
+        };
+        if let Some(state) = self.try_claim(request, Some(&dead)).await? {
             tracing::warn!(source_id = request.source_id, holder = %dead, "took over a run from a daemon that died");
-            return Ok(Claim::Won);
+            return Ok((Claim::Won, Some(state)));
         }
-        Ok(self.why_not(request).await?.0)
+        Ok((self.why_not(request).await?.0, None))
     }
 
     async fn try_claim(
         &self,
         request: LeaseRequest,
         dead: Option<&str>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<FetchState>, StoreError> {
         let lock = match self.backend {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
-        let sql = CLAIM.replace("{lock}", lock);
+        let sql = CLAIM
+            .replace("{lock}", lock)
+            .replace("{state}", FETCH_STATE_COLUMNS);
         let _turn = self.small_write_turn().await;
-        // The statement's only variable part is the fixed locking clause.
+        // The statement's only variable parts are the fixed locking clause
+        // and column list.
         let won = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(request.source_id)
             .bind(&*self.holder)
@@ -105,7 +121,7 @@ impl Store {
             .bind(dead)
             .fetch_optional(self.writer())
             .await?;
-        Ok(won.is_some())
+        won.as_ref().map(fetch_state_from_row).transpose()
     }
 
     /// Reads why a claim failed, and who holds the lease.

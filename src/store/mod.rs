@@ -32,7 +32,7 @@ pub use entries::{Batch, Incoming, IngestReport};
 pub use events::{EVENT_STORIES_CHUNK, EventRow, EventState, EventStory, EventView, RelatedStory};
 pub use leases::{Claim, LeaseRequest};
 pub use prune::{PRUNE_BATCH, PruneReport, Retention, retention_at};
-pub use sources::{Failure, SourceRecord, SourceState, Success};
+pub use sources::{Failure, FetchState, SourceRecord, SourceState, Success};
 pub use stories::{StoryCopy, StoryRecord};
 pub use templates::{FORGET_AFTER_SECS, MAX_LINES_PER_SITE, PageLines};
 pub use websub::{Advertised, SubState, SubUpdate, Subscription};

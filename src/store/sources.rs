@@ -62,6 +62,33 @@ pub struct SourceState {
     pub feed_title: Option<String>,
 }
 
+/// What a fetch needs of a source's row: the validators for a conditional
+/// GET, the feed title as last stored, and the consecutive failures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FetchState {
+    /// Validators for the next conditional GET.
+    pub validators: Validators,
+    /// The feed's own title, as last fetched.
+    pub feed_title: Option<String>,
+    /// Consecutive failures.
+    pub error_count: i64,
+}
+
+/// The columns [`FetchState`] is read from (the claim returns them too).
+pub(super) const FETCH_STATE_COLUMNS: &str = "etag, last_modified, feed_title, error_count";
+
+/// A [`FetchState`] from a row holding [`FETCH_STATE_COLUMNS`].
+pub(super) fn fetch_state_from_row(row: &sqlx::any::AnyRow) -> Result<FetchState, StoreError> {
+    Ok(FetchState {
+        validators: Validators {
+            etag: row.try_get("etag")?,
+            last_modified: row.try_get("last_modified")?,
+        },
+        feed_title: row.try_get("feed_title")?,
+        error_count: row.try_get("error_count")?,
+    })
+}
+
 impl SourceState {
     /// The earliest time the source may be fetched again, if anything holds it back.
     pub fn not_before(&self) -> Option<i64> {
@@ -170,6 +197,21 @@ impl Store {
             .await?;
         row.as_ref()
             .map(state_from_row)
+            .transpose()?
+            .ok_or_else(|| StoreError::UnknownSource(name.into()))
+    }
+
+    /// What a fetch of the source named `name` needs of its row (a claimed
+    /// run has it from the claim).
+    pub async fn fetch_state(&self, name: &str) -> Result<FetchState, StoreError> {
+        let sql = format!("SELECT {FETCH_STATE_COLUMNS} FROM sources WHERE name = $1");
+        // Only the fixed column list is formatted in; the name is bound.
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref()
+            .map(fetch_state_from_row)
             .transpose()?
             .ok_or_else(|| StoreError::UnknownSource(name.into()))
     }
