@@ -114,25 +114,35 @@ pub async fn events_pass(
 /// terms of the last one on every core.
 async fn read_stories(store: &Store, since: i64) -> Result<Collected, StoreError> {
     let ids = store.event_story_ids(since, MAX_EVENT_STORIES).await?;
-    let (chunks, mut next) = tokio::sync::mpsc::channel::<Vec<EventStory>>(2);
+    // `None` says the read is complete: a read that fails midway drops the
+    // sender without it, and the counting stops without weighing anything.
+    let (chunks, mut next) = tokio::sync::mpsc::channel::<Option<Vec<EventStory>>>(2);
     let counting = tokio::task::spawn_blocking(move || {
         let mut collected = Collected::default();
-        while let Some(chunk) = next.blocking_recv() {
-            collected.add(chunk);
+        while let Some(message) = next.blocking_recv() {
+            match message {
+                Some(chunk) => collected.add(chunk),
+                None => {
+                    collected.settle();
+                    return Some(collected);
+                }
+            }
         }
-        collected.settle();
-        collected
+        None
     });
+    let stopped = |why: String| StoreError::Shared(format!("events pass stopped: {why}"));
     for chunk in ids.chunks(EVENT_STORIES_CHUNK) {
         let stories = store.event_stories(chunk).await?;
-        if chunks.send(stories).await.is_err() {
+        if chunks.send(Some(stories)).await.is_err() {
             break;
         }
     }
-    drop(chunks);
+    // An error here means the counting thread is gone; its join says why.
+    let _ = chunks.send(None).await;
     counting
         .await
-        .map_err(|e| StoreError::Shared(format!("events pass stopped: {e}")))
+        .map_err(|e| stopped(e.to_string()))?
+        .ok_or_else(|| stopped("the term counting ended early".into()))
 }
 
 /// The stories of one pass as profiles. Document frequencies are learnt

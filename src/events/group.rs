@@ -61,13 +61,10 @@ pub fn profiles(all: &[Terms], stories: &[Story]) -> Vec<Profile> {
     for t in all {
         df.add(t.counts.iter().map(|(term, _)| term));
     }
-    parallel::map_blocks(all.len(), STORIES_PER_BLOCK, |r| {
-        r.map(|i| Profile::new(&all[i], &df, stories[i].time, stories[i].sources.clone()))
-            .collect::<Vec<_>>()
+    let pairs: Vec<(&Terms, &Story)> = all.iter().zip(stories).collect();
+    parallel::map(&pairs, STORIES_PER_BLOCK, |(t, s)| {
+        Profile::new(t, &df, s.time, s.sources.clone())
     })
-    .into_iter()
-    .flatten()
-    .collect()
 }
 
 /// Stories to a unit of parallel work: enough that handing it out costs
@@ -83,6 +80,8 @@ fn passing_pairs(
     profiles: &[Profile],
     options: &EventOptions,
 ) -> (usize, Vec<(f32, usize, usize, Score)>) {
+    // One counter array per block of stories (grown to the highest story
+    // a posting names), reused for each story of the block.
     let mut scratch = Scratch::default();
     let (mut scored, mut edges) = (0, Vec::new());
     for i in stories {
@@ -126,7 +125,7 @@ pub fn group_profiles(stories: &[Story], profiles: &[Profile], options: &EventOp
         index.add(u32::try_from(i).unwrap_or(u32::MAX), terms);
     }
     let mut edges: Vec<(f32, usize, usize, Score)> = Vec::new();
-    let found = parallel::map_blocks(n, STORIES_PER_BLOCK, |stories| {
+    let found = parallel::map_blocks(strongest.len(), STORIES_PER_BLOCK, |stories| {
         passing_pairs(stories, &strongest, &index, profiles, options)
     });
     for (scored, block) in found {

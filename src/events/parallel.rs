@@ -3,8 +3,8 @@
 //! a pass decides never depends on how many threads ran it.
 
 use std::ops::Range;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// Most threads a pass uses: the daemon's fetches and the database need
 /// their share of a larger machine too.
@@ -13,9 +13,13 @@ const MAX_THREADS: usize = 4;
 /// Threads a pass uses: the cores this process may run on, at most
 /// [`MAX_THREADS`].
 pub fn threads() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(MAX_THREADS)
+    // Asked once: on Linux the answer reads the cgroup files.
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_THREADS)
+    })
 }
 
 /// `work` of the blocks of `0..n` (`block` indices each, the last one
@@ -44,8 +48,8 @@ pub fn map_blocks<U: Send>(
             }
             mine.push((b, work(range(b))));
         }
-        // A poisoned lock means another worker panicked: the scope
-        // re-raises that panic, so what is pushed here is never read.
+        // No work runs under the lock, so nothing can poison it; should it
+        // be, the scope is re-raising a worker's panic and nothing is read.
         if let Ok(mut done) = done.lock() {
             done.extend(mine);
         }

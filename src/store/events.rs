@@ -91,7 +91,7 @@ pub enum EventState {
 /// Rows per statement: keeps binds under SQLite's limit.
 const CHUNK: usize = 400;
 
-/// Most stories one [`Store::event_stories`] read takes.
+/// Stories one statement of [`Store::event_stories`] reads.
 pub const EVENT_STORIES_CHUNK: usize = CHUNK;
 
 impl Store {
@@ -112,11 +112,16 @@ impl Store {
         Ok(ids)
     }
 
-    /// The stories with these ids (at most [`EVENT_STORIES_CHUNK`]), in
-    /// the order of `ids`; ids no longer stored are left out.
+    /// The stories with these ids, in the order of `ids`; ids no longer
+    /// stored are left out. Read [`EVENT_STORIES_CHUNK`] at a time (a
+    /// statement each), so callers pass that many to hold only their bodies.
     pub async fn event_stories(&self, ids: &[i64]) -> Result<Vec<EventStory>, StoreError> {
-        let mut found = self.event_stories_by_id(ids).await?;
-        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+        let mut stories = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            let mut found = self.event_stories_by_id(chunk).await?;
+            stories.extend(chunk.iter().filter_map(|id| found.remove(id)));
+        }
+        Ok(stories)
     }
 
     /// The stories with these ids, each by its longest copy (ties: the

@@ -367,20 +367,19 @@ async fn upsert_source(tx: &mut Tx, source: &SourceRecord) -> Result<i64, StoreE
 }
 
 fn state_from_row(row: &sqlx::any::AnyRow) -> Result<SourceState, StoreError> {
+    // The fetch's part is read as the claim reads it.
+    let fetch = fetch_state_from_row(row)?;
     Ok(SourceState {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
         url: row.try_get("url")?,
         enabled: row.try_get::<i64, _>("enabled")? != 0,
-        validators: Validators {
-            etag: row.try_get("etag")?,
-            last_modified: row.try_get("last_modified")?,
-        },
+        validators: fetch.validators,
         last_fetch_at: row.try_get("last_fetch_at")?,
         last_success_at: row.try_get("last_success_at")?,
         last_status: row.try_get("last_status")?,
         last_error: row.try_get("last_error")?,
-        error_count: row.try_get("error_count")?,
+        error_count: fetch.error_count,
         retry_at: row.try_get("retry_at")?,
         fresh_until: row.try_get("fresh_until")?,
         gone_at: row.try_get("gone_at")?,
@@ -389,6 +388,6 @@ fn state_from_row(row: &sqlx::any::AnyRow) -> Result<SourceState, StoreError> {
         lease: row
             .try_get::<Option<String>, _>("lease_owner")?
             .zip(row.try_get::<Option<i64>, _>("lease_until")?),
-        feed_title: row.try_get("feed_title")?,
+        feed_title: fetch.feed_title,
     })
 }
