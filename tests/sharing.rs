@@ -69,16 +69,17 @@ async fn a_won_claim_brings_the_fetch_state_a_lost_one_does_not() {
             feed_title: Some("Wire desk"),
         };
         a.record_success(wire, &ok).await.unwrap();
-        let (claim, state) = a.claim_for_fetch(lease(wire, NOW, NOW)).await.unwrap();
-        assert_eq!(claim, Claim::Won, "{label}");
-        let state = state.expect("a won claim reads the row");
+        let claimed = a.claim_for_fetch(lease(wire, NOW, NOW)).await.unwrap();
+        let state = claimed.expect("a won claim reads the row");
         assert_eq!(state, a.fetch_state("wire").await.unwrap(), "{label}");
         assert_eq!(state.validators, validators, "{label}");
         assert_eq!(state.feed_title.as_deref(), Some("Wire desk"), "{label}");
         assert_eq!(state.error_count, 0, "{label}");
-        let (claim, state) = b.claim_for_fetch(lease(wire, NOW, NOW + 1)).await.unwrap();
-        assert!(matches!(claim, Claim::Held { .. }), "{label}: {claim:?}");
-        assert_eq!(state, None, "{label}");
+        let claimed = b.claim_for_fetch(lease(wire, NOW, NOW + 1)).await.unwrap();
+        assert!(
+            matches!(claimed, Err(Claim::Held { .. })),
+            "{label}: {claimed:?}"
+        );
         assert!(b.fetch_state("nowhere").await.is_err(), "{label}");
     }
 }

@@ -267,8 +267,8 @@ impl Pipeline {
             return Scheduled::Ran(self.run_pass(name, None).await);
         };
         match self.claim(name, id).await {
-            (Claim::Won, state) => Scheduled::Ran(self.run_leased(name, id, state).await),
-            (claim, _) => {
+            Ok(state) => Scheduled::Ran(self.run_leased(name, id, state).await),
+            Err(claim) => {
                 tracing::debug!(source = name, ?claim, "not run here");
                 Scheduled::Skipped {
                     source: name.to_owned(),
@@ -278,11 +278,12 @@ impl Pipeline {
         }
     }
 
-    /// Claims a source's current slot; a won claim brings the source's
-    /// fetch state with it.
-    async fn claim(&self, name: &str, source_id: i64) -> (Claim, Option<FetchState>) {
+    /// Claims a source's current slot: `Ok` to run it here, with its fetch
+    /// state when the claim read it (a source not in the config has none;
+    /// its pass reports it), `Err` with what the claim found otherwise.
+    async fn claim(&self, name: &str, source_id: i64) -> Result<Option<FetchState>, Claim> {
         let Some(source) = self.enabled_source(name) else {
-            return (Claim::Won, None);
+            return Ok(None);
         };
         let cron = source.schedule(&self.config.daemon);
         let ttl = i64::try_from(self.config.daemon.lease.0.as_secs()).unwrap_or(i64::MAX);
@@ -295,15 +296,15 @@ impl Pipeline {
                 ttl,
             };
             match self.store.claim_for_fetch(request).await {
-                Ok((Claim::Busy, _)) => tokio::time::sleep(BUSY_WAIT).await,
-                Ok(claimed) => return claimed,
+                Ok(Err(Claim::Busy)) => tokio::time::sleep(BUSY_WAIT).await,
+                Ok(claimed) => return claimed.map(Some),
                 Err(error) => {
                     tracing::warn!(source = name, %error, "could not claim the source; trying again soon");
-                    return (Claim::Busy, None);
+                    return Err(Claim::Busy);
                 }
             }
         }
-        (Claim::Busy, None)
+        Err(Claim::Busy)
     }
 
     /// Runs a claimed source, renewing the lease every third of its length.

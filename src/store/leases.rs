@@ -73,28 +73,33 @@ impl Store {
     /// A lease held by a process on this host that no longer runs (killed, or
     /// crashed) is taken over at once rather than when it lapses.
     pub async fn claim(&self, request: LeaseRequest) -> Result<Claim, StoreError> {
-        Ok(self.claim_for_fetch(request).await?.0)
+        Ok(self
+            .claim_for_fetch(request)
+            .await?
+            .err()
+            .unwrap_or(Claim::Won))
     }
 
-    /// As [`Store::claim`], with the source's [`FetchState`] when the claim
-    /// is won (read by the claim's own statement).
+    /// As [`Store::claim`]: a won claim is `Ok` with the source's
+    /// [`FetchState`] (read by the claim's own statement), any other is
+    /// `Err` with what the claim found.
     pub async fn claim_for_fetch(
         &self,
         request: LeaseRequest,
-    ) -> Result<(Claim, Option<FetchState>), StoreError> {
+    ) -> Result<Result<FetchState, Claim>, StoreError> {
         if let Some(state) = self.try_claim(request, None).await? {
-            return Ok((Claim::Won, Some(state)));
+            return Ok(Ok(state));
         }
         let (claim, owner) = self.why_not(request).await?;
         let dead = owner.filter(|o| matches!(claim, Claim::Held { .. }) && holder_is_dead(o));
         let Some(dead) = dead else {
-            return Ok((claim, None));
+            return Ok(Err(claim));
         };
         if let Some(state) = self.try_claim(request, Some(&dead)).await? {
             tracing::warn!(source_id = request.source_id, holder = %dead, "took over a run from a daemon that died");
-            return Ok((Claim::Won, Some(state)));
+            return Ok(Ok(state));
         }
-        Ok((self.why_not(request).await?.0, None))
+        Ok(Err(self.why_not(request).await?.0))
     }
 
     async fn try_claim(

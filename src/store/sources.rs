@@ -190,28 +190,32 @@ impl Store {
 
     /// One source's row.
     pub async fn source_state(&self, name: &str) -> Result<SourceState, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!("{STATE_COLUMNS} WHERE s.name = $1"));
-        let row = sqlx::query(sql)
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(state_from_row)
-            .transpose()?
-            .ok_or_else(|| StoreError::UnknownSource(name.into()))
+        let sql = format!("{STATE_COLUMNS} WHERE s.name = $1");
+        self.source_row(sql, name, state_from_row).await
     }
 
     /// What a fetch of the source named `name` needs of its row (a claimed
     /// run has it from the claim).
     pub async fn fetch_state(&self, name: &str) -> Result<FetchState, StoreError> {
         let sql = format!("SELECT {FETCH_STATE_COLUMNS} FROM sources WHERE name = $1");
-        // Only the fixed column list is formatted in; the name is bound.
+        self.source_row(sql, name, fetch_state_from_row).await
+    }
+
+    /// The row `sql` finds for the source named `name` (its `$1`), read by
+    /// `parse`; an unknown name is an error.
+    async fn source_row<T>(
+        &self,
+        sql: String,
+        name: &str,
+        parse: fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        // Only fixed column lists are formatted in; the name is bound.
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(name)
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref()
-            .map(fetch_state_from_row)
+            .map(parse)
             .transpose()?
             .ok_or_else(|| StoreError::UnknownSource(name.into()))
     }

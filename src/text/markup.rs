@@ -85,14 +85,16 @@ pub fn text(html: &str) -> String {
     let mut out = String::new();
     let mut line = String::new();
     let flush = |line: &mut String, out: &mut String| {
-        let before = out.len();
-        if before > 0 {
-            out.push('\n');
-        }
-        let words_at = out.len();
-        push_words(line, out);
-        if out.len() == words_at {
-            out.truncate(before);
+        let mut words = line.split_whitespace();
+        if let Some(first) = words.next() {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(first);
+            for word in words {
+                out.push(' ');
+                out.push_str(word);
+            }
         }
         line.clear();
     };
@@ -119,46 +121,6 @@ pub fn text(html: &str) -> String {
     }
     flush(&mut line, &mut out);
     out
-}
-
-/// Appends the words of `line` to `out` with one space between them: what
-/// `line.split_whitespace()` joined by spaces gives, without decoding every
-/// character (only a few lead bytes can start non-ASCII white space).
-fn push_words(line: &str, out: &mut String) {
-    let bytes = line.as_bytes();
-    let mut push = |word: &str, first: &mut bool| {
-        if !std::mem::take(first) {
-            out.push(' ');
-        }
-        out.push_str(word);
-    };
-    let (mut at, mut word, mut first) = (0, None::<usize>, true);
-    while at < bytes.len() {
-        let (space, len) = match bytes[at] {
-            b'\t'..=b'\r' | b' ' => (true, 1),
-            0..=0x7F => (false, 1),
-            // U+0085, U+00A0, U+1680, U+2000–U+205F and U+3000 start so.
-            0xC2 | 0xE1 | 0xE2 | 0xE3 => {
-                let c = line[at..].chars().next().unwrap_or(' ');
-                (c.is_whitespace(), c.len_utf8())
-            }
-            0xC0..=0xDF => (false, 2),
-            0xE0..=0xEF => (false, 3),
-            _ => (false, 4),
-        };
-        match (space, word) {
-            (true, Some(start)) => {
-                push(&line[start..at], &mut first);
-                word = None;
-            }
-            (false, None) => word = Some(at),
-            _ => {}
-        }
-        at += len;
-    }
-    if let Some(start) = word {
-        push(&line[start..], &mut first);
-    }
 }
 
 /// Elements that end one paragraph and start another.
@@ -1180,29 +1142,6 @@ mod tests {
             2
         );
         assert_eq!(depth("<br/><img src=x><input>"), 0);
-    }
-
-    #[test]
-    fn words_split_where_split_whitespace_splits() {
-        let spaces: Vec<char> = (0..=0x3000u32)
-            .filter_map(char::from_u32)
-            .filter(|c| c.is_whitespace())
-            .collect();
-        let pieces = [
-            "a", "中文", "é", "\u{2010}", "\u{3001}", "\u{1681}", "x\u{85}y",
-        ];
-        for (n, &space) in spaces.iter().enumerate() {
-            let line: String = pieces
-                .iter()
-                .enumerate()
-                .map(|(i, p)| format!("{p}{}", if (i + n) % 3 == 0 { space } else { ' ' }))
-                .collect::<String>()
-                + &format!("{space}{space}tail");
-            let mut out = String::new();
-            push_words(&line, &mut out);
-            let expected = line.split_whitespace().collect::<Vec<_>>().join(" ");
-            assert_eq!(out, expected, "U+{:04X}", space as u32);
-        }
     }
 
     #[test]
