@@ -37,14 +37,24 @@ fn lease(source_id: i64, slot: i64, now: i64) -> LeaseRequest {
 }
 
 async fn finish(store: &Store, source_id: i64, at: i64) {
-    let validators = Validators::default();
+    finish_with(store, source_id, at, &Validators::default(), None).await;
+}
+
+/// Records a 200 at `at` that brought these validators and feed title.
+async fn finish_with(
+    store: &Store,
+    source_id: i64,
+    at: i64,
+    validators: &Validators,
+    feed_title: Option<&str>,
+) {
     let ok = Success {
         at,
         status: 200,
-        validators: &validators,
+        validators,
         fresh_until: None,
         moved_to: None,
-        feed_title: None,
+        feed_title,
     };
     store.record_success(source_id, &ok).await.unwrap();
 }
@@ -60,15 +70,7 @@ async fn a_won_claim_brings_the_fetch_state_a_lost_one_does_not() {
             etag: Some("\"v7\"".into()),
             last_modified: Some("Mon, 07 Dec 2026 05:00:00 GMT".into()),
         };
-        let ok = Success {
-            at: NOW - 100,
-            status: 200,
-            validators: &validators,
-            fresh_until: None,
-            moved_to: None,
-            feed_title: Some("Wire desk"),
-        };
-        a.record_success(wire, &ok).await.unwrap();
+        finish_with(&a, wire, NOW - 100, &validators, Some("Wire desk")).await;
         let claimed = a.claim_for_fetch(lease(wire, NOW, NOW)).await.unwrap();
         let state = claimed.expect("a won claim reads the row");
         assert_eq!(state, a.fetch_state("wire").await.unwrap(), "{label}");
