@@ -480,3 +480,117 @@ impl Schema {
         }
     }
 }
+
+/// Claims and recorded outcomes that wait for the turn to write are made
+/// together, several sources to a statement: each caller still hears about
+/// its own source, and each row ends as if they had been made one by one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_and_outcomes_made_together_answer_each_caller() {
+    const N: usize = 90;
+    for db in TestDb::all().await {
+        let label = db.label;
+        let store = Store::open(&db.url).await.unwrap();
+        let names: Vec<String> = (0..N).map(|n| format!("feed-{n}")).collect();
+        let records: Vec<_> = names.iter().map(|n| record(n)).collect();
+        let ids = store.sync_sources(&records).await.unwrap();
+        let id = |n: usize| ids[&names[n]];
+        // Every third source is fresh for a while yet; the others failed
+        // once or (every third plus one) twice.
+        let failures = |n: usize| 1 + i64::from(n % 3 == 1);
+        for n in 0..N {
+            if n % 3 == 0 {
+                let ok = Success {
+                    at: NOW - 10,
+                    status: 200,
+                    validators: &Validators::default(),
+                    fresh_until: Some(NOW + 1000),
+                    moved_to: None,
+                    feed_title: None,
+                };
+                store.record_success(id(n), &ok).await.unwrap();
+                continue;
+            }
+            for _ in 0..failures(n) {
+                let failure = failed(NOW - 10, "HTTP 500", false);
+                store.record_failure(id(n), &failure).await.unwrap();
+            }
+        }
+
+        let claims = (0..N).map(|n| {
+            let store = store.clone();
+            let request = lease(id(n), NOW, NOW);
+            tokio::spawn(async move { store.claim_for_fetch(request).await })
+        });
+        let claims = futures_util::future::join_all(claims).await;
+        for (n, claim) in claims.into_iter().enumerate() {
+            match claim.unwrap().unwrap() {
+                Ok(state) => {
+                    assert!(n % 3 != 0, "{label}: feed-{n} is fresh, yet won");
+                    assert_eq!(state.error_count, failures(n), "{label}: feed-{n}");
+                }
+                Err(claim) => assert_eq!(
+                    (n % 3, claim),
+                    (
+                        0,
+                        Claim::Done {
+                            not_before: Some(NOW + 1000),
+                            gone: false
+                        }
+                    ),
+                    "{label}: feed-{n}"
+                ),
+            }
+        }
+
+        // The won ones end: odd ones well, each with its own validators
+        // (feed-1 with a new title), even ones failed, feed-2 gone.
+        let outcomes = (0..N).filter(|n| n % 3 != 0).map(|n| {
+            let store = store.clone();
+            let source = id(n);
+            tokio::spawn(async move {
+                if n % 2 == 1 {
+                    let validators = Validators {
+                        etag: Some(format!("\"e{n}\"")),
+                        last_modified: None,
+                    };
+                    let title = (n == 1).then_some("Feed one");
+                    finish_with(&store, source, NOW + 1, &validators, title).await;
+                } else {
+                    let error = format!("HTTP 503 at {n}");
+                    let failure = failed(NOW + 1, &error, n == 2);
+                    store.record_failure(source, &failure).await.unwrap();
+                }
+            })
+        });
+        for outcome in futures_util::future::join_all(outcomes).await {
+            outcome.unwrap();
+        }
+        for n in (0..N).filter(|n| n % 3 != 0) {
+            let state = store.source_state(&names[n]).await.unwrap();
+            assert_eq!(state.lease, None, "{label}: feed-{n}'s lease ended");
+            if n % 2 == 1 {
+                let etag = format!("\"e{n}\"");
+                assert_eq!(state.validators.etag.as_deref(), Some(&*etag), "{label}");
+                assert_eq!((state.error_count, state.last_error), (0, None), "{label}");
+                let title = (n == 1).then(|| "Feed one".to_owned());
+                assert_eq!(state.feed_title, title, "{label}: feed-{n}");
+            } else {
+                let error = format!("HTTP 503 at {n}");
+                assert_eq!(state.last_error.as_deref(), Some(&*error), "{label}");
+                assert_eq!(state.error_count, failures(n) + 1, "{label}: feed-{n}");
+                assert_eq!(state.gone_at.is_some(), n == 2, "{label}: feed-{n}");
+            }
+        }
+    }
+}
+
+fn failed(at: i64, error: &str, gone: bool) -> feedfold::store::Failure<'_> {
+    feedfold::store::Failure {
+        at,
+        status: Some(if gone { 410 } else { 500 }),
+        error,
+        retry_at: None,
+        gone,
+        counts: true,
+    }
+}

@@ -4,10 +4,13 @@
 //! succeeds; the winner holds a lease until it records the run's result, and
 //! if it dies first the lease lapses and another daemon takes the slot over.
 
+use std::collections::HashMap;
+
 use sqlx::Row;
 
+use super::group::{Job, Leader, answer_all, distinct_runs};
 use super::sources::{FETCH_STATE_COLUMNS, fetch_state_from_row};
-use super::{Backend, FetchState, Store, StoreError};
+use super::{Backend, FetchState, Store, StoreError, statement, tuples};
 
 /// What a claim found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,19 +49,33 @@ pub struct LeaseRequest {
     pub ttl: i64,
 }
 
-/// The claim as one statement: the row qualifies when no live lease is held
-/// by another daemon, the slot is new or its holder never finished (the
-/// lease lapsed with `lease_until` still set), and nothing holds it back.
-/// `$6`, when set, names a holder known to be dead, whose lease counts as lapsed.
-/// It returns the row's [`FetchState`], so a won run needs no second read.
-const CLAIM: &str = "UPDATE sources SET lease_owner = $2, lease_until = $3, claimed_slot = $4
-     WHERE id = (SELECT id FROM sources WHERE id = $1
-         AND (lease_until IS NULL OR lease_until < $5 OR lease_owner = $2 OR lease_owner = $6)
-         AND (claimed_slot IS NULL OR claimed_slot < $4 OR lease_until IS NOT NULL)
-         AND gone_at IS NULL
-         AND COALESCE(retry_at, 0) <= $5 AND COALESCE(fresh_until, 0) <= $5
+/// The claim, for each row of `wanted` (source, slot, now, lease end): the
+/// row qualifies when no live lease is held by another daemon, the slot is
+/// new or its holder never finished (the lease lapsed with `lease_until`
+/// still set), and nothing holds it back. `$2`, when set, names a holder
+/// known to be dead, whose lease counts as lapsed. It returns each won
+/// row's [`FetchState`], so a won run needs no second read.
+const CLAIM: &str = "WITH wanted(id, slot, now, until) AS (VALUES {rows})
+     UPDATE sources SET lease_owner = $1, lease_until = wanted.until, claimed_slot = wanted.slot
+     FROM wanted
+     WHERE sources.id = wanted.id AND sources.id IN (SELECT s.id FROM sources s
+         JOIN wanted w ON w.id = s.id
+         WHERE (s.lease_until IS NULL OR s.lease_until < w.now OR s.lease_owner = $1
+                OR s.lease_owner = $2)
+         AND (s.claimed_slot IS NULL OR s.claimed_slot < w.slot OR s.lease_until IS NOT NULL)
+         AND s.gone_at IS NULL
+         AND COALESCE(s.retry_at, 0) <= w.now AND COALESCE(s.fresh_until, 0) <= w.now
          {lock})
-     RETURNING id, {state}";
+     RETURNING sources.id, {state}";
+
+/// Parameters per claimed row in [`CLAIM`].
+const CLAIM_WIDTH: usize = 4;
+
+/// Claims served by one statement at most (at most 258 parameters).
+const MAX_CLAIMS: usize = 64;
+
+/// A claim waiting to be served with others.
+pub(super) type ClaimJob = Job<LeaseRequest, Option<FetchState>>;
 
 impl Store {
     /// This process's name in lease rows (see [`super::StoreOptions::holder`]).
@@ -87,7 +104,7 @@ impl Store {
         &self,
         request: LeaseRequest,
     ) -> Result<Result<FetchState, Claim>, StoreError> {
-        if let Some(state) = self.try_claim(request, None).await? {
+        if let Some(state) = self.try_claim(request).await? {
             return Ok(Ok(state));
         }
         let (claim, owner) = self.why_not(request).await?;
@@ -95,38 +112,79 @@ impl Store {
         let Some(dead) = dead else {
             return Ok(Err(claim));
         };
-        if let Some(state) = self.try_claim(request, Some(&dead)).await? {
+        if let Some(state) = self.take_over(request, &dead).await? {
             tracing::warn!(source_id = request.source_id, holder = %dead, "took over a run from a daemon that died");
             return Ok(Ok(state));
         }
         Ok(Err(self.why_not(request).await?.0))
     }
 
-    async fn try_claim(
+    /// Claims the request's slot, with whatever other claims wait to be
+    /// made by then: `Some(state)` when won.
+    async fn try_claim(&self, request: LeaseRequest) -> Result<Option<FetchState>, StoreError> {
+        let lead = || self.lead_small(&self.claims);
+        let serve = |leader, jobs| {
+            let store = self.clone();
+            async move { store.serve_claims(leader, jobs).await }
+        };
+        self.claims.serve(request, MAX_CLAIMS, lead, serve).await
+    }
+
+    /// Makes the waiting claims, one statement per run of distinct sources.
+    async fn serve_claims(&self, leader: Leader, jobs: Vec<ClaimJob>) {
+        for run in distinct_runs(jobs, MAX_CLAIMS, |r| r.source_id) {
+            let requests: Vec<LeaseRequest> = run.iter().map(|job| job.work).collect();
+            match self.claim_rows(&requests, None).await {
+                Ok(mut won) => {
+                    for job in run {
+                        let state = won.remove(&job.work.source_id);
+                        job.answer(Ok(state));
+                    }
+                }
+                Err(error) => answer_all(run, &error),
+            }
+        }
+        drop(leader);
+    }
+
+    /// Claims a source whose lease a dead process holds, alone.
+    async fn take_over(
         &self,
         request: LeaseRequest,
-        dead: Option<&str>,
+        dead: &str,
     ) -> Result<Option<FetchState>, StoreError> {
+        let _turn = self.small_write_turn().await;
+        let mut won = self.claim_rows(&[request], Some(dead)).await?;
+        Ok(won.remove(&request.source_id))
+    }
+
+    /// Runs [`CLAIM`] for `requests` (no source twice); the caller holds the
+    /// turn to write where one is needed. Returns the won sources' states.
+    async fn claim_rows(
+        &self,
+        requests: &[LeaseRequest],
+        dead: Option<&str>,
+    ) -> Result<HashMap<i64, FetchState>, StoreError> {
         let lock = match self.backend {
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Postgres => "FOR UPDATE OF s SKIP LOCKED",
             Backend::Sqlite => "",
         };
         let sql = CLAIM
+            .replace("{rows}", &tuples(3, requests.len(), CLAIM_WIDTH))
             .replace("{lock}", lock)
             .replace("{state}", FETCH_STATE_COLUMNS);
-        let _turn = self.small_write_turn().await;
-        // The statement's only variable parts are the fixed locking clause
-        // and column list.
-        let won = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(request.source_id)
-            .bind(&*self.holder)
-            .bind(request.now.saturating_add(request.ttl))
-            .bind(request.slot)
-            .bind(request.now)
-            .bind(dead)
-            .fetch_optional(self.writer())
-            .await?;
-        won.as_ref().map(fetch_state_from_row).transpose()
+        let mut query = statement(sql).bind(&*self.holder).bind(dead);
+        for r in requests {
+            query = query
+                .bind(r.source_id)
+                .bind(r.slot)
+                .bind(r.now)
+                .bind(r.now.saturating_add(r.ttl));
+        }
+        let rows = query.fetch_all(self.writer()).await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, fetch_state_from_row(row)?)))
+            .collect()
     }
 
     /// Reads why a claim failed, and who holds the lease.

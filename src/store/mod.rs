@@ -8,10 +8,12 @@ mod candidates;
 mod clusters;
 mod entries;
 mod events;
+mod group;
 mod leases;
 mod media;
 mod migrate;
 mod prune;
+mod records;
 mod sources;
 mod stories;
 mod templates;
@@ -99,7 +101,11 @@ pub struct Store {
     /// turn also guards the in-memory copy of the fingerprints.
     write_turn: Arc<tokio::sync::Mutex<Candidates>>,
     /// Batches of entries waiting for the turn (see `entries::group`).
-    waiting: Arc<entries::group::Waiting>,
+    waiting: Arc<group::Queue<Batch, IngestReport>>,
+    /// Claims waiting to be made (see `leases`).
+    claims: Arc<group::Queue<LeaseRequest, Option<FetchState>>>,
+    /// Fetch outcomes waiting to be recorded (see `sources`).
+    records: Arc<group::Queue<records::Record, ()>>,
     /// This process's name in lease rows (see [`Store::holder`]).
     holder: Arc<str>,
 }
@@ -221,6 +227,8 @@ impl Store {
             backend,
             write_turn: Arc::new(tokio::sync::Mutex::new(Candidates::default())),
             waiting: Arc::default(),
+            claims: Arc::default(),
+            records: Arc::default(),
             holder: holder_name().into(),
         };
         migrate::run(&store).await?;
@@ -395,6 +403,19 @@ fn placeholders(first: usize, n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `($first, …), (…)`: `rows` tuples of `width` consecutive placeholders.
+fn tuples(first: usize, rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(first + r * width, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A statement built from numbered placeholders only, never data.
+fn statement<'q>(sql: String) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    sqlx::query(sqlx::AssertSqlSafe(sql))
 }
 
 /// The page cache of a SQLite connection that reads: point lookups, and a

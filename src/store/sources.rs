@@ -219,68 +219,6 @@ impl Store {
             .transpose()?
             .ok_or_else(|| StoreError::UnknownSource(name.into()))
     }
-
-    /// Records a successful fetch: failures, backoff and a 410 are forgotten,
-    /// and this daemon's lease on the source ends.
-    pub async fn record_success(&self, source_id: i64, ok: &Success<'_>) -> Result<(), StoreError> {
-        let _turn = self.small_write_turn().await;
-        sqlx::query(
-            "UPDATE sources SET etag = $2, last_modified = $3, last_fetch_at = $4, last_success_at = $4,
-                 last_status = $5, last_error = NULL, error_count = 0, retry_at = NULL,
-                 fresh_until = $6, gone_at = NULL, moved_to = $7,
-                 lease_owner = CASE WHEN lease_owner = $8 THEN NULL ELSE lease_owner END,
-                 lease_until = CASE WHEN lease_owner = $8 THEN NULL ELSE lease_until END,
-                 feed_title = COALESCE($9, feed_title)
-             WHERE id = $1",
-        )
-        .bind(source_id)
-        .bind(ok.validators.etag.as_deref())
-        .bind(ok.validators.last_modified.as_deref())
-        .bind(ok.at)
-        .bind(i64::from(ok.status))
-        .bind(ok.fresh_until)
-        .bind(ok.moved_to)
-        .bind(self.holder())
-        .bind(ok.feed_title)
-        .execute(self.writer())
-        .await?;
-        if ok.feed_title.is_some() {
-            sqlx::query("UPDATE changes SET version = version + 1 WHERE id = 1")
-                .execute(self.writer())
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Records a failed fetch: the reason, when to try again, and (unless
-    /// nothing was tried) one more consecutive failure; this daemon's lease
-    /// on the source ends.
-    pub async fn record_failure(
-        &self,
-        source_id: i64,
-        failed: &Failure<'_>,
-    ) -> Result<(), StoreError> {
-        let _turn = self.small_write_turn().await;
-        sqlx::query(
-            "UPDATE sources SET last_fetch_at = $2, last_status = $3, last_error = $4,
-                 error_count = error_count + $5, retry_at = $6,
-                 gone_at = CASE WHEN $7 = 1 THEN $2 ELSE gone_at END,
-                 lease_owner = CASE WHEN lease_owner = $8 THEN NULL ELSE lease_owner END,
-                 lease_until = CASE WHEN lease_owner = $8 THEN NULL ELSE lease_until END
-             WHERE id = $1",
-        )
-        .bind(source_id)
-        .bind(failed.at)
-        .bind(failed.status.map(i64::from))
-        .bind(failed.error)
-        .bind(i64::from(failed.counts))
-        .bind(failed.retry_at)
-        .bind(i64::from(failed.gone))
-        .bind(self.holder())
-        .execute(self.writer())
-        .await?;
-        Ok(())
-    }
 }
 
 /// A source's row as stored, to compare with the config.

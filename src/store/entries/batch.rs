@@ -5,12 +5,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::query::Query;
+use sqlx::any::AnyRow;
 use sqlx::{Any, Encode, Row, Type};
 
 use super::super::candidates::{Candidates, traits_of};
-use super::super::{StoreError, Tx, media, placeholders};
+use super::super::{StoreError, Tx, media, placeholders, statement, tuples};
 use super::plan::{
     Existing, Known, Merge, NewEntry, NewStory, PENDING, Plan, Row as Stored, Update, time,
 };
@@ -117,19 +116,6 @@ fn real(id: i64, inserted: &[i64]) -> i64 {
         Some(index) => inserted.get(index).copied().unwrap_or(id),
         None => id,
     }
-}
-
-/// `($first, …), (…)`: `rows` tuples of `width` consecutive placeholders.
-fn tuples(first: usize, rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", placeholders(first + r * width, width)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// A statement built from numbered placeholders only, never data.
-fn statement<'q>(sql: String) -> Query<'q, Any, AnyArguments> {
-    sqlx::query(sqlx::AssertSqlSafe(sql))
 }
 
 /// Runs `sql(list)` once per chunk of `values`, where `list` is the chunk's
