@@ -3,7 +3,7 @@
 # serves 5,000 feeds x 10 items (seed 3, 80% never change); one cold
 # `feedfold fetch` pass with SQLite, `POST /tick`, one warm pass (80% answer
 # 304), each under /usr/bin/time -v: wall, CPU (user + sys), peak RSS.
-#   scripts/bench-poll.sh                      # release build of this tree
+#   scripts/bench-poll.sh                      # the dist build of this tree (as installed)
 #   FEEDS=5000 ITEMS=10 BINARY=path/to/feedfold PERF=1 scripts/bench-poll.sh
 # PERF=1 records each pass with `perf record -g` into target/bench-poll/.
 set -euo pipefail
@@ -14,8 +14,8 @@ FARM=${FARM:-../shared/tools/feedfarm.py}
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 [ -f "$FARM" ] || { echo "no feedfarm at $FARM (set FARM=)" >&2; exit 1; }
 if [ -z "${BINARY:-}" ]; then
-    cargo build --release --quiet
-    BINARY=target/release/feedfold
+    cargo build --profile dist --quiet
+    BINARY=target/dist/feedfold
 fi
 out=target/bench-poll
 rm -rf "$out" && mkdir -p "$out"

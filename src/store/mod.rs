@@ -399,18 +399,37 @@ pub(super) async fn run_in(
 /// `$first, $first+1, …` for `n` values: the numbered placeholders the
 /// store formats into statements (only these, never data).
 fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut list = String::with_capacity(n * 7);
+    push_placeholders(&mut list, first, n);
+    list
 }
 
 /// `($first, …), (…)`: `rows` tuples of `width` consecutive placeholders.
 fn tuples(first: usize, rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", placeholders(first + r * width, width)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut list = String::with_capacity(rows * (width * 7 + 4));
+    for r in 0..rows {
+        if r > 0 {
+            list.push_str(", ");
+        }
+        list.push('(');
+        push_placeholders(&mut list, first + r * width, width);
+        list.push(')');
+    }
+    list
+}
+
+/// Appends `$first, …` to `out`, in one buffer: statements of hundreds of
+/// rows are built for every batch, and a string per placeholder showed in
+/// profiles of the poll cycle.
+fn push_placeholders(out: &mut String, first: usize, n: usize) {
+    use std::fmt::Write;
+    for i in first..first + n {
+        if i > first {
+            out.push_str(", ");
+        }
+        // Writing to a `String` cannot fail.
+        let _ = write!(out, "${i}");
+    }
 }
 
 /// A statement built from numbered placeholders only, never data.
@@ -558,5 +577,18 @@ fn redact(url: &str) -> String {
             parsed.to_string()
         }
         _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_and_tuples_number_every_parameter_once() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(placeholders(9, 0), "");
+        assert_eq!(tuples(2, 2, 3), "($2, $3, $4), ($5, $6, $7)");
+        assert_eq!(tuples(1, 0, 4), "");
     }
 }
