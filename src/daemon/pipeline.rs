@@ -132,7 +132,8 @@ pub struct Pipeline {
     /// Passes running at once. Thousands of due sources must queue here, not
     /// in the database pool, where waiting has a timeout and fails the pass.
     passes: Arc<Semaphore>,
-    title_rules: TitleRules,
+    /// Shared: every pass clones the pipeline, and the rules are ~80 strings.
+    title_rules: Arc<TitleRules>,
     metrics: Arc<Metrics>,
     /// Woken when a source's feed names a hub we should subscribe to.
     websub_wake: Arc<Notify>,
@@ -183,8 +184,10 @@ impl Pipeline {
         let ids = Arc::new(store.sync_sources(&records).await?);
         let fetcher = Fetcher::new(&FetchOptions::from_config(&config))?;
         let passes = Arc::new(Semaphore::new(config.daemon.concurrency.get()));
-        let title_rules =
-            TitleRules::with_extra(&config.dedup.title_prefixes, &config.dedup.title_sites);
+        let title_rules = Arc::new(TitleRules::with_extra(
+            &config.dedup.title_prefixes,
+            &config.dedup.title_sites,
+        ));
         let scraper = Scraper::new(fetcher.clone(), store.clone(), &config, metrics.clone());
         let mut enabled = std::collections::HashMap::new();
         for (i, source) in config.sources.iter().enumerate().filter(|(_, s)| s.enabled) {
@@ -551,8 +554,13 @@ impl Pipeline {
         let (items, pages) = tokio::task::spawn_blocking(move || {
             let mut templates = Templates::default();
             templates.load(&site, learnt);
-            let (mut items, pages) =
-                fingerprint_with_template(entries, rules, &mut templates, &site, &stored);
+            let (mut items, pages) = fingerprint_with_template(
+                entries,
+                (*rules).clone(),
+                &mut templates,
+                &site,
+                &stored,
+            );
             hold_filtered(&filter, &mut items);
             (items, pages)
         })
