@@ -973,3 +973,69 @@ async fn websub_subscriptions_are_noted_once_and_claimed_by_one_daemon() {
         db.cleanup().await;
     }
 }
+
+/// A batch stored in the same transaction as an earlier one that edited an
+/// entry matches against the edited text: the copy of fingerprints is not
+/// read back between the batches of one group, so what a batch writes, edits
+/// included, must reach the copy as it is written.
+#[tokio::test]
+async fn a_later_batch_of_one_group_sees_an_entry_an_earlier_one_edited() {
+    use feedfold::daemon::fingerprint_entries;
+    use feedfold::dedup::TitleRules;
+    with_each_backend(|store, label| async move {
+        let names = ["wire", "coast", "other"];
+        let records: Vec<SourceRecord> = names.iter().map(|n| record(n, 0, &[])).collect();
+        let ids = store.sync_sources(&records).await.unwrap();
+        let fp = |id: &str, title: &str, url: &str, body: &str| {
+            fingerprint_entries(vec![with_body(id, title, url, body)], TitleRules::default())
+        };
+        let batch = |name: &str, items| Batch {
+            source_id: ids[name],
+            source_name: name.into(),
+            items,
+            now: NOW,
+            options: MatchOptions::default(),
+            template: None,
+        };
+        let first = fp(
+            "w1",
+            "Lighthouse wins heritage grant",
+            "https://wire.example.org/w1",
+            "The Gull Point Lighthouse Trust has been awarded a heritage grant to repair the lantern room and re-roof the keeper's cottage.",
+        );
+        store.ingest_batch(batch("wire", first)).await.unwrap();
+        // The wire reuses the GUID for another story; a copy of that story
+        // arrives from another site right behind it.
+        let edited = fp(
+            "w1",
+            "Ferry services suspended as Storm Brenna brings gales",
+            "https://wire.example.org/w1",
+            FERRY,
+        );
+        let copy = fp(
+            "c1",
+            "Ferry services suspended as Storm Brenna brings gales - Coastal Times",
+            "https://coast.example.net/storm",
+            &format!("{FERRY} (Reporting by Coastal Times staff)"),
+        );
+        let unrelated = plain(&[entry("o1", "Council meets", "https://o.example.org/1", NOW)]);
+        // Polled in turn on one thread: the first takes the turn alone, the
+        // other two are stored together by one writer, in this order.
+        let batches = [
+            batch("other", unrelated),
+            batch("wire", edited),
+            batch("coast", copy),
+        ];
+        let reports =
+            futures_util::future::join_all(batches.into_iter().map(|b| store.ingest_batch(b)))
+                .await;
+        let reports: Vec<_> = reports.into_iter().map(Result::unwrap).collect();
+        assert_eq!(reports[1].updated, 1, "{label}: the wire's entry was edited");
+        assert_eq!(
+            (reports[2].new, reports[2].merged),
+            (1, 1),
+            "{label}: the copy folds into the edited entry's story"
+        );
+    })
+    .await;
+}

@@ -145,12 +145,8 @@ impl Candidates {
     }
 
     /// Reads the rows stored or edited since the copy last read or was
-    /// given some: [`Candidates::sync`] for a transaction that synced the
-    /// copy already and since stored a batch (see `entries::group`).
-    pub(super) async fn catch_up(
-        &mut self,
-        tx: &mut Transaction<'static, Any>,
-    ) -> Result<(), StoreError> {
+    /// given some (the last step of [`Candidates::sync`]).
+    async fn catch_up(&mut self, tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
         // Until the transaction commits. Rows are read in no order: cut
         // short, the copy misses some below the ids it moved past, and only
         // a rebuild finds them.

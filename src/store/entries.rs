@@ -123,11 +123,13 @@ async fn store_batch(write: &mut WriteTx, batch: &Batch) -> Result<IngestReport,
         candidates,
         synced,
     } = write;
-    // The first batch of a transaction syncs the copy; later ones (or one
-    // after a batch that failed, see `group`) read what changed since.
-    match *synced {
-        true => candidates.catch_up(tx).await?,
-        false => candidates.sync(tx, now, options.window_secs).await?,
+    // The first batch of a transaction syncs the copy, and every batch
+    // puts what it writes into it (the plan its edits, `batch::write` its
+    // new entries), so later ones find it up to date: no other process
+    // writes while this transaction holds the write lock. A batch that
+    // failed leaves `synced` unset (see `group`): the next one syncs.
+    if !*synced {
+        candidates.sync(tx, now, options.window_secs).await?;
     }
     *synced = true;
     let buried = batch::buried(tx, &origin, &batch.items).await?;

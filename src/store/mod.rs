@@ -150,6 +150,13 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Runs several statements (`;`-separated, no parameters) in one call:
+    /// one hand-off to the database instead of one per statement.
+    pub(crate) async fn execute_script(&mut self, sql: &'static str) -> Result<(), sqlx::Error> {
+        (&mut *self.tx).execute(sql).await?;
+        Ok(())
+    }
+
     /// Records that this transaction changes what the feeds show, for
     /// daemons that share the database (see [`Store::version`]).
     pub(crate) async fn mark_changed(&mut self) -> Result<(), sqlx::Error> {

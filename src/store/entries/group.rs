@@ -40,8 +40,11 @@ impl Store {
         let mut outcomes = Vec::with_capacity(jobs.len());
         let mut changed = false;
         let mut pending = jobs.into_iter();
+        // Whether the last batch stored is still inside its savepoint: the
+        // next batch's first call releases it (or the commit does).
+        let mut open = false;
         while let Some(job) = pending.next() {
-            let outcome = match stored_alone(&mut write, &job.work).await {
+            let outcome = match stored_alone(&mut write, &job.work, open).await {
                 Ok(outcome) => outcome,
                 // The transaction itself broke: nothing of it will commit.
                 Err(error) => {
@@ -50,6 +53,7 @@ impl Store {
                     return answer_all(all, &error);
                 }
             };
+            open = outcome.is_ok();
             match &outcome {
                 Ok(report) => changed |= report.changed(),
                 // Rolled back to its savepoint, but it may have changed the
@@ -76,19 +80,28 @@ impl Store {
 
 /// Stores one batch inside its own savepoint: `Ok(Err(_))` when the batch
 /// failed and was rolled back alone, `Err(_)` when the transaction broke.
+/// A batch that worked leaves its savepoint open: releasing it with the
+/// next batch's savepoint, in one call, saves a hand-off to the database
+/// per batch, and the commit releases the last one. `open` says that the
+/// previous batch's is still open.
 async fn stored_alone(
     write: &mut WriteTx,
     batch: &Batch,
+    open: bool,
 ) -> Result<Result<IngestReport, StoreError>, StoreError> {
-    write.execute("SAVEPOINT batch").await?;
+    if open {
+        write
+            .execute_script("RELEASE SAVEPOINT batch; SAVEPOINT batch")
+            .await?;
+    } else {
+        write.execute("SAVEPOINT batch").await?;
+    }
     match store_batch(write, batch).await {
-        Ok(report) => {
-            write.execute("RELEASE SAVEPOINT batch").await?;
-            Ok(Ok(report))
-        }
+        Ok(report) => Ok(Ok(report)),
         Err(error) => {
-            write.execute("ROLLBACK TO SAVEPOINT batch").await?;
-            write.execute("RELEASE SAVEPOINT batch").await?;
+            write
+                .execute_script("ROLLBACK TO SAVEPOINT batch; RELEASE SAVEPOINT batch")
+                .await?;
             Ok(Err(error))
         }
     }
