@@ -65,7 +65,7 @@ impl<W, R> std::fmt::Debug for Queue<W, R> {
 /// this process's turn to write (SQLite), or its queue's own lock
 /// (PostgreSQL). Only held, never read.
 #[allow(dead_code)]
-pub(super) enum Leader {
+enum Leader {
     /// The turn to write.
     Turn(Turn),
     /// A small-write queue's own lock.
@@ -132,14 +132,37 @@ impl<W: Send + 'static, R: Send + 'static> Queue<W, R> {
 }
 
 impl Store {
-    /// Leads a group of small writes (single statements outside a
-    /// transaction): on SQLite with the turn to write, on PostgreSQL with
-    /// `queue`'s own lock.
-    pub(super) async fn lead_small<W, R>(&self, queue: &Queue<W, R>) -> Leader {
-        match self.backend {
-            Backend::Sqlite => Leader::Turn(self.write_turn.clone().lock_owned().await),
-            Backend::Postgres => Leader::Own(queue.lead.clone().lock_owned().await),
-        }
+    /// Queues a small write (statements outside a transaction) on `queue`,
+    /// one of this store's, and waits for its answer. Whoever serves a group
+    /// holds, while `serve` runs, the turn to write on SQLite and `queue`'s
+    /// own lock on PostgreSQL.
+    pub(super) async fn small_write<W, R, S, F>(
+        &self,
+        queue: &Queue<W, R>,
+        work: W,
+        most: usize,
+        serve: S,
+    ) -> Result<R, StoreError>
+    where
+        W: Send + 'static,
+        R: Send + 'static,
+        S: Fn(Store, Vec<Job<W, R>>) -> F,
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let lead = || async {
+            match self.backend {
+                Backend::Sqlite => Leader::Turn(self.write_turn.clone().lock_owned().await),
+                Backend::Postgres => Leader::Own(queue.lead.clone().lock_owned().await),
+            }
+        };
+        let served = |leader: Leader, jobs| {
+            let serving = serve(self.clone(), jobs);
+            async move {
+                serving.await;
+                drop(leader);
+            }
+        };
+        queue.serve(work, most, lead, served).await
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::group::{Job, Leader, answer_all, distinct_runs};
+use super::group::{Job, answer_all, distinct_runs};
 use super::sources::{FETCH_STATE_COLUMNS, fetch_state_from_row};
 use super::{Backend, FetchState, Store, StoreError, statement, tuples};
 
@@ -122,16 +122,13 @@ impl Store {
     /// Claims the request's slot, with whatever other claims wait to be
     /// made by then: `Some(state)` when won.
     async fn try_claim(&self, request: LeaseRequest) -> Result<Option<FetchState>, StoreError> {
-        let lead = || self.lead_small(&self.claims);
-        let serve = |leader, jobs| {
-            let store = self.clone();
-            async move { store.serve_claims(leader, jobs).await }
-        };
-        self.claims.serve(request, MAX_CLAIMS, lead, serve).await
+        let serve = |store: Store, jobs| async move { store.serve_claims(jobs).await };
+        self.small_write(&self.claims, request, MAX_CLAIMS, serve)
+            .await
     }
 
     /// Makes the waiting claims, one statement per run of distinct sources.
-    async fn serve_claims(&self, leader: Leader, jobs: Vec<ClaimJob>) {
+    async fn serve_claims(&self, jobs: Vec<ClaimJob>) {
         for run in distinct_runs(jobs, MAX_CLAIMS, |r| r.source_id) {
             let requests: Vec<LeaseRequest> = run.iter().map(|job| job.work).collect();
             match self.claim_rows(&requests, None).await {
@@ -144,7 +141,6 @@ impl Store {
                 Err(error) => answer_all(run, &error),
             }
         }
-        drop(leader);
     }
 
     /// Claims a source whose lease a dead process holds, alone.

@@ -8,7 +8,7 @@
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 
-use super::group::{Job, Leader, answer_all, distinct_runs};
+use super::group::{Job, answer_all, distinct_runs};
 use super::{Failure, Store, StoreError, Success, statement, tuples};
 
 /// Each successful fetch of `done`: failures, backoff and a 410 forgotten.
@@ -157,17 +157,14 @@ impl Store {
 
     /// Records `record` with whatever other outcomes wait by then.
     async fn record(&self, record: Record) -> Result<(), StoreError> {
-        let lead = || self.lead_small(&self.records);
-        let serve = |leader, jobs| {
-            let store = self.clone();
-            async move { store.serve_records(leader, jobs).await }
-        };
-        self.records.serve(record, MAX_RECORDS, lead, serve).await
+        let serve = |store: Store, jobs| async move { store.serve_records(jobs).await };
+        self.small_write(&self.records, record, MAX_RECORDS, serve)
+            .await
     }
 
     /// Records the waiting outcomes, per run of distinct sources one
     /// statement for the successes and one for the failures.
-    async fn serve_records(&self, leader: Leader, jobs: Vec<RecordJob>) {
+    async fn serve_records(&self, jobs: Vec<RecordJob>) {
         for run in distinct_runs(jobs, MAX_RECORDS, |r| r.source_id()) {
             let (succeeded, failed): (Vec<_>, Vec<_>) = run
                 .into_iter()
@@ -189,7 +186,6 @@ impl Store {
             let result = self.write_records(FAILED, 7, &failed).await;
             answer(failed, result);
         }
-        drop(leader);
     }
 
     /// Runs `sql` (one of the statements above, `width` columns a row) for
