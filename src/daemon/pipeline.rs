@@ -132,7 +132,8 @@ pub struct Pipeline {
     /// Passes running at once. Thousands of due sources must queue here, not
     /// in the database pool, where waiting has a timeout and fails the pass.
     passes: Arc<Semaphore>,
-    /// Shared: every pass clones the pipeline, and the rules are ~80 strings.
+    /// Shared: the pipeline is cloned for each scheduler wake-up and push,
+    /// and the rules are ~80 strings.
     title_rules: Arc<TitleRules>,
     metrics: Arc<Metrics>,
     /// Woken when a source's feed names a hub we should subscribe to.

@@ -5,8 +5,8 @@
 //! a poll cycle over thousands of feeds made three such writes per feed
 //! (claim, ingest, record), one after another behind one lock. Served in
 //! groups, they take one statement or one transaction per group instead.
-//! Ingest batches (`entries::group`), claims (`leases`) and recorded fetch
-//! outcomes (`sources`) each have a queue of their own.
+//! Ingest batches (`entries::group`), claims (`leases`) and, on SQLite,
+//! recorded fetch outcomes (`records`) each have a queue of their own.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -27,6 +27,12 @@ impl<W, R> Job<W, R> {
     /// Answers the caller (who may have stopped waiting: then nobody hears).
     pub(super) fn answer(self, result: Result<R, StoreError>) {
         let _ = self.reply.send(result);
+    }
+
+    /// Whether the caller still waits for the answer (its task was not
+    /// cancelled meanwhile).
+    pub(super) fn wanted(&self) -> bool {
+        !self.reply.is_closed()
     }
 }
 
@@ -64,7 +70,7 @@ impl<W, R> std::fmt::Debug for Queue<W, R> {
 /// What the server of a group of small writes holds while it serves:
 /// this process's turn to write (SQLite), or its queue's own lock
 /// (PostgreSQL). Only held, never read.
-#[allow(dead_code)]
+#[expect(dead_code, reason = "held for its drop, never read")]
 enum Leader {
     /// The turn to write.
     Turn(Turn),
@@ -206,6 +212,15 @@ mod tests {
         runs.iter()
             .map(|run| run.iter().map(|j| j.work).collect())
             .collect()
+    }
+
+    #[test]
+    fn a_job_whose_caller_left_is_no_longer_wanted() {
+        let (reply, answer) = oneshot::channel::<Result<(), StoreError>>();
+        let job = Job { work: 1, reply };
+        assert!(job.wanted());
+        drop(answer);
+        assert!(!job.wanted());
     }
 
     #[test]

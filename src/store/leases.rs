@@ -75,7 +75,7 @@ const CLAIM_WIDTH: usize = 4;
 const MAX_CLAIMS: usize = 64;
 
 /// A claim waiting to be served with others.
-pub(super) type ClaimJob = Job<LeaseRequest, Option<FetchState>>;
+type ClaimJob = Job<LeaseRequest, Option<FetchState>>;
 
 impl Store {
     /// This process's name in lease rows (see [`super::StoreOptions::holder`]).
@@ -128,7 +128,11 @@ impl Store {
     }
 
     /// Makes the waiting claims, one statement per run of distinct sources.
-    async fn serve_claims(&self, jobs: Vec<ClaimJob>) {
+    async fn serve_claims(&self, mut jobs: Vec<ClaimJob>) {
+        // A claim whose task was cancelled while it queued (a daemon
+        // stopping) would win a lease nobody runs: other daemons would wait
+        // it out.
+        jobs.retain(Job::wanted);
         for run in distinct_runs(jobs, MAX_CLAIMS, |r| r.source_id) {
             let requests: Vec<LeaseRequest> = run.iter().map(|job| job.work).collect();
             match self.claim_rows(&requests, None).await {
@@ -169,7 +173,12 @@ impl Store {
             .replace("{rows}", &tuples(3, requests.len(), CLAIM_WIDTH))
             .replace("{lock}", lock)
             .replace("{state}", FETCH_STATE_COLUMNS);
-        let mut query = statement(sql).bind(&*self.holder).bind(dead);
+        // Not kept prepared: the text varies with the number of rows, and
+        // 64 variants would crowd ingest's statements out of the cache.
+        let mut query = statement(sql)
+            .persistent(false)
+            .bind(&*self.holder)
+            .bind(dead);
         for r in requests {
             query = query
                 .bind(r.source_id)

@@ -104,7 +104,7 @@ pub struct Store {
     waiting: Arc<group::Queue<Batch, IngestReport>>,
     /// Claims waiting to be made (see `leases`).
     claims: Arc<group::Queue<LeaseRequest, Option<FetchState>>>,
-    /// Fetch outcomes waiting to be recorded (see `sources`).
+    /// Fetch outcomes waiting to be recorded (see `records`).
     records: Arc<group::Queue<records::Record, ()>>,
     /// This process's name in lease rows (see [`Store::holder`]).
     holder: Arc<str>,

@@ -1,15 +1,15 @@
 //! Fetch outcomes, recorded in a source's row: validators and freshness
 //! after a success, the reason and backoff after a failure, and the end of
-//! this daemon's lease either way. Outcomes that wait for the turn to write
-//! are recorded together (see `group`), one statement for a group's
-//! successes and one for its failures: a warm poll cycle records thousands
-//! of "not modified" answers a minute.
+//! this daemon's lease either way. On SQLite, outcomes that wait for the
+//! turn to write are recorded together (see `group`), one statement for a
+//! group's successes and one for its failures: a warm poll cycle records
+//! thousands of "not modified" answers a minute.
 
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 
 use super::group::{Job, answer_all, distinct_runs};
-use super::{Failure, Store, StoreError, Success, statement, tuples};
+use super::{Backend, Failure, Store, StoreError, Success, statement, tuples};
 
 /// Each successful fetch of `done`: failures, backoff and a 410 forgotten.
 /// `$1` is this daemon's name: its lease ends.
@@ -155,11 +155,20 @@ impl Store {
         .await
     }
 
-    /// Records `record` with whatever other outcomes wait by then.
+    /// Records `record`: on SQLite with whatever other outcomes wait by then.
     async fn record(&self, record: Record) -> Result<(), StoreError> {
-        let serve = |store: Store, jobs| async move { store.serve_records(jobs).await };
-        self.small_write(&self.records, record, MAX_RECORDS, serve)
-            .await
+        match self.backend() {
+            Backend::Sqlite => {
+                let serve = |store: Store, jobs| async move { store.serve_records(jobs).await };
+                self.small_write(&self.records, record, MAX_RECORDS, serve)
+                    .await
+            }
+            // One row a statement, on any pooled connection, as before: a
+            // statement locking many sources' rows in the join's order could
+            // deadlock with another writer of several (a config sync, a
+            // daemon that took leases over). Claims skip locked rows instead.
+            Backend::Postgres => self.write_outcomes(&[&record]).await,
+        }
     }
 
     /// Records the waiting outcomes, per run of distinct sources one
@@ -169,50 +178,44 @@ impl Store {
             let (succeeded, failed): (Vec<_>, Vec<_>) = run
                 .into_iter()
                 .partition(|job| matches!(job.work, Record::Success { .. }));
-            let retitled = succeeded.iter().any(|job| {
-                matches!(&job.work, Record::Success { feed_title, .. } if feed_title.is_some())
-            });
-            let result = async {
-                self.write_records(SUCCEEDED, 8, &succeeded).await?;
-                if retitled {
-                    sqlx::query("UPDATE changes SET version = version + 1 WHERE id = 1")
-                        .execute(self.writer())
-                        .await?;
+            for jobs in [succeeded, failed] {
+                let records: Vec<&Record> = jobs.iter().map(|job| &job.work).collect();
+                let result = self.write_outcomes(&records).await;
+                match result {
+                    Ok(()) => jobs.into_iter().for_each(|job| job.answer(Ok(()))),
+                    Err(error) => answer_all(jobs, &error),
                 }
-                Ok(())
             }
-            .await;
-            answer(succeeded, result);
-            let result = self.write_records(FAILED, 7, &failed).await;
-            answer(failed, result);
         }
     }
 
-    /// Runs `sql` (one of the statements above, `width` columns a row) for
-    /// the outcomes of `jobs`, if there are any.
-    async fn write_records(
-        &self,
-        sql: &str,
-        width: usize,
-        jobs: &[RecordJob],
-    ) -> Result<(), StoreError> {
-        if jobs.is_empty() {
+    /// Writes `records`, all successes or all failures, in one statement
+    /// (none if there are none), and marks the feeds for re-rendering when
+    /// a success brought a new feed title (the feeds name the source by it).
+    async fn write_outcomes(&self, records: &[&Record]) -> Result<(), StoreError> {
+        let Some(first) = records.first() else {
             return Ok(());
-        }
-        let sql = sql.replace("{rows}", &tuples(2, jobs.len(), width));
-        let mut query = statement(sql).bind(self.holder());
-        for job in jobs {
-            query = job.work.bind(query);
+        };
+        let (sql, width) = match first {
+            Record::Success { .. } => (SUCCEEDED, 8),
+            Record::Failure { .. } => (FAILED, 7),
+        };
+        let sql = sql.replace("{rows}", &tuples(2, records.len(), width));
+        // Not kept prepared: the text varies with the number of rows, and
+        // 64 variants would crowd ingest's statements out of the cache.
+        let mut query = statement(sql).persistent(false).bind(self.holder());
+        for record in records {
+            query = record.bind(query);
         }
         query.execute(self.writer()).await?;
+        let retitled = records.iter().any(
+            |record| matches!(record, Record::Success { feed_title, .. } if feed_title.is_some()),
+        );
+        if retitled {
+            sqlx::query("UPDATE changes SET version = version + 1 WHERE id = 1")
+                .execute(self.writer())
+                .await?;
+        }
         Ok(())
-    }
-}
-
-/// Answers each job with the outcome of the statement that wrote them all.
-fn answer(jobs: Vec<RecordJob>, result: Result<(), StoreError>) {
-    match result {
-        Ok(()) => jobs.into_iter().for_each(|job| job.answer(Ok(()))),
-        Err(error) => answer_all(jobs, &error),
     }
 }
