@@ -36,6 +36,14 @@ fn lease(source_id: i64, slot: i64, now: i64) -> LeaseRequest {
     }
 }
 
+/// Two handles on one database, as two processes would hold them: each its
+/// own pool and lease holder name.
+async fn two_processes(url: &str) -> (Store, Store) {
+    let a = Store::open(url).await.unwrap();
+    let b = Store::open(url).await.unwrap();
+    (a, b)
+}
+
 async fn finish(store: &Store, source_id: i64, at: i64) {
     finish_with(store, source_id, at, &Validators::default(), None).await;
 }
@@ -63,8 +71,7 @@ async fn finish_with(
 async fn a_won_claim_brings_the_fetch_state_a_lost_one_does_not() {
     for db in TestDb::all().await {
         let label = db.label;
-        let a = Store::open(&db.url).await.unwrap();
-        let b = Store::open(&db.url).await.unwrap();
+        let (a, b) = two_processes(&db.url).await;
         let wire = a.sync_sources(&[record("wire")]).await.unwrap()["wire"];
         let validators = Validators {
             etag: Some("\"v7\"".into()),
@@ -90,8 +97,7 @@ async fn a_won_claim_brings_the_fetch_state_a_lost_one_does_not() {
 async fn one_claim_per_slot_and_a_lapsed_lease_is_taken_over() {
     for db in TestDb::all().await {
         let label = db.label;
-        let a = Store::open(&db.url).await.unwrap();
-        let b = Store::open(&db.url).await.unwrap();
+        let (a, b) = two_processes(&db.url).await;
         assert_ne!(a.holder(), b.holder(), "{label}");
         let ids = a.sync_sources(&[record("wire")]).await.unwrap();
         let wire = ids["wire"];
@@ -165,8 +171,7 @@ async fn backoff_and_gone_hold_a_source_for_every_daemon() {
     use feedfold::store::Failure;
     for db in TestDb::all().await {
         let label = db.label;
-        let a = Store::open(&db.url).await.unwrap();
-        let b = Store::open(&db.url).await.unwrap();
+        let (a, b) = two_processes(&db.url).await;
         let ids = a
             .sync_sources(&[record("flaky"), record("dead")])
             .await

@@ -132,8 +132,7 @@ pub struct Pipeline {
     /// Passes running at once. Thousands of due sources must queue here, not
     /// in the database pool, where waiting has a timeout and fails the pass.
     passes: Arc<Semaphore>,
-    /// Shared: the pipeline is cloned for each scheduler wake-up and push,
-    /// and the rules are ~80 strings.
+    /// Shared with every document's fingerprinter: the rules are ~80 strings.
     title_rules: Arc<TitleRules>,
     metrics: Arc<Metrics>,
     /// Woken when a source's feed names a hub we should subscribe to.
@@ -555,13 +554,8 @@ impl Pipeline {
         let (items, pages) = tokio::task::spawn_blocking(move || {
             let mut templates = Templates::default();
             templates.load(&site, learnt);
-            let (mut items, pages) = fingerprint_with_template(
-                entries,
-                (*rules).clone(),
-                &mut templates,
-                &site,
-                &stored,
-            );
+            let (mut items, pages) =
+                fingerprint_with_template(entries, rules, &mut templates, &site, &stored);
             hold_filtered(&filter, &mut items);
             (items, pages)
         })
@@ -776,7 +770,7 @@ pub fn fingerprint_entries(entries: Vec<Entry>, rules: TitleRules) -> Vec<Incomi
 /// The stored text is not changed: only the fingerprint leaves the template out.
 pub fn fingerprint_with_template(
     entries: Vec<Entry>,
-    rules: TitleRules,
+    rules: Arc<TitleRules>,
     templates: &mut Templates,
     site: &str,
     stored: &HashSet<String>,

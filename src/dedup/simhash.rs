@@ -2,6 +2,8 @@
 //! never changes: xxh3 with a fixed seed. Stored fingerprints keep their
 //! meaning across versions, compilers and machines.
 
+use std::sync::Arc;
+
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::features::FeatureOptions;
@@ -67,7 +69,9 @@ impl Simhash {
 /// Computes fingerprints, reusing its buffers between calls.
 #[derive(Debug, Default)]
 pub struct Fingerprinter {
-    rules: TitleRules,
+    /// Shared: a daemon makes a fingerprinter per fetched document, and
+    /// the rules are ~80 strings.
+    rules: Arc<TitleRules>,
     options: FeatureOptions,
     folded: Folded,
     bits: BitCounter,
@@ -77,9 +81,9 @@ pub struct Fingerprinter {
 
 impl Fingerprinter {
     /// A fingerprinter with the given title rules and feature options.
-    pub fn new(rules: TitleRules, options: FeatureOptions) -> Fingerprinter {
+    pub fn new(rules: impl Into<Arc<TitleRules>>, options: FeatureOptions) -> Fingerprinter {
         Fingerprinter {
-            rules,
+            rules: rules.into(),
             options,
             folded: Folded::default(),
             bits: BitCounter::default(),

@@ -114,6 +114,10 @@ pub struct Store {
 /// the fingerprints.
 type Turn = tokio::sync::OwnedMutexGuard<Candidates>;
 
+/// Moves the counter of changes to what the feeds show (see
+/// [`Store::version`]).
+const MARK_CHANGED: &str = "UPDATE changes SET version = version + 1 WHERE id = 1";
+
 /// A transaction on either backend, as the store's statements take it.
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -160,8 +164,7 @@ impl WriteTx {
     /// Records that this transaction changes what the feeds show, for
     /// daemons that share the database (see [`Store::version`]).
     pub(crate) async fn mark_changed(&mut self) -> Result<(), sqlx::Error> {
-        self.execute("UPDATE changes SET version = version + 1 WHERE id = 1")
-            .await
+        self.execute(MARK_CHANGED).await
     }
 }
 

@@ -9,7 +9,7 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 
 use super::group::{Job, answer_all, distinct_runs};
-use super::{Backend, Failure, Store, StoreError, Success, statement, tuples};
+use super::{Backend, Failure, MARK_CHANGED, Store, StoreError, Success, statement, tuples};
 
 /// Each successful fetch of `done`: failures, backoff and a 410 forgotten.
 /// `$1` is this daemon's name: its lease ends.
@@ -212,9 +212,7 @@ impl Store {
             |record| matches!(record, Record::Success { feed_title, .. } if feed_title.is_some()),
         );
         if retitled {
-            sqlx::query("UPDATE changes SET version = version + 1 WHERE id = 1")
-                .execute(self.writer())
-                .await?;
+            sqlx::query(MARK_CHANGED).execute(self.writer()).await?;
         }
         Ok(())
     }
