@@ -175,9 +175,11 @@ impl BatchClusterer {
     }
 
     /// The candidates inside the time window, with their evidence. The
-    /// window is applied before the sketches are compared (as
-    /// `matched_clusters` would drop the others anyway): over a long input
-    /// most candidates are outside it, and the comparison is the dearer step.
+    /// window is applied before the sketches are compared, and (unless
+    /// explaining) the second stage before the evidence is worked out in
+    /// full, as `matched_clusters` would drop the others anyway: over a long
+    /// input most candidates are outside the window or share almost nothing,
+    /// and the comparison is the dearer step.
     fn neighbours(
         &self,
         fingerprint: u64,
@@ -202,6 +204,14 @@ impl BatchClusterer {
                     return None;
                 }
                 let same_site = site.is_some() && site == item.site;
+                // Unless every candidate is explained, one the second stage
+                // turns down is dropped here, after a partial comparison.
+                let distance = (item.fingerprint ^ fingerprint).count_ones();
+                if self.explanations.is_none()
+                    && !Evidence::accepted(traits, &item.traits, same_site, distance, &self.options)
+                {
+                    return None;
+                }
                 neighbour.evidence = Evidence::between(traits, &item.traits, same_site);
                 Some(neighbour)
             })

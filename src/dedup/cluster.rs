@@ -62,6 +62,33 @@ impl Evidence {
         })
     }
 
+    /// Whether a candidate `distance` bits away passes the second stage:
+    /// [`MatchOptions::accepts`] on [`Evidence::between`], with the sketches
+    /// compared only as far as it takes to know (most candidates share
+    /// almost nothing).
+    pub fn accepted(
+        new: &Traits,
+        old: &Traits,
+        same_site: bool,
+        distance: u32,
+        options: &MatchOptions,
+    ) -> bool {
+        let (Some(a), Some(b)) = (new.sketch.as_ref(), old.sketch.as_ref()) else {
+            return options.accepts(distance, None);
+        };
+        let same_title = new.title_key.is_some() && new.title_key == old.title_key;
+        let least = |first, second| {
+            LEAST.with_borrow_mut(|memo| memo.least(first, second, same_title, same_site, options))
+        };
+        a.compare_at_least(b, least).is_some_and(|overlap| {
+            let evidence = Evidence {
+                same_site,
+                ..Evidence::from_overlap(overlap, same_title)
+            };
+            options.accepts(distance, Some(&evidence))
+        })
+    }
+
     /// The figures of an [`Overlap`] (of two sites' pages).
     pub fn from_overlap(overlap: Overlap, same_title: bool) -> Evidence {
         let permille = |x: f32| (x * 1000.0).round().clamp(0.0, 1000.0) as u16;
@@ -83,13 +110,20 @@ impl Evidence {
     /// two entries unless nearly word for word: their bars are
     /// [`SAME_SITE_BARS`] (titles do not lower them).
     pub fn verifies(&self, options: &MatchOptions) -> bool {
-        let (mut resemblance, mut containment) = self.bars(options);
-        if self.same_title && !self.same_site {
-            let discount = |bar: u16| (u32::from(bar) * TITLE_DISCOUNT / 100) as u16;
-            (resemblance, containment) = (discount(resemblance), discount(containment));
-        }
+        let (resemblance, containment) = self.discounted_bars(options);
         self.resemblance >= resemblance
             || (self.trusts_containment() && self.containment >= containment)
+    }
+
+    /// The resemblance and containment bars these two texts must meet.
+    fn discounted_bars(&self, options: &MatchOptions) -> (u16, u16) {
+        let (resemblance, containment) = self.bars(options);
+        if self.same_title && !self.same_site {
+            let discount = |bar: u16| (u32::from(bar) * TITLE_DISCOUNT / 100) as u16;
+            (discount(resemblance), discount(containment))
+        } else {
+            (resemblance, containment)
+        }
     }
 
     /// Whether containment may decide: over a sample large enough to trust,
@@ -113,6 +147,94 @@ impl Evidence {
             (options.resemblance, options.containment)
         }
     }
+}
+
+thread_local! {
+    /// Each thread's [`Least`]: it answers each combination once.
+    static LEAST: std::cell::RefCell<Least> = std::cell::RefCell::default();
+}
+
+/// [`least_shared`] remembered for one set of options, for samples of up
+/// to [`K`](super::sketch::K) shingles each: working it out took more time
+/// than the comparisons it cut short.
+#[derive(Default)]
+struct Least {
+    options: Option<MatchOptions>,
+    /// One more than the answer, 0 for not yet known, by sample sizes,
+    /// equal titles and one site.
+    table: Vec<u8>,
+}
+
+impl Least {
+    fn least(
+        &mut self,
+        first: usize,
+        second: usize,
+        same_title: bool,
+        same_site: bool,
+        options: &MatchOptions,
+    ) -> usize {
+        const SIDE: usize = super::sketch::K + 1;
+        if first >= SIDE || second >= SIDE {
+            return least_shared(first, second, same_title, same_site, options);
+        }
+        if self.options != Some(*options) {
+            self.options = Some(*options);
+            self.table = vec![0; SIDE * SIDE * 4];
+        }
+        let slot =
+            ((first * SIDE + second) * 2 + usize::from(same_title)) * 2 + usize::from(same_site);
+        match self.table[slot] {
+            0 => {
+                let least = least_shared(first, second, same_title, same_site, options);
+                // At most `SIDE`, so one more fits a byte.
+                self.table[slot] = (least + 1) as u8;
+                least
+            }
+            known => usize::from(known) - 1,
+        }
+    }
+}
+
+/// The fewest shingles two texts, sampled `first` and `second` shingles in
+/// their common sample, must share to verify (one more than the smaller
+/// sample when no number would). Verification only gets easier with each
+/// shingle shared, so this is estimated from the bars and then settled by
+/// trying its neighbours with [`Evidence::verifies`] itself: exact,
+/// whatever the rounding.
+fn least_shared(
+    first: usize,
+    second: usize,
+    same_title: bool,
+    same_site: bool,
+    options: &MatchOptions,
+) -> usize {
+    let most = first.min(second);
+    let evidence = |shared: usize| Evidence {
+        same_site,
+        ..Evidence::from_overlap(Overlap::of(shared, first, second), same_title)
+    };
+    let verifies = |shared: usize| evidence(shared).verifies(options);
+    // Resemblance s / (first + second - s) and containment s / most, at
+    // their bars (a figure rounds up from half a thousandth below).
+    let (resemblance, containment) = evidence(0).discounted_bars(options);
+    let bar = |permille: u16| (f64::from(permille) - 0.5).max(0.0) / 1000.0;
+    let r = bar(resemblance);
+    let by_resemblance = r * (first + second) as f64 / (1.0 + r);
+    let by_containment = if evidence(most).trusts_containment() {
+        bar(containment) * most as f64
+    } else {
+        f64::INFINITY
+    };
+    let estimate = by_resemblance.min(by_containment).min((most + 1) as f64);
+    let mut least = (estimate as usize).saturating_sub(1);
+    while least > 0 && verifies(least - 1) {
+        least -= 1;
+    }
+    while least <= most && !verifies(least) {
+        least += 1;
+    }
+    least
 }
 
 /// Sampled shingles under which containment needs equal titles too.
@@ -600,5 +722,83 @@ mod tests {
             matched_clusters(&[], hash(0), Some(0), &roundup, options),
             vec![10]
         );
+    }
+
+    /// A sketch of the given hashes (the smallest `K`, ascending, once each).
+    fn sketch_of(mut hashes: Vec<u32>) -> Option<crate::dedup::Sketch> {
+        hashes.sort_unstable();
+        hashes.dedup();
+        hashes.truncate(crate::dedup::sketch::K);
+        crate::dedup::Sketch::from_bytes(&crate::dedup::sketch::hashes_to_bytes(&hashes))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        /// Comparing only as far as it takes decides as the whole comparison
+        /// does, for any sizes, overlap, bars, titles and sites.
+        #[test]
+        fn early_rejection_decides_as_the_whole_comparison(
+            common in proptest::collection::vec(proptest::num::u32::ANY, 0..160),
+            only_a in proptest::collection::vec(proptest::num::u32::ANY, 0..160),
+            only_b in proptest::collection::vec(proptest::num::u32::ANY, 0..160),
+            small in 0u32..4096,
+            resemblance in 0u16..=1000,
+            containment in 0u16..=1000,
+            distance in 0u32..30,
+            titles in 0u8..3,
+            same_site in proptest::bool::ANY,
+            sketches in 0u8..4,
+        ) {
+            // Small hashes put the common ones at the front of both samples.
+            let common: Vec<u32> = common.iter().map(|h| h % (small + 1)).collect();
+            let a = sketch_of([common.clone(), only_a].concat());
+            let b = sketch_of([common, only_b].concat());
+            let traits = |sketch: Option<crate::dedup::Sketch>, key: Option<u64>| Traits {
+                sketch,
+                title_key: key,
+            };
+            let (key_a, key_b) = match titles {
+                0 => (None, None),
+                1 => (Some(7), Some(7)),
+                _ => (Some(7), Some(8)),
+            };
+            let new = traits(a.filter(|_| sketches != 1), key_a);
+            let old = traits(b.filter(|_| sketches != 2), key_b);
+            let options = MatchOptions { distance: 18, window_secs: 1, resemblance, containment };
+            let whole = options.accepts(distance, Evidence::between(&new, &old, same_site).as_ref());
+            proptest::prop_assert_eq!(
+                Evidence::accepted(&new, &old, same_site, distance, &options),
+                whole
+            );
+        }
+    }
+
+    #[test]
+    fn early_rejection_keeps_near_copies_and_drops_strangers() {
+        let options = MatchOptions::default();
+        let story: Vec<u32> = (0..400u32).map(|i| i.wrapping_mul(2_654_435_761)).collect();
+        let copy: Vec<u32> = story.iter().skip(40).copied().collect();
+        let other: Vec<u32> = (0..400u32)
+            .map(|i| i.wrapping_mul(40_503) ^ 0x5555)
+            .collect();
+        let t = |hashes: &[u32]| Traits {
+            sketch: sketch_of(hashes.to_vec()),
+            title_key: None,
+        };
+        assert!(Evidence::accepted(
+            &t(&story),
+            &t(&copy),
+            false,
+            30,
+            &options
+        ));
+        assert!(!Evidence::accepted(
+            &t(&story),
+            &t(&other),
+            false,
+            0,
+            &options
+        ));
     }
 }

@@ -104,17 +104,45 @@ impl Sketch {
 
     /// Compares two texts by their sketches.
     pub fn compare(&self, other: &Sketch) -> Overlap {
+        let (a, b) = self.samples(other);
+        Overlap::of(shared(a, b), a.len(), b.len())
+    }
+
+    /// Compares two texts by their sketches, unless they cannot share as
+    /// many shingles as `least(first, second)` asks, given the sizes of each
+    /// one's sample: most candidates share almost nothing, and the merge
+    /// stops once what is left of either sample could not make up the
+    /// difference. `None` exactly when fewer are shared.
+    pub fn compare_at_least(
+        &self,
+        other: &Sketch,
+        least: impl FnOnce(usize, usize) -> usize,
+    ) -> Option<Overlap> {
+        let (a, b) = self.samples(other);
+        let need = least(a.len(), b.len());
+        let shared = shared_at_least(a, b, need)?;
+        Some(Overlap::of(shared, a.len(), b.len()))
+    }
+
+    /// Both sketches' hashes below the smaller of their limits: their
+    /// texts' common sample.
+    fn samples<'a>(&'a self, other: &'a Sketch) -> (&'a [u32], &'a [u32]) {
         let limit = self.limit().min(other.limit());
-        let a = below(&self.hashes, limit);
-        let b = below(&other.hashes, limit);
-        let shared = shared(a, b);
+        (below(&self.hashes, limit), below(&other.hashes, limit))
+    }
+}
+
+impl Overlap {
+    /// The figures of `shared` shingles between samples of `first` and
+    /// `second` shingles.
+    pub fn of(shared: usize, first: usize, second: usize) -> Overlap {
         let ratio = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f32 / d as f32 };
         Overlap {
-            resemblance: ratio(shared, a.len() + b.len() - shared),
-            first_in_second: ratio(shared, a.len()),
-            second_in_first: ratio(shared, b.len()),
-            first_sample: a.len() as u32,
-            second_sample: b.len() as u32,
+            resemblance: ratio(shared, (first + second).saturating_sub(shared)),
+            first_in_second: ratio(shared, first),
+            second_in_first: ratio(shared, second),
+            first_sample: first as u32,
+            second_sample: second as u32,
         }
     }
 }
@@ -152,6 +180,28 @@ fn shared(a: &[u32], b: &[u32]) -> usize {
         j += usize::from(y <= x);
     }
     n
+}
+
+/// [`shared`], unless fewer than `need` values are in both: checked after
+/// each step of eight, so that two unrelated lists stop about a third of
+/// the way in.
+fn shared_at_least(a: &[u32], b: &[u32], need: usize) -> Option<usize> {
+    let possible = |n: usize, i: usize, j: usize| n + (a.len() - i).min(b.len() - j) >= need;
+    if !possible(0, 0, 0) {
+        return None;
+    }
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while let (Some(x), Some(y)) = (a.get(i..i + 8), b.get(j..j + 8)) {
+        n += block_matches(x, y);
+        let (last_x, last_y) = (x[7], y[7]);
+        i += 8 * usize::from(last_x <= last_y);
+        j += 8 * usize::from(last_y <= last_x);
+        if !possible(n, i, j) {
+            return None;
+        }
+    }
+    let n = n + shared(&a[i..], &b[j..]);
+    (n >= need).then_some(n)
 }
 
 /// Pairs of equal values between two blocks of eight.

@@ -389,8 +389,7 @@ impl Candidates {
                 let distance = (self.fingerprints[slot] ^ fingerprint as u64).count_ones();
                 held.unjudged || {
                     let same_site = held.source == source;
-                    let evidence = Evidence::between(traits, &held.traits, same_site);
-                    options.accepts(distance, evidence.as_ref())
+                    Evidence::accepted(traits, &held.traits, same_site, distance, options)
                 }
             })
             .map(|slot| self.ids[slot])

@@ -266,6 +266,7 @@ async fn read_same_urls(
 /// Items older than the copy reaches first load the spans of their windows
 /// into it (see `Candidates::load_span`); their candidates are then found
 /// as the database lookups they replace found them (`older_candidates`).
+/// Each recent item's own candidates are kept for the planner.
 async fn read_neighbours(
     tx: &mut Tx,
     candidates: &mut Candidates,
@@ -291,7 +292,9 @@ async fn read_neighbours(
         until = until.max(to);
         let traits = super::matching_traits(item);
         if candidates.covers(from) {
-            ids.extend(candidates.matches(fp, traits, origin.source_id, &options));
+            let found = candidates.matches(fp, traits, origin.source_id, &options);
+            ids.extend_from_slice(&found);
+            known.matched.insert(item.entry.id.clone(), found);
         } else {
             older.push(Older {
                 fp,

@@ -152,6 +152,9 @@ pub(super) struct Known {
     pub keys: HashMap<String, i64>,
     /// Entries the band rows offer for items older than the in-memory copy.
     pub banded: Vec<i64>,
+    /// Each recent new item's candidates from the copy, by GUID: found once
+    /// to read their rows, and used again when the item is planned.
+    pub matched: HashMap<String, Vec<i64>>,
 }
 
 /// A story to insert.
@@ -197,6 +200,7 @@ pub(super) struct Plan<'a> {
     merged_into: HashMap<i64, i64>,
     keys: HashMap<String, i64>,
     banded: Vec<i64>,
+    matched: HashMap<String, Vec<i64>>,
     /// Entry ids by canonical URL; an id may linger under an old URL.
     by_url: HashMap<String, Vec<i64>>,
     /// The fingerprinted rows this batch wrote: few enough to compare each
@@ -256,6 +260,7 @@ impl<'a> Plan<'a> {
             merged_into: HashMap::new(),
             keys: known.keys,
             banded: known.banded,
+            matched: known.matched,
             by_url,
             written: HashSet::new(),
             current,
@@ -298,9 +303,7 @@ impl<'a> Plan<'a> {
             .map(|url| self.same_url(url, time - options.window_secs))
             .unwrap_or_default();
         let neighbours = match usable_fingerprint(item) {
-            Some(fp) if options.distance > 0 => {
-                self.neighbours(candidates, fp, time, super::matching_traits(item))
-            }
+            Some(fp) if options.distance > 0 => self.neighbours(candidates, item, fp, time),
             _ => Vec::new(),
         };
         let url_stories: Vec<i64> = same_url.iter().map(|&(_, story)| story).collect();
@@ -515,18 +518,22 @@ impl<'a> Plan<'a> {
     fn neighbours(
         &self,
         candidates: &Candidates,
+        item: &Incoming,
         fingerprint: i64,
         time: i64,
-        traits: &Traits,
     ) -> Vec<Neighbour> {
         let options = self.origin.options;
         let since = time.saturating_sub(options.window_secs);
         let until = time.saturating_add(options.window_secs);
+        let traits = super::matching_traits(item);
         let mine = traits.keys();
-        let mut ids = if candidates.covers(since) {
-            candidates.matches(fingerprint, traits, self.origin.source_id, &options)
-        } else {
-            self.banded.clone()
+        // The copy's own (edited entries it was given since are `written`).
+        let mut ids = match self.matched.get(&item.entry.id) {
+            Some(found) => found.clone(),
+            None if candidates.covers(since) => {
+                candidates.matches(fingerprint, traits, self.origin.source_id, &options)
+            }
+            None => self.banded.clone(),
         };
         ids.extend(&self.written);
         ids.sort_unstable();
