@@ -78,7 +78,13 @@ impl Evidence {
         };
         let same_title = new.title_key.is_some() && new.title_key == old.title_key;
         let least = |first, second| {
-            LEAST.with_borrow_mut(|memo| memo.least(first, second, same_title, same_site, options))
+            let sampled = Sampled {
+                first,
+                second,
+                same_title,
+                same_site,
+            };
+            LEAST.with_borrow_mut(|memo| memo.least(sampled, options))
         };
         a.compare_at_least(b, least).is_some_and(|overlap| {
             let evidence = Evidence {
@@ -165,28 +171,32 @@ struct Least {
     table: Vec<u8>,
 }
 
+/// Two texts as the second stage sees them before comparing: the sizes
+/// of their common sample's two sides, and what lowers or raises the bars.
+#[derive(Debug, Clone, Copy)]
+struct Sampled {
+    first: usize,
+    second: usize,
+    same_title: bool,
+    same_site: bool,
+}
+
 impl Least {
-    fn least(
-        &mut self,
-        first: usize,
-        second: usize,
-        same_title: bool,
-        same_site: bool,
-        options: &MatchOptions,
-    ) -> usize {
+    fn least(&mut self, sampled: Sampled, options: &MatchOptions) -> usize {
         const SIDE: usize = super::sketch::K + 1;
-        if first >= SIDE || second >= SIDE {
-            return least_shared(first, second, same_title, same_site, options);
+        if sampled.first >= SIDE || sampled.second >= SIDE {
+            return least_shared(sampled, options);
         }
         if self.options != Some(*options) {
             self.options = Some(*options);
             self.table = vec![0; SIDE * SIDE * 4];
         }
+        let sides = sampled.first * SIDE + sampled.second;
         let slot =
-            ((first * SIDE + second) * 2 + usize::from(same_title)) * 2 + usize::from(same_site);
+            (sides * 2 + usize::from(sampled.same_title)) * 2 + usize::from(sampled.same_site);
         match self.table[slot] {
             0 => {
-                let least = least_shared(first, second, same_title, same_site, options);
+                let least = least_shared(sampled, options);
                 // At most `SIDE`, so one more fits a byte.
                 self.table[slot] = (least + 1) as u8;
                 least
@@ -197,18 +207,18 @@ impl Least {
 }
 
 /// The fewest shingles two texts, sampled `first` and `second` shingles in
-/// their common sample, must share to verify (one more than the smaller
+/// their common sample (see [`Sampled`]), must share to verify (one more than the smaller
 /// sample when no number would). Verification only gets easier with each
 /// shingle shared, so this is estimated from the bars and then settled by
 /// trying its neighbours with [`Evidence::verifies`] itself: exact,
 /// whatever the rounding.
-fn least_shared(
-    first: usize,
-    second: usize,
-    same_title: bool,
-    same_site: bool,
-    options: &MatchOptions,
-) -> usize {
+fn least_shared(sampled: Sampled, options: &MatchOptions) -> usize {
+    let Sampled {
+        first,
+        second,
+        same_title,
+        same_site,
+    } = sampled;
     let most = first.min(second);
     let evidence = |shared: usize| Evidence {
         same_site,

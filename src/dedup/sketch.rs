@@ -166,25 +166,12 @@ fn below(hashes: &[u32], limit: u32) -> &[u32] {
 /// branch-free merge. A merge one value at a time spent most of a
 /// verification on mispredicted branches.
 fn shared(a: &[u32], b: &[u32]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while let (Some(x), Some(y)) = (a.get(i..i + 8), b.get(j..j + 8)) {
-        n += block_matches(x, y);
-        let (last_x, last_y) = (x[7], y[7]);
-        i += 8 * usize::from(last_x <= last_y);
-        j += 8 * usize::from(last_y <= last_x);
-    }
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        n += usize::from(x == y);
-        i += usize::from(x <= y);
-        j += usize::from(y <= x);
-    }
-    n
+    shared_at_least(a, b, 0).unwrap_or_default()
 }
 
 /// [`shared`], unless fewer than `need` values are in both: checked after
 /// each step of eight, so that two unrelated lists stop about a third of
-/// the way in.
+/// the way in (each value of what is left of either list can add one).
 fn shared_at_least(a: &[u32], b: &[u32], need: usize) -> Option<usize> {
     let possible = |n: usize, i: usize, j: usize| n + (a.len() - i).min(b.len() - j) >= need;
     if !possible(0, 0, 0) {
@@ -200,7 +187,12 @@ fn shared_at_least(a: &[u32], b: &[u32], need: usize) -> Option<usize> {
             return None;
         }
     }
-    let n = n + shared(&a[i..], &b[j..]);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        n += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
     (n >= need).then_some(n)
 }
 
