@@ -204,15 +204,16 @@ impl BatchClusterer {
                     return None;
                 }
                 let same_site = site.is_some() && site == item.site;
-                // Unless every candidate is explained, one the second stage
-                // turns down is dropped here, after a partial comparison.
-                let distance = (item.fingerprint ^ fingerprint).count_ones();
-                if self.explanations.is_none()
-                    && !Evidence::accepted(traits, &item.traits, same_site, distance, &self.options)
-                {
-                    return None;
-                }
-                neighbour.evidence = Evidence::between(traits, &item.traits, same_site);
+                neighbour.evidence = if self.explanations.is_some() {
+                    Evidence::between(traits, &item.traits, same_site)
+                } else {
+                    // Nobody will read why a candidate the second stage
+                    // turns down was turned down: it is dropped here, after
+                    // a partial comparison.
+                    let distance = (item.fingerprint ^ fingerprint).count_ones();
+                    let options = &self.options;
+                    Evidence::accepted(traits, &item.traits, same_site, distance, options)?
+                };
                 Some(neighbour)
             })
             .collect()

@@ -62,7 +62,8 @@ impl Evidence {
         })
     }
 
-    /// Whether a candidate `distance` bits away passes the second stage:
+    /// Whether a candidate `distance` bits away passes the second stage,
+    /// with its evidence if so (`None` inside: either has no sketch):
     /// [`MatchOptions::accepts`] on [`Evidence::between`], with the sketches
     /// compared only as far as it takes to know (most candidates share
     /// almost nothing).
@@ -72,9 +73,9 @@ impl Evidence {
         same_site: bool,
         distance: u32,
         options: &MatchOptions,
-    ) -> bool {
+    ) -> Option<Option<Evidence>> {
         let (Some(a), Some(b)) = (new.sketch.as_ref(), old.sketch.as_ref()) else {
-            return options.accepts(distance, None);
+            return options.accepts(distance, None).then_some(None);
         };
         let same_title = new.title_key.is_some() && new.title_key == old.title_key;
         let least = |first, second| {
@@ -86,13 +87,14 @@ impl Evidence {
             };
             LEAST.with_borrow_mut(|memo| memo.least(sampled, options))
         };
-        a.compare_at_least(b, least).is_some_and(|overlap| {
-            let evidence = Evidence {
-                same_site,
-                ..Evidence::from_overlap(overlap, same_title)
-            };
-            options.accepts(distance, Some(&evidence))
-        })
+        let overlap = a.compare_at_least(b, least)?;
+        let evidence = Evidence {
+            same_site,
+            ..Evidence::from_overlap(overlap, same_title)
+        };
+        options
+            .accepts(distance, Some(&evidence))
+            .then_some(Some(evidence))
     }
 
     /// The figures of an [`Overlap`] (of two sites' pages).
@@ -160,16 +162,20 @@ thread_local! {
     static LEAST: std::cell::RefCell<Least> = std::cell::RefCell::default();
 }
 
-/// [`least_shared`] remembered for one set of options, for samples of up
+/// [`least_shared`] remembered for one pair of bars, for samples of up
 /// to [`K`](super::sketch::K) shingles each: working it out took more time
 /// than the comparisons it cut short.
 #[derive(Default)]
 struct Least {
-    options: Option<MatchOptions>,
+    /// The resemblance and containment bars the table is for.
+    bars: Option<(u16, u16)>,
     /// One more than the answer, 0 for not yet known, by sample sizes,
     /// equal titles and one site.
     table: Vec<u8>,
 }
+
+// `Least` keeps one more than an answer of up to `K + 1` in a byte.
+const _: () = assert!(super::sketch::K + 2 <= u8::MAX as usize);
 
 /// Two texts as the second stage sees them before comparing: the sizes
 /// of their common sample's two sides, and what lowers or raises the bars.
@@ -187,8 +193,10 @@ impl Least {
         if sampled.first >= SIDE || sampled.second >= SIDE {
             return least_shared(sampled, options);
         }
-        if self.options != Some(*options) {
-            self.options = Some(*options);
+        // The answer hangs on the bars alone of all the options.
+        let bars = (options.resemblance, options.containment);
+        if self.bars != Some(bars) {
+            self.bars = Some(bars);
             self.table = vec![0; SIDE * SIDE * 4];
         }
         let sides = sampled.first * SIDE + sampled.second;
@@ -197,7 +205,7 @@ impl Least {
         match self.table[slot] {
             0 => {
                 let least = least_shared(sampled, options);
-                // At most `SIDE`, so one more fits a byte.
+                // At most `SIDE`, so one more fits a byte (see below).
                 self.table[slot] = (least + 1) as u8;
                 least
             }
@@ -777,10 +785,11 @@ mod tests {
             let old = traits(b.filter(|_| sketches != 2), key_b);
             let options = MatchOptions { distance: 18, window_secs: 1, resemblance, containment };
             let whole = options.accepts(distance, Evidence::between(&new, &old, same_site).as_ref());
-            proptest::prop_assert_eq!(
-                Evidence::accepted(&new, &old, same_site, distance, &options),
-                whole
-            );
+            let early = Evidence::accepted(&new, &old, same_site, distance, &options);
+            proptest::prop_assert_eq!(early.is_some(), whole);
+            if let Some(evidence) = early {
+                proptest::prop_assert_eq!(evidence, Evidence::between(&new, &old, same_site));
+            }
         }
     }
 
@@ -796,19 +805,9 @@ mod tests {
             sketch: sketch_of(hashes.to_vec()),
             title_key: None,
         };
-        assert!(Evidence::accepted(
-            &t(&story),
-            &t(&copy),
-            false,
-            30,
-            &options
-        ));
-        assert!(!Evidence::accepted(
-            &t(&story),
-            &t(&other),
-            false,
-            0,
-            &options
-        ));
+        let (story, copy, other) = (t(&story), t(&copy), t(&other));
+        let copied = Evidence::accepted(&story, &copy, false, 30, &options);
+        assert_eq!(copied, Some(Evidence::between(&story, &copy, false)));
+        assert_eq!(Evidence::accepted(&story, &other, false, 0, &options), None);
     }
 }

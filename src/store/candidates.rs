@@ -1,9 +1,10 @@
 //! An in-memory copy of the stored fingerprints, so finding a new entry's
-//! near-duplicate candidates costs a few hundred array lookups instead of a
-//! few hundred index seeks in the database (the multi-probe lookup of
-//! `dedup::index` needs 137 probes per block at the default distance). At
-//! wide distances (16 bits: 2,517 probes per block) or over few entries,
-//! comparing every fingerprint in turn is cheaper, and `near` does that.
+//! near-duplicate candidates costs array lookups or a scan instead of
+//! index seeks in the database (the multi-probe lookup of `dedup::index`
+//! needs 137 probes per block at 10 bits). At wide distances (16 bits and
+//! up, the default 18 among them: 2,517 probes per block and more) or over
+//! few entries, comparing every fingerprint in turn is cheaper, and
+//! `near_slots` does that.
 //!
 //! The database stays the truth. The copy is brought up to date inside each
 //! write transaction, after the write lock is taken, so it has every row any
@@ -83,7 +84,8 @@ impl Blocks {
     }
 }
 
-/// Stored fingerprints, indexed by their four 16-bit blocks.
+/// Stored fingerprints, with what verifies them, scanned in turn or (at
+/// narrow radii) looked up by their four 16-bit blocks.
 #[derive(Debug, Default)]
 pub(super) struct Candidates {
     /// Current fingerprint of every entry in the copy, densely and in no
@@ -430,7 +432,7 @@ impl Candidates {
                 let distance = (self.fingerprints[slot] ^ fingerprint as u64).count_ones();
                 held.unjudged || {
                     let same_site = held.source == source;
-                    Evidence::accepted(traits, &held.traits, same_site, distance, options)
+                    Evidence::accepted(traits, &held.traits, same_site, distance, options).is_some()
                 }
             })
             .map(|slot| self.ids[slot])

@@ -143,28 +143,21 @@ pub(super) async fn record(
 }
 
 /// Forgets `site`'s lines not seen for [`FORGET_AFTER_SECS`], and past
-/// [`MAX_LINES_PER_SITE`] its single-page lines, least recently seen first.
+/// [`MAX_LINES_PER_SITE`] of the others its single-page lines, least
+/// recently seen first. One statement (it runs with every batch stored, in
+/// the turn to write): the count of lines kept is a subquery, read once.
 async fn prune(tx: &mut Tx, site: &str, now: i64) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM site_templates WHERE site = $1 AND last_seen < $2")
-        .bind(site)
-        .bind(now.saturating_sub(FORGET_AFTER_SECS))
-        .execute(&mut **tx)
-        .await?;
-    let lines: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM site_templates WHERE site = $1")
-        .bind(site)
-        .fetch_one(&mut **tx)
-        .await?;
-    let over = lines - MAX_LINES_PER_SITE;
-    if over > 0 {
-        sqlx::query(
-            "DELETE FROM site_templates WHERE site = $1 AND line IN (
-                 SELECT line FROM site_templates WHERE site = $1 AND pages = 1
-                 ORDER BY last_seen, line LIMIT $2)",
-        )
-        .bind(site)
-        .bind(over)
-        .execute(&mut **tx)
-        .await?;
-    }
+    sqlx::query(
+        "DELETE FROM site_templates WHERE site = $1 AND (last_seen < $2 OR line IN (
+             SELECT line FROM site_templates WHERE site = $1 AND pages = 1 AND last_seen >= $2
+             ORDER BY last_seen, line
+             LIMIT (SELECT CASE WHEN COUNT(*) > $3 THEN COUNT(*) - $3 ELSE 0 END
+                    FROM site_templates WHERE site = $1 AND last_seen >= $2)))",
+    )
+    .bind(site)
+    .bind(now.saturating_sub(FORGET_AFTER_SECS))
+    .bind(MAX_LINES_PER_SITE)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

@@ -527,7 +527,9 @@ impl<'a> Plan<'a> {
         let until = time.saturating_add(options.window_secs);
         let traits = super::matching_traits(item);
         let mine = traits.keys();
-        // The copy's own (edited entries it was given since are `written`).
+        // Found when the rows were read (entries edited since are in
+        // `written`). Every recent new item was; the copy is asked again
+        // only should one not have been.
         let mut ids = match self.matched.get(&item.entry.id) {
             Some(found) => found.clone(),
             None if candidates.covers(since) => {
