@@ -288,11 +288,6 @@ async fn prefill(database: &str, count: i64, now: i64) {
                  'https://prefill.example.org/' || i, 'prefill story ' || i, {summary},
                  {at}, {at}, {at}, i, {fingerprint}, {sketch}, {keys}, {title_key} FROM n"
         ),
-        "INSERT INTO entry_bands (entry_id, block, value)
-         SELECT e.id, b.block, (e.fingerprint >> (16 * b.block)) & 65535
-         FROM entries e CROSS JOIN (SELECT 0 AS block UNION ALL SELECT 1 UNION ALL SELECT 2
-                                    UNION ALL SELECT 3) b"
-            .to_owned(),
         "INSERT INTO decisions (entry_id, story_id, rule, decided_at)
          SELECT id, story_id, 'new', first_seen FROM entries"
             .to_owned(),

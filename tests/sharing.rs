@@ -458,26 +458,34 @@ impl Schema {
     }
 
     /// Read from `migrations/<backend>/`: every file's version, applied once
-    /// and successfully, and every table any of them creates.
+    /// and successfully, and every table they create and do not drop again.
     fn expected(label: &str) -> Schema {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("migrations")
             .join(label);
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|file| file.unwrap().path())
+            .collect();
+        paths.sort_unstable();
         let mut versions = Vec::new();
         let mut tables = HashSet::new();
-        for file in std::fs::read_dir(dir).unwrap() {
-            let path = file.unwrap().path();
+        let table = |rest: &str| {
+            let name = rest.trim_start_matches("IF NOT EXISTS ");
+            name.split([' ', '(', ';']).next().unwrap().to_owned()
+        };
+        for path in paths {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             versions.push((name[..4].parse::<i64>().unwrap(), true));
             let sql = std::fs::read_to_string(&path).unwrap();
             for line in sql.lines() {
                 if let Some(rest) = line.trim().strip_prefix("CREATE TABLE ") {
-                    let name = rest.trim_start_matches("IF NOT EXISTS ");
-                    tables.insert(name.split([' ', '(']).next().unwrap().to_owned());
+                    tables.insert(table(rest));
+                } else if let Some(rest) = line.trim().strip_prefix("DROP TABLE ") {
+                    tables.remove(&table(rest));
                 }
             }
         }
-        versions.sort_unstable();
         Schema {
             versions,
             tables,

@@ -684,7 +684,6 @@ async fn prune_once(
             tracing::info!(
                 stories = report.stories,
                 entries = report.entries,
-                entry_bands = report.entry_bands,
                 decisions = report.decisions,
                 articles = report.articles,
                 site_templates = report.site_templates,

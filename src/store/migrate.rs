@@ -117,6 +117,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0019_events.sql"),
         include_str!("../../migrations/postgres/0019_events.sql"),
     ),
+    (
+        20,
+        "no fingerprint band rows",
+        include_str!("../../migrations/sqlite/0020_no_band_rows.sql"),
+        include_str!("../../migrations/postgres/0020_no_band_rows.sql"),
+    ),
 ];
 
 /// Applies every migration not yet applied, under a lock, so daemons

@@ -42,8 +42,6 @@ pub struct PruneReport {
     pub stories: u64,
     /// Entries (with their sketches).
     pub entries: u64,
-    /// Fingerprint band rows.
-    pub entry_bands: u64,
     /// Clustering decisions.
     pub decisions: u64,
     /// Scraped article pages no remaining entry links to.
@@ -58,19 +56,12 @@ pub struct PruneReport {
 impl PruneReport {
     /// Whether nothing was (or would be) removed.
     pub fn is_empty(&self) -> bool {
-        self.stories
-            + self.entries
-            + self.entry_bands
-            + self.decisions
-            + self.articles
-            + self.site_templates
-            == 0
+        self.stories + self.entries + self.decisions + self.articles + self.site_templates == 0
     }
 
     fn add(&mut self, other: &PruneReport) {
         self.stories += other.stories;
         self.entries += other.entries;
-        self.entry_bands += other.entry_bands;
         self.decisions += other.decisions;
         self.articles += other.articles;
         self.site_templates += other.site_templates;
@@ -413,7 +404,7 @@ impl Store {
         match self.backend {
             Backend::Postgres => {
                 sqlx::query(
-                    "ANALYZE (SKIP_LOCKED) entries, entry_bands, stories, decisions, articles,
+                    "ANALYZE (SKIP_LOCKED) entries, stories, decisions, articles,
                          site_templates, tombstones, sources",
                 )
                 .execute(&self.pool)
@@ -575,7 +566,7 @@ async fn bury(conn: &mut AnyConnection, doomed: &[Doomed], now: i64) -> Result<(
     Ok(())
 }
 
-/// Deletes `doomed` entries with their decisions and band rows, and the
+/// Deletes `doomed` entries with their decisions, and the
 /// article pages no remaining entry links to.
 async fn delete_entries(
     conn: &mut AnyConnection,
@@ -586,13 +577,11 @@ async fn delete_entries(
         move |l: &str| format!("DELETE FROM {table} WHERE {key} IN ({l})")
     };
     let decisions = run_in(conn, delete("decisions", "entry_id"), &ids).await?;
-    let entry_bands = run_in(conn, delete("entry_bands", "entry_id"), &ids).await?;
     let entries = run_in(conn, delete("entries", "id"), &ids).await?;
     let unused = unused_pages(conn, doomed, &HashSet::new()).await?;
     let articles = run_text_in(conn, "DELETE FROM articles WHERE url IN", &unused).await?;
     Ok(PruneReport {
         entries,
-        entry_bands,
         decisions,
         articles,
         ..PruneReport::default()
@@ -674,7 +663,6 @@ struct Preview {
     stories: HashSet<i64>,
     entries: HashSet<i64>,
     decisions: HashSet<i64>,
-    entry_bands: u64,
     doomed: Vec<Doomed>,
 }
 
@@ -686,15 +674,6 @@ impl Preview {
         doomed: Vec<Doomed>,
     ) -> Result<(), StoreError> {
         let ids: Vec<i64> = doomed.iter().map(|d| d.id).collect();
-        let bands = in_list(
-            conn,
-            |l| format!("SELECT COUNT(*) AS n FROM entry_bands WHERE entry_id IN ({l})"),
-            &ids,
-        )
-        .await?;
-        for n in column(&bands, "n")? {
-            self.entry_bands += u64::try_from(n).unwrap_or(0);
-        }
         for (key, list) in [("entry_id", ids.as_slice()), ("story_id", stories)] {
             let rows = in_list(
                 conn,
@@ -728,7 +707,6 @@ impl Preview {
         Ok(PruneReport {
             stories: self.stories.len() as u64,
             entries: self.entries.len() as u64,
-            entry_bands: self.entry_bands,
             decisions: self.decisions.len() as u64,
             articles,
             site_templates: 0,
@@ -774,11 +752,10 @@ pub fn retention_at(now: i64, keep_secs: i64, window_secs: i64) -> Retention {
 /// Counts, grouped for printing: `(table, rows)` in deletion order.
 impl PruneReport {
     /// Table names and row counts, for printing.
-    pub fn tables(&self) -> [(&'static str, u64); 6] {
+    pub fn tables(&self) -> [(&'static str, u64); 5] {
         [
             ("stories", self.stories),
             ("entries", self.entries),
-            ("entry_bands", self.entry_bands),
             ("decisions", self.decisions),
             ("articles", self.articles),
             ("site_templates", self.site_templates),

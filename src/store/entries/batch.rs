@@ -14,7 +14,7 @@ use super::plan::{
     Existing, Known, Merge, NewEntry, NewStory, PENDING, Plan, Row as Stored, Update, time,
 };
 use super::{Incoming, Origin, story_key, usable_fingerprint};
-use crate::dedup::index::{block_values, probe_radius};
+use crate::dedup::index::probe_radius;
 use crate::dedup::shingle_index::keys_to_bytes;
 use crate::dedup::{MatchOptions, Sketch, Traits};
 
@@ -91,7 +91,6 @@ pub(super) async fn write(
     let stories = insert_stories(tx, origin.now, &plan.stories).await?;
     let entries = insert_entries(tx, origin, &plan.inserts, &stories).await?;
     update_entries(tx, origin.now, &plan.updates).await?;
-    write_bands(tx, plan, &entries).await?;
     insert_decisions(tx, origin.now, &plan.inserts, &stories, &entries, removed).await?;
     merge_stories(tx, origin.now, &plan.merges, &stories, &entries).await?;
     restart_stories(tx, &plan.restarts).await?;
@@ -515,35 +514,6 @@ async fn update_entries(tx: &mut Tx, now: i64, updates: &[Update<'_>]) -> Result
         .bind(media::categories_json(&entry.categories))
         .execute(&mut **tx)
         .await?;
-    }
-    Ok(())
-}
-
-/// Replaces the band rows of edited entries and adds those of new ones
-/// (none for an entry without a usable fingerprint).
-async fn write_bands(tx: &mut Tx, plan: &Plan<'_>, entries: &[i64]) -> Result<(), StoreError> {
-    let edited: Vec<i64> = plan.updates.iter().map(|u| u.id).collect();
-    let sql = |list: &str| format!("DELETE FROM entry_bands WHERE entry_id IN ({list})");
-    query_in(tx, sql, &[], &edited).await?;
-    let fingerprints = entries
-        .iter()
-        .zip(&plan.inserts)
-        .map(|(&id, new)| (id, new.item))
-        .chain(plan.updates.iter().map(|u| (u.id, u.item)))
-        .filter_map(|(id, item)| Some((id, usable_fingerprint(item)?)));
-    let rows: Vec<(i64, i64, i64)> = fingerprints
-        .flat_map(|(id, fp)| block_values(fp as u64).map(|(block, value)| (id, block, value)))
-        .collect();
-    for chunk in rows.chunks(MAX_PARAMS / 3) {
-        let sql = format!(
-            "INSERT INTO entry_bands (entry_id, block, value) VALUES {}",
-            tuples(1, chunk.len(), 3)
-        );
-        let mut query = statement(sql);
-        for &(id, block, value) in chunk {
-            query = query.bind(id).bind(block).bind(value);
-        }
-        query.execute(&mut **tx).await?;
     }
     Ok(())
 }
