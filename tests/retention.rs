@@ -195,11 +195,7 @@ async fn prune_deletes_whole_stories_past_keep_and_spares_the_window() {
         );
         // Story 1 went whole: its story, two entries, two decisions, and
         // its article page.
-        assert_eq!(
-            report_rows(&report),
-            [1, 2, 2, 1, 1],
-            "{label}: {report:?}"
-        );
+        assert_eq!(report_rows(&report), [1, 2, 2, 1, 1], "{label}: {report:?}");
         let after = rows(&db.url).await;
         assert_eq!(after, [2, 3, 3, 1, 1], "{label}: rows left");
         assert_whole(&db.url, label).await;

@@ -485,7 +485,7 @@ impl Candidates {
     }
 
     /// Ids of entries whose value in some block lies within the probe
-    /// radius of `fingerprint`'s (what the band rows offer: a superset of
+    /// radius of `fingerprint`'s (what band rows offered: a superset of
     /// those within `distance`) that pass the second stage (see
     /// [`Candidates::matches`]), each once.
     pub(super) fn band_matches(

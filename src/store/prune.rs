@@ -4,7 +4,7 @@
 //! The unit is a story, never an entry alone, so no story is ever left half
 //! deleted: a story goes when it started before the served window and every
 //! one of its copies was first seen before the retention cutoff, together
-//! with its entries, their band rows, sketches (columns of `entries`),
+//! with its entries, their sketches (columns of `entries`),
 //! decisions and article pages, and the rows of stories merged into it.
 //! Each batch is one short write transaction; between batches the writers
 //! that were waiting (ingest) take their turn.

@@ -337,10 +337,12 @@ struct Older<'a> {
 }
 
 /// The widest probe radius (bits per 16-bit block) at which old items are
-/// offered what the band rows hold. Up to 2 (`dedup.distance` ≤ 11) that is
-/// 137 probes per block and a narrow superset; from radius 3 the bands offer
-/// 4% or more of all entries, so wider lookups take the entries within the
-/// distance or sharing sketch keys.
+/// offered every entry with a block value within it (what the database's
+/// band rows offered, before the copy answered for old items). Up to 2
+/// (`dedup.distance` ≤ 11) that is 137 probes per block and a narrow
+/// superset; from radius 3 the bands offer 4% or more of all entries, so
+/// wider lookups take the entries within the distance or sharing sketch
+/// keys.
 const MAX_BAND_RADIUS: u32 = 2;
 
 /// Rows inside the window `$1..$2` whose stories started inside it too.

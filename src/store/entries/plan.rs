@@ -150,7 +150,8 @@ pub(super) struct Known {
     pub pinned: HashSet<i64>,
     /// Stored stories among the keys new entries would found, by key.
     pub keys: HashMap<String, i64>,
-    /// Entries the band rows offer for items older than the in-memory copy.
+    /// Entries offered to the batch's items older than the in-memory copy
+    /// reaches, all together (see `batch::older_candidates`).
     pub banded: Vec<i64>,
     /// Each recent new item's candidates from the copy, by GUID: found once
     /// to read their rows, and used again when the item is planned.
@@ -512,8 +513,8 @@ impl<'a> Plan<'a> {
     }
 
     /// Entries within the distance of this fingerprint, inside the time
-    /// window: from the in-memory copy when it reaches back far enough, else
-    /// from the band rows, plus the rows this batch wrote; each with what its
+    /// window: the copy's for a recent item, else those offered to the
+    /// batch's older items, plus the rows this batch wrote; each with what its
     /// sketch and title share with `traits`.
     fn neighbours(
         &self,
@@ -540,7 +541,7 @@ impl<'a> Plan<'a> {
         ids.extend(&self.written);
         ids.sort_unstable();
         ids.dedup();
-        // The band rows offer a superset, and the rows written in this batch
+        // Older items' candidates are a superset, and the rows written in this batch
         // are all offered: keep the candidates, by either way of finding them.
         let query = fingerprint as u64;
         let candidate = |row: &Row| {
