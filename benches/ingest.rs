@@ -13,7 +13,7 @@
 //! Each setup runs on a store already holding `BENCH_STORED` entries (a
 //! comma list, default `0,10000,100000,1000000`), pre-filled through SQL in
 //! bulk (see `prefill`): one story each, dated 50,000 a day back from an hour
-//! ago, with fingerprints, band rows, sketches and decisions like the real
+//! ago, with fingerprints, sketches and decisions like the real
 //! ones. Only the pass after it is timed, and it goes through the real
 //! ingest path. Each line also gives the database's bytes per stored entry.
 //!
@@ -235,7 +235,7 @@ async fn count(database: &str) -> (i64, i64, i64) {
 }
 
 /// Fills a new database with `count` entries in bulk, through SQL: each its
-/// own story with one `new` decision, four band rows, a 60-word summary, a
+/// own story with one `new` decision, a 60-word summary, a
 /// 512-byte sketch and 64 bytes of sketch keys (random, so they match
 /// nothing), dated 50,000 a day back from an hour ago (1,000,000 reach back
 /// 20 days). PostgreSQL is then analysed, as autovacuum would have done for

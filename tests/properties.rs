@@ -414,9 +414,9 @@ async fn lookup_agrees_with_brute_force(
     Ok(())
 }
 
-/// The law on a fresh store at `url`, both ways the store answers: from the
-/// band rows in SQL (items older than the in-memory copy reaches back) and
-/// from the in-memory copy (recent items).
+/// The law on a fresh store at `url`, both ways the store answers: for
+/// items older than the in-memory copy reaches back (their window loaded
+/// into it) and for recent items.
 async fn store_agrees_with_brute_force(
     url: &str,
     (k, stored, queries): &(u32, Vec<u64>, Vec<u64>),

@@ -497,14 +497,14 @@ async fn near_duplicates_fold_and_decisions_explain_why() {
         assert_eq!(after.decisions.last().unwrap().rule, "split", "{label}");
         assert!(store.explain(999_999).await.is_err(), "{label}");
 
-        // Stored blocks serve any distance: a stricter one still finds the exact copy.
+        // Stored fingerprints serve any distance: a stricter one still finds the exact copy.
         let options = MatchOptions { distance: 3, ..options };
         let c = fingerprint_entries(
             vec![with_body("w2", "Ferry services suspended as Storm Brenna brings gales", "https://wire.example.org/ferry-2", FERRY)],
             TitleRules::default(),
         );
         let report = store.ingest(ids["wire"], "wire", &c, NOW + 30, options).await.unwrap();
-        assert_eq!(report.merged, 1, "{label}: bands still find the story");
+        assert_eq!(report.merged, 1, "{label}: a narrower radius still finds the story");
     })
     .await;
 }

@@ -1,5 +1,6 @@
 //! Which cluster a new item joins. The rule is one pure function, [`decide`],
-//! used by the daemon (candidates come from SQL band lookups) and by
+//! used by the daemon (candidates come from its in-memory copy of the
+//! stored fingerprints, `store::candidates`) and by
 //! `feedfold dedup` (candidates come from an in-memory [`BandIndex`]).
 //!
 //! Matching has two stages. The simhash finds candidates within a wide
