@@ -109,8 +109,13 @@ impl Store {
     }
 }
 
-/// Stores one batch inside `write` (its own savepoint, see [`group`]).
-async fn store_batch(write: &mut WriteTx, batch: &Batch) -> Result<IngestReport, StoreError> {
+/// Stores one batch inside `write` (its own savepoint, see [`group`]);
+/// `mourned`: the transaction's sources with tombstones.
+async fn store_batch(
+    write: &mut WriteTx,
+    batch: &Batch,
+    mourned: &HashSet<i64>,
+) -> Result<IngestReport, StoreError> {
     let origin = Origin {
         source_id: batch.source_id,
         source_name: &batch.source_name,
@@ -132,7 +137,11 @@ async fn store_batch(write: &mut WriteTx, batch: &Batch) -> Result<IngestReport,
         candidates.sync(tx, now, options.window_secs).await?;
     }
     *synced = true;
-    let buried = batch::buried(tx, &origin, &batch.items).await?;
+    let buried = if mourned.contains(&batch.source_id) {
+        batch::buried(tx, &origin, &batch.items).await?
+    } else {
+        HashSet::new()
+    };
     let kept: Vec<Incoming>;
     let items = if buried.is_empty() {
         &batch.items

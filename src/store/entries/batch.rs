@@ -52,6 +52,24 @@ pub(super) async fn buried(
     rows.iter().map(|row| Ok(row.try_get("guid")?)).collect()
 }
 
+/// The sources among `sources` with tombstones: only their batches can
+/// hold a buried GUID. Read once for a group transaction (one statement,
+/// where asking each batch took one each, nearly always for nothing): it
+/// holds the database's write lock, as retention does when it buries, so
+/// none is added meanwhile.
+pub(super) async fn with_tombstones(
+    tx: &mut Tx,
+    sources: &[i64],
+) -> Result<HashSet<i64>, StoreError> {
+    let sql = |list: &str| {
+        format!("SELECT DISTINCT source_id FROM tombstones WHERE source_id IN ({list})")
+    };
+    let rows = query_in(tx, sql, &[], sources).await?;
+    rows.iter()
+        .map(|row| Ok(row.try_get("source_id")?))
+        .collect()
+}
+
 /// Reads what planning needs: this source's stored entries among the
 /// batch's GUIDs, and for the new ones the stories their keys name, the
 /// entries with their canonical URLs, and their near-duplicate candidates.

@@ -7,7 +7,9 @@
 //! page caches. Each batch keeps its own savepoint, so one that fails is
 //! rolled back alone and reported to its writer; the others commit.
 
-use super::{Batch, IngestReport, store_batch};
+use std::collections::HashSet;
+
+use super::{Batch, IngestReport, batch, store_batch};
 use crate::store::group::{Job, answer_all};
 use crate::store::{Store, StoreError, Turn, WriteTx};
 
@@ -37,6 +39,11 @@ impl Store {
             Ok(write) => write,
             Err(error) => return answer_all(jobs, &error),
         };
+        let sources: Vec<i64> = jobs.iter().map(|job| job.work.source_id).collect();
+        let mourned = match batch::with_tombstones(&mut write.tx, &sources).await {
+            Ok(mourned) => mourned,
+            Err(error) => return answer_all(jobs, &error),
+        };
         let mut outcomes = Vec::with_capacity(jobs.len());
         let mut changed = false;
         let mut pending = jobs.into_iter();
@@ -44,7 +51,7 @@ impl Store {
         // next batch's first call releases it (or the commit does).
         let mut open = false;
         while let Some(job) = pending.next() {
-            let outcome = match stored_alone(&mut write, &job.work, open).await {
+            let outcome = match stored_alone(&mut write, &job.work, &mourned, open).await {
                 Ok(outcome) => outcome,
                 // The transaction itself broke: nothing of it will commit.
                 Err(error) => {
@@ -87,6 +94,7 @@ impl Store {
 async fn stored_alone(
     write: &mut WriteTx,
     batch: &Batch,
+    mourned: &HashSet<i64>,
     open: bool,
 ) -> Result<Result<IngestReport, StoreError>, StoreError> {
     if open {
@@ -96,7 +104,7 @@ async fn stored_alone(
     } else {
         write.execute("SAVEPOINT batch").await?;
     }
-    match store_batch(write, batch).await {
+    match store_batch(write, batch, mourned).await {
         Ok(report) => Ok(Ok(report)),
         Err(error) => {
             write
