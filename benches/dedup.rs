@@ -264,9 +264,9 @@ fn verify_bench(english: &[String], chinese: &[String], out: &Path) {
     let mut accepted = 0usize;
     let started = Clock::start();
     let mut rounds = 0usize;
+    let d = options.distance;
     while started.elapsed() < Duration::from_secs(3) {
         for &(a, b) in &pairs {
-            let d = options.distance;
             let found = Evidence::accepted(&traits[a], &traits[b], false, d, &options);
             accepted += usize::from(found.is_some());
         }

@@ -55,12 +55,16 @@ pub struct Evidence {
 impl Evidence {
     /// Compares a new item with a candidate, when both have sketches.
     pub fn between(new: &Traits, old: &Traits, same_site: bool) -> Option<Evidence> {
-        let same_title = new.title_key.is_some() && new.title_key == old.title_key;
         let overlap = new.sketch.as_ref()?.compare(old.sketch.as_ref()?);
-        Some(Evidence {
+        Some(Evidence::of(overlap, same_titles(new, old), same_site))
+    }
+
+    /// The figures of an [`Overlap`], with what the titles and sites say.
+    fn of(overlap: Overlap, same_title: bool, same_site: bool) -> Evidence {
+        Evidence {
             same_site,
             ..Evidence::from_overlap(overlap, same_title)
-        })
+        }
     }
 
     /// Whether a candidate `distance` bits away passes the second stage,
@@ -78,7 +82,7 @@ impl Evidence {
         let (Some(a), Some(b)) = (new.sketch.as_ref(), old.sketch.as_ref()) else {
             return options.accepts(distance, None).then_some(None);
         };
-        let same_title = new.title_key.is_some() && new.title_key == old.title_key;
+        let same_title = same_titles(new, old);
         let least = |first, second| {
             let sampled = Sampled {
                 first,
@@ -88,11 +92,7 @@ impl Evidence {
             };
             LEAST.with_borrow_mut(|memo| memo.least(sampled, options))
         };
-        let overlap = a.compare_at_least(b, least)?;
-        let evidence = Evidence {
-            same_site,
-            ..Evidence::from_overlap(overlap, same_title)
-        };
+        let evidence = Evidence::of(a.compare_at_least(b, least)?, same_title, same_site);
         options
             .accepts(distance, Some(&evidence))
             .then_some(Some(evidence))
@@ -156,6 +156,11 @@ impl Evidence {
             (options.resemblance, options.containment)
         }
     }
+}
+
+/// Whether both entries have a cleaned title, and the same one.
+fn same_titles(new: &Traits, old: &Traits) -> bool {
+    new.title_key.is_some() && new.title_key == old.title_key
 }
 
 thread_local! {
@@ -229,10 +234,8 @@ fn least_shared(sampled: Sampled, options: &MatchOptions) -> usize {
         same_site,
     } = sampled;
     let most = first.min(second);
-    let evidence = |shared: usize| Evidence {
-        same_site,
-        ..Evidence::from_overlap(Overlap::of(shared, first, second), same_title)
-    };
+    let evidence =
+        |shared: usize| Evidence::of(Overlap::of(shared, first, second), same_title, same_site);
     let verifies = |shared: usize| evidence(shared).verifies(options);
     // Resemblance s / (first + second - s) and containment s / most, at
     // their bars (a figure rounds up from half a thousandth below).
