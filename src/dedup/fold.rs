@@ -761,7 +761,7 @@ fn han_stretch(bytes: &[u8], mut at: usize, han: &[u64; HAN_ROWS]) -> usize {
 /// `previous` first) in `keys`; returns how many, and the last. One
 /// induction variable and slices of their own keep the loop's state in
 /// registers.
-#[inline(always)]
+#[inline(never)]
 fn han_bigrams(
     src: &[u8],
     dst: &mut [u8],
@@ -769,18 +769,27 @@ fn han_bigrams(
     mut previous: u32,
     han: &[u64; HAN_ROWS],
 ) -> (usize, u32) {
+    // Each character is read and written as four bytes, the fourth being
+    // the next character's first (written again in its turn): one load
+    // and one store instead of three of each. So the last character of
+    // `src` is left to the caller, which reads it the careful way.
+    let limit = (src.len().saturating_sub(1) / 3)
+        .min(dst.len().saturating_sub(1) / 3)
+        .min(keys.len());
     let mut n = 0;
-    for ((c, d), key) in src
-        .chunks_exact(3)
-        .zip(dst.chunks_exact_mut(3))
-        .zip(keys.iter_mut())
-    {
-        let current = u32::from_le_bytes([c[0], c[1], c[2], 0]);
-        if !unchanged_han(current, han) {
+    while n < limit {
+        let Some(Ok(four)) = src.get(3 * n..3 * n + 4).map(<[u8; 4]>::try_from) else {
+            break;
+        };
+        let word = u32::from_le_bytes(four);
+        if !unchanged_han(word, han) {
             break;
         }
-        d.copy_from_slice(c);
-        *key = bigram_key(previous, current);
+        let current = word & 0x00FF_FFFF;
+        if let Some(d) = dst.get_mut(3 * n..3 * n + 4) {
+            d.copy_from_slice(&word.to_le_bytes());
+        }
+        keys[n] = bigram_key(previous, current);
         previous = current;
         n += 1;
     }
