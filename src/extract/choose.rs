@@ -38,8 +38,6 @@
 //! links), so a longer candidate that only adds menus and link lists does
 //! not win by length. Body text is the last resort.
 
-use std::collections::HashSet;
-
 use dom_query::{Document, NodeRef};
 
 use super::Strategy;
@@ -48,7 +46,7 @@ use super::blocks::{self, Block};
 use super::cleanup::{self, Context};
 use super::features::{self, Features};
 use super::title;
-use super::tokens;
+use super::tokens::PairKeys;
 
 /// One candidate article, cut into paragraphs and judged by the cleanup
 /// rules.
@@ -202,17 +200,21 @@ impl Draft {
     /// Share of the summary's token pairs (words, or characters in CJK
     /// text) found in the text.
     fn covers(&self, summary: &str) -> f64 {
-        let text: String = self
-            .kept()
-            .map(|b| b.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let have: HashSet<(String, String)> = pairs(&text).collect();
-        let want: Vec<(String, String)> = pairs(summary).collect();
+        let mut have = Vec::new();
+        let mut keys = PairKeys::default();
+        for block in self.kept() {
+            keys.feed(&block.text, |k| have.push(k));
+        }
+        have.sort_unstable();
+        let want = PairKeys::of(summary);
         if want.is_empty() {
             return 1.0;
         }
-        want.iter().filter(|p| have.contains(*p)).count() as f64 / want.len() as f64
+        let held = want
+            .iter()
+            .filter(|k| have.binary_search(k).is_ok())
+            .count();
+        held as f64 / want.len() as f64
     }
 }
 
@@ -263,13 +265,6 @@ const FAR_SHORTER: usize = 4;
 /// Prose characters (non-space) from which a block is a page's main prose:
 /// a story's worth, more than a caption or a box of contact details.
 const MAIN_PROSE: usize = 300;
-
-/// Consecutive token pairs of a text (see [`tokens::tokens`]).
-fn pairs(text: &str) -> impl Iterator<Item = (String, String)> {
-    let tokens = tokens::tokens(text);
-    let next = tokens.clone().into_iter().skip(1);
-    tokens.into_iter().zip(next)
-}
 
 /// Removes elements left without text or media, deepest first.
 pub(crate) fn prune_empty(root: &NodeRef<'_>) {

@@ -221,16 +221,17 @@ pub fn article(html: &str, url: Option<&str>) -> Article {
 /// Extracts the article of a decoded page.
 pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
     let url = hints.url.filter(|u| url::Url::parse(u).is_ok());
-    // html5ever's parse is quadratic in nesting depth (100,000 nested
-    // <div>s take 40 s), so absurd nesting is refused before parsing.
-    if markup::too_complex(html) {
-        return unreadable(TOO_DEEP);
-    }
     let started = std::time::Instant::now();
     let over_budget = || started.elapsed() > BUDGET;
     let mended = repair::close_title(html);
     let html = mended.as_ref();
-    let document = Document::from(html);
+    // html5ever's parse is quadratic in nesting depth (100,000 nested
+    // <div>s take 40 s), so absurd nesting is refused before parsing; the
+    // same scan finds the comments and script code the parser need not read.
+    let Some(lean) = markup::lean(html) else {
+        return unreadable(TOO_DEEP);
+    };
+    let document = Document::from(lean.as_ref());
     if nesting(&document) > MAX_DEPTH {
         return unreadable(TOO_DEEP);
     }
@@ -288,7 +289,7 @@ pub fn extract(html: &str, hints: &Hints<'_>) -> Extraction {
     }
     // The page's whole text is read only when nothing better was found.
     if wanted(Strategy::Body) && drafts.iter().all(choose::Draft::is_empty) {
-        drafts.push(choose::Draft::new(Strategy::Body, &body_html(html)));
+        drafts.push(choose::Draft::new(Strategy::Body, &body_html(&lean)));
     }
     let mut by_trust: Vec<&choose::Draft> = drafts.iter().collect();
     by_trust.sort_by_key(|d| d.strategy);
