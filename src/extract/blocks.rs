@@ -41,12 +41,11 @@ impl Block {
     /// few links, and no program code (a page whose `<script>` tag was cut
     /// off shows its code as text, which is long and has no links).
     pub fn reads_as_prose(&self) -> bool {
-        let sentence = if self.text.chars().any(crate::text::script::is_cjk) {
-            20
-        } else {
-            60
-        };
-        self.chars >= sentence && self.link_density() < 0.3 && !is_code(&self.text, self.chars)
+        // The script is read only where it decides: this runs each time a
+        // paragraph's prose is weighed.
+        let sentence =
+            self.chars >= 60 || (self.chars >= 20 && crate::text::script::has_cjk(&self.text));
+        sentence && self.link_density() < 0.3 && !is_code(&self.text, self.chars)
     }
 }
 

@@ -18,6 +18,12 @@ pub fn is_cjk(c: char) -> bool {
     )
 }
 
+/// Whether `text` holds any CJK character ([`is_cjk`]); ASCII text is
+/// told at once.
+pub fn has_cjk(text: &str) -> bool {
+    !text.is_ascii() && text.chars().any(is_cjk)
+}
+
 /// True for the common Han ideographs (the CJK Unified Ideographs block):
 /// the sign of Chinese text, where dates without a zone are Beijing time.
 pub fn is_han(c: char) -> bool {

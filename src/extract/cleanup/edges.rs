@@ -16,7 +16,7 @@ use regex::Regex;
 use super::{Context, Rule, squash};
 use crate::extract::blocks::Block;
 use crate::extract::built_in;
-use crate::text::script::is_cjk;
+use crate::text::script::has_cjk;
 
 /// Drops non-prose paragraphs outside the densest block's span.
 pub(crate) struct Edges;
@@ -116,7 +116,10 @@ fn is_read_more(text: &str) -> bool {
 /// sentence and punctuated like one, or a shorter line that ends like a
 /// sentence; either way not mostly link text.
 fn is_sentence(block: &Block) -> bool {
-    let cjk = block.text.chars().any(is_cjk);
+    if block.chars < 10 || block.link_density() >= 0.3 {
+        return false;
+    }
+    let cjk = has_cjk(&block.text);
     let (long, short) = if cjk { (20, 10) } else { (60, 25) };
     let ends = block
         .text
