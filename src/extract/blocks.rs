@@ -212,12 +212,12 @@ impl Reader {
 
     fn add(&mut self, node: &NodeRef<'_>, context: Context, text: &str) {
         // Icon-font glyphs live in the private use area; they are not text.
-        let text: std::borrow::Cow<'_, str> = if text.contains(is_private_use) {
+        let text: std::borrow::Cow<'_, str> = if !text.is_ascii() && text.contains(is_private_use) {
             text.replace(is_private_use, "").into()
         } else {
             text.into()
         };
-        let chars = text.chars().filter(|c| !c.is_whitespace()).count();
+        let chars = non_space_chars(&text);
         if chars == 0 {
             self.raw.push(' ');
             return;
@@ -237,7 +237,13 @@ impl Reader {
     fn flush(&mut self) {
         let mut block = std::mem::take(&mut self.current);
         if block.chars > 0 {
-            block.text = self.raw.split_whitespace().collect::<Vec<_>>().join(" ");
+            block.text = String::with_capacity(self.raw.len());
+            for word in self.raw.split_whitespace() {
+                if !block.text.is_empty() {
+                    block.text.push(' ');
+                }
+                block.text.push_str(word);
+            }
             block.after_image = std::mem::take(&mut self.image);
             match self.blocks.last_mut() {
                 Some(previous) if continues(previous, &block) => previous.absorb(block),
@@ -270,6 +276,18 @@ impl Block {
     }
 }
 
+/// Characters of `text` that are not white space (as `char::is_whitespace`
+/// has it); ASCII text is counted a byte at a time.
+fn non_space_chars(text: &str) -> usize {
+    if text.is_ascii() {
+        return text
+            .bytes()
+            .filter(|b| !matches!(b, b' ' | b'\t'..=b'\r'))
+            .count();
+    }
+    text.chars().filter(|c| !c.is_whitespace()).count()
+}
+
 fn is_private_use(c: char) -> bool {
     ('\u{e000}'..='\u{f8ff}').contains(&c)
 }
@@ -281,6 +299,14 @@ mod tests {
     fn read(html: &str) -> Vec<Block> {
         let doc = dom_query::Document::fragment(html);
         blocks(&doc.root())
+    }
+
+    #[test]
+    fn non_space_characters_are_counted_alike_in_ascii_and_beyond() {
+        for text in ["a b\tc\nd\x0be\x0cf\rg", "  ", "", "x\u{85}y\u{a0}z 港口"] {
+            let reference = text.chars().filter(|c| !c.is_whitespace()).count();
+            assert_eq!(non_space_chars(text), reference, "{text:?}");
+        }
     }
 
     #[test]

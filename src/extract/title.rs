@@ -54,8 +54,10 @@ pub(crate) fn agreement(title: &str, text: &str) -> f64 {
     }
     let longest = 2 * title.chars().count() + 20;
     let is_headline = |line: &str| {
-        let (shared, total) = content_words(line).shared(&wanted);
-        line.chars().count() <= longest && shared * 5 >= total * 4
+        line.chars().count() <= longest && {
+            let (shared, total) = content_words(line).shared(&wanted);
+            shared * 5 >= total * 4
+        }
     };
     let opening: String = text
         .lines()
