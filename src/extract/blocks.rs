@@ -95,10 +95,30 @@ pub(crate) fn is_concealed(node: &NodeRef<'_>) -> bool {
             .attr("aria-hidden")
             .is_some_and(|v| v.as_ref() == "true")
         || node.attr("style").is_some_and(|style| {
-            let style: String = style.chars().filter(|c| !c.is_whitespace()).collect();
-            let style = style.to_ascii_lowercase();
-            style.contains("display:none") || style.contains("visibility:hidden")
+            squeezed_has(&style, b"display:none") || squeezed_has(&style, b"visibility:hidden")
         })
+}
+
+/// Whether `style`, with white space removed and ASCII letters lowercased,
+/// contains `pattern` (ASCII, at most 32 bytes): read in place, since
+/// every element with a style attribute is asked.
+fn squeezed_has(style: &str, pattern: &[u8]) -> bool {
+    let n = pattern.len();
+    let mut window = [0u8; 32];
+    let mut seen = 0usize;
+    for c in style.chars().filter(|c| !c.is_whitespace()) {
+        // No byte of a non-ASCII character is an ASCII one.
+        window[seen % n] = if c.is_ascii() {
+            (c as u8).to_ascii_lowercase()
+        } else {
+            0x80
+        };
+        seen += 1;
+        if seen >= n && (0..n).all(|i| window[(seen - n + i) % n] == pattern[i]) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Reads `root`'s subtree as blocks, in document order; empty paragraphs
@@ -299,6 +319,23 @@ mod tests {
     fn read(html: &str) -> Vec<Block> {
         let doc = dom_query::Document::fragment(html);
         blocks(&doc.root())
+    }
+
+    #[test]
+    fn hidden_styles_are_found_through_case_and_spaces() {
+        for (style, hidden) in [
+            ("DISPLAY : None; color: red", true),
+            ("color:red;visibility:\thidden", true),
+            ("display:block", false),
+            ("display:nonè", false),
+            ("displày:none", false),
+            ("", false),
+        ] {
+            let html = format!("<p style='{style}'>x</p>");
+            let doc = dom_query::Document::fragment(html.as_str());
+            let p = doc.select("p").nodes().first().cloned();
+            assert_eq!(p.is_some_and(|p| is_concealed(&p)), hidden, "{style}");
+        }
     }
 
     #[test]

@@ -270,19 +270,11 @@ impl Stats {
     }
 
     fn add_text(&mut self, text: &str, link: bool) {
-        let mut chars = 0;
-        let mut punctuation = 0;
-        for c in text.chars() {
-            match c {
-                '，' | '。' | '！' | '？' | '；' | '、' | ',' | '.' | '!' | '?' | ';' | ':'
-                | '：' | '"' | '“' | '”' => {
-                    chars += 1;
-                    punctuation += 1;
-                }
-                c if c.is_whitespace() => {}
-                _ => chars += 1,
-            }
-        }
+        let (chars, punctuation) = if text.is_ascii() {
+            ascii_counts(text)
+        } else {
+            counts(text)
+        };
         if link {
             self.links += chars;
         } else {
@@ -303,9 +295,49 @@ impl Stats {
     }
 }
 
+/// Non-space characters of `text` and how many of them are sentence
+/// punctuation.
+fn counts(text: &str) -> (usize, usize) {
+    let (mut chars, mut punctuation) = (0, 0);
+    for c in text.chars() {
+        match c {
+            '，' | '。' | '！' | '？' | '；' | '、' | ',' | '.' | '!' | '?' | ';' | ':' | '：'
+            | '"' | '“' | '”' => {
+                chars += 1;
+                punctuation += 1;
+            }
+            c if c.is_whitespace() => {}
+            _ => chars += 1,
+        }
+    }
+    (chars, punctuation)
+}
+
+/// [`counts`] of ASCII text, a byte at a time.
+fn ascii_counts(text: &str) -> (usize, usize) {
+    let (mut chars, mut punctuation) = (0, 0);
+    for b in text.bytes() {
+        match b {
+            b',' | b'.' | b'!' | b'?' | b';' | b':' | b'"' => {
+                chars += 1;
+                punctuation += 1;
+            }
+            b' ' | b'\t'..=b'\r' => {}
+            _ => chars += 1,
+        }
+    }
+    (chars, punctuation)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_text_is_counted_as_any_other() {
+        let text = "Hello, world! \"Quoted\"; a:b.\t\x0b\x0c\r\n  end?";
+        assert_eq!(ascii_counts(text), counts(text));
+    }
 
     #[test]
     fn the_container_of_the_prose_wins_over_link_lists() {
