@@ -100,6 +100,10 @@ fn scan(html: &str, limit: usize, collect: bool) -> (Shape, Vec<Range<usize>>) {
                 elements += 1;
                 work += tree.depth() as u64;
                 let name = lower(tag.name);
+                tokens.lost |= tree.at_integration_point();
+                if matches!(name.as_ref(), "pre" | "listing") {
+                    tokens.keep_comment_at = tokens.at;
+                }
                 if tree.start(&name, &tag) && !tree.foreign() {
                     let body = tokens.at;
                     tokens.after_start(&name);
@@ -365,10 +369,14 @@ struct Tokens<'a> {
     inert: Option<Vec<Range<usize>>>,
     /// Whether the current node is an HTML element (set by the caller).
     html_content: bool,
-    /// A `<![CDATA[` was seen: in SVG or MathML what follows is text up to
-    /// `]]>`, which this reader does not follow, so nothing after it is
-    /// noted as inert.
-    cdata: bool,
+    /// Set where this reader may part ways with the parser, after which
+    /// nothing is noted as inert: a `<![CDATA[` (in SVG or MathML, text up
+    /// to `]]>`), a script the parser reads "double escaped", a tag inside
+    /// an SVG or MathML element that holds HTML (`<foreignObject>`, `<mi>`…).
+    lost: bool,
+    /// A comment starting here is kept: right after `<pre>` it takes the
+    /// place of the line break the parser drops.
+    keep_comment_at: usize,
 }
 
 impl<'a> Tokens<'a> {
@@ -378,31 +386,35 @@ impl<'a> Tokens<'a> {
             at: 0,
             inert: None,
             html_content: true,
-            cdata: false,
+            lost: false,
+            keep_comment_at: usize::MAX,
         }
     }
 
     /// Notes `range` as inert, where that is safe.
     fn note(&mut self, range: Range<usize>) {
-        if let (Some(inert), true, false) = (&mut self.inert, self.html_content, self.cdata) {
+        if let (Some(inert), true, false) = (&mut self.inert, self.html_content, self.lost) {
             inert.push(range);
         }
     }
 
     /// Called after [`after_start`](Self::after_start) skipped a script or
-    /// style from `body` on: notes its code as inert, unless the code opens
-    /// a comment and then says `<script`, where the parser's end-tag rules
-    /// for scripts ("double escaped") get intricate.
+    /// style from `body` on: notes its code as inert. Code that opens a
+    /// comment and then says `<script` may not end at the first
+    /// `</script>` for the parser ("double escaped"), so there the reader
+    /// stops noting altogether.
     fn drop_code(&mut self, body: usize) {
+        if self.inert.is_none() {
+            return;
+        }
         let code = self.html.as_bytes().get(body..self.at).unwrap_or_default();
         let escaped = memchr::memmem::find(code, b"<!--").is_some_and(|at| {
             code[at..]
                 .windows(7)
                 .any(|w| w.eq_ignore_ascii_case(b"<script"))
         });
-        if !escaped {
-            self.note(body..self.at);
-        }
+        self.lost |= escaped;
+        self.note(body..self.at);
     }
 
     /// Called after a start tag in HTML content: skips the contents of an
@@ -463,10 +475,12 @@ impl<'a> Iterator for Tokens<'a> {
             match bytes.get(lt + 1) {
                 Some(b'!') if bytes[lt..].starts_with(b"<!--") => {
                     self.at = comment_end(bytes, lt + 4);
-                    self.note(lt..self.at);
+                    if lt != self.keep_comment_at {
+                        self.note(lt..self.at);
+                    }
                 }
                 Some(b'!' | b'?') => {
-                    self.cdata |= bytes[lt..].starts_with(b"<![CDATA[");
+                    self.lost |= bytes[lt..].starts_with(b"<![CDATA[");
                     self.at = after_gt(bytes, lt + 2);
                 }
                 Some(b'/') => match bytes.get(lt + 2) {
@@ -994,6 +1008,28 @@ impl Model {
         self.stack.len() + self.formatting.closed
     }
 
+    /// Whether the current node is an SVG or MathML element whose content
+    /// the parser reads as HTML, which this model does not follow.
+    fn at_integration_point(&self) -> bool {
+        const POINTS: [&str; 9] = [
+            "foreignobject",
+            "desc",
+            "title",
+            "mi",
+            "mo",
+            "mn",
+            "ms",
+            "mtext",
+            "annotation-xml",
+        ];
+        self.foreign()
+            && self.stack.last().is_some_and(|top| {
+                POINTS
+                    .iter()
+                    .any(|p| self.names.get(*p).is_some_and(|&id| id == top.name))
+            })
+    }
+
     fn foreign(&self) -> bool {
         self.stack
             .last()
@@ -1261,7 +1297,7 @@ mod tests {
                     </head><body><!-- a comment --><p>One<!-- x -->two</p>\
                     <textarea><!-- kept --></textarea><script><!-- ok(); --></script>\
                     <script><!-- document.write('<script>x</script>'); --></script>\
-                    <svg><style>svg text</style></svg><!-- gone --><p>end</p></body></html>";
+                    <svg><style>svg text</style></svg><!-- after it --><p>end</p></body></html>";
         assert_eq!(
             lean(html).as_deref(),
             Some(
@@ -1271,7 +1307,7 @@ mod tests {
                  </head><body><p>Onetwo</p>\
                  <textarea><!-- kept --></textarea><script></script>\
                  <script><!-- document.write('<script>x</script>'); --></script>\
-                 <svg><style>svg text</style></svg><p>end</p></body></html>"
+                 <svg><style>svg text</style></svg><!-- after it --><p>end</p></body></html>"
             )
         );
         // In SVG, CDATA is text up to `]]>`: nothing after it is touched.
@@ -1281,6 +1317,25 @@ mod tests {
             Some("<svg><![CDATA[ > <!-- b --> ]]></svg><!-- c -->")
         );
         assert_eq!(lean("<p>plain</p>"), Some(Cow::Borrowed("<p>plain</p>")));
+        // A script the parser reads "double escaped" ends at its second
+        // `</script>`: nothing after it is touched.
+        let escaped = "<script><!--\ndocument.write('<script src=a.js></script>'); // <!-- end\n\
+                       </script><p>Kept</p><!-- footer -->";
+        assert_eq!(lean(escaped).as_deref(), Some(escaped));
+        // HTML inside SVG's <foreignObject> is beyond the model.
+        let svg = "<svg><foreignObject><div>Label</div></foreignObject><style>.a{}</style></svg>\
+                   <!-- c -->";
+        assert_eq!(lean(svg).as_deref(), Some(svg));
+        let icon = "<svg><title>Search</title><path d='M0'/></svg><!-- c --><p>x</p>";
+        assert_eq!(
+            lean(icon).as_deref(),
+            Some("<svg><title>Search</title><path d='M0'/></svg><p>x</p>")
+        );
+        // Right after <pre>, a comment keeps the line break from being dropped.
+        assert_eq!(
+            lean("<pre><!-- c -->\nText<!-- d --></pre>").as_deref(),
+            Some("<pre><!-- c -->\nText</pre>")
+        );
         assert_eq!(lean(&"<div>".repeat(MAX_DEPTH + 10)), None);
         // An unterminated comment runs to the end, as in the parser.
         assert_eq!(lean("<p>a</p><!-- open").as_deref(), Some("<p>a</p>"));
