@@ -5,6 +5,7 @@
 //! another story still gets its own headline.
 
 use dom_query::Document;
+use xxhash_rust::xxh3::xxh3_64;
 
 use super::tokens::squash;
 use crate::text::script::is_cjk;
@@ -72,11 +73,7 @@ pub(crate) fn agreement(title: &str, text: &str) -> f64 {
 /// The grams of a text that carry meaning: words of four letters or more,
 /// CJK character pairs.
 fn content_words(text: &str) -> Grams {
-    let mut grams = Grams::of(text);
-    grams
-        .0
-        .retain(|g| g.chars().any(is_cjk) || g.chars().count() >= 4);
-    grams
+    Grams::with_words_from(text, 4)
 }
 
 /// How much of the body the agreement is measured against.
@@ -495,26 +492,36 @@ fn site_parts(title: &str) -> Vec<&str> {
     parts
 }
 
-/// Word or character-bigram set of a text, for agreement.
-struct Grams(std::collections::HashSet<String>);
+/// Word or character-bigram set of a text, for agreement. Each gram is
+/// kept as a 64-bit hash of its text (equal grams, equal keys; unequal
+/// ones collide about once in 2^64): a body's opening has hundreds.
+struct Grams(std::collections::HashSet<u64>);
 
 impl Grams {
     fn of(text: &str) -> Grams {
+        Grams::with_words_from(text, 2)
+    }
+
+    /// The grams of `text`: its CJK character pairs (a lone CJK character
+    /// alone), and its words of at least `letters` characters.
+    fn with_words_from(text: &str, letters: usize) -> Grams {
         let lower = text.to_lowercase();
         let mut grams = std::collections::HashSet::new();
         let mut han = Vec::new();
+        let mut latin = String::new();
         for word in lower.split(|c: char| !c.is_alphanumeric()) {
+            latin.clear();
             for c in word.chars() {
                 if is_cjk(c) {
                     han.push(c);
                 } else {
                     pairs(&mut han, &mut grams);
+                    latin.push(c);
                 }
             }
             pairs(&mut han, &mut grams);
-            let latin: String = word.chars().filter(|c| !is_cjk(*c)).collect();
-            if latin.chars().count() > 1 {
-                grams.insert(latin);
+            if latin.chars().count() >= letters {
+                grams.insert(xxh3_64(latin.as_bytes()));
             }
         }
         Grams(grams)
@@ -527,12 +534,15 @@ impl Grams {
     }
 }
 
-fn pairs(han: &mut Vec<char>, grams: &mut std::collections::HashSet<String>) {
+fn pairs(han: &mut Vec<char>, grams: &mut std::collections::HashSet<u64>) {
+    let mut utf8 = [0u8; 8];
     for pair in han.windows(2) {
-        grams.insert(pair.iter().collect());
+        let first = pair[0].encode_utf8(&mut utf8).len();
+        let second = pair[1].encode_utf8(&mut utf8[first..]).len();
+        grams.insert(xxh3_64(&utf8[..first + second]));
     }
-    if han.len() == 1 {
-        grams.insert(han[0].to_string());
+    if let [one] = han.as_slice() {
+        grams.insert(xxh3_64(one.encode_utf8(&mut utf8).as_bytes()));
     }
     han.clear();
 }
