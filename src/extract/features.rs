@@ -9,7 +9,6 @@
 //! and speed", for why the stated rules in [`super::choose`] still decide).
 
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
 
 use super::anchor::Anchor;
 use super::choose::Draft;
@@ -133,17 +132,9 @@ fn punctuation(text: &str, chars: usize) -> f64 {
     }
 }
 
-/// Hashes of consecutive token pairs (words, or characters of CJK text).
+/// Keys of consecutive token pairs (words, or characters of CJK text).
 pub(crate) fn pair_hashes(text: &str) -> HashSet<u64> {
-    let tokens = tokens::tokens(text);
-    tokens
-        .windows(2)
-        .map(|w| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            w.hash(&mut h);
-            h.finish()
-        })
-        .collect()
+    tokens::PairKeys::of(text).into_iter().collect()
 }
 
 /// Share of `want` found in `have` (1 when `want` is empty: nothing is

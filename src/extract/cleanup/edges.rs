@@ -128,8 +128,7 @@ fn is_sentence(block: &Block) -> bool {
     let punctuated = block
         .text
         .contains(['.', '!', '?', ',', '。', '！', '？', '，']);
-    block.link_density() < 0.3
-        && ((block.chars >= long && punctuated) || (block.chars >= short && ends))
+    (block.chars >= long && punctuated) || (block.chars >= short && ends)
 }
 
 #[cfg(test)]
