@@ -4,7 +4,8 @@
 //! needs 137 probes per block at 10 bits). At wide distances (16 bits and
 //! up, the default 18 among them: 2,517 probes per block and more) or over
 //! few entries, comparing every fingerprint in turn is cheaper, and
-//! `near_slots` does that.
+//! `near_slots_each` does that, over the part of the copy dated near the
+//! item.
 //!
 //! The database stays the truth. The copy is brought up to date inside each
 //! write transaction, after the write lock is taken, so it has every row any
@@ -94,10 +95,20 @@ pub(super) struct Candidates {
     fingerprints: Vec<u64>,
     /// Each fingerprint's entry.
     ids: Vec<i64>,
+    /// Each entry's time (`COALESCE(published, first_seen)`, what windows
+    /// are judged by).
+    times: Vec<i64>,
+    /// The earliest and latest time of each [`ZONE`] entries in a row (of
+    /// the entries there, or there before: a zone only widens), so a scan
+    /// skips the zones outside an item's window. Entries are put in roughly
+    /// the order they were stored or are dated, so zones are narrow: an
+    /// item dated now reads the entries of one window back, about half of a
+    /// copy that reaches two windows and a day back.
+    zones: Vec<[i64; 2]>,
     /// What each entry is verified on: candidates are checked here before
     /// their rows are read, and the keys it files are taken out from here.
     held: Vec<Held>,
-    /// Each entry's place in the three lists above.
+    /// Each entry's place in the four lists above.
     slot_of: HashMap<i64, usize>,
     /// Ids in the order their sketches were kept, oldest first (an id put
     /// again appears again); see [`MAX_SKETCHES`].
@@ -240,7 +251,8 @@ impl Candidates {
             // Row by row: a span may be the whole store, and its rows all
             // at once took several times the memory the copy keeps of them.
             let mut rows = sqlx::query(
-                "SELECT id, fingerprint, sketch, title_key, source_id FROM entries
+                "SELECT id, fingerprint, sketch, title_key, source_id,
+                        COALESCE(published, first_seen) AS at FROM entries
                  WHERE COALESCE(published, first_seen) BETWEEN $1 AND $2
                    AND fingerprint IS NOT NULL",
             )
@@ -282,7 +294,8 @@ impl Candidates {
     fn put_row(&mut self, row: &sqlx::any::AnyRow) -> Result<(), StoreError> {
         let id: i64 = row.try_get("id")?;
         let fingerprint: Option<i64> = row.try_get("fingerprint")?;
-        self.put(id, fingerprint, traits_of(row)?, row.try_get("source_id")?);
+        let (source, at) = (row.try_get("source_id")?, row.try_get("at")?);
+        self.put(id, fingerprint, traits_of(row)?, source, at);
         Ok(())
     }
 
@@ -295,7 +308,7 @@ impl Candidates {
     /// transaction commits: rolled back, the copy is rebuilt.
     pub(super) fn forget(&mut self, id: i64) {
         self.in_doubt = true;
-        self.put(id, None, Traits::default(), 0);
+        self.put(id, None, Traits::default(), 0, 0);
     }
 
     /// Whether the copy waits to be rebuilt (an earlier transaction that
@@ -317,9 +330,17 @@ impl Candidates {
                 && self.spans.iter().any(|s| s[0] <= since && until <= s[1]))
     }
 
-    /// Records an entry's (new) fingerprint, sketch and title key, and its
-    /// source; no fingerprint removes it.
-    pub(super) fn put(&mut self, id: i64, fingerprint: Option<i64>, traits: Traits, source: i64) {
+    /// Records an entry's (new) fingerprint, sketch and title key, its
+    /// source and time (`COALESCE(published, first_seen)`); no fingerprint
+    /// removes it.
+    pub(super) fn put(
+        &mut self,
+        id: i64,
+        fingerprint: Option<i64>,
+        traits: Traits,
+        source: i64,
+        time: i64,
+    ) {
         self.last_id = self.last_id.max(id);
         if let Some(slot) = self.slot_of.remove(&id) {
             self.take_out(slot);
@@ -336,9 +357,15 @@ impl Candidates {
             self.sketches += 1;
             self.sketch_order.push_back(id);
         }
-        self.slot_of.insert(id, self.ids.len());
+        let slot = self.ids.len();
+        self.slot_of.insert(id, slot);
         self.fingerprints.push(fingerprint);
         self.ids.push(id);
+        self.times.push(time);
+        match self.zones.get_mut(slot / ZONE) {
+            Some(zone) => widen(zone, time),
+            None => self.zones.push([time, time]),
+        }
         self.held.push(Held {
             traits,
             source,
@@ -376,9 +403,12 @@ impl Candidates {
         let id = self.ids.swap_remove(slot);
         let fingerprint = self.fingerprints.swap_remove(slot);
         let held = self.held.swap_remove(slot);
+        self.times.swap_remove(slot);
         if let Some(&moved) = self.ids.get(slot) {
             self.slot_of.insert(moved, slot);
+            widen(&mut self.zones[slot / ZONE], self.times[slot]);
         }
+        self.zones.truncate(self.ids.len().div_ceil(ZONE));
         if held.traits.sketch.is_some() {
             self.sketches -= 1;
         }
@@ -394,45 +424,59 @@ impl Candidates {
             .get_or_init(|| Box::new(Blocks::of(&self.ids, &self.fingerprints)))
     }
 
-    /// Ids of the entries an item with this fingerprint and these traits,
-    /// from `source`, could be matched with: found within the radius or
-    /// by shared sketch keys, and accepted by the second stage (see
-    /// [`MatchOptions::accepts`]); ascending, each once. Title evidence and
-    /// one site's stricter bars are weighed as `decide` weighs them, so no
-    /// candidate it would accept is missing.
-    pub(super) fn matches(
-        &self,
-        fingerprint: i64,
-        traits: &Traits,
-        source: i64,
-        options: &MatchOptions,
-    ) -> Vec<i64> {
-        let mut slots = self.near_slots(fingerprint as u64, options.distance);
-        slots.extend(self.slots_of(&self.sharing(traits.keys())));
-        self.judged(slots, fingerprint, traits, source, options)
+    /// Ids of the entries a new item could be matched with: dated inside
+    /// its window, found within the radius or by shared sketch keys, and
+    /// accepted by the second stage (see [`MatchOptions::accepts`]);
+    /// ascending, each once. Title evidence and one site's stricter bars are
+    /// weighed as `decide` weighs them, so no candidate it would accept is
+    /// missing.
+    pub(super) fn matches(&self, query: &Query, source: i64, options: &MatchOptions) -> Vec<i64> {
+        let mut found = self.matches_each(std::slice::from_ref(query), source, options);
+        found.pop().unwrap_or_default()
     }
 
-    /// The ids of `slots` (each once) whose entries pass the second stage
-    /// against the item, ascending; an entry whose sketch was dropped is
-    /// let through, to be read and judged.
+    /// [`matches`](Self::matches) for each of `queries` (all from
+    /// `source`), in order.
+    pub(super) fn matches_each(
+        &self,
+        queries: &[Query],
+        source: i64,
+        options: &MatchOptions,
+    ) -> Vec<Vec<i64>> {
+        let near = self.near_slots_each(queries, options.distance);
+        queries
+            .iter()
+            .zip(near)
+            .map(|(query, mut slots)| {
+                slots.extend(self.slots_of(&self.sharing(query.traits.keys())));
+                self.judged(slots, query, source, options)
+            })
+            .collect()
+    }
+
+    /// The ids of `slots` (each once) whose entries are dated inside the
+    /// query's window and pass the second stage against it, ascending; an
+    /// entry whose sketch was dropped is let through, to be read and judged.
     fn judged(
         &self,
         mut slots: Vec<usize>,
-        fingerprint: i64,
-        traits: &Traits,
+        query: &Query,
         source: i64,
         options: &MatchOptions,
     ) -> Vec<i64> {
         slots.sort_unstable();
         slots.dedup();
+        let [since, until] = query.window;
         let mut ids: Vec<i64> = slots
             .into_iter()
+            .filter(|&slot| (since..=until).contains(&self.times[slot]))
             .filter(|&slot| {
                 let held = &self.held[slot];
-                let distance = (self.fingerprints[slot] ^ fingerprint as u64).count_ones();
+                let distance = (self.fingerprints[slot] ^ query.fingerprint as u64).count_ones();
                 held.unjudged || {
                     let same_site = held.source == source;
-                    Evidence::accepted(traits, &held.traits, same_site, distance, options).is_some()
+                    Evidence::accepted(query.traits, &held.traits, same_site, distance, options)
+                        .is_some()
                 }
             })
             .map(|slot| self.ids[slot])
@@ -448,16 +492,59 @@ impl Candidates {
             .collect()
     }
 
-    /// The places of the entries within `distance` bits of `fingerprint`,
-    /// by probing the block lists or scanning, whichever costs less (an
-    /// entry close in several blocks may come more than once).
-    fn near_slots(&self, fingerprint: u64, distance: u32) -> Vec<usize> {
+    /// The places of the entries within `distance` bits of each query's
+    /// fingerprint, by probing the block lists or scanning, whichever costs
+    /// less (an entry close in several blocks may come more than once). A
+    /// scan reads only the zones whose times meet the query's window (some
+    /// of their entries may lie outside it).
+    fn near_slots_each(&self, queries: &[Query], distance: u32) -> Vec<Vec<usize>> {
         let masks = probe_masks(probe_radius(distance));
         if probing_pays(masks.len(), self.fingerprints.len()) {
-            self.slots_of(&self.probe(fingerprint, distance, masks))
-        } else {
-            self.scan_slots(fingerprint, distance)
+            return queries
+                .iter()
+                .map(|q| self.slots_of(&self.probe(q.fingerprint as u64, distance, masks)))
+                .collect();
         }
+        let scan = Scan::detect();
+        queries
+            .iter()
+            .map(|query| {
+                let mut found = Vec::new();
+                for [from, to] in self.zones_meeting(query.window) {
+                    let fingerprints = &self.fingerprints[from..to];
+                    let fingerprint = query.fingerprint as u64;
+                    scan.scan(fingerprints, from, fingerprint, distance, &mut found);
+                }
+                found
+            })
+            .collect()
+    }
+
+    /// The runs of slots, `[from, to)`, whose zones meet `window`.
+    fn zones_meeting(&self, [since, until]: [i64; 2]) -> Vec<[usize; 2]> {
+        let mut runs: Vec<[usize; 2]> = Vec::new();
+        for (zone, &[earliest, latest]) in self.zones.iter().enumerate() {
+            if earliest > until || latest < since {
+                continue;
+            }
+            let (from, to) = (zone * ZONE, ((zone + 1) * ZONE).min(self.ids.len()));
+            match runs.last_mut() {
+                Some(run) if run[1] == from => run[1] = to,
+                _ => runs.push([from, to]),
+            }
+        }
+        runs
+    }
+
+    /// [`near_slots_each`](Self::near_slots_each) for one fingerprint, at
+    /// any time.
+    #[cfg(test)]
+    fn near_slots(&self, fingerprint: u64, distance: u32) -> Vec<usize> {
+        let traits = Traits::default();
+        let query = Query::anytime(fingerprint as i64, &traits);
+        self.near_slots_each(&[query], distance)
+            .pop()
+            .unwrap_or_default()
     }
 
     /// Ids of entries within `distance` bits of `fingerprint`, each once
@@ -490,13 +577,12 @@ impl Candidates {
     /// [`Candidates::matches`]), each once.
     pub(super) fn band_matches(
         &self,
-        fingerprint: i64,
-        traits: &Traits,
+        query: &Query,
         source: i64,
         options: &MatchOptions,
     ) -> Vec<i64> {
-        let slots = self.slots_of(&self.band_hits(fingerprint, options.distance));
-        self.judged(slots, fingerprint, traits, source, options)
+        let slots = self.slots_of(&self.band_hits(query.fingerprint, options.distance));
+        self.judged(slots, query, source, options)
     }
 
     /// Ids of entries whose value in some block lies within the probe
@@ -532,16 +618,44 @@ impl Candidates {
     }
 
     /// The places in the lists of the fingerprints within `distance`.
+    #[cfg(test)]
     fn scan_slots(&self, fingerprint: u64, distance: u32) -> Vec<usize> {
-        let fingerprints = &self.fingerprints;
-        match Scan::detect() {
-            // SAFETY: `detect` found the CPU has the instructions.
-            #[cfg(target_arch = "x86_64")]
-            Scan::Avx512 => unsafe { scan_avx512(fingerprints, fingerprint, distance) },
-            // SAFETY: as above.
-            #[cfg(target_arch = "x86_64")]
-            Scan::Popcnt => unsafe { scan_popcnt(fingerprints, fingerprint, distance) },
-            _ => scan_in(fingerprints, fingerprint, distance),
+        let mut found = Vec::new();
+        Scan::detect().scan(&self.fingerprints, 0, fingerprint, distance, &mut found);
+        found
+    }
+}
+
+/// Entries per zone of times (see `Candidates::zones`): a 64-byte time
+/// range per 1 KiB of fingerprints.
+const ZONE: usize = 128;
+
+/// Widens `zone` to hold `time`.
+fn widen(zone: &mut [i64; 2], time: i64) {
+    zone[0] = zone[0].min(time);
+    zone[1] = zone[1].max(time);
+}
+
+/// What the copy is asked about one new item.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Query<'a> {
+    /// Its fingerprint.
+    pub fingerprint: i64,
+    /// Its sketch and title key.
+    pub traits: &'a Traits,
+    /// Its window, inclusive: entries dated outside it are not offered
+    /// (the planner would not take them).
+    pub window: [i64; 2],
+}
+
+impl<'a> Query<'a> {
+    /// A query whose window is all time.
+    #[cfg(test)]
+    fn anytime(fingerprint: i64, traits: &'a Traits) -> Query<'a> {
+        Query {
+            fingerprint,
+            traits,
+            window: [i64::MIN, i64::MAX],
         }
     }
 }
@@ -578,6 +692,31 @@ impl Scan {
         })
     }
 
+    /// The places of `fingerprints` within `distance` of `fingerprint`,
+    /// each plus `base`, ascending, pushed onto `found`.
+    fn scan(
+        self,
+        fingerprints: &[u64],
+        base: usize,
+        fingerprint: u64,
+        distance: u32,
+        found: &mut Vec<usize>,
+    ) {
+        match self {
+            // SAFETY: `detect` found the CPU has the instructions.
+            #[cfg(target_arch = "x86_64")]
+            Scan::Avx512 => unsafe {
+                scan_avx512(fingerprints, base, fingerprint, distance, found)
+            },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Scan::Popcnt => unsafe {
+                scan_popcnt(fingerprints, base, fingerprint, distance, found)
+            },
+            _ => scan_in(fingerprints, base, fingerprint, distance, found),
+        }
+    }
+
     /// What one bucket visit and one entry met in a bucket cost, in
     /// fingerprints of this scan: a visit is a random memory access, a
     /// scan walks the list in order.
@@ -590,16 +729,21 @@ impl Scan {
     }
 }
 
-/// The places of the fingerprints within `distance` of `fingerprint`.
+/// The places of the fingerprints within `distance` of `fingerprint`, each
+/// plus `base`, onto `found`.
 #[inline(always)]
-fn scan_in(fingerprints: &[u64], fingerprint: u64, distance: u32) -> Vec<usize> {
-    let mut found = Vec::new();
+fn scan_in(
+    fingerprints: &[u64],
+    base: usize,
+    fingerprint: u64,
+    distance: u32,
+    found: &mut Vec<usize>,
+) {
     for (slot, &other) in fingerprints.iter().enumerate() {
         if (other ^ fingerprint).count_ones() <= distance {
-            found.push(slot);
+            found.push(base + slot);
         }
     }
-    found
 }
 
 /// [`scan_in`] with the CPU's population count: the portable count is a
@@ -607,8 +751,14 @@ fn scan_in(fingerprints: &[u64], fingerprint: u64, distance: u32) -> Vec<usize> 
 /// a tenth of a cold pass.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "popcnt")]
-unsafe fn scan_popcnt(fingerprints: &[u64], fingerprint: u64, distance: u32) -> Vec<usize> {
-    scan_in(fingerprints, fingerprint, distance)
+unsafe fn scan_popcnt(
+    fingerprints: &[u64],
+    base: usize,
+    fingerprint: u64,
+    distance: u32,
+    found: &mut Vec<usize>,
+) {
+    scan_in(fingerprints, base, fingerprint, distance, found)
 }
 
 /// [`scan_in`] eight fingerprints at a time: one 512-bit XOR, population
@@ -618,12 +768,17 @@ unsafe fn scan_popcnt(fingerprints: &[u64], fingerprint: u64, distance: u32) -> 
 /// entry); the places found, and their order, are the same.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vpopcntdq")]
-unsafe fn scan_avx512(fingerprints: &[u64], fingerprint: u64, distance: u32) -> Vec<usize> {
+unsafe fn scan_avx512(
+    fingerprints: &[u64],
+    base: usize,
+    fingerprint: u64,
+    distance: u32,
+    found: &mut Vec<usize>,
+) {
     use std::arch::x86_64::{
         _mm512_cmple_epu64_mask, _mm512_loadu_si512, _mm512_popcnt_epi64, _mm512_set1_epi64,
         _mm512_xor_si512,
     };
-    let mut found = Vec::new();
     let query = _mm512_set1_epi64(fingerprint as i64);
     let limit = _mm512_set1_epi64(i64::from(distance));
     let chunks = fingerprints.chunks_exact(8);
@@ -635,17 +790,12 @@ unsafe fn scan_avx512(fingerprints: &[u64], fingerprint: u64, distance: u32) -> 
         let bits = _mm512_popcnt_epi64(_mm512_xor_si512(other, query));
         let mut near = _mm512_cmple_epu64_mask(bits, limit);
         while near != 0 {
-            found.push(8 * at + near.trailing_zeros() as usize);
+            found.push(base + 8 * at + near.trailing_zeros() as usize);
             near &= near - 1;
         }
     }
     let done = fingerprints.len() - rest.len();
-    found.extend(
-        scan_in(rest, fingerprint, distance)
-            .into_iter()
-            .map(|slot| done + slot),
-    );
-    found
+    scan_in(rest, base + done, fingerprint, distance, found);
 }
 
 /// Inclusive spans joined where they overlap or touch, ascending.
@@ -725,7 +875,7 @@ mod tests {
         let mut c = loaded();
         for id in 0..count {
             let fingerprint = shape(id, xorshift(x));
-            c.put(id, Some(fingerprint as i64), Traits::default(), 1);
+            c.put(id, Some(fingerprint as i64), Traits::default(), 1, 0);
         }
         c
     }
@@ -737,10 +887,10 @@ mod tests {
         // Ten flipped bits spread over all four blocks: 3+3+2+2.
         let ten = base ^ 0b111 ^ (0b111 << 16) ^ (0b11 << 32) ^ (0b11 << 48);
         let eleven = ten ^ (1 << 40);
-        c.put(1, Some(base as i64), Traits::default(), 1);
-        c.put(2, Some(ten as i64), Traits::default(), 1);
-        c.put(3, Some(eleven as i64), Traits::default(), 1);
-        c.put(4, None, Traits::default(), 1);
+        c.put(1, Some(base as i64), Traits::default(), 1, 0);
+        c.put(2, Some(ten as i64), Traits::default(), 1, 0);
+        c.put(3, Some(eleven as i64), Traits::default(), 1, 0);
+        c.put(4, None, Traits::default(), 1, 0);
         let mut near = c.near(base as i64, 10);
         near.sort_unstable();
         assert_eq!(near, vec![1, 2]);
@@ -792,9 +942,107 @@ mod tests {
         for distance in [0, 3, 10, 18, 32, 64] {
             for query in [0u64, 0xff, x, !x] {
                 let fast = c.scan_slots(query, distance);
-                assert_eq!(fast, scan_in(&c.fingerprints, query, distance));
+                let mut plain = Vec::new();
+                scan_in(&c.fingerprints, 0, query, distance, &mut plain);
+                assert_eq!(fast, plain);
                 assert!(distance < 64 || fast.len() == 1_003);
             }
+        }
+    }
+
+    /// Every entry of `c` within `distance` of `query` and dated inside
+    /// its window, by brute force.
+    fn brute_force(c: &Candidates, query: &Query, distance: u32) -> Vec<i64> {
+        let mut ids: Vec<i64> = (0..c.ids.len())
+            .filter(|&slot| {
+                (c.fingerprints[slot] ^ query.fingerprint as u64).count_ones() <= distance
+            })
+            .filter(|&slot| (query.window[0]..=query.window[1]).contains(&c.times[slot]))
+            .map(|slot| c.ids[slot])
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    #[test]
+    fn a_batch_finds_within_each_window_what_a_full_scan_does() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut c = loaded();
+        // Entries put roughly in time order, some far off it; every third
+        // fingerprint near 0, over many zones and a ragged end.
+        let count = 20 * ZONE as i64 + 13;
+        for id in 0..count {
+            let value = xorshift(&mut x);
+            let fingerprint = if id % 3 == 0 { value & 0x0f0f } else { value };
+            let time = if value.is_multiple_of(17) {
+                (value >> 40) as i64
+            } else {
+                id * 10
+            };
+            c.put(id, Some(fingerprint as i64), Traits::default(), 1, time);
+        }
+        // Take some out (the last entries move into their places, and
+        // zones must still hold their times), and move some in time.
+        for id in (0..count).step_by(7) {
+            c.put(id, None, Traits::default(), 1, 0);
+        }
+        for id in (1..count).step_by(11) {
+            c.put(id, Some(id & 0xff), Traits::default(), 1, (count - id) * 10);
+        }
+        assert_eq!(c.zones.len(), c.ids.len().div_ceil(ZONE));
+        let traits = Traits::default();
+        let queries: Vec<Query> = (0..40i64)
+            .map(|q| {
+                let at = q * count / 4;
+                Query {
+                    fingerprint: if q % 2 == 0 {
+                        q
+                    } else {
+                        xorshift(&mut x) as i64
+                    },
+                    traits: &traits,
+                    window: if q % 5 == 0 {
+                        [i64::MIN, i64::MAX]
+                    } else {
+                        [at - 500, at + 500]
+                    },
+                }
+            })
+            .collect();
+        let options = |distance| MatchOptions {
+            distance,
+            ..MatchOptions::default()
+        };
+        for distance in [3, 10, 18] {
+            // The scan, with the window applied as `judged` applies it.
+            let near = c.near_slots_each(&queries, distance);
+            for (query, slots) in queries.iter().zip(near) {
+                let [since, until] = query.window;
+                let mut found: Vec<i64> = slots
+                    .into_iter()
+                    .filter(|&slot| (since..=until).contains(&c.times[slot]))
+                    .map(|slot| c.ids[slot])
+                    .collect();
+                // Probing may find an entry once per block.
+                found.sort_unstable();
+                found.dedup();
+                assert_eq!(
+                    found,
+                    brute_force(&c, query, distance),
+                    "distance {distance}"
+                );
+            }
+            // Then verified (fingerprints alone verify within 10 bits).
+            let together = c.matches_each(&queries, 1, &options(distance));
+            assert_eq!(together.len(), queries.len());
+            for (query, found) in queries.iter().zip(&together) {
+                assert_eq!(found, &c.matches(query, 1, &options(distance)));
+                let verified = brute_force(&c, query, distance.min(10));
+                assert_eq!(found, &verified, "distance {distance}");
+            }
+            // Not a test of empty lists.
+            let hits = together.iter().filter(|found| !found.is_empty()).count();
+            assert!(hits > 10 || distance < 10, "{hits} queries found something");
         }
     }
 
@@ -818,7 +1066,11 @@ mod tests {
                 #[cfg(target_arch = "x86_64")]
                 let (plain, _) = if std::arch::is_x86_feature_detected!("popcnt") {
                     // SAFETY: the CPU has the instruction, checked just above.
-                    time(&|q| unsafe { scan_popcnt(&c.fingerprints, q, distance) }.len())
+                    time(&|q| {
+                        let mut found = Vec::new();
+                        unsafe { scan_popcnt(&c.fingerprints, 0, q, distance, &mut found) };
+                        found.len()
+                    })
                 } else {
                     (f64::NAN, 0)
                 };
@@ -846,19 +1098,25 @@ mod tests {
         let options = MatchOptions::default();
         // Query: 100 shingles, title 7, from source 1, fingerprint 0.
         let query = span(1, 100, Some(7));
-        c.put(1, Some(0b1), span(1, 100, None), 2); // a copy
-        c.put(2, Some(0b11), span(51, 150, None), 2); // a third shared
-        c.put(3, Some(0b111), span(51, 150, Some(7)), 2); // the same, same title
-        c.put(4, Some(0b111), span(51, 150, Some(7)), 1); // that, from one site
-        c.put(5, Some(0b1_1111), Traits::default(), 2); // no sketch, 5 bits
-        c.put(6, Some(0x7fff), Traits::default(), 2); // no sketch, 15 bits
-        c.put(7, Some(-1), span(1, 100, None), 2); // a copy 64 bits away
-        assert_eq!(c.matches(0, &query, 1, &options), vec![1, 3, 5, 7]);
+        c.put(1, Some(0b1), span(1, 100, None), 2, 0); // a copy
+        c.put(2, Some(0b11), span(51, 150, None), 2, 0); // a third shared
+        c.put(3, Some(0b111), span(51, 150, Some(7)), 2, 0); // the same, same title
+        c.put(4, Some(0b111), span(51, 150, Some(7)), 1, 0); // that, from one site
+        c.put(5, Some(0b1_1111), Traits::default(), 2, 0); // no sketch, 5 bits
+        c.put(6, Some(0x7fff), Traits::default(), 2, 0); // no sketch, 15 bits
+        c.put(7, Some(-1), span(1, 100, None), 2, 0); // a copy 64 bits away
+        assert_eq!(
+            c.matches(&Query::anytime(0, &query), 1, &options),
+            vec![1, 3, 5, 7]
+        );
         let narrow = MatchOptions {
             distance: 3,
             ..options
         };
-        assert_eq!(c.band_matches(0, &query, 1, &narrow), vec![1, 3]);
+        assert_eq!(
+            c.band_matches(&Query::anytime(0, &query), 1, &narrow),
+            vec![1, 3]
+        );
     }
 
     #[test]
@@ -868,15 +1126,16 @@ mod tests {
         let query = keyed(&(1..=100).collect::<Vec<_>>());
         let other = keyed(&(201..=300).collect::<Vec<_>>());
         for id in 1..=3 {
-            c.put(id, Some(id), other.clone(), 2);
+            c.put(id, Some(id), other.clone(), 2, 0);
         }
         // All within the radius, none verifies; entry 1's sketch is gone.
-        assert_eq!(c.matches(0, &query, 1, &MatchOptions::default()), vec![1]);
+        let anytime = Query::anytime(0, &query);
+        assert_eq!(c.matches(&anytime, 1, &MatchOptions::default()), vec![1]);
         assert_eq!(c.sketches, 2);
         // Its keys still come out with it.
-        c.put(1, None, Traits::default(), 2);
+        c.put(1, None, Traits::default(), 2, 0);
         assert!(c.sharing(other.keys()).iter().all(|&id| id != 1));
-        c.put(2, None, Traits::default(), 2);
+        c.put(2, None, Traits::default(), 2, 0);
         assert_eq!(c.sketches, 1);
     }
 
@@ -897,14 +1156,14 @@ mod tests {
     #[test]
     fn a_changed_fingerprint_replaces_the_old_one() {
         let mut c = loaded();
-        c.put(7, Some(0), keyed(&[1, 2, 3]), 1);
+        c.put(7, Some(0), keyed(&[1, 2, 3]), 1, 0);
         assert_eq!(c.sharing(&[2, 3, 9]), vec![7]);
-        c.put(7, Some(-1), keyed(&[4, 5]), 1);
+        c.put(7, Some(-1), keyed(&[4, 5]), 1, 0);
         assert!(c.near(0, 10).is_empty());
         assert_eq!(c.near(-1, 0), vec![7]);
         assert!(c.sharing(&[2, 3, 9]).is_empty());
         assert_eq!(c.sharing(&[4, 5]), vec![7]);
-        c.put(7, None, keyed(&[4, 5]), 1);
+        c.put(7, None, keyed(&[4, 5]), 1, 0);
         assert!(c.near(-1, 0).is_empty());
         assert!(c.sharing(&[4, 5]).is_empty());
     }

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Encode, Row, Type};
 
-use super::super::candidates::{Candidates, traits_of};
+use super::super::candidates::{Candidates, Query, traits_of};
 use super::super::{StoreError, Tx, media, placeholders, statement, tuples};
 use super::plan::{
     Existing, Known, Merge, NewEntry, NewStory, PENDING, Plan, Row as Stored, Update, time,
@@ -119,6 +119,8 @@ pub(super) async fn write(
             usable_fingerprint(new.item),
             super::matching_traits(new.item).clone(),
             origin.source_id,
+            // As stored: `COALESCE(published, first_seen)`.
+            super::plan::published(new.item).unwrap_or(origin.now),
         );
     }
     Ok(())
@@ -295,7 +297,7 @@ async fn read_neighbours(
     if options.distance == 0 {
         return Ok(());
     }
-    let mut ids = Vec::new();
+    let mut recent = Vec::new();
     let mut older = Vec::new();
     let (mut since, mut until) = (i64::MAX, i64::MIN);
     for item in new {
@@ -309,9 +311,15 @@ async fn read_neighbours(
         until = until.max(to);
         let traits = super::matching_traits(item);
         if candidates.covers(from) {
-            let found = candidates.matches(fp, traits, origin.source_id, &options);
-            ids.extend_from_slice(&found);
-            known.matched.insert(item.entry.id.clone(), found);
+            let window = [from, to];
+            recent.push((
+                item,
+                Query {
+                    fingerprint: fp,
+                    traits,
+                    window,
+                },
+            ));
         } else {
             older.push(Older {
                 fp,
@@ -320,6 +328,14 @@ async fn read_neighbours(
                 to,
             });
         }
+    }
+    // All together: the copy is read once for the batch.
+    let queries: Vec<Query> = recent.iter().map(|&(_, query)| query).collect();
+    let mut ids = Vec::new();
+    let found = candidates.matches_each(&queries, origin.source_id, &options);
+    for ((item, _), found) in recent.iter().zip(found) {
+        ids.extend_from_slice(&found);
+        known.matched.insert(item.entry.id.clone(), found);
     }
     for (span, _) in overlapping(&older) {
         if !candidates.covers_span(span[0], span[1]) {
@@ -354,6 +370,17 @@ struct Older<'a> {
     to: i64,
 }
 
+impl<'a> Older<'a> {
+    /// What the copy is asked about it.
+    fn query(&self) -> Query<'a> {
+        Query {
+            fingerprint: self.fp,
+            traits: self.traits,
+            window: [self.from, self.to],
+        }
+    }
+}
+
 /// The widest probe radius (bits per 16-bit block) at which old items are
 /// offered every entry with a block value within it (what the database's
 /// band rows offered, before the copy answered for old items). Up to 2
@@ -383,14 +410,15 @@ fn older_candidates(
     source: i64,
     options: &MatchOptions,
 ) -> Vec<i64> {
-    let mut near = Vec::new();
-    for item in older {
-        if probe_radius(options.distance) <= MAX_BAND_RADIUS {
-            near.extend(candidates.band_matches(item.fp, item.traits, source, options));
-        } else {
-            near.extend(candidates.matches(item.fp, item.traits, source, options));
-        }
-    }
+    let queries: Vec<Query> = older.iter().map(Older::query).collect();
+    let mut near: Vec<i64> = if probe_radius(options.distance) <= MAX_BAND_RADIUS {
+        let each = queries.iter();
+        each.flat_map(|q| candidates.band_matches(q, source, options))
+            .collect()
+    } else {
+        let each = candidates.matches_each(&queries, source, options);
+        each.into_iter().flatten().collect()
+    };
     near.sort_unstable();
     near.dedup();
     near

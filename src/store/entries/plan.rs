@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use super::super::candidates::Candidates;
+use super::super::candidates::{Candidates, Query};
 use super::{Incoming, IngestReport, Origin, story_key, usable_fingerprint};
 use crate::dedup::shingle_index::shares_keys;
 use crate::dedup::{Decision, Evidence, Neighbour, Traits, decide, matched_clusters, survivor};
@@ -375,6 +375,7 @@ impl<'a> Plan<'a> {
             ..old.clone()
         };
         self.touch(row.story);
+        let time = row.time();
         self.put(id, row);
         self.current.insert(&item.entry.id, (id, Text::of(item)));
         if let Some(pending) = self.pending_entry(id) {
@@ -386,6 +387,7 @@ impl<'a> Plan<'a> {
             usable_fingerprint(item),
             super::matching_traits(item).clone(),
             self.origin.source_id,
+            time,
         );
         match self.updates.iter_mut().find(|u| u.id == id) {
             Some(update) => update.item = item,
@@ -534,7 +536,12 @@ impl<'a> Plan<'a> {
         let mut ids = match self.matched.get(&item.entry.id) {
             Some(found) => found.clone(),
             None if candidates.covers(since) => {
-                candidates.matches(fingerprint, traits, self.origin.source_id, &options)
+                let query = Query {
+                    fingerprint,
+                    traits,
+                    window: [since, until],
+                };
+                candidates.matches(&query, self.origin.source_id, &options)
             }
             None => self.banded.clone(),
         };
