@@ -177,7 +177,9 @@ impl Candidates {
         let fresh = self
             .loaded_at
             .is_some_and(|at| now.saturating_sub(at) < REBUILD_AFTER_SECS);
-        if !fresh || self.in_doubt {
+        let rebuild = !fresh || self.in_doubt;
+        let started = std::time::Instant::now();
+        if rebuild {
             *self = Candidates::default();
             // An item dated up to one window back looks for matches one more
             // window back: feeds carry items a few days old, and each lookup
@@ -193,7 +195,17 @@ impl Candidates {
         // `catch_up` puts the copy in doubt before it reads: a rebuild cut
         // short is rebuilt again, and the rows this transaction adds are
         // vouched for by its commit only.
-        self.catch_up(tx).await
+        self.catch_up(tx).await?;
+        if rebuild {
+            // Once a day and at start, and the first pass waits for it (a
+            // copy of a million-entry store takes seconds): worth a line.
+            tracing::info!(
+                "in-memory copy of fingerprints loaded: {} entries in {:.2} s",
+                self.ids.len(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Ok(())
     }
 
     /// Reads the rows stored or edited since the copy last read or was
