@@ -218,9 +218,10 @@ fn run_setup(
 /// Seconds a process took to load its in-memory copy of fingerprints, from
 /// its log line (see `store::candidates`).
 fn copy_load_secs(line: &str) -> Option<f64> {
-    let (_, rest) = line.split_once("in-memory copy of fingerprints loaded: ")?;
-    let (_, secs) = rest.split_once(" entries in ")?;
-    secs.trim_end().strip_suffix(" s")?.parse().ok()
+    let (_, fields) = line.split_once("in-memory copy of fingerprints loaded")?;
+    let (_, ms) = fields.split_once("ms=")?;
+    let ms: f64 = ms.split_whitespace().next()?.parse().ok()?;
+    Some(ms / 1000.0)
 }
 
 /// Entries, stories and the database's size in bytes.

@@ -200,9 +200,9 @@ impl Candidates {
             // Once a day and at start, and the first pass waits for it (a
             // copy of a million-entry store takes seconds): worth a line.
             tracing::info!(
-                "in-memory copy of fingerprints loaded: {} entries in {:.2} s",
-                self.ids.len(),
-                started.elapsed().as_secs_f64()
+                entries = self.ids.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "in-memory copy of fingerprints loaded"
             );
         }
         Ok(())
