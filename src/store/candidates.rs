@@ -962,15 +962,16 @@ mod tests {
         }
     }
 
-    /// Every entry of `c` within `distance` of `query` and dated inside
-    /// its window, by brute force.
-    fn brute_force(c: &Candidates, query: &Query, distance: u32) -> Vec<i64> {
-        let mut ids: Vec<i64> = (0..c.ids.len())
-            .filter(|&slot| {
-                (c.fingerprints[slot] ^ query.fingerprint as u64).count_ones() <= distance
+    /// Every entry of `truth` (id: fingerprint and time) within
+    /// `distance` of `query` and dated inside its window, by brute force.
+    fn brute_force(truth: &HashMap<i64, (u64, i64)>, query: &Query, distance: u32) -> Vec<i64> {
+        let mut ids: Vec<i64> = truth
+            .iter()
+            .filter(|(_, (fingerprint, _))| {
+                (fingerprint ^ query.fingerprint as u64).count_ones() <= distance
             })
-            .filter(|&slot| (query.window[0]..=query.window[1]).contains(&c.times[slot]))
-            .map(|slot| c.ids[slot])
+            .filter(|(_, (_, time))| (query.window[0]..=query.window[1]).contains(time))
+            .map(|(&id, _)| id)
             .collect();
         ids.sort_unstable();
         ids
@@ -980,6 +981,8 @@ mod tests {
     fn a_batch_finds_within_each_window_what_a_full_scan_does() {
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let mut c = loaded();
+        // What was put, kept apart from the copy.
+        let mut truth = HashMap::new();
         // Entries put roughly in time order, some far off it; every third
         // fingerprint near 0, over many zones and a ragged end.
         let count = 20 * ZONE as i64 + 13;
@@ -992,14 +995,18 @@ mod tests {
                 id * 10
             };
             c.put(id, Some(fingerprint as i64), Traits::default(), 1, time);
+            truth.insert(id, (fingerprint, time));
         }
         // Take some out (the last entries move into their places, and
         // zones must still hold their times), and move some in time.
         for id in (0..count).step_by(7) {
             c.put(id, None, Traits::default(), 1, 0);
+            truth.remove(&id);
         }
         for id in (1..count).step_by(11) {
-            c.put(id, Some(id & 0xff), Traits::default(), 1, (count - id) * 10);
+            let time = (count - id) * 10;
+            c.put(id, Some(id & 0xff), Traits::default(), 1, time);
+            truth.insert(id, ((id & 0xff) as u64, time));
         }
         assert_eq!(c.zones.len(), c.ids.len().div_ceil(ZONE));
         let traits = Traits::default();
@@ -1040,7 +1047,7 @@ mod tests {
                 found.dedup();
                 assert_eq!(
                     found,
-                    brute_force(&c, query, distance),
+                    brute_force(&truth, query, distance),
                     "distance {distance}"
                 );
             }
@@ -1049,7 +1056,7 @@ mod tests {
             assert_eq!(together.len(), queries.len());
             for (query, found) in queries.iter().zip(&together) {
                 assert_eq!(found, &c.matches(query, 1, &options(distance)));
-                let verified = brute_force(&c, query, distance.min(10));
+                let verified = brute_force(&truth, query, distance.min(10));
                 assert_eq!(found, &verified, "distance {distance}");
             }
             // Not a test of empty lists.
@@ -1129,6 +1136,34 @@ mod tests {
             c.band_matches(&Query::anytime(0, &query), 1, &narrow),
             vec![1, 3]
         );
+    }
+
+    #[test]
+    fn entries_dated_outside_the_window_are_not_offered_by_any_way_of_finding_them() {
+        let mut c = loaded();
+        let copy = keyed(&(1..=100).collect::<Vec<_>>());
+        // Found only by shared keys (64 bits away), inside and outside.
+        c.put(1, Some(-1), copy.clone(), 2, 100);
+        c.put(2, Some(-1), copy.clone(), 2, 10_000);
+        // Found only by the fingerprint (no sketch, 0 bits away).
+        c.put(3, Some(0), Traits::default(), 2, 900);
+        c.put(4, Some(0), Traits::default(), 2, 1_001);
+        let inside = Query {
+            fingerprint: 0,
+            traits: &copy,
+            window: [0, 1_000],
+        };
+        let options = MatchOptions::default();
+        assert_eq!(c.matches(&inside, 1, &options), vec![1, 3]);
+        assert_eq!(
+            c.matches(&Query::anytime(0, &copy), 1, &options),
+            vec![1, 2, 3, 4]
+        );
+        let narrow = MatchOptions {
+            distance: 3,
+            ..options
+        };
+        assert_eq!(c.band_matches(&inside, 1, &narrow), vec![3]);
     }
 
     #[test]

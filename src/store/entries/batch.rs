@@ -371,12 +371,12 @@ struct Older<'a> {
 }
 
 impl<'a> Older<'a> {
-    /// What the copy is asked about it.
-    fn query(&self) -> Query<'a> {
+    /// What the copy is asked about it, over `window`.
+    fn query(&self, window: [i64; 2]) -> Query<'a> {
         Query {
             fingerprint: self.fp,
             traits: self.traits,
-            window: [self.from, self.to],
+            window,
         }
     }
 }
@@ -410,7 +410,12 @@ fn older_candidates(
     source: i64,
     options: &MatchOptions,
 ) -> Vec<i64> {
-    let queries: Vec<Query> = older.iter().map(Older::query).collect();
+    // Each is offered every older item's candidates (the planner keeps
+    // those within the distance or sharing keys), so each is asked over
+    // the window of them all.
+    let since = older.iter().map(|o| o.from).min().unwrap_or(i64::MIN);
+    let until = older.iter().map(|o| o.to).max().unwrap_or(i64::MAX);
+    let queries: Vec<Query> = older.iter().map(|o| o.query([since, until])).collect();
     let mut near: Vec<i64> = if probe_radius(options.distance) <= MAX_BAND_RADIUS {
         let each = queries.iter();
         each.flat_map(|q| candidates.band_matches(q, source, options))
