@@ -329,7 +329,7 @@ async fn read_neighbours(
             });
         }
     }
-    // All together: the copy is read once for the batch.
+    // The batch's recent items, asked together.
     let queries: Vec<Query> = recent.iter().map(|&(_, query)| query).collect();
     let mut ids = Vec::new();
     let found = candidates.matches_each(&queries, origin.source_id, &options);
@@ -417,9 +417,8 @@ fn older_candidates(
     let until = older.iter().map(|o| o.to).max().unwrap_or(i64::MAX);
     let queries: Vec<Query> = older.iter().map(|o| o.query([since, until])).collect();
     let mut near: Vec<i64> = if probe_radius(options.distance) <= MAX_BAND_RADIUS {
-        let each = queries.iter();
-        each.flat_map(|q| candidates.band_matches(q, source, options))
-            .collect()
+        let band = |q| candidates.band_matches(q, source, options);
+        queries.iter().flat_map(band).collect()
     } else {
         let each = candidates.matches_each(&queries, source, options);
         each.into_iter().flatten().collect()
