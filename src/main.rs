@@ -1458,8 +1458,14 @@ async fn prune(config: &Config, dry_run: bool, source: Option<&str>) -> Result<E
     };
     let verb = if dry_run { "would remove" } else { "removed" };
     let mut text = format!("{verb} {what}:\n");
-    for (table, rows) in report.tables() {
-        text.push_str(&format!("  {table:<12} {rows:>9}\n"));
+    let tables = report.tables();
+    let width = tables
+        .iter()
+        .map(|(table, _)| table.len())
+        .max()
+        .unwrap_or(0);
+    for (table, rows) in tables {
+        text.push_str(&format!("  {table:<width$} {rows:>9}\n"));
     }
     if freed > 0 {
         text.push_str(&format!(
