@@ -257,13 +257,7 @@ impl Reader {
     fn flush(&mut self) {
         let mut block = std::mem::take(&mut self.current);
         if block.chars > 0 {
-            block.text = String::with_capacity(self.raw.len());
-            for word in self.raw.split_whitespace() {
-                if !block.text.is_empty() {
-                    block.text.push(' ');
-                }
-                block.text.push_str(word);
-            }
+            block.text = crate::text::space::collapse(&self.raw);
             block.after_image = std::mem::take(&mut self.image);
             match self.blocks.last_mut() {
                 Some(previous) if continues(previous, &block) => previous.absorb(block),

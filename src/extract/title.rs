@@ -304,13 +304,13 @@ pub(crate) fn candidates(document: &Document, feed_title: Option<&str>) -> Vec<C
         if is(&["og:title", "twitter:title", "title", "headline"]) {
             push(&mut out, &content, Origin::Meta, false);
         } else if is(&["og:site_name"]) {
-            sites.push(content.split_whitespace().collect::<Vec<_>>().join(" "));
+            sites.push(crate::text::space::collapse(&content));
         }
     }
     for node in document.select("h1").iter().take(3) {
         let text = node.text();
         if is_logo(&node) {
-            sites.push(text.split_whitespace().collect::<Vec<_>>().join(" "));
+            sites.push(crate::text::space::collapse(&text));
         }
         push(&mut out, &text, Origin::Heading, false);
     }
@@ -367,7 +367,7 @@ fn is_home(href: &str) -> bool {
 
 /// Adds a candidate, whitespace collapsed, unless empty, overlong or there.
 fn push(out: &mut Vec<Candidate>, text: &str, origin: Origin, whole: bool) {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = crate::text::space::collapse(text);
     let there = out.iter().any(|c| c.origin == origin && c.text == text);
     if !text.is_empty() && text.chars().count() <= 300 && !there {
         out.push(Candidate {

@@ -188,7 +188,7 @@ fn summary(item: &Item) -> Option<String> {
             text
         }
     };
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = crate::text::space::collapse(&text);
     let short = match flat.char_indices().nth(SUMMARY_CHARS) {
         Some((cut, _)) => format!("{}…", flat[..cut].trim_end()),
         None => flat,

@@ -410,7 +410,7 @@ fn related_html(related: &[Related]) -> String {
 }
 
 fn shorten(text: &str, max_chars: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = crate::text::space::collapse(text);
     match flat.char_indices().nth(max_chars) {
         Some((cut, _)) => format!("{}…", flat[..cut].trim_end()),
         None => flat,

@@ -433,7 +433,7 @@ fn markup_title(html: &str) -> String {
 /// The start of the body, for items that have no title at all.
 fn fallback_title(body: Option<&str>) -> String {
     let text = body.map(html_to_text).unwrap_or_default();
-    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let words = crate::text::space::collapse(&text);
     if words.is_empty() {
         return "(untitled)".into();
     }

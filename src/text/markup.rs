@@ -258,7 +258,7 @@ pub fn plain_line(text: &str) -> String {
         }
         line = self::text(&line).into();
     }
-    let mut out = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = crate::text::space::collapse(&line);
     if has_tag(&out) {
         out = out.replace('<', "‹");
     }
