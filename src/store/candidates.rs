@@ -441,7 +441,8 @@ impl Candidates {
     /// accepted by the second stage (see [`MatchOptions::accepts`]);
     /// ascending, each once. Title evidence and one site's stricter bars are
     /// weighed as `decide` weighs them, so no candidate it would accept is
-    /// missing.
+    /// missing. (The store asks [`matches_each`](Self::matches_each).)
+    #[cfg(test)]
     pub(super) fn matches(&self, query: &Query, source: i64, options: &MatchOptions) -> Vec<i64> {
         let mut found = self.matches_each(std::slice::from_ref(query), source, options);
         found.pop().unwrap_or_default()

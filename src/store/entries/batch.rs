@@ -14,9 +14,9 @@ use super::plan::{
     Existing, Known, Merge, NewEntry, NewStory, PENDING, Plan, Row as Stored, Update, time,
 };
 use super::{Incoming, Origin, story_key, usable_fingerprint};
+use crate::dedup::Sketch;
 use crate::dedup::index::probe_radius;
 use crate::dedup::shingle_index::keys_to_bytes;
-use crate::dedup::{MatchOptions, Sketch, Traits};
 
 /// Parameters per statement, far under SQLite's limit (32,766) and
 /// PostgreSQL's (65,535): sqlx-sqlite binds each parameter by name, which
@@ -283,9 +283,8 @@ async fn read_same_urls(
 
 /// Near-duplicate candidates of the new entries, from the in-memory copy.
 /// Items older than the copy reaches first load the spans of their windows
-/// into it (see `Candidates::load_span`); their candidates are then found
-/// as the database lookups they replace found them (`older_candidates`).
-/// Each recent item's own candidates are kept for the planner.
+/// into it (see `Candidates::load_span`); then every item is matched from
+/// memory over its own window, and its candidates are kept for the planner.
 async fn read_neighbours(
     tx: &mut Tx,
     candidates: &mut Candidates,
@@ -297,7 +296,7 @@ async fn read_neighbours(
     if options.distance == 0 {
         return Ok(());
     }
-    let mut recent = Vec::new();
+    let mut asked = Vec::new();
     let mut older = Vec::new();
     let (mut since, mut until) = (i64::MAX, i64::MIN);
     for item in new {
@@ -305,42 +304,49 @@ async fn read_neighbours(
             continue;
         };
         let time = time(item, origin.now);
-        let from = time.saturating_sub(options.window_secs);
-        let to = time.saturating_add(options.window_secs);
-        since = since.min(from);
-        until = until.max(to);
-        let traits = super::matching_traits(item);
-        if candidates.covers(from) {
-            let window = [from, to];
-            recent.push((
-                item,
-                Query {
-                    fingerprint: fp,
-                    traits,
-                    window,
-                },
-            ));
-        } else {
-            older.push(Older {
-                fp,
-                traits,
-                from,
-                to,
-            });
+        let window = [
+            time.saturating_sub(options.window_secs),
+            time.saturating_add(options.window_secs),
+        ];
+        since = since.min(window[0]);
+        until = until.max(window[1]);
+        let recent = candidates.covers(window[0]);
+        if !recent {
+            older.push(window);
         }
+        let traits = super::matching_traits(item);
+        let query = Query {
+            fingerprint: fp,
+            traits,
+            window,
+        };
+        asked.push((item, query, recent));
     }
-    // The batch's recent items, asked together.
-    let queries: Vec<Query> = recent.iter().map(|&(_, query)| query).collect();
-    let mut ids = Vec::new();
-    let found = candidates.matches_each(&queries, origin.source_id, &options);
-    for ((item, _), found) in recent.iter().zip(found) {
-        ids.extend_from_slice(&found);
-        known.matched.insert(item.entry.id.clone(), found);
-    }
-    for (span, _) in overlapping(&older) {
+    for span in overlapping(older) {
         if !candidates.covers_span(span[0], span[1]) {
             candidates.load_span(tx, span).await?;
         }
+    }
+    // Older items at narrow radii are offered what the band rows offered;
+    // the rest are asked together.
+    let banded = |recent: bool| !recent && probe_radius(options.distance) <= MAX_BAND_RADIUS;
+    let together: Vec<Query> = asked
+        .iter()
+        .filter(|&&(_, _, recent)| !banded(recent))
+        .map(|&(_, query, _)| query)
+        .collect();
+    let mut near = candidates
+        .matches_each(&together, origin.source_id, &options)
+        .into_iter();
+    let mut ids = Vec::new();
+    for (item, query, recent) in &asked {
+        let found = if banded(*recent) {
+            candidates.band_matches(query, origin.source_id, &options)
+        } else {
+            near.next().unwrap_or_default()
+        };
+        ids.extend_from_slice(&found);
+        known.matched.insert(item.entry.id.clone(), found);
     }
     let window = [since, until];
     let sql = |list: &str| format!("SELECT {ROW_COLUMNS} WHERE e.id IN ({list}) AND {IN_WINDOW}");
@@ -349,102 +355,35 @@ async fn read_neighbours(
     for row in query_in(tx, sql, &window, &ids).await? {
         remember(known, &row)?;
     }
-    let near = older_candidates(candidates, &older, origin.source_id, &options);
-    let mut found = Vec::new();
-    for row in query_in(tx, sql, &window, &near).await? {
-        found.push(remember(known, &row)?);
-    }
-    found.sort_unstable();
-    found.dedup();
-    known.banded = found;
     Ok(())
-}
-
-/// A new item older than the in-memory copy reaches: its fingerprint, its
-/// sketch and title key, and the window its matches must lie in.
-#[derive(Debug, Clone)]
-struct Older<'a> {
-    fp: i64,
-    traits: &'a Traits,
-    from: i64,
-    to: i64,
-}
-
-impl<'a> Older<'a> {
-    /// What the copy is asked about it, over `window`.
-    fn query(&self, window: [i64; 2]) -> Query<'a> {
-        Query {
-            fingerprint: self.fp,
-            traits: self.traits,
-            window,
-        }
-    }
 }
 
 /// The widest probe radius (bits per 16-bit block) at which old items are
 /// offered every entry with a block value within it (what the database's
 /// band rows offered, before the copy answered for old items). Up to 2
 /// (`dedup.distance` ≤ 11) that is 137 probes per block and a narrow
-/// superset; from radius 3 the bands offer 4% or more of all entries, so
-/// wider lookups take the entries within the distance or sharing sketch
-/// keys.
+/// superset, which the planner narrows to the distance; from radius 3 the
+/// bands offer 4% or more of all entries, so wider lookups take the
+/// entries within the distance or sharing sketch keys, as for new items.
 const MAX_BAND_RADIUS: u32 = 2;
 
 /// Rows inside the window `$1..$2` whose stories started inside it too.
 const IN_WINDOW: &str =
     "s.published >= $1 AND COALESCE(e.published, e.first_seen) BETWEEN $1 AND $2";
 
-/// Candidates of the `older` items, all together, from the copy once their
-/// spans are loaded, each item's own later filtered by the planner. At
-/// narrow radii, every entry whose band value lies within the probe radius
-/// in some block (what the band rows offered; shingle candidates are not
-/// banded); at wide ones, as for new items: the entries within the
-/// distance or sharing sketch keys that are not common to hundreds of
-/// entries. (The lookup in the database this replaces also offered every
-/// entry sharing only such common keys: with generated text, thousands of
-/// rows a batch, read again for each, which made a cold pass over 5,000
-/// feeds of old items slow down with every entry stored.)
-fn older_candidates(
-    candidates: &Candidates,
-    older: &[Older],
-    source: i64,
-    options: &MatchOptions,
-) -> Vec<i64> {
-    // Each is offered every older item's candidates (the planner keeps
-    // those within the distance or sharing keys), so each is asked over
-    // the window of them all.
-    let since = older.iter().map(|o| o.from).min().unwrap_or(i64::MIN);
-    let until = older.iter().map(|o| o.to).max().unwrap_or(i64::MAX);
-    let queries: Vec<Query> = older.iter().map(|o| o.query([since, until])).collect();
-    let mut near: Vec<i64> = if probe_radius(options.distance) <= MAX_BAND_RADIUS {
-        let band = |q| candidates.band_matches(q, source, options);
-        queries.iter().flat_map(band).collect()
-    } else {
-        let each = candidates.matches_each(&queries, source, options);
-        each.into_iter().flatten().collect()
-    };
-    near.sort_unstable();
-    near.dedup();
-    near
-}
-
-/// The items grouped into runs whose windows overlap, each with the span
-/// that covers its run: an archive feed's items a year apart load two small
-/// spans, not the year between them.
-fn overlapping<'a>(older: &[Older<'a>]) -> Vec<([i64; 2], Vec<Older<'a>>)> {
-    let mut sorted = older.to_vec();
-    sorted.sort_by_key(|o| o.from);
-    let mut runs: Vec<([i64; 2], Vec<Older<'a>>)> = Vec::new();
-    for item in sorted {
-        match runs.last_mut() {
-            Some((span, group)) if item.from <= span[1] => {
-                span[1] = span[1].max(item.to);
-                group.push(item);
-            }
-            _ => runs.push(([item.from, item.to], vec![item])),
+/// The spans that cover the windows of older items, overlapping windows
+/// merged: an archive feed's items a year apart load two small spans, not
+/// the year between them.
+fn overlapping(mut windows: Vec<[i64; 2]>) -> Vec<[i64; 2]> {
+    windows.sort_unstable();
+    let mut spans: Vec<[i64; 2]> = Vec::new();
+    for [from, to] in windows {
+        match spans.last_mut() {
+            Some(span) if from <= span[1] => span[1] = span[1].max(to),
+            _ => spans.push([from, to]),
         }
     }
-    runs
+    spans
 }
 
 /// Inserts the new stories; returns their ids in order.

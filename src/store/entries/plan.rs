@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use super::super::candidates::{Candidates, Query};
+use super::super::candidates::Candidates;
 use super::{Incoming, IngestReport, Origin, story_key, usable_fingerprint};
 use crate::dedup::shingle_index::shares_keys;
 use crate::dedup::{Decision, Evidence, Neighbour, Traits, decide, matched_clusters, survivor};
@@ -150,11 +150,8 @@ pub(super) struct Known {
     pub pinned: HashSet<i64>,
     /// Stored stories among the keys new entries would found, by key.
     pub keys: HashMap<String, i64>,
-    /// Entries offered to the batch's items older than the in-memory copy
-    /// reaches, all together (see `batch::older_candidates`).
-    pub banded: Vec<i64>,
-    /// Each recent new item's candidates from the copy, by GUID: found once
-    /// to read their rows, and used again when the item is planned.
+    /// Each new item's candidates from the copy, by GUID: found once to
+    /// read their rows, and used again when the item is planned.
     pub matched: HashMap<String, Vec<i64>>,
 }
 
@@ -200,7 +197,6 @@ pub(super) struct Plan<'a> {
     /// Stories merged in this batch, and where into.
     merged_into: HashMap<i64, i64>,
     keys: HashMap<String, i64>,
-    banded: Vec<i64>,
     matched: HashMap<String, Vec<i64>>,
     /// Entry ids by canonical URL; an id may linger under an old URL.
     by_url: HashMap<String, Vec<i64>>,
@@ -260,7 +256,6 @@ impl<'a> Plan<'a> {
             pinned: known.pinned,
             merged_into: HashMap::new(),
             keys: known.keys,
-            banded: known.banded,
             matched: known.matched,
             by_url,
             written: HashSet::new(),
@@ -280,7 +275,7 @@ impl<'a> Plan<'a> {
     pub(super) fn add(&mut self, item: &'a Incoming, candidates: &mut Candidates) {
         let text = Text::of(item);
         match self.current.get(item.entry.id.as_str()) {
-            None => match self.insert(item, candidates) {
+            None => match self.insert(item) {
                 Decision::New => self.report.new += 1,
                 _ => {
                     self.report.new += 1;
@@ -295,7 +290,7 @@ impl<'a> Plan<'a> {
         }
     }
 
-    fn insert(&mut self, item: &'a Incoming, candidates: &Candidates) -> Decision {
+    fn insert(&mut self, item: &'a Incoming) -> Decision {
         let options = self.origin.options;
         let time = time(item, self.origin.now);
         let canonical = super::matching_url(item);
@@ -304,7 +299,7 @@ impl<'a> Plan<'a> {
             .map(|url| self.same_url(url, time - options.window_secs))
             .unwrap_or_default();
         let neighbours = match usable_fingerprint(item) {
-            Some(fp) if options.distance > 0 => self.neighbours(candidates, item, fp, time),
+            Some(fp) if options.distance > 0 => self.neighbours(item, fp, time),
             _ => Vec::new(),
         };
         let url_stories: Vec<i64> = same_url.iter().map(|&(_, story)| story).collect();
@@ -518,38 +513,26 @@ impl<'a> Plan<'a> {
     /// window: the copy's for a recent item, else those offered to the
     /// batch's older items, plus the rows this batch wrote; each with what its
     /// sketch and title share with `traits`.
-    fn neighbours(
-        &self,
-        candidates: &Candidates,
-        item: &Incoming,
-        fingerprint: i64,
-        time: i64,
-    ) -> Vec<Neighbour> {
+    fn neighbours(&self, item: &Incoming, fingerprint: i64, time: i64) -> Vec<Neighbour> {
         let options = self.origin.options;
         let since = time.saturating_sub(options.window_secs);
         let until = time.saturating_add(options.window_secs);
         let traits = super::matching_traits(item);
         let mine = traits.keys();
-        // Found when the rows were read (entries edited since are in
-        // `written`). Every recent new item was; the copy is asked again
-        // only should one not have been.
-        let mut ids = match self.matched.get(&item.entry.id) {
-            Some(found) => found.clone(),
-            None if candidates.covers(since) => {
-                let query = Query {
-                    fingerprint,
-                    traits,
-                    window: [since, until],
-                };
-                candidates.matches(&query, self.origin.source_id, &options)
-            }
-            None => self.banded.clone(),
-        };
+        // Found when the rows were read, the only rows read besides those
+        // this batch wrote (`written`): every new item with a fingerprint
+        // was asked then.
+        let mut ids = self
+            .matched
+            .get(&item.entry.id)
+            .cloned()
+            .unwrap_or_default();
         ids.extend(&self.written);
         ids.sort_unstable();
         ids.dedup();
-        // Older items' candidates are a superset, and the rows written in this batch
-        // are all offered: keep the candidates, by either way of finding them.
+        // Older items' band candidates are a superset, and the rows written
+        // in this batch are all offered: keep the candidates, by either way
+        // of finding them.
         let query = fingerprint as u64;
         let candidate = |row: &Row| {
             row.fingerprint
