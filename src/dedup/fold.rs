@@ -877,21 +877,28 @@ fn between(v: u64, lo: u8, hi: u8) -> u64 {
     at_least_lo & !above_hi & HIGH_BITS
 }
 
+/// `xxh3_64_with_seed(bytes, SEED)` of the six bytes of two three-byte
+/// characters ([`six_byte_hash`] with this module's seed).
+#[inline(always)]
+fn bigram_hash(first: u32, second: u32) -> u64 {
+    six_byte_hash(first, second, SEED)
+}
+
 /// `xxh3_64_with_seed` of the six bytes of two three-byte characters, given
 /// as the little-endian values of their UTF-8: the library's path for
 /// inputs of 4 to 8 bytes, with what depends only on the seed worked out
-/// once.
-#[inline]
-fn bigram_hash(first: u32, second: u32) -> u64 {
+/// once when `seed` is a constant.
+#[inline(always)]
+pub(crate) fn six_byte_hash(first: u32, second: u32, seed: u64) -> u64 {
     // XXH3's default secret, bytes 8..24.
     const SECRET_8: u64 = u64::from_le_bytes([0x7c, 0x01, 0x81, 0x2c, 0xf7, 0x21, 0xad, 0x1c]);
     const SECRET_16: u64 = u64::from_le_bytes([0xde, 0xd4, 0x6d, 0xe9, 0x83, 0x90, 0x97, 0xdb]);
-    const SEED_MIXED: u64 = SEED ^ (((SEED as u32).swap_bytes() as u64) << 32);
-    const FLIP: u64 = (SECRET_8 ^ SECRET_16).wrapping_sub(SEED_MIXED);
+    let seed_mixed = seed ^ (((seed as u32).swap_bytes() as u64) << 32);
+    let flip = (SECRET_8 ^ SECRET_16).wrapping_sub(seed_mixed);
     // The first and last four of the six bytes.
     let head = first | second << 24;
     let tail = first >> 16 | second << 8;
-    let keyed = (u64::from(tail) + (u64::from(head) << 32)) ^ FLIP;
+    let keyed = (u64::from(tail) + (u64::from(head) << 32)) ^ flip;
     // XXH3's strong avalanche, for length 6.
     let mut h = keyed ^ keyed.rotate_left(49) ^ keyed.rotate_left(24);
     h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
@@ -1018,7 +1025,7 @@ mod tests {
     }
 
     #[test]
-    fn bigram_hash_is_xxh3_of_the_six_bytes() {
+    fn bigram_hash_is_xxh3_of_the_six_bytes_whatever_the_seed() {
         let mut state = 0x0123_4567_89ab_cdefu64;
         for _ in 0..100_000 {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
@@ -1028,6 +1035,10 @@ mod tests {
             assert_eq!(
                 bigram_hash(first, second),
                 xxh3_64_with_seed(&bytes[..6], SEED)
+            );
+            assert_eq!(
+                six_byte_hash(first, second, state),
+                xxh3_64_with_seed(&bytes[..6], state)
             );
         }
     }

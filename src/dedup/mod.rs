@@ -25,6 +25,7 @@ pub use cluster::{
     Neighbour, UNVERIFIED_DISTANCE, decide, matched_clusters, survivor,
 };
 pub use features::{FeatureOptions, for_each_feature};
+pub(crate) use fold::six_byte_hash;
 pub use index::BandIndex;
 pub use normalize::TitleRules;
 pub use representative::{Candidate, DEFAULT_RULES, RepresentativeRule, representative};

@@ -5,6 +5,10 @@
 /// True for the scripts written without spaces between words: Han, Kana and
 /// Hangul.
 pub fn is_cjk(c: char) -> bool {
+    // The main Han block first: Chinese text is nearly all of it.
+    if is_han(c) {
+        return true;
+    }
     matches!(c as u32,
         0x3040..=0x30FF      // Hiragana, Katakana
         | 0x3400..=0x4DBF    // CJK Extension A
