@@ -309,30 +309,36 @@ fn each_term(text: &str, mut emit: impl FnMut(&str, u64)) {
 }
 
 /// Where the characters at the start of `text` stop being spaceless script
-/// (`cjk`) or other letters (`!cjk`). Three-byte characters, nearly all of
-/// Chinese text, are decoded here: the library's decoder and its checks
-/// were a fifth of counting a Chinese story's terms.
+/// (`cjk`) or other letters (`!cjk`).
 fn run_end(text: &str, cjk: bool) -> usize {
-    let bytes = text.as_bytes();
     let mut at = 0;
-    while let Some(&lead) = bytes.get(at) {
-        let (c, len) = match bytes.get(at..at + 3) {
-            Some(&[b0, b1, b2]) if lead & 0xF0 == 0xE0 => {
-                let code =
-                    u32::from(b0 & 0x0F) << 12 | u32::from(b1 & 0x3F) << 6 | u32::from(b2 & 0x3F);
-                (char::from_u32(code), 3)
-            }
-            _ => {
-                let c = text.get(at..).and_then(|rest| rest.chars().next());
-                (c, c.map_or(1, char::len_utf8))
-            }
-        };
+    while at < text.len() {
+        let (c, len) = char_at(text, at);
         if c.is_some_and(is_cjk) != cjk {
             return at;
         }
         at += len;
     }
-    bytes.len()
+    text.len()
+}
+
+/// The character starting at byte `at` of `text` and its length. Three-byte
+/// characters, nearly all of Chinese text, are decoded here: the library's
+/// decoder and its checks were a fifth of counting a Chinese story's terms.
+#[inline(always)]
+fn char_at(text: &str, at: usize) -> (Option<char>, usize) {
+    let bytes = text.as_bytes();
+    match bytes.get(at..at + 3) {
+        Some(&[b0, b1, b2]) if b0 & 0xF0 == 0xE0 => {
+            let code =
+                u32::from(b0 & 0x0F) << 12 | u32::from(b1 & 0x3F) << 6 | u32::from(b2 & 0x3F);
+            (char::from_u32(code), 3)
+        }
+        _ => {
+            let c = text.get(at..).and_then(|rest| rest.chars().next());
+            (c, c.map_or(1, char::len_utf8))
+        }
+    }
 }
 
 /// The character bigrams of a run of spaceless script, each a slice of the
