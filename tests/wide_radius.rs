@@ -1,6 +1,7 @@
 //! Near-duplicate lookups at wide radii (`dedup.distance` up to 24), on
-//! SQLite and PostgreSQL, through both paths: the in-memory copy of recent
-//! fingerprints and the database lookup for items older than the copy.
+//! SQLite and PostgreSQL, for both kinds of item: those the in-memory copy
+//! of recent fingerprints reaches, and older ones, whose windows' spans are
+//! loaded into it first.
 //!
 //! `cargo test --release --test wide_radius -- --ignored --nocapture` prints
 //! the cost of one lookup per distance and backend.

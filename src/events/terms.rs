@@ -349,9 +349,9 @@ fn bigrams(run: &str, emit: &mut impl FnMut(&str, u64)) {
     // the run is all three-byte characters (Han's main blocks, Kana and
     // Hangul, nearly every run), whose bigrams are hashed from registers.
     if bytes.len().is_multiple_of(3) && bytes.iter().step_by(3).all(|b| b & 0xF0 == 0xE0) {
-        let char_at = |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], 0]);
+        let utf8_at = |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], 0]);
         for at in (0..bytes.len().saturating_sub(3)).step_by(3) {
-            let h = six_byte_hash(char_at(at), char_at(at + 3), SEED);
+            let h = six_byte_hash(utf8_at(at), utf8_at(at + 3), SEED);
             emit(&run[at..at + 6], h);
         }
         return;
@@ -555,6 +555,10 @@ mod tests {
         assert_eq!(words("华为芯片"), ["华为", "为芯", "芯片"]);
         assert_eq!(words("華為芯片"), words("华为芯片"));
         assert_eq!(words("5G芯片"), ["5g", "芯片"]);
+        // Four-byte characters (Extension B) among three-byte ones.
+        assert_eq!(words("𠀀中文"), ["𠀀中", "中文"]);
+        assert_eq!(words("中𠀀"), ["中𠀀"]);
+        assert_eq!(words("中"), Vec::<String>::new());
     }
 
     #[test]

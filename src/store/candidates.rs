@@ -185,7 +185,8 @@ impl Candidates {
             // window back: feeds carry items a few days old, and each lookup
             // the copy cannot answer costs a statement with hundreds of
             // parameters. A day's margin keeps the copy useful until the
-            // next rebuild. Older items ask the database.
+            // next rebuild. Older items load their windows' spans first
+            // (`load_span`).
             let reach = window_secs
                 .saturating_mul(2)
                 .saturating_add(REBUILD_AFTER_SECS);
@@ -436,20 +437,20 @@ impl Candidates {
             .get_or_init(|| Box::new(Blocks::of(&self.ids, &self.fingerprints)))
     }
 
-    /// Ids of the entries a new item could be matched with: dated inside
-    /// its window, found within the radius or by shared sketch keys, and
-    /// accepted by the second stage (see [`MatchOptions::accepts`]);
-    /// ascending, each once. Title evidence and one site's stricter bars are
-    /// weighed as `decide` weighs them, so no candidate it would accept is
-    /// missing. (The store asks [`matches_each`](Self::matches_each).)
+    /// [`matches_each`](Self::matches_each) for one query.
     #[cfg(test)]
     pub(super) fn matches(&self, query: &Query, source: i64, options: &MatchOptions) -> Vec<i64> {
         let mut found = self.matches_each(std::slice::from_ref(query), source, options);
         found.pop().unwrap_or_default()
     }
 
-    /// [`matches`](Self::matches) for each of `queries` (all from
-    /// `source`), in order.
+    /// For each of `queries` (all from `source`), in order, the ids of the
+    /// entries that new item could be matched with: dated inside its
+    /// window, found within the radius or by shared sketch keys, and
+    /// accepted by the second stage (see [`MatchOptions::accepts`]);
+    /// ascending, each once. Title evidence and one site's stricter bars are
+    /// weighed as `decide` weighs them, so no candidate it would accept is
+    /// missing.
     pub(super) fn matches_each(
         &self,
         queries: &[Query],
@@ -561,7 +562,7 @@ impl Candidates {
     }
 
     /// Ids of entries within `distance` bits of `fingerprint`, each once
-    /// (what `matches` offers the second stage from the radius).
+    /// (what `matches_each` offers the second stage from the radius).
     #[cfg(test)]
     fn near(&self, fingerprint: i64, distance: u32) -> Vec<i64> {
         self.ids_of(self.near_slots(fingerprint as u64, distance))
@@ -587,7 +588,7 @@ impl Candidates {
     /// Ids of entries whose value in some block lies within the probe
     /// radius of `fingerprint`'s (what band rows offered: a superset of
     /// those within `distance`) that pass the second stage (see
-    /// [`Candidates::matches`]), each once.
+    /// [`Candidates::matches_each`]), each once.
     pub(super) fn band_matches(
         &self,
         query: &Query,

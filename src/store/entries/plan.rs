@@ -509,10 +509,10 @@ impl<'a> Plan<'a> {
         found
     }
 
-    /// Entries within the distance of this fingerprint, inside the time
-    /// window: the copy's for a recent item, else those offered to the
-    /// batch's older items, plus the rows this batch wrote; each with what its
-    /// sketch and title share with `traits`.
+    /// Entries within the distance of this fingerprint or sharing sketch
+    /// keys with it, inside the time window: those the copy found for the
+    /// item when the rows were read, plus the rows this batch wrote; each
+    /// with what its sketch and title share with `traits`.
     fn neighbours(&self, item: &Incoming, fingerprint: i64, time: i64) -> Vec<Neighbour> {
         let options = self.origin.options;
         let since = time.saturating_sub(options.window_secs);
