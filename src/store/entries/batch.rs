@@ -296,6 +296,9 @@ async fn read_neighbours(
     if options.distance == 0 {
         return Ok(());
     }
+    // Older items at narrow radii are offered what the band rows offered;
+    // the rest are asked together.
+    let narrow = probe_radius(options.distance) <= MAX_BAND_RADIUS;
     let mut asked = Vec::new();
     let mut older = Vec::new();
     let (mut since, mut until) = (i64::MAX, i64::MIN);
@@ -320,27 +323,24 @@ async fn read_neighbours(
             traits,
             window,
         };
-        asked.push((item, query, recent));
+        asked.push((item, query, !recent && narrow));
     }
     for span in overlapping(older) {
         if !candidates.covers_span(span[0], span[1]) {
             candidates.load_span(tx, span).await?;
         }
     }
-    // Older items at narrow radii are offered what the band rows offered;
-    // the rest are asked together.
-    let banded = |recent: bool| !recent && probe_radius(options.distance) <= MAX_BAND_RADIUS;
     let together: Vec<Query> = asked
         .iter()
-        .filter(|&&(_, _, recent)| !banded(recent))
+        .filter(|&&(_, _, banded)| !banded)
         .map(|&(_, query, _)| query)
         .collect();
     let mut near = candidates
         .matches_each(&together, origin.source_id, &options)
         .into_iter();
     let mut ids = Vec::new();
-    for (item, query, recent) in &asked {
-        let found = if banded(*recent) {
+    for (item, query, banded) in &asked {
+        let found = if *banded {
             candidates.band_matches(query, origin.source_id, &options)
         } else {
             near.next().unwrap_or_default()
