@@ -12,6 +12,7 @@ use super::cluster::{
     Decision, Evidence, MatchOptions, Neighbour, decide, matched_clusters, survivor, within_window,
 };
 use super::index::BandIndex;
+use super::prefetch;
 use super::shingle_index::ShingleIndex;
 use super::simhash::Simhash;
 use super::sketch::Traits;
@@ -187,9 +188,12 @@ impl BatchClusterer {
         site: Option<u64>,
         time: Option<i64>,
     ) -> Vec<Neighbour> {
-        self.candidates(fingerprint, traits)
-            .into_iter()
-            .filter_map(|id| {
+        let candidates = self.candidates(fingerprint, traits);
+        candidates
+            .iter()
+            .enumerate()
+            .filter_map(|(at, &id)| {
+                self.prefetch_ahead(&candidates, at);
                 let item = &self.items[id as usize];
                 let cluster = self.find(item.cluster);
                 let mut neighbour = Neighbour {
@@ -217,6 +221,19 @@ impl BatchClusterer {
                 Some(neighbour)
             })
             .collect()
+    }
+
+    /// Asks the CPU for what judging the candidates a few places after `at`
+    /// will read: the item, then (once its address is at hand) its sketch.
+    fn prefetch_ahead(&self, candidates: &[u32], at: usize) {
+        if let Some(&id) = candidates.get(at + 2 * prefetch::DISTANCE) {
+            prefetch::value(&self.items[id as usize]);
+        }
+        if let Some(&id) = candidates.get(at + prefetch::DISTANCE)
+            && let Some(sketch) = &self.items[id as usize].traits.sketch
+        {
+            prefetch::slice(sketch.hashes());
+        }
     }
 
     /// Items within the radius of `fingerprint`, and items sharing

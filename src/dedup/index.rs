@@ -14,6 +14,8 @@
 //! (counting sort). New fingerprints wait in a small unsorted list until the
 //! next rebuild.
 
+use super::scan::Scan;
+
 /// Number of blocks.
 pub const BLOCKS: usize = 4;
 
@@ -153,11 +155,10 @@ impl BandIndex {
         if self.built > 0 && self.scan_is_cheaper() {
             // A radius so wide that probing reads more than everything.
             let table = &self.tables[0];
-            for (&fp, &id) in table.fingerprints.iter().zip(&table.ids) {
-                let d = (fp ^ query).count_ones();
-                if d <= k {
-                    found(id, d);
-                }
+            let mut near = Vec::new();
+            Scan::detect().scan(&table.fingerprints, 0, query, k, &mut near);
+            for at in near {
+                found(table.ids[at], (table.fingerprints[at] ^ query).count_ones());
             }
         } else if self.built > 0 {
             for &mask in &self.masks {

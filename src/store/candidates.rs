@@ -19,6 +19,8 @@ use sqlx::{Any, Row, Transaction};
 
 use super::StoreError;
 use crate::dedup::index::{BLOCKS, block_values, probe_masks, probe_radius};
+use crate::dedup::prefetch;
+use crate::dedup::scan::Scan;
 use crate::dedup::shingle_index::ShingleIndex;
 use crate::dedup::{Evidence, MatchOptions, Sketch, Traits};
 
@@ -499,17 +501,14 @@ impl Candidates {
         ids
     }
 
-    /// Asks the CPU to fetch what judging the candidates a few places after
-    /// `at` will read. Candidates lie anywhere in a copy of tens of
-    /// megabytes, and judging one is short: waiting for its entry, then for
-    /// its sketch (a binary search over eight cache lines of it) was most
-    /// of the time, one miss after another.
+    /// Asks the CPU for what judging the candidates a few places after `at`
+    /// will read: the entry, then (once its address is at hand) its sketch.
     fn prefetch_ahead(&self, slots: &[usize], at: usize) {
-        if let Some(&slot) = slots.get(at + 2 * PREFETCH_DISTANCE) {
+        if let Some(&slot) = slots.get(at + 2 * prefetch::DISTANCE) {
             prefetch::value(&self.held[slot]);
             prefetch::value(&self.fingerprints[slot]);
         }
-        if let Some(&slot) = slots.get(at + PREFETCH_DISTANCE)
+        if let Some(&slot) = slots.get(at + prefetch::DISTANCE)
             && let Some(sketch) = &self.held[slot].traits.sketch
         {
             prefetch::slice(sketch.hashes());
@@ -657,40 +656,6 @@ impl Candidates {
     }
 }
 
-/// How many candidates ahead a candidate's sketch is fetched (and twice as
-/// many, its entry, whose sketch's address is then read).
-const PREFETCH_DISTANCE: usize = 3;
-
-/// Hints to the CPU to bring data into its caches before it is read.
-mod prefetch {
-    /// Fetches the cache line holding `value`.
-    #[inline(always)]
-    pub(super) fn value<T>(value: &T) {
-        line(std::ptr::from_ref(value).cast());
-    }
-
-    /// Fetches every cache line of `values`.
-    #[inline(always)]
-    pub(super) fn slice<T>(values: &[T]) {
-        let bytes = std::mem::size_of_val(values);
-        let start: *const u8 = values.as_ptr().cast();
-        for offset in (0..bytes).step_by(64) {
-            line(start.wrapping_add(offset));
-        }
-    }
-
-    #[inline(always)]
-    fn line(address: *const u8) {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch is a hint; it never faults, whatever the address.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(address.cast());
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = address;
-    }
-}
-
 /// Entries per zone of times (see `Candidates::zones`): a 64-byte time
 /// range per 1 KiB of fingerprints.
 const ZONE: usize = 128;
@@ -723,144 +688,6 @@ impl<'a> Query<'a> {
             window: [i64::MIN, i64::MAX],
         }
     }
-}
-
-/// How this CPU compares a fingerprint with every one in the copy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-enum Scan {
-    /// Eight at a time (AVX-512 with its population count): ~0.16 ns a
-    /// fingerprint.
-    Avx512,
-    /// One at a time with the population-count instruction: ~0.55 ns.
-    Popcnt,
-    /// One at a time, counting bits in a dozen instructions: ~2.5 ns.
-    Portable,
-}
-
-impl Scan {
-    fn detect() -> Scan {
-        static DETECTED: std::sync::OnceLock<Scan> = std::sync::OnceLock::new();
-        *DETECTED.get_or_init(|| {
-            #[cfg(target_arch = "x86_64")]
-            {
-                if std::arch::is_x86_feature_detected!("avx512f")
-                    && std::arch::is_x86_feature_detected!("avx512vpopcntdq")
-                {
-                    return Scan::Avx512;
-                }
-                if std::arch::is_x86_feature_detected!("popcnt") {
-                    return Scan::Popcnt;
-                }
-            }
-            Scan::Portable
-        })
-    }
-
-    /// The places of `fingerprints` within `distance` of `fingerprint`,
-    /// each plus `base`, ascending, pushed onto `found`.
-    fn scan(
-        self,
-        fingerprints: &[u64],
-        base: usize,
-        fingerprint: u64,
-        distance: u32,
-        found: &mut Vec<usize>,
-    ) {
-        match self {
-            // SAFETY: `detect` found the CPU has the instructions.
-            #[cfg(target_arch = "x86_64")]
-            Scan::Avx512 => unsafe {
-                scan_avx512(fingerprints, base, fingerprint, distance, found)
-            },
-            // SAFETY: as above.
-            #[cfg(target_arch = "x86_64")]
-            Scan::Popcnt => unsafe {
-                scan_popcnt(fingerprints, base, fingerprint, distance, found)
-            },
-            _ => scan_in(fingerprints, base, fingerprint, distance, found),
-        }
-    }
-
-    /// What one bucket visit and one entry met in a bucket cost, in
-    /// fingerprints of this scan: a visit is a random memory access, a
-    /// scan walks the list in order.
-    fn probe_costs(self) -> (u128, u128) {
-        match self {
-            Scan::Avx512 => (100, 150),
-            Scan::Popcnt => (30, 45),
-            Scan::Portable => (10, 15),
-        }
-    }
-}
-
-/// The places of the fingerprints within `distance` of `fingerprint`, each
-/// plus `base`, onto `found`.
-#[inline(always)]
-fn scan_in(
-    fingerprints: &[u64],
-    base: usize,
-    fingerprint: u64,
-    distance: u32,
-    found: &mut Vec<usize>,
-) {
-    for (slot, &other) in fingerprints.iter().enumerate() {
-        if (other ^ fingerprint).count_ones() <= distance {
-            found.push(base + slot);
-        }
-    }
-}
-
-/// [`scan_in`] with the CPU's population count: the portable count is a
-/// dozen instructions, and a scan of 50,000 fingerprints per new entry was
-/// a tenth of a cold pass.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "popcnt")]
-unsafe fn scan_popcnt(
-    fingerprints: &[u64],
-    base: usize,
-    fingerprint: u64,
-    distance: u32,
-    found: &mut Vec<usize>,
-) {
-    scan_in(fingerprints, base, fingerprint, distance, found)
-}
-
-/// [`scan_in`] eight fingerprints at a time: one 512-bit XOR, population
-/// count and compare give the eight answers as a mask, so the loop has no
-/// branch per fingerprint. The scan is what makes ingest slow down as the
-/// store grows (every fingerprint of the window is read for each new
-/// entry); the places found, and their order, are the same.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vpopcntdq")]
-unsafe fn scan_avx512(
-    fingerprints: &[u64],
-    base: usize,
-    fingerprint: u64,
-    distance: u32,
-    found: &mut Vec<usize>,
-) {
-    use std::arch::x86_64::{
-        _mm512_cmple_epu64_mask, _mm512_loadu_si512, _mm512_popcnt_epi64, _mm512_set1_epi64,
-        _mm512_xor_si512,
-    };
-    let query = _mm512_set1_epi64(fingerprint as i64);
-    let limit = _mm512_set1_epi64(i64::from(distance));
-    let chunks = fingerprints.chunks_exact(8);
-    let rest = chunks.remainder();
-    for (at, chunk) in chunks.enumerate() {
-        // SAFETY: `chunk` is eight u64s, 64 readable bytes; the load
-        // needs no alignment.
-        let other = unsafe { _mm512_loadu_si512(chunk.as_ptr().cast()) };
-        let bits = _mm512_popcnt_epi64(_mm512_xor_si512(other, query));
-        let mut near = _mm512_cmple_epu64_mask(bits, limit);
-        while near != 0 {
-            found.push(base + 8 * at + near.trailing_zeros() as usize);
-            near &= near - 1;
-        }
-    }
-    let done = fingerprints.len() - rest.len();
-    scan_in(rest, base + done, fingerprint, distance, found);
 }
 
 /// Inclusive spans joined where they overlap or touch, ascending.
@@ -1009,7 +836,7 @@ mod tests {
             for query in [0u64, 0xff, x, !x] {
                 let fast = c.scan_slots(query, distance);
                 let mut plain = Vec::new();
-                scan_in(&c.fingerprints, 0, query, distance, &mut plain);
+                Scan::Portable.scan(&c.fingerprints, 0, query, distance, &mut plain);
                 assert_eq!(fast, plain);
                 assert!(distance < 64 || fast.len() == 1_003);
             }
@@ -1136,19 +963,14 @@ mod tests {
                 };
                 let (probe, a) = time(&|q| c.probe(q, distance, masks).len());
                 let (scan, b) = time(&|q| c.scan_slots(q, distance).len());
-                #[cfg(target_arch = "x86_64")]
-                let (plain, _) = if std::arch::is_x86_feature_detected!("popcnt") {
-                    // SAFETY: the CPU has the instruction, checked just above.
-                    time(&|q| {
+                let (plain, _) = match Scan::detect() {
+                    Scan::Portable => (f64::NAN, 0),
+                    _ => time(&|q| {
                         let mut found = Vec::new();
-                        unsafe { scan_popcnt(&c.fingerprints, 0, q, distance, &mut found) };
+                        Scan::Popcnt.scan(&c.fingerprints, 0, q, distance, &mut found);
                         found.len()
-                    })
-                } else {
-                    (f64::NAN, 0)
+                    }),
                 };
-                #[cfg(not(target_arch = "x86_64"))]
-                let plain = f64::NAN;
                 println!(
                     "{stored:>7} entries, distance {distance:>2}: probe {probe:>8.1} µs, scan {scan:>8.1} µs (popcnt alone {plain:>8.1} µs), chosen {} ({b} found, {a} probe hits)",
                     if probing_pays(masks.len(), stored as usize) {
