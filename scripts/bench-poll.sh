@@ -33,7 +33,7 @@ addr=$(sed -n 's/^LISTEN //p' "$out/farm.out")
 
 {
     printf '[daemon]\ndatabase = "sqlite://%s/bench.db"\nschedule = "* * * * * *"\n' "$PWD/$out"
-    printf 'concurrency = 64\nlisten = "127.0.0.1:0"\n\n[fetch]\nscrape = false\n'
+    printf 'concurrency = %s\nlisten = "127.0.0.1:0"\n\n[fetch]\nscrape = false\n' "${CONCURRENCY:-64}"
     printf 'allow_networks = ["127.0.0.1"]\nper_domain_concurrency = 64\nper_domain_delay = "0s"\n\n'
     curl -sf "http://$addr/feeds.txt" | awk '{ printf "[[source]]\nname = \"farm-%d\"\nurl = \"%s\"\n\n", NR - 1, $0 }'
 } >"$out/feedfold.toml"
