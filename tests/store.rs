@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use common::TestDb;
 use feedfold::dedup::MatchOptions;
@@ -376,6 +378,61 @@ async fn syncing_an_unchanged_config_writes_nothing() {
         assert_eq!(back, ids, "{label}");
         assert!(store.source_state("b").await.unwrap().enabled, "{label}");
         assert!(store.version().await.unwrap() > after, "{label}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn many_sources_are_written_in_chunks_each_with_its_own_id_and_groups() {
+    with_each_backend(|store, label| async move {
+        // More than one statement's worth (200 a statement), with groups.
+        let names: Vec<String> = (0..450).map(|i| format!("src-{i:03}")).collect();
+        let group = |i: usize| {
+            if i.is_multiple_of(3) {
+                vec!["odd"]
+            } else {
+                vec!["en", "wire"]
+            }
+        };
+        let config: Vec<SourceRecord> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| record(name, i as i64, &group(i)))
+            .collect();
+        let ids = store.sync_sources(&config).await.unwrap();
+        assert_eq!(ids.len(), 450, "{label}");
+        let distinct: HashSet<i64> = ids.values().copied().collect();
+        assert_eq!(distinct.len(), 450, "{label}: one id per source");
+        for name in ["src-000", "src-199", "src-200", "src-449"] {
+            assert_eq!(
+                store.source_state(name).await.unwrap().id,
+                ids[name],
+                "{label}"
+            );
+        }
+        // Stored as configured, groups included: syncing again writes nothing.
+        let before = store.version().await.unwrap();
+        assert_eq!(store.sync_sources(&config).await.unwrap(), ids, "{label}");
+        assert_eq!(store.version().await.unwrap(), before, "{label}");
+
+        // New and changed sources in one sync: the changed keep their ids,
+        // their groups are replaced, not added to.
+        let mut next = config.clone();
+        for source in next.iter_mut().step_by(2) {
+            source.groups = vec!["moved".into()];
+        }
+        next.push(record("src-new", 0, &["en"]));
+        let again = store.sync_sources(&next).await.unwrap();
+        assert_eq!(again.len(), 451, "{label}");
+        assert!(names.iter().all(|n| again[n] == ids[n]), "{label}");
+        assert!(!distinct.contains(&again["src-new"]), "{label}");
+        let before = store.version().await.unwrap();
+        store.sync_sources(&next).await.unwrap();
+        assert_eq!(
+            store.version().await.unwrap(),
+            before,
+            "{label}: groups as written"
+        );
     })
     .await;
 }
