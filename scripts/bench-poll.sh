@@ -5,6 +5,7 @@
 # 304), each under /usr/bin/time -v: wall, CPU (user + sys), peak RSS.
 #   scripts/bench-poll.sh                      # the dist build of this tree (as installed)
 #   FEEDS=5000 ITEMS=10 BINARY=path/to/feedfold PERF=1 scripts/bench-poll.sh
+#   CONCURRENCY=128 scripts/bench-poll.sh      # sources fetched at once (default 64)
 # PERF=1 records each pass with `perf record -g` into target/bench-poll/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
