@@ -389,7 +389,7 @@ async fn many_sources_are_written_in_chunks_each_with_its_own_id_and_groups() {
         let names: Vec<String> = (0..450).map(|i| format!("src-{i:03}")).collect();
         let group = |i: usize| {
             if i.is_multiple_of(3) {
-                vec!["odd"]
+                vec!["third"]
             } else {
                 vec!["en", "wire"]
             }

@@ -8,19 +8,28 @@
 /// whose sketch's address is then read, twice as many.
 pub(crate) const DISTANCE: usize = 3;
 
-/// Fetches the cache line holding `value`.
+/// Fetches the cache lines holding `value`.
 #[inline(always)]
 pub(crate) fn value<T>(value: &T) {
-    line(std::ptr::from_ref(value).cast());
+    lines(std::ptr::from_ref(value).cast(), std::mem::size_of::<T>());
 }
 
 /// Fetches every cache line of `values`.
 #[inline(always)]
 pub(crate) fn slice<T>(values: &[T]) {
-    let bytes = std::mem::size_of_val(values);
-    let start: *const u8 = values.as_ptr().cast();
-    for offset in (0..bytes).step_by(64) {
-        line(start.wrapping_add(offset));
+    lines(values.as_ptr().cast(), std::mem::size_of_val(values));
+}
+
+/// Fetches the lines of the `bytes` bytes from `start`, from the line
+/// `start` is in (an unaligned start would miss the last one).
+#[inline(always)]
+fn lines(start: *const u8, bytes: usize) {
+    let first = start.wrapping_sub(start as usize % 64);
+    let end = start as usize + bytes;
+    let mut at = first;
+    while (at as usize) < end {
+        line(at);
+        at = at.wrapping_add(64);
     }
 }
 

@@ -1,8 +1,8 @@
 //! Comparing one fingerprint with every one of a list, with the fastest
-//! population count the CPU has: at wide radii (`dedup.distance` 16 and
-//! up) a scan of every fingerprint in the window costs less than probing
-//! band tables, for the store's in-memory copy and for `feedfold dedup`'s
-//! index alike.
+//! population count the CPU has: at wide radii a scan costs less than
+//! probing band tables. The store's in-memory copy scans the zones of an
+//! item's window from `dedup.distance` 16 up; `feedfold dedup`'s band
+//! index scans everything it holds when probing would read more.
 
 /// How this CPU compares a fingerprint with every one of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
