@@ -193,7 +193,17 @@ impl BatchClusterer {
             .iter()
             .enumerate()
             .filter_map(|(at, &id)| {
-                self.prefetch_ahead(&candidates, at);
+                let item = |id: u32| &self.items[id as usize];
+                prefetch::ahead(
+                    &candidates,
+                    at,
+                    |id| prefetch::value(item(id)),
+                    |id| {
+                        if let Some(sketch) = &item(id).traits.sketch {
+                            prefetch::slice(sketch.hashes());
+                        }
+                    },
+                );
                 let item = &self.items[id as usize];
                 let cluster = self.find(item.cluster);
                 let mut neighbour = Neighbour {
@@ -221,19 +231,6 @@ impl BatchClusterer {
                 Some(neighbour)
             })
             .collect()
-    }
-
-    /// Asks the CPU for what judging the candidates a few places after `at`
-    /// will read: the item, then (once its address is at hand) its sketch.
-    fn prefetch_ahead(&self, candidates: &[u32], at: usize) {
-        if let Some(&id) = candidates.get(at + 2 * prefetch::DISTANCE) {
-            prefetch::value(&self.items[id as usize]);
-        }
-        if let Some(&id) = candidates.get(at + prefetch::DISTANCE)
-            && let Some(sketch) = &self.items[id as usize].traits.sketch
-        {
-            prefetch::slice(sketch.hashes());
-        }
     }
 
     /// Items within the radius of `fingerprint`, and items sharing

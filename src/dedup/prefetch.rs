@@ -8,6 +8,20 @@
 /// whose sketch's address is then read, twice as many.
 pub(crate) const DISTANCE: usize = 3;
 
+/// Before judging `list[at]`: calls `entry` with the candidate
+/// `2 * DISTANCE` places ahead and `sketch` with the one `DISTANCE`
+/// ahead, so that each candidate's entry, then its sketch (whose address
+/// is read from the entry), is in cache by its turn.
+#[inline(always)]
+pub(crate) fn ahead<I: Copy>(list: &[I], at: usize, entry: impl FnOnce(I), sketch: impl FnOnce(I)) {
+    if let Some(&far) = list.get(at + 2 * DISTANCE) {
+        entry(far);
+    }
+    if let Some(&near) = list.get(at + DISTANCE) {
+        sketch(near);
+    }
+}
+
 /// Fetches the cache lines holding `value`.
 #[inline(always)]
 pub(crate) fn value<T>(value: &T) {

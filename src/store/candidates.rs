@@ -485,7 +485,19 @@ impl Candidates {
         slots.retain(|&slot| (since..=until).contains(&self.times[slot]));
         let mut ids = Vec::new();
         for (at, &slot) in slots.iter().enumerate() {
-            self.prefetch_ahead(&slots, at);
+            prefetch::ahead(
+                &slots,
+                at,
+                |slot| {
+                    prefetch::value(&self.held[slot]);
+                    prefetch::value(&self.fingerprints[slot]);
+                },
+                |slot| {
+                    if let Some(sketch) = &self.held[slot].traits.sketch {
+                        prefetch::slice(sketch.hashes());
+                    }
+                },
+            );
             let held = &self.held[slot];
             let distance = (self.fingerprints[slot] ^ query.fingerprint as u64).count_ones();
             let accepted = held.unjudged || {
@@ -499,20 +511,6 @@ impl Candidates {
         }
         ids.sort_unstable();
         ids
-    }
-
-    /// Asks the CPU for what judging the candidates a few places after `at`
-    /// will read: the entry, then (once its address is at hand) its sketch.
-    fn prefetch_ahead(&self, slots: &[usize], at: usize) {
-        if let Some(&slot) = slots.get(at + 2 * prefetch::DISTANCE) {
-            prefetch::value(&self.held[slot]);
-            prefetch::value(&self.fingerprints[slot]);
-        }
-        if let Some(&slot) = slots.get(at + prefetch::DISTANCE)
-            && let Some(sketch) = &self.held[slot].traits.sketch
-        {
-            prefetch::slice(sketch.hashes());
-        }
     }
 
     /// The places in the lists of entries `ids` (every indexed entry has one).

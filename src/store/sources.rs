@@ -302,20 +302,20 @@ async fn upsert_sources(
     for chunk in unique.chunks(UPSERT_CHUNK) {
         ids.extend(upsert_chunk(tx, chunk).await?);
     }
-    if let Some(missing) = unique.iter().find(|s| !ids.contains_key(&s.name)) {
-        return Err(StoreError::UnknownSource(missing.name.clone()));
-    }
-    let mut of_ids: Vec<i64> = unique
+    let written: Vec<(i64, &SourceRecord)> = unique
         .iter()
-        .filter_map(|s| ids.get(&s.name).copied())
-        .collect();
+        .map(|&s| match ids.get(&s.name) {
+            Some(&id) => Ok((id, s)),
+            None => Err(StoreError::UnknownSource(s.name.clone())),
+        })
+        .collect::<Result<_, _>>()?;
+    let mut of_ids: Vec<i64> = written.iter().map(|&(id, _)| id).collect();
     of_ids.sort_unstable();
     let delete = |list: &str| format!("DELETE FROM source_groups WHERE source_id IN ({list})");
     super::run_in(tx, delete, &of_ids).await?;
-    let groups: Vec<(i64, &str)> = unique
+    let groups: Vec<(i64, &str)> = written
         .iter()
-        .filter_map(|s| Some((*ids.get(&s.name)?, s)))
-        .flat_map(|(id, s)| s.groups.iter().map(move |g| (id, g.as_str())))
+        .flat_map(|&(id, s)| s.groups.iter().map(move |g| (id, g.as_str())))
         .collect();
     for chunk in groups.chunks(UPSERT_CHUNK) {
         let values = super::tuples(1, chunk.len(), 2);
